@@ -1,0 +1,217 @@
+import { redact, shorten } from './redact'
+import type { ConnectionStats, EventError, EventErrorReason, EventSchema } from './types'
+
+/** One party interested in a connection's events. */
+export interface FrameSubscriber<T = unknown> {
+  /** Validates each message; messages it rejects never reach `onEvents`. Without it, every message does. */
+  schema?: EventSchema<T>
+  /** The valid events of one frame, in order: a batch frame arrives as one call. */
+  onEvents?: (events: T[]) => void
+}
+
+export interface FrameDecoderOptions {
+  maxPayloadBytes: number
+  discriminator: string
+  controlTypes: readonly string[]
+  onEventError: ((error: EventError) => void) | undefined
+  onCallbackError: (error: unknown) => void
+}
+
+type Decoded = { ok: true; messages: unknown[] } | { ok: false; reason: EventErrorReason; message: string; sample: string }
+
+const emptyDropCounts = (): Record<EventErrorReason, number> => ({
+  invalid_json: 0,
+  too_large: 0,
+  binary: 0,
+  not_an_object: 0,
+  unknown_type: 0,
+  schema_mismatch: 0,
+})
+
+function dropPrototypeKeys(key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : value
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * The one place that turns raw frames into typed events: size limit, JSON, batch unpacking,
+ * validation per subscriber schema, and counting and reporting of everything dropped. Nothing it is
+ * fed can throw out of `dispatch`.
+ */
+export class FrameDecoder {
+  readonly stats: ConnectionStats = { framesReceived: 0, eventsDelivered: 0, dropped: emptyDropCounts() }
+  #options: FrameDecoderOptions
+  #url: string
+  #token: () => string | null
+
+  constructor(options: FrameDecoderOptions, url: string, token: () => string | null) {
+    this.#options = options
+    this.#url = url
+    this.#token = token
+  }
+
+  /**
+   * Decodes one frame and hands each subscriber the events it accepts. Returns how many events were
+   * delivered (to at least one subscriber) and whether the frame was anything but control traffic.
+   */
+  dispatch(data: unknown, subscribers: Iterable<FrameSubscriber<unknown>>): number {
+    this.stats.framesReceived++
+    const decoded = this.#decode(data)
+    if (!decoded.ok) {
+      this.#drop(decoded.reason, decoded.message, decoded.sample)
+      return 0
+    }
+    const subs = [...subscribers]
+    const batches = subs.map(() => [] as unknown[])
+    let delivered = 0
+    for (const message of decoded.messages) {
+      if (!isRecord(message)) {
+        this.#drop('not_an_object', 'message is not a JSON object', () => safeStringify(message))
+        continue
+      }
+      const type = message[this.#options.discriminator]
+      if (typeof type === 'string' && this.#options.controlTypes.includes(type)) continue
+      if (subs.length === 0) continue
+      const results = new Map<EventSchema<unknown>, ReturnType<EventSchema<unknown>['safeParse']>>()
+      let accepted = false
+      let failure: { reason: EventErrorReason; message: string } | undefined
+      subs.forEach((sub, i) => {
+        if (!sub.schema) {
+          batches[i]!.push(message)
+          accepted = true
+          return
+        }
+        let result = results.get(sub.schema)
+        if (!result) {
+          result = sub.schema.safeParse(message)
+          results.set(sub.schema, result)
+        }
+        if (result.success) {
+          batches[i]!.push(result.data)
+          accepted = true
+        } else if (failure?.reason !== 'schema_mismatch') {
+          failure = this.#classify(result.error.issues, type)
+        }
+      })
+      if (accepted) delivered++
+      else if (failure) this.#drop(failure.reason, failure.message, () => safeStringify(message))
+    }
+    this.stats.eventsDelivered += delivered
+    subs.forEach((sub, i) => {
+      const batch = batches[i]!
+      if (batch.length === 0 || !sub.onEvents) return
+      try {
+        sub.onEvents(batch)
+      } catch (error) {
+        this.#options.onCallbackError(error)
+      }
+    })
+    return delivered
+  }
+
+  #decode(data: unknown): Decoded {
+    let text: string
+    if (typeof data === 'string') {
+      text = data
+    } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      const bytes = data instanceof ArrayBuffer ? data.byteLength : data.byteLength
+      if (bytes > this.#options.maxPayloadBytes) return this.#tooLarge(bytes)
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(data as ArrayBuffer)
+      } catch {
+        return { ok: false, reason: 'binary', message: 'binary frame is not UTF-8 text', sample: '' }
+      }
+    } else {
+      return { ok: false, reason: 'binary', message: 'frame is neither text nor bytes', sample: '' }
+    }
+    const bytes = utf8Length(text, this.#options.maxPayloadBytes)
+    if (bytes > this.#options.maxPayloadBytes) return this.#tooLarge(bytes)
+
+    let parsed: unknown
+    try {
+      // A reviver costs a full walk: only pay it when a prototype key may be there.
+      parsed = text.includes('"__proto__"') ? JSON.parse(text, dropPrototypeKeys) : JSON.parse(text)
+    } catch (error) {
+      return {
+        ok: false,
+        reason: 'invalid_json',
+        message: `frame is not JSON (${error instanceof Error ? error.message : 'parse error'})`,
+        sample: text,
+      }
+    }
+    if (isRecord(parsed)) {
+      if (parsed.type === 'batch' && Array.isArray(parsed.events)) return { ok: true, messages: parsed.events }
+      if (parsed.type === 'batch-update' && Array.isArray(parsed.updates)) return { ok: true, messages: parsed.updates }
+    }
+    return { ok: true, messages: [parsed] }
+  }
+
+  #tooLarge(bytes: number): Decoded {
+    return {
+      ok: false,
+      reason: 'too_large',
+      message: `frame of ${bytes}+ bytes is over maxPayloadBytes (${this.#options.maxPayloadBytes})`,
+      sample: '',
+    }
+  }
+
+  #classify(
+    issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey>; message: string }>,
+    type: unknown,
+  ): { reason: EventErrorReason; message: string } {
+    const discriminator = this.#options.discriminator
+    const onlyDiscriminator =
+      typeof type === 'string' &&
+      issues.length > 0 &&
+      issues.every((issue) => issue.path.length === 1 && issue.path[0] === discriminator)
+    if (onlyDiscriminator) return { reason: 'unknown_type', message: `unknown ${discriminator} "${shorten(type, 60)}"` }
+    const first = issues[0]
+    const where = first && first.path.length > 0 ? first.path.map(String).join('.') : '(root)'
+    return { reason: 'schema_mismatch', message: `${where}: ${first?.message ?? 'invalid'}` }
+  }
+
+  /** `sample` may be lazy: serialising a rejected message is only worth it when someone listens. */
+  #drop(reason: EventErrorReason, message: string, sample: string | (() => string)): void {
+    this.stats.dropped[reason]++
+    const report = this.#options.onEventError
+    if (!report) return
+    const token = this.#token()
+    try {
+      const text = typeof sample === 'function' ? sample() : sample
+      report({ reason, message: redact(message, token), sample: redact(shorten(text), token), url: this.#url })
+    } catch (error) {
+      this.#options.onCallbackError(error)
+    }
+  }
+}
+
+/**
+ * UTF-8 byte length of `text`, exact up to `limit` and "over the limit" beyond: the JS length is a
+ * lower bound and three times it an upper bound, so most frames are decided without counting.
+ */
+function utf8Length(text: string, limit: number): number {
+  if (text.length > limit) return text.length
+  if (text.length * 3 <= limit) return text.length
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x80) bytes += 1
+    else if (code < 0x800) bytes += 2
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4
+      i++
+    } else bytes += 3
+    if (bytes > limit) return bytes
+  }
+  return bytes
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

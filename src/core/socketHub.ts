@@ -1,0 +1,146 @@
+import { Connection, type ConnectionHost, type ConnectionSubscriber } from './connection'
+import { resolveHubOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions, type SocketHubOptions } from './options'
+
+/** A hold on a shared connection; `release()` it when done (safe to call twice). */
+export interface Lease {
+  readonly connection: Connection
+  release(): void
+}
+
+const present = (token: AccessToken): token is string => typeof token === 'string' && token.length > 0
+
+/**
+ * Hands out shared, ref-counted connections keyed by endpoint URL: any number of subscribers to the
+ * same URL share one WebSocket, opened on the first `acquire` (once a token is there) and closed
+ * `idleCloseMs` after the last `release`.
+ */
+export class SocketHub {
+  readonly options: ResolvedHubOptions
+  #connections = new Map<string, Connection>()
+  #token: AccessToken
+  #authErrorReportedFor: string | null | undefined = undefined
+  #unsubscribeManagers: (() => void) | undefined
+  #host: ConnectionHost
+
+  constructor(options: SocketHubOptions = {}) {
+    this.options = resolveHubOptions(options)
+    this.#token = options.token
+    this.#host = {
+      options: this.options,
+      resolveToken: () => (this.options.getToken ? this.options.getToken() : this.#token),
+      isOnline: () => this.options.onlineManager.isOnline(),
+      reportAuthError: (token, info) => this.#reportAuthError(token, info),
+      release: (connection) => {
+        if (this.#connections.get(connection.url) !== connection) return
+        this.#connections.delete(connection.url)
+        if (this.#connections.size === 0) this.#stopListeningToManagers()
+      },
+    }
+  }
+
+  /**
+   * Subscribes to the connection for `url` (created on first use). The URL must not contain the
+   * token: the auth transport adds it on each connect.
+   */
+  acquire<T = unknown>(url: string, subscriber: ConnectionSubscriber<T> = {}): Lease {
+    let connection = this.#connections.get(url)
+    if (!connection) {
+      connection = new Connection(url, this.#host)
+      this.#connections.set(url, connection)
+      if (this.#connections.size === 1) this.#listenToManagers()
+    }
+    const entry = subscriber as ConnectionSubscriber<unknown>
+    connection.addSubscriber(entry)
+    let released = false
+    const held = connection
+    return {
+      connection: held,
+      release: () => {
+        if (released) return
+        released = true
+        held.removeSubscriber(entry)
+      },
+    }
+  }
+
+  /** The live connection for `url`, if any. */
+  get(url: string): Connection | undefined {
+    return this.#connections.get(url)
+  }
+
+  /** Number of live connections (including those in their idle grace period). */
+  get size(): number {
+    return this.#connections.size
+  }
+
+  /**
+   * Gives, rotates or removes the access token. Absent → every socket closes now and none opens;
+   * present → waiting connections connect; an open socket stays open on rotation.
+   */
+  setToken(token: AccessToken): void {
+    const changed = token !== this.#token
+    this.#token = token
+    if (!changed) return
+    this.#authErrorReportedFor = undefined
+    for (const connection of [...this.#connections.values()]) connection.tokenChanged(token)
+  }
+
+  /**
+   * Marks every connection `unauthorized` (a REST call with the same token answered 401): sockets
+   * close and stop retrying until the token changes. `onAuthError` is called once per token.
+   */
+  markUnauthorized(reason?: string): void {
+    if (this.#connections.size === 0) {
+      this.#reportAuthError(this.#currentTokenGuess(), { url: null, code: null, reason: reason ?? 'access token rejected' })
+      return
+    }
+    for (const connection of [...this.#connections.values()]) connection.markUnauthorized(reason)
+  }
+
+  /** `reconnect()` on every connection. */
+  reconnect(): void {
+    for (const connection of [...this.#connections.values()]) connection.reconnect()
+  }
+
+  /** Closes everything now. The hub can be used again afterwards. */
+  dispose(): void {
+    for (const connection of [...this.#connections.values()]) connection.dispose()
+  }
+
+  #currentTokenGuess(): string | null {
+    return present(this.#token) ? this.#token : null
+  }
+
+  #reportAuthError(token: string | null, info: AuthErrorInfo): void {
+    if (this.#authErrorReportedFor !== undefined && this.#authErrorReportedFor === token) return
+    this.#authErrorReportedFor = token
+    try {
+      this.options.onAuthError?.(info)
+    } catch (error) {
+      this.options.onCallbackError(error)
+    }
+  }
+
+  #listenToManagers(): void {
+    const offOnline = this.options.onlineManager.subscribe((online) => {
+      for (const connection of [...this.#connections.values()]) connection.onlineChanged(online)
+    })
+    const offFocus = this.options.focusManager.subscribe((focused) => {
+      for (const connection of [...this.#connections.values()]) connection.focusChanged(focused)
+    })
+    this.#unsubscribeManagers = () => {
+      offOnline()
+      offFocus()
+    }
+  }
+
+  #stopListeningToManagers(): void {
+    this.#unsubscribeManagers?.()
+    this.#unsubscribeManagers = undefined
+  }
+}
+
+/** Creates a `SocketHub`. */
+export function createSocketHub(options?: SocketHubOptions): SocketHub {
+  return new SocketHub(options)
+}

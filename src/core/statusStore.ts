@@ -1,0 +1,40 @@
+import { Subscribable } from './subscribable'
+import type { ConnectionStatus } from './types'
+
+export const initialStatus: ConnectionStatus = Object.freeze({
+  state: 'idle',
+  attempt: 0,
+  nextRetryAt: null,
+  lastCloseCode: null,
+  lastCloseReason: null,
+})
+
+/**
+ * A connection's status as an external store: `getSnapshot` returns the same object until a field
+ * changes, which is what `useSyncExternalStore` needs to skip renders.
+ */
+export class StatusStore extends Subscribable<(status: ConnectionStatus) => void> {
+  #status: ConnectionStatus = initialStatus
+  #onCallbackError: (error: unknown) => void
+
+  constructor(onCallbackError: (error: unknown) => void) {
+    super()
+    this.#onCallbackError = onCallbackError
+  }
+
+  getSnapshot = (): ConnectionStatus => this.#status
+
+  set(patch: Partial<ConnectionStatus>): void {
+    const next = { ...this.#status, ...patch }
+    const changed = (Object.keys(next) as (keyof ConnectionStatus)[]).some((key) => next[key] !== this.#status[key])
+    if (!changed) return
+    this.#status = Object.freeze(next)
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(this.#status)
+      } catch (error) {
+        this.#onCallbackError(error)
+      }
+    }
+  }
+}

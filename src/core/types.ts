@@ -1,0 +1,89 @@
+/** The part of the WebSocket API live-status uses; the browser's, `ws`'s and mock-socket's all fit. */
+export interface WebSocketLike {
+  readonly readyState: number
+  readonly protocol?: string
+  onopen: ((event: unknown) => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onerror: ((event: unknown) => void) | null
+  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null
+  send(data: string): void
+  close(code?: number, reason?: string): void
+}
+
+/** A WebSocket constructor: `globalThis.WebSocket`, `ws`'s `WebSocket`, mock-socket's. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike
+
+/** Numeric `readyState` values, defined here so nothing depends on a global `WebSocket`. */
+export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const
+
+/**
+ * Where a connection stands.
+ * - `idle`: not trying: no subscribers, or no access token yet.
+ * - `connecting`: the first socket is being opened (or the token is being fetched).
+ * - `open`: connected; events flow.
+ * - `reconnecting`: lost; waiting for the next attempt (`nextRetryAt`) or making it.
+ * - `offline`: the browser is offline; one attempt follows as soon as it is online.
+ * - `unauthorized`: the server refused the token; nothing happens until the token changes.
+ * - `closed`: gave up (attempts exhausted or a fatal close code); comes back on online, tab
+ *   visible, token change or `reconnect()`.
+ */
+export type ConnectionState =
+  | 'idle'
+  | 'connecting'
+  | 'open'
+  | 'reconnecting'
+  | 'offline'
+  | 'unauthorized'
+  | 'closed'
+
+/** Snapshot of a connection for the UI. A new object only when something in it changed. */
+export interface ConnectionStatus {
+  readonly state: ConnectionState
+  /** Number of the reconnect attempt under way or waited for; 0 while connected or idle. */
+  readonly attempt: number
+  /** Epoch ms of the next attempt while `reconnecting`, else `null`. */
+  readonly nextRetryAt: number | null
+  /** Close code of the last socket that closed (4000 for our own heartbeat/connect timeouts). */
+  readonly lastCloseCode: number | null
+  /** Close reason of the last socket that closed; never contains the token. */
+  readonly lastCloseReason: string | null
+}
+
+/** Why a frame or message was dropped. */
+export type EventErrorReason =
+  | 'invalid_json'
+  | 'too_large'
+  | 'binary'
+  | 'not_an_object'
+  | 'unknown_type'
+  | 'schema_mismatch'
+
+/** Reported to `onEventError` for each dropped frame or message. */
+export interface EventError {
+  reason: EventErrorReason
+  /** Human-readable detail (the validation issue, the size); never contains the token. */
+  message: string
+  /** The first 200 characters of the offending frame or message, token removed. */
+  sample: string
+  /** The connection's URL, without the token. */
+  url: string
+}
+
+/**
+ * A validator for events; zod schemas fit as they are (`z.object(…)`, `z.discriminatedUnion(…)`).
+ */
+export interface EventSchema<T> {
+  safeParse(input: unknown):
+    | { success: true; data: T }
+    | {
+        success: false
+        error: { issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey>; message: string }> }
+      }
+}
+
+/** Drop counters of one connection. */
+export interface ConnectionStats {
+  framesReceived: number
+  eventsDelivered: number
+  dropped: Record<EventErrorReason, number>
+}
