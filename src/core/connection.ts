@@ -357,23 +357,23 @@ export class Connection {
 
   /** A socket was lost (not by our request): back off, or give up after the last attempt. */
   #afterLoss(code: number, reason: string): void {
-    this.status.set({ lastCloseCode: code, lastCloseReason: reason })
+    const closed = { lastCloseCode: code, lastCloseReason: reason, nextRetryAt: null }
     if (this.#disposed || this.#subscribers.size === 0) {
-      this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
+      this.status.set({ ...closed, state: 'idle', attempt: 0 })
       return
     }
     const { maxAttempts, initialDelayMs, maxDelayMs } = this.#host.options.reconnect
     if (this.#attempt >= maxAttempts) {
-      this.status.set({ state: 'closed', nextRetryAt: null })
+      this.status.set({ ...closed, state: 'closed' })
       return
     }
     if (!this.#host.isOnline()) {
-      this.status.set({ state: 'offline', nextRetryAt: null })
+      this.status.set({ ...closed, state: 'offline' })
       return
     }
     this.#attempt++
     const delayMs = backoffDelayMs(this.#attempt, initialDelayMs, maxDelayMs, this.#host.options.random)
-    this.status.set({ state: 'reconnecting', attempt: this.#attempt, nextRetryAt: Date.now() + delayMs })
+    this.status.set({ ...closed, state: 'reconnecting', attempt: this.#attempt, nextRetryAt: Date.now() + delayMs })
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined
       this.#connect()

@@ -17,7 +17,8 @@ export interface FrameDecoderOptions {
   onCallbackError: (error: unknown) => void
 }
 
-type Decoded = { ok: true; messages: unknown[] } | { ok: false; reason: EventErrorReason; message: string; sample: string }
+/** `text` is the frame itself: the sample for a rejected message unless it came out of a batch. */
+type Decoded = { ok: true; messages: unknown[]; text: string; batched: boolean } | { ok: false; reason: EventErrorReason; message: string; sample: string }
 
 const emptyDropCounts = (): Record<EventErrorReason, number> => ({
   invalid_json: 0,
@@ -67,8 +68,9 @@ export class FrameDecoder {
     const batches = subs.map(() => [] as unknown[])
     let delivered = 0
     for (const message of decoded.messages) {
+      const sample = () => (decoded.batched ? safeStringify(message) : decoded.text)
       if (!isRecord(message)) {
-        this.#drop('not_an_object', 'message is not a JSON object', () => safeStringify(message))
+        this.#drop('not_an_object', 'message is not a JSON object', sample)
         continue
       }
       const type = message[this.#options.discriminator]
@@ -96,7 +98,7 @@ export class FrameDecoder {
         }
       })
       if (accepted) delivered++
-      else if (failure) this.#drop(failure.reason, failure.message, () => safeStringify(message))
+      else if (failure) this.#drop(failure.reason, failure.message, sample)
     }
     this.stats.eventsDelivered += delivered
     subs.forEach((sub, i) => {
@@ -142,10 +144,14 @@ export class FrameDecoder {
       }
     }
     if (isRecord(parsed)) {
-      if (parsed.type === 'batch' && Array.isArray(parsed.events)) return { ok: true, messages: parsed.events }
-      if (parsed.type === 'batch-update' && Array.isArray(parsed.updates)) return { ok: true, messages: parsed.updates }
+      if (parsed.type === 'batch' && Array.isArray(parsed.events)) {
+        return { ok: true, messages: parsed.events, text, batched: true }
+      }
+      if (parsed.type === 'batch-update' && Array.isArray(parsed.updates)) {
+        return { ok: true, messages: parsed.updates, text, batched: true }
+      }
     }
-    return { ok: true, messages: [parsed] }
+    return { ok: true, messages: [parsed], text, batched: false }
   }
 
   #tooLarge(bytes: number): Decoded {
@@ -210,8 +216,9 @@ function utf8Length(text: string, limit: number): number {
 
 function safeStringify(value: unknown): string {
   try {
-    return JSON.stringify(value) ?? String(value)
+    return JSON.stringify(value) ?? typeof value
   } catch {
-    return String(value)
+    // Too deep or cyclic: even String(value) can overflow the stack on such input.
+    return `[unserialisable ${Array.isArray(value) ? 'array' : typeof value}]`
   }
 }
