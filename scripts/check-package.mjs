@@ -1,0 +1,42 @@
+// Checks the built package as a consumer sees it: every export resolves, has types, the React
+// entry keeps 'use client', and nothing reachable from live-status/core imports React.
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const failures = []
+
+for (const [subpath, target] of Object.entries(pkg.exports)) {
+  if (typeof target === 'string') continue
+  for (const file of [target.import, target.types]) {
+    if (!existsSync(join(root, file))) failures.push(`${subpath}: ${file} is missing`)
+  }
+}
+
+const firstLine = readFileSync(join(root, pkg.exports['.'].import), 'utf8').split('\n')[0]
+if (!/^['"]use client['"];?$/.test(firstLine)) failures.push(`the React entry does not start with 'use client' (got ${firstLine})`)
+
+// Walk the module graph of the core entry through relative imports.
+const seen = new Set()
+const walk = (file) => {
+  if (seen.has(file)) return
+  seen.add(file)
+  const text = readFileSync(file, 'utf8')
+  for (const [, spec] of text.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
+    if (spec.startsWith('.')) walk(resolve(dirname(file), spec))
+    else if (/^react(-dom)?($|\/)|^@tanstack\/react-query/.test(spec)) failures.push(`${file} imports ${spec}`)
+  }
+}
+walk(join(root, pkg.exports['./core'].import))
+
+const core = await import(join(root, pkg.exports['./core'].import))
+for (const name of ['SocketHub', 'createSocketHub', 'backoffDelayMs', 'closeAction']) {
+  if (!(name in core)) failures.push(`live-status/core does not export ${name}`)
+}
+
+if (failures.length) {
+  console.error(`package check failed:\n- ${failures.join('\n- ')}`)
+  process.exit(1)
+}
+console.log(`package check: ${Object.keys(pkg.exports).length - 1} entry points, core graph of ${seen.size} files free of React`)
