@@ -6,7 +6,7 @@ import { startHeartbeat, type Heartbeat } from './heartbeat'
 import type { AccessToken, AuthErrorInfo, ResolvedHubOptions } from './options'
 import { redact } from './redact'
 import { StatusStore } from './statusStore'
-import { ReadyState, type ConnectionStats, type ConnectionStatus, type WebSocketLike } from './types'
+import { ReadyState, type ConnectionStats, type ConnectionSnapshot, type WebSocketLike } from './types'
 
 /** A subscriber of a connection: events, plus a call each time a socket opens. */
 export interface ConnectionSubscriber<T = unknown> extends FrameSubscriber<T> {
@@ -81,7 +81,7 @@ export class Connection {
     return this.#socket
   }
 
-  getStatus = (): ConnectionStatus => this.status.getSnapshot()
+  getStatus = (): ConnectionSnapshot => this.status.getSnapshot()
 
   /** Sends `message` (objects as JSON) if the socket is open. Returns whether it was sent. */
   send(message: unknown): boolean {

@@ -7,6 +7,8 @@ export interface FrameSubscriber<T = unknown> {
   schema?: EventSchema<T>
   /** The valid events of one frame, in order: a batch frame arrives as one call. */
   onEvents?: (events: T[]) => void
+  /** Field naming the event type for this subscriber's error reports. @default the hub's `discriminator` */
+  discriminator?: string
 }
 
 export interface FrameDecoderOptions {
@@ -75,6 +77,7 @@ export class FrameDecoder {
       }
       const type = message[this.#options.discriminator]
       if (typeof type === 'string' && this.#options.controlTypes.includes(type)) continue
+      if (typeof message.type === 'string' && this.#options.controlTypes.includes(message.type)) continue
       if (subs.length === 0) continue
       const results = new Map<EventSchema<unknown>, ReturnType<EventSchema<unknown>['safeParse']>>()
       let accepted = false
@@ -94,7 +97,8 @@ export class FrameDecoder {
           batches[i]!.push(result.data)
           accepted = true
         } else if (failure?.reason !== 'schema_mismatch') {
-          failure = this.#classify(result.error.issues, type)
+          const discriminator = sub.discriminator ?? this.#options.discriminator
+          failure = this.#classify(result.error.issues, message[discriminator], discriminator)
         }
       })
       if (accepted) delivered++
@@ -166,8 +170,8 @@ export class FrameDecoder {
   #classify(
     issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey>; message: string }>,
     type: unknown,
+    discriminator: string,
   ): { reason: EventErrorReason; message: string } {
-    const discriminator = this.#options.discriminator
     const onlyDiscriminator =
       typeof type === 'string' &&
       issues.length > 0 &&

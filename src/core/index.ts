@@ -24,10 +24,49 @@ export {
   ReadyState,
   type ConnectionState,
   type ConnectionStats,
-  type ConnectionStatus,
+  type ConnectionSnapshot,
   type EventError,
   type EventErrorReason,
   type EventSchema,
   type WebSocketConstructor,
   type WebSocketLike,
 } from './types'
+export type { StatusSource } from './socketHub'
+export { LiveStatusClient, type LiveStatusClientOptions, type LiveConnectionStatus } from './liveStatusClient'
+export { defaultEndpoints, toWebSocketBase, type Endpoints } from './endpoints'
+export { LiveStatusHttpError, isAuthError, isClientError } from './httpError'
+export { liveStatusKeys } from './queryKeys'
+export { defineChannel, type ChannelDefinition, type FetchContext, type ReduceContext } from './defineChannel'
+export { LiveQuerySync } from './liveQuerySync'
+export { subscribeLiveInvalidation, type LiveInvalidationOptions } from './liveInvalidation'
+export {
+  indexStatusChannel,
+  indexEventSchema,
+  parseIndexStatus,
+  type IndexEvent,
+  type IndexState,
+  type IndexStatus,
+  type IndexStatusParams,
+} from './channels/indexStatus'
+export {
+  operationProgressChannel,
+  operationEventSchema,
+  operationEventTypes,
+  parseOperationStatus,
+  reduceOperation,
+  type OperationEvent,
+  type OperationProgress,
+  type OperationProgressParams,
+  type OperationStatus,
+} from './channels/operationProgress'
+export {
+  directoryScanChannel,
+  scanEventSchema,
+  reduceScan,
+  idleScan,
+  type DirectoryScan,
+  type DirectoryScanParams,
+  type ScanEvent,
+  type ScanState,
+  type ScannedFile,
+} from './channels/directoryScan'

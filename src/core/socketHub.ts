@@ -1,5 +1,13 @@
 import { Connection, type ConnectionHost, type ConnectionSubscriber } from './connection'
+import { initialStatus } from './statusStore'
+import type { ConnectionSnapshot } from './types'
 import { resolveHubOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions, type SocketHubOptions } from './options'
+
+/** A read-only view of one URL's status that outlives its connections (for UI). */
+export interface StatusSource {
+  subscribe(listener: () => void): () => void
+  getSnapshot(): ConnectionSnapshot
+}
 
 /** A hold on a shared connection; `release()` it when done (safe to call twice). */
 export interface Lease {
@@ -21,6 +29,8 @@ export class SocketHub {
   #authErrorReportedFor: string | null | undefined = undefined
   #unsubscribeManagers: (() => void) | undefined
   #host: ConnectionHost
+  /** Told the URL whose connection was created or disposed. */
+  #lifecycle = new Set<(url: string) => void>()
 
   constructor(options: SocketHubOptions = {}) {
     this.options = resolveHubOptions(options)
@@ -34,6 +44,7 @@ export class SocketHub {
         if (this.#connections.get(connection.url) !== connection) return
         this.#connections.delete(connection.url)
         if (this.#connections.size === 0) this.#stopListeningToManagers()
+        this.#notifyLifecycle(connection.url)
       },
     }
   }
@@ -48,6 +59,7 @@ export class SocketHub {
       connection = new Connection(url, this.#host)
       this.#connections.set(url, connection)
       if (this.#connections.size === 1) this.#listenToManagers()
+      this.#notifyLifecycle(url)
     }
     const entry = subscriber as ConnectionSubscriber<unknown>
     connection.addSubscriber(entry)
@@ -66,6 +78,34 @@ export class SocketHub {
   /** The live connection for `url`, if any. */
   get(url: string): Connection | undefined {
     return this.#connections.get(url)
+  }
+
+  /**
+   * The status of whatever connection `url` has now or will have: `idle` while there is none. Does
+   * not open anything. For indicators that should not keep a socket alive by themselves.
+   */
+  watchStatus(url: string): StatusSource {
+    return {
+      getSnapshot: () => this.#connections.get(url)?.getStatus() ?? initialStatus,
+      subscribe: (listener) => {
+        let offStatus: (() => void) | undefined
+        const attach = () => {
+          offStatus?.()
+          offStatus = this.#connections.get(url)?.status.subscribe(() => listener())
+        }
+        attach()
+        const onLifecycle = (changed: string) => {
+          if (changed !== url) return
+          attach()
+          listener()
+        }
+        this.#lifecycle.add(onLifecycle)
+        return () => {
+          offStatus?.()
+          this.#lifecycle.delete(onLifecycle)
+        }
+      },
+    }
   }
 
   /** Number of live connections (including those in their idle grace period). */
@@ -105,6 +145,16 @@ export class SocketHub {
   /** Closes everything now. The hub can be used again afterwards. */
   dispose(): void {
     for (const connection of [...this.#connections.values()]) connection.dispose()
+  }
+
+  #notifyLifecycle(url: string): void {
+    for (const listener of [...this.#lifecycle]) {
+      try {
+        listener(url)
+      } catch (error) {
+        this.options.onCallbackError(error)
+      }
+    }
   }
 
   #currentTokenGuess(): string | null {

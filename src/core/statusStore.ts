@@ -1,7 +1,7 @@
 import { Subscribable } from './subscribable'
-import type { ConnectionStatus } from './types'
+import type { ConnectionSnapshot } from './types'
 
-export const initialStatus: ConnectionStatus = Object.freeze({
+export const initialStatus: ConnectionSnapshot = Object.freeze({
   state: 'idle',
   attempt: 0,
   nextRetryAt: null,
@@ -13,8 +13,8 @@ export const initialStatus: ConnectionStatus = Object.freeze({
  * A connection's status as an external store: `getSnapshot` returns the same object until a field
  * changes, which is what `useSyncExternalStore` needs to skip renders.
  */
-export class StatusStore extends Subscribable<(status: ConnectionStatus) => void> {
-  #status: ConnectionStatus = initialStatus
+export class StatusStore extends Subscribable<(status: ConnectionSnapshot) => void> {
+  #status: ConnectionSnapshot = initialStatus
   #onCallbackError: (error: unknown) => void
 
   constructor(onCallbackError: (error: unknown) => void) {
@@ -22,11 +22,11 @@ export class StatusStore extends Subscribable<(status: ConnectionStatus) => void
     this.#onCallbackError = onCallbackError
   }
 
-  getSnapshot = (): ConnectionStatus => this.#status
+  getSnapshot = (): ConnectionSnapshot => this.#status
 
-  set(patch: Partial<ConnectionStatus>): void {
+  set(patch: Partial<ConnectionSnapshot>): void {
     const next = { ...this.#status, ...patch }
-    const changed = (Object.keys(next) as (keyof ConnectionStatus)[]).some((key) => next[key] !== this.#status[key])
+    const changed = (Object.keys(next) as (keyof ConnectionSnapshot)[]).some((key) => next[key] !== this.#status[key])
     if (!changed) return
     this.#status = Object.freeze(next)
     for (const listener of [...this.listeners]) {

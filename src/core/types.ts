@@ -37,7 +37,7 @@ export type ConnectionState =
   | 'closed'
 
 /** Snapshot of a connection for the UI. A new object only when something in it changed. */
-export interface ConnectionStatus {
+export interface ConnectionSnapshot {
   readonly state: ConnectionState
   /** Number of the reconnect attempt under way or waited for; 0 while connected or idle. */
   readonly attempt: number

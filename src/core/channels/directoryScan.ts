@@ -1,0 +1,136 @@
+import { z } from 'zod'
+import { defineChannel } from '../defineChannel'
+import { liveStatusKeys } from '../queryKeys'
+import { compact, maxDefined, toDate } from '../values'
+
+export type ScanState = 'idle' | 'scanning' | 'completed' | 'cancelled' | 'failed'
+
+export interface ScannedFile {
+  path: string
+  size: number
+  modified?: Date
+  extension?: string
+}
+
+/** A directory scan, as `useDirectoryScan` returns it. */
+export interface DirectoryScan {
+  state: ScanState
+  scanned: number
+  total: number
+  currentPath?: string
+  files: ScannedFile[]
+  count: number
+  totalSize: number
+  warnings: string[]
+  error?: string
+}
+
+export interface DirectoryScanParams {
+  scanId: string
+  path: string
+  recursive: boolean
+}
+
+export const idleScan: DirectoryScan = Object.freeze({
+  state: 'idle',
+  scanned: 0,
+  total: 0,
+  files: [],
+  count: 0,
+  totalSize: 0,
+  warnings: [],
+}) as DirectoryScan
+
+const count = z.number().finite().nonnegative()
+
+const fileSchema = z.looseObject({
+  path: z.string(),
+  size: count.default(0),
+  modified: z.union([z.string(), z.number()]).nullish(),
+  extension: z.string().nullish(),
+})
+
+/** Both dialects of the document indexer's scan socket. */
+export const scanEventSchema = z.looseObject({
+  type: z.enum(['started', 'progress', 'completed', 'cancelled', 'error']),
+  scan_id: z.string().optional(),
+  scanned: count.nullish(),
+  total: count.nullish(),
+  current_path: z.string().nullish(),
+  files: z.array(fileSchema).nullish(),
+  count: count.nullish(),
+  total_size: count.nullish(),
+  warnings: z.array(z.unknown()).nullish(),
+  message: z.string().nullish(),
+  data: z
+    .looseObject({
+      files_scanned: count.nullish(),
+      total_files: count.nullish(),
+      percentage: count.nullish(),
+      current_path: z.string().nullish(),
+      files: z.array(fileSchema).nullish(),
+      total_size: count.nullish(),
+      warnings: z.array(z.unknown()).nullish(),
+      message: z.string().nullish(),
+    })
+    .nullish(),
+})
+export type ScanEvent = z.infer<typeof scanEventSchema>
+
+const warningText = (warning: unknown): string =>
+  typeof warning === 'string' ? warning : typeof warning === 'object' && warning !== null && 'message' in warning ? String((warning as { message: unknown }).message) : JSON.stringify(warning)
+
+/** Folds a scan event; a finished scan stays finished. */
+export function reduceScan(data: DirectoryScan | undefined, event: ScanEvent, now: number): DirectoryScan {
+  const base = data ?? idleScan
+  if (base.state === 'completed' || base.state === 'cancelled' || base.state === 'failed') return base
+  const scanned = maxDefined(base.scanned, event.scanned ?? event.data?.files_scanned ?? undefined) ?? 0
+  const total = maxDefined(base.total, event.total ?? event.data?.total_files ?? undefined) ?? 0
+  const currentPath = event.current_path ?? event.data?.current_path ?? base.currentPath
+  switch (event.type) {
+    case 'started':
+    case 'progress':
+      return compact({ ...base, state: 'scanning', scanned, total, currentPath })
+    case 'completed': {
+      const files = (event.files ?? event.data?.files ?? []).map((file) =>
+        compact({ path: file.path, size: file.size, modified: file.modified == null ? undefined : toDate(file.modified, new Date(now)), extension: file.extension ?? undefined }),
+      )
+      const countFiles = event.count ?? files.length
+      return compact({
+        ...base,
+        state: 'completed',
+        scanned: Math.max(scanned, countFiles),
+        total: Math.max(total, countFiles),
+        currentPath: undefined,
+        files,
+        count: countFiles,
+        totalSize: event.total_size ?? event.data?.total_size ?? files.reduce((sum, file) => sum + file.size, 0),
+        warnings: (event.warnings ?? event.data?.warnings ?? []).map(warningText),
+      })
+    }
+    case 'cancelled':
+      return compact({ ...base, state: 'cancelled', scanned, total })
+    case 'error':
+      return compact({ ...base, state: 'failed', scanned, total, error: event.message ?? event.data?.message ?? 'Scan failed' })
+  }
+}
+
+const isFinished = (data: DirectoryScan | undefined) => data?.state === 'completed' || data?.state === 'cancelled' || data?.state === 'failed'
+
+/** The scan channel behind `useDirectoryScan`: one socket per scan, started by a `scan` action. */
+export const directoryScanChannel = defineChannel<DirectoryScanParams, ScanEvent, DirectoryScan>({
+  name: 'scan',
+  queryKey: ({ scanId }) => liveStatusKeys.scan(scanId),
+  socket: (client, { scanId }) => client.endpoints.scanSocket(scanId),
+  schema: scanEventSchema,
+  matches: (event, params, { dedicatedSocket }) => (event.scan_id !== undefined ? event.scan_id === params.scanId : dedicatedSocket),
+  reduce: (data, event, { now }) => reduceScan(data, event, now),
+  // No REST side: the cache is the only copy.
+  fetch: async ({ previous }) => previous ?? idleScan,
+  isActive: () => false,
+  isTerminal: isFinished,
+  // A new socket is a new server-side session: (re)start the scan there.
+  onOpen: ({ params, send }) => {
+    send({ action: 'scan', path: params.path, recursive: params.recursive })
+  },
+})

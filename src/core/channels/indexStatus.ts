@@ -1,0 +1,146 @@
+import { z } from 'zod'
+import { defineChannel } from '../defineChannel'
+import { liveStatusKeys } from '../queryKeys'
+import { compact, toDate } from '../values'
+
+export type IndexState = 'not_indexed' | 'queued' | 'indexing' | 'complete' | 'failed'
+
+/** A project's index, as `useIndexStatus` returns it. */
+export interface IndexStatus {
+  state: IndexState
+  projectId: string
+  branch?: string
+  entityCount?: number
+  error?: string
+  /** When the server last said something about it (or when we heard it). */
+  updatedAt: Date
+}
+
+export interface IndexStatusParams {
+  projectId: string
+  /** Sent as `?branch=` to REST; events for another branch are ignored. */
+  branch?: string
+  /** Turns the REST status body into an `IndexStatus`. @default parseIndexStatus (ontology editor and reference server) */
+  parse?: (body: unknown, params: IndexStatusParams) => IndexStatus
+}
+
+const timestamp = z.union([z.string(), z.number()]).optional()
+
+/** Index events: the ontology editor's flat dialect, plus `index_queued` and an `index_status` snapshot. */
+export const indexEventSchema = z.looseObject({
+  type: z.enum(['index_queued', 'index_started', 'index_complete', 'index_failed', 'index_status']),
+  project_id: z.string().optional(),
+  branch: z.string().nullish(),
+  entity_count: z.number().int().nonnegative().nullish(),
+  error: z.string().nullish(),
+  /** On `index_status`: the REST vocabulary. */
+  status: z.enum(['not_indexed', 'pending', 'queued', 'indexing', 'ready', 'complete', 'failed']).optional(),
+  seq: z.number().optional(),
+  timestamp,
+})
+export type IndexEvent = z.infer<typeof indexEventSchema>
+
+const restStates: Record<string, IndexState> = {
+  not_indexed: 'not_indexed',
+  pending: 'queued',
+  queued: 'queued',
+  indexing: 'indexing',
+  ready: 'complete',
+  complete: 'complete',
+  failed: 'failed',
+}
+
+const restIndexSchema = z.looseObject({
+  project_id: z.string().optional(),
+  branch: z.string().nullish(),
+  status: z.enum(['not_indexed', 'pending', 'queued', 'indexing', 'ready', 'complete', 'failed']),
+  entity_count: z.number().nullish(),
+  error_message: z.string().nullish(),
+  indexed_at: timestamp.nullable(),
+  updated_at: timestamp.nullable(),
+})
+
+/**
+ * The default REST parser: the ontology editor's `{ status: pending | indexing | ready | failed,
+ * entity_count, error_message, indexed_at }` (snake_case), which the reference server speaks too.
+ */
+export function parseIndexStatus(body: unknown, params: IndexStatusParams): IndexStatus {
+  const result = restIndexSchema.safeParse(body)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    throw new Error(`[live-status] Index status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}. Pass \`parse\` to useIndexStatus for this backend.`)
+  }
+  const rest = result.data
+  return compact({
+    state: restStates[rest.status]!,
+    projectId: params.projectId,
+    branch: rest.branch ?? params.branch,
+    entityCount: rest.entity_count ?? undefined,
+    error: rest.error_message ?? undefined,
+    updatedAt: toDate(rest.updated_at ?? rest.indexed_at, new Date()),
+  })
+}
+
+const isActive = (data: IndexStatus | undefined) => data?.state === 'queued' || data?.state === 'indexing'
+const isTerminal = (data: IndexStatus | undefined) => data?.state === 'complete' || data?.state === 'failed'
+
+/** The index channel that `useIndexStatus` is built on. */
+export const indexStatusChannel = defineChannel<IndexStatusParams, IndexEvent, IndexStatus>({
+  name: 'index',
+  queryKey: ({ projectId, branch }) => liveStatusKeys.index(projectId, branch),
+  socket: (client, { projectId }) => client.endpoints.indexSocket(projectId),
+  schema: indexEventSchema,
+  matches: (event, params, { dedicatedSocket }) =>
+    (event.project_id !== undefined ? event.project_id === params.projectId : dedicatedSocket) &&
+    (params.branch === undefined || event.branch == null || event.branch === params.branch),
+  reduce: (data, event, { params, now }): IndexStatus | undefined => {
+    const updatedAt = toDate(event.timestamp, new Date(now))
+    const base: IndexStatus = data ?? { state: 'not_indexed', projectId: params.projectId, updatedAt }
+    const branch = event.branch ?? base.branch
+    const next = (state: IndexState, patch: Partial<IndexStatus> = {}): IndexStatus =>
+      compact({ ...base, state, branch, error: undefined, updatedAt, ...patch })
+    switch (event.type) {
+      case 'index_queued':
+        return next('queued')
+      case 'index_started':
+        return next('indexing')
+      case 'index_complete':
+        return next('complete', { entityCount: event.entity_count ?? base.entityCount })
+      case 'index_failed':
+        return next('failed', { error: event.error ?? 'Indexing failed' })
+      case 'index_status':
+        if (!event.status) return data
+        return next(restStates[event.status]!, {
+          entityCount: event.entity_count ?? base.entityCount,
+          error: event.error ?? undefined,
+        })
+    }
+  },
+  fetch: async ({ client, params, signal, previous }) => {
+    const body = await client.getJson(client.endpoints.indexStatus(params.projectId), {
+      query: { branch: params.branch },
+      signal,
+      allow404: true,
+    })
+    // 404 before the first index record exists: "not indexed yet", not an error.
+    const fetched: IndexStatus =
+      body === null
+        ? { state: 'not_indexed', projectId: params.projectId, ...(params.branch ? { branch: params.branch } : {}), updatedAt: new Date() }
+        : (params.parse ?? parseIndexStatus)(body, params)
+    return mergeIndexStatus(previous, fetched)
+  },
+  isActive,
+  isTerminal,
+})
+
+/**
+ * REST can lag behind the socket: a job we just queued or saw start is not undone by an answer
+ * that still describes the previous run (older than what we know, or "not indexed" yet).
+ */
+export function mergeIndexStatus(previous: IndexStatus | undefined, fetched: IndexStatus): IndexStatus {
+  if (!previous || !isActive(previous)) return fetched
+  const staleEnd = isTerminal(fetched) && fetched.updatedAt.getTime() < previous.updatedAt.getTime()
+  if (fetched.state === 'not_indexed' || staleEnd) return previous
+  if (fetched.state === 'queued' && previous.state === 'indexing') return previous
+  return compact({ ...fetched, entityCount: fetched.entityCount ?? previous.entityCount })
+}

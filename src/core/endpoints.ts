@@ -1,0 +1,67 @@
+/**
+ * URL builders, one per channel, relative to `wsUrl` (sockets) or `apiUrl` (REST). Absolute URLs
+ * are used as they are. The defaults point at live-status's reference server, where every channel
+ * of a project shares one socket.
+ *
+ * @example The ontology editor
+ * ```ts
+ * { indexSocket: (id) => `/api/v1/projects/${id}/ontology/index-ws`,
+ *   indexStatus: (id) => `/api/v1/projects/${id}/ontology/index-status`,
+ *   reindex: (id) => `/api/v1/projects/${id}/ontology/reindex` }
+ * ```
+ * @example The document indexer
+ * ```ts
+ * { operationSocket: (opId) => `/ws/operations/${opId}`,
+ *   operationStatus: (opId) => `/api/v2/operations/${opId}`,
+ *   scanSocket: (scanId) => `/ws/scan/${scanId}` }
+ * ```
+ */
+export interface Endpoints {
+  /** Socket carrying a project's index events. @default (projectId) => `/ws/projects/${projectId}` */
+  indexSocket: (projectId: string) => string
+  /** `GET` a project's index status (404 = not indexed yet). @default (projectId) => `/api/projects/${projectId}/index` */
+  indexStatus: (projectId: string) => string
+  /** `POST` to start a reindex. @default (projectId) => `/api/projects/${projectId}/index/reindex` */
+  reindex: (projectId: string) => string
+  /**
+   * Socket carrying an operation's progress. Gets the hook's `projectId` when one was given.
+   * @default (operationId, { projectId }) => projectId ? `/ws/projects/${projectId}` : `/ws/operations/${operationId}`
+   */
+  operationSocket: (operationId: string, context: { projectId?: string | undefined }) => string
+  /** `GET` an operation's status. @default (operationId) => `/api/operations/${operationId}` */
+  operationStatus: (operationId: string) => string
+  /** Socket for one directory scan, named by a fresh client-side id. @default (scanId) => `/ws/scan/${scanId}` */
+  scanSocket: (scanId: string) => string
+}
+
+const segment = encodeURIComponent
+
+export const defaultEndpoints: Endpoints = {
+  indexSocket: (projectId) => `/ws/projects/${segment(projectId)}`,
+  indexStatus: (projectId) => `/api/projects/${segment(projectId)}/index`,
+  reindex: (projectId) => `/api/projects/${segment(projectId)}/index/reindex`,
+  operationSocket: (operationId, { projectId }) =>
+    projectId ? `/ws/projects/${segment(projectId)}` : `/ws/operations/${segment(operationId)}`,
+  operationStatus: (operationId) => `/api/operations/${segment(operationId)}`,
+  scanSocket: (scanId) => `/ws/scan/${segment(scanId)}`,
+}
+
+/** `http://…` → `ws://…`, `https://…` → `wss://…`. */
+export function toWebSocketBase(apiUrl: string): string {
+  return apiUrl.replace(/^http(s?):\/\//i, (_match, secure: string) => `ws${secure}://`)
+}
+
+/** Joins `path` to `base` unless it is already absolute (`ws:`, `wss:`, `http:`, `https:`). */
+export function joinUrl(base: string, path: string): string {
+  if (/^(wss?|https?):\/\//i.test(path)) return path
+  return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`
+}
+
+/** Appends query parameters, skipping `undefined` values. */
+export function withQuery(url: string, query: Record<string, string | undefined> | undefined): string {
+  if (!query) return url
+  const pairs = Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  if (pairs.length === 0) return url
+  const search = pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&')
+  return `${url}${url.includes('?') ? '&' : '?'}${search}`
+}

@@ -1,0 +1,22 @@
+/** Dates arrive as ISO strings or epoch numbers; anything unreadable becomes `fallback`. */
+export function toDate(value: unknown, fallback: Date): Date {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? fallback : value
+  if (typeof value === 'string' || typeof value === 'number') {
+    const date = new Date(typeof value === 'number' && value < 1e12 ? value * 1000 : value)
+    return Number.isNaN(date.getTime()) ? fallback : date
+  }
+  return fallback
+}
+
+/** The larger of two optional counters: counters never go backwards. */
+export function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return Math.max(a, b)
+}
+
+/** Drops keys whose value is undefined, so cached objects compare and print cleanly. */
+export function compact<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key]
+  return value
+}

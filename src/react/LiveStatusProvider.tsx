@@ -1,0 +1,65 @@
+import { useQueryClient } from '@tanstack/react-query'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { isAuthError } from '../core/httpError'
+import { LiveStatusClient, type LiveStatusClientOptions } from '../core/liveStatusClient'
+import { liveStatusKeys } from '../core/queryKeys'
+import { LiveStatusContext } from './context'
+
+export interface LiveStatusProviderProps extends LiveStatusClientOptions {
+  children?: ReactNode
+  /**
+   * A client made outside React (tests, apps that share it with non-React code). When given, the
+   * other props are ignored except `accessToken`.
+   * @default undefined
+   */
+  client?: LiveStatusClient
+}
+
+/**
+ * Provides live-status to the hooks below it; place it inside `<QueryClientProvider>`. Callback
+ * props may change freely; `apiUrl`, `wsUrl`, `endpoints`, `auth` and the socket options are read
+ * when the client is made, and changing `apiUrl` or `wsUrl` makes a new one.
+ *
+ * @example
+ * ```tsx
+ * <LiveStatusProvider apiUrl="https://api.example.com" accessToken={session?.accessToken}>
+ *   <App />
+ * </LiveStatusProvider>
+ * ```
+ */
+export function LiveStatusProvider(props: LiveStatusProviderProps) {
+  const { children, client: given, accessToken, apiUrl, wsUrl } = props
+  const latest = useRef(props)
+  latest.current = props
+  const queryClient = useQueryClient()
+
+  const make = () =>
+    given ??
+    new LiveStatusClient({
+      ...props,
+      // Callbacks go through the latest props, so a new function never rebuilds anything.
+      getAccessToken: props.getAccessToken ? () => latest.current.getAccessToken?.() : undefined,
+      onAuthError: (info) => latest.current.onAuthError?.(info),
+      onEventError: (error) => latest.current.onEventError?.(error),
+      onCallbackError: props.onCallbackError ? (error) => latest.current.onCallbackError?.(error) : undefined,
+    })
+  const [state, setState] = useState(() => ({ client: make(), apiUrl, wsUrl, given }))
+  let client = state.client
+  if (state.given !== given || (!given && (state.apiUrl !== apiUrl || state.wsUrl !== wsUrl))) {
+    client = make()
+    setState({ client, apiUrl, wsUrl, given })
+  }
+
+  const previousToken = useRef(accessToken)
+  useEffect(() => {
+    client.setAccessToken(accessToken)
+    const before = previousToken.current
+    previousToken.current = accessToken
+    // A new token can fix what the old one broke: retry the live queries that failed on auth.
+    if (accessToken && before !== accessToken) {
+      void queryClient.invalidateQueries({ queryKey: liveStatusKeys.all, predicate: (query) => isAuthError(query.state.error) })
+    }
+  }, [client, accessToken, queryClient])
+
+  return <LiveStatusContext.Provider value={client}>{children}</LiveStatusContext.Provider>
+}

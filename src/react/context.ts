@@ -1,0 +1,11 @@
+import { createContext, useContext } from 'react'
+import type { LiveStatusClient } from '../core/liveStatusClient'
+
+export const LiveStatusContext = createContext<LiveStatusClient | null>(null)
+
+/** The client of the nearest `<LiveStatusProvider>`. */
+export function useLiveStatusClient(): LiveStatusClient {
+  const client = useContext(LiveStatusContext)
+  if (!client) throw new Error('[live-status] No <LiveStatusProvider> above this component: wrap your app (inside <QueryClientProvider>) in one.')
+  return client
+}

@@ -1,0 +1,42 @@
+import { useCallback, useMemo, useSyncExternalStore } from 'react'
+import type { LiveConnectionStatus, LiveStatusClient } from '../core/liveStatusClient'
+import { useLiveStatusClient } from './context'
+
+/**
+ * Which connection to watch: a socket path or URL, a project (its index socket), or an operation
+ * (its socket). `null` watches nothing and reports `idle`.
+ */
+export type ConnectionTarget =
+  | string
+  | { projectId: string; operationId?: undefined }
+  | { operationId: string; projectId?: string }
+  | null
+  | undefined
+
+export interface ConnectionStatusResult extends LiveConnectionStatus {
+  /** Connect now with a fresh retry budget (the Retry button). */
+  reconnect: () => void
+}
+
+/** The socket URL a target names, or `null`. */
+export function resolveTarget(client: LiveStatusClient, target: ConnectionTarget): string | null {
+  if (!target) return null
+  if (typeof target === 'string') return client.socketUrl(target)
+  if (target.operationId !== undefined) return client.socketUrl(client.endpoints.operationSocket(target.operationId, { projectId: target.projectId }))
+  return client.socketUrl(client.endpoints.indexSocket(target.projectId))
+}
+
+/**
+ * The live status of a connection, from the core's store through `useSyncExternalStore`: no render
+ * when nothing changed. Watching does not open a socket; the data hooks do.
+ */
+export function useConnectionStatus(target: ConnectionTarget): ConnectionStatusResult {
+  const client = useLiveStatusClient()
+  const url = resolveTarget(client, target)
+  const store = useMemo(() => client.liveStatus(url), [client, url])
+  const status = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
+  const reconnect = useCallback(() => {
+    if (url) client.hub.get(url)?.reconnect()
+  }, [client, url])
+  return useMemo(() => ({ ...status, reconnect }), [status, reconnect])
+}

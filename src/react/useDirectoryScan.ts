@@ -1,0 +1,87 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useCallback, useEffect, useState } from 'react'
+import {
+  directoryScanChannel,
+  idleScan,
+  reduceScan,
+  type DirectoryScan,
+  type DirectoryScanParams,
+} from '../core/channels/directoryScan'
+import { liveStatusKeys } from '../core/queryKeys'
+import { useLiveStatusClient } from './context'
+import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
+
+export interface UseDirectoryScanResult {
+  /** Starts a new scan on a fresh socket (any scan under way is dropped). */
+  start: (request: { path: string; recursive?: boolean }) => void
+  /** Asks the server to cancel and closes the socket. */
+  cancel: () => void
+  data: DirectoryScan
+  /** The scan socket's status. */
+  status: ConnectionStatusResult
+  /** The id of the current scan, `null` before the first `start`. */
+  scanId: string | null
+}
+
+const idleKey = ['live-status', 'scan', null] as const
+
+/** A random UUID where available (secure contexts, Node ≥ 19), else 128 random bits in hex. */
+function newScanId(): string {
+  const crypto = globalThis.crypto
+  if (crypto?.randomUUID) return crypto.randomUUID()
+  const bytes = new Uint8Array(16)
+  if (crypto?.getRandomValues) crypto.getRandomValues(bytes)
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/**
+ * A directory scan over its own socket: `start()` opens the scan socket with a fresh id and sends
+ * the `scan` action once open; the socket closes when the scan ends, on `cancel()`, or on unmount.
+ */
+export function useDirectoryScan(): UseDirectoryScanResult {
+  const client = useLiveStatusClient()
+  const queryClient = useQueryClient()
+  const [scan, setScan] = useState<DirectoryScanParams | null>(null)
+  const [connected, setConnected] = useState(false)
+  const queryKey = scan ? liveStatusKeys.scan(scan.scanId) : idleKey
+  const { data = idleScan } = useQuery<DirectoryScan>({
+    queryKey,
+    queryFn: () => queryClient.getQueryData<DirectoryScan>(queryKey) ?? idleScan,
+    enabled: false,
+    initialData: idleScan,
+    staleTime: Infinity,
+  })
+  const socketUrl = scan ? client.socketUrl(client.endpoints.scanSocket(scan.scanId)) : null
+  const status = useConnectionStatus(connected ? socketUrl : null)
+
+  useEffect(() => {
+    if (!scan || !connected) return
+    return client.live(queryClient, directoryScanChannel, scan)
+  }, [client, queryClient, scan, connected])
+
+  const finished = data.state !== 'scanning' && data.state !== 'idle'
+  useEffect(() => {
+    if (finished) setConnected(false)
+  }, [finished])
+
+  const start = useCallback(
+    ({ path, recursive = true }: { path: string; recursive?: boolean }) => {
+      const next = { scanId: newScanId(), path, recursive }
+      queryClient.setQueryData<DirectoryScan>(liveStatusKeys.scan(next.scanId), { ...idleScan, state: 'scanning' })
+      setScan(next)
+      setConnected(true)
+    },
+    [queryClient],
+  )
+
+  const cancel = useCallback(() => {
+    if (!scan || !socketUrl) return
+    client.hub.get(socketUrl)?.send({ action: 'cancel' })
+    const key = liveStatusKeys.scan(scan.scanId)
+    queryClient.setQueryData<DirectoryScan>(key, (current) => reduceScan(current, { type: 'cancelled' }, Date.now()))
+    setConnected(false)
+  }, [client, queryClient, scan, socketUrl])
+
+  return { start, cancel, data, status, scanId: scan?.scanId ?? null }
+}

@@ -1,0 +1,43 @@
+import { useQueryClient } from '@tanstack/react-query'
+import { useEffect, useRef } from 'react'
+import { subscribeLiveInvalidation, type LiveInvalidationOptions } from '../core/liveInvalidation'
+import { useLiveStatusClient } from './context'
+
+export interface UseLiveInvalidationOptions<TEvent> extends LiveInvalidationOptions<TEvent> {
+  /** Set `false` to unsubscribe. @default true */
+  enabled?: boolean
+}
+
+/**
+ * Entity events that invalidate rather than patch (the meeting transcriber's
+ * `{ event, data: { id } }`): each valid event invalidates the keys `keysFor` returns, batched.
+ *
+ * @example
+ * ```tsx
+ * useLiveInvalidation({
+ *   socket: '/v1/events',
+ *   discriminator: 'event',
+ *   schema: z.object({ event: z.enum(['TRANSCRIPT_CREATED', 'TRANSCRIPT_STATUS']), data: z.object({ id: z.string() }) }),
+ *   keysFor: (e) => [['transcripts'], ['transcript', e.data.id]],
+ * })
+ * ```
+ */
+export function useLiveInvalidation<TEvent>(options: UseLiveInvalidationOptions<TEvent>): void {
+  const client = useLiveStatusClient()
+  const queryClient = useQueryClient()
+  const latest = useRef(options)
+  latest.current = options
+  const { socket, schema, discriminator, enabled = true } = options
+  useEffect(() => {
+    if (!enabled) return
+    return subscribeLiveInvalidation(queryClient, client, {
+      socket,
+      schema,
+      discriminator,
+      keysFor: (event) => latest.current.keysFor(event),
+      get resyncKeys() {
+        return latest.current.resyncKeys
+      },
+    })
+  }, [client, queryClient, socket, schema, discriminator, enabled])
+}

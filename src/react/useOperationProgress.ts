@@ -1,0 +1,37 @@
+import { useMemo } from 'react'
+import {
+  operationProgressChannel,
+  type OperationProgress,
+  type OperationProgressParams,
+} from '../core/channels/operationProgress'
+import { useLiveQuery, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
+
+export interface UseOperationProgressOptions extends LiveQueryOptions {
+  /** With the default endpoints, the operations of a project share the project's socket. @default undefined */
+  projectId?: string
+  /** Turns this backend's REST status body into `OperationProgress` fields. @default parseOperationStatus */
+  parse?: OperationProgressParams['parse']
+}
+
+/**
+ * An operation's progress, live: both dialects of the document indexer (flat events with worker
+ * stages, and the `{ type, data }` envelope) and the `current_state` snapshot. `percent` never
+ * goes backwards; `etaMs` appears once the observed rate says something.
+ *
+ * @example
+ * ```tsx
+ * const { data } = useOperationProgress(operationId)
+ * return <progress value={data?.percent ?? 0} max={100} />
+ * ```
+ */
+export function useOperationProgress(
+  operationId: string | null | undefined,
+  options: UseOperationProgressOptions = {},
+): LiveQueryResult<OperationProgress> {
+  const { projectId, parse, enabled = true, ...rest } = options
+  const params = useMemo<OperationProgressParams>(
+    () => ({ operationId: operationId ?? '', projectId, parse }),
+    [operationId, projectId, parse],
+  )
+  return useLiveQuery(operationProgressChannel, params, { ...rest, enabled: enabled && !!operationId })
+}
