@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useMemo } from 'react'
 import { indexStatusChannel, type IndexStatus, type IndexStatusParams } from '../core/channels/indexStatus'
 import { LiveStatusHttpError } from '../core/httpError'
+import { compact } from '../core/values'
 import { useLiveStatusClient } from './context'
 import { useLiveQuery, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
 
@@ -39,26 +40,16 @@ export function useIndexStatus(projectId: string | null | undefined, options: Us
   const queryKey = indexStatusChannel.queryKey(params)
 
   const mutation = useMutation({
-    mutationFn: async () => {
+    mutationFn: async (_previous: IndexStatus | undefined) => {
       const path = client.endpoints.reindex(params.projectId)
       const response = await client.request(path, { method: 'POST', query: { branch } })
       if (!response.ok) throw new LiveStatusHttpError(response.status, client.restUrl(path, { branch }), false)
     },
-    onMutate: async () => {
-      await queryClient.cancelQueries({ queryKey, exact: true })
-      const previous = queryClient.getQueryData<IndexStatus>(queryKey)
-      queryClient.setQueryData<IndexStatus>(queryKey, {
-        ...(previous ?? { projectId: params.projectId }),
-        ...(branch ? { branch } : {}),
-        state: 'queued',
-        error: undefined,
-        updatedAt: new Date(),
-      } as IndexStatus)
-      return { previous }
-    },
-    onError: (_error, _variables, context) => {
-      if (context?.previous) queryClient.setQueryData(queryKey, context.previous)
-      else queryClient.removeQueries({ queryKey, exact: true })
+    onError: (_error, previous: IndexStatus | undefined) => {
+      // Roll back the optimistic "queued", unless events have moved on since.
+      if (queryClient.getQueryData<IndexStatus>(queryKey)?.state !== 'queued') return
+      if (previous) queryClient.setQueryData(queryKey, previous)
+      else void queryClient.invalidateQueries({ queryKey, exact: true })
     },
   })
 
@@ -66,7 +57,21 @@ export function useIndexStatus(projectId: string | null | undefined, options: Us
   return {
     ...result,
     reindex: () => {
-      if (projectId) mutation.mutate()
+      if (!projectId) return
+      // "queued" shows in this very render pass, before the POST even leaves.
+      const previous = queryClient.getQueryData<IndexStatus>(queryKey)
+      void queryClient.cancelQueries({ queryKey, exact: true })
+      queryClient.setQueryData<IndexStatus>(
+        queryKey,
+        compact<IndexStatus>({
+          ...(previous ?? { projectId: params.projectId }),
+          ...(branch ? { branch } : {}),
+          state: 'queued',
+          error: undefined,
+          updatedAt: new Date(),
+        }),
+      )
+      mutation.mutate(previous)
     },
     isReindexing: mutation.isPending || state === 'queued' || state === 'indexing',
     reindexError: mutation.error,

@@ -135,12 +135,14 @@ export const indexStatusChannel = defineChannel<IndexStatusParams, IndexEvent, I
 
 /**
  * REST can lag behind the socket: a job we just queued or saw start is not undone by an answer
- * that still describes the previous run (older than what we know, or "not indexed" yet).
+ * that still describes the previous run (older than what we know, or no record yet).
  */
 export function mergeIndexStatus(previous: IndexStatus | undefined, fetched: IndexStatus): IndexStatus {
+  // A 404 says "no index record yet"; an index we have seen queued, run or end does exist.
+  if (fetched.state === 'not_indexed' && previous && previous.state !== 'not_indexed') return previous
   if (!previous || !isActive(previous)) return fetched
   const staleEnd = isTerminal(fetched) && fetched.updatedAt.getTime() < previous.updatedAt.getTime()
-  if (fetched.state === 'not_indexed' || staleEnd) return previous
+  if (staleEnd) return previous
   if (fetched.state === 'queued' && previous.state === 'indexing') return previous
   return compact({ ...fetched, entityCount: fetched.entityCount ?? previous.entityCount })
 }
