@@ -114,14 +114,15 @@ export function recordingWebSocket() {
   }
 }
 
-/** Resolves when `read()` satisfies `predicate`, checked on each change the store reports. */
+/** Resolves when the store's snapshot satisfies `predicate`, checked on each change it reports. */
 export function waitForStatus<T>(
-  store: { subscribe(listener: (value: T) => void): () => void; getSnapshot(): T },
+  store: { subscribe(listener: () => void): () => void; getSnapshot(): T },
   predicate: (value: T) => boolean,
 ): Promise<T> {
   return new Promise((resolve) => {
     if (predicate(store.getSnapshot())) return resolve(store.getSnapshot())
-    const off = store.subscribe((value) => {
+    const off = store.subscribe(() => {
+      const value = store.getSnapshot()
       if (!predicate(value)) return
       off()
       resolve(value)
