@@ -46,6 +46,8 @@ export class Connection {
   #host: ConnectionHost
   #decoder: FrameDecoder
   #subscribers = new Set<ConnectionSubscriber<unknown>>()
+  /** The same subscribers as an array, rebuilt on change rather than on every frame. */
+  #subscriberList: ConnectionSubscriber<unknown>[] = []
   #socket: WebSocketLike | null = null
   /** Bumped whenever the current attempt is abandoned, so late callbacks of the old one are ignored. */
   #generation = 0
@@ -124,6 +126,7 @@ export class Connection {
   /** @internal */
   addSubscriber(subscriber: ConnectionSubscriber<unknown>): void {
     this.#subscribers.add(subscriber)
+    this.#subscriberList = [...this.#subscribers]
     if (this.#idleTimer !== undefined) {
       clearTimeout(this.#idleTimer)
       this.#idleTimer = undefined
@@ -135,7 +138,9 @@ export class Connection {
 
   /** @internal */
   removeSubscriber(subscriber: ConnectionSubscriber<unknown>): void {
-    if (!this.#subscribers.delete(subscriber) || this.#subscribers.size > 0) return
+    if (!this.#subscribers.delete(subscriber)) return
+    this.#subscriberList = [...this.#subscribers]
+    if (this.#subscribers.size > 0) return
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined
       this.dispose()
@@ -197,6 +202,7 @@ export class Connection {
     if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     this.#subscribers.clear()
+    this.#subscriberList = []
     this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
     this.#host.release(this)
   }
@@ -307,7 +313,7 @@ export class Connection {
     socket.onmessage = (event) => {
       if (!current()) return
       this.#heartbeat?.activity()
-      const delivered = this.#decoder.dispatch(event.data, this.#subscribers)
+      const delivered = this.#decoder.dispatch(event.data, this.#subscriberList)
       if (delivered > 0 && current()) this.#markStable()
     }
 

@@ -59,61 +59,67 @@ export class FrameDecoder {
    * Decodes one frame and hands each subscriber the events it accepts. Returns how many events were
    * delivered (to at least one subscriber) and whether the frame was anything but control traffic.
    */
-  dispatch(data: unknown, subscribers: Iterable<FrameSubscriber<unknown>>): number {
+  dispatch(data: unknown, subscribers: readonly FrameSubscriber<unknown>[]): number {
     this.stats.framesReceived++
     const decoded = this.#decode(data)
     if (!decoded.ok) {
       this.#drop(decoded.reason, decoded.message, decoded.sample)
       return 0
     }
-    const subs = [...subscribers]
-    const batches = subs.map(() => [] as unknown[])
+    const { discriminator, controlTypes } = this.#options
+    const count = subscribers.length
+    // One batch per subscriber, made only when it gets something: this runs for every frame.
+    const batches: (unknown[] | undefined)[] = new Array(count)
     let delivered = 0
     for (const message of decoded.messages) {
-      const sample = () => (decoded.batched ? safeStringify(message) : decoded.text)
       if (!isRecord(message)) {
-        this.#drop('not_an_object', 'message is not a JSON object', sample)
+        this.#drop('not_an_object', 'message is not a JSON object', () => sampleOf(decoded, message))
         continue
       }
-      const type = message[this.#options.discriminator]
-      if (typeof type === 'string' && this.#options.controlTypes.includes(type)) continue
-      if (typeof message.type === 'string' && this.#options.controlTypes.includes(message.type)) continue
-      if (subs.length === 0) continue
-      const results = new Map<EventSchema<unknown>, ReturnType<EventSchema<unknown>['safeParse']>>()
+      const type = message[discriminator]
+      if (typeof type === 'string' && controlTypes.includes(type)) continue
+      if (discriminator !== 'type' && typeof message.type === 'string' && controlTypes.includes(message.type)) continue
+      if (count === 0) continue
+      // Subscribers usually share one schema: validate once per distinct schema.
+      let lastSchema: EventSchema<unknown> | undefined
+      let lastResult: ReturnType<EventSchema<unknown>['safeParse']> | undefined
       let accepted = false
       let failure: { reason: EventErrorReason; message: string } | undefined
-      subs.forEach((sub, i) => {
-        if (!sub.schema) {
-          batches[i]!.push(message)
-          accepted = true
-          return
+      for (let i = 0; i < count; i++) {
+        const sub = subscribers[i]!
+        let value: unknown = message
+        if (sub.schema) {
+          if (sub.schema !== lastSchema) {
+            lastSchema = sub.schema
+            lastResult = sub.schema.safeParse(message)
+          }
+          const result = lastResult!
+          if (!result.success) {
+            if (failure?.reason !== 'schema_mismatch') {
+              const field = sub.discriminator ?? discriminator
+              failure = this.#classify(result.error.issues, message[field], field)
+            }
+            continue
+          }
+          value = result.data
         }
-        let result = results.get(sub.schema)
-        if (!result) {
-          result = sub.schema.safeParse(message)
-          results.set(sub.schema, result)
-        }
-        if (result.success) {
-          batches[i]!.push(result.data)
-          accepted = true
-        } else if (failure?.reason !== 'schema_mismatch') {
-          const discriminator = sub.discriminator ?? this.#options.discriminator
-          failure = this.#classify(result.error.issues, message[discriminator], discriminator)
-        }
-      })
+        ;(batches[i] ??= []).push(value)
+        accepted = true
+      }
       if (accepted) delivered++
-      else if (failure) this.#drop(failure.reason, failure.message, sample)
+      else if (failure) this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
     }
     this.stats.eventsDelivered += delivered
-    subs.forEach((sub, i) => {
-      const batch = batches[i]!
-      if (batch.length === 0 || !sub.onEvents) return
+    for (let i = 0; i < count; i++) {
+      const batch = batches[i]
+      const onEvents = subscribers[i]!.onEvents
+      if (!batch || !onEvents) continue
       try {
-        sub.onEvents(batch)
+        onEvents(batch)
       } catch (error) {
         this.#options.onCallbackError(error)
       }
-    })
+    }
     return delivered
   }
 
@@ -217,6 +223,10 @@ function utf8Length(text: string, limit: number): number {
   }
   return bytes
 }
+
+/** The frame itself, unless the message came out of a batch. */
+const sampleOf = (decoded: { text: string; batched: boolean }, message: unknown) =>
+  decoded.batched ? safeStringify(message) : decoded.text
 
 function safeStringify(value: unknown): string {
   try {
