@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { render } from '@testing-library/react'
+import { cleanup, render } from '@testing-library/react'
 import { StrictMode, type ReactNode } from 'react'
-import { vi } from 'vitest'
+import { afterEach, beforeEach, vi } from 'vitest'
 import { LiveStatusProvider, type LiveStatusProviderProps } from '../../src'
 import { fakeSource } from './fakeSources'
 import { createMockBackend, type MockBackend } from './mockBackend'
@@ -48,4 +48,20 @@ export function setupLive(overrides: Partial<LiveStatusProviderProps> = {}, back
     }
   }
   return { backend, queryClient, online, focus, renderLive }
+}
+
+/**
+ * Fake clock for hook tests: timers and Date are virtual (so backoff, polling and heartbeats are
+ * exact), everything else (microtasks, I/O) is real. Cleans up the DOM and stubs after each test.
+ */
+export function useFakeLiveClock() {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+  })
+  afterEach(() => {
+    cleanup()
+    vi.clearAllTimers()
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+  })
 }

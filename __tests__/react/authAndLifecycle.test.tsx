@@ -1,19 +1,11 @@
 // @vitest-environment happy-dom
-import { cleanup, screen } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { screen } from '@testing-library/react'
+import { describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { defineChannel, useIndexStatus, useLiveQuery, useOperationProgress } from '../../src'
-import { advance, setupLive, TOKEN } from '../helpers/renderWithLive'
+import { advance, setupLive, TOKEN, useFakeLiveClock } from '../helpers/renderWithLive'
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
-})
-afterEach(() => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-})
+useFakeLiveClock()
 
 const SOCKET = '/ws/projects/p1'
 

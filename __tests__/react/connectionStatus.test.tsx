@@ -1,19 +1,11 @@
 // @vitest-environment happy-dom
-import { act, cleanup, screen } from '@testing-library/react'
+import { act, screen } from '@testing-library/react'
 import { Profiler } from 'react'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { ConnectionStatus, useConnectionStatus, useIndexStatus, useOperationProgress } from '../../src'
-import { advance, setupLive } from '../helpers/renderWithLive'
+import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
-})
-afterEach(() => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-})
+useFakeLiveClock()
 
 const SOCKET = '/ws/projects/p1'
 

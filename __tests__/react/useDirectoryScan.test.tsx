@@ -1,19 +1,13 @@
 // @vitest-environment happy-dom
-import { act, cleanup, screen } from '@testing-library/react'
-import { afterEach, beforeEach, expect, test, vi } from 'vitest'
+import { act, screen } from '@testing-library/react'
+import { beforeEach, expect, test, vi } from 'vitest'
 import { useDirectoryScan } from '../../src'
-import { advance, setupLive } from '../helpers/renderWithLive'
+import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
 
+useFakeLiveClock()
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
   let n = 0
   vi.spyOn(globalThis.crypto, 'randomUUID').mockImplementation(() => `00000000-0000-4000-8000-00000000000${++n}` as `${string}-${string}-${string}-${string}-${string}`)
-})
-afterEach(() => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
 })
 
 const SCAN1 = '/ws/scan/00000000-0000-4000-8000-000000000001'

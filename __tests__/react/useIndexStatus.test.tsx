@@ -1,18 +1,10 @@
 // @vitest-environment happy-dom
 import { act, cleanup, screen } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import { liveStatusKeys, useIndexStatus, type IndexStatus } from '../../src'
-import { advance, setupLive, TOKEN } from '../helpers/renderWithLive'
+import { advance, setupLive, TOKEN, useFakeLiveClock } from '../helpers/renderWithLive'
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
-})
-afterEach(() => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-})
+useFakeLiveClock()
 
 const SOCKET = '/ws/projects/p1'
 const STATUS = '/api/projects/p1/index'

@@ -1,20 +1,12 @@
 // @vitest-environment happy-dom
 import { useQuery } from '@tanstack/react-query'
-import { cleanup, screen } from '@testing-library/react'
-import { afterEach, beforeEach, expect, test, vi } from 'vitest'
+import { screen } from '@testing-library/react'
+import { expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { useLiveInvalidation } from '../../src'
-import { advance, setupLive, TOKEN } from '../helpers/renderWithLive'
+import { advance, setupLive, TOKEN, useFakeLiveClock } from '../helpers/renderWithLive'
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
-})
-afterEach(() => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-})
+useFakeLiveClock()
 
 // The meeting transcriber: `{ event, data: { id } }` on /v1/events, bearer subprotocol.
 const transcriberEvent = z.object({

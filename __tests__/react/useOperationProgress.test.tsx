@@ -1,19 +1,11 @@
 // @vitest-environment happy-dom
-import { cleanup, screen } from '@testing-library/react'
+import { screen } from '@testing-library/react'
 import { Profiler } from 'react'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { liveStatusKeys, useOperationProgress, type OperationProgress } from '../../src'
-import { advance, setupLive } from '../helpers/renderWithLive'
+import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
-})
-afterEach(() => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-})
+useFakeLiveClock()
 
 // The document indexer: one socket per operation, REST under /api/v2.
 const endpoints = {
