@@ -24,6 +24,7 @@ export default defineConfig({
       entry: {
         index: resolve(__dirname, 'src/index.ts'),
         core: resolve(__dirname, 'src/core/index.ts'),
+        server: resolve(__dirname, 'src/server/index.ts'),
       },
       formats: ['es'],
     },

@@ -1,6 +1,7 @@
 import { authenticate } from './authTransport'
 import { backoffDelayMs } from './backoff'
 import { closeAction } from './closeAction'
+import { withQuery } from './endpoints'
 import { FrameDecoder, type FrameSubscriber } from './frameDecoder'
 import { startHeartbeat, type Heartbeat } from './heartbeat'
 import type { AccessToken, AuthErrorInfo, ResolvedHubOptions } from './options'
@@ -261,7 +262,9 @@ export class Connection {
       this.status.set({ state: 'closed', nextRetryAt: null })
       return
     }
-    const request = authenticate(this.url, token, options.auth)
+    const resumeFrom = this.#decoder.maxSeq
+    const url = options.resumeParam && resumeFrom > 0 ? withQuery(this.url, { [options.resumeParam]: String(resumeFrom) }) : this.url
+    const request = authenticate(url, token, options.auth)
     this.#tokenInUse = token
     let socket: WebSocketLike
     try {

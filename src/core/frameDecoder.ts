@@ -45,6 +45,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  */
 export class FrameDecoder {
   readonly stats: ConnectionStats = { framesReceived: 0, eventsDelivered: 0, dropped: emptyDropCounts() }
+  /** The highest `seq` any message carried: where a resuming connection asks the server to go on from. */
+  maxSeq = 0
   #options: FrameDecoderOptions
   #url: string
   #token: () => string | null
@@ -76,6 +78,8 @@ export class FrameDecoder {
         this.#drop('not_an_object', 'message is not a JSON object', () => sampleOf(decoded, message))
         continue
       }
+      const seq = message.seq
+      if (typeof seq === 'number' && seq > this.maxSeq) this.maxSeq = seq
       const type = message[discriminator]
       if (typeof type === 'string' && controlTypes.includes(type)) continue
       if (discriminator !== 'type' && typeof message.type === 'string' && controlTypes.includes(message.type)) continue

@@ -96,6 +96,12 @@ export interface SocketHubOptions {
    * @default ['pong', 'heartbeat']
    */
   controlTypes?: readonly string[]
+  /**
+   * Query parameter through which a reconnect asks the server for what it missed: the highest
+   * `seq` seen so far (the reference server's `?since=`). Off unless set.
+   * @default undefined
+   */
+  resumeParam?: string
   /** Called once per token when the server rejects it (close code or `markUnauthorized`). @default undefined */
   onAuthError?: (info: AuthErrorInfo) => void
   /** Called for each dropped frame or message. Exceptions thrown in it are swallowed. @default undefined */
@@ -127,6 +133,7 @@ export interface ResolvedHubOptions {
   maxPayloadBytes: number
   discriminator: string
   controlTypes: readonly string[]
+  resumeParam: string | undefined
   onAuthError: ((info: AuthErrorInfo) => void) | undefined
   onEventError: ((error: EventError) => void) | undefined
   onCallbackError: (error: unknown) => void
@@ -162,6 +169,7 @@ export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions
     maxPayloadBytes = 1024 * 1024,
     discriminator = 'type',
     controlTypes = ['pong', 'heartbeat'],
+    resumeParam,
     onAuthError,
     onEventError,
     onCallbackError = (error: unknown) => console.error('[live-status] a callback threw:', error),
@@ -182,6 +190,7 @@ export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions
     maxPayloadBytes,
     discriminator,
     controlTypes,
+    resumeParam,
     onAuthError,
     onEventError,
     onCallbackError,

@@ -1,0 +1,92 @@
+/** An event as the bus stores and delivers it: the app's event plus its per-project `seq`. */
+export type SequencedEvent = Record<string, unknown> & { type: string; seq: number }
+
+/**
+ * Fan-out and short history of project events. The in-memory bus serves one process; a shared bus
+ * (Redis streams) lets several server instances serve the same projects.
+ */
+export interface EventBus {
+  /** Stores `event` with the project's next `seq` and delivers it to every subscriber of the project. */
+  publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<SequencedEvent>
+  /** Live events of one project, from now on. */
+  subscribe(projectId: string, listener: (event: SequencedEvent) => void): () => void
+  /**
+   * The events after `sinceSeq`, oldest first; `null` when the history no longer reaches back that
+   * far (the caller then sends a snapshot instead).
+   */
+  history(projectId: string, sinceSeq: number): Promise<SequencedEvent[] | null>
+  /** The latest `seq` of a project, 0 before its first event. */
+  head(projectId: string): Promise<number>
+  close(): Promise<void>
+}
+
+import { performance } from 'node:perf_hooks'
+
+/**
+ * Sequence numbers that keep increasing across restarts of an in-memory server: microseconds of
+ * the wall clock, or one more than the last, whichever is larger. A client that reconnects to a
+ * restarted server therefore never sees `seq` go backwards (which it would drop as stale).
+ * (Microseconds since 1970 stay below 2^53 until the year 2255.)
+ */
+export function nextSeq(last: number, nowMicros = Math.floor((performance.timeOrigin + performance.now()) * 1000)): number {
+  return Math.max(last + 1, nowMicros)
+}
+
+export interface InMemoryEventBusOptions {
+  /** Events kept per project for `?since=` replay. @default 1000 */
+  historySize?: number
+}
+
+/** The default bus: one process, history in memory. */
+export class InMemoryEventBus implements EventBus {
+  #historySize: number
+  /**
+   * `floor`: the history holds every event after this seq. It starts at the bus's creation time,
+   * so a client resuming from before a restart is told there is a gap.
+   */
+  #projects = new Map<string, { history: SequencedEvent[]; head: number; floor: number; listeners: Set<(event: SequencedEvent) => void> }>()
+  #createdAt = nextSeq(0)
+
+  constructor({ historySize = 1000 }: InMemoryEventBusOptions = {}) {
+    this.#historySize = historySize
+  }
+
+  #project(projectId: string) {
+    let project = this.#projects.get(projectId)
+    if (!project) this.#projects.set(projectId, (project = { history: [], head: 0, floor: this.#createdAt, listeners: new Set() }))
+    return project
+  }
+
+  async publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<SequencedEvent> {
+    const project = this.#project(projectId)
+    project.head = nextSeq(project.head)
+    const sequenced = { ...event, seq: project.head } as SequencedEvent
+    project.history.push(sequenced)
+    if (project.history.length > this.#historySize) {
+      const evicted = project.history.splice(0, project.history.length - this.#historySize)
+      project.floor = evicted[evicted.length - 1]!.seq
+    }
+    for (const listener of [...project.listeners]) listener(sequenced)
+    return sequenced
+  }
+
+  subscribe(projectId: string, listener: (event: SequencedEvent) => void): () => void {
+    const project = this.#project(projectId)
+    project.listeners.add(listener)
+    return () => project.listeners.delete(listener)
+  }
+
+  async history(projectId: string, sinceSeq: number): Promise<SequencedEvent[] | null> {
+    const project = this.#project(projectId)
+    if (sinceSeq < project.floor) return null
+    return project.history.filter((e) => e.seq > sinceSeq)
+  }
+
+  async head(projectId: string): Promise<number> {
+    return this.#projects.get(projectId)?.head ?? 0
+  }
+
+  async close(): Promise<void> {
+    this.#projects.clear()
+  }
+}

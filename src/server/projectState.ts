@@ -1,0 +1,111 @@
+import { indexEventSchema, indexStatusChannel, type IndexStatus } from '../core/channels/indexStatus'
+import { operationEventSchema, reduceOperation, type OperationProgress } from '../core/channels/operationProgress'
+import type { SequencedEvent } from './eventBus'
+
+const restIndexStatus: Record<IndexStatus['state'], string> = {
+  not_indexed: 'not_indexed',
+  queued: 'pending',
+  indexing: 'indexing',
+  complete: 'ready',
+  failed: 'failed',
+}
+
+/**
+ * What the server knows of a project's jobs, folded from the events it publishes with the same
+ * reducers the hooks use: the source of the snapshot sent on connect and of the REST answers.
+ */
+export class ProjectState {
+  readonly projectId: string
+  index: IndexStatus | undefined
+  indexedAt: Date | undefined
+  readonly operations = new Map<string, OperationProgress>()
+  #scratch = new Map<string, Record<string, unknown>>()
+
+  constructor(projectId: string) {
+    this.projectId = projectId
+  }
+
+  apply(event: SequencedEvent, now = Date.now()): void {
+    const index = indexEventSchema.safeParse(event)
+    if (index.success) {
+      const next = indexStatusChannel.reduce(this.index, index.data, { params: { projectId: this.projectId }, now, scratch: {} })
+      if (next?.state === 'complete' && this.index?.state !== 'complete') this.indexedAt = new Date(now)
+      this.index = next
+      return
+    }
+    const operationId = event.operation_id
+    if (typeof operationId !== 'string') return
+    const operation = operationEventSchema.safeParse(event)
+    if (!operation.success) return
+    let scratch = this.#scratch.get(operationId)
+    if (!scratch) this.#scratch.set(operationId, (scratch = {}))
+    this.operations.set(operationId, reduceOperation(this.operations.get(operationId), operation.data, { params: { operationId }, now, scratch }))
+  }
+
+  /** The snapshot events, each carrying `seq` so clients order them with what follows. */
+  snapshot(seq: number): SequencedEvent[] {
+    const events: SequencedEvent[] = []
+    if (this.index) {
+      events.push({
+        type: 'index_status',
+        project_id: this.projectId,
+        status: restIndexStatus[this.index.state],
+        ...(this.index.branch ? { branch: this.index.branch } : {}),
+        ...(this.index.entityCount !== undefined ? { entity_count: this.index.entityCount } : {}),
+        ...(this.index.error ? { error: this.index.error } : {}),
+        seq,
+      })
+    }
+    for (const operation of this.operations.values()) {
+      events.push({
+        type: 'current_state',
+        operation_id: operation.operationId,
+        ...(operation.operationType ? { operation_type: operation.operationType } : {}),
+        status: operation.status,
+        processed_files: operation.processedFiles,
+        failed_files: operation.failedFiles,
+        total_files: operation.totalFiles,
+        progress_percent: operation.percent,
+        ...(operation.currentFile ? { current_file: operation.currentFile } : {}),
+        ...(operation.error ? { error: operation.error } : {}),
+        ...(operation.stage ? { data: { metadata: { stage: operation.stage } } } : {}),
+        seq,
+      })
+    }
+    return events
+  }
+
+  /** `GET` index status, in the ontology editor's vocabulary (which the hooks' default parser reads). */
+  indexBody(): Record<string, unknown> | null {
+    if (!this.index || this.index.state === 'not_indexed') return null
+    return {
+      project_id: this.projectId,
+      branch: this.index.branch ?? null,
+      status: restIndexStatus[this.index.state],
+      entity_count: this.index.entityCount ?? null,
+      error_message: this.index.error ?? null,
+      indexed_at: this.indexedAt?.toISOString() ?? null,
+      updated_at: this.index.updatedAt.toISOString(),
+    }
+  }
+
+  /** `GET` operation status: the document indexer's fields plus the counters. */
+  operationBody(operationId: string): Record<string, unknown> | null {
+    const operation = this.operations.get(operationId)
+    if (!operation) return null
+    return {
+      id: operation.operationId,
+      project_id: this.projectId,
+      type: operation.operationType ?? null,
+      status: operation.status,
+      stage: operation.stage ?? null,
+      processed_files: operation.processedFiles,
+      failed_files: operation.failedFiles,
+      total_files: operation.totalFiles,
+      current_file: operation.currentFile ?? null,
+      percent: operation.percent,
+      error_message: operation.error ?? null,
+      updated_at: operation.updatedAt.toISOString(),
+    }
+  }
+}
