@@ -30,9 +30,13 @@ const walk = (file) => {
 }
 walk(join(root, pkg.exports['./core'].import))
 
-const core = await import(join(root, pkg.exports['./core'].import))
-for (const name of ['SocketHub', 'createSocketHub', 'backoffDelayMs', 'closeAction']) {
-  if (!(name in core)) failures.push(`live-status/core does not export ${name}`)
+const expected = {
+  './core': ['SocketHub', 'createSocketHub', 'backoffDelayMs', 'closeAction', 'LiveStatusClient', 'defineChannel'],
+  './server': ['createLiveStatusServer', 'LiveStatusServer', 'InMemoryEventBus'],
+}
+for (const [subpath, names] of Object.entries(expected)) {
+  const mod = await import(join(root, pkg.exports[subpath].import))
+  for (const name of names) if (!(name in mod)) failures.push(`live-status${subpath.slice(1)} does not export ${name}`)
 }
 
 if (failures.length) {

@@ -84,7 +84,7 @@ describe('useOperationProgress', () => {
     expect(seen).toEqual([
       ['preflight', 10],
       ['staging', 20],
-      ['reprocessing', 55],
+      ['reprocessing', 45],
       ['validation', 90],
       ['completed', 100],
     ])

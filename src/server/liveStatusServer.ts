@@ -46,6 +46,8 @@ export interface LiveStatusServerOptions<User> {
   bus?: EventBus
   /** Called by `POST …/reindex` after `index_queued` is published; start the job here. @default undefined (501) */
   onReindex?: (projectId: string, branch: string | undefined, user: User) => void | Promise<void>
+  /** Called for each accepted, authenticated socket (metrics, fault injection). @default undefined */
+  onConnection?: (socket: WebSocket, info: { projectId: string; userId: string }) => void
   /** Where failures are reported; never given a token. @default console.warn */
   log?: (message: string, error?: unknown) => void
 }
@@ -88,8 +90,8 @@ const decode = (segment: string) => {
  */
 export class LiveStatusServer<User = unknown> {
   readonly bus: EventBus
-  #options: Required<Omit<LiveStatusServerOptions<User>, 'allowedOrigins' | 'onReindex' | 'bus'>> &
-    Pick<LiveStatusServerOptions<User>, 'allowedOrigins' | 'onReindex'>
+  #options: Required<Omit<LiveStatusServerOptions<User>, 'allowedOrigins' | 'onReindex' | 'onConnection' | 'bus'>> &
+    Pick<LiveStatusServerOptions<User>, 'allowedOrigins' | 'onReindex' | 'onConnection'>
   #wss: WebSocketServer
   #clients = new Set<Client>()
   #byUser = new Map<string, number>()
@@ -119,6 +121,7 @@ export class LiveStatusServer<User = unknown> {
       tokenQueryParam = 'token',
       bus = new InMemoryEventBus({ historySize: 1000 }),
       onReindex,
+      onConnection,
       log = (message: string, error?: unknown) => console.warn(`[live-status/server] ${message}`, error ?? ''),
     } = options
     this.#options = {
@@ -135,6 +138,7 @@ export class LiveStatusServer<User = unknown> {
       authTimeoutMs,
       tokenQueryParam,
       onReindex,
+      onConnection,
       log,
     }
     this.bus = bus
@@ -283,6 +287,7 @@ export class LiveStatusServer<User = unknown> {
     socket.on('message', (data, isBinary) => this.#onMessage(client, data, isBinary))
     socket.on('pong', () => (client.lastSeenAt = Date.now()))
     socket.on('close', () => this.#remove(client))
+    options.onConnection?.(socket, { projectId, userId })
 
     // What the client missed, or the current state; then live events newer than that.
     const since = Number(url.searchParams.get('since'))

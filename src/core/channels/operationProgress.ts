@@ -196,7 +196,8 @@ export function reduceOperation(
   let percent = num(event.progress_percent) ?? num(event.data?.progress) ?? num(meta.progress)
   if (percent === undefined && totalFiles > 0 && (processed !== undefined || failed !== undefined)) {
     const fraction = Math.min(1, (processedFiles + failedFiles) / totalFiles)
-    percent = event.type === 'reprocessing_progress' ? 20 + fraction * 70 : fraction * 100
+    // REINDEX's documented weights: staging ends at 20, reprocessing at 70.
+    percent = event.type === 'reprocessing_progress' ? 20 + fraction * 50 : fraction * 100
   }
   if (percent === undefined && stageInfo?.percent !== undefined) percent = stageInfo.percent
   if (nextStatus === 'completed') percent = 100

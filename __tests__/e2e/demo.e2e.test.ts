@@ -1,0 +1,153 @@
+/**
+ * End-to-end: the demo page in Debian's Chromium (playwright-core), against the real demo server.
+ * Screenshots of each state go to test-results/e2e (printed at the end).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { build } from 'vite'
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { startDemoHttp } from '../../demo/server'
+import { createWorld, type World } from '../../demo/world'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium && process.env.CI) {
+  throw new Error(`[e2e] Chromium not found at ${CHROMIUM}: .ci/run installs it with apt-get (package "chromium").`)
+}
+const SHOTS = resolve('test-results/e2e')
+
+describe.skipIf(!haveChromium)('demo in Chromium', () => {
+  let clientDir: string
+  let profileDir: string
+  let context: BrowserContext
+  let world: World
+  let http: Awaited<ReturnType<typeof startDemoHttp>>
+  let page: Page
+  let consoleErrors: string[] = []
+
+  beforeAll(async () => {
+    clientDir = mkdtempSync(join(tmpdir(), 'live-status-demo-'))
+    await build({ configFile: resolve('demo/vite.config.ts'), logLevel: 'error', build: { outDir: clientDir, emptyOutDir: true, sourcemap: false } })
+    profileDir = mkdtempSync(join(tmpdir(), 'live-status-chromium-'))
+    mkdirSync(SHOTS, { recursive: true })
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+  }, 120_000)
+
+  afterAll(async () => {
+    await context?.close()
+    rmSync(profileDir, { recursive: true, force: true })
+    rmSync(clientDir, { recursive: true, force: true })
+    console.log(`[e2e] screenshots in ${SHOTS}`)
+  })
+
+  beforeEach(async (testContext) => {
+    // Long enough operations for the restart to happen mid-way.
+    world = createWorld({ stepMs: 80, scanTickMs: 80, totalFiles: testContext.task.name.includes('restart') ? 200 : 24 })
+    http = await startDemoHttp(world, { clientDir })
+    page = await context.newPage()
+    consoleErrors = []
+    page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()))
+    await page.goto(http.url)
+    testContext.onTestFinished(async () => {
+      await page.close()
+      await http.close()
+      await world.close()
+    })
+  })
+
+  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+  const connectionState = () => page.locator('[role=status].connection')
+  const restOperation = async (id: string) =>
+    (await (await fetch(`${http.url}/api/operations/${id}`, { headers: { Authorization: 'Bearer demo-token' } })).json()) as Record<string, unknown>
+
+  test('an operation reaches 100% and its final state matches the server', async () => {
+    await page.getByTestId('start-index').click()
+    const row = page.locator('[data-testid^="operation-op-"]').first()
+    await row.waitFor()
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid^="operation-op-"]')?.getAttribute('data-percent')) > 0)
+    await shot('operation-running')
+    await row.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 })
+    await shot('operation-completed')
+    expect(await row.getAttribute('data-percent')).toBe('100')
+    const id = (await row.getAttribute('data-testid'))!.replace('operation-', '')
+    const server = await restOperation(id)
+    expect(server).toMatchObject({ status: 'completed', percent: 100 })
+    await expect.poll(() => row.innerText()).toContain(`${server.processed_files}/${server.total_files} files`)
+    expect(await connectionState().getAttribute('data-state')).toBe('connected')
+  })
+
+  test('server restart mid-operation: reconnecting, then polling, then live again, one socket, correct final state', async () => {
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+    await page.waitForFunction(async () => (await (await fetch('/api/demo/stats')).json()).connections === 1)
+    await page.getByTestId('start-append').click()
+    const row = page.locator('[data-testid^="operation-op-"]').first()
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid^="operation-op-"]')?.getAttribute('data-percent')) >= 20)
+    const port = http.port
+    world.resetMaxConcurrent()
+
+    await http.close()
+    await page.locator('[role=status][data-state="reconnecting"]').waitFor()
+    await shot('restart-reconnecting')
+    // The API comes back first; its WebSocket side a little later.
+    http = await startDemoHttp(world, { clientDir, port, socketsEnabled: false })
+    await page.locator('[role=status][data-state="polling"]').waitFor({ timeout: 20_000 })
+    expect(await connectionState().innerText()).toContain('Offline — updating every 2 s')
+    // Polling really covers: progress moves while the socket is down.
+    const during = Number(await row.getAttribute('data-percent'))
+    await page.waitForFunction((before) => Number(document.querySelector('[data-testid^="operation-op-"]')?.getAttribute('data-percent')) > before, during)
+    expect(await row.getAttribute('data-status')).toBe('processing')
+    await shot('restart-polling')
+    http.setSocketsEnabled(true)
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached', timeout: 30_000 })
+    await shot('restart-live-again')
+
+    await row.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 })
+    const id = (await row.getAttribute('data-testid'))!.replace('operation-', '')
+    const server = await restOperation(id)
+    expect(server).toMatchObject({ status: 'completed', percent: 100 })
+    expect(await row.getAttribute('data-percent')).toBe('100')
+    await expect.poll(() => row.innerText()).toContain(`${server.processed_files}/${server.total_files} files`)
+    expect(world.stats().maxConcurrentSockets).toBe(1)
+    expect(world.stats().openSockets).toBe(1)
+  }, 90_000)
+
+  test('a rejected token shows "Sign-in required" and makes no further socket attempts', async () => {
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+    await page.getByLabel('reject the token').check()
+    await page.locator('[role=status][data-state="unauthorized"]').waitFor()
+    expect(await connectionState().innerText()).toBe('Sign-in required')
+    await shot('token-rejected')
+    const attempts = http.upgrades.project
+    // Longer than the first three backoff delays (1 + 2 + 4 s): a retrying client would have tried.
+    await page.waitForTimeout(7500)
+    expect(http.upgrades.project).toBe(attempts)
+    await page.getByTestId('sign-in').click()
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+    expect(http.upgrades.project).toBe(attempts + 1)
+  }, 30_000)
+
+  test('a scan streams progress and can be cancelled', async () => {
+    await page.getByRole('button', { name: 'Scan' }).click()
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="scan-progress"]')?.textContent?.split('/')[0]) >= 12)
+    await shot('scan-running')
+    await page.getByRole('button', { name: 'Cancel' }).click()
+    await page.getByTestId('scan-state').and(page.locator(':text("cancelled")')).waitFor()
+    const progress = await page.getByTestId('scan-progress').innerText()
+    await page.waitForFunction(async () => (await (await fetch('/api/demo/stats')).json()).openScanSockets === 0)
+    expect(await page.getByTestId('scan-progress').innerText()).toBe(progress)
+    await shot('scan-cancelled')
+    // A full scan after it completes with the generated tree.
+    await page.getByRole('button', { name: 'Scan' }).click()
+    await page.getByTestId('scan-result').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('scan-result').innerText()).toMatch(/^300 files/)
+    await shot('scan-completed')
+    expect(consoleErrors).toEqual([])
+  }, 60_000)
+})

@@ -1,0 +1,127 @@
+/**
+ * The demo's HTTP server: the built page, live-status's reference server (REST + project sockets),
+ * the scan socket, and a few demo-only routes (start operations, network trouble, sign in again).
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { extname, join, normalize } from 'node:path'
+import { WebSocketServer } from 'ws'
+import { PROJECT, type OperationType, type Trouble, type World } from './world'
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+  res.end(JSON.stringify(body))
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = ''
+  for await (const chunk of req) {
+    text += chunk
+    if (text.length > 10_000) throw new Error('body too large')
+  }
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {}
+}
+
+export interface DemoHttpOptions {
+  port?: number
+  host?: string
+  /** The built page (demo/dist). */
+  clientDir: string
+  /** Start with sockets refused (REST only), as a server whose WebSocket side comes up late. */
+  socketsEnabled?: boolean
+}
+
+export async function startDemoHttp(world: World, options: DemoHttpOptions) {
+  const { port = 0, host = '127.0.0.1', clientDir } = options
+  let socketsEnabled = options.socketsEnabled ?? true
+  const operations: string[] = []
+  /** Upgrade requests per kind, accepted or not: what "no further attempts" is measured by. */
+  const upgrades = { project: 0, scan: 0 }
+  const scanWss = new WebSocketServer({ noServer: true })
+
+  const http: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost')
+      if (url.pathname.startsWith('/api/demo/')) return demoRoute(req, res, url)
+      if (world.server.handleRequest(req, res)) return
+      serveStatic(res, url.pathname)
+    })().catch((error: unknown) => sendJson(res, 500, { detail: String(error) }))
+  })
+
+  async function demoRoute(req: IncomingMessage, res: ServerResponse, url: URL) {
+    const route = `${req.method} ${url.pathname}`
+    if (route === 'GET /api/demo/operations') return sendJson(res, 200, { projectId: PROJECT, operations })
+    if (route === 'POST /api/demo/operations') {
+      const body = await readJson(req)
+      const type = String(body.type ?? 'index') as OperationType
+      if (!['index', 'append', 'reindex', 'remove_source'].includes(type)) return sendJson(res, 400, { detail: 'unknown type' })
+      const operationId = world.startOperation(type, typeof body.totalFiles === 'number' ? body.totalFiles : undefined)
+      operations.unshift(operationId)
+      return sendJson(res, 201, { operationId })
+    }
+    if (route === 'POST /api/demo/trouble') {
+      const mode = String((await readJson(req)).mode ?? 'none') as Trouble
+      if (!['none', 'drop', 'silent', 'reject'].includes(mode)) return sendJson(res, 400, { detail: 'unknown mode' })
+      world.setTrouble(mode)
+      return sendJson(res, 200, { mode })
+    }
+    if (route === 'GET /api/demo/trouble') return sendJson(res, 200, { mode: world.trouble })
+    if (route === 'POST /api/demo/login') return sendJson(res, 200, { token: world.login() })
+    if (route === 'GET /api/demo/stats') return sendJson(res, 200, { ...world.stats(), upgrades })
+    return sendJson(res, 404, { detail: 'not found' })
+  }
+
+  function serveStatic(res: ServerResponse, pathname: string) {
+    const relative = normalize(pathname === '/' ? '/index.html' : pathname).replace(/^(\.\.[/\\])+/, '')
+    let file = join(clientDir, relative)
+    if (!file.startsWith(clientDir) || !existsSync(file) || statSync(file).isDirectory()) file = join(clientDir, 'index.html')
+    if (!existsSync(file)) return sendJson(res, 500, { detail: 'the demo page is not built: run `npm start`' })
+    res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' })
+    createReadStream(file).pipe(res)
+  }
+
+  http.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname.startsWith('/ws/scan/')) upgrades.scan++
+    else upgrades.project++
+    if (!socketsEnabled || world.trouble === 'drop') {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
+    if (/^\/ws\/scan\/[^/]+$/.test(url.pathname)) {
+      scanWss.handleUpgrade(req, socket, head, (ws) => world.handleScanSocket(ws, url.searchParams.get('token')))
+      return
+    }
+    if (!world.server.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(port, host, resolve)
+  })
+  const address = http.address() as AddressInfo
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    upgrades,
+    setSocketsEnabled(enabled: boolean) {
+      socketsEnabled = enabled
+    },
+    /** Stops like a crashed API process: every connection cut, the port freed. */
+    async close() {
+      world.server.terminateAll()
+      for (const client of scanWss.clients) client.terminate()
+      http.closeAllConnections()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+    },
+  }
+}

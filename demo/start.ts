@@ -1,0 +1,38 @@
+/** `npm start`: the demo on 127.0.0.1 (the page is built by the npm script just before). */
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startDemoHttp } from './server'
+import { createWorld } from './world'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const world = createWorld()
+const port = Number(process.env.PORT ?? 4173)
+const http = await startDemoHttp(world, { port, clientDir: resolve(here, 'dist') }).catch((error: NodeJS.ErrnoException) => {
+  if (error.code === 'EADDRINUSE') console.error(`Port ${port} is taken: run PORT=4174 npm start`)
+  else console.error(error)
+  process.exit(1)
+})
+
+console.log(`
+  live-status demo running at ${http.url}
+
+  Open it and try:
+  · Reindex — the index goes queued → indexing → complete, live.
+  · Start an operation of each type — progress, stage and ETA stream in.
+  · Scan /documents, then Cancel one mid-way.
+  · Network trouble: "drop" (sockets cut and refused: reconnecting, then polling covers),
+    "silent" (a half-open link: the heartbeat notices), "reject" (Sign-in required).
+
+  Ctrl-C stops everything.
+`)
+
+let stopping = false
+const stop = async () => {
+  if (stopping) return
+  stopping = true
+  await http.close()
+  await world.close()
+  process.exit(0)
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)

@@ -1,0 +1,11 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'vite'
+
+/** Builds the demo page into demo/dist (served by demo/server.ts). */
+export default defineConfig({
+  root: resolve(__dirname, 'client'),
+  base: './',
+  logLevel: 'warn',
+  esbuild: { jsx: 'automatic' },
+  build: { outDir: resolve(__dirname, 'dist'), emptyOutDir: true, sourcemap: true, target: 'es2022' },
+})

@@ -1,0 +1,214 @@
+/**
+ * The demo's simulated backend: a project with an index job, file operations of each type of the
+ * document indexer, and directory scans over a generated tree. It outlives HTTP restarts, like a
+ * job queue and a database outlive an API process.
+ */
+import type { WebSocket } from 'ws'
+import { createLiveStatusServer, type LiveStatusServer } from '../src/server'
+
+export const PROJECT = 'demo'
+export type Trouble = 'none' | 'drop' | 'silent' | 'reject'
+export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source'
+
+interface DemoUser {
+  id: string
+}
+
+/** A generated directory tree: folders of documents, and one folder we may not read. */
+function generateTree(root: string) {
+  const files: { path: string; size: number; modified: string; extension: string }[] = []
+  const extensions = ['.pdf', '.docx', '.md', '.txt', '.html']
+  for (let folder = 0; folder < 12; folder++) {
+    for (let n = 0; n < 25; n++) {
+      const extension = extensions[(folder + n) % extensions.length]!
+      files.push({
+        path: `${root}/team-${folder + 1}/document-${n + 1}${extension}`,
+        size: 1000 + ((folder * 7919 + n * 104729) % 250_000),
+        modified: new Date(Date.UTC(2026, folder % 12, 1 + (n % 28))).toISOString(),
+        extension,
+      })
+    }
+  }
+  return files
+}
+
+export function createWorld(options: { stepMs?: number; scanTickMs?: number; totalFiles?: number } = {}) {
+  const stepMs = options.stepMs ?? 150
+  const defaultTotalFiles = options.totalFiles ?? 24
+  const scanTickMs = options.scanTickMs ?? 60
+  let validTokens = new Set(['demo-token'])
+  let tokenCounter = 1
+  let trouble: Trouble = 'none'
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  const openSockets = new Set<WebSocket>()
+  let maxConcurrentSockets = 0
+  let scanSockets = 0
+  let operationCounter = 0
+
+  const later = (ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer)
+      fn()
+    }, ms)
+    timers.add(timer)
+  }
+
+  const silence = (socket: WebSocket) => {
+    // Half-open, as a dead network path looks: nothing read, nothing written.
+    const raw = (socket as unknown as { _socket?: { pause(): void; cork(): void } })._socket
+    raw?.pause()
+    raw?.cork()
+  }
+
+  const server: LiveStatusServer<DemoUser> = createLiveStatusServer<DemoUser>({
+    authenticate: (token) => (validTokens.has(token) ? { id: 'demo-user' } : null),
+    maxConnectionsPerUser: 50,
+    onReindex: (projectId, branch) => runIndexJob(projectId, branch),
+    onConnection: (socket) => {
+      openSockets.add(socket)
+      maxConcurrentSockets = Math.max(maxConcurrentSockets, openSockets.size)
+      socket.on('close', () => openSockets.delete(socket))
+      if (trouble === 'silent') silence(socket)
+    },
+    log: () => {},
+  })
+  const publish = (event: Record<string, unknown> & { type: string }) => void server.publish(PROJECT, event)
+  // The project starts indexed, as a real one would be.
+  publish({ type: 'index_complete', project_id: PROJECT, entity_count: 1234 })
+
+  function runIndexJob(projectId: string, branch: string | undefined) {
+    later(400, () => publish({ type: 'index_started', project_id: projectId, ...(branch ? { branch } : {}) }))
+    later(400 + 20 * stepMs, () =>
+      publish({ type: 'index_complete', project_id: projectId, entity_count: 1000 + Math.floor(Math.random() * 5000), ...(branch ? { branch } : {}) }),
+    )
+  }
+
+  function startOperation(type: OperationType, totalFiles = defaultTotalFiles): string {
+    const operationId = `op-${++operationCounter}`
+    const op = (event: Record<string, unknown> & { type: string }) => publish({ ...event, operation_id: operationId })
+    const steps: (() => void)[] = []
+    steps.push(() => op({ type: 'operation_started', operation_type: type, total_files: totalFiles }))
+    const files = Array.from({ length: totalFiles }, (_, i) => `/documents/team-${(i % 12) + 1}/document-${i + 1}.pdf`)
+    let failed = 0
+    if (type === 'index' || type === 'append') {
+      steps.push(() => op({ type: 'scanning_documents', status: 'scanning', source_path: '/documents' }))
+      steps.push(() => op({ type: 'scanning_completed', total_files_found: totalFiles, new_documents_registered: totalFiles, scan_duration: 0.4 }))
+      if (type === 'index') steps.push(() => op({ type: 'processing_embeddings' }))
+      files.forEach((file, i) =>
+        steps.push(() => {
+          if (i % 11 === 10) failed++
+          op({ type: 'document_processed', processed: i + 1 - failed, failed, total: totalFiles, current_file: file })
+        }),
+      )
+      steps.push(() => op({ type: type === 'index' ? 'index_completed' : 'append_completed' }))
+    } else if (type === 'reindex') {
+      steps.push(() => op({ type: 'reindex_preflight' }))
+      steps.push(() => op({ type: 'staging_created' }))
+      // The newer, enveloped dialect: the page understands both.
+      files.forEach((file, i) =>
+        steps.push(() =>
+          op({
+            type: 'reprocessing_progress',
+            timestamp: new Date().toISOString(),
+            data: {
+              status: 'processing',
+              progress: 20 + (50 * (i + 1)) / totalFiles,
+              message: `reprocessing ${file}`,
+              metadata: { processed_files: i + 1, total_files: totalFiles, current_file: file },
+            },
+          }),
+        ),
+      )
+      steps.push(() => op({ type: 'validation_complete' }))
+      steps.push(() => op({ type: 'reindex_completed' }))
+    } else {
+      steps.push(() => op({ type: 'removing_documents' }))
+      files.forEach((file, i) => steps.push(() => op({ type: 'file_processing', current_file: file, processed_files: i + 1, total_files: totalFiles, status: 'processing' })))
+      steps.push(() => op({ type: 'remove_source_completed' }))
+    }
+    steps.push(() => op({ type: 'operation_completed', status: 'completed', message: `${type} finished` }))
+    steps.forEach((step, i) => later(i * stepMs, step))
+    return operationId
+  }
+
+  /** The scan socket of the document indexer's dialect, over the generated tree. */
+  function handleScanSocket(socket: WebSocket, token: string | null) {
+    scanSockets++
+    socket.on('close', () => scanSockets--)
+    if (!token || !validTokens.has(token)) return socket.close(4401, 'invalid token')
+    let cancelled = false
+    socket.on('message', (data) => {
+      let message: { action?: string; path?: string; recursive?: boolean }
+      try {
+        message = JSON.parse(String(data))
+      } catch {
+        return
+      }
+      if (message.action === 'cancel') cancelled = true
+      if (message.action !== 'scan') return
+      const root = (message.path || '/documents').replace(/\/+$/, '')
+      const all = generateTree(root)
+      const files = message.recursive === false ? [] : all
+      const warnings = [`${root}/restricted: permission denied`]
+      let scanned = 0
+      const tick = () => {
+        if (cancelled || socket.readyState !== socket.OPEN) return
+        scanned = Math.min(files.length, scanned + 6)
+        const current = files[scanned - 1]
+        socket.send(JSON.stringify({ type: 'progress', scanned, total: files.length, current_path: current?.path.replace(/\/[^/]+$/, '') ?? root }))
+        if (scanned < files.length) return later(scanTickMs, tick)
+        socket.send(
+          JSON.stringify({ type: 'completed', files, count: files.length, total_size: files.reduce((sum, f) => sum + f.size, 0), warnings }),
+        )
+      }
+      later(scanTickMs, tick)
+    })
+  }
+
+  return {
+    server,
+    publish,
+    startOperation,
+    handleScanSocket,
+    get trouble() {
+      return trouble
+    },
+    setTrouble(next: Trouble) {
+      if (next === trouble) return
+      const before = trouble
+      trouble = next
+      if (before === 'silent') {
+        for (const socket of openSockets) {
+          const raw = (socket as unknown as { _socket?: { resume(): void; uncork(): void } })._socket
+          raw?.uncork()
+          raw?.resume()
+        }
+      }
+      if (next === 'drop') server.terminateAll()
+      if (next === 'silent') openSockets.forEach(silence)
+      if (next === 'reject') {
+        validTokens = new Set()
+        server.disconnectAll(4401, 'token revoked')
+      }
+    },
+    /** A fresh valid token ("sign in again"); clears a 'reject' trouble. */
+    login(): string {
+      const token = `demo-token-${++tokenCounter}`
+      validTokens = new Set([token])
+      if (trouble === 'reject') trouble = 'none'
+      return token
+    },
+    isValidToken: (token: string | null) => token !== null && validTokens.has(token),
+    stats: () => ({ ...server.stats, maxConcurrentSockets, openSockets: openSockets.size, openScanSockets: scanSockets }),
+    resetMaxConcurrent() {
+      maxConcurrentSockets = openSockets.size
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      await server.close()
+    },
+  }
+}
+
+export type World = ReturnType<typeof createWorld>
