@@ -10,6 +10,7 @@ const external = [
   '@tanstack/query-core',
   'zod',
   'ws',
+  'mock-socket',
   ...builtinModules,
   ...builtinModules.map((name) => `node:${name}`),
 ]
@@ -25,6 +26,7 @@ export default defineConfig({
         index: resolve(__dirname, 'src/index.ts'),
         core: resolve(__dirname, 'src/core/index.ts'),
         server: resolve(__dirname, 'src/server/index.ts'),
+        testing: resolve(__dirname, 'src/testing/index.ts'),
       },
       formats: ['es'],
     },

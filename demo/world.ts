@@ -5,31 +5,14 @@
  */
 import type { WebSocket } from 'ws'
 import { createLiveStatusServer, type LiveStatusServer } from '../src/server'
+import { generateTree, operationEvents, type OperationType } from '../src/testing/operationScript'
 
 export const PROJECT = 'demo'
 export type Trouble = 'none' | 'drop' | 'silent' | 'reject'
-export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source'
+export type { OperationType }
 
 interface DemoUser {
   id: string
-}
-
-/** A generated directory tree: folders of documents, and one folder we may not read. */
-function generateTree(root: string) {
-  const files: { path: string; size: number; modified: string; extension: string }[] = []
-  const extensions = ['.pdf', '.docx', '.md', '.txt', '.html']
-  for (let folder = 0; folder < 12; folder++) {
-    for (let n = 0; n < 25; n++) {
-      const extension = extensions[(folder + n) % extensions.length]!
-      files.push({
-        path: `${root}/team-${folder + 1}/document-${n + 1}${extension}`,
-        size: 1000 + ((folder * 7919 + n * 104729) % 250_000),
-        modified: new Date(Date.UTC(2026, folder % 12, 1 + (n % 28))).toISOString(),
-        extension,
-      })
-    }
-  }
-  return files
 }
 
 export function createWorld(options: { stepMs?: number; scanTickMs?: number; totalFiles?: number } = {}) {
@@ -85,49 +68,7 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
 
   function startOperation(type: OperationType, totalFiles = defaultTotalFiles): string {
     const operationId = `op-${++operationCounter}`
-    const op = (event: Record<string, unknown> & { type: string }) => publish({ ...event, operation_id: operationId })
-    const steps: (() => void)[] = []
-    steps.push(() => op({ type: 'operation_started', operation_type: type, total_files: totalFiles }))
-    const files = Array.from({ length: totalFiles }, (_, i) => `/documents/team-${(i % 12) + 1}/document-${i + 1}.pdf`)
-    let failed = 0
-    if (type === 'index' || type === 'append') {
-      steps.push(() => op({ type: 'scanning_documents', status: 'scanning', source_path: '/documents' }))
-      steps.push(() => op({ type: 'scanning_completed', total_files_found: totalFiles, new_documents_registered: totalFiles, scan_duration: 0.4 }))
-      if (type === 'index') steps.push(() => op({ type: 'processing_embeddings' }))
-      files.forEach((file, i) =>
-        steps.push(() => {
-          if (i % 11 === 10) failed++
-          op({ type: 'document_processed', processed: i + 1 - failed, failed, total: totalFiles, current_file: file })
-        }),
-      )
-      steps.push(() => op({ type: type === 'index' ? 'index_completed' : 'append_completed' }))
-    } else if (type === 'reindex') {
-      steps.push(() => op({ type: 'reindex_preflight' }))
-      steps.push(() => op({ type: 'staging_created' }))
-      // The newer, enveloped dialect: the page understands both.
-      files.forEach((file, i) =>
-        steps.push(() =>
-          op({
-            type: 'reprocessing_progress',
-            timestamp: new Date().toISOString(),
-            data: {
-              status: 'processing',
-              progress: 20 + (50 * (i + 1)) / totalFiles,
-              message: `reprocessing ${file}`,
-              metadata: { processed_files: i + 1, total_files: totalFiles, current_file: file },
-            },
-          }),
-        ),
-      )
-      steps.push(() => op({ type: 'validation_complete' }))
-      steps.push(() => op({ type: 'reindex_completed' }))
-    } else {
-      steps.push(() => op({ type: 'removing_documents' }))
-      files.forEach((file, i) => steps.push(() => op({ type: 'file_processing', current_file: file, processed_files: i + 1, total_files: totalFiles, status: 'processing' })))
-      steps.push(() => op({ type: 'remove_source_completed' }))
-    }
-    steps.push(() => op({ type: 'operation_completed', status: 'completed', message: `${type} finished` }))
-    steps.forEach((step, i) => later(i * stepMs, step))
+    operationEvents(type, totalFiles).forEach((event, i) => later(i * stepMs, () => publish({ ...event, operation_id: operationId })))
     return operationId
   }
 

@@ -33,6 +33,7 @@ walk(join(root, pkg.exports['./core'].import))
 const expected = {
   './core': ['SocketHub', 'createSocketHub', 'backoffDelayMs', 'closeAction', 'LiveStatusClient', 'defineChannel'],
   './server': ['createLiveStatusServer', 'LiveStatusServer', 'InMemoryEventBus'],
+  './testing': ['createMockLiveBackend', 'mockReferenceServer', 'playScenario', 'operationEvents'],
 }
 for (const [subpath, names] of Object.entries(expected)) {
   const mod = await import(join(root, pkg.exports[subpath].import))

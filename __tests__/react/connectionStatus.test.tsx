@@ -28,7 +28,7 @@ describe('<ConnectionStatus>', () => {
     expect(status().getAttribute('aria-live')).toBe('polite')
 
     backend.closeClients(SOCKET, 1006)
-    backend.stopSocket(SOCKET)
+    backend.drop(SOCKET)
     await advance(4)
     expect(status().dataset.state).toBe('reconnecting')
     expect(status().textContent).toBe('Reconnecting… (attempt 1, next in 4 s)')

@@ -208,7 +208,7 @@ describe('polling fallback', () => {
 
     // The server goes away: every retry fails from now on.
     backend.closeClients(SOCKET, 1012, 'restart')
-    backend.stopSocket(SOCKET)
+    backend.drop(SOCKET)
     await advance(4)
     expect(text('connection')).toBe('reconnecting')
     expect(text('polling')).toBe('false')
@@ -248,7 +248,7 @@ describe('polling fallback', () => {
     expect(text('stale')).toBe('false')
     fail = true
     backend.closeClients(SOCKET, 1006)
-    backend.stopSocket(SOCKET)
+    backend.drop(SOCKET)
     await advance(5010)
     expect(text('status')).toBe('processing')
     expect(text('stale')).toBe('true')

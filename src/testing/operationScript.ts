@@ -1,0 +1,62 @@
+export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source'
+
+type Event = Record<string, unknown> & { type: string }
+
+/**
+ * The events a document-indexer worker emits for one operation, in order, stage by stage:
+ * INDEX and APPEND in the flat dialect, REINDEX in the enveloped one, REMOVE_SOURCE with file
+ * events. Every 11th file fails. Without `operation_id`: the caller adds it.
+ */
+export function operationEvents(type: OperationType, totalFiles: number): Event[] {
+  const events: Event[] = [{ type: 'operation_started', operation_type: type, total_files: totalFiles }]
+  const files = Array.from({ length: totalFiles }, (_, i) => `/documents/team-${(i % 12) + 1}/document-${i + 1}.pdf`)
+  if (type === 'index' || type === 'append') {
+    events.push({ type: 'scanning_documents', status: 'scanning', source_path: '/documents' })
+    events.push({ type: 'scanning_completed', total_files_found: totalFiles, new_documents_registered: totalFiles, scan_duration: 0.4 })
+    if (type === 'index') events.push({ type: 'processing_embeddings' })
+    let failed = 0
+    files.forEach((file, i) => {
+      if (i % 11 === 10) failed++
+      events.push({ type: 'document_processed', processed: i + 1 - failed, failed, total: totalFiles, current_file: file })
+    })
+    events.push({ type: type === 'index' ? 'index_completed' : 'append_completed' })
+  } else if (type === 'reindex') {
+    events.push({ type: 'reindex_preflight' }, { type: 'staging_created' })
+    files.forEach((file, i) =>
+      events.push({
+        type: 'reprocessing_progress',
+        data: {
+          status: 'processing',
+          progress: 20 + (50 * (i + 1)) / totalFiles,
+          message: `reprocessing ${file}`,
+          metadata: { processed_files: i + 1, total_files: totalFiles, current_file: file },
+        },
+      }),
+    )
+    events.push({ type: 'validation_complete' }, { type: 'reindex_completed' })
+  } else {
+    events.push({ type: 'removing_documents' })
+    files.forEach((file, i) => events.push({ type: 'file_processing', current_file: file, processed_files: i + 1, total_files: totalFiles, status: 'processing' }))
+    events.push({ type: 'remove_source_completed' })
+  }
+  events.push({ type: 'operation_completed', status: 'completed', message: `${type} finished` })
+  return events
+}
+
+/** A generated directory tree for scans: 12 folders of 25 documents under `root`. */
+export function generateTree(root: string) {
+  const extensions = ['.pdf', '.docx', '.md', '.txt', '.html']
+  const files: { path: string; size: number; modified: string; extension: string }[] = []
+  for (let folder = 0; folder < 12; folder++) {
+    for (let n = 0; n < 25; n++) {
+      const extension = extensions[(folder + n) % extensions.length]!
+      files.push({
+        path: `${root}/team-${folder + 1}/document-${n + 1}${extension}`,
+        size: 1000 + ((folder * 7919 + n * 104729) % 250_000),
+        modified: new Date(Date.UTC(2026, folder % 12, 1 + (n % 28))).toISOString(),
+        extension,
+      })
+    }
+  }
+  return files
+}
