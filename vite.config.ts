@@ -1,6 +1,40 @@
+import { existsSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { resolve } from 'node:path'
-import { defineConfig } from 'vitest/config'
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
+import { playwright } from '@vitest/browser-playwright'
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** Flags this machine's Chromium needs headless (its network is closed; no sandbox as root). */
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+// Stories run as tests in Chromium. Without Chromium they are left out locally; in CI the missing
+// browser fails the run (the e2e suite checks it too).
+const storybookProject: TestProjectInlineConfiguration = {
+  extends: true,
+  plugins: [storybookTest({ configDir: resolve(__dirname, '.storybook') })],
+  test: {
+    name: 'storybook',
+    browser: {
+      enabled: true,
+      headless: true,
+      provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: chromiumArgs } }),
+      instances: [{ browser: 'chromium' }],
+    },
+    setupFiles: [resolve(__dirname, '.storybook/vitest.setup.ts')],
+  },
+}
+const withStories = existsSync(CHROMIUM) || process.env.CI === 'true'
 
 const external = [
   'react',
@@ -40,10 +74,12 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['__tests__/**/*.test.{ts,tsx}'],
-    environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
     restoreMocks: true,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], environment: 'node' } },
+      ...(withStories ? [storybookProject] : []),
+    ],
   },
 })

@@ -17,6 +17,8 @@ interface SocketEntry {
   clients: Client[]
   received: unknown[]
   silent: boolean
+  /** mock-socket still opens a socket made just before `stop()`: such late arrivals are cut. */
+  dropped: boolean
   rejectCode: number | null
   onMessage: ((message: any, client: Client) => void) | null
 }
@@ -57,8 +59,12 @@ export function createMockLiveBackend(options: { host?: string } = {}) {
     const existing = sockets.get(path)
     if (existing) return existing
     const server = new Server(`${wsUrl}${path}`)
-    const entry: SocketEntry = { server, clients: [], received: [], silent: false, rejectCode: null, onMessage: null }
+    const entry: SocketEntry = { server, clients: [], received: [], silent: false, dropped: false, rejectCode: null, onMessage: null }
     server.on('connection', (client) => {
+      if (entry.dropped) {
+        client.close({ code: 1006, reason: '', wasClean: false })
+        return
+      }
       if (entry.rejectCode !== null) {
         client.close({ code: entry.rejectCode, reason: 'invalid token', wasClean: true })
         return
@@ -120,21 +126,22 @@ export function createMockLiveBackend(options: { host?: string } = {}) {
     onMessage(path: string, handler: (message: any, client: Client) => void) {
       socketAt(path).onMessage = handler
     },
-    /** Sends to every open client of `path`, synchronously. Nothing is sent while silent. */
+    /** Sends to every open client of `path`, synchronously. Nothing is sent while silent or dropped. */
     send(path: string, message: unknown) {
-      const entry = socketAt(path)
-      if (entry.silent) return
+      const entry = sockets.get(path)
+      if (!entry || entry.silent) return
       const text = typeof message === 'string' ? message : JSON.stringify(message)
       for (const client of entry.clients) if (client.readyState === 1) client.send(text)
     },
     /** Closes the open clients of `path` from the server side (mock-socket delivers it 4 ms later). */
     closeClients(path: string, code: number, reason = '') {
-      for (const client of socketAt(path).clients) if (client.readyState === 1) client.close({ code, reason, wasClean: true })
+      for (const client of sockets.get(path)?.clients ?? []) if (client.readyState === 1) client.close({ code, reason, wasClean: true })
     },
     /** The socket server at `path` goes away: open sockets close, new ones fail until `restore`. */
     drop(path: string) {
       const entry = sockets.get(path)
       if (!entry) return
+      entry.dropped = true
       for (const client of entry.clients) if (client.readyState === 1) client.close({ code: 1006, reason: '', wasClean: false })
       entry.server.stop()
       sockets.delete(path)

@@ -55,6 +55,7 @@ export function mockReferenceServer(backend: MockLiveBackend, options: { token?:
  */
 export function mockScanSocket(backend: MockLiveBackend, path: string, options: { tickMs?: number; filesPerTick?: number } = {}) {
   const { tickMs = 60, filesPerTick = 6 } = options
+  let cancelled = false
   backend.onMessage(path, (message, client) => {
     if (message?.action === 'cancel') {
       cancelled = true
@@ -82,5 +83,4 @@ export function mockScanSocket(backend: MockLiveBackend, path: string, options: 
     }
     setTimeout(tick, tickMs)
   })
-  let cancelled = false
 }

@@ -1,0 +1,45 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { useEffect, useState, type ReactNode } from 'react'
+import { LiveStatusProvider, type LiveStatusProviderProps } from '../../src'
+import { createMockLiveBackend, mockReferenceServer, type MockLiveBackend } from '../../src/testing'
+
+export type Reference = ReturnType<typeof mockReferenceServer>
+
+export interface LiveStoryProps {
+  /** Runs once the page is mounted; returns a cleanup (stop the scenario). */
+  scenario: (backend: MockLiveBackend, server: Reference) => (() => void) | void
+  /** Extra provider props (faster heartbeat, a custom online source, …). */
+  provider?: Partial<LiveStatusProviderProps>
+  children: ReactNode
+}
+
+/**
+ * A story's whole world: a mock backend speaking the reference server's protocol (in the browser,
+ * through mock-socket), a QueryClient, and the provider wired to them.
+ */
+export function LiveStory({ scenario, provider, children }: LiveStoryProps) {
+  const [world] = useState(() => {
+    const backend = createMockLiveBackend()
+    const server = mockReferenceServer(backend)
+    // The project's socket and REST routes exist before the page connects, as on a real server.
+    server.project('p1')
+    return { backend, server, queryClient: new QueryClient() }
+  })
+  useEffect(() => scenario(world.backend, world.server) ?? undefined, [world, scenario])
+  useEffect(() => () => world.backend.dispose(), [world])
+  return (
+    <QueryClientProvider client={world.queryClient}>
+      <LiveStatusProvider
+        apiUrl={world.backend.apiUrl}
+        accessToken="story-token"
+        WebSocket={world.backend.WebSocket}
+        fetch={world.backend.fetch}
+        pollIntervalMs={1000}
+        reconnect={{ initialDelayMs: 500, maxDelayMs: 2000 }}
+        {...provider}
+      >
+        {children}
+      </LiveStatusProvider>
+    </QueryClientProvider>
+  )
+}
