@@ -4,19 +4,7 @@ import { resolve } from 'node:path'
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-/** Flags this machine's Chromium needs headless (its network is closed; no sandbox as root). */
-export const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+import { CHROMIUM_PATH, chromiumArgs } from './scripts/chromium'
 
 // Stories run as tests in Chromium. Without Chromium they are left out locally; in CI the missing
 // browser fails the run (the e2e suite checks it too).
@@ -28,13 +16,13 @@ const storybookProject: TestProjectInlineConfiguration = {
     browser: {
       enabled: true,
       headless: true,
-      provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: chromiumArgs } }),
+      provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: chromiumArgs } }),
       instances: [{ browser: 'chromium' }],
     },
     setupFiles: [resolve(__dirname, '.storybook/vitest.setup.ts')],
   },
 }
-const withStories = existsSync(CHROMIUM) || process.env.CI === 'true'
+const withStories = existsSync(CHROMIUM_PATH) || process.env.CI === 'true'
 
 const external = [
   'react',

@@ -5,6 +5,13 @@ const preview: Preview = {
     layout: 'padded',
     controls: { expanded: true },
   },
+  decorators: [
+    (Story) => (
+      <div style={{ fontFamily: 'system-ui, -apple-system, "Segoe UI", sans-serif', color: '#1d2330' }}>
+        <Story />
+      </div>
+    ),
+  ],
 }
 
 export default preview

@@ -10,8 +10,8 @@ import { build } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startDemoHttp } from '../../demo/server'
 import { createWorld, type World } from '../../demo/world'
+import { CHROMIUM_PATH as CHROMIUM, chromiumArgs } from '../../scripts/chromium'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
 if (!haveChromium && process.env.CI) {
   throw new Error(`[e2e] Chromium not found at ${CHROMIUM}: .ci/run installs it with apt-get (package "chromium").`)
@@ -36,7 +36,7 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: chromiumArgs,
     })
   }, 120_000)
 
