@@ -38,6 +38,9 @@ const external = [
 ]
 
 export default defineConfig({
+  // The published code must use the production JSX runtime (react/jsx-runtime): Next.js has no
+  // jsxDEV in production, and the vitest plugins imported above leave Vite in a dev-JSX mode.
+  esbuild: { jsx: 'automatic', jsxDev: false },
   build: {
     target: 'es2022',
     sourcemap: true,

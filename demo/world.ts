@@ -15,7 +15,7 @@ interface DemoUser {
   id: string
 }
 
-export function createWorld(options: { stepMs?: number; scanTickMs?: number; totalFiles?: number } = {}) {
+export function createWorld(options: { stepMs?: number; scanTickMs?: number; totalFiles?: number; allowedOrigins?: string[] } = {}) {
   const stepMs = options.stepMs ?? 150
   const defaultTotalFiles = options.totalFiles ?? 24
   const scanTickMs = options.scanTickMs ?? 60
@@ -46,6 +46,7 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
   const server: LiveStatusServer<DemoUser> = createLiveStatusServer<DemoUser>({
     authenticate: (token) => (validTokens.has(token) ? { id: 'demo-user' } : null),
     maxConnectionsPerUser: 50,
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     onReindex: (projectId, branch) => runIndexJob(projectId, branch),
     onConnection: (socket) => {
       openSockets.add(socket)

@@ -14,7 +14,9 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   }
 }
 
-const firstLine = readFileSync(join(root, pkg.exports['.'].import), 'utf8').split('\n')[0]
+const reactEntry = readFileSync(join(root, pkg.exports['.'].import), 'utf8')
+if (reactEntry.includes('jsx-dev-runtime')) failures.push('the React entry imports react/jsx-dev-runtime (development JSX): Next.js production builds fail on it')
+const firstLine = reactEntry.split('\n')[0]
 if (!/^['"]use client['"];?$/.test(firstLine)) failures.push(`the React entry does not start with 'use client' (got ${firstLine})`)
 
 // Walk the module graph of the core entry through relative imports.

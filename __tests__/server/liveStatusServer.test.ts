@@ -116,6 +116,22 @@ describe('limits and origin', () => {
     await good.opened()
   })
 
+  test('REST answers allowed origins with CORS headers (preflight included), others without', async () => {
+    const { server, url } = await start({ allowedOrigins: ['http://app.test'] })
+    await server.publish('p1', { type: 'index_complete', project_id: 'p1', entity_count: 1 })
+    const preflight = await fetch(`${url}/api/projects/p1/index`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://app.test')
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization')
+    const allowed = await fetch(`${url}/api/projects/p1/index`, { headers: { Origin: 'http://app.test', Authorization: 'Bearer tok-alice' } })
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.test')
+    const other = await fetch(`${url}/api/projects/p1/index`, { headers: { Origin: 'http://evil.test', Authorization: 'Bearer tok-alice' } })
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+  })
+
   test('frames over maxPayloadBytes close with 1009', async () => {
     const { connect } = await start({ maxPayloadBytes: 1024 })
     const client = connect('/ws/projects/p1?token=tok-alice')

@@ -24,7 +24,11 @@ export interface LiveStatusServerOptions<User> {
   authorize?: (user: User, projectId: string) => boolean | Promise<boolean>
   /** A stable id for per-user limits. @default (user) => user.id ?? String(user) */
   userId?: (user: User) => string
-  /** When set, upgrades whose `Origin` is not listed are refused with 403 (cross-site WebSocket hijacking). @default undefined */
+  /**
+   * When set, upgrades whose `Origin` is not listed are refused with 403 (cross-site WebSocket
+   * hijacking), and REST answers listed origins with CORS headers (pages served elsewhere).
+   * @default undefined
+   */
   allowedOrigins?: readonly string[]
   /** Sockets one user may hold at once; the next gets 4429. @default 10 */
   maxConnectionsPerUser?: number
@@ -203,6 +207,20 @@ export class LiveStatusServer<User = unknown> {
     const path = url.pathname
     const route = INDEX_STATUS.exec(path) ?? REINDEX.exec(path) ?? OPERATION.exec(path)
     if (!route) return false
+    const origin = request.headers.origin
+    if (origin && this.#options.allowedOrigins?.includes(origin)) {
+      response.setHeader('Access-Control-Allow-Origin', origin)
+      response.setHeader('Vary', 'Origin')
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204, {
+          'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+          'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+          'Access-Control-Max-Age': '600',
+        })
+        response.end()
+        return true
+      }
+    }
     void this.#rest(request, response, url).catch((error: unknown) => {
       this.#options.log('REST handler failed', error)
       if (!response.headersSent) sendJson(response, 500, { detail: 'internal error' })

@@ -1,0 +1,116 @@
+/**
+ * The Next.js App Router example, built with `next build` from the packed package (`npm pack`),
+ * served by `next start`, loaded in Chromium against the demo's reference server.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { chromium, type BrowserContext } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { startDemoHttp } from '../../demo/server'
+import { createWorld } from '../../demo/world'
+import { CHROMIUM_PATH, chromiumArgs } from '../../scripts/chromium'
+
+const haveChromium = existsSync(CHROMIUM_PATH)
+if (!haveChromium && process.env.CI) throw new Error(`[e2e] Chromium not found at ${CHROMIUM_PATH}: .ci/run installs it with apt-get.`)
+
+const root = resolve('.')
+const example = resolve('examples/nextjs')
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', npm_config_audit: 'false', npm_config_fund: 'false' }
+
+function run(command: string, args: string[], cwd: string) {
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
+  return result.stdout
+}
+
+const freePort = () =>
+  new Promise<number>((resolvePort) => {
+    const server = createServer()
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolvePort(port))
+    })
+  })
+
+describe.skipIf(!haveChromium)('Next.js example', () => {
+  let next: ChildProcess
+  let nextUrl: string
+  let world: ReturnType<typeof createWorld>
+  let http: Awaited<ReturnType<typeof startDemoHttp>>
+  let context: BrowserContext
+  let profile: string
+
+  beforeAll(async () => {
+    run('npm', ['pack', '--silent'], root)
+    // Always the tarball just packed, never a stale copy.
+    rmSync(join(example, 'node_modules', 'live-status'), { recursive: true, force: true })
+    run('npm', ['install', '--no-package-lock', '--no-audit', '--no-fund'], example)
+    run(join(example, 'node_modules/.bin/next'), ['build'], example)
+
+    const nextPort = await freePort()
+    nextUrl = `http://127.0.0.1:${nextPort}`
+    world = createWorld({ stepMs: 60, allowedOrigins: [nextUrl] })
+    http = await startDemoHttp(world, { clientDir: resolve('demo/dist') })
+    // Started directly, not through npx: `npx next start` leaves its child running.
+    next = spawn(join(example, 'node_modules/.bin/next'), ['start', '-p', String(nextPort), '-H', '127.0.0.1'], {
+      cwd: example,
+      env: { ...env, LIVE_STATUS_API_URL: http.url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    await new Promise<void>((ready, fail) => {
+      let output = ''
+      const onData = (chunk: Buffer) => {
+        output += chunk
+        if (/Ready in/i.test(output)) ready()
+      }
+      next.stdout!.on('data', onData)
+      next.stderr!.on('data', onData)
+      next.once('exit', (code) => fail(new Error(`next start exited with ${code}:\n${output}`)))
+    })
+    profile = mkdtempSync(join(tmpdir(), 'live-status-next-'))
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs })
+  }, 480_000)
+
+  afterAll(async () => {
+    await context?.close()
+    if (next && next.exitCode === null) {
+      next.kill('SIGTERM')
+      await new Promise((r) => next.once('exit', r))
+    }
+    await http?.close()
+    await world?.close()
+    if (profile) rmSync(profile, { recursive: true, force: true })
+  })
+
+  test('server-rendered HTML without errors, hydration, live progress, a clean console', async () => {
+    const operationId = world.startOperation('index', 40)
+    const response = await fetch(`${nextUrl}/?op=${operationId}`)
+    expect(response.status).toBe(200)
+    const html = await response.text()
+    expect(html).toMatch(/<h1>Project (<!-- -->)?demo<\/h1>/)
+    expect(html).toContain('data-hydrated="false"')
+    expect(html).toContain('role="status"')
+    expect(html).not.toMatch(/Application error|__next_error__|NEXT_NOT_FOUND/)
+
+    const page = await context.newPage()
+    const messages: string[] = []
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') messages.push(`${message.type()}: ${message.text()}`)
+    })
+    page.on('pageerror', (error) => messages.push(`pageerror: ${error.message}`))
+    page.on('response', (res) => res.status() >= 400 && messages.push(`HTTP ${res.status()} ${res.url()}`))
+    await page.goto(`${nextUrl}/?op=${operationId}`)
+    await page.locator('main[data-hydrated="true"]').waitFor()
+    // Live: the percent climbs while the operation runs, then ends at 100.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="operation"]')?.getAttribute('data-percent')) > 0)
+    await page.locator('[data-testid="operation"][data-status="completed"]').waitFor({ timeout: 30_000 })
+    expect(await page.locator('[data-testid="operation"]').getAttribute('data-percent')).toBe('100')
+    expect(await page.getByTestId('index-state').innerText()).toBe('complete')
+    expect(world.stats().connections).toBe(1)
+    await page.screenshot({ path: resolve('test-results/e2e/nextjs.png') })
+    expect(messages).toEqual([])
+  })
+})

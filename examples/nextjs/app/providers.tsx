@@ -1,0 +1,17 @@
+'use client'
+
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { LiveStatusProvider } from 'live-status'
+import { useState, type ReactNode } from 'react'
+
+/** Client-side providers; the server component passes what it knows (URL, token). */
+export function Providers({ apiUrl, accessToken, children }: { apiUrl: string; accessToken: string; children: ReactNode }) {
+  const [queryClient] = useState(() => new QueryClient())
+  return (
+    <QueryClientProvider client={queryClient}>
+      <LiveStatusProvider apiUrl={apiUrl} accessToken={accessToken} pollIntervalMs={2000}>
+        {children}
+      </LiveStatusProvider>
+    </QueryClientProvider>
+  )
+}
