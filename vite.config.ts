@@ -11,6 +11,20 @@ import { CHROMIUM_PATH, chromiumArgs } from './scripts/chromium'
 const storybookProject: TestProjectInlineConfiguration = {
   extends: true,
   plugins: [storybookTest({ configDir: resolve(__dirname, '.storybook') })],
+  // Known up front: a dependency discovered mid-run makes Vite reload the page and fail a file.
+  optimizeDeps: {
+    include: [
+      'react',
+      'react/jsx-runtime',
+      'react/jsx-dev-runtime',
+      'react-dom',
+      'react-dom/client',
+      '@tanstack/react-query',
+      '@tanstack/query-core',
+      'zod',
+      'mock-socket',
+    ],
+  },
   test: {
     name: 'storybook',
     browser: {
