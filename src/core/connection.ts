@@ -15,6 +15,7 @@ export interface ConnectionSubscriber<T = unknown> extends FrameSubscriber<T> {
    * Called each time a socket opens (after the auth message, if any), and at once when subscribing
    * to an open connection. `reconnected` is true when an earlier socket of this connection had been
    * open: events may have been missed, so refetch.
+   * @default undefined
    */
   onOpen?: (info: { reconnected: boolean }) => void
 }

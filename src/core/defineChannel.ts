@@ -48,7 +48,7 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   isTerminal?: (data: TData | undefined) => boolean
   /** The event's sequence number, if it has one. @default event.seq when it is a number */
   seq?: (event: TEvent) => number | undefined
-  /** Called each time the socket opens (send a subscribe or start message here). */
+  /** Called each time the socket opens (send a subscribe or start message here). @default undefined */
   onOpen?: (context: { params: TParams; send: (message: unknown) => boolean; reconnected: boolean }) => void
 }
 

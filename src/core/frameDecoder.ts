@@ -3,9 +3,9 @@ import type { ConnectionStats, EventError, EventErrorReason, EventSchema } from 
 
 /** One party interested in a connection's events. */
 export interface FrameSubscriber<T = unknown> {
-  /** Validates each message; messages it rejects never reach `onEvents`. Without it, every message does. */
+  /** Validates each message; messages it rejects never reach `onEvents`. Without it, every message does. @default undefined */
   schema?: EventSchema<T>
-  /** The valid events of one frame, in order: a batch frame arrives as one call. */
+  /** The valid events of one frame, in order: a batch frame arrives as one call. @default undefined */
   onEvents?: (events: T[]) => void
   /** Field naming the event type for this subscriber's error reports. @default the hub's `discriminator` */
   discriminator?: string

@@ -6,6 +6,7 @@ import { liveStatusKeys } from '../core/queryKeys'
 import { LiveStatusContext } from './context'
 
 export interface LiveStatusProviderProps extends LiveStatusClientOptions {
+  /** The app. @default undefined */
   children?: ReactNode
   /**
    * A client made outside React (tests, apps that share it with non-React code). When given, the

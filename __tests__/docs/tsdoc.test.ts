@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import ts from 'typescript'
+import { expect, test } from 'vitest'
+
+// Files whose exported interfaces are public options: every optional member documents its default.
+const files = [
+  'src/core/options.ts',
+  'src/core/liveStatusClient.ts',
+  'src/core/frameDecoder.ts',
+  'src/core/connection.ts',
+  'src/core/defineChannel.ts',
+  'src/core/liveInvalidation.ts',
+  'src/core/authTransport.ts',
+  'src/server/liveStatusServer.ts',
+  'src/server/eventBus.ts',
+  'src/react/LiveStatusProvider.tsx',
+  'src/react/useLiveQuery.ts',
+  'src/react/useIndexStatus.ts',
+  'src/react/useOperationProgress.ts',
+  'src/react/useLiveInvalidation.ts',
+  'src/react/ConnectionStatus.tsx',
+]
+
+test('every optional member of a public options interface has TSDoc with @default', () => {
+  const missing: string[] = []
+  for (const file of files) {
+    const source = ts.createSourceFile(file, readFileSync(resolve(file), 'utf8'), ts.ScriptTarget.Latest, true)
+    const visit = (node: ts.Node) => {
+      if (ts.isInterfaceDeclaration(node) && node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+        for (const member of node.members) {
+          if (!ts.isPropertySignature(member) || !member.questionToken) continue
+          const tags = ts.getJSDocTags(member).map((tag) => tag.tagName.text)
+          if (!tags.includes('default')) missing.push(`${file}: ${node.name.text}.${member.name.getText(source)}`)
+        }
+      }
+      ts.forEachChild(node, visit)
+    }
+    visit(source)
+  }
+  expect(missing).toEqual([])
+})
