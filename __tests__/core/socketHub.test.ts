@@ -292,6 +292,22 @@ describe('reconnect and backoff', () => {
     await recovers(() => lease.connection.reconnect())
   })
 
+  test('after giving up, a new subscriber brings one fresh attempt', async () => {
+    const { endpoint, hub } = setup({ reconnect: { maxAttempts: 1 } })
+    const lease = hub.acquire(endpoint.url)
+    await flush()
+    endpoint.stop()
+    await endpoint.closeClients(1006)
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(lease.connection.getStatus().state).toBe('closed')
+    expect(endpoint.created).toHaveLength(2)
+    endpoint.restart()
+    hub.acquire(endpoint.url)
+    await flush()
+    expect(lease.connection.getStatus().state).toBe('open')
+    expect(endpoint.created).toHaveLength(3)
+  })
+
   test('a server that accepts and closes at once does not reset the budget: it ends in closed', async () => {
     const { endpoint, hub } = setup()
     const lease = hub.acquire(endpoint.url)

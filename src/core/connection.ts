@@ -136,6 +136,11 @@ export class Connection {
     const { state } = this.status.getSnapshot()
     if (state === 'open') this.#notifyOpen(subscriber, false)
     else if (state === 'idle' && !this.#socket && !this.#tokenPending) this.#connect()
+    else if (state === 'closed') {
+      // Someone new wants this connection after we gave up (a page opened): one fresh try.
+      this.#attempt = 0
+      this.#connect()
+    }
   }
 
   /** @internal */

@@ -54,8 +54,7 @@ export function useIndexStatus(projectId: string | null | undefined, options: Us
   })
 
   const state = result.data?.state
-  return {
-    ...result,
+  return Object.assign(result, {
     reindex: () => {
       if (!projectId) return
       // "queued" shows in this very render pass, before the POST even leaves.
@@ -75,5 +74,5 @@ export function useIndexStatus(projectId: string | null | undefined, options: Us
     },
     isReindexing: mutation.isPending || state === 'queued' || state === 'indexing',
     reindexError: mutation.error,
-  }
+  })
 }

@@ -75,5 +75,7 @@ export function useLiveQuery<TParams, TEvent, TData>(
   })
 
   const isStale = enabled && channel.isActive(query.data) && !socketOpen && (query.isError || query.failureCount > 0)
-  return { ...query, connection, isStale } as LiveQueryResult<TData>
+  // Added to the tracked result rather than spread into a copy: spreading would read every field
+  // and subscribe the component to all of them, defeating TanStack's render tracking.
+  return Object.assign(query, { connection, isStale }) as LiveQueryResult<TData>
 }
