@@ -252,6 +252,23 @@ describe('fan-out', () => {
   }, 60_000)
 })
 
+describe('memory', () => {
+  test('finished operations are forgotten after retainFinishedMs; running ones are kept', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] })
+    const { server, url } = await start({ retainFinishedMs: 60_000, idleTimeoutMs: 4000 })
+    await server.publish('p1', { type: 'operation_completed', operation_id: 'done', status: 'completed' })
+    await server.publish('p1', { type: 'file_completed', operation_id: 'running', processed_files: 1, total_files: 9 })
+    const status = async (id: string) => (await fetch(`${url}/api/operations/${id}`, { headers: { Authorization: 'Bearer tok-alice' } })).status
+    expect(await status('done')).toBe(200)
+    vi.advanceTimersByTime(59_000)
+    expect(await status('done')).toBe(200)
+    vi.advanceTimersByTime(2_000)
+    expect(await status('done')).toBe(404)
+    expect(await status('running')).toBe(200)
+    expect(server.state('p1').operations.has('done')).toBe(false)
+  })
+})
+
 describe('liveness', () => {
   test('answers pings; a client silent for idleTimeoutMs is dropped', async () => {
     const { server, connect } = await start({ idleTimeoutMs: 4000 })

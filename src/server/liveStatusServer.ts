@@ -42,6 +42,12 @@ export interface LiveStatusServerOptions<User> {
   batchMaxEvents?: number
   /** A client whose unsent data exceeds this is too slow and is dropped. @default 4194304 (4 MiB) */
   maxBufferedBytes?: number
+  /**
+   * Finished operations (completed, failed, cancelled) are forgotten this long after their last
+   * event, so a long-running server does not grow without bound. `Infinity` keeps them.
+   * @default 3600000 (1 hour)
+   */
+  retainFinishedMs?: number
   /** With message auth, the time allowed for the `{ type: 'auth', token }` frame. @default 5000 */
   authTimeoutMs?: number
   /** Query parameter carrying the token. @default 'token' */
@@ -122,6 +128,7 @@ export class LiveStatusServer<User = unknown> {
       batchMaxEvents = 100,
       maxBufferedBytes = 4 * 1024 * 1024,
       authTimeoutMs = 5000,
+      retainFinishedMs = 3_600_000,
       tokenQueryParam = 'token',
       bus = new InMemoryEventBus({ historySize: 1000 }),
       onReindex,
@@ -140,6 +147,7 @@ export class LiveStatusServer<User = unknown> {
       batchMaxEvents,
       maxBufferedBytes,
       authTimeoutMs,
+      retainFinishedMs,
       tokenQueryParam,
       onReindex,
       onConnection,
@@ -147,7 +155,10 @@ export class LiveStatusServer<User = unknown> {
     }
     this.bus = bus
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: maxPayloadBytes, handleProtocols: selectProtocol })
-    this.#sweep = setInterval(() => this.#dropIdle(), Math.max(1000, Math.floor(idleTimeoutMs / 4)))
+    this.#sweep = setInterval(() => {
+      this.#dropIdle()
+      this.#forgetFinished()
+    }, Math.max(1000, Math.floor(idleTimeoutMs / 4)))
     this.#sweep.unref?.()
   }
 
@@ -400,6 +411,13 @@ export class LiveStatusServer<User = unknown> {
     for (const client of [...this.#clients]) {
       if (client.lastSeenAt < cutoff) client.socket.terminate()
       else if (client.socket.readyState === client.socket.OPEN) client.socket.ping()
+    }
+  }
+
+  #forgetFinished(): void {
+    const cutoff = Date.now() - this.#options.retainFinishedMs
+    for (const state of this.#states.values()) {
+      for (const operationId of state.forgetFinished(cutoff)) this.#operationProjects.delete(operationId)
     }
   }
 

@@ -1,5 +1,5 @@
 import { indexEventSchema, indexStatusChannel, type IndexStatus } from '../core/channels/indexStatus'
-import { operationEventSchema, reduceOperation, type OperationProgress } from '../core/channels/operationProgress'
+import { isTerminalStatus, operationEventSchema, reduceOperation, type OperationProgress } from '../core/channels/operationProgress'
 import type { SequencedEvent } from './eventBus'
 
 const restIndexStatus: Record<IndexStatus['state'], string> = {
@@ -40,6 +40,19 @@ export class ProjectState {
     let scratch = this.#scratch.get(operationId)
     if (!scratch) this.#scratch.set(operationId, (scratch = {}))
     this.operations.set(operationId, reduceOperation(this.operations.get(operationId), operation.data, { params: { operationId }, now, scratch }))
+  }
+
+  /** Drops operations that finished before `cutoff` (epoch ms); returns their ids. */
+  forgetFinished(cutoff: number): string[] {
+    const forgotten: string[] = []
+    for (const [operationId, operation] of this.operations) {
+      if (isTerminalStatus(operation.status) && operation.updatedAt.getTime() < cutoff) {
+        this.operations.delete(operationId)
+        this.#scratch.delete(operationId)
+        forgotten.push(operationId)
+      }
+    }
+    return forgotten
   }
 
   /** The snapshot events, each carrying `seq` so clients order them with what follows. */
