@@ -37,6 +37,8 @@ function Story({ tickMs }: Args) {
 }
 
 export const ScanAndCancel: StoryObj<Args> = {
+  // Slow enough (300 files in ~7.5 s) that Cancel lands mid-scan even on a busy machine.
+  args: { tickMs: 150 },
   render: (args) => <Story {...args} />,
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement)

@@ -8,7 +8,7 @@ import { OperationView } from './support/views'
 type Args = { stepMs: number }
 const meta: Meta<Args> = {
   title: 'Faults',
-  args: { stepMs: 40 },
+  args: { stepMs: 60 },
   argTypes: { stepMs: { control: { type: 'range', min: 10, max: 300, step: 10 } } },
 }
 export default meta
@@ -35,8 +35,9 @@ function DropMidJob({ stepMs }: Args) {
     (backend, server) => {
       const events = operationEvents('append', 100)
       const steps = every(events, stepMs, (event) => server.publish('p1', { ...event, operation_id: 'op1' }))
+      // Down for 65 steps: room for a poll or two to cover before the socket returns.
       steps.splice(20, 0, { afterMs: 0, run: () => backend.drop(SOCKET) })
-      steps.splice(70, 0, { afterMs: 0, run: () => backend.restore(SOCKET) })
+      steps.splice(85, 0, { afterMs: 0, run: () => backend.restore(SOCKET) })
       return playScenario(steps).stop
     },
     [stepMs],
@@ -88,7 +89,7 @@ function Silent({ stepMs }: Args) {
     (backend, server) => {
       const steps = every(operationEvents('index', 60), stepMs, (event) => server.publish('p1', { ...event, operation_id: 'op1' }))
       steps.splice(3, 0, { afterMs: 0, run: () => backend.silence(SOCKET, true) })
-      steps.splice(6, 0, { afterMs: 2000, run: () => backend.silence(SOCKET, false) })
+      steps.splice(6, 0, { afterMs: 3000, run: () => backend.silence(SOCKET, false) })
       return playScenario(steps).stop
     },
     [stepMs],

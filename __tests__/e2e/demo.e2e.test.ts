@@ -49,7 +49,7 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
 
   beforeEach(async (testContext) => {
     // Long enough operations for the restart to happen mid-way.
-    world = createWorld({ stepMs: 80, scanTickMs: 80, totalFiles: testContext.task.name.includes('restart') ? 200 : 24 })
+    world = createWorld({ stepMs: 80, scanTickMs: 100, totalFiles: testContext.task.name.includes('restart') ? 200 : 24 })
     http = await startDemoHttp(world, { clientDir })
     page = await context.newPage()
     consoleErrors = []
@@ -132,6 +132,18 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
     await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
     expect(http.upgrades.project).toBe(attempts + 1)
   }, 30_000)
+
+  test('a server that goes silent (half-open TCP) is noticed by the heartbeat, then the page is live again', async () => {
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+    await page.getByLabel('go silent').check()
+    // The demo page pings after 5 s of silence and gives up 3 s later.
+    await page.locator('[role=status][data-state="reconnecting"]').waitFor({ timeout: 20_000 })
+    expect(await connectionState().innerText()).toMatch(/^Reconnecting… \(attempt \d/)
+    await shot('silent-detected')
+    await page.getByLabel('none').check()
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached', timeout: 20_000 })
+    expect(world.stats().openSockets).toBe(1)
+  }, 45_000)
 
   test('a scan streams progress and can be cancelled', async () => {
     await page.getByRole('button', { name: 'Scan' }).click()
