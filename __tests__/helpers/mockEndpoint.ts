@@ -1,61 +1,35 @@
-import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket'
 import { vi } from 'vitest'
-import type { WebSocketConstructor } from '../../src/core'
-
-let counter = 0
+import { createMockLiveBackend } from '../../src/testing'
 
 /**
- * A mock-socket server at a unique URL plus a WebSocket constructor that records every socket the
- * client creates, so tests can count live sockets and read the URL and protocols each one used.
+ * One socket endpoint of the package's mock backend, for the core's unit tests: pings are not
+ * answered (the heartbeat tests decide what the server says), and closes resolve once mock-socket
+ * has delivered them (4 ms later) so fake-timer arithmetic stays exact.
  */
-export function createMockEndpoint(options: { verifyClient?: () => boolean } = {}) {
-  const url = `ws://mock-${++counter}.test/ws`
-  const created: { socket: MockWebSocket; url: string; protocols: string | string[] | undefined }[] = []
-  const received: unknown[] = []
-  const clients: Client[] = []
-  let server: Server | null = null
-
-  const start = () => {
-    server = new Server(url, options.verifyClient ? { verifyClient: options.verifyClient } : {})
-    server.on('connection', (client) => {
-      clients.push(client)
-      client.on('message', (data) => received.push(typeof data === 'string' ? JSON.parse(data) : data))
-    })
-  }
-  start()
-
-  class RecordingWebSocket extends MockWebSocket {
-    constructor(target: string, protocols?: string | string[]) {
-      super(target, protocols)
-      created.push({ socket: this, url: target, protocols })
-    }
-  }
-
+export function createMockEndpoint() {
+  const backend = createMockLiveBackend({ answerPings: false })
+  const path = '/ws'
+  backend.socketAt(path)
   return {
-    url,
-    WebSocket: RecordingWebSocket as unknown as WebSocketConstructor,
-    created,
-    received,
-    clients,
-    /** Sockets the client holds in CONNECTING or OPEN. */
-    live: () => created.filter(({ socket }) => socket.readyState <= 1).length,
-    openClients: () => clients.filter((client) => client.readyState === 1),
-    send(message: unknown) {
-      for (const client of clients) if (client.readyState === 1) client.send(typeof message === 'string' ? message : JSON.stringify(message))
+    url: `${backend.wsUrl}${path}`,
+    WebSocket: backend.WebSocket,
+    created: backend.created,
+    get received() {
+      return backend.received(path)
     },
-    /** Closes every open server-side socket; resolves once mock-socket (4 ms later) delivered the close. */
+    get clients() {
+      return backend.clients(path)
+    },
+    /** Sockets the client holds in CONNECTING or OPEN. */
+    live: backend.live,
+    send: (message: unknown) => backend.send(path, message),
     async closeClients(code: number, reason = '') {
-      for (const client of clients) if (client.readyState === 1) client.close({ code, reason, wasClean: code === 1000 })
+      backend.closeClients(path, code, reason)
       await vi.advanceTimersByTimeAsync(4)
     },
-    /** Takes the server away: new sockets fail to connect (open ones stay: close them first). */
-    stop() {
-      server?.stop()
-      server = null
-    },
-    restart() {
-      if (!server) start()
-    },
+    /** Takes the server away: open sockets close (1006, 4 ms later), new ones fail. */
+    stop: () => backend.drop(path),
+    restart: () => backend.restore(path),
   }
 }
 

@@ -28,7 +28,8 @@ let counter = 0
 /**
  * A whole fake backend in memory, for tests and stories, in Node or the browser: mock-socket
  * servers by path (made on first use) and a REST router behind a `fetch`. Faults are one call
- * away: drop the sockets, go silent, reject the token.
+ * away: drop the sockets, go silent, reject the token. `answerPings: false` makes every server a
+ * silent one as far as the heartbeat can tell (default: pings get a pong, like real servers).
  *
  * @example
  * ```tsx
@@ -38,8 +39,9 @@ let counter = 0
  * backend.send('/ws/projects/p1', { type: 'index_started', project_id: 'p1' })
  * ```
  */
-export function createMockLiveBackend(options: { host?: string } = {}) {
+export function createMockLiveBackend(options: { host?: string; answerPings?: boolean } = {}) {
   const host = options.host ?? `backend-${++counter}.test`
+  const answerPings = options.answerPings ?? true
   const apiUrl = `http://${host}`
   const wsUrl = `ws://${host}`
   const sockets = new Map<string, SocketEntry>()
@@ -80,7 +82,7 @@ export function createMockLiveBackend(options: { host?: string } = {}) {
         entry.received.push(message)
         if (entry.silent) return
         // Like the real servers: application-level pings get an answer.
-        if (message?.type === 'ping') client.send('{"type":"pong"}')
+        if (answerPings && message?.type === 'ping') client.send('{"type":"pong"}')
         entry.onMessage?.(message, client)
       })
     })
