@@ -19,8 +19,8 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-function setup(hubOptions: SocketHubOptions = {}, endpointOptions: Parameters<typeof createMockEndpoint>[0] = {}) {
-  const endpoint = createMockEndpoint(endpointOptions)
+function setup(hubOptions: SocketHubOptions = {}) {
+  const endpoint = createMockEndpoint()
   const hub = new SocketHub({
     token: TOKEN,
     WebSocket: endpoint.WebSocket,
