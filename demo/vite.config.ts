@@ -15,7 +15,7 @@ export default defineConfig({
     rollupOptions: {
       // Harmless in a client-only bundle: dependencies' 'use client' lines and comment annotations.
       onwarn(warning, warn) {
-        if (warning.code === 'MODULE_LEVEL_DIRECTIVE' || warning.code === 'INVALID_ANNOTATION') return
+        if (['MODULE_LEVEL_DIRECTIVE', 'INVALID_ANNOTATION', 'SOURCEMAP_ERROR'].includes(warning.code ?? '')) return
         warn(warning)
       },
     },
