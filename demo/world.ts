@@ -5,7 +5,7 @@
  */
 import type { WebSocket } from 'ws'
 import { createLiveStatusServer, type LiveStatusServer } from '../src/server'
-import { generateTree, operationEvents, type OperationType } from '../src/testing/operationScript'
+import { operationEvents, runScan, type OperationType } from '../src/testing/operationScript'
 
 export const PROJECT = 'demo'
 export type Trouble = 'none' | 'drop' | 'silent' | 'reject'
@@ -78,7 +78,7 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
     scanSockets++
     socket.on('close', () => scanSockets--)
     if (!token || !validTokens.has(token)) return socket.close(4401, 'invalid token')
-    let cancelled = false
+    let cancel = () => {}
     socket.on('message', (data) => {
       let message: { action?: string; path?: string; recursive?: boolean }
       try {
@@ -86,24 +86,10 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
       } catch {
         return
       }
-      if (message.action === 'cancel') cancelled = true
+      if (message.action === 'cancel') cancel()
       if (message.action !== 'scan') return
-      const root = (message.path || '/documents').replace(/\/+$/, '')
-      const all = generateTree(root)
-      const files = message.recursive === false ? [] : all
-      const warnings = [`${root}/restricted: permission denied`]
-      let scanned = 0
-      const tick = () => {
-        if (cancelled || socket.readyState !== socket.OPEN) return
-        scanned = Math.min(files.length, scanned + 6)
-        const current = files[scanned - 1]
-        socket.send(JSON.stringify({ type: 'progress', scanned, total: files.length, current_path: current?.path.replace(/\/[^/]+$/, '') ?? root }))
-        if (scanned < files.length) return later(scanTickMs, tick)
-        socket.send(
-          JSON.stringify({ type: 'completed', files, count: files.length, total_size: files.reduce((sum, f) => sum + f.size, 0), warnings }),
-        )
-      }
-      later(scanTickMs, tick)
+      cancel()
+      cancel = runScan(message, { send: (text) => socket.send(text), isOpen: () => socket.readyState === socket.OPEN, schedule: (run, ms) => later(ms, run) }, { tickMs: scanTickMs })
     })
   }
 
@@ -140,7 +126,6 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
       if (trouble === 'reject') trouble = 'none'
       return token
     },
-    isValidToken: (token: string | null) => token !== null && validTokens.has(token),
     stats: () => ({ ...server.stats, maxConcurrentSockets, openSockets: openSockets.size, openScanSockets: scanSockets }),
     resetMaxConcurrent() {
       maxConcurrentSockets = openSockets.size

@@ -1,3 +1,5 @@
+import { withQuery } from './endpoints'
+
 /**
  * How the access token reaches the server. All three forms are in use by real backends:
  * - `query`: `?token=<t>` on the URL (simple, but ends up in proxy and access logs);
@@ -32,10 +34,8 @@ export interface AuthenticatedRequest {
 export function authenticate(url: string, token: string, auth: AuthTransport): AuthenticatedRequest {
   switch (auth.type) {
     case 'query': {
-      const param = auth.param ?? 'token'
-      const separator = url.includes('?') ? '&' : '?'
       return {
-        url: `${url}${separator}${encodeURIComponent(param)}=${encodeURIComponent(token)}`,
+        url: withQuery(url, { [auth.param ?? 'token']: token }),
         protocols: undefined,
         firstMessage: undefined,
       }

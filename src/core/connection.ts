@@ -4,7 +4,7 @@ import { closeAction } from './closeAction'
 import { withQuery } from './endpoints'
 import { FrameDecoder, type FrameSubscriber } from './frameDecoder'
 import { startHeartbeat, type Heartbeat } from './heartbeat'
-import type { AccessToken, AuthErrorInfo, ResolvedHubOptions } from './options'
+import { isPresentToken, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
 import { redact } from './redact'
 import { StatusStore } from './statusStore'
 import { ReadyState, type ConnectionStats, type ConnectionSnapshot, type WebSocketLike } from './types'
@@ -33,8 +33,6 @@ type Timer = ReturnType<typeof setTimeout>
 
 /** Recorded as `lastCloseCode` when we close a socket ourselves because it timed out. */
 const LOCAL_TIMEOUT_CODE = 4000
-
-const present = (token: AccessToken): token is string => typeof token === 'string' && token.length > 0
 
 /**
  * One shared WebSocket for one URL, however many subscribers it has. Owns the socket's whole life:
@@ -157,7 +155,7 @@ export class Connection {
   /** @internal The hub's token changed (or was given or taken away). */
   tokenChanged(token: AccessToken): void {
     if (this.#disposed) return
-    if (!present(token)) {
+    if (!isPresentToken(token)) {
       // Signed out: close now, and do not come back until a token is given.
       this.#abandon(1000, 'signed out')
       this.#clearRetry()
@@ -251,7 +249,7 @@ export class Connection {
     if (generation !== this.#generation) return
     this.#tokenPending = false
     if (this.#disposed || this.#subscribers.size === 0) return
-    if (!present(token)) {
+    if (!isPresentToken(token)) {
       this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
       return
     }

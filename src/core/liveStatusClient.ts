@@ -3,7 +3,7 @@ import { defaultEndpoints, joinUrl, toWebSocketBase, withQuery, type Endpoints }
 import { LiveStatusHttpError } from './httpError'
 import { LiveQuerySync } from './liveQuerySync'
 import type { ChannelDefinition } from './defineChannel'
-import type { AccessToken, SocketHubOptions } from './options'
+import { isPresentToken, type AccessToken, type SocketHubOptions } from './options'
 import { redact } from './redact'
 import { SocketHub, type StatusSource } from './socketHub'
 import { initialStatus } from './statusStore'
@@ -205,7 +205,7 @@ export class LiveStatusClient {
 
   async #resolveToken(): Promise<string | null> {
     const token = this.#getToken ? await this.#getToken() : this.#token
-    return typeof token === 'string' && token.length > 0 ? token : null
+    return isPresentToken(token) ? token : null
   }
 
   #notifyPolling(url: string): void {

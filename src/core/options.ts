@@ -5,6 +5,9 @@ import type { EventError, WebSocketConstructor } from './types'
 /** An access token, or its absence. `''` counts as absent. */
 export type AccessToken = string | null | undefined
 
+/** Whether a token is there: `null`, `undefined` and `''` are all "no token". */
+export const isPresentToken = (token: AccessToken): token is string => typeof token === 'string' && token.length > 0
+
 /** Reconnect policy. */
 export interface ReconnectOptions {
   /** Un-jittered delay before the first retry. @default 1000 */

@@ -1,7 +1,7 @@
 import { Connection, type ConnectionHost, type ConnectionSubscriber } from './connection'
 import { initialStatus } from './statusStore'
 import type { ConnectionSnapshot } from './types'
-import { resolveHubOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions, type SocketHubOptions } from './options'
+import { isPresentToken, resolveHubOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions, type SocketHubOptions } from './options'
 
 /** A read-only view of one URL's status that outlives its connections (for UI). */
 export interface StatusSource {
@@ -14,8 +14,6 @@ export interface Lease {
   readonly connection: Connection
   release(): void
 }
-
-const present = (token: AccessToken): token is string => typeof token === 'string' && token.length > 0
 
 /**
  * Hands out shared, ref-counted connections keyed by endpoint URL: any number of subscribers to the
@@ -158,7 +156,7 @@ export class SocketHub {
   }
 
   #currentTokenGuess(): string | null {
-    return present(this.#token) ? this.#token : null
+    return isPresentToken(this.#token) ? this.#token : null
   }
 
   #reportAuthError(token: string | null, info: AuthErrorInfo): void {

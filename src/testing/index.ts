@@ -5,5 +5,5 @@
  */
 export { createMockLiveBackend, type MockLiveBackend, type RestAnswer, type RestCall, type RestHandler } from './mockLiveBackend'
 export { mockReferenceServer, mockScanSocket } from './mockReferenceServer'
-export { operationEvents, generateTree, type OperationType } from './operationScript'
+export { operationEvents, generateTree, runScan, type OperationType, type ScanIo } from './operationScript'
 export { playScenario, every, type ScenarioStep } from './playScenario'

@@ -1,6 +1,6 @@
 import { ProjectState } from '../server/projectState'
 import type { MockLiveBackend } from './mockLiveBackend'
-import { generateTree } from './operationScript'
+import { runScan } from './operationScript'
 
 /**
  * The reference server's protocol on a `MockLiveBackend`: `publish(projectId, event)` sends the
@@ -54,33 +54,11 @@ export function mockReferenceServer(backend: MockLiveBackend, options: { token?:
  * generated tree, then `completed`; stops on `{ action: 'cancel' }`.
  */
 export function mockScanSocket(backend: MockLiveBackend, path: string, options: { tickMs?: number; filesPerTick?: number } = {}) {
-  const { tickMs = 60, filesPerTick = 6 } = options
-  let cancelled = false
+  let cancel = () => {}
   backend.onMessage(path, (message, client) => {
-    if (message?.action === 'cancel') {
-      cancelled = true
-      return
-    }
+    if (message?.action === 'cancel') cancel()
     if (message?.action !== 'scan') return
-    cancelled = false
-    const root = String(message.path || '/documents').replace(/\/+$/, '')
-    const files = message.recursive === false ? [] : generateTree(root)
-    let scanned = 0
-    const tick = () => {
-      if (cancelled || client.readyState !== 1) return
-      scanned = Math.min(files.length, scanned + filesPerTick)
-      client.send(JSON.stringify({ type: 'progress', scanned, total: files.length, current_path: files[scanned - 1]?.path.replace(/\/[^/]+$/, '') ?? root }))
-      if (scanned < files.length) return void setTimeout(tick, tickMs)
-      client.send(
-        JSON.stringify({
-          type: 'completed',
-          files,
-          count: files.length,
-          total_size: files.reduce((sum, f) => sum + f.size, 0),
-          warnings: [`${root}/restricted: permission denied`],
-        }),
-      )
-    }
-    setTimeout(tick, tickMs)
+    cancel()
+    cancel = runScan(message, { send: (text) => client.send(text), isOpen: () => client.readyState === 1 }, options)
   })
 }

@@ -60,3 +60,47 @@ export function generateTree(root: string) {
   }
   return files
 }
+
+/** Where a scan writes and how it waits; a `ws` socket and a mock-socket client both fit. */
+export interface ScanIo {
+  send: (text: string) => void
+  isOpen: () => boolean
+  /** Runs `run` after `ms` (a demo passes its own timer set, so shutdown clears it). @default setTimeout */
+  schedule?: (run: () => void, ms: number) => void
+}
+
+/**
+ * Answers one `{ action: 'scan', path, recursive }` like the document indexer: `progress` every
+ * `tickMs` over the generated tree, then `completed` with the files. Returns `cancel`.
+ */
+export function runScan(
+  request: { path?: unknown; recursive?: unknown },
+  io: ScanIo,
+  options: { tickMs?: number; filesPerTick?: number } = {},
+): () => void {
+  const { tickMs = 60, filesPerTick = 6 } = options
+  const schedule = io.schedule ?? ((run: () => void, ms: number) => void setTimeout(run, ms))
+  const root = String(request.path || '/documents').replace(/\/+$/, '')
+  const files = request.recursive === false ? [] : generateTree(root)
+  let cancelled = false
+  let scanned = 0
+  const tick = () => {
+    if (cancelled || !io.isOpen()) return
+    scanned = Math.min(files.length, scanned + filesPerTick)
+    io.send(JSON.stringify({ type: 'progress', scanned, total: files.length, current_path: files[scanned - 1]?.path.replace(/\/[^/]+$/, '') ?? root }))
+    if (scanned < files.length) return schedule(tick, tickMs)
+    io.send(
+      JSON.stringify({
+        type: 'completed',
+        files,
+        count: files.length,
+        total_size: files.reduce((sum, f) => sum + f.size, 0),
+        warnings: [`${root}/restricted: permission denied`],
+      }),
+    )
+  }
+  schedule(tick, tickMs)
+  return () => {
+    cancelled = true
+  }
+}
