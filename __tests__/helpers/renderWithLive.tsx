@@ -8,8 +8,11 @@ import { createMockBackend, type MockBackend } from './mockBackend'
 
 export const TOKEN = 'test-token-abc'
 
+/** One flush of the cache writer: events are written once per animation frame (16 ms). */
+export const FRAME_MS = 16
+
 /** Lets timers, mock-socket's 4 ms delays, microtasks and React updates run. */
-export async function advance(ms = 10) {
+export async function advance(ms = 20) {
   const { act } = await import('@testing-library/react')
   await act(async () => {
     await vi.advanceTimersByTimeAsync(ms)
@@ -56,7 +59,7 @@ export function setupLive(overrides: Partial<LiveStatusProviderProps> = {}, back
  */
 export function useFakeLiveClock() {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'requestAnimationFrame', 'cancelAnimationFrame'] })
   })
   afterEach(() => {
     cleanup()

@@ -3,7 +3,7 @@ import { screen } from '@testing-library/react'
 import { describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { defineChannel, useIndexStatus, useLiveQuery, useOperationProgress } from '../../src'
-import { advance, setupLive, TOKEN, useFakeLiveClock } from '../helpers/renderWithLive'
+import { advance, setupLive, TOKEN, useFakeLiveClock , FRAME_MS } from '../helpers/renderWithLive'
 
 useFakeLiveClock()
 
@@ -93,7 +93,7 @@ describe('token gating in the provider', () => {
     await advance()
     expect(backend.live()).toBe(1)
     view.rerenderWith(<Operation />, { accessToken: null })
-    await advance(0)
+    await advance(FRAME_MS)
     expect(backend.live()).toBe(0)
     await advance(120_000)
     expect(backend.created).toHaveLength(1)
@@ -151,7 +151,7 @@ describe('defineChannel', () => {
     await advance()
     expect(text('lint')).toBe('idle::open')
     backend.send('/api/v1/projects/p1/ontology/lint-ws', { type: 'lint_started', project_id: 'p1' })
-    await advance(0)
+    await advance(FRAME_MS)
     expect(text('lint')).toBe('running::open')
     backend.route('GET', '/api/v1/projects/p1/ontology/lint-status', { status: 200, body: { state: 'done', issues: 3 } })
     backend.send('/api/v1/projects/p1/ontology/lint-ws', { type: 'lint_complete', project_id: 'p1', issues: 3 })

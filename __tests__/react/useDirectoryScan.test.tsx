@@ -2,7 +2,7 @@
 import { act, screen } from '@testing-library/react'
 import { beforeEach, expect, test, vi } from 'vitest'
 import { useDirectoryScan } from '../../src'
-import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
+import { advance, setupLive, useFakeLiveClock , FRAME_MS } from '../helpers/renderWithLive'
 
 useFakeLiveClock()
 beforeEach(() => {
@@ -44,7 +44,7 @@ test('start opens the scan socket with a fresh id, sends the scan action once op
   expect(text('connection')).toBe('open')
   expect(socket.received).toEqual([{ action: 'scan', path: '/documents', recursive: true }])
   backend.send(SCAN1, { type: 'progress', scanned: 10, total: 40, current_path: '/documents/a' })
-  await advance(0)
+  await advance(FRAME_MS)
   expect(text('progress')).toBe('10/40')
   expect(text('path')).toBe('/documents/a')
   backend.send(SCAN1, {
@@ -57,7 +57,7 @@ test('start opens the scan socket with a fresh id, sends the scan action once op
     total_size: 123,
     warnings: ['skipped /documents/secret: permission denied'],
   })
-  await advance(0)
+  await advance(FRAME_MS)
   expect(text('state')).toBe('completed')
   expect(text('count')).toBe('2')
   expect(text('size')).toBe('123')
@@ -75,7 +75,7 @@ test('the newer dialect ({ type, scan_id, data: { files_scanned, total_files } }
   backend.send(SCAN1, { type: 'started', scan_id: '00000000-0000-4000-8000-000000000001', data: { files_scanned: 0, total_files: 0 } })
   backend.send(SCAN1, { type: 'progress', scan_id: '00000000-0000-4000-8000-000000000001', data: { files_scanned: 5, total_files: 8, percentage: 62.5 } })
   backend.send(SCAN1, { type: 'progress', scan_id: 'someone-else', data: { files_scanned: 99, total_files: 99 } })
-  await advance(0)
+  await advance(FRAME_MS)
   expect(text('progress')).toBe('5/8')
 })
 
@@ -109,7 +109,7 @@ test('an error event fails the scan; unmount closes the socket', async () => {
   act(() => screen.getByText('Start').click())
   await advance()
   backend.send(SCAN1, { type: 'error', message: 'path not found' })
-  await advance(0)
+  await advance(FRAME_MS)
   expect(text('state')).toBe('failed')
   view.unmount()
   await advance(1000)

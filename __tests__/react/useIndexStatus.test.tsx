@@ -2,7 +2,7 @@
 import { act, cleanup, screen } from '@testing-library/react'
 import { describe, expect, test } from 'vitest'
 import { liveStatusKeys, useIndexStatus, type IndexStatus } from '../../src'
-import { advance, setupLive, TOKEN, useFakeLiveClock } from '../helpers/renderWithLive'
+import { advance, setupLive, TOKEN, useFakeLiveClock , FRAME_MS } from '../helpers/renderWithLive'
 
 useFakeLiveClock()
 
@@ -43,7 +43,7 @@ describe('useIndexStatus', () => {
     expect(backend.calls[0]!.authorization).toBe(`Bearer ${TOKEN}`)
 
     backend.send(SOCKET, { type: 'index_started', project_id: 'p1', branch: 'main' })
-    await advance(0)
+    await advance(FRAME_MS)
     expect(text('state')).toBe('indexing')
     const fetchesBefore = backend.callsTo('GET', STATUS).length
     status = { ...status, entity_count: 1234, indexed_at: '2026-01-02T00:00:00Z' }
@@ -66,7 +66,7 @@ describe('useIndexStatus', () => {
     expect(text('error')).toBe('')
     expect(text('connection')).toBe('open')
     backend.send(SOCKET, { type: 'index_started', project_id: 'p1' })
-    await advance(0)
+    await advance(FRAME_MS)
     expect(text('state')).toBe('indexing')
     backend.send(SOCKET, { type: 'index_failed', project_id: 'p1', error: 'parser crashed' })
     await advance()
@@ -100,7 +100,7 @@ describe('useIndexStatus', () => {
     // In the cache at once, before the POST has left.
     expect(queryClient.getQueryData<IndexStatus>(liveStatusKeys.index('p1', 'dev'))?.state).toBe('queued')
     expect(backend.callsTo('POST', '/api/projects/p1/index/reindex')).toHaveLength(0)
-    await advance(0)
+    await advance(FRAME_MS)
     expect(text('state')).toBe('queued')
     expect(text('reindexing')).toBe('true')
     await advance()
@@ -136,7 +136,7 @@ describe('useIndexStatus', () => {
     expect(text('state')).toBe('complete')
     expect(queryClient.getQueryData(liveStatusKeys.index('p2'))).toBeUndefined()
     backend.send(SOCKET, { type: 'index_started', project_id: 'p1', branch: 'main' })
-    await advance(0)
+    await advance(FRAME_MS)
     expect(text('state')).toBe('indexing')
   })
 
@@ -146,7 +146,7 @@ describe('useIndexStatus', () => {
     renderLive(<Index />)
     await advance()
     backend.send(SOCKET, { type: 'index_started', project_id: 'p1', timestamp: '2026-03-04T05:06:07Z' })
-    await advance(0)
+    await advance(FRAME_MS)
     const data = queryClient.getQueryData<IndexStatus>(liveStatusKeys.index('p1'))!
     expect(data.updatedAt).toBeInstanceOf(Date)
     expect(data.updatedAt.toISOString()).toBe('2026-03-04T05:06:07.000Z')

@@ -5,7 +5,10 @@ import type { EventSchema } from './types'
 /** What a reducer gets besides the data and the event. */
 export interface ReduceContext<TParams> {
   params: TParams
-  /** Epoch ms when the frame arrived. */
+  /**
+   * Epoch ms on this machine's clock when the events were written. For rates and ETAs only: it is
+   * never comparable with a server's timestamps (clocks differ by seconds to hours).
+   */
   now: number
   /** Scratch space of this query's writer, kept across events (rate estimates, say). */
   scratch: Record<string, unknown>
@@ -16,8 +19,21 @@ export interface FetchContext<TParams, TData> {
   client: LiveStatusClient
   params: TParams
   signal: AbortSignal
-  /** What the cache holds now: live events may know more than the REST answer (counters, stage). */
+  /**
+   * What the cache held when this fetch started. REST can lag behind the socket (a worker that
+   * publishes before it writes its database), so merge the answer with it by the channel's rules
+   * (counters keep their maximum, a run's end beats its start). Events that arrive while the fetch
+   * is in flight are not here: the cache writer applies them on top of what `fetch` returns.
+   */
   previous: TData | undefined
+}
+
+/** How a shared socket's events find the queries they concern. */
+export interface ChannelRoute<TParams, TEvent> {
+  /** The id a query listens for, e.g. its operation id. */
+  params: (params: TParams) => string
+  /** The id an event is about, or `undefined` when it names none (it then goes to every query on the socket). */
+  event: (event: TEvent) => string | undefined
 }
 
 /**
@@ -36,17 +52,36 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   schema: EventSchema<TEvent>
   /** Field that names the event type, for error reports. @default the provider's `discriminator` */
   discriminator?: string
+  /**
+   * Routes each event of a shared socket to the queries it names, so 50 queries on one socket cost
+   * about what one does. `matches` still runs on what is routed.
+   * @default undefined (every event goes to every query of the socket)
+   */
+  route?: ChannelRoute<TParams, TEvent>
   /** Whether an event that passed the schema is about this query (project, operation, branch). @default () => true */
   matches?: (event: TEvent, params: TParams, context: { dedicatedSocket: boolean }) => boolean
-  /** Folds one event into the data. Return `data` itself when nothing changed. */
+  /**
+   * Folds one event into the data, in the order the socket delivered it. Return `data` itself when
+   * nothing changed. Compare server timestamps only with server timestamps, never with `now`.
+   */
   reduce: (data: TData | undefined, event: TEvent, context: ReduceContext<TParams>) => TData | undefined
-  /** The authoritative copy over REST. */
+  /**
+   * Folds the events of one flush at once; must give what folding `reduce` over them gives. The
+   * built-in channels use one mutable draft here, finalised once per flush.
+   * @default folds `reduce`
+   */
+  reduceMany?: (data: TData | undefined, events: readonly TEvent[], context: ReduceContext<TParams>) => TData | undefined
+  /** The authoritative copy over REST; see `FetchContext.previous` for how it meets live events. */
   fetch: (context: FetchContext<TParams, TData>) => Promise<TData>
-  /** Whether the job is running: polling covers for a down socket only then. */
+  /** Whether the job is running: polling and the quiet check cover for the socket only then. */
   isActive: (data: TData | undefined) => boolean
   /** Whether the job has ended: reaching it invalidates the query once. @default () => false */
   isTerminal?: (data: TData | undefined) => boolean
-  /** The event's sequence number, if it has one. @default event.seq when it is a number */
+  /**
+   * The event's sequence number, if it has one: repeated or older numbers within one socket's life
+   * are dropped. A new socket (reconnect, server restart) starts afresh.
+   * @default event.seq when it is a number
+   */
   seq?: (event: TEvent) => number | undefined
   /** Called each time the socket opens (send a subscribe or start message here). @default undefined */
   onOpen?: (context: { params: TParams; send: (message: unknown) => boolean; reconnected: boolean }) => void

@@ -1,7 +1,8 @@
-import { notifyManager, type QueryClient, type QueryKey } from '@tanstack/query-core'
-import type { ChannelDefinition } from './defineChannel'
+import type { QueryClient, QueryKey } from '@tanstack/query-core'
+import type { RoutedQuery } from './channelRouter'
+import type { ChannelDefinition, ReduceContext } from './defineChannel'
 import type { LiveStatusClient } from './liveStatusClient'
-import type { Lease } from './socketHub'
+import type { EventError } from './types'
 
 const seqOf = (event: unknown): number | undefined => {
   const seq = (event as { seq?: unknown } | null)?.seq
@@ -9,117 +10,172 @@ const seqOf = (event: unknown): number | undefined => {
 }
 
 /**
- * The one place that writes events into the query cache. For one live query: holds the socket,
- * buffers the events of a tick, reduces them into the cached data in one `setQueryData`, drops
- * repeated or old `seq`, invalidates once when the job reaches its end, and refetches after a
- * reconnect (events may have been missed while the socket was down).
+ * The one place that writes events into the query cache, for one live query:
+ * - buffers the events routed to it and writes them once per frame, folded in one pass;
+ * - drops repeated or old `seq` within one socket's life;
+ * - applies the events that arrive while a REST fetch is in flight on top of its answer, so a slow
+ *   answer never erases what the socket said meanwhile;
+ * - invalidates once when the job ends, refetches after a reconnect or a dropped frame, and checks
+ *   REST when an active job's open socket has said nothing about it for `quietCheckMs`.
  */
-export class LiveQuerySync<TParams, TEvent, TData> {
+export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent> {
+  readonly routeKey: string | undefined
+  readonly queryKey: QueryKey
+  readonly url: string | null
   #queryClient: QueryClient
   #client: LiveStatusClient
   #channel: ChannelDefinition<TParams, TEvent, TData>
   #params: TParams
-  #queryKey: QueryKey
-  #lease: Lease | undefined
   #pending: TEvent[] = []
-  #flushScheduled = false
   #lastSeq = -Infinity
-  #scratch: Record<string, unknown> = {}
-  #dedicatedSocket = false
+  /** Events written while at least one fetch is in flight; undefined when none is. */
+  #journal: TEvent[] | undefined
+  #fetchesInFlight = 0
+  #context: ReduceContext<TParams>
+  #dedicated: boolean
+  #quietTimer: ReturnType<typeof setTimeout> | undefined
+  #lastNewsAt = 0
   #stopped = false
 
-  constructor(queryClient: QueryClient, client: LiveStatusClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams) {
+  constructor(queryClient: QueryClient, client: LiveStatusClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, url: string | null, dedicated: boolean) {
     this.#queryClient = queryClient
     this.#client = client
     this.#channel = channel
     this.#params = params
-    this.#queryKey = channel.queryKey(params)
+    this.url = url
+    this.queryKey = channel.queryKey(params)
+    this.routeKey = channel.route?.params(params)
+    this.#context = { params, now: 0, scratch: {} }
+    this.#dedicated = dedicated
   }
 
-  start(): void {
-    const path = this.#channel.socket(this.#client, this.#params)
-    if (path === null) return
-    const url = this.#client.socketUrl(path)
-    this.#dedicatedSocket = isDedicated(this.#client, this.#channel.socket, this.#params, path)
-    this.#lease = this.#client.hub.acquire<TEvent>(url, {
-      schema: this.#channel.schema,
-      discriminator: this.#channel.discriminator,
-      onEvents: (events) => this.#enqueue(events),
-      onOpen: ({ reconnected }) => {
-        const connection = this.#lease?.connection
-        this.#channel.onOpen?.({ params: this.#params, reconnected, send: (message) => connection?.send(message) ?? false })
-        if (reconnected) void this.#queryClient.invalidateQueries({ queryKey: this.#queryKey, exact: true })
-      },
-    })
+  // ---- from the router ---------------------------------------------------------------------
+
+  accept(event: TEvent): void {
+    const channel = this.#channel
+    if (this.#stopped) return
+    if (channel.matches && !channel.matches(event, this.#params, { dedicatedSocket: this.#dedicated })) return
+    const seq = channel.seq ? channel.seq(event) : seqOf(event)
+    if (seq !== undefined) {
+      if (seq <= this.#lastSeq) return
+      this.#lastSeq = seq
+    }
+    this.#pending.push(event)
+    if (this.#pending.length === 1) this.#client.flushQueue.add(this)
+  }
+
+  opened(reconnected: boolean, send: (message: unknown) => boolean): void {
+    // Sequence numbers are only comparable within one socket's life: a restarted server counts anew.
+    this.#lastSeq = -Infinity
+    this.#channel.onOpen?.({ params: this.#params, reconnected, send })
+    if (reconnected) this.refetch()
+  }
+
+  lost(_error: EventError): void {
+    this.refetch()
+  }
+
+  // ---- writing -----------------------------------------------------------------------------
+
+  /** Writes the waiting events into the cache (called by the flush queue once per frame). */
+  flush(): void {
+    const events = this.#pending
+    if (events.length === 0 || this.#stopped) return
+    this.#pending = []
+    const before = this.#queryClient.getQueryData<TData>(this.queryKey)
+    const after = this.#fold(before, events)
+    this.#journal?.push(...events)
+    this.#lastNewsAt = Date.now()
+    if (after === before || after === undefined) return
+    this.#queryClient.setQueryData<TData>(this.queryKey, after)
+    const isTerminal = this.#channel.isTerminal
+    if (isTerminal?.(after) === true && isTerminal(before) !== true) this.refetch()
+    this.#armQuietCheck(after)
+  }
+
+  /**
+   * The REST fetch, as the query's `queryFn` runs it: the channel's fetch merged with what the
+   * cache held when it started, then every event written while it was in flight applied on top.
+   */
+  async fetch(signal: AbortSignal): Promise<TData> {
+    const previous = this.#queryClient.getQueryData<TData>(this.queryKey)
+    this.#journal ??= []
+    const journal = this.#journal
+    const start = journal.length
+    this.#fetchesInFlight++
+    let open = true
+    const close = () => {
+      if (!open) return
+      open = false
+      if (--this.#fetchesInFlight === 0 && this.#journal === journal) this.#journal = undefined
+    }
+    // A fetch that ignores its signal must not keep the journal growing after TanStack gave up on it.
+    signal.addEventListener('abort', close, { once: true })
+    try {
+      const fetched = await this.#channel.fetch({ client: this.#client, params: this.#params, signal, previous })
+      const missed = journal.slice(start)
+      const data = missed.length === 0 ? fetched : (this.#fold(fetched, missed) ?? fetched)
+      this.#lastNewsAt = Date.now()
+      this.#armQuietCheck(data)
+      return data
+    } finally {
+      signal.removeEventListener('abort', close)
+      close()
+    }
+  }
+
+  /** Marks the query stale and refetches it if something shows it. */
+  refetch(): void {
+    if (this.#stopped) return
+    void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true })
   }
 
   stop(): void {
     this.#stopped = true
-    this.#lease?.release()
-    this.#lease = undefined
     this.#pending = []
+    this.#client.flushQueue.delete(this)
+    clearTimeout(this.#quietTimer)
+    this.#quietTimer = undefined
   }
 
-  #enqueue(events: TEvent[]): void {
-    for (const event of events) this.#pending.push(event)
-    if (this.#flushScheduled) return
-    this.#flushScheduled = true
-    // Everything that arrives in one tick becomes one cache write, hence one render.
-    queueMicrotask(() => {
-      this.#flushScheduled = false
-      if (!this.#stopped) this.#flush()
-    })
-  }
-
-  #flush(): void {
-    const events = this.#pending
-    this.#pending = []
+  #fold(data: TData | undefined, events: readonly TEvent[]): TData | undefined {
     const channel = this.#channel
-    const before = this.#queryClient.getQueryData<TData>(this.#queryKey)
-    let data = before
-    const context = { params: this.#params, now: Date.now(), scratch: this.#scratch }
-    for (const event of events) {
-      if (channel.matches && !channel.matches(event, this.#params, { dedicatedSocket: this.#dedicatedSocket })) continue
-      const seq = channel.seq ? channel.seq(event) : seqOf(event)
-      if (seq !== undefined) {
-        if (seq <= this.#lastSeq) continue
-        this.#lastSeq = seq
-      }
-      data = channel.reduce(data, event, context)
-    }
-    if (data === before || data === undefined) return
-    const finished = channel.isTerminal?.(data) === true && channel.isTerminal(before) !== true
-    notifyManager.batch(() => {
-      this.#queryClient.setQueryData<TData>(this.#queryKey, data)
-      if (finished) void this.#queryClient.invalidateQueries({ queryKey: this.#queryKey, exact: true })
-    })
+    const context = this.#context
+    context.now = Date.now()
+    if (channel.reduceMany) return channel.reduceMany(data, events, context)
+    let next = data
+    for (const event of events) next = channel.reduce(next, event, context)
+    return next
   }
-}
 
-/**
- * A socket is dedicated to this query when its URL depends on the query's own id: then events
- * that name no id are ours. Found by asking the endpoint for a different id.
- */
-function isDedicated<TParams>(
-  client: LiveStatusClient,
-  socket: (client: LiveStatusClient, params: TParams) => string | null,
-  params: TParams,
-  path: string,
-): boolean {
-  if (typeof params !== 'object' || params === null) return false
-  const probe = { ...(params as object) } as Record<string, unknown>
-  let changed = false
-  for (const key of ['operationId', 'scanId', 'projectId', 'id']) {
-    if (typeof probe[key] === 'string') {
-      probe[key] = `${probe[key] as string}\u0000other`
-      changed = true
-      break
-    }
+  // ---- the quiet check ---------------------------------------------------------------------
+
+  /**
+   * Some backends end a job without saying so (a worker that fails writes FAILED to its database
+   * and publishes nothing): an active job whose open socket stays quiet gets a REST check. One
+   * lazy timer, pushed back by news instead of being reset per event.
+   */
+  #armQuietCheck(data: TData | undefined): void {
+    const quietMs = this.#client.quietCheckMs
+    if (quietMs === false || this.#quietTimer !== undefined || this.#stopped) return
+    if (!this.#channel.isActive(data)) return
+    this.#quietTimer = setTimeout(() => this.#quietCheck(), quietMs)
   }
-  if (!changed) return false
-  try {
-    return socket(client, probe as TParams) !== path
-  } catch {
-    return false
+
+  #quietCheck(): void {
+    this.#quietTimer = undefined
+    const quietMs = this.#client.quietCheckMs
+    if (this.#stopped || quietMs === false) return
+    const data = this.#queryClient.getQueryData<TData>(this.queryKey)
+    if (!this.#channel.isActive(data)) return
+    const quietFor = Date.now() - this.#lastNewsAt
+    if (quietFor < quietMs) {
+      this.#quietTimer = setTimeout(() => this.#quietCheck(), quietMs - quietFor)
+      return
+    }
+    // A socket that is down is covered by polling; an open one that stays quiet is what this is for.
+    if (this.url !== null && this.#client.hub.get(this.url)?.getStatus().state === 'open') this.refetch()
+    this.#lastNewsAt = Date.now()
+    this.#armQuietCheck(data)
   }
 }

@@ -1,5 +1,7 @@
 import { hashKey, type QueryClient } from '@tanstack/query-core'
+import { ChannelRouter } from './channelRouter'
 import { defaultEndpoints, joinUrl, toWebSocketBase, withQuery, type Endpoints } from './endpoints'
+import { FlushQueue, frameScheduler, type ScheduleFlush } from './flushScheduler'
 import { LiveStatusHttpError } from './httpError'
 import { LiveQuerySync } from './liveQuerySync'
 import type { ChannelDefinition } from './defineChannel'
@@ -34,6 +36,20 @@ export interface LiveStatusClientOptions
   fetch?: FetchLike
   /** REST statuses that mean "this token is rejected": the sockets stop retrying too. @default [401] */
   authErrorStatuses?: readonly number[]
+  /**
+   * An active job whose open socket has said nothing about it for this long is checked over REST:
+   * some backends end a job without publishing anything (a worker that fails and only writes its
+   * database). `false` turns the check off.
+   * @default 30000
+   */
+  quietCheckMs?: number | false
+  /**
+   * When waiting events are written into the cache: once per animation frame in a browser (a 100 ms
+   * timer stands in while the tab is hidden), every 16 ms elsewhere. Tests may pass
+   * `(flush) => { queueMicrotask(flush); return () => {} }`.
+   * @default frameScheduler
+   */
+  scheduleFlush?: ScheduleFlush
 }
 
 /** Whether REST polling is keeping a connection's data fresh while its socket is down. */
@@ -44,7 +60,16 @@ export interface LiveConnectionStatus extends ConnectionSnapshot {
 
 interface LiveEntry {
   sync: LiveQuerySync<unknown, unknown, unknown>
+  router: ChannelRouter<unknown> | undefined
   refs: number
+}
+
+/** Thrown by REST calls made before a token-gated client has a token: nothing was sent. */
+export class LiveStatusNoTokenError extends Error {
+  constructor() {
+    super('[live-status] No access token yet: the request was not sent. It runs once the provider has a token.')
+    this.name = 'LiveStatusNoTokenError'
+  }
 }
 
 /**
@@ -57,18 +82,39 @@ export class LiveStatusClient {
   readonly apiUrl: string
   readonly wsUrl: string
   readonly pollIntervalMs: number
+  readonly quietCheckMs: number | false
+  /** Writers with events waiting; flushed together once per frame. */
+  readonly flushQueue: FlushQueue
   #fetch: FetchLike | undefined
   #authErrorStatuses: readonly number[]
   #token: AccessToken
   #getToken: (() => AccessToken | Promise<AccessToken>) | undefined
   #live = new WeakMap<QueryClient, Map<string, LiveEntry>>()
+  /** One router per socket URL and channel, shared by the live queries of every QueryClient. */
+  #routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
+  #tokenListeners = new Set<() => void>()
+  #announcedCanRequest: boolean
   /** URLs whose data polling has refreshed since their socket went down. */
   #pollingCovers = new Set<string>()
   #pollingListeners = new Set<(url: string) => void>()
 
   constructor(options: LiveStatusClientOptions) {
-    const { apiUrl, wsUrl, accessToken, getAccessToken, endpoints, pollIntervalMs = 5000, fetch, authErrorStatuses = [401], ...hubOptions } = options
+    const {
+      apiUrl,
+      wsUrl,
+      accessToken,
+      getAccessToken,
+      endpoints,
+      pollIntervalMs = 5000,
+      fetch,
+      authErrorStatuses = [401],
+      quietCheckMs = 30_000,
+      scheduleFlush = frameScheduler,
+      ...hubOptions
+    } = options
     this.apiUrl = apiUrl
+    this.quietCheckMs = quietCheckMs
+    this.flushQueue = new FlushQueue(scheduleFlush)
     this.wsUrl = wsUrl ?? toWebSocketBase(apiUrl)
     this.endpoints = { ...defaultEndpoints, ...endpoints }
     this.pollIntervalMs = pollIntervalMs
@@ -77,12 +123,40 @@ export class LiveStatusClient {
     this.#token = accessToken
     this.#getToken = getAccessToken
     this.hub = new SocketHub({ ...hubOptions, token: accessToken, getToken: getAccessToken })
+    this.#announcedCanRequest = this.canRequest()
   }
 
   /** Gives, rotates or removes the token (sockets react as `SocketHub.setToken` says). */
   setAccessToken(token: AccessToken): void {
-    this.#token = token
+    this.setRequestToken(token)
     this.hub.setToken(token)
+    const can = this.canRequest()
+    if (can === this.#announcedCanRequest) return
+    this.#announcedCanRequest = can
+    for (const listener of [...this.#tokenListeners]) listener()
+  }
+
+  /**
+   * The token REST calls carry from now on; sockets and listeners are left alone.
+   * `<LiveStatusProvider>` calls it while rendering, so the first fetches of its children already
+   * carry the token it was given; the rest follows in an effect (`setAccessToken`).
+   */
+  setRequestToken(token: AccessToken): void {
+    this.#token = token
+  }
+
+  /**
+   * Whether REST calls may go out: a token is there, or `getAccessToken` decides per call, or the
+   * sockets need none (`auth: { type: 'none' }`). Queries wait while it is false.
+   */
+  canRequest(): boolean {
+    return this.#getToken !== undefined || isPresentToken(this.#token) || !this.#requiresToken()
+  }
+
+  /** Told when `canRequest()` may have changed. */
+  subscribeCanRequest(listener: () => void): () => void {
+    this.#tokenListeners.add(listener)
+    return () => this.#tokenListeners.delete(listener)
   }
 
   /** A socket path (or absolute URL) resolved against `wsUrl`. */
@@ -102,22 +176,26 @@ export class LiveStatusClient {
   async request(path: string, init: RequestInit & { query?: Record<string, string | undefined> } = {}): Promise<Response> {
     const { query, ...rest } = init
     const url = this.restUrl(path, query)
-    const token = await this.#resolveToken()
-    let response: Response
-    if (this.#fetch) {
-      response = await this.#fetch(url, rest)
-    } else {
-      const headers = new Headers(rest.headers)
-      if (token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`)
-      if (!headers.has('Accept')) headers.set('Accept', 'application/json')
-      response = await globalThis.fetch(url, { ...rest, headers })
-    }
-    if (this.#authErrorStatuses.includes(response.status)) {
+    // A token replaced while the request was out: its 401 says nothing; ask again with the new one.
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.#resolveToken()
+      if (token === null && !this.#fetch && this.#requiresToken()) throw new LiveStatusNoTokenError()
+      let response: Response
+      if (this.#fetch) {
+        response = await this.#fetch(url, rest)
+      } else {
+        const headers = new Headers(rest.headers)
+        if (token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`)
+        if (!headers.has('Accept')) headers.set('Accept', 'application/json')
+        response = await globalThis.fetch(url, { ...rest, headers })
+      }
+      if (!this.#authErrorStatuses.includes(response.status)) return response
+      const current = await this.#resolveToken()
+      if (current !== token && current !== null && attempt < 2) continue
       // Only a rejection of the token still in use says anything about the sockets.
-      if (token === (await this.#resolveToken())) this.hub.markUnauthorized(`REST answered ${response.status}`)
+      if (token === current) this.hub.markUnauthorized(`REST answered ${response.status}`)
       throw new LiveStatusHttpError(response.status, redact(url, token), true)
     }
-    return response
   }
 
   /** `GET` JSON; `null` for 404 when `allow404`. Other non-2xx answers throw `LiveStatusHttpError`. */
@@ -139,10 +217,14 @@ export class LiveStatusClient {
     const hash = hashKey(channel.queryKey(params))
     let entry = byKey.get(hash)
     if (!entry) {
-      const sync = new LiveQuerySync(queryClient, this, channel, params)
-      entry = { sync: sync as LiveQuerySync<unknown, unknown, unknown>, refs: 0 }
+      const path = channel.socket(this, params)
+      const url = path === null ? null : this.socketUrl(path)
+      const dedicated = path !== null && isDedicated(this, channel.socket, params, path)
+      const sync = new LiveQuerySync(queryClient, this, channel, params, url, dedicated) as LiveQuerySync<unknown, unknown, unknown>
+      const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
+      entry = { sync, router, refs: 0 }
       byKey.set(hash, entry)
-      sync.start()
+      router?.add(sync)
     }
     entry.refs++
     const held = entry
@@ -153,8 +235,44 @@ export class LiveStatusClient {
       released = true
       if (--held.refs > 0) return
       held.sync.stop()
+      held.router?.remove(held.sync)
       if (map.get(hash) === held) map.delete(hash)
     }
+  }
+
+  /**
+   * The channel's REST fetch for `params`, as a live query's `queryFn` runs it: merged with the
+   * cache by the channel's rules, with the events that arrived meanwhile applied on top.
+   */
+  async fetchLive<TParams, TEvent, TData>(
+    queryClient: QueryClient,
+    channel: ChannelDefinition<TParams, TEvent, TData>,
+    params: TParams,
+    signal: AbortSignal,
+  ): Promise<TData> {
+    const queryKey = channel.queryKey(params)
+    const entry = this.#live.get(queryClient)?.get(hashKey(queryKey))
+    const data = entry
+      ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
+      : await channel.fetch({ client: this, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
+    const path = channel.socket(this, params)
+    this.notePoll(path === null ? null : this.socketUrl(path))
+    return data
+  }
+
+  #router(url: string, channel: ChannelDefinition<any, any, any>): ChannelRouter<unknown> {
+    let byChannel = this.#routers.get(url)
+    if (!byChannel) this.#routers.set(url, (byChannel = new Map()))
+    let router = byChannel.get(channel)
+    if (!router) {
+      const routers = byChannel
+      router = new ChannelRouter(this.hub, url, channel, () => {
+        routers.delete(channel)
+        if (routers.size === 0 && this.#routers.get(url) === routers) this.#routers.delete(url)
+      })
+      byChannel.set(channel, router)
+    }
+    return router
   }
 
   /** The status of `url`'s connection plus whether polling covers for it. */
@@ -200,7 +318,12 @@ export class LiveStatusClient {
 
   /** Closes every socket now. */
   dispose(): void {
+    this.flushQueue.dispose()
     this.hub.dispose()
+  }
+
+  #requiresToken(): boolean {
+    return (this.hub.options.auth as { type: string }).type !== 'none'
   }
 
   async #resolveToken(): Promise<string | null> {
@@ -210,6 +333,34 @@ export class LiveStatusClient {
 
   #notifyPolling(url: string): void {
     for (const listener of [...this.#pollingListeners]) listener(url)
+  }
+}
+
+/**
+ * A socket is dedicated to this query when its URL depends on the query's own id: then events
+ * that name no id are ours. Found by asking the endpoint for a different id.
+ */
+function isDedicated<TParams>(
+  client: LiveStatusClient,
+  socket: (client: LiveStatusClient, params: TParams) => string | null,
+  params: TParams,
+  path: string,
+): boolean {
+  if (typeof params !== 'object' || params === null) return false
+  const probe = { ...(params as object) } as Record<string, unknown>
+  let changed = false
+  for (const key of ['operationId', 'scanId', 'projectId', 'id']) {
+    if (typeof probe[key] === 'string') {
+      probe[key] = `${probe[key] as string}\u0000other`
+      changed = true
+      break
+    }
+  }
+  if (!changed) return false
+  try {
+    return socket(client, probe as TParams) !== path
+  } catch {
+    return false
   }
 }
 

@@ -8,6 +8,20 @@ export function toDate(value: unknown, fallback: Date): Date {
   return fallback
 }
 
+/**
+ * A server's timestamp (ISO string, or epoch seconds or ms) as epoch ms; `undefined` when absent or
+ * unreadable. Only ever compared with other server timestamps, never with this machine's clock.
+ */
+export function serverTime(value: unknown): number | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime()
+  if (typeof value === 'number') return Number.isFinite(value) ? (value < 1e12 ? value * 1000 : value) : undefined
+  if (typeof value === 'string') {
+    const ms = Date.parse(value)
+    return Number.isNaN(ms) ? undefined : ms
+  }
+  return undefined
+}
+
 /** The larger of two optional counters: counters never go backwards. */
 export function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query'
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
 import { isAuthError } from '../core/httpError'
 import { LiveStatusClient, type LiveStatusClientOptions } from '../core/liveStatusClient'
 import { liveStatusKeys } from '../core/queryKeys'
@@ -51,8 +51,11 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
     setState({ client, apiUrl, wsUrl, given })
   }
 
+  // REST carries the token of this render from the children's very first fetch; the sockets
+  // follow in a layout effect, which runs before any child's passive effect opens one.
+  client.setRequestToken(accessToken)
   const previousToken = useRef(accessToken)
-  useEffect(() => {
+  useIsomorphicLayoutEffect(() => {
     client.setAccessToken(accessToken)
     const before = previousToken.current
     previousToken.current = accessToken
@@ -64,3 +67,5 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
 
   return <LiveStatusContext.Provider value={client}>{children}</LiveStatusContext.Provider>
 }
+
+const useIsomorphicLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect

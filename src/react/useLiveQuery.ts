@@ -1,6 +1,6 @@
 import { hashKey } from '@tanstack/query-core'
 import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query'
-import { useEffect, useRef } from 'react'
+import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react'
 import type { ChannelDefinition } from '../core/defineChannel'
 import { isAuthError, isClientError } from '../core/httpError'
 import { useLiveStatusClient } from './context'
@@ -37,7 +37,13 @@ export function useLiveQuery<TParams, TEvent, TData>(
 ): LiveQueryResult<TData> {
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
-  const enabled = options.enabled ?? true
+  // No request leaves before a token-gated provider has its token (it would only earn a 401).
+  const canRequest = useSyncExternalStore(
+    useCallback((listener: () => void) => client.subscribeCanRequest(listener), [client]),
+    () => client.canRequest(),
+    () => client.canRequest(),
+  )
+  const enabled = (options.enabled ?? true) && canRequest
   const pollIntervalMs = options.pollIntervalMs ?? client.pollIntervalMs
   const queryKey = channel.queryKey(params)
   const hash = hashKey(queryKey)
@@ -57,16 +63,7 @@ export function useLiveQuery<TParams, TEvent, TData>(
 
   const query = useQuery<TData, Error>({
     queryKey,
-    queryFn: async ({ signal }) => {
-      const data = await channel.fetch({
-        client,
-        params: paramsRef.current,
-        signal,
-        previous: queryClient.getQueryData<TData>(queryKey),
-      })
-      client.notePoll(socketUrl)
-      return data
-    },
+    queryFn: ({ signal }) => client.fetchLive(queryClient, channel, paramsRef.current, signal),
     enabled,
     staleTime: options.staleTime ?? 0,
     refetchInterval: (q) =>

@@ -123,6 +123,7 @@ export const directoryScanChannel = defineChannel<DirectoryScanParams, ScanEvent
   queryKey: ({ scanId }) => liveStatusKeys.scan(scanId),
   socket: (client, { scanId }) => client.endpoints.scanSocket(scanId),
   schema: scanEventSchema,
+  route: { params: (params) => params.scanId, event: (event) => event.scan_id },
   matches: (event, params, { dedicatedSocket }) => (event.scan_id !== undefined ? event.scan_id === params.scanId : dedicatedSocket),
   reduce: (data, event, { now }) => reduceScan(data, event, now),
   // No REST side: the cache is the only copy.

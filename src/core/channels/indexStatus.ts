@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { defineChannel } from '../defineChannel'
 import { liveStatusKeys } from '../queryKeys'
-import { compact, toDate } from '../values'
+import { compact, serverTime } from '../values'
 
 export type IndexState = 'not_indexed' | 'queued' | 'indexing' | 'complete' | 'failed'
 
@@ -12,8 +12,14 @@ export interface IndexStatus {
   branch?: string
   entityCount?: number
   error?: string
-  /** When the server last said something about it (or when we heard it). */
+  /** When it last changed: the server's timestamp when it sent one, else when it was received here. For display. */
   updatedAt: Date
+  /**
+   * The latest timestamp the server itself gave (an event's `timestamp`, REST's `updated_at` /
+   * `indexed_at`): what ordering decisions compare, never with this machine's clock. An event
+   * without one keeps the last known, so a run started after it is told apart from its result.
+   */
+  serverUpdatedAt?: Date
 }
 
 export interface IndexStatusParams {
@@ -71,13 +77,15 @@ export function parseIndexStatus(body: unknown, params: IndexStatusParams): Inde
     throw new Error(`[live-status] Index status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}. Pass \`parse\` to useIndexStatus for this backend.`)
   }
   const rest = result.data
+  const at = serverTime(rest.updated_at ?? rest.indexed_at)
   return compact({
     state: restStates[rest.status]!,
     projectId: params.projectId,
     branch: rest.branch ?? params.branch,
     entityCount: rest.entity_count ?? undefined,
     error: rest.error_message ?? undefined,
-    updatedAt: toDate(rest.updated_at ?? rest.indexed_at, new Date()),
+    updatedAt: at === undefined ? new Date() : new Date(at),
+    serverUpdatedAt: at === undefined ? undefined : new Date(at),
   })
 }
 
@@ -90,15 +98,29 @@ export const indexStatusChannel = defineChannel<IndexStatusParams, IndexEvent, I
   queryKey: ({ projectId, branch }) => liveStatusKeys.index(projectId, branch),
   socket: (client, { projectId }) => client.endpoints.indexSocket(projectId),
   schema: indexEventSchema,
+  route: { params: (params) => params.projectId, event: (event) => event.project_id },
   matches: (event, params, { dedicatedSocket }) =>
     (event.project_id !== undefined ? event.project_id === params.projectId : dedicatedSocket) &&
     (params.branch === undefined || event.branch == null || event.branch === params.branch),
   reduce: (data, event, { params, now }): IndexStatus | undefined => {
-    const updatedAt = toDate(event.timestamp, new Date(now))
-    const base: IndexStatus = data ?? { state: 'not_indexed', projectId: params.projectId, updatedAt }
+    const at = serverTime(event.timestamp)
+    const known = data?.serverUpdatedAt?.getTime()
+    // An event older than what we know (a late replay) says nothing new; without timestamps the
+    // socket's own order is the server's.
+    if (at !== undefined && known !== undefined && at < known) return data
+    const base: IndexStatus = data ?? { state: 'not_indexed', projectId: params.projectId, updatedAt: new Date(now) }
     const branch = event.branch ?? base.branch
+    const stamp = at ?? known
     const next = (state: IndexState, patch: Partial<IndexStatus> = {}): IndexStatus =>
-      compact({ ...base, state, branch, error: undefined, updatedAt, ...patch })
+      compact({
+        ...base,
+        state,
+        branch,
+        error: undefined,
+        updatedAt: new Date(at ?? now),
+        serverUpdatedAt: stamp === undefined ? undefined : new Date(stamp),
+        ...patch,
+      })
     switch (event.type) {
       case 'index_queued':
         return next('queued')
@@ -133,16 +155,26 @@ export const indexStatusChannel = defineChannel<IndexStatusParams, IndexEvent, I
   isTerminal,
 })
 
+const rank: Record<IndexState, number> = { not_indexed: 0, queued: 1, indexing: 2, complete: 3, failed: 3 }
+
 /**
- * REST can lag behind the socket: a job we just queued or saw start is not undone by an answer
- * that still describes the previous run (older than what we know, or no record yet).
+ * A REST answer against what the cache held when it was asked, with no clock of this machine
+ * involved:
+ * - a 404 ("no index record yet") does not undo an index we have seen queued, run or end;
+ * - both sides carry server timestamps: the newer wins. At the same timestamp an active state is
+ *   a new run that began after the result stamped with it (an event without a timestamp keeps the
+ *   last known one, and REST's `indexed_at` stays the last finished run's), so it wins;
+ * - otherwise the state order of one run decides: its end beats its start beats its queueing.
  */
 export function mergeIndexStatus(previous: IndexStatus | undefined, fetched: IndexStatus): IndexStatus {
-  // A 404 says "no index record yet"; an index we have seen queued, run or end does exist.
-  if (fetched.state === 'not_indexed' && previous && previous.state !== 'not_indexed') return previous
-  if (!previous || !isActive(previous)) return fetched
-  const staleEnd = isTerminal(fetched) && fetched.updatedAt.getTime() < previous.updatedAt.getTime()
-  if (staleEnd) return previous
-  if (fetched.state === 'queued' && previous.state === 'indexing') return previous
+  if (!previous) return fetched
+  if (fetched.state === 'not_indexed' && previous.state !== 'not_indexed') return previous
+  const was = previous.serverUpdatedAt?.getTime()
+  const now = fetched.serverUpdatedAt?.getTime()
+  let takeFetched: boolean
+  if (was !== undefined && now !== undefined && was !== now) takeFetched = now > was
+  else if (was !== undefined && was === now && isActive(previous) !== isActive(fetched)) takeFetched = isActive(fetched)
+  else takeFetched = rank[fetched.state] >= rank[previous.state]
+  if (!takeFetched) return previous
   return compact({ ...fetched, entityCount: fetched.entityCount ?? previous.entityCount })
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { defineChannel } from '../defineChannel'
 import { liveStatusKeys } from '../queryKeys'
-import { compact, maxDefined, toDate } from '../values'
+import { compact, maxDefined, serverTime } from '../values'
 
 export type OperationStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled'
 
@@ -23,7 +23,10 @@ export interface OperationProgress {
   error?: string
   /** Estimated time left, from the observed rate, once there is enough of it. */
   etaMs?: number
+  /** When it last changed: the server's timestamp when it sent one, else when it was received here. For display. */
   updatedAt: Date
+  /** The latest timestamp the server itself gave (events or REST); what ordering decisions compare. */
+  serverUpdatedAt?: Date
 }
 
 export interface OperationProgressParams {
@@ -92,6 +95,13 @@ export const operationEventSchema = z.looseObject({
       progress: count.nullish(),
       message: text,
       metadata: z.record(z.string(), z.unknown()).nullish(),
+      operation_id: z.string().nullish(),
+      operation_type: text,
+      error_message: text,
+      current_file: text,
+      processed: count.nullish(),
+      failed: count.nullish(),
+      total: count.nullish(),
     })
     .nullish(),
 })
@@ -142,88 +152,158 @@ const stages: Partial<Record<OperationEvent['type'], { stage: string; percent?: 
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined)
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined)
 
+/** An operation only moves forward: pending → processing → an end, and an end is final. */
+const statusRank: Record<OperationStatus, number> = { pending: 0, processing: 1, completed: 2, failed: 2, cancelled: 2 }
+
 interface RateSample {
   t: number
   done: number
 }
 
-/**
- * Folds one event of either dialect into the progress. Counters and percent never decrease, and a
- * finished operation stays finished whatever late event arrives.
- */
-export function reduceOperation(
-  data: OperationProgress | undefined,
-  event: OperationEvent,
-  context: { params: { operationId: string }; now: number; scratch: Record<string, unknown> },
-): OperationProgress {
-  const { params, now, scratch } = context
-  const base: OperationProgress = data ?? {
-    operationId: params.operationId,
-    status: 'pending',
-    processedFiles: 0,
-    failedFiles: 0,
-    totalFiles: 0,
-    percent: 0,
-    updatedAt: new Date(now),
+/** The mutable copy one flush folds its events into; finalised once. */
+interface OperationDraft {
+  operationId: string
+  operationType: string | undefined
+  status: OperationStatus
+  stage: string | undefined
+  processedFiles: number
+  failedFiles: number
+  totalFiles: number
+  currentFile: string | undefined
+  percent: number
+  message: string | undefined
+  error: string | undefined
+  /** The last server timestamp seen, raw: parsed once per flush, not once per event. */
+  timestamp: string | number | undefined
+  changed: boolean
+}
+
+const emptyMeta: Record<string, unknown> = {}
+
+function draftOf(data: OperationProgress | undefined, operationId: string): OperationDraft {
+  return {
+    operationId: data?.operationId ?? operationId,
+    operationType: data?.operationType,
+    status: data?.status ?? 'pending',
+    stage: data?.stage,
+    processedFiles: data?.processedFiles ?? 0,
+    failedFiles: data?.failedFiles ?? 0,
+    totalFiles: data?.totalFiles ?? 0,
+    currentFile: data?.currentFile,
+    percent: data?.percent ?? 0,
+    message: data?.message,
+    error: data?.error,
+    timestamp: undefined,
+    changed: data === undefined,
   }
-  const meta = (event.data?.metadata ?? {}) as Record<string, unknown>
+}
+
+/** Folds one event of either dialect into the draft. */
+function applyOperationEvent(d: OperationDraft, event: OperationEvent): void {
+  const body = event.data
+  const meta = (body?.metadata ?? emptyMeta) as Record<string, unknown>
   const stageInfo = stages[event.type]
+  const finished = isTerminalStatus(d.status)
+  d.changed = true
 
-  // Counters, from whichever field this dialect uses.
-  const processed = num(event.processed_files) ?? num(event.processed) ?? num(meta.processed_files) ?? num(meta.processed)
-  const failed = num(event.failed_files) ?? num(event.failed) ?? num(meta.failed_files) ?? num(meta.failed)
-  const total = num(event.total_files) ?? num(event.total) ?? num(event.total_files_found) ?? num(meta.total_files) ?? num(meta.total)
+  // Counters, from whichever field this dialect uses: flat, inside `data`, or in `data.metadata`.
+  const processed = num(event.processed_files) ?? num(event.processed) ?? num(body?.processed) ?? num(meta.processed_files) ?? num(meta.processed)
+  const failed = num(event.failed_files) ?? num(event.failed) ?? num(body?.failed) ?? num(meta.failed_files) ?? num(meta.failed)
+  const total =
+    num(event.total_files) ?? num(event.total) ?? num(event.total_files_found) ?? num(body?.total) ?? num(meta.total_files) ?? num(meta.total)
+  if (processed !== undefined && processed > d.processedFiles) d.processedFiles = processed
+  if (failed !== undefined && failed > d.failedFiles) d.failedFiles = failed
+  if (total !== undefined && total > d.totalFiles) d.totalFiles = total
 
-  // Status: explicit words first, then what the event type implies.
+  // Status: explicit words first, then what the event type implies; never backwards.
   let status =
-    toOperationStatus(event.data?.status) ??
-    toOperationStatus(event.type === 'file_processing' ? undefined : event.status) ??
-    toOperationStatus(meta.status)
+    toOperationStatus(body?.status) ?? toOperationStatus(event.type === 'file_processing' ? undefined : event.status) ?? toOperationStatus(meta.status)
   if (event.type === 'operation_completed') status = toOperationStatus(event.status) ?? 'completed'
   else if (event.type === 'operation_failed' || event.type === 'error') status = 'failed'
   else if (event.type === 'operation_cancelled') status = 'cancelled'
   else if (stageInfo?.done) status = 'completed'
   else if (!status && event.type !== 'current_state') status = 'processing'
-
-  const finished = isTerminalStatus(base.status)
-  const nextStatus: OperationStatus = finished ? base.status : (status ?? base.status)
-
-  const processedFiles = maxDefined(base.processedFiles, processed) ?? 0
-  const failedFiles = maxDefined(base.failedFiles, failed) ?? 0
-  const totalFiles = maxDefined(base.totalFiles, total) ?? 0
+  if (!finished && status !== undefined && statusRank[status] > statusRank[d.status]) d.status = status
 
   // Percent: the explicit figure, else counts, else the stage weight; never backwards.
-  let percent = num(event.progress_percent) ?? num(event.data?.progress) ?? num(meta.progress)
-  if (percent === undefined && totalFiles > 0 && (processed !== undefined || failed !== undefined)) {
-    const fraction = Math.min(1, (processedFiles + failedFiles) / totalFiles)
+  let percent = num(event.progress_percent) ?? num(body?.progress) ?? num(meta.progress)
+  if (percent === undefined && d.totalFiles > 0 && (processed !== undefined || failed !== undefined)) {
+    const fraction = Math.min(1, (d.processedFiles + d.failedFiles) / d.totalFiles)
     // REINDEX's documented weights: staging ends at 20, reprocessing at 70.
     percent = event.type === 'reprocessing_progress' ? 20 + fraction * 50 : fraction * 100
   }
   if (percent === undefined && stageInfo?.percent !== undefined) percent = stageInfo.percent
-  if (nextStatus === 'completed') percent = 100
-  const nextPercent = Math.min(100, Math.max(base.percent, percent ?? 0))
+  if (percent !== undefined && percent > d.percent) d.percent = Math.min(100, percent)
 
-  const error =
-    nextStatus === 'failed'
-      ? (str(event.error) ?? str(event.error_message) ?? (event.type === 'error' || event.type === 'operation_failed' ? str(event.message) : undefined) ?? base.error ?? 'Operation failed')
-      : base.error
+  if (!finished) d.stage = stageInfo?.stage ?? str(meta.stage) ?? d.stage
+  d.operationType = str(event.operation_type) ?? str(body?.operation_type) ?? str(meta.operation_type) ?? d.operationType
+  d.currentFile = str(event.current_file) ?? str(body?.current_file) ?? str(meta.current_file) ?? d.currentFile
+  d.message = str(body?.message) ?? (event.type === 'error' ? undefined : str(event.message)) ?? d.message
+  if (d.status === 'failed' && (!finished || d.error === undefined)) {
+    d.error =
+      str(event.error) ??
+      str(event.error_message) ??
+      str(body?.error_message) ??
+      (event.type === 'error' || event.type === 'operation_failed' ? str(event.message) : undefined) ??
+      d.error
+  }
+  if (event.timestamp !== undefined) d.timestamp = event.timestamp
+}
 
-  const next: OperationProgress = compact({
-    ...base,
-    operationType: str(event.operation_type) ?? str(meta.operation_type) ?? base.operationType,
-    status: nextStatus,
-    stage: finished ? base.stage : (stageInfo?.stage ?? str(meta.stage) ?? base.stage),
-    processedFiles,
-    failedFiles,
-    totalFiles,
-    currentFile: str(event.current_file) ?? str(meta.current_file) ?? base.currentFile,
-    percent: nextPercent,
-    message: str(event.data?.message) ?? (event.type === 'error' ? undefined : str(event.message)) ?? base.message,
-    error,
-    updatedAt: toDate(event.timestamp, new Date(now)),
-  })
-  next.etaMs = isTerminalStatus(next.status) ? undefined : estimateEta(scratch, now, next)
-  return compact(next)
+function finaliseOperation(
+  d: OperationDraft,
+  data: OperationProgress | undefined,
+  context: { now: number; scratch: Record<string, unknown> },
+): OperationProgress {
+  const terminal = isTerminalStatus(d.status)
+  const serverAt = d.timestamp === undefined ? undefined : serverTime(d.timestamp)
+  const out: OperationProgress = {
+    operationId: d.operationId,
+    status: d.status,
+    processedFiles: d.processedFiles,
+    failedFiles: d.failedFiles,
+    totalFiles: d.totalFiles,
+    percent: d.status === 'completed' ? 100 : d.percent,
+    updatedAt: serverAt !== undefined ? new Date(serverAt) : new Date(context.now),
+  }
+  if (d.operationType !== undefined) out.operationType = d.operationType
+  if (d.stage !== undefined) out.stage = d.stage
+  if (d.currentFile !== undefined) out.currentFile = d.currentFile
+  if (d.message !== undefined) out.message = d.message
+  if (d.status === 'failed') out.error = d.error ?? 'Operation failed'
+  else if (d.error !== undefined) out.error = d.error
+  const known = serverAt ?? data?.serverUpdatedAt?.getTime()
+  if (known !== undefined) out.serverUpdatedAt = serverAt !== undefined && data?.serverUpdatedAt && data.serverUpdatedAt.getTime() > serverAt ? data.serverUpdatedAt : new Date(known)
+  if (!terminal) {
+    const eta = estimateEta(context.scratch, context.now, out)
+    if (eta !== undefined) out.etaMs = eta
+  }
+  return out
+}
+
+/**
+ * Folds the events of one flush into the progress, in one mutable draft finalised once. Counters
+ * and percent never decrease, the status only moves forward, and a finished operation stays
+ * finished whatever late event arrives.
+ */
+export function reduceOperations(
+  data: OperationProgress | undefined,
+  events: readonly OperationEvent[],
+  context: { params: { operationId: string }; now: number; scratch: Record<string, unknown> },
+): OperationProgress | undefined {
+  if (events.length === 0) return data
+  const draft = draftOf(data, context.params.operationId)
+  for (const event of events) applyOperationEvent(draft, event)
+  return finaliseOperation(draft, data, context)
+}
+
+/** Folds one event of either dialect into the progress (see `reduceOperations`). */
+export function reduceOperation(
+  data: OperationProgress | undefined,
+  event: OperationEvent,
+  context: { params: { operationId: string }; now: number; scratch: Record<string, unknown> },
+): OperationProgress {
+  return reduceOperations(data, [event], context)!
 }
 
 /**
@@ -274,6 +354,8 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
   const rest = result.data
   const status = toOperationStatus(rest.status)
   if (!status) throw new Error(`[live-status] Unknown operation status "${rest.status}" in the REST response.`)
+  const stamp = rest.updated_at ?? rest.completed_at ?? rest.started_at ?? rest.created_at
+  const at = serverTime(stamp)
   return compact({
     operationType: rest.operation_type ?? rest.type ?? undefined,
     status,
@@ -284,38 +366,51 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
     currentFile: rest.current_file ?? undefined,
     percent: rest.percent ?? rest.progress ?? undefined,
     error: rest.error_message ?? undefined,
-    updatedAt: toDate(rest.updated_at ?? rest.completed_at ?? rest.started_at ?? rest.created_at, new Date()),
+    updatedAt: at === undefined ? new Date() : new Date(at),
+    serverUpdatedAt: at === undefined ? undefined : new Date(at),
   })
 }
 
 /**
  * REST knows the status; the socket knows the counters. Counters and percent keep their maximum,
- * and a live terminal state is not undone by a REST answer that has not caught up yet.
+ * and the status only moves forward (pending → processing → an end): a REST answer that has not
+ * caught up with the socket does not undo what the socket said. No clock is compared.
  */
 export function mergeOperation(previous: OperationProgress | undefined, fetched: Partial<OperationProgress>, operationId: string): OperationProgress {
-  const prev: OperationProgress = previous ?? {
-    operationId,
-    status: 'pending',
-    processedFiles: 0,
-    failedFiles: 0,
-    totalFiles: 0,
-    percent: 0,
-    updatedAt: new Date(0),
+  if (!previous) {
+    return compact({
+      processedFiles: 0,
+      failedFiles: 0,
+      totalFiles: 0,
+      ...fetched,
+      operationId,
+      status: fetched.status ?? 'pending',
+      percent: fetched.status === 'completed' ? 100 : (fetched.percent ?? 0),
+      updatedAt: fetched.updatedAt ?? new Date(),
+    } as OperationProgress)
   }
-  const status = isTerminalStatus(prev.status) ? prev.status : (fetched.status ?? prev.status)
+  const forward = fetched.status !== undefined && !isTerminalStatus(previous.status) && statusRank[fetched.status] > statusRank[previous.status]
+  const status = forward ? fetched.status! : previous.status
+  const serverAt = Math.max(previous.serverUpdatedAt?.getTime() ?? -Infinity, fetched.serverUpdatedAt?.getTime() ?? -Infinity)
   return compact({
-    ...prev,
-    ...fetched,
+    ...previous,
+    operationType: previous.operationType ?? fetched.operationType,
+    stage: forward || previous.stage === undefined ? (fetched.stage ?? previous.stage) : previous.stage,
+    currentFile: previous.currentFile ?? fetched.currentFile,
+    error: status === 'failed' ? (previous.error ?? fetched.error) : previous.error,
     operationId,
     status,
-    processedFiles: maxDefined(prev.processedFiles, fetched.processedFiles) ?? 0,
-    failedFiles: maxDefined(prev.failedFiles, fetched.failedFiles) ?? 0,
-    totalFiles: maxDefined(prev.totalFiles, fetched.totalFiles) ?? 0,
-    percent: status === 'completed' ? 100 : Math.max(prev.percent, fetched.percent ?? 0),
-    etaMs: isTerminalStatus(status) ? undefined : prev.etaMs,
-    updatedAt: fetched.updatedAt && fetched.updatedAt > prev.updatedAt ? fetched.updatedAt : prev.updatedAt,
+    processedFiles: maxDefined(previous.processedFiles, fetched.processedFiles) ?? 0,
+    failedFiles: maxDefined(previous.failedFiles, fetched.failedFiles) ?? 0,
+    totalFiles: maxDefined(previous.totalFiles, fetched.totalFiles) ?? 0,
+    percent: status === 'completed' ? 100 : Math.max(previous.percent, fetched.percent ?? 0),
+    etaMs: isTerminalStatus(status) ? undefined : previous.etaMs,
+    updatedAt: forward && fetched.updatedAt ? fetched.updatedAt : previous.updatedAt,
+    serverUpdatedAt: Number.isFinite(serverAt) ? new Date(serverAt) : undefined,
   })
 }
+
+const operationIdOf = (event: OperationEvent): string | undefined => event.operation_id ?? event.data?.operation_id ?? undefined
 
 /** The operation channel that `useOperationProgress` is built on. */
 export const operationProgressChannel = defineChannel<OperationProgressParams, OperationEvent, OperationProgress>({
@@ -323,9 +418,14 @@ export const operationProgressChannel = defineChannel<OperationProgressParams, O
   queryKey: ({ operationId }) => liveStatusKeys.operation(operationId),
   socket: (client, { operationId, projectId }) => client.endpoints.operationSocket(operationId, { projectId }),
   schema: operationEventSchema,
-  matches: (event, params, { dedicatedSocket }) =>
-    event.operation_id !== undefined ? event.operation_id === params.operationId : dedicatedSocket,
+  // Servers fan a user's operations out to every operation socket: the id decides, wherever it is.
+  route: { params: (params) => params.operationId, event: operationIdOf },
+  matches: (event, params, { dedicatedSocket }) => {
+    const id = operationIdOf(event)
+    return id !== undefined ? id === params.operationId : dedicatedSocket
+  },
   reduce: reduceOperation,
+  reduceMany: reduceOperations,
   fetch: async ({ client, params, signal, previous }) => {
     const body = await client.getJson(client.endpoints.operationStatus(params.operationId), { signal })
     return mergeOperation(previous, (params.parse ?? parseOperationStatus)(body, params), params.operationId)

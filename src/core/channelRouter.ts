@@ -1,0 +1,86 @@
+import type { ChannelDefinition } from './defineChannel'
+import type { EventError } from './types'
+import type { Lease, SocketHub } from './socketHub'
+
+/** What a router hands events and socket news to: one live query's writer. */
+export interface RoutedQuery<TEvent> {
+  /** The id this query listens for (see `ChannelDefinition.route`), if the channel routes. */
+  readonly routeKey: string | undefined
+  accept(event: TEvent): void
+  opened(reconnected: boolean, send: (message: unknown) => boolean): void
+  /** A frame on this socket was dropped before it could be read: it may have concerned this query. */
+  lost(error: EventError): void
+}
+
+/**
+ * One subscription per socket and channel, shared by every live query of that channel on the
+ * socket: events are validated once and handed only to the queries whose id they carry, instead of
+ * every query looking at every event.
+ */
+export class ChannelRouter<TEvent> {
+  #all = new Set<RoutedQuery<TEvent>>()
+  #byKey = new Map<string, Set<RoutedQuery<TEvent>>>()
+  #lease: Lease
+  #route: ((event: TEvent) => string | undefined) | undefined
+  #onEmpty: () => void
+
+  constructor(hub: SocketHub, url: string, channel: ChannelDefinition<any, TEvent, any>, onEmpty: () => void) {
+    this.#route = channel.route?.event
+    this.#onEmpty = onEmpty
+    this.#lease = hub.acquire<TEvent>(url, {
+      schema: channel.schema,
+      discriminator: channel.discriminator,
+      onEvents: (events) => this.#deliver(events),
+      onOpen: ({ reconnected }) => {
+        for (const query of [...this.#all]) query.opened(reconnected, this.#send)
+      },
+      // Frames dropped before they could be read (too large, not JSON) may have been about us.
+      ...({
+        onDropped: (error: EventError) => {
+          for (const query of [...this.#all]) query.lost(error)
+        },
+      } as object),
+    })
+  }
+
+  add(query: RoutedQuery<TEvent>): void {
+    this.#all.add(query)
+    const key = query.routeKey
+    if (key !== undefined) {
+      let set = this.#byKey.get(key)
+      if (!set) this.#byKey.set(key, (set = new Set()))
+      set.add(query)
+    }
+    // A socket that is already open greets newcomers too (a subscribe or start message).
+    if (this.#lease.connection.getStatus().state === 'open') query.opened(false, this.#send)
+  }
+
+  remove(query: RoutedQuery<TEvent>): void {
+    if (!this.#all.delete(query)) return
+    const key = query.routeKey
+    if (key !== undefined) {
+      const set = this.#byKey.get(key)
+      set?.delete(query)
+      if (set?.size === 0) this.#byKey.delete(key)
+    }
+    if (this.#all.size === 0) {
+      this.#lease.release()
+      this.#onEmpty()
+    }
+  }
+
+  #send = (message: unknown): boolean => this.#lease.connection.send(message)
+
+  #deliver(events: TEvent[]): void {
+    const route = this.#route
+    if (route === undefined || this.#all.size === 1) {
+      for (const query of this.#all) for (const event of events) query.accept(event)
+      return
+    }
+    for (const event of events) {
+      const key = route(event)
+      const targets = key === undefined ? this.#all : this.#byKey.get(key)
+      if (targets) for (const query of targets) query.accept(event)
+    }
+  }
+}

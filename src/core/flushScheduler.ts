@@ -1,0 +1,81 @@
+import { notifyManager } from '@tanstack/query-core'
+
+/** Runs `flush` soon; returns a function that cancels it. */
+export type ScheduleFlush = (flush: () => void) => () => void
+
+/** A hidden tab gets no animation frames: its cache still catches up this often. */
+const HIDDEN_TAB_BACKSTOP_MS = 100
+const FRAME_MS = 16
+
+/**
+ * The next animation frame in a browser (with a timer backstop for hidden tabs, which get none),
+ * a 16 ms timer elsewhere: events are written into the cache at most once per frame.
+ */
+export const frameScheduler: ScheduleFlush = (flush) => {
+  if (typeof requestAnimationFrame === 'function') {
+    let done = false
+    const run = () => {
+      if (done) return
+      done = true
+      cancelAnimationFrame(frame)
+      clearTimeout(timer)
+      flush()
+    }
+    const frame = requestAnimationFrame(run)
+    const timer = setTimeout(run, HIDDEN_TAB_BACKSTOP_MS)
+    return () => {
+      done = true
+      cancelAnimationFrame(frame)
+      clearTimeout(timer)
+    }
+  }
+  const timer = setTimeout(flush, FRAME_MS)
+  return () => clearTimeout(timer)
+}
+
+/** Something with events waiting to be written. */
+export interface Flushable {
+  flush(): void
+}
+
+/**
+ * Collects the writers that have events waiting and flushes them all in one scheduled pass, inside
+ * one `notifyManager.batch`: every query written in a frame reaches React as one commit.
+ */
+export class FlushQueue {
+  #dirty = new Set<Flushable>()
+  #cancel: (() => void) | undefined
+  #schedule: ScheduleFlush
+
+  constructor(schedule: ScheduleFlush) {
+    this.#schedule = schedule
+  }
+
+  add(item: Flushable): void {
+    this.#dirty.add(item)
+    this.#cancel ??= this.#schedule(() => {
+      this.#cancel = undefined
+      this.flushNow()
+    })
+  }
+
+  delete(item: Flushable): void {
+    this.#dirty.delete(item)
+  }
+
+  /** Writes everything waiting, now. */
+  flushNow(): void {
+    if (this.#dirty.size === 0) return
+    const items = [...this.#dirty]
+    this.#dirty.clear()
+    notifyManager.batch(() => {
+      for (const item of items) item.flush()
+    })
+  }
+
+  dispose(): void {
+    this.#cancel?.()
+    this.#cancel = undefined
+    this.#dirty.clear()
+  }
+}
