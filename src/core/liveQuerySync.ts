@@ -34,6 +34,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #context: ReduceContext<TParams>
   #dedicated: boolean
   #quietTimer: ReturnType<typeof setTimeout> | undefined
+  #confirmTimer: ReturnType<typeof setTimeout> | undefined
   #lastNewsAt = 0
   #stopped = false
 
@@ -98,6 +99,9 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    * cache held when it started, then every event written while it was in flight applied on top.
    */
   async fetch(signal: AbortSignal): Promise<TData> {
+    // Events that arrived before this request left are older than its answer: write them first, so
+    // they are part of what the answer is merged with rather than applied on top of it.
+    if (this.#pending.length > 0) this.flush()
     const previous = this.#queryClient.getQueryData<TData>(this.queryKey)
     this.#journal ??= []
     const journal = this.#journal
@@ -117,6 +121,11 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       const data = missed.length === 0 ? fetched : (this.#fold(fetched, missed) ?? fetched)
       this.#lastNewsAt = Date.now()
       this.#armQuietCheck(data)
+      // REST ended a job the socket showed running. Usually it is right (a worker that failed in
+      // silence); a replica that lags behind the socket can also answer with the previous run's
+      // result. Only a second look tells them apart: one more fetch a quiet period later.
+      const isActive = this.#channel.isActive
+      if (isActive(this.#queryClient.getQueryData<TData>(this.queryKey)) && !isActive(data)) this.#armConfirm()
       return data
     } finally {
       signal.removeEventListener('abort', close)
@@ -124,10 +133,21 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     }
   }
 
-  /** Marks the query stale and refetches it if something shows it. */
+  /**
+   * Refetches the query if something shows it, with a request that starts now: a fetch already in
+   * flight may carry an answer from before what made us refetch (TanStack would join it rather than
+   * start anew while the query has no data yet), so it is cancelled first.
+   */
   refetch(): void {
     if (this.#stopped) return
-    void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true })
+    const filters = { queryKey: this.queryKey, exact: true }
+    if (this.#fetchesInFlight === 0) {
+      void this.#queryClient.invalidateQueries(filters)
+      return
+    }
+    void this.#queryClient.cancelQueries(filters).then(() => {
+      if (!this.#stopped) return this.#queryClient.invalidateQueries(filters)
+    })
   }
 
   stop(): void {
@@ -135,7 +155,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#pending = []
     this.#client.flushQueue.delete(this)
     clearTimeout(this.#quietTimer)
-    this.#quietTimer = undefined
+    clearTimeout(this.#confirmTimer)
+    this.#quietTimer = this.#confirmTimer = undefined
   }
 
   #fold(data: TData | undefined, events: readonly TEvent[]): TData | undefined {
@@ -160,6 +181,15 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     if (quietMs === false || this.#quietTimer !== undefined || this.#stopped) return
     if (!this.#channel.isActive(data)) return
     this.#quietTimer = setTimeout(() => this.#quietCheck(), quietMs)
+  }
+
+  #armConfirm(): void {
+    const quietMs = this.#client.quietCheckMs
+    if (quietMs === false || this.#confirmTimer !== undefined || this.#stopped) return
+    this.#confirmTimer = setTimeout(() => {
+      this.#confirmTimer = undefined
+      this.refetch()
+    }, quietMs)
   }
 
   #quietCheck(): void {

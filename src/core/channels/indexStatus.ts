@@ -164,6 +164,8 @@ const rank: Record<IndexState, number> = { not_indexed: 0, queued: 1, indexing: 
  * - both sides carry server timestamps: the newer wins. At the same timestamp an active state is
  *   a new run that began after the result stamped with it (an event without a timestamp keeps the
  *   last known one, and REST's `indexed_at` stays the last finished run's), so it wins;
+ * - only the answer is stamped: it wins, as the only ordering evidence there is (a lagging answer
+ *   is corrected by the next event or the quiet check's second look);
  * - otherwise the state order of one run decides: its end beats its start beats its queueing.
  */
 export function mergeIndexStatus(previous: IndexStatus | undefined, fetched: IndexStatus): IndexStatus {
@@ -172,8 +174,8 @@ export function mergeIndexStatus(previous: IndexStatus | undefined, fetched: Ind
   const was = previous.serverUpdatedAt?.getTime()
   const now = fetched.serverUpdatedAt?.getTime()
   let takeFetched: boolean
-  if (was !== undefined && now !== undefined && was !== now) takeFetched = now > was
-  else if (was !== undefined && was === now && isActive(previous) !== isActive(fetched)) takeFetched = isActive(fetched)
+  if (was !== undefined && now !== undefined) takeFetched = now !== was ? now > was : isActive(previous) === isActive(fetched) || isActive(fetched)
+  else if (now !== undefined) takeFetched = true
   else takeFetched = rank[fetched.state] >= rank[previous.state]
   if (!takeFetched) return previous
   return compact({ ...fetched, entityCount: fetched.entityCount ?? previous.entityCount })
