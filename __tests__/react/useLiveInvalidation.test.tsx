@@ -32,7 +32,7 @@ function Transcripts() {
   )
 }
 
-test('entity events invalidate the keys they name, batched: each key refetches once per burst', async () => {
+test('entity events invalidate the keys they name: once at the first event, once more after the last of a burst', async () => {
   const onEventError = vi.fn()
   const { backend, renderLive } = setupLive({ auth: { type: 'protocol', protocols: (t) => ['bearer', t] }, onEventError })
   const socket = backend.socketAt('/v1/events')
@@ -61,11 +61,15 @@ test('entity events invalidate the keys they name, batched: each key refetches o
   expect(backend.callsTo('GET', '/v1/transcripts/t1').length).toBe(oneCalls + 1)
   expect(onEventError).toHaveBeenCalledTimes(1)
   expect(onEventError.mock.calls[0]![0]).toMatchObject({ reason: 'unknown_type', message: 'unknown event "WAVEFORM_READY"' })
+  // More events came after those refetches had started: one more each when the window closes.
+  await advance(600)
+  expect(backend.callsTo('GET', '/v1/transcripts').length).toBe(listCalls + 2)
+  expect(backend.callsTo('GET', '/v1/transcripts/t1').length).toBe(oneCalls + 2)
 
   // After a reconnect, the resync keys are refetched (events may have been missed).
   backend.closeClients('/v1/events', 1012)
   await advance(1100)
-  expect(backend.callsTo('GET', '/v1/transcripts').length).toBe(listCalls + 2)
+  expect(backend.callsTo('GET', '/v1/transcripts').length).toBe(listCalls + 3)
 })
 
 test('4401 from the transcriber: unauthorized, no retries', async () => {

@@ -27,17 +27,18 @@ export function useLiveInvalidation<TEvent>(options: UseLiveInvalidationOptions<
   const queryClient = useQueryClient()
   const latest = useRef(options)
   latest.current = options
-  const { socket, schema, discriminator, enabled = true } = options
+  const { socket, schema, discriminator, coalesceMs, enabled = true } = options
   useEffect(() => {
     if (!enabled) return
     return subscribeLiveInvalidation(queryClient, client, {
       socket,
       schema,
       discriminator,
+      coalesceMs,
       keysFor: (event) => latest.current.keysFor(event),
       get resyncKeys() {
         return latest.current.resyncKeys
       },
     })
-  }, [client, queryClient, socket, schema, discriminator, enabled])
+  }, [client, queryClient, socket, schema, discriminator, coalesceMs, enabled])
 }
