@@ -14,7 +14,7 @@ const SCAN1 = '/ws/scan/00000000-0000-4000-8000-000000000001'
 const SCAN2 = '/ws/scan/00000000-0000-4000-8000-000000000002'
 
 function Scan() {
-  const { start, cancel, data, status, scanId } = useDirectoryScan()
+  const { start, cancel, data, connection: status, scanId } = useDirectoryScan()
   return (
     <div>
       <span data-testid="state">{data.state}</span>

@@ -10,14 +10,14 @@ const SOCKET = '/ws/projects/p1'
 const STATUS = '/api/projects/p1/index'
 
 function Index({ projectId = 'p1', branch, onRender }: { projectId?: string; branch?: string; onRender?: (data: IndexStatus | undefined) => void }) {
-  const { data, isStale, reindex, isReindexing, reindexError, connection, error } = useIndexStatus(projectId, { branch })
+  const { data, isOutOfSync, reindex, isReindexing, reindexError, connection, error } = useIndexStatus(projectId, { branch })
   onRender?.(data)
   return (
     <div>
       <span data-testid="state">{data?.state ?? 'loading'}</span>
       <span data-testid="count">{data?.entityCount ?? ''}</span>
       <span data-testid="error">{data?.error ?? error?.message ?? ''}</span>
-      <span data-testid="stale">{String(isStale)}</span>
+      <span data-testid="stale">{String(isOutOfSync)}</span>
       <span data-testid="connection">{connection.state}</span>
       <span data-testid="reindexing">{String(isReindexing)}</span>
       <span data-testid="reindex-error">{reindexError?.message ?? ''}</span>

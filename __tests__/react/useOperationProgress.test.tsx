@@ -16,14 +16,14 @@ const SOCKET = '/ws/operations/op1'
 const STATUS = '/api/v2/operations/op1'
 
 function Operation({ id = 'op1', projectId }: { id?: string; projectId?: string }) {
-  const { data, isStale, connection } = useOperationProgress(id, { projectId })
+  const { data, isOutOfSync, connection } = useOperationProgress(id, { projectId })
   return (
     <div>
       <span data-testid="status">{data?.status ?? 'loading'}</span>
       <span data-testid="percent">{data ? String(Math.round(data.percent)) : ''}</span>
       <span data-testid="files">{data ? `${data.processedFiles}/${data.totalFiles}` : ''}</span>
       <span data-testid="stage">{data?.stage ?? ''}</span>
-      <span data-testid="stale">{String(isStale)}</span>
+      <span data-testid="stale">{String(isOutOfSync)}</span>
       <span data-testid="connection">{connection.state}</span>
       <span data-testid="polling">{String(connection.polling)}</span>
     </div>
@@ -240,7 +240,7 @@ describe('polling fallback', () => {
     expect(text('percent')).toBe('100')
   })
 
-  test('no stale "Running…": socket down and polling failing too → isStale', async () => {
+  test('no stale "Running…": socket down and polling failing too → isOutOfSync', async () => {
     const { backend, renderLive } = setupLive({ endpoints })
     backend.socketAt(SOCKET)
     let fail = false

@@ -73,7 +73,7 @@ function TroubleSwitch() {
 }
 
 function IndexPanel() {
-  const { data, reindex, isReindexing, isStale, error } = useIndexStatus(PROJECT)
+  const { data, reindex, isReindexing, isOutOfSync, error } = useIndexStatus(PROJECT)
   return (
     <section data-testid="index">
       <h2>Project index</h2>
@@ -87,7 +87,7 @@ function IndexPanel() {
         </button>
       </div>
       {data?.error ? <p className="stale">{data.error}</p> : null}
-      {isStale ? <p className="stale">Not updating: connection and polling both failing.</p> : null}
+      {isOutOfSync ? <p className="stale">Not updating: connection and polling both failing.</p> : null}
       {error && !data ? <p className="stale">{error.message}</p> : null}
     </section>
   )
@@ -125,7 +125,7 @@ function Operations() {
 }
 
 function OperationRow({ operationId }: { operationId: string }) {
-  const { data, isStale } = useOperationProgress(operationId, { projectId: PROJECT })
+  const { data, isOutOfSync } = useOperationProgress(operationId, { projectId: PROJECT })
   if (!data) return <li className="muted">{operationId}: loading…</li>
   return (
     <li data-testid={`operation-${operationId}`} data-status={data.status} data-percent={Math.round(data.percent)}>
@@ -145,7 +145,7 @@ function OperationRow({ operationId }: { operationId: string }) {
         {data.etaMs !== undefined ? ` · about ${Math.ceil(data.etaMs / 1000)} s left` : ''}
         {data.currentFile && data.status === 'processing' ? ` · ${data.currentFile}` : ''}
       </div>
-      {isStale ? <div className="stale">Not updating</div> : null}
+      {isOutOfSync ? <div className="stale">Not updating</div> : null}
     </li>
   )
 }

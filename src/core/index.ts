@@ -32,17 +32,22 @@ export {
   type WebSocketLike,
 } from './types'
 export type { StatusSource } from './socketHub'
-export { LiveStatusClient, type LiveStatusClientOptions, type LiveConnectionStatus } from './liveStatusClient'
+export { LiveStatusClient, LiveStatusNoTokenError, type LiveStatusClientOptions, type LiveConnectionStatus } from './liveStatusClient'
 export { defaultEndpoints, toWebSocketBase, type Endpoints } from './endpoints'
 export { LiveStatusHttpError, isAuthError, isClientError } from './httpError'
 export { liveStatusKeys } from './queryKeys'
 export { defineChannel, type ChannelDefinition, type FetchContext, type ReduceContext } from './defineChannel'
 export { LiveQuerySync } from './liveQuerySync'
+export { liveQueryOptions, type LiveQueryOptionsResult } from './liveQueryOptions'
+export { frameScheduler, type ScheduleFlush } from './flushScheduler'
+export { type ChannelRoute } from './defineChannel'
 export { subscribeLiveInvalidation, type LiveInvalidationOptions } from './liveInvalidation'
 export {
   indexStatusChannel,
   indexEventSchema,
   parseIndexStatus,
+  mergeIndexStatus,
+  indexStatusOptions,
   type IndexEvent,
   type IndexState,
   type IndexStatus,
@@ -54,6 +59,9 @@ export {
   operationEventTypes,
   parseOperationStatus,
   reduceOperation,
+  reduceOperations,
+  mergeOperation,
+  operationProgressOptions,
   type OperationEvent,
   type OperationProgress,
   type OperationProgressParams,

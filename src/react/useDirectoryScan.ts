@@ -17,8 +17,8 @@ export interface UseDirectoryScanResult {
   /** Asks the server to cancel and closes the socket. */
   cancel: () => void
   data: DirectoryScan
-  /** The scan socket's status. */
-  status: ConnectionStatusResult
+  /** The scan socket's status (called `status` before 0.2). */
+  connection: ConnectionStatusResult
   /** The id of the current scan, `null` before the first `start`. */
   scanId: string | null
 }
@@ -53,7 +53,7 @@ export function useDirectoryScan(): UseDirectoryScanResult {
     staleTime: Infinity,
   })
   const socketUrl = scan ? client.socketUrl(client.endpoints.scanSocket(scan.scanId)) : null
-  const status = useConnectionStatus(connected ? socketUrl : null)
+  const connection = useConnectionStatus(connected ? socketUrl : null)
 
   useEffect(() => {
     if (!scan || !connected) return
@@ -83,5 +83,5 @@ export function useDirectoryScan(): UseDirectoryScanResult {
     setConnected(false)
   }, [client, queryClient, scan, socketUrl])
 
-  return { start, cancel, data, status, scanId: scan?.scanId ?? null }
+  return { start, cancel, data, connection, scanId: scan?.scanId ?? null }
 }

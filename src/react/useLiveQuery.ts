@@ -1,28 +1,93 @@
-import { hashKey } from '@tanstack/query-core'
-import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query'
-import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react'
+import { useQuery, useQueryClient, type QueryKey, type UseQueryOptions, type UseQueryResult } from '@tanstack/react-query'
+import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
 import type { ChannelDefinition } from '../core/defineChannel'
-import { isAuthError, isClientError } from '../core/httpError'
+import { isClientError } from '../core/httpError'
+import { liveQueryOptions } from '../core/liveQueryOptions'
+import type { LiveStatusClient } from '../core/liveStatusClient'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
 
-export interface LiveQueryOptions {
+/**
+ * Options of the live hooks: TanStack's own query options (`select`, `placeholderData`, `gcTime`,
+ * `staleTime`, `retry`, `throwOnError`, `refetchOnWindowFocus`, `meta`, `notifyOnChangeProps`, …),
+ * which default to the QueryClient's `defaultOptions` as in `useQuery`, plus the live ones.
+ * `refetchInterval` is live-status's: it polls while the job is active and the socket is down.
+ */
+export type LiveQueryOptions<TData, TSelected = TData> = Omit<
+  UseQueryOptions<TData, Error, TSelected, QueryKey>,
+  'queryKey' | 'queryFn' | 'refetchInterval' | 'enabled'
+> & {
   /** Set `false` to neither fetch nor subscribe. @default true */
   enabled?: boolean
   /** Polling interval while the job is active and the socket is not open. @default the provider's `pollIntervalMs` (5000) */
   pollIntervalMs?: number
-  /** Passed to `useQuery`. @default 0 */
-  staleTime?: number
 }
 
-export type LiveQueryResult<TData> = UseQueryResult<TData, Error> & {
+/** What the live hooks add to TanStack's result (which they never write onto). */
+export interface LiveExtras {
   /** The socket's status, for indicators (`<ConnectionStatus>` shows it for you). */
   connection: ConnectionStatusResult
   /**
    * True when the job looks active but nothing keeps it fresh: the socket is down and polling
-   * failed too. Show it instead of an endless "Running…".
+   * failed too. Show it instead of an endless "Running…". (Not TanStack's `isStale`.)
    */
-  isStale: boolean
+  isOutOfSync: boolean
+  /** Sends a message on this query's socket (objects as JSON); false when it is not open. */
+  send: (message: unknown) => boolean
+}
+
+export type LiveQueryResult<TSelected> = UseQueryResult<TSelected, Error> & LiveExtras
+
+/**
+ * TanStack's result with the live extras beside it, without touching TanStack's object: its fields
+ * are read through getters, so its render tracking (only the fields a component reads) still holds.
+ */
+export function withExtras<TResult extends object, TExtras extends object>(result: TResult, extras: TExtras): TResult & TExtras {
+  const composed = {} as TResult & TExtras
+  for (const key of Object.keys(result)) {
+    Object.defineProperty(composed, key, { enumerable: true, get: () => result[key as keyof TResult] })
+  }
+  // Descriptors, not values: an extra may be a getter that reads (and so tracks) what it needs.
+  return Object.defineProperties(composed, Object.getOwnPropertyDescriptors(extras))
+}
+
+/** Whether this QueryClient leaves `retry` to us: 4xx answers are not retried by default. */
+const liveRetry = (failureCount: number, error: Error) => !isClientError(error) && failureCount < 3
+
+/** Re-renders when a token-gated client becomes able to make requests, and says whether it is. */
+export function useCanRequest(client: LiveStatusClient): boolean {
+  return useSyncExternalStore(
+    useCallback((listener: () => void) => client.subscribeCanRequest(listener), [client]),
+    () => client.canRequest(),
+    () => client.canRequest(),
+  )
+}
+
+/**
+ * The live subscription alone, for a query you run yourself (`useQuery(liveQueryOptions(…))`):
+ * opens (or shares) the channel's socket while mounted and writes its events into that query.
+ */
+export function useLiveSubscription<TParams, TEvent, TData>(
+  channel: ChannelDefinition<TParams, TEvent, TData>,
+  params: TParams,
+  options: { enabled?: boolean } = {},
+): Omit<LiveExtras, 'isOutOfSync'> {
+  const client = useLiveStatusClient()
+  const queryClient = useQueryClient()
+  const enabled = options.enabled ?? true
+  const paramsRef = useRef(params)
+  paramsRef.current = params
+  const hash = JSON.stringify(channel.queryKey(params))
+  const socketPath = enabled ? channel.socket(client, params) : null
+  const socketUrl = socketPath === null ? null : client.socketUrl(socketPath)
+  const connection = useConnectionStatus(socketUrl)
+  // Sockets are opened in effects only: server rendering and StrictMode's double mount stay clean.
+  useEffect(() => {
+    if (!enabled) return
+    return client.live(queryClient, channel, paramsRef.current)
+  }, [client, queryClient, channel, hash, socketUrl, enabled])
+  const send = useCallback((message: unknown) => (socketUrl ? (client.hub.get(socketUrl)?.send(message) ?? false) : false), [client, socketUrl])
+  return useMemo(() => ({ connection, send }), [connection, send])
 }
 
 /**
@@ -30,49 +95,39 @@ export type LiveQueryResult<TData> = UseQueryResult<TData, Error> & {
  * fetch, the channel's socket writing events into the same cache entry, and polling while the
  * job is active and the socket is not open.
  */
-export function useLiveQuery<TParams, TEvent, TData>(
+export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
   channel: ChannelDefinition<TParams, TEvent, TData>,
   params: TParams,
-  options: LiveQueryOptions = {},
-): LiveQueryResult<TData> {
+  options: LiveQueryOptions<TData, TSelected> = {},
+): LiveQueryResult<TSelected> {
+  const { enabled: wanted = true, pollIntervalMs, ...queryOptions } = options
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
   // No request leaves before a token-gated provider has its token (it would only earn a 401).
-  const canRequest = useSyncExternalStore(
-    useCallback((listener: () => void) => client.subscribeCanRequest(listener), [client]),
-    () => client.canRequest(),
-    () => client.canRequest(),
-  )
-  const enabled = (options.enabled ?? true) && canRequest
-  const pollIntervalMs = options.pollIntervalMs ?? client.pollIntervalMs
-  const queryKey = channel.queryKey(params)
-  const hash = hashKey(queryKey)
-  const paramsRef = useRef(params)
-  paramsRef.current = params
-
-  const socketPath = enabled ? channel.socket(client, params) : null
-  const socketUrl = socketPath === null ? null : client.socketUrl(socketPath)
-  const connection = useConnectionStatus(socketUrl)
-  const socketOpen = connection.state === 'open'
-
-  // Sockets are opened in effects only: server rendering and StrictMode's double mount stay clean.
-  useEffect(() => {
-    if (!enabled) return
-    return client.live(queryClient, channel, paramsRef.current)
-  }, [client, queryClient, channel, hash, socketUrl, enabled])
-
-  const query = useQuery<TData, Error>({
-    queryKey,
-    queryFn: ({ signal }) => client.fetchLive(queryClient, channel, paramsRef.current, signal),
+  const canRequest = useCanRequest(client)
+  const enabled = wanted && canRequest
+  const { connection, send } = useLiveSubscription(channel, params, { enabled })
+  const base = liveQueryOptions(client, channel, params, { pollIntervalMs, queryClient })
+  // A key set to undefined would hide the QueryClient's default: only add `retry` when there is none.
+  const retry = queryOptions.retry === undefined && queryClient.getDefaultOptions().queries?.retry === undefined ? { retry: liveRetry } : {}
+  const query = useQuery<TData, Error, TSelected, QueryKey>({
+    ...queryOptions,
+    ...retry,
+    queryKey: base.queryKey,
+    queryFn: base.queryFn,
     enabled,
-    staleTime: options.staleTime ?? 0,
-    refetchInterval: (q) =>
-      channel.isActive(q.state.data) && !socketOpen && !isAuthError(q.state.error) ? pollIntervalMs : false,
-    retry: (failureCount, error) => !isClientError(error) && failureCount < 3,
+    // Read on every query update and every render: connection changes re-render this hook.
+    refetchInterval: (q) => base.refetchInterval(q as never),
   })
-
-  const isStale = enabled && channel.isActive(query.data) && !socketOpen && (query.isError || query.failureCount > 0)
-  // Added to the tracked result rather than spread into a copy: spreading would read every field
-  // and subscribe the component to all of them, defeating TanStack's render tracking.
-  return Object.assign(query, { connection, isStale }) as LiveQueryResult<TData>
+  return withExtras(query, {
+    connection,
+    send,
+    // Computed when read, through TanStack's tracked fields, so a component that shows only this
+    // still re-renders when it changes.
+    get isOutOfSync() {
+      const failing = query.isError || query.failureCount > 0
+      void query.dataUpdatedAt
+      return enabled && failing && connection.state !== 'open' && channel.isActive(queryClient.getQueryData<TData>(base.queryKey))
+    },
+  })
 }

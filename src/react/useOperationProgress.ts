@@ -6,7 +6,7 @@ import {
 } from '../core/channels/operationProgress'
 import { useLiveQuery, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
 
-export interface UseOperationProgressOptions extends LiveQueryOptions {
+export interface UseOperationProgressOptions<TSelected = OperationProgress> extends LiveQueryOptions<OperationProgress, TSelected> {
   /** With the default endpoints, the operations of a project share the project's socket. @default undefined */
   projectId?: string
   /** Turns this backend's REST status body into `OperationProgress` fields. @default parseOperationStatus */
@@ -20,15 +20,24 @@ export interface UseOperationProgressOptions extends LiveQueryOptions {
  *
  * @example
  * ```tsx
- * const { data } = useOperationProgress(operationId)
+ * const { data } = useOperationProgress({ operationId, projectId })
+ * // or, short: useOperationProgress(operationId, { projectId })
  * return <progress value={data?.percent ?? 0} max={100} />
  * ```
  */
-export function useOperationProgress(
+export function useOperationProgress<TSelected = OperationProgress>(
+  options: UseOperationProgressOptions<TSelected> & { operationId: string | null | undefined },
+): LiveQueryResult<TSelected>
+export function useOperationProgress<TSelected = OperationProgress>(
   operationId: string | null | undefined,
-  options: UseOperationProgressOptions = {},
-): LiveQueryResult<OperationProgress> {
-  const { projectId, parse, enabled = true, ...rest } = options
+  options?: UseOperationProgressOptions<TSelected>,
+): LiveQueryResult<TSelected>
+export function useOperationProgress<TSelected = OperationProgress>(
+  first: string | null | undefined | (UseOperationProgressOptions<TSelected> & { operationId: string | null | undefined }),
+  second: UseOperationProgressOptions<TSelected> = {},
+): LiveQueryResult<TSelected> {
+  const { operationId, projectId, parse, enabled = true, ...rest } =
+    typeof first === 'object' && first !== null ? first : { ...second, operationId: first }
   const params = useMemo<OperationProgressParams>(
     () => ({ operationId: operationId ?? '', projectId, parse }),
     [operationId, projectId, parse],

@@ -2,7 +2,7 @@ import { ConnectionStatus, useDirectoryScan, useIndexStatus, useOperationProgres
 
 /** Small views the stories share: what an app would render with each hook. */
 export function IndexView({ projectId = 'p1' }: { projectId?: string }) {
-  const { data, isStale, reindex, isReindexing } = useIndexStatus(projectId)
+  const { data, isOutOfSync, reindex, isReindexing } = useIndexStatus(projectId)
   return (
     <div style={{ display: 'grid', gap: 8, maxWidth: 420 }}>
       <ConnectionStatus target={{ projectId }} styled />
@@ -11,7 +11,7 @@ export function IndexView({ projectId = 'p1' }: { projectId?: string }) {
         {data?.entityCount !== undefined ? <span data-testid="entity-count"> · {data.entityCount} entities</span> : null}
       </div>
       {data?.error ? <div role="alert">{data.error}</div> : null}
-      {isStale ? <div data-testid="stale">Not updating</div> : null}
+      {isOutOfSync ? <div data-testid="stale">Not updating</div> : null}
       <button onClick={reindex} disabled={isReindexing}>
         Reindex
       </button>
@@ -20,7 +20,7 @@ export function IndexView({ projectId = 'p1' }: { projectId?: string }) {
 }
 
 export function OperationView({ operationId, projectId = 'p1' }: { operationId: string; projectId?: string }) {
-  const { data, isStale } = useOperationProgress(operationId, { projectId })
+  const { data, isOutOfSync } = useOperationProgress(operationId, { projectId })
   return (
     <div style={{ display: 'grid', gap: 6, maxWidth: 420 }} data-testid={`operation-${operationId}`} data-status={data?.status ?? 'loading'}>
       <ConnectionStatus target={{ projectId }} styled />
@@ -33,7 +33,7 @@ export function OperationView({ operationId, projectId = 'p1' }: { operationId: 
         <span data-testid="percent">{Math.round(data?.percent ?? 0)}%</span> · <span data-testid="files">{data ? `${data.processedFiles}/${data.totalFiles}` : ''}</span> files
         {data?.etaMs !== undefined ? ` · about ${Math.ceil(data.etaMs / 1000)} s left` : ''}
       </div>
-      {isStale ? <div data-testid="stale">Not updating</div> : null}
+      {isOutOfSync ? <div data-testid="stale">Not updating</div> : null}
     </div>
   )
 }

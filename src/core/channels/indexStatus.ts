@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { defineChannel } from '../defineChannel'
+import { liveQueryOptions, type LiveQueryOptionsResult } from '../liveQueryOptions'
+import type { LiveStatusClient } from '../liveStatusClient'
 import { liveStatusKeys } from '../queryKeys'
 import { compact, serverTime } from '../values'
 
@@ -179,4 +181,16 @@ export function mergeIndexStatus(previous: IndexStatus | undefined, fetched: Ind
   else takeFetched = rank[fetched.state] >= rank[previous.state]
   if (!takeFetched) return previous
   return compact({ ...fetched, entityCount: fetched.entityCount ?? previous.entityCount })
+}
+
+/**
+ * `useQuery` / `prefetchQuery` options of a project's index status, outside React (a server that
+ * prefetches before `HydrationBoundary`, a loader). `getQueryData(queryKey)` is typed.
+ */
+export function indexStatusOptions(
+  client: LiveStatusClient,
+  params: IndexStatusParams,
+  options?: Parameters<typeof liveQueryOptions>[3],
+): LiveQueryOptionsResult<IndexStatus> {
+  return liveQueryOptions(client, indexStatusChannel, params, options)
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { defineChannel } from '../defineChannel'
+import { liveQueryOptions, type LiveQueryOptionsResult } from '../liveQueryOptions'
+import type { LiveStatusClient } from '../liveStatusClient'
 import { liveStatusKeys } from '../queryKeys'
 import { compact, maxDefined, serverTime } from '../values'
 
@@ -433,3 +435,15 @@ export const operationProgressChannel = defineChannel<OperationProgressParams, O
   isActive: (data) => data !== undefined && !isTerminalStatus(data.status),
   isTerminal: (data) => isTerminalStatus(data?.status),
 })
+
+/**
+ * `useQuery` / `prefetchQuery` options of an operation's progress, outside React (a server that
+ * prefetches before `HydrationBoundary`, a loader). `getQueryData(queryKey)` is typed.
+ */
+export function operationProgressOptions(
+  client: LiveStatusClient,
+  params: OperationProgressParams,
+  options?: Parameters<typeof liveQueryOptions>[3],
+): LiveQueryOptionsResult<OperationProgress> {
+  return liveQueryOptions(client, operationProgressChannel, params, options)
+}

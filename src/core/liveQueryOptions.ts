@@ -1,0 +1,55 @@
+import type { DataTag, QueryClient, QueryFunctionContext, QueryKey } from '@tanstack/query-core'
+import type { ChannelDefinition } from './defineChannel'
+import { isAuthError } from './httpError'
+import type { LiveStatusClient } from './liveStatusClient'
+
+/** What `liveQueryOptions` returns: spread it into `useQuery`, `useSuspenseQuery`, `useQueries`, `prefetchQuery`. */
+export interface LiveQueryOptionsResult<TData> {
+  queryKey: DataTag<QueryKey, TData, Error>
+  queryFn: (context: QueryFunctionContext) => Promise<TData>
+  /** Polls while the job is active and its socket is not open (TanStack re-reads it on every update). */
+  refetchInterval: (query: { state: { data: TData | undefined; error: unknown } }) => number | false
+}
+
+/**
+ * The TanStack query options of a live channel, usable outside React: on a server to prefetch
+ * before `HydrationBoundary`, in loaders, in `useQueries`. The REST fetch goes through the client:
+ * merged with the cache by the channel's rules, with live events applied on top when a live
+ * subscription (`useLiveSubscription`, the hooks, `client.live`) runs for the same key.
+ *
+ * @example
+ * ```ts
+ * await queryClient.prefetchQuery(liveQueryOptions(client, operationProgressChannel, { operationId }))
+ * ```
+ */
+export function liveQueryOptions<TParams, TEvent, TData>(
+  client: LiveStatusClient,
+  channel: ChannelDefinition<TParams, TEvent, TData>,
+  params: TParams,
+  options: {
+    /** Polling interval while the job is active and the socket is down. @default the client's `pollIntervalMs` */
+    pollIntervalMs?: number
+    /** The QueryClient, for TanStack versions whose `queryFn` context has none (before 5.66). @default the context's */
+    queryClient?: QueryClient
+  } = {},
+): LiveQueryOptionsResult<TData> {
+  const queryKey = channel.queryKey(params) as DataTag<QueryKey, TData, Error>
+  const path = channel.socket(client, params)
+  const url = path === null ? null : client.socketUrl(path)
+  const pollIntervalMs = options.pollIntervalMs ?? client.pollIntervalMs
+  return {
+    queryKey,
+    queryFn: (context) => {
+      const queryClient = (context as { client?: QueryClient }).client ?? options.queryClient
+      if (queryClient) return client.fetchLive(queryClient, channel, params, context.signal)
+      return channel.fetch({ client, params, signal: context.signal, previous: undefined })
+    },
+    refetchInterval: (query) => {
+      // A rejected token is not polled again: a new token refetches (the provider sees to it).
+      if (!channel.isActive(query.state.data) || isAuthError(query.state.error)) return false
+      if (url === null) return pollIntervalMs
+      const state = client.hub.get(url)?.getStatus().state
+      return state === 'open' ? false : pollIntervalMs
+    },
+  }
+}

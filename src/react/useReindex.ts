@@ -1,0 +1,59 @@
+import { useMutation, useQueryClient, type UseMutationResult } from '@tanstack/react-query'
+import { indexStatusChannel, type IndexStatus } from '../core/channels/indexStatus'
+import { LiveStatusHttpError } from '../core/httpError'
+import { compact } from '../core/values'
+import { useLiveStatusClient } from './context'
+
+/** What `useReindex`'s mutation remembers for a rollback. */
+export interface ReindexContext {
+  previous: IndexStatus | undefined
+}
+
+/**
+ * Starts a reindex: POSTs the reindex endpoint, shows `queued` at once (keeping the last result's
+ * server timestamp, so that result coming back over REST does not undo it), and rolls back if the
+ * POST fails while nothing newer has arrived. A TanStack mutation: `mutate()`, `isPending`, `error`.
+ *
+ * @example
+ * ```tsx
+ * const reindex = useReindex({ projectId, branch: 'main' })
+ * <button onClick={() => reindex.mutate()} disabled={reindex.isPending}>Reindex</button>
+ * ```
+ */
+export function useReindex(options: { projectId: string | null | undefined; branch?: string }): UseMutationResult<void, Error, void, ReindexContext> {
+  const { projectId, branch } = options
+  const client = useLiveStatusClient()
+  const queryClient = useQueryClient()
+  const queryKey = indexStatusChannel.queryKey({ projectId: projectId ?? '', branch })
+  return useMutation<void, Error, void, ReindexContext>({
+    mutationKey: ['live-status', 'reindex', projectId, branch],
+    onMutate: async () => {
+      const previous = queryClient.getQueryData<IndexStatus>(queryKey)
+      // A status request already out was asked before this run: its answer must not land over it.
+      void queryClient.cancelQueries({ queryKey, exact: true })
+      queryClient.setQueryData<IndexStatus>(
+        queryKey,
+        compact<IndexStatus>({
+          ...(previous ?? { projectId: projectId ?? '' }),
+          ...(branch ? { branch } : {}),
+          state: 'queued',
+          error: undefined,
+          updatedAt: new Date(),
+        }),
+      )
+      return { previous }
+    },
+    mutationFn: async () => {
+      if (!projectId) throw new Error('[live-status] useReindex: no projectId')
+      const path = client.endpoints.reindex(projectId)
+      const response = await client.request(path, { method: 'POST', query: { branch } })
+      if (!response.ok) throw new LiveStatusHttpError(response.status, client.restUrl(path, { branch }), false)
+    },
+    onError: (_error, _variables, context) => {
+      // Roll back the optimistic "queued", unless events have moved on since.
+      if (queryClient.getQueryData<IndexStatus>(queryKey)?.state !== 'queued') return
+      if (context?.previous) queryClient.setQueryData(queryKey, context.previous)
+      else void queryClient.invalidateQueries({ queryKey, exact: true })
+    },
+  })
+}
