@@ -63,18 +63,22 @@ export default defineConfig({
     lib: {
       entry: {
         index: resolve(__dirname, 'src/index.ts'),
-        core: resolve(__dirname, 'src/core/index.ts'),
-        server: resolve(__dirname, 'src/server/index.ts'),
-        testing: resolve(__dirname, 'src/testing/index.ts'),
+        'core/index': resolve(__dirname, 'src/core/index.ts'),
+        'server/index': resolve(__dirname, 'src/server/index.ts'),
+        'testing/index': resolve(__dirname, 'src/testing/index.ts'),
       },
       formats: ['es'],
     },
     rollupOptions: {
       external: (id) => external.some((name) => id === name || id.startsWith(`${name}/`)),
       output: {
-        // Vite drops module directives; Next.js needs this one on the React entry.
-        banner: (chunk) => (chunk.isEntry && chunk.name === 'index' ? "'use client';" : ''),
-        chunkFileNames: 'chunks/[name]-[hash].js',
+        // One output file per source module: an app bundles only the modules it imports
+        // (`import { SocketHub } from 'live-status/core'` brings no channel, no zod schema).
+        preserveModules: true,
+        preserveModulesRoot: 'src',
+        entryFileNames: '[name].js',
+        // Vite drops module directives; Next.js needs this one on the React entry and its modules.
+        banner: (chunk) => (chunk.name === 'index' || chunk.name.startsWith('react/') ? "'use client';" : ''),
       },
     },
   },

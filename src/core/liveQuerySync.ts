@@ -4,6 +4,9 @@ import type { ChannelDefinition, ReduceContext } from './defineChannel'
 import type { LiveStatusClient } from './liveStatusClient'
 import type { EventError } from './types'
 
+/** One write while a fetch is out: a flush's events, or a local update (an optimistic state). */
+type JournalEntry<TEvent, TData> = { events: TEvent[]; update?: undefined } | { events?: undefined; update: (data: TData | undefined) => TData | undefined }
+
 const seqOf = (event: unknown): number | undefined => {
   const seq = (event as { seq?: unknown } | null)?.seq
   return typeof seq === 'number' && Number.isFinite(seq) ? seq : undefined
@@ -28,8 +31,10 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #params: TParams
   #pending: TEvent[] = []
   #lastSeq = -Infinity
-  /** Events written while at least one fetch is in flight; undefined when none is. */
-  #journal: TEvent[] | undefined
+  /** What was written while at least one fetch is in flight (events, local updates); undefined when none is. */
+  #journal: JournalEntry<TEvent, TData>[] | undefined
+  /** A refetch was asked for while a fetch that began earlier (and that TanStack joins) was out. */
+  #refetchAfter = false
   #fetchesInFlight = 0
   #context: ReduceContext<TParams>
   #dedicated: boolean
@@ -85,7 +90,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#pending = []
     const before = this.#queryClient.getQueryData<TData>(this.queryKey)
     const after = this.#fold(before, events)
-    this.#journal?.push(...events)
+    this.#journal?.push({ events })
     this.#lastNewsAt = Date.now()
     if (after === before || after === undefined) return
     this.#queryClient.setQueryData<TData>(this.queryKey, after)
@@ -117,8 +122,11 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     signal.addEventListener('abort', close, { once: true })
     try {
       const fetched = await this.#channel.fetch({ client: this.#client, params: this.#params, signal, previous })
-      const missed = journal.slice(start)
-      const data = missed.length === 0 ? fetched : (this.#fold(fetched, missed) ?? fetched)
+      let data: TData = fetched
+      for (let i = start; i < journal.length; i++) {
+        const entry = journal[i]!
+        data = (entry.update ? entry.update(data) : this.#fold(data, entry.events)) ?? data
+      }
       this.#lastNewsAt = Date.now()
       this.#armQuietCheck(data)
       // REST ended a job the socket showed running. Usually it is right (a worker that failed in
@@ -130,24 +138,35 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     } finally {
       signal.removeEventListener('abort', close)
       close()
+      if (this.#refetchAfter && this.#fetchesInFlight === 0) {
+        this.#refetchAfter = false
+        // After TanStack has taken this answer: a refetch now would join this very fetch.
+        setTimeout(() => this.refetch(), 0)
+      }
     }
   }
 
   /**
-   * Refetches the query if something shows it, with a request that starts now: a fetch already in
-   * flight may carry an answer from before what made us refetch (TanStack would join it rather than
-   * start anew while the query has no data yet), so it is cancelled first.
+   * A local write (an optimistic state): applied now, and again on top of the answer of any fetch
+   * that is out, so that answer (asked before it) does not undo it.
+   */
+  write(update: (data: TData | undefined) => TData | undefined): void {
+    if (this.#pending.length > 0) this.flush()
+    this.#journal?.push({ update })
+    this.#queryClient.setQueryData<TData>(this.queryKey, update)
+  }
+
+  /**
+   * Refetches the query if something shows it, with a request that starts now. TanStack cancels a
+   * fetch in flight for it, except while the query has no data yet: then it would join that fetch,
+   * whose answer may predate what made us refetch, so one more follows when it is done. (No
+   * `cancelQueries`: before 5.80 its revert also restored the data of before the fetch, erasing
+   * what the socket wrote meanwhile.)
    */
   refetch(): void {
     if (this.#stopped) return
-    const filters = { queryKey: this.queryKey, exact: true }
-    if (this.#fetchesInFlight === 0) {
-      void this.#queryClient.invalidateQueries(filters)
-      return
-    }
-    void this.#queryClient.cancelQueries(filters).then(() => {
-      if (!this.#stopped) return this.#queryClient.invalidateQueries(filters)
-    })
+    if (this.#fetchesInFlight > 0 && this.#queryClient.getQueryData(this.queryKey) === undefined) this.#refetchAfter = true
+    void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true })
   }
 
   stop(): void {

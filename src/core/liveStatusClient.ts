@@ -260,6 +260,22 @@ export class LiveStatusClient {
     return data
   }
 
+  /**
+   * A local write into a live query (an optimistic state): applied now, and kept on top of the
+   * answer of any fetch that is out for that query (that answer was asked before it).
+   */
+  writeLive<TParams, TEvent, TData>(
+    queryClient: QueryClient,
+    channel: ChannelDefinition<TParams, TEvent, TData>,
+    params: TParams,
+    update: (data: TData | undefined) => TData | undefined,
+  ): void {
+    const queryKey = channel.queryKey(params)
+    const entry = this.#live.get(queryClient)?.get(hashKey(queryKey))
+    if (entry) (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).write(update)
+    else queryClient.setQueryData<TData>(queryKey, update)
+  }
+
   #router(url: string, channel: ChannelDefinition<any, any, any>): ChannelRouter<unknown> {
     let byChannel = this.#routers.get(url)
     if (!byChannel) this.#routers.set(url, (byChannel = new Map()))

@@ -29,12 +29,11 @@ export function useReindex(options: { projectId: string | null | undefined; bran
     mutationKey: ['live-status', 'reindex', projectId, branch],
     onMutate: async () => {
       const previous = queryClient.getQueryData<IndexStatus>(queryKey)
-      // A status request already out was asked before this run: its answer must not land over it.
-      void queryClient.cancelQueries({ queryKey, exact: true })
-      queryClient.setQueryData<IndexStatus>(
-        queryKey,
+      // Through the live writer: a status request already out was asked before this run, and its
+      // answer is merged under the optimistic state instead of landing over it.
+      client.writeLive(queryClient, indexStatusChannel, { projectId: projectId ?? '', branch }, (current) =>
         compact<IndexStatus>({
-          ...(previous ?? { projectId: projectId ?? '' }),
+          ...(current ?? { projectId: projectId ?? '' }),
           ...(branch ? { branch } : {}),
           state: 'queued',
           error: undefined,

@@ -1,0 +1,59 @@
+// What an app pays, measured as a bundler sees the published package: esbuild bundles one import
+// line from the built dist (peers external, minified, ES2022), then gzip. Budgets fail the check;
+// react-use-websocket and partysocket are measured the same way for the README. `budget` is what
+// CI enforces (no regression); `target` is where the package is headed (issue "TanStack-native API":
+// 4 / 9 / 11 KiB), printed with how far off it is.
+// Run after `npm run build`.
+import { build } from 'esbuild'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { gzipSync } from 'node:zlib'
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
+const KiB = 1024
+const cases = [
+  { name: "{ SocketHub } from 'live-status/core'", code: "export { SocketHub } from 'live-status/core'", budget: 6 * KiB, target: 4 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 14 * KiB, target: 9 * KiB },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 18 * KiB, target: 11 * KiB },
+  { name: 'react-use-websocket (default export)', code: "export { default } from 'react-use-websocket'", peer: true },
+  { name: 'partysocket (WebSocket)', code: "export { WebSocket } from 'partysocket'", peer: true },
+]
+const external = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query', '@tanstack/query-core', 'zod', 'ws', 'mock-socket']
+
+// Resolve `live-status` as a consumer would: through node_modules and its package.json (exports,
+// sideEffects: false), not through source paths.
+const consumer = mkdtempSync(join(tmpdir(), 'live-status-size-'))
+mkdirSync(join(consumer, 'node_modules'))
+symlinkSync(root, join(consumer, 'node_modules', 'live-status'))
+const failures = []
+const lines = []
+try {
+  for (const entry of cases) {
+    const result = await build({
+      stdin: { contents: entry.code, resolveDir: consumer, loader: 'js' },
+      bundle: true,
+      write: false,
+      minify: true,
+      format: 'esm',
+      target: 'es2022',
+      platform: 'browser',
+      external,
+      nodePaths: [join(root, 'node_modules')],
+      logLevel: 'silent',
+    })
+    const bytes = gzipSync(result.outputFiles[0].contents, { level: 9 }).length
+    const size = `${(bytes / KiB).toFixed(1)} KiB`
+    const target = entry.target ? `${entry.target / KiB} KiB${bytes > entry.target ? ` (${((bytes - entry.target) / KiB).toFixed(1)} KiB over)` : ' ✓'}` : '—'
+    lines.push(`| ${entry.name} | ${size} | ${entry.budget ? `≤ ${entry.budget / KiB} KiB` : 'peer'} | ${target} |`)
+    if (entry.budget && bytes > entry.budget) failures.push(`${entry.name}: ${size} is over its budget of ${entry.budget / KiB} KiB`)
+  }
+} finally {
+  rmSync(consumer, { recursive: true, force: true })
+}
+console.log('| import | min+gzip | budget (CI) | target |\n| --- | --- | --- | --- |')
+console.log(lines.join('\n'))
+if (failures.length) {
+  console.error(`size check failed:\n- ${failures.join('\n- ')}`)
+  process.exit(1)
+}
