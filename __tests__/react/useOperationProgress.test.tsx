@@ -251,7 +251,10 @@ describe('polling fallback', () => {
     fail = true
     backend.closeClients(SOCKET, 1006)
     backend.drop(SOCKET)
-    await advance(5010)
+    // Its own act: React 18 runs the effects of the "reconnecting" render (which arm polling) only
+    // when an act ends.
+    await advance()
+    await advance(5100)
     expect(text('status')).toBe('processing')
     expect(text('stale')).toBe('true')
   })

@@ -1,7 +1,7 @@
 export { LiveStatusProvider, type LiveStatusProviderProps } from './LiveStatusProvider'
 export { useLiveStatusClient } from './context'
 export { useLiveQuery, useLiveSubscription, type LiveExtras, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
-export { useReindex, type ReindexContext } from './useReindex'
+export { useReindex, type ReindexContext, type ReindexVariables } from './useReindex'
 export { useIndexStatus, type UseIndexStatusOptions, type UseIndexStatusResult } from './useIndexStatus'
 export { useOperationProgress, type UseOperationProgressOptions } from './useOperationProgress'
 export { useDirectoryScan, type UseDirectoryScanResult } from './useDirectoryScan'

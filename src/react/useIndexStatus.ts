@@ -2,7 +2,8 @@ import { useQueryClient } from '@tanstack/react-query'
 import { useMemo } from 'react'
 import { indexStatusChannel, type IndexStatus, type IndexStatusParams } from '../core/channels/indexStatus'
 import { useLiveQuery, withExtras, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
-import { useReindex } from './useReindex'
+import { useLiveStatusClient } from './context'
+import { showQueued, useReindex } from './useReindex'
 
 export interface UseIndexStatusOptions<TSelected = IndexStatus> extends LiveQueryOptions<IndexStatus, TSelected> {
   /** Sent as `?branch=` to REST; events for other branches are ignored. @default undefined */
@@ -42,10 +43,15 @@ export function useIndexStatus<TSelected = IndexStatus>(
   const params = useMemo<IndexStatusParams>(() => ({ projectId: projectId ?? '', branch, parse }), [projectId, branch, parse])
   const result = useLiveQuery(indexStatusChannel, params, { ...rest, enabled: enabled && !!projectId })
   const queryClient = useQueryClient()
+  const client = useLiveStatusClient()
   const { mutate, isPending, error } = useReindex({ projectId, branch })
   return withExtras(result, {
     reindex: () => {
-      if (projectId) mutate()
+      if (!projectId) return
+      // "queued" shows in this very render pass, whatever TanStack version runs onMutate when.
+      const previous = queryClient.getQueryData<IndexStatus>(indexStatusChannel.queryKey(params))
+      showQueued(client, queryClient, { projectId, branch })
+      mutate({ previous })
     },
     get isReindexing() {
       // Through a tracked field, so a component that reads only this re-renders when it changes.

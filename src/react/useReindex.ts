@@ -1,6 +1,7 @@
-import { useMutation, useQueryClient, type UseMutationResult } from '@tanstack/react-query'
+import { useMutation, useQueryClient, type QueryClient, type UseMutationResult } from '@tanstack/react-query'
 import { indexStatusChannel, type IndexStatus } from '../core/channels/indexStatus'
 import { LiveStatusHttpError } from '../core/httpError'
+import type { LiveStatusClient } from '../core/liveStatusClient'
 import { compact } from '../core/values'
 import { useLiveStatusClient } from './context'
 
@@ -8,6 +9,9 @@ import { useLiveStatusClient } from './context'
 export interface ReindexContext {
   previous: IndexStatus | undefined
 }
+
+/** `mutate()` takes nothing; a caller that already showed `queued` passes what was there before. */
+export type ReindexVariables = { previous?: IndexStatus } | void
 
 /**
  * Starts a reindex: POSTs the reindex endpoint, shows `queued` at once (keeping the last result's
@@ -20,26 +24,18 @@ export interface ReindexContext {
  * <button onClick={() => reindex.mutate()} disabled={reindex.isPending}>Reindex</button>
  * ```
  */
-export function useReindex(options: { projectId: string | null | undefined; branch?: string }): UseMutationResult<void, Error, void, ReindexContext> {
+export function useReindex(options: { projectId: string | null | undefined; branch?: string }): UseMutationResult<void, Error, ReindexVariables, ReindexContext> {
   const { projectId, branch } = options
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
   const queryKey = indexStatusChannel.queryKey({ projectId: projectId ?? '', branch })
-  return useMutation<void, Error, void, ReindexContext>({
+  return useMutation<void, Error, ReindexVariables, ReindexContext>({
     mutationKey: ['live-status', 'reindex', projectId, branch],
-    onMutate: async () => {
-      const previous = queryClient.getQueryData<IndexStatus>(queryKey)
+    onMutate: async (variables) => {
+      const previous = variables?.previous ?? queryClient.getQueryData<IndexStatus>(queryKey)
       // Through the live writer: a status request already out was asked before this run, and its
       // answer is merged under the optimistic state instead of landing over it.
-      client.writeLive(queryClient, indexStatusChannel, { projectId: projectId ?? '', branch }, (current) =>
-        compact<IndexStatus>({
-          ...(current ?? { projectId: projectId ?? '' }),
-          ...(branch ? { branch } : {}),
-          state: 'queued',
-          error: undefined,
-          updatedAt: new Date(),
-        }),
-      )
+      showQueued(client, queryClient, { projectId, branch })
       return { previous }
     },
     mutationFn: async () => {
@@ -55,4 +51,22 @@ export function useReindex(options: { projectId: string | null | undefined; bran
       else void queryClient.invalidateQueries({ queryKey, exact: true })
     },
   })
+}
+
+/**
+ * Writes the optimistic `queued` through the live writer: a status request already out was asked
+ * before this run, and its answer is merged under it instead of landing over it.
+ */
+export function showQueued(client: LiveStatusClient, queryClient: QueryClient, { projectId, branch }: { projectId: string | null | undefined; branch?: string }): void {
+  client.writeLive(queryClient, indexStatusChannel, { projectId: projectId ?? '', branch }, (current) =>
+    current?.state === 'queued'
+      ? current
+      : compact<IndexStatus>({
+          ...(current ?? { projectId: projectId ?? '' }),
+          ...(branch ? { branch } : {}),
+          state: 'queued',
+          error: undefined,
+          updatedAt: new Date(),
+        }),
+  )
 }
