@@ -5,6 +5,10 @@ import { act, render, screen } from '@testing-library/react'
 import { Suspense } from 'react'
 import { describe, expect, expectTypeOf, test, vi } from 'vitest'
 import {
+  defineChannel,
+  useLiveInvalidation,
+  useLiveQuery,
+  type StandardSchemaV1,
   LiveStatusClient,
   LiveStatusProvider,
   indexStatusOptions,
@@ -189,4 +193,56 @@ test('useReindex is a TanStack mutation: optimistic queued, rolled back when the
   await advance()
   expect(mutation!.isError).toBe(true)
   expect(text('state')).toBe('complete')
+})
+
+describe('any Standard Schema validator', () => {
+  /** A validator with no zod in it: the Standard Schema interface by hand. */
+  const tick: StandardSchemaV1<unknown, { type: 'tick'; n: number }> = {
+    '~standard': {
+      version: 1,
+      vendor: 'hand',
+      validate: (value) => {
+        const v = value as { type?: unknown; n?: unknown }
+        if (v?.type !== 'tick') return { issues: [{ message: 'not a tick', path: [{ key: 'type' }] }] }
+        return typeof v.n === 'number' ? { value: { type: 'tick', n: v.n } } : { issues: [{ message: 'n must be a number', path: ['n'] }] }
+      },
+    },
+  }
+
+  test('defineChannel and useLiveInvalidation take it; what it rejects is reported with its message', async () => {
+    const counter = defineChannel({
+      name: 'ticks',
+      queryKey: () => ['ticks'],
+      socket: () => '/ws/ticks',
+      schema: tick,
+      reduce: (data: { n: number } | undefined, event) => ({ n: (data?.n ?? 0) + event.n }),
+      fetch: async () => ({ n: 0 }),
+      isActive: () => true,
+    })
+    const onEventError = vi.fn()
+    const { backend, renderLive } = setupLive({ onEventError })
+    backend.socketAt('/ws/ticks')
+    let listCalls = 0
+    backend.route('GET', '/api/list', () => {
+      listCalls++
+      return { status: 200, body: [] }
+    })
+    function View() {
+      const { data } = useLiveQuery(counter, {})
+      useLiveInvalidation({ socket: '/ws/ticks', schema: tick, keysFor: () => [['list']] })
+      useQuery({ queryKey: ['list'], queryFn: async () => (await fetch(`${backend.apiUrl}/api/list`)).json() })
+      return <span data-testid="n">{data?.n ?? ''}</span>
+    }
+    renderLive(<View />)
+    await advance()
+    const before = listCalls
+    backend.send('/ws/ticks', { type: 'tick', n: 2 })
+    backend.send('/ws/ticks', { type: 'tock' })
+    backend.send('/ws/ticks', { type: 'tick', n: 'three' })
+    await advance()
+    expect(text('n')).toBe('2')
+    expect(listCalls).toBe(before + 1)
+    expect(onEventError).toHaveBeenCalledWith(expect.objectContaining({ reason: 'unknown_type' }))
+    expect(onEventError).toHaveBeenCalledWith(expect.objectContaining({ reason: 'schema_mismatch', message: expect.stringContaining('n must be a number') }))
+  })
 })

@@ -1,4 +1,5 @@
 import type { ChannelDefinition } from './defineChannel'
+import { toEventSchema } from './standardSchema'
 import type { EventError } from './types'
 import type { Lease, SocketHub } from './socketHub'
 
@@ -28,7 +29,7 @@ export class ChannelRouter<TEvent> {
     this.#route = channel.route?.event
     this.#onEmpty = onEmpty
     this.#lease = hub.acquire<TEvent>(url, {
-      schema: channel.schema,
+      schema: toEventSchema(channel.schema),
       discriminator: channel.discriminator,
       onEvents: (events) => this.#deliver(events),
       onOpen: ({ reconnected }) => {

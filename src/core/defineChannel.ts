@@ -1,6 +1,6 @@
 import type { QueryKey } from '@tanstack/query-core'
 import type { LiveStatusClient } from './liveStatusClient'
-import type { EventSchema } from './types'
+import type { SchemaLike } from './standardSchema'
 
 /** What a reducer gets besides the data and the event. */
 export interface ReduceContext<TParams> {
@@ -48,8 +48,8 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   queryKey: (params: TParams) => QueryKey
   /** Socket path (relative to `wsUrl`) or absolute URL carrying the events; `null` for poll-only. */
   socket: (client: LiveStatusClient, params: TParams) => string | null
-  /** Validates each message; what it rejects is dropped and reported. */
-  schema: EventSchema<TEvent>
+  /** Validates each message (zod, or any Standard Schema validator); what it rejects is dropped and reported. */
+  schema: SchemaLike<TEvent>
   /** Field that names the event type, for error reports. @default the provider's `discriminator` */
   discriminator?: string
   /**

@@ -41,6 +41,7 @@ export { LiveQuerySync } from './liveQuerySync'
 export { liveQueryOptions, type LiveQueryOptionsResult } from './liveQueryOptions'
 export { frameScheduler, type ScheduleFlush } from './flushScheduler'
 export { type ChannelRoute } from './defineChannel'
+export { toEventSchema, type SchemaLike, type StandardSchemaV1 } from './standardSchema'
 export { subscribeLiveInvalidation, type LiveInvalidationOptions } from './liveInvalidation'
 export {
   indexStatusChannel,

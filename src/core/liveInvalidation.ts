@@ -1,13 +1,13 @@
 import { hashKey, notifyManager, type QueryClient, type QueryKey } from '@tanstack/query-core'
 import type { LiveStatusClient } from './liveStatusClient'
-import type { EventSchema } from './types'
+import { toEventSchema, type SchemaLike } from './standardSchema'
 
 /** Options of `useLiveInvalidation` / `subscribeLiveInvalidation`. */
 export interface LiveInvalidationOptions<TEvent> {
   /** Socket path (relative to `wsUrl`) or absolute URL, e.g. `/v1/events`. */
   socket: string
-  /** Validates each message; what it rejects is dropped and reported. */
-  schema: EventSchema<TEvent>
+  /** Validates each message (zod, or any Standard Schema validator); what it rejects is dropped and reported. */
+  schema: SchemaLike<TEvent>
   /** The query keys an event makes stale, e.g. `e => [['transcripts'], ['transcript', e.data.id]]`. */
   keysFor: (event: TEvent) => readonly QueryKey[]
   /** Field that names the event type, for error reports. @default the provider's `discriminator` */
@@ -55,7 +55,7 @@ export function subscribeLiveInvalidation<TEvent>(
     windows.set(hash, entry)
   }
   const lease = client.hub.acquire<TEvent>(client.socketUrl(options.socket), {
-    schema: options.schema,
+    schema: toEventSchema(options.schema),
     discriminator: options.discriminator,
     onEvents: (events) => {
       const now: QueryKey[] = []
