@@ -85,7 +85,7 @@ describe.skipIf(!haveChromium)('Next.js example', () => {
     if (profile) rmSync(profile, { recursive: true, force: true })
   })
 
-  test('server-rendered HTML without errors, hydration, live progress, a clean console', async () => {
+  test('server-rendered HTML with prefetched state, hydration, live progress, a clean console', async () => {
     const operationId = world.startOperation('index', 40)
     const response = await fetch(`${nextUrl}/?op=${operationId}`)
     expect(response.status).toBe(200)
@@ -93,6 +93,9 @@ describe.skipIf(!haveChromium)('Next.js example', () => {
     expect(html).toMatch(/<h1>Project (<!-- -->)?demo<\/h1>/)
     expect(html).toContain('data-hydrated="false"')
     expect(html).toContain('role="status"')
+    // Prefetched on the server: the first HTML already shows the real state, not "loading".
+    expect(html).toMatch(/data-testid="index-state">(not_indexed|queued|indexing|complete|failed)</)
+    expect(html).toMatch(/data-testid="operation" data-status="(pending|processing|completed)"/)
     expect(html).not.toMatch(/Application error|__next_error__|NEXT_NOT_FOUND/)
 
     const page = await context.newPage()

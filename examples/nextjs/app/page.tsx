@@ -1,14 +1,28 @@
+import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query'
+// `live-status/core` has no client boundary: keys, channels and query options work on the server.
+import { indexStatusOptions, LiveStatusClient, operationProgressOptions } from 'live-status/core'
+import { accessToken, apiUrl } from './layout'
 import { LiveJob } from './LiveJob'
-import { Providers } from './providers'
 
 // Read at request time: the backend URL and token come from the server's environment.
 export const dynamic = 'force-dynamic'
 
+/**
+ * Prefetches the index status (and the operation, if any) on the server, so the first HTML shows
+ * the real state; the browser takes over live from there.
+ */
 export default async function Page({ searchParams }: { searchParams: Promise<{ op?: string }> }) {
   const { op } = await searchParams
+  const client = new LiveStatusClient({ apiUrl: apiUrl(), accessToken: accessToken() })
+  const queryClient = new QueryClient()
+  await Promise.all([
+    queryClient.prefetchQuery(indexStatusOptions(client, { projectId: 'demo' })),
+    op ? queryClient.prefetchQuery(operationProgressOptions(client, { operationId: op, projectId: 'demo' })) : null,
+  ])
+  client.dispose()
   return (
-    <Providers apiUrl={process.env.LIVE_STATUS_API_URL ?? 'http://127.0.0.1:4173'} accessToken={process.env.LIVE_STATUS_TOKEN ?? 'demo-token'}>
+    <HydrationBoundary state={dehydrate(queryClient)}>
       <LiveJob projectId="demo" operationId={op ?? null} />
-    </Providers>
+    </HydrationBoundary>
   )
 }
