@@ -397,3 +397,22 @@ test('reduceMany folds a flush in one draft: same result as event by event', asy
   const many = reduceOperations(undefined, events, context())
   expect(many).toEqual(one)
 })
+
+test('a frame over the size limit is counted, reported, and makes the queries of its socket refetch', async () => {
+  const onEventError = vi.fn()
+  const { backend, renderLive } = setupLive({ endpoints, maxPayloadBytes: 2048, onEventError })
+  backend.socketAt(OP_SOCKET)
+  let processed = 2
+  backend.route('GET', OP_STATUS, () => ({ status: 200, body: restOperation('processing', processed) }))
+  renderLive(<Operation />)
+  await advance()
+  expect(text('files')).toBe('2/10')
+  const calls = backend.callsTo('GET', OP_STATUS).length
+  // The server batched 9/10 into a frame the client will not read.
+  processed = 9
+  backend.send(OP_SOCKET, { type: 'batch', events: [{ type: 'file_completed', processed_files: 9, total_files: 10, padding: 'x'.repeat(4096) }] })
+  await advance()
+  expect(onEventError).toHaveBeenCalledWith(expect.objectContaining({ reason: 'too_large' }))
+  expect(backend.callsTo('GET', OP_STATUS).length).toBe(calls + 1)
+  expect(text('files')).toBe('9/10')
+})

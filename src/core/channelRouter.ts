@@ -35,12 +35,6 @@ export class ChannelRouter<TEvent> {
       onOpen: ({ reconnected }) => {
         for (const query of [...this.#all]) query.opened(reconnected, this.#send)
       },
-      // Frames dropped before they could be read (too large, not JSON) may have been about us.
-      ...({
-        onDropped: (error: EventError) => {
-          for (const query of [...this.#all]) query.lost(error)
-        },
-      } as object),
     })
   }
 
@@ -68,6 +62,11 @@ export class ChannelRouter<TEvent> {
       this.#lease.release()
       this.#onEmpty()
     }
+  }
+
+  /** A frame on this socket was dropped before it could be read: it may have been about any of us. */
+  lost(error: EventError): void {
+    for (const query of [...this.#all]) query.lost(error)
   }
 
   #send = (message: unknown): boolean => this.#lease.connection.send(message)

@@ -64,6 +64,8 @@ interface LiveEntry {
   refs: number
 }
 
+const unreadable = new Set<string>(['too_large', 'invalid_json', 'binary', 'not_an_object'])
+
 /** Thrown by REST calls made before a token-gated client has a token: nothing was sent. */
 export class LiveStatusNoTokenError extends Error {
   constructor() {
@@ -122,7 +124,18 @@ export class LiveStatusClient {
     this.#authErrorStatuses = authErrorStatuses
     this.#token = accessToken
     this.#getToken = getAccessToken
-    this.hub = new SocketHub({ ...hubOptions, token: accessToken, getToken: getAccessToken })
+    const { onEventError } = hubOptions
+    this.hub = new SocketHub({
+      ...hubOptions,
+      token: accessToken,
+      getToken: getAccessToken,
+      onEventError: (error) => {
+        // A frame lost before it could be read (over the size limit, not JSON) may have carried
+        // anything: the live queries of that socket refetch rather than miss it in silence.
+        if (unreadable.has(error.reason)) for (const router of this.#routers.get(error.url)?.values() ?? []) router.lost(error)
+        onEventError?.(error)
+      },
+    })
     this.#announcedCanRequest = this.canRequest()
   }
 
