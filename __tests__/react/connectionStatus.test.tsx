@@ -17,6 +17,25 @@ function Page({ styled = false }: { styled?: boolean }) {
 const status = () => screen.getByRole('status')
 
 describe('<ConnectionStatus>', () => {
+  test('"updating every N s" only while something polls: a job that ends while the socket is down stops it', async () => {
+    const { backend, renderLive } = setupLive({ reconnect: { maxAttempts: 100, initialDelayMs: 60_000 } })
+    backend.socketAt(SOCKET)
+    let status_ = 'processing'
+    backend.route('GET', '/api/operations/op1', () => ({ status: 200, body: { id: 'op1', status: status_ } }))
+    renderLive(<Page />)
+    await advance()
+    backend.closeClients(SOCKET, 1006)
+    backend.drop(SOCKET)
+    await advance()
+    await advance(5100)
+    expect(status().textContent).toBe('Offline — updating every 5 s')
+    // The job ends; the next poll says so, and nothing polls after it.
+    status_ = 'completed'
+    await advance(5100)
+    expect(status().dataset.state).not.toBe('polling')
+    expect(status().textContent).not.toContain('updating every')
+  })
+
   test('hidden while connected; reconnecting with attempt and countdown; polling; Disconnected with Retry; back', async () => {
     const { backend, renderLive } = setupLive({ reconnect: { maxAttempts: 2, initialDelayMs: 4000 } })
     backend.socketAt(SOCKET)

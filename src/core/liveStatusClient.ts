@@ -96,8 +96,8 @@ export class LiveStatusClient {
   #routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
   #tokenListeners = new Set<() => void>()
   #announcedCanRequest: boolean
-  /** URLs whose data polling has refreshed since their socket went down. */
-  #pollingCovers = new Set<string>()
+  /** Per socket URL, the queries whose polling has refreshed them since the socket went down and still poll. */
+  #pollingCovers = new Map<string, Set<string>>()
   #pollingListeners = new Set<(url: string) => void>()
 
   constructor(options: LiveStatusClientOptions) {
@@ -269,7 +269,8 @@ export class LiveStatusClient {
       ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
       : await channel.fetch({ client: this, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
     const path = channel.socket(this, params)
-    this.notePoll(path === null ? null : this.socketUrl(path))
+    // The query goes on polling only while its job is active: say "updating every N s" no longer.
+    this.notePoll(path === null ? null : this.socketUrl(path), hashKey(queryKey), channel.isActive(data))
     return data
   }
 
@@ -327,13 +328,30 @@ export class LiveStatusClient {
     }
   }
 
-  /** Called after a successful REST poll for data whose socket is `url`. */
-  notePoll(url: string | null): void {
-    if (!url || this.#pollingCovers.has(url)) return
+  /**
+   * Called after a successful REST fetch of a query (`key`) whose socket is `url`: while that socket
+   * is down and some query of it still polls (`polling`: its job is active), the connection's status
+   * says polling covers for it.
+   */
+  notePoll(url: string | null, key = '', polling = true): void {
+    if (!url) return
+    const covers = this.#pollingCovers.get(url)
+    if (!polling) {
+      if (covers?.delete(key) && covers.size === 0) {
+        this.#pollingCovers.delete(url)
+        this.#notifyPolling(url)
+      }
+      return
+    }
+    if (covers?.has(key)) return
     // Only a socket that is down (not one still making its first connection) needs covering.
     const state = this.hub.get(url)?.getStatus().state
     if (state !== 'reconnecting' && state !== 'offline' && state !== 'closed' && state !== 'unauthorized') return
-    this.#pollingCovers.add(url)
+    if (covers) {
+      covers.add(key)
+      return
+    }
+    this.#pollingCovers.set(url, new Set([key]))
     this.#notifyPolling(url)
     // Covered until the socket is back (possibly as a new connection for the same URL).
     const source = this.hub.watchStatus(url)
