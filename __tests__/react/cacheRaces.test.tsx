@@ -416,3 +416,28 @@ test('a frame over the size limit is counted, reported, and makes the queries of
   expect(backend.callsTo('GET', OP_STATUS).length).toBe(calls + 1)
   expect(text('files')).toBe('9/10')
 })
+
+test('a definitive REST answer (404 unknown operation) stops that operation’s socket instead of retrying it', async () => {
+  const { backend, renderLive } = setupLive({ endpoints })
+  // The indexer closes sockets of unknown operations before accepting them: retries go nowhere.
+  backend.route('GET', OP_STATUS, { status: 404, body: { detail: 'Operation not found' } })
+  renderLive(<Operation />)
+  await advance()
+  await advance(60_000)
+  expect(text('query')).toBe('error')
+  expect(backend.callsTo('GET', OP_STATUS)).toHaveLength(1)
+  expect(text('connection')).toBe('idle')
+  expect(backend.live()).toBe(0)
+})
+
+test('processing_progress with counters inside data (the indexer’s current server) moves progress; other operations’ events are ignored', async () => {
+  const { backend, renderLive } = setupLive({ endpoints })
+  backend.socketAt(OP_SOCKET)
+  backend.route('GET', OP_STATUS, { status: 200, body: restOperation('processing', 0) })
+  renderLive(<Operation />)
+  await advance()
+  backend.send(OP_SOCKET, { type: 'processing_progress', data: { operation_id: 'op1', processed: 3, failed: 1, total: 10, current_file: 'a.pdf' } })
+  backend.send(OP_SOCKET, { type: 'processing_progress', data: { operation_id: 'op2', processed: 9, failed: 0, total: 10 } })
+  await advance()
+  expect(text('files')).toBe('3/10')
+})

@@ -93,3 +93,27 @@ export function defineChannel<TParams, TEvent, TData>(
 ): ChannelDefinition<TParams, TEvent, TData> {
   return definition
 }
+
+/**
+ * A channel with its event reducer replaced or extended, without forking it: `reduce` gets the
+ * built-in one as its last argument. (A channel's `reduceMany` is dropped: it folds with the
+ * built-in rules, which are no longer the channel's.)
+ *
+ * @example Count a backend's own `collection_stats` event, keep everything else as it was
+ * ```ts
+ * const myOperations = withReducer(operationProgressChannel, (data, event, context, builtIn) =>
+ *   event.type === 'collection_stats' ? { ...data!, message: 'stats updated' } : builtIn(data, event, context))
+ * ```
+ */
+export function withReducer<TParams, TEvent, TData>(
+  channel: ChannelDefinition<TParams, TEvent, TData>,
+  reduce: (
+    data: TData | undefined,
+    event: TEvent,
+    context: ReduceContext<TParams>,
+    builtIn: ChannelDefinition<TParams, TEvent, TData>['reduce'],
+  ) => TData | undefined,
+): ChannelDefinition<TParams, TEvent, TData> {
+  const builtIn = channel.reduce
+  return { ...channel, reduce: (data, event, context) => reduce(data, event, context, builtIn), reduceMany: undefined }
+}

@@ -36,7 +36,7 @@ export { LiveStatusClient, LiveStatusNoTokenError, type LiveStatusClientOptions,
 export { defaultEndpoints, toWebSocketBase, type Endpoints } from './endpoints'
 export { LiveStatusHttpError, isAuthError, isClientError } from './httpError'
 export { liveStatusKeys } from './queryKeys'
-export { defineChannel, type ChannelDefinition, type FetchContext, type ReduceContext } from './defineChannel'
+export { defineChannel, withReducer, type ChannelDefinition, type FetchContext, type ReduceContext } from './defineChannel'
 export { LiveQuerySync } from './liveQuerySync'
 export { liveQueryOptions, type LiveQueryOptionsResult } from './liveQueryOptions'
 export { frameScheduler, type ScheduleFlush } from './flushScheduler'

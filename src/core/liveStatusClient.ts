@@ -62,7 +62,12 @@ interface LiveEntry {
   sync: LiveQuerySync<unknown, unknown, unknown>
   router: ChannelRouter<unknown> | undefined
   refs: number
+  /** Off its socket after a definitive REST answer (403, 404): retrying the socket cannot help. */
+  detached: boolean
 }
+
+/** REST answers after which a query's socket stops: the thing is gone or not ours. */
+const definitive = new Set([403, 404])
 
 const unreadable = new Set<string>(['too_large', 'invalid_json', 'binary', 'not_an_object'])
 
@@ -235,7 +240,7 @@ export class LiveStatusClient {
       const dedicated = path !== null && isDedicated(this, channel.socket, params, path)
       const sync = new LiveQuerySync(queryClient, this, channel, params, url, dedicated) as LiveQuerySync<unknown, unknown, unknown>
       const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
-      entry = { sync, router, refs: 0 }
+      entry = { sync, router, refs: 0, detached: false }
       byKey.set(hash, entry)
       router?.add(sync)
     }
@@ -248,7 +253,7 @@ export class LiveStatusClient {
       released = true
       if (--held.refs > 0) return
       held.sync.stop()
-      held.router?.remove(held.sync)
+      if (!held.detached) held.router?.remove(held.sync)
       if (map.get(hash) === held) map.delete(hash)
     }
   }
@@ -265,9 +270,26 @@ export class LiveStatusClient {
   ): Promise<TData> {
     const queryKey = channel.queryKey(params)
     const entry = this.#live.get(queryClient)?.get(hashKey(queryKey))
-    const data = entry
-      ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
-      : await channel.fetch({ client: this, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
+    let data: TData
+    try {
+      data = entry
+        ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
+        : await channel.fetch({ client: this, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
+    } catch (error) {
+      // "No such operation" or "not yours": its socket would only be refused, to the retry budget.
+      if (entry && !entry.detached && error instanceof LiveStatusHttpError && !error.isAuthError && definitive.has(error.status)) {
+        entry.detached = true
+        entry.router?.remove(entry.sync)
+      }
+      throw error
+    }
+    if (entry?.detached && entry.sync.url !== null) {
+      // It exists after all (created late, access granted): back on a socket, a fresh router if
+      // the old one closed with its last query.
+      entry.detached = false
+      entry.router = this.#router(entry.sync.url, channel as ChannelDefinition<any, any, any>)
+      entry.router.add(entry.sync)
+    }
     const path = channel.socket(this, params)
     // The query goes on polling only while its job is active: say "updating every N s" no longer.
     this.notePoll(path === null ? null : this.socketUrl(path), hashKey(queryKey), channel.isActive(data))

@@ -56,6 +56,7 @@ export const operationEventTypes = [
   'scanning_completed',
   'processing_embeddings',
   'document_processed',
+  'processing_progress',
   'index_completed',
   'append_completed',
   'reindex_preflight',
@@ -140,6 +141,8 @@ const stages: Partial<Record<OperationEvent['type'], { stage: string; percent?: 
   scanning_completed: { stage: 'scanning' },
   processing_embeddings: { stage: 'embedding' },
   document_processed: { stage: 'processing' },
+  // APPEND's per-document event in the indexer's current server, counters inside `data`.
+  processing_progress: { stage: 'processing' },
   index_completed: { stage: 'completed', done: true },
   append_completed: { stage: 'completed', done: true },
   reindex_preflight: { stage: 'preflight', percent: 10 },
