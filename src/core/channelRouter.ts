@@ -38,6 +38,11 @@ export class ChannelRouter<TEvent> {
     })
   }
 
+  /** Queries on this socket and channel. */
+  get size(): number {
+    return this.#all.size
+  }
+
   add(query: RoutedQuery<TEvent>): void {
     this.#all.add(query)
     const key = query.routeKey

@@ -32,7 +32,7 @@ export {
   type WebSocketLike,
 } from './types'
 export type { StatusSource } from './socketHub'
-export { LiveStatusClient, LiveStatusNoTokenError, type LiveStatusClientOptions, type LiveConnectionStatus } from './liveStatusClient'
+export { LiveStatusClient, LiveStatusNoTokenError, type LiveActivity, type LiveStatusClientOptions, type LiveConnectionStatus } from './liveStatusClient'
 export { defaultEndpoints, toWebSocketBase, type Endpoints } from './endpoints'
 export { LiveStatusHttpError, isAuthError, isClientError } from './httpError'
 export { liveStatusKeys } from './queryKeys'

@@ -94,6 +94,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#lastNewsAt = Date.now()
     if (after === before || after === undefined) return
     this.#queryClient.setQueryData<TData>(this.queryKey, after)
+    this.#client.reportActivity({ type: 'write', queryKey: this.queryKey, events: events.length })
     const isTerminal = this.#channel.isTerminal
     if (isTerminal?.(after) === true && isTerminal(before) !== true) this.refetch()
     this.#armQuietCheck(after)

@@ -1,4 +1,4 @@
-import { hashKey, type QueryClient } from '@tanstack/query-core'
+import { hashKey, type QueryClient, type QueryKey } from '@tanstack/query-core'
 import { ChannelRouter } from './channelRouter'
 import { defaultEndpoints, joinUrl, toWebSocketBase, withQuery, type Endpoints } from './endpoints'
 import { FlushQueue, frameScheduler, type ScheduleFlush } from './flushScheduler'
@@ -52,6 +52,11 @@ export interface LiveStatusClientOptions
   scheduleFlush?: ScheduleFlush
 }
 
+/** What a live query's writer did, for devtools (`LiveStatusClient.onActivity`). */
+export type LiveActivity =
+  | { type: 'write'; queryKey: QueryKey; events: number }
+  | { type: 'fetch'; queryKey: QueryKey; ok: boolean }
+
 /** Whether REST polling is keeping a connection's data fresh while its socket is down. */
 export interface LiveConnectionStatus extends ConnectionSnapshot {
   /** True while the socket is not open and a poll has succeeded since it went down. */
@@ -100,6 +105,9 @@ export class LiveStatusClient {
   /** One router per socket URL and channel, shared by the live queries of every QueryClient. */
   #routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
   #tokenListeners = new Set<() => void>()
+  #activityListeners = new Set<(activity: LiveActivity) => void>()
+  /** Cache writes and the events in them since the client was made. */
+  readonly counters = { cacheWrites: 0, eventsWritten: 0, fetches: 0 }
   #announcedCanRequest: boolean
   /** Per socket URL, the queries whose polling has refreshed them since the socket went down and still poll. */
   #pollingCovers = new Map<string, Set<string>>()
@@ -276,6 +284,7 @@ export class LiveStatusClient {
         ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
         : await channel.fetch({ client: this, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
     } catch (error) {
+      this.reportActivity({ type: 'fetch', queryKey, ok: false })
       // "No such operation" or "not yours": its socket would only be refused, to the retry budget.
       if (entry && !entry.detached && error instanceof LiveStatusHttpError && !error.isAuthError && definitive.has(error.status)) {
         entry.detached = true
@@ -283,6 +292,7 @@ export class LiveStatusClient {
       }
       throw error
     }
+    this.reportActivity({ type: 'fetch', queryKey, ok: true })
     if (entry?.detached && entry.sync.url !== null) {
       // It exists after all (created late, access granted): back on a socket, a fresh router if
       // the old one closed with its last query.
@@ -383,6 +393,36 @@ export class LiveStatusClient {
       this.#pollingCovers.delete(url)
       this.#notifyPolling(url)
     })
+  }
+
+  /**
+   * Told of every cache write and REST fetch of a live query (devtools). Costs nothing while no
+   * one listens.
+   */
+  onActivity(listener: (activity: LiveActivity) => void): () => void {
+    this.#activityListeners.add(listener)
+    return () => this.#activityListeners.delete(listener)
+  }
+
+  /** @internal The writers report here. */
+  reportActivity(activity: LiveActivity): void {
+    if (activity.type === 'write') {
+      this.counters.cacheWrites++
+      this.counters.eventsWritten += activity.events
+    } else this.counters.fetches++
+    if (this.#activityListeners.size === 0) return
+    for (const listener of [...this.#activityListeners]) listener(activity)
+  }
+
+  /** The sockets live queries hold now, with how many queries share each (devtools). */
+  liveSockets(): { url: string; queries: number }[] {
+    const sockets: { url: string; queries: number }[] = []
+    for (const [url, routers] of this.#routers) {
+      let queries = 0
+      for (const router of routers.values()) queries += router.size
+      sockets.push({ url, queries })
+    }
+    return sockets
   }
 
   /** Closes every socket now. */
