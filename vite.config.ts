@@ -66,6 +66,7 @@ export default defineConfig({
         'core/index': resolve(__dirname, 'src/core/index.ts'),
         'server/index': resolve(__dirname, 'src/server/index.ts'),
         'testing/index': resolve(__dirname, 'src/testing/index.ts'),
+        'devtools/index': resolve(__dirname, 'src/devtools/index.ts'),
       },
       formats: ['es'],
     },
@@ -78,7 +79,7 @@ export default defineConfig({
         preserveModulesRoot: 'src',
         entryFileNames: '[name].js',
         // Vite drops module directives; Next.js needs this one on the React entry and its modules.
-        banner: (chunk) => (chunk.name === 'index' || chunk.name.startsWith('react/') ? "'use client';" : ''),
+        banner: (chunk) => (chunk.name === 'index' || chunk.name.startsWith('react/') || chunk.name.startsWith('devtools/') ? "'use client';" : ''),
       },
     },
   },
