@@ -28,12 +28,19 @@ for cell in "${order[@]}"; do
   rm -rf "$dir" && mkdir -p "$dir"
   git ls-files -z --cached --others --exclude-standard | grep -zv '^examples/nextjs/' | (cd "$root" && xargs -0 cp --parents -t "$dir")
   cp -a node_modules "$dir/node_modules"
+  # `&&` throughout: `set -e` does not apply inside a subshell whose status `||` tests.
   (
-    cd "$dir"
-    # --legacy-peer-deps: these are deliberate off-lock combinations (react-query 5.0.0 still names React 18 as its peer).
-    npm install --no-save --no-audit --no-fund --ignore-scripts --legacy-peer-deps --loglevel=error ${cells[$cell]} >/dev/null
-    node -e 'for (const p of ["react","@tanstack/react-query","@tanstack/query-core","zod"]) console.log("   ", p, require(p + "/package.json").version)'
-    MODEL_RUNS=${COMPAT_MODEL_RUNS:-200} npx vitest run --project unit "${tests[@]}" --reporter=dot
+    cd "$dir" &&
+      # --legacy-peer-deps: these are deliberate off-lock combinations (react-query 5.0.0 still names React 18 as its peer).
+      npm install --no-save --no-audit --no-fund --ignore-scripts --legacy-peer-deps --loglevel=error ${cells[$cell]} >/dev/null &&
+      node -e '
+        const want = process.argv.slice(1).map((s) => s.match(/^(@?[^@]+)@(.+)$/))
+        for (const p of ["react", "@tanstack/react-query", "@tanstack/query-core", "zod"]) console.log("   ", p, require(p + "/package.json").version)
+        for (const [, name, range] of want) {
+          const got = require(name + "/package.json").version
+          if (range !== "latest" && !got.startsWith(range)) { console.error(`    ${name} is ${got}, not ${range}`); process.exit(1) }
+        }' ${cells[$cell]} &&
+      MODEL_RUNS=${COMPAT_MODEL_RUNS:-200} npx vitest run --project unit "${tests[@]}" --reporter=dot
   ) || failed+=("$cell")
   rm -rf "$dir"
 done
