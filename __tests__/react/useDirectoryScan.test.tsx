@@ -115,3 +115,44 @@ test('an error event fails the scan; unmount closes the socket', async () => {
   await advance(1000)
   expect(backend.live()).toBe(0)
 })
+
+test('the indexer’s current server: socket first, then the scan starts over REST; counting and warning events; the server’s count', async () => {
+  const endpoints = { scanSocket: (id: string) => `/ws/directory-scan/${id}`, scanStart: () => '/api/v2/directory-scan/preview' }
+  const { backend, renderLive } = setupLive({ endpoints })
+  const path = '/ws/directory-scan/00000000-0000-4000-8000-000000000001'
+  const socket = backend.socketAt(path)
+  let openWhenPosted = -1
+  backend.route('POST', '/api/v2/directory-scan/preview', () => {
+    openWhenPosted = socket.clients.length
+    return { status: 200, body: { scan_id: '00000000-0000-4000-8000-000000000001' } }
+  })
+  renderLive(<Scan />)
+  act(() => screen.getByText('Start').click())
+  await advance()
+  const posts = backend.callsTo('POST', '/api/v2/directory-scan/preview')
+  expect(posts).toHaveLength(1)
+  expect(posts[0]!.body).toEqual({ path: '/documents', recursive: true, scan_id: '00000000-0000-4000-8000-000000000001' })
+  expect(openWhenPosted).toBe(1)
+  expect(backend.received(path)).toEqual([])
+  backend.send(path, { type: 'counting', scan_id: '00000000-0000-4000-8000-000000000001', data: { files_scanned: 0, total_files: 500 } })
+  backend.send(path, { type: 'warning', message: 'skipped /documents/locked' })
+  await advance()
+  expect(text('state')).toBe('scanning')
+  expect(text('progress')).toBe('0/500')
+  backend.send(path, { type: 'completed', data: { count: 500, files: [{ path: '/documents/a.pdf', size: 10 }] } })
+  await advance()
+  expect(text('state')).toBe('completed')
+  expect(text('count')).toBe('500')
+  expect(text('warnings')).toBe('skipped /documents/locked')
+})
+
+test('a scan whose REST start is refused ends failed, not scanning forever', async () => {
+  const { backend, renderLive } = setupLive({ endpoints: { scanStart: () => '/api/v2/directory-scan/preview' } })
+  backend.socketAt(SCAN1)
+  backend.route('POST', '/api/v2/directory-scan/preview', { status: 422, body: { detail: 'path outside the allowed roots' } })
+  renderLive(<Scan />)
+  act(() => screen.getByText('Start').click())
+  await advance()
+  await advance()
+  expect(text('state')).toBe('failed')
+})

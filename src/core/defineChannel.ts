@@ -83,8 +83,18 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
    * @default event.seq when it is a number
    */
   seq?: (event: TEvent) => number | undefined
-  /** Called each time the socket opens (send a subscribe or start message here). @default undefined */
-  onOpen?: (context: { params: TParams; send: (message: unknown) => boolean; reconnected: boolean }) => void
+  /**
+   * Called each time the socket opens (send a subscribe or start message here). `write` updates
+   * this query's data the way events do (a start request that failed, say).
+   * @default undefined
+   */
+  onOpen?: (context: {
+    params: TParams
+    send: (message: unknown) => boolean
+    reconnected: boolean
+    client: LiveStatusClient
+    write: (update: (data: TData | undefined) => TData | undefined) => void
+  }) => void
 }
 
 /** Declares a channel; the identity function, there for type inference. */

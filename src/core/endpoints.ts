@@ -13,7 +13,8 @@
  * ```ts
  * { operationSocket: (opId) => `/ws/operations/${opId}`,
  *   operationStatus: (opId) => `/api/v2/operations/${opId}`,
- *   scanSocket: (scanId) => `/ws/scan/${scanId}` }
+ *   scanSocket: (scanId) => `/ws/directory-scan/${scanId}`,
+ *   scanStart: () => '/api/v2/directory-scan/preview' }
  * ```
  */
 export interface Endpoints {
@@ -32,6 +33,13 @@ export interface Endpoints {
   operationStatus: (operationId: string) => string
   /** Socket for one directory scan, named by a fresh client-side id. @default (scanId) => `/ws/scan/${scanId}` */
   scanSocket: (scanId: string) => string
+  /**
+   * `POST` that starts a scan over REST with `{ path, recursive, scan_id }`, sent once its socket is
+   * open (the document indexer's current server: `/api/v2/directory-scan/preview`). `null`: the scan
+   * starts with a `{ action: 'scan', path, recursive }` message on the socket instead.
+   * @default null
+   */
+  scanStart: ((scanId: string) => string) | null
 }
 
 const segment = encodeURIComponent
@@ -44,6 +52,7 @@ export const defaultEndpoints: Endpoints = {
     projectId ? `/ws/projects/${segment(projectId)}` : `/ws/operations/${segment(operationId)}`,
   operationStatus: (operationId) => `/api/operations/${segment(operationId)}`,
   scanSocket: (scanId) => `/ws/scan/${segment(scanId)}`,
+  scanStart: null,
 }
 
 /** `http://…` → `ws://…`, `https://…` → `wss://…`. */

@@ -73,7 +73,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   opened(reconnected: boolean, send: (message: unknown) => boolean): void {
     // Sequence numbers are only comparable within one socket's life: a restarted server counts anew.
     this.#lastSeq = -Infinity
-    this.#channel.onOpen?.({ params: this.#params, reconnected, send })
+    this.#channel.onOpen?.({ params: this.#params, reconnected, send, client: this.#client, write: (update) => this.write(update) })
     if (reconnected) this.refetch()
   }
 

@@ -52,7 +52,7 @@ const fileSchema = z.looseObject({
 
 /** Both dialects of the document indexer's scan socket. */
 export const scanEventSchema = z.looseObject({
-  type: z.enum(['started', 'progress', 'completed', 'cancelled', 'error']),
+  type: z.enum(['started', 'counting', 'progress', 'warning', 'completed', 'cancelled', 'error']),
   scan_id: z.string().optional(),
   scanned: count.nullish(),
   total: count.nullish(),
@@ -66,6 +66,7 @@ export const scanEventSchema = z.looseObject({
     .looseObject({
       files_scanned: count.nullish(),
       total_files: count.nullish(),
+      count: count.nullish(),
       percentage: count.nullish(),
       current_path: z.string().nullish(),
       files: z.array(fileSchema).nullish(),
@@ -89,13 +90,19 @@ export function reduceScan(data: DirectoryScan | undefined, event: ScanEvent, no
   const currentPath = event.current_path ?? event.data?.current_path ?? base.currentPath
   switch (event.type) {
     case 'started':
+    case 'counting':
     case 'progress':
       return compact({ ...base, state: 'scanning', scanned, total, currentPath })
+    case 'warning': {
+      const warning = event.message ?? event.data?.message
+      return compact({ ...base, state: 'scanning', scanned, total, currentPath, warnings: warning ? [...base.warnings, warning] : base.warnings })
+    }
     case 'completed': {
       const files = (event.files ?? event.data?.files ?? []).map((file) =>
         compact({ path: file.path, size: file.size, modified: file.modified == null ? undefined : toDate(file.modified, new Date(now)), extension: file.extension ?? undefined }),
       )
-      const countFiles = event.count ?? files.length
+      // The server's count when it gives one: a preview may list fewer files than it found.
+      const countFiles = event.count ?? event.data?.count ?? event.data?.total_files ?? files.length
       return compact({
         ...base,
         state: 'completed',
@@ -105,7 +112,7 @@ export function reduceScan(data: DirectoryScan | undefined, event: ScanEvent, no
         files,
         count: countFiles,
         totalSize: event.total_size ?? event.data?.total_size ?? files.reduce((sum, file) => sum + file.size, 0),
-        warnings: (event.warnings ?? event.data?.warnings ?? []).map(warningText),
+        warnings: [...base.warnings, ...(event.warnings ?? event.data?.warnings ?? []).map(warningText)],
       })
     }
     case 'cancelled':
@@ -130,8 +137,22 @@ export const directoryScanChannel = defineChannel<DirectoryScanParams, ScanEvent
   fetch: async ({ previous }) => previous ?? idleScan,
   isActive: () => false,
   isTerminal: isFinished,
-  // A new socket is a new server-side session: (re)start the scan there.
-  onOpen: ({ params, send }) => {
-    send({ action: 'scan', path: params.path, recursive: params.recursive })
+  // A scan starts over REST once its socket is open (so no event is missed), or with a message on
+  // the socket, where a new socket is a new server-side session: (re)start it there.
+  onOpen: ({ params, send, reconnected, client, write }) => {
+    const start = client.endpoints.scanStart
+    if (!start) {
+      send({ action: 'scan', path: params.path, recursive: params.recursive })
+      return
+    }
+    if (reconnected) return
+    const body = JSON.stringify({ path: params.path, recursive: params.recursive, scan_id: params.scanId })
+    const failed = (reason: string) => write((data) => reduceScan(data, { type: 'error', message: `Could not start the scan: ${reason}` }, Date.now()))
+    client
+      .request(start(params.scanId), { method: 'POST', body, headers: { 'Content-Type': 'application/json' } })
+      .then((response) => {
+        if (!response.ok) failed(`the server answered ${response.status}`)
+      })
+      .catch((error: unknown) => failed(error instanceof Error ? error.message : String(error)))
   },
 })
