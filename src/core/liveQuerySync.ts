@@ -38,6 +38,10 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #fetchesInFlight = 0
   #context: ReduceContext<TParams>
   #dedicated: boolean
+  /** Whether this query's socket exists for it alone (its URL names the query's id). */
+  get dedicated(): boolean {
+    return this.#dedicated
+  }
   #quietTimer: ReturnType<typeof setTimeout> | undefined
   #confirmTimer: ReturnType<typeof setTimeout> | undefined
   #lastNewsAt = 0

@@ -285,8 +285,9 @@ export class LiveStatusClient {
         : await channel.fetch({ client: this, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
     } catch (error) {
       this.reportActivity({ type: 'fetch', queryKey, ok: false })
-      // "No such operation" or "not yours": its socket would only be refused, to the retry budget.
-      if (entry && !entry.detached && error instanceof LiveStatusHttpError && !error.isAuthError && definitive.has(error.status)) {
+      // "No such operation" or "not yours": a socket of its own would only be refused, to the retry
+      // budget. (A shared socket stays: the operation may appear on it later.)
+      if (entry && !entry.detached && entry.sync.dedicated && error instanceof LiveStatusHttpError && !error.isAuthError && definitive.has(error.status)) {
         entry.detached = true
         entry.router?.remove(entry.sync)
       }
