@@ -16,11 +16,14 @@ interface Waiter {
 export class FakeLocks {
   #held = new Map<string, { tab: string; release: () => void }>()
   #queue: Waiter[] = []
+  #crashed = new Set<string>()
 
   forTab(tab: string): LockManagerLike {
     return {
       request: (name, options, callback) =>
         new Promise((resolve, reject) => {
+          // A crashed tab runs nothing more (the simulation's callbacks may still try).
+          if (this.#crashed.has(tab)) return
           const signal = options.signal
           if (signal?.aborted) return reject(new DOMException('aborted', 'AbortError'))
           const waiter: Waiter = {
@@ -61,6 +64,7 @@ export class FakeLocks {
 
   /** The tab is gone: its locks are freed and its queued requests dropped. */
   crash(tab: string): void {
+    this.#crashed.add(tab)
     this.#queue = this.#queue.filter((waiter) => waiter.tab !== tab)
     for (const [, held] of [...this.#held]) if (held.tab === tab) held.release()
   }
@@ -85,14 +89,17 @@ export class FakeLocks {
 export function fakeTab(locks: FakeLocks, tab: string) {
   const channels = new Set<BroadcastChannelLike>()
   const sockets = new Set<WebSocket>()
+  let crashed = false
   class TabChannel extends BroadcastChannel {
     constructor(name: string) {
       super(name)
       channels.add(this as unknown as BroadcastChannelLike)
+      if (crashed) this.close()
     }
   }
   class TabWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
+      if (crashed) throw new Error('this tab crashed')
       super(url, protocols)
       sockets.add(this)
     }
@@ -103,6 +110,7 @@ export function fakeTab(locks: FakeLocks, tab: string) {
     BroadcastChannel: TabChannel as unknown as BroadcastChannelConstructor,
     WebSocket: TabWebSocket as unknown as WebSocketConstructor,
     crash() {
+      crashed = true
       for (const channel of channels) channel.close()
       for (const socket of sockets) socket.terminate()
       locks.crash(tab)

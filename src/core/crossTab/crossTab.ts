@@ -9,7 +9,11 @@ export interface CrossTabOptions {
    * @default 'default'
    */
   key?: string
-  /** While a leader tab serves only other tabs, how often it checks one still wants the socket. @default 5000 */
+  /**
+   * A leader tab whose own connections let go of the socket keeps it while another tab wants it,
+   * checking this often; the socket closes at the first check that finds no tab wanting it.
+   * @default 5000
+   */
   stillWantedCheckMs?: number
   /** Web Locks; for tests. @default navigator.locks */
   locks?: LockManagerLike

@@ -90,8 +90,14 @@ export class TabGroup implements VirtualSocketHost {
     this.#local.add(socket)
     this.#request = request
     socket.bind(this)
-    if (!this.#local.has(socket)) return
+    if (!this.#local.has(socket)) {
+      // Closed before its group was found.
+      if (this.#local.size === 0 && this.#role === 'none') this.#options.onIdle()
+      return
+    }
     if (this.#role === 'leader') {
+      clearInterval(this.#wantedTimer)
+      this.#wantedTimer = undefined
       if (this.#realOpen) socket.opened(this.#protocol)
       else if (!this.#real) this.#openReal()
       return
@@ -110,7 +116,9 @@ export class TabGroup implements VirtualSocketHost {
       this.#post({ t: 'bye' })
       this.#options.onIdle()
     } else if (this.#role === 'leader') {
-      void this.#checkStillWanted()
+      // Not at once: this tab's own connection may be about to reconnect (after a resync, a
+      // remount), and another tab's request may still be on its way.
+      this.#wantedTimer ??= setInterval(() => void this.#checkStillWanted(), this.#options.stillWantedCheckMs)
     }
   }
 
