@@ -8,6 +8,7 @@ interface Shared {
   opened: number
   closes: { code: number; reason: string }[]
   frames: string[]
+  receivedAt: number[]
   wanted: boolean
 }
 
@@ -19,7 +20,10 @@ function open(url: string, token: string, entry: Shared): void {
   const socket = crossTab ? crossTab.open(request, WebSocket) : new WebSocket(request.url)
   entry.socket = socket
   socket.onopen = () => entry.opened++
-  socket.onmessage = (event) => entry.frames.push(String(event.data))
+  socket.onmessage = (event) => {
+    entry.frames.push(String(event.data))
+    entry.receivedAt.push(Date.now())
+  }
   socket.onclose = (event) => {
     entry.closes.push({ code: event.code, reason: event.reason })
     if (entry.socket !== socket) return
@@ -33,7 +37,7 @@ Object.assign(globalThis, {
   liveTab: {
     supported: crossTab !== null,
     open(name: string, url: string, token: string) {
-      const entry: Shared = { socket: null, opened: 0, closes: [], frames: [], wanted: true }
+      const entry: Shared = { socket: null, opened: 0, closes: [], frames: [], receivedAt: [], wanted: true }
       shared.set(name, entry)
       open(url, token, entry)
     },
@@ -48,7 +52,16 @@ Object.assign(globalThis, {
     },
     state(name: string) {
       const entry = shared.get(name)
-      return entry && { open: entry.socket?.readyState === 1, opened: entry.opened, closes: entry.closes, frames: entry.frames }
+      return entry && { open: entry.socket?.readyState === 1, opened: entry.opened, closes: entry.closes, frames: entry.frames, receivedAt: entry.receivedAt }
+    },
+    /** A connection's heartbeat: a chained timer, as browsers throttle them in hidden tabs. */
+    heartbeat(name: string, tag: string, intervalMs: number) {
+      const beat = () => {
+        const socket = shared.get(name)?.socket
+        if (socket?.readyState === 1) socket.send(`ping:${tag}:${Date.now()}`)
+        setTimeout(beat, intervalMs)
+      }
+      setTimeout(beat, intervalMs)
     },
     leading: () => crossTab?.roles().some((role) => role.leading) ?? false,
     visibility: () => document.visibilityState,
