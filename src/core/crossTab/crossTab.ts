@@ -15,6 +15,12 @@ export interface CrossTabOptions {
    * @default 5000
    */
   stillWantedCheckMs?: number
+  /**
+   * A visible leader tab relays the frames of this many ms to the other tabs in one message (a
+   * hidden leader relays each at once: its timers are throttled). 0 relays each frame at once.
+   * @default 16
+   */
+  relayBatchMs?: number
   /** Web Locks; for tests. @default navigator.locks */
   locks?: LockManagerLike
   /** For tests. @default globalThis.BroadcastChannel */
@@ -73,6 +79,7 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
   const key = options.key ?? 'default'
   const tabId = options.tabId ?? randomId()
   const stillWantedCheckMs = options.stillWantedCheckMs ?? 5000
+  const relayBatchMs = options.relayBatchMs ?? 16
   const groups = new Map<string, TabGroup>()
   const pendingNames = new Map<string, Promise<string>>()
   const roleListeners = new Set<() => void>()
@@ -106,6 +113,7 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
               BroadcastChannel: Channel,
               WebSocket,
               stillWantedCheckMs,
+              relayBatchMs,
               onRoleChange: notifyRoles,
               onIdle: () => {
                 if (groups.get(name) !== created) return

@@ -13,8 +13,8 @@ export type TabMessage =
   | { t: 'state'; to: string; epoch: string; open: boolean; protocol: string }
   /** The leader's socket opened. */
   | { t: 'open'; epoch: string; protocol: string }
-  /** A frame the leader's socket received. */
-  | { t: 'frame'; epoch: string; data: string }
+  /** Frames the leader's socket received, in order (batched: one message per few ms). */
+  | { t: 'frames'; epoch: string; data: string[] }
   /** The leader's socket closed (or the leader left): followers' sockets close the same way. */
   | { t: 'close'; epoch: string; code: number; reason: string }
   /** A follower's message for the server, sent by the leader on its socket. */
