@@ -2,7 +2,7 @@
  * End-to-end: the demo page in Debian's Chromium (playwright-core), against the real demo server.
  * Screenshots of each state go to test-results/e2e (printed at the end).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
@@ -10,12 +10,9 @@ import { build } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startDemoHttp } from '../../demo/server'
 import { createWorld, type World } from '../../demo/world'
-import { CHROMIUM_PATH as CHROMIUM, chromiumArgs } from '../../scripts/chromium'
+import { CHROMIUM_PATH as CHROMIUM, chromiumArgs, haveChromium, requireChromiumInCi } from '../../scripts/chromium'
 
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium && process.env.CI) {
-  throw new Error(`[e2e] Chromium not found at ${CHROMIUM}: .ci/run installs it with apt-get (package "chromium").`)
-}
+requireChromiumInCi()
 const SHOTS = resolve('test-results/e2e')
 
 describe.skipIf(!haveChromium)('demo in Chromium', () => {

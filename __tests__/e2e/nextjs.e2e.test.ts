@@ -3,7 +3,7 @@
  * served by `next start`, loaded in Chromium against the demo's reference server.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -11,10 +11,9 @@ import { chromium, type BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startDemoHttp } from '../../demo/server'
 import { createWorld } from '../../demo/world'
-import { CHROMIUM_PATH, chromiumArgs } from '../../scripts/chromium'
+import { CHROMIUM_PATH, chromiumArgs, haveChromium, requireChromiumInCi } from '../../scripts/chromium'
 
-const haveChromium = existsSync(CHROMIUM_PATH)
-if (!haveChromium && process.env.CI) throw new Error(`[e2e] Chromium not found at ${CHROMIUM_PATH}: .ci/run installs it with apt-get.`)
+requireChromiumInCi()
 
 const root = resolve('.')
 const example = resolve('examples/nextjs')

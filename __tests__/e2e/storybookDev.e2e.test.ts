@@ -5,16 +5,15 @@
  * effect cleanup only shows up here.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { CHROMIUM_PATH, chromiumArgs } from '../../scripts/chromium'
+import { CHROMIUM_PATH, chromiumArgs, haveChromium, requireChromiumInCi } from '../../scripts/chromium'
 
-const haveChromium = existsSync(CHROMIUM_PATH)
-if (!haveChromium && process.env.CI) throw new Error(`[e2e] Chromium not found at ${CHROMIUM_PATH}: .ci/run installs it with apt-get.`)
+requireChromiumInCi()
 
 const freePort = () =>
   new Promise<number>((resolvePort) => {
