@@ -111,7 +111,7 @@ function applyOperationEvent(old: NaiveOperation | undefined, event: Event): Nai
   if (typeof processed === 'number') next.processed = processed
   if (typeof total === 'number') next.total = total
   if (next.total > 0) next.percent = (100 * next.processed) / next.total
-  if (event.type === 'operation_completed') Object.assign(next, { status: 'completed', stage: 'completed', processed: next.total, percent: 100 })
+  if (event.type === 'operation_completed') Object.assign(next, { status: 'completed', stage: 'completed', percent: 100 })
   return next
 }
 
