@@ -8,6 +8,7 @@ import {
   type WebSocketConstructor,
 } from '../../src'
 import { CountingWebSocket, meter } from './meter'
+import { LiveStatusDevtools, LiveStatusProfiler } from '../../src/devtools'
 import { NaiveIndexPanel, NaiveOperationRow } from './naive/NaivePanels'
 import { authHeaders, signIn, storedToken, tabToken } from './session'
 
@@ -73,20 +74,19 @@ export function App() {
         <Meters />
       </div>
       <Profiler id="page" onRender={meter.countCommit}>
-        <main>
-          {naive ? <NaiveIndexPanel token={token} /> : <IndexPanel />}
-          <Operations token={token} Row={naive ? NaiveOperationRow : OperationRow} />
-          <ScanPanel />
-        </main>
+        <LiveStatusProfiler>
+          <main>
+            {naive ? <NaiveIndexPanel token={token} /> : <IndexPanel />}
+            <Operations token={token} Row={naive ? NaiveOperationRow : OperationRow} />
+            <ScanPanel />
+          </main>
+        </LiveStatusProfiler>
       </Profiler>
-      {/*
-        ─── DEVTOOLS MOUNT POINT ───────────────────────────────────────────────────────────────
-        The `live-status/devtools` panel (being built separately) mounts here:
-          import { LiveStatusDevtools } from '../../src/devtools'
-          <LiveStatusDevtools />
-        Inside the provider (it reads the client), outside the <Profiler> (its renders are not the page's).
-      */}
-      <aside id="devtools-slot" aria-label="Under the hood" />
+      {/* Inside the provider (it reads the client), outside the page's Profiler (its renders are not the page's). */}
+      <aside id="devtools-slot" aria-label="Under the hood">
+        <h2>Under the hood</h2>
+        <LiveStatusDevtools position="inline" initialIsOpen />
+      </aside>
     </LiveStatusProvider>
   )
 }

@@ -124,7 +124,7 @@ function Panel({ snapshot }: { snapshot: DevtoolsSnapshot }) {
       <h2 style={heading}>Log</h2>
       <ol aria-label="live-status log" style={{ listStyle: 'none', margin: 0, padding: 0, maxHeight: 180, overflow: 'auto' }}>
         {snapshot.log.map((entry) => (
-          <li key={entry.id} style={{ whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>
+          <li key={entry.id} style={{ whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis', padding: 0, margin: 0, border: 'none' }}>
             <span style={{ color: '#9aa3ad' }}>{new Date(entry.at).toISOString().slice(11, 23)}</span>{' '}
             <span style={{ color: entry.kind === 'connection' ? '#facc15' : entry.kind === 'drop' ? '#f87171' : '#93c5fd' }}>{entry.kind}</span> {entry.text}
           </li>
@@ -147,7 +147,7 @@ function SocketRow({ socket }: { socket: DevtoolsSocket }) {
         {state}
         {socket.polling && <div style={{ color: '#9aa3ad' }}>polling</div>}
       </td>
-      <td style={cell}>
+      <td style={{ ...cell, whiteSpace: 'nowrap' }}>
         {socket.components} component{socket.components === 1 ? '' : 's'}
         <div style={{ color: '#9aa3ad' }}>
           {socket.queries} quer{socket.queries === 1 ? 'y' : 'ies'}
