@@ -189,6 +189,10 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
     await expect.poll(socketsOpen).toBe(1)
     // Commits are counted while events arrive.
     await expect.poll(() => page.getByLabel('React commits per second').innerText().then(Number)).toBeGreaterThan(0)
+    // The devtools panel under the page: the project's one socket, shared by the index panel and both rows.
+    const devtools = page.getByRole('region', { name: 'live-status devtools' })
+    await expect.poll(() => devtools.locator('tbody tr[data-state="open"]').count()).toBe(1)
+    await expect.poll(() => devtools.locator('tbody tr').first().innerText()).toMatch(/\/ws\/projects\/demo[\s\S]*3 components/)
 
     await page.getByLabel(/Written by hand/).check()
     // One socket for the index panel, one per operation row; the shared socket is gone.
