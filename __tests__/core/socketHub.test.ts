@@ -338,17 +338,25 @@ describe('reconnect and backoff', () => {
     expect(lease.connection.getStatus().attempt).toBe(1)
   })
 
-  test('the budget resets when an event is delivered', async () => {
+  test('a server that accepts, sends one event and closes, in a loop: backoff, then closed at the budget', async () => {
     const { endpoint, hub } = setup()
-    const lease = hub.acquire(endpoint.url)
-    await flush()
-    await endpoint.closeClients(1012)
-    await vi.advanceTimersByTimeAsync(1010)
-    expect(lease.connection.getStatus()).toMatchObject({ state: 'open', attempt: 1 })
-    endpoint.send({ type: 'pong' })
-    expect(lease.connection.getStatus().attempt).toBe(1)
-    endpoint.send({ type: 'progress' })
-    expect(lease.connection.getStatus().attempt).toBe(0)
+    const events: unknown[] = []
+    const lease = hub.acquire(endpoint.url, { onEvents: (e) => events.push(...e) })
+    const delays: number[] = []
+    for (let i = 0; i < 40 && lease.connection.getStatus().state !== 'closed'; i++) {
+      await vi.advanceTimersByTimeAsync(5)
+      endpoint.send({ type: 'progress', n: i })
+      await endpoint.closeClients(1011)
+      const next = lease.connection.getStatus().nextRetryAt
+      if (next) {
+        delays.push(next - Date.now())
+        await vi.advanceTimersByTimeAsync(next - Date.now())
+      }
+    }
+    expect(lease.connection.getStatus().state).toBe('closed')
+    expect(endpoint.created).toHaveLength(11)
+    expect(events).toHaveLength(11)
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000, 30000])
   })
 
   test('error followed by close schedules one reconnect, not two', async () => {

@@ -1,10 +1,9 @@
 import { authenticate } from './authTransport'
-import { backoffDelayMs } from './backoff'
-import { closeAction } from './closeAction'
+import { reconnectDecision } from './closeAction'
 import { withQuery } from './endpoints'
 import { FrameDecoder, type FrameSubscriber } from './frameDecoder'
 import { startHeartbeat, type Heartbeat } from './heartbeat'
-import { isPresentToken, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
+import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
 import { redact } from './redact'
 import { StatusStore } from './statusStore'
 import { ReadyState, type ConnectionStats, type ConnectionSnapshot, type WebSocketLike } from './types'
@@ -42,6 +41,8 @@ export class Connection {
   /** The endpoint URL (the hub key), without the token. */
   readonly url: string
   readonly status: StatusStore
+  /** The hub's options with this endpoint's overrides (`endpointOptions`) applied. */
+  readonly options: ResolvedHubOptions
 
   #host: ConnectionHost
   #decoder: FrameDecoder
@@ -65,8 +66,12 @@ export class Connection {
   constructor(url: string, host: ConnectionHost) {
     this.url = url
     this.#host = host
-    this.status = new StatusStore(host.options.onCallbackError)
-    this.#decoder = new FrameDecoder(host.options, url, () => this.#tokenInUse)
+    const options = (this.options = resolveEndpointOptions(host.options, url))
+    this.status = new StatusStore(options.onCallbackError)
+    this.#decoder = new FrameDecoder(options, url, () => this.#tokenInUse, (message) => {
+      const answer = options.reply && options.reply(message)
+      if (answer !== undefined) this.send(answer)
+    })
   }
 
   /** Frames received, events delivered, and drops by reason. */
@@ -102,10 +107,7 @@ export class Connection {
    * button after giving up, or a manual retry after `unauthorized`.
    */
   reconnect(): void {
-    if (this.#disposed || this.#socket || this.#tokenPending) return
-    this.#attempt = 0
-    this.#clearRetry()
-    this.#connect()
+    this.#revive()
   }
 
   /**
@@ -133,12 +135,8 @@ export class Connection {
     }
     const { state } = this.status.getSnapshot()
     if (state === 'open') this.#notifyOpen(subscriber, false)
-    else if (state === 'idle' && !this.#socket && !this.#tokenPending) this.#connect()
-    else if (state === 'closed') {
-      // Someone new wants this connection after we gave up (a page opened): one fresh try.
-      this.#attempt = 0
-      this.#connect()
-    }
+    // The first subscriber, or someone new after we gave up (a page opened): one fresh try.
+    else if (state === 'idle' || state === 'closed') this.#revive()
   }
 
   /** @internal */
@@ -149,12 +147,13 @@ export class Connection {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined
       this.dispose()
-    }, this.#host.options.idleCloseMs)
+    }, this.options.idleCloseMs)
   }
 
   /** @internal The hub's token changed (or was given or taken away). */
   tokenChanged(token: AccessToken): void {
-    if (this.#disposed) return
+    // Without a token (cookie auth) a token given or taken changes nothing here.
+    if (this.#disposed || this.options.auth.type === 'none') return
     if (!isPresentToken(token)) {
       // Signed out: close now, and do not come back until a token is given.
       this.#abandon(1000, 'signed out')
@@ -164,12 +163,8 @@ export class Connection {
       return
     }
     // An open (or opening) socket was authenticated with the old token and stays; the new one is
-    // used on the next connect.
-    if (this.#socket || this.#tokenPending) return
-    if (this.#subscribers.size === 0) return
-    this.#attempt = 0
-    this.#clearRetry()
-    this.#connect()
+    // used on the next connect (at once, should the old one be refused).
+    this.#revive()
   }
 
   /** @internal */
@@ -183,19 +178,12 @@ export class Connection {
       }
       return
     }
-    if (state === 'offline' || state === 'closed' || (state === 'reconnecting' && !this.#socket)) {
-      this.#attempt = 0
-      this.#clearRetry()
-      this.#connect()
-    }
+    if (state === 'offline' || state === 'closed' || state === 'reconnecting') this.#revive()
   }
 
   /** @internal */
   focusChanged(focused: boolean): void {
-    if (focused && !this.#disposed && this.#subscribers.size > 0 && this.status.getSnapshot().state === 'closed') {
-      this.#attempt = 0
-      this.#connect()
-    }
+    if (focused && this.status.getSnapshot().state === 'closed') this.#revive()
   }
 
   /** Closes the socket, stops every timer and leaves the hub. */
@@ -214,6 +202,14 @@ export class Connection {
 
   // ---- the socket's life -------------------------------------------------------------------
 
+  /** Connects now with a fresh retry budget: something changed that may let it succeed. */
+  #revive(): void {
+    if (this.#disposed || this.#socket || this.#tokenPending || this.#subscribers.size === 0) return
+    this.#attempt = 0
+    this.#clearRetry()
+    this.#connect()
+  }
+
   #connect(): void {
     if (this.#disposed || this.#subscribers.size === 0) return
     if (!this.#host.isOnline()) {
@@ -223,41 +219,42 @@ export class Connection {
     const generation = ++this.#generation
     const connectingState = this.#everOpened || this.#attempt > 0 ? 'reconnecting' : 'connecting'
     this.status.set({ state: connectingState, attempt: this.#attempt, nextRetryAt: null })
+    if (this.options.auth.type === 'none') return this.#open(generation, null)
+    this.#withToken((token) => {
+      if (this.#disposed || this.#subscribers.size === 0) return
+      if (!isPresentToken(token)) this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
+      else this.#open(generation, token)
+    })
+  }
 
+  /**
+   * Asks the hub for the current token and hands it to `then`, unless the attempt is abandoned
+   * meanwhile. No socket is made while a token is pending.
+   */
+  #withToken(then: (token: AccessToken) => void): void {
+    const generation = this.#generation
+    const done = (token: AccessToken) => {
+      if (generation !== this.#generation) return
+      this.#tokenPending = false
+      then(token)
+    }
+    const failed = (error: unknown) => {
+      this.options.onCallbackError(error)
+      done(undefined)
+    }
     let token: AccessToken | Promise<AccessToken>
     try {
       token = this.#host.resolveToken()
     } catch (error) {
-      this.#host.options.onCallbackError(error)
-      token = undefined
+      return failed(error)
     }
-    if (token instanceof Promise) {
-      this.#tokenPending = true
-      token.then(
-        (value) => this.#afterToken(generation, value),
-        (error: unknown) => {
-          this.#host.options.onCallbackError(error)
-          this.#afterToken(generation, undefined)
-        },
-      )
-      return
-    }
-    this.#afterToken(generation, token)
+    if (!(token instanceof Promise)) return done(token)
+    this.#tokenPending = true
+    token.then(done, failed)
   }
 
-  #afterToken(generation: number, token: AccessToken): void {
-    if (generation !== this.#generation) return
-    this.#tokenPending = false
-    if (this.#disposed || this.#subscribers.size === 0) return
-    if (!isPresentToken(token)) {
-      this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
-      return
-    }
-    this.#open(generation, token)
-  }
-
-  #open(generation: number, token: string): void {
-    const { options } = this.#host
+  #open(generation: number, token: string | null): void {
+    const { options } = this
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: ResolvedHubOptions['WebSocket'] }).WebSocket
     if (!Ctor) {
       options.onCallbackError(
@@ -268,7 +265,7 @@ export class Connection {
     }
     const resumeFrom = this.#decoder.maxSeq
     const url = options.resumeParam && resumeFrom > 0 ? withQuery(this.url, { [options.resumeParam]: String(resumeFrom) }) : this.url
-    const request = authenticate(url, token, options.auth)
+    const request = authenticate(url, token, options.auth, options.protocols)
     this.#tokenInUse = token
     let socket: WebSocketLike
     try {
@@ -277,7 +274,7 @@ export class Connection {
       // A malformed URL: report without the token, and treat it like a failed attempt.
       const message = error instanceof Error ? error.message : String(error)
       options.onCallbackError(new Error(`[live-status] Could not create a WebSocket for ${this.url}: ${redact(message, token)}`))
-      this.#afterLoss(1006, 'could not create socket')
+      this.#lost(1006, 'could not create socket', token)
       return
     }
     this.#socket = socket
@@ -287,11 +284,13 @@ export class Connection {
       this.#connectTimer = undefined
       if (!current() || socket.readyState === ReadyState.OPEN) return
       this.#abandon(LOCAL_TIMEOUT_CODE, 'connect timeout')
-      this.#afterLoss(LOCAL_TIMEOUT_CODE, 'connect timeout')
+      this.#lost(LOCAL_TIMEOUT_CODE, 'connect timeout', token)
     }, options.connectTimeoutMs)
+    let opened = false
 
     socket.onopen = () => {
       if (!current()) return
+      opened = true
       this.#clearConnectTimer()
       if (request.firstMessage !== undefined) this.send(request.firstMessage)
       const reconnected = this.#everOpened
@@ -301,13 +300,12 @@ export class Connection {
       if (options.heartbeat) {
         const heartbeat = options.heartbeat
         this.#heartbeat = startHeartbeat({
-          intervalMs: heartbeat.intervalMs,
-          timeoutMs: heartbeat.timeoutMs,
+          ...heartbeat,
           sendPing: () => this.send(heartbeat.message),
           onTimeout: () => {
             if (!current()) return
             this.#abandon(LOCAL_TIMEOUT_CODE, 'heartbeat timeout')
-            this.#afterLoss(LOCAL_TIMEOUT_CODE, 'heartbeat timeout')
+            this.#lost(LOCAL_TIMEOUT_CODE, 'heartbeat timeout', token)
           },
         })
       }
@@ -320,8 +318,8 @@ export class Connection {
     socket.onmessage = (event) => {
       if (!current()) return
       this.#heartbeat?.activity()
-      const delivered = this.#decoder.dispatch(event.data, this.#subscriberList)
-      if (delivered > 0 && current()) this.#markStable()
+      // Events do not reset the retry budget: only a socket that stays open does (`#markStable`).
+      this.#decoder.dispatch(event.data, this.#subscriberList)
     }
 
     // Browsers fire `close` after every `error`; acting on `close` alone keeps one reconnect per loss.
@@ -332,22 +330,17 @@ export class Connection {
       const code = typeof event.code === 'number' ? event.code : 1006
       const reason = redact(String(event.reason ?? ''), token)
       this.#detach()
-      const action = closeAction(code, false, options)
-      if (action === 'unauthorized') {
-        this.#clearRetry()
-        this.status.set({
-          state: 'unauthorized',
-          attempt: 0,
-          nextRetryAt: null,
-          lastCloseCode: code,
-          lastCloseReason: reason,
-        })
-        this.#host.reportAuthError(token, { url: this.url, code, reason: reason || 'access token rejected' })
-      } else if (action === 'give-up') {
-        this.status.set({ state: 'closed', nextRetryAt: null, lastCloseCode: code, lastCloseReason: reason })
-      } else {
-        this.#afterLoss(code, reason)
+      if (!opened && code === 1006) {
+        try {
+          options.onHandshakeError?.({ url: this.url })
+        } catch (error) {
+          options.onCallbackError(error)
+        }
       }
+      // A refused token that is no longer the current one says nothing: find out which it is.
+      if (token !== null && options.authCloseCodes.includes(code)) {
+        this.#withToken((current) => this.#lost(code, reason, token, isPresentToken(current) && current !== token))
+      } else this.#lost(code, reason, token)
     }
   }
 
@@ -356,7 +349,7 @@ export class Connection {
     try {
       subscriber.onOpen({ reconnected })
     } catch (error) {
-      this.#host.options.onCallbackError(error)
+      this.options.onCallbackError(error)
     }
   }
 
@@ -368,25 +361,24 @@ export class Connection {
     this.status.set({ attempt: 0 })
   }
 
-  /** A socket was lost (not by our request): back off, or give up after the last attempt. */
-  #afterLoss(code: number, reason: string): void {
+  /** A socket was lost (not by our request): `reconnectDecision` says what next. */
+  #lost(code: number, reason: string, token: string | null, tokenReplaced = false): void {
     const closed = { lastCloseCode: code, lastCloseReason: reason, nextRetryAt: null }
     if (this.#disposed || this.#subscribers.size === 0) {
       this.status.set({ ...closed, state: 'idle', attempt: 0 })
       return
     }
-    const { maxAttempts, initialDelayMs, maxDelayMs } = this.#host.options.reconnect
-    if (this.#attempt >= maxAttempts) {
-      this.status.set({ ...closed, state: 'closed' })
+    const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced }, this.options)
+    if (decision.state !== 'reconnecting') {
+      if (decision.state !== 'unauthorized') return this.status.set({ ...closed, state: decision.state })
+      this.#attempt = 0
+      this.status.set({ ...closed, state: 'unauthorized', attempt: 0 })
+      this.#host.reportAuthError(token, { url: this.url, code, reason: reason || 'access token rejected' })
       return
     }
-    if (!this.#host.isOnline()) {
-      this.status.set({ ...closed, state: 'offline' })
-      return
-    }
-    this.#attempt++
-    const delayMs = backoffDelayMs(this.#attempt, initialDelayMs, maxDelayMs, this.#host.options.random)
-    this.status.set({ ...closed, state: 'reconnecting', attempt: this.#attempt, nextRetryAt: Date.now() + delayMs })
+    const { attempt, delayMs } = decision
+    this.#attempt = attempt
+    this.status.set({ ...closed, state: 'reconnecting', attempt, nextRetryAt: Date.now() + delayMs })
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined
       this.#connect()

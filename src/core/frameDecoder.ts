@@ -1,4 +1,4 @@
-import { redact, shorten } from './redact'
+import { redact, redactShort } from './redact'
 import type { ConnectionStats, EventError, EventErrorReason, EventSchema } from './types'
 
 /** One party interested in a connection's events. */
@@ -13,6 +13,8 @@ export interface FrameSubscriber<T = unknown> {
 
 export interface FrameDecoderOptions {
   maxPayloadBytes: number
+  /** Frames whose JSON nests deeper are dropped unparsed. @default 64 */
+  maxNestingDepth?: number
   discriminator: string
   controlTypes: readonly string[]
   onEventError: ((error: EventError) => void) | undefined
@@ -31,9 +33,8 @@ const emptyDropCounts = (): Record<EventErrorReason, number> => ({
   schema_mismatch: 0,
 })
 
-function dropPrototypeKeys(key: string, value: unknown): unknown {
-  return key === '__proto__' ? undefined : value
-}
+/** Keys no parsed frame keeps: once merged or assigned somewhere, they reach prototypes. */
+const dangerousKeys = ['__proto__', 'constructor', 'prototype']
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -50,11 +51,14 @@ export class FrameDecoder {
   #options: FrameDecoderOptions
   #url: string
   #token: () => string | null
+  #onControl: ((message: Record<string, unknown>) => void) | undefined
 
-  constructor(options: FrameDecoderOptions, url: string, token: () => string | null) {
+  /** `onControl` gets each control message (a ping, a heartbeat): the connection may answer it. */
+  constructor(options: FrameDecoderOptions, url: string, token: () => string | null, onControl?: (message: Record<string, unknown>) => void) {
     this.#options = options
     this.#url = url
     this.#token = token
+    this.#onControl = onControl
   }
 
   /**
@@ -81,8 +85,13 @@ export class FrameDecoder {
       const seq = message.seq
       if (typeof seq === 'number' && seq > this.maxSeq) this.maxSeq = seq
       const type = message[discriminator]
-      if (typeof type === 'string' && controlTypes.includes(type)) continue
-      if (discriminator !== 'type' && typeof message.type === 'string' && controlTypes.includes(message.type)) continue
+      if (
+        (typeof type === 'string' && controlTypes.includes(type)) ||
+        (discriminator !== 'type' && typeof message.type === 'string' && controlTypes.includes(message.type))
+      ) {
+        this.#control(message)
+        continue
+      }
       if (count === 0) continue
       // Subscribers usually share one schema: validate once per distinct schema.
       let lastSchema: EventSchema<unknown> | undefined
@@ -145,10 +154,15 @@ export class FrameDecoder {
     const bytes = utf8Length(text, this.#options.maxPayloadBytes)
     if (bytes > this.#options.maxPayloadBytes) return this.#tooLarge(bytes)
 
+    // Parse time grows with nesting far more than with length (400k levels: 0.4 s): measure first.
+    const { maxNestingDepth = 64 } = this.#options
+    const scanned = scan(text, maxNestingDepth)
+    if (scanned < 0) return { ok: false, reason: 'too_large', message: `frame nests deeper than maxNestingDepth (${maxNestingDepth})`, sample: text }
     let parsed: unknown
     try {
-      // A reviver costs a full walk: only pay it when a prototype key may be there.
-      parsed = text.includes('"__proto__"') ? JSON.parse(text, dropPrototypeKeys) : JSON.parse(text)
+      parsed = JSON.parse(text)
+      // A walk costs as much as the parse: only pay it when a dangerous key may be there.
+      if (scanned === 1) stripDangerousKeys(parsed)
     } catch (error) {
       return {
         ok: false,
@@ -159,10 +173,10 @@ export class FrameDecoder {
     }
     if (isRecord(parsed)) {
       if (parsed.type === 'batch' && Array.isArray(parsed.events)) {
-        return { ok: true, messages: parsed.events, text, batched: true }
+        return { ok: true, messages: unpack(parsed, 'events'), text, batched: true }
       }
       if (parsed.type === 'batch-update' && Array.isArray(parsed.updates)) {
-        return { ok: true, messages: parsed.updates, text, batched: true }
+        return { ok: true, messages: unpack(parsed, 'updates'), text, batched: true }
       }
     }
     return { ok: true, messages: [parsed], text, batched: false }
@@ -177,6 +191,14 @@ export class FrameDecoder {
     }
   }
 
+  #control(message: Record<string, unknown>): void {
+    try {
+      this.#onControl?.(message)
+    } catch (error) {
+      this.#options.onCallbackError(error)
+    }
+  }
+
   #classify(
     issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey>; message: string }>,
     type: unknown,
@@ -186,7 +208,7 @@ export class FrameDecoder {
       typeof type === 'string' &&
       issues.length > 0 &&
       issues.every((issue) => issue.path.length === 1 && issue.path[0] === discriminator)
-    if (onlyDiscriminator) return { reason: 'unknown_type', message: `unknown ${discriminator} "${shorten(type, 60)}"` }
+    if (onlyDiscriminator) return { reason: 'unknown_type', message: `unknown ${discriminator} "${redactShort(type, this.#token(), 60)}"` }
     const first = issues[0]
     const where = first && first.path.length > 0 ? first.path.map(String).join('.') : '(root)'
     return { reason: 'schema_mismatch', message: `${where}: ${first?.message ?? 'invalid'}` }
@@ -200,11 +222,80 @@ export class FrameDecoder {
     const token = this.#token()
     try {
       const text = typeof sample === 'function' ? sample() : sample
-      report({ reason, message: redact(message, token), sample: redact(shorten(text), token), url: this.#url })
+      report({ reason, message: redact(message, token), sample: redactShort(text, token), url: this.#url })
     } catch (error) {
       this.#options.onCallbackError(error)
     }
   }
+}
+
+/**
+ * One pass over a frame's text before it is parsed: `-1` when it nests deeper than `maxDepth`, `1`
+ * when it may hold a dangerous key (under any spelling: `"\u005f_proto__"` is `"__proto__"` once
+ * parsed), `0` otherwise.
+ */
+function scan(text: string, maxDepth: number): number {
+  let depth = 0
+  let suspicious = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34 /* " */) {
+      const start = i
+      let escaped = false
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 34) break
+        if (d === 92 /* \\ */) {
+          escaped = true
+          i++
+        }
+      }
+      if (suspicious === 1) continue
+      const length = i - start - 1
+      if (!escaped) {
+        if ((length === 9 || length === 11) && dangerousKeys.includes(text.slice(start + 1, i))) suspicious = 1
+      } else if (length >= 9 && length <= 66) {
+        // At most six characters per escape: only strings that short can spell a dangerous key.
+        try {
+          if (dangerousKeys.includes(JSON.parse(text.slice(start, i + 1)) as string)) suspicious = 1
+        } catch {
+          // Malformed: the parse proper reports it.
+        }
+      }
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > maxDepth) return -1
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--
+  }
+  return suspicious
+}
+
+/** Deletes dangerous own keys at every level (the depth is bounded by `scan`). */
+function stripDangerousKeys(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return
+  if (Array.isArray(value)) {
+    for (const item of value) stripDangerousKeys(item)
+    return
+  }
+  const record = value as Record<string, unknown>
+  for (const key of dangerousKeys) if (Object.hasOwn(record, key)) delete record[key]
+  for (const key of Object.keys(record)) stripDangerousKeys(record[key])
+}
+
+/**
+ * A batch's messages, each with the envelope's own fields (the app builder's `projectId` and
+ * `sessionId` around `updates`) that it does not set itself, so a channel can still tell batches
+ * apart. The envelope's `seq` numbers the batch, not its messages: it is not copied.
+ */
+function unpack(envelope: Record<string, unknown>, listKey: string): unknown[] {
+  const list = envelope[listKey] as unknown[]
+  const shared: Record<string, unknown> = {}
+  let any = false
+  for (const key of Object.keys(envelope)) {
+    if (key === 'type' || key === listKey || key === 'seq') continue
+    shared[key] = envelope[key]
+    any = true
+  }
+  return any ? list.map((message) => (isRecord(message) ? { ...shared, ...message } : message)) : list
 }
 
 /**

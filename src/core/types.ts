@@ -1,11 +1,18 @@
-/** The part of the WebSocket API live-status uses; the browser's, `ws`'s and mock-socket's all fit. */
+/**
+ * An event handler that accepts handlers of richer events: written as a method so its parameter is
+ * compared both ways, which lets the browser's, `ws`'s and mock-socket's sockets fit without casts
+ * (their handlers take their own event classes).
+ */
+type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'] | null
+
+/** The part of the WebSocket API live-status uses; the browser's, `ws`'s and mock-socket's all fit as they are. */
 export interface WebSocketLike {
   readonly readyState: number
   readonly protocol?: string
-  onopen: ((event: unknown) => void) | null
-  onmessage: ((event: { data: unknown }) => void) | null
-  onerror: ((event: unknown) => void) | null
-  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null
+  onopen: Handler<unknown>
+  onmessage: Handler<{ data: unknown }>
+  onerror: Handler<unknown>
+  onclose: Handler<{ code: number; reason: string; wasClean?: boolean }>
   send(data: string): void
   close(code?: number, reason?: string): void
 }
