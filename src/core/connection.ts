@@ -118,7 +118,6 @@ export class Connection {
     if (this.#disposed) return
     const token = this.#tokenInUse
     this.#abandon(1000, 'unauthorized')
-    this.#clearRetry()
     this.status.set({ state: 'unauthorized', attempt: 0, nextRetryAt: null, lastCloseReason: reason })
     this.#host.reportAuthError(token, { url: this.url, code: null, reason })
   }
@@ -129,10 +128,8 @@ export class Connection {
   addSubscriber(subscriber: ConnectionSubscriber<unknown>): void {
     this.#subscribers.add(subscriber)
     this.#subscriberList = [...this.#subscribers]
-    if (this.#idleTimer !== undefined) {
-      clearTimeout(this.#idleTimer)
-      this.#idleTimer = undefined
-    }
+    clearTimeout(this.#idleTimer)
+    this.#idleTimer = undefined
     const { state } = this.status.getSnapshot()
     if (state === 'open') this.#notifyOpen(subscriber, false)
     // The first subscriber, or someone new after we gave up (a page opened): one fresh try.
@@ -157,7 +154,6 @@ export class Connection {
     if (!isPresentToken(token)) {
       // Signed out: close now, and do not come back until a token is given.
       this.#abandon(1000, 'signed out')
-      this.#clearRetry()
       this.#attempt = 0
       this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
       return
@@ -191,8 +187,7 @@ export class Connection {
     if (this.#disposed) return
     this.#disposed = true
     this.#abandon(1000, 'no subscribers')
-    this.#clearRetry()
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
+    clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     this.#subscribers.clear()
     this.#subscriberList = []
@@ -279,12 +274,15 @@ export class Connection {
     }
     this.#socket = socket
     const current = () => generation === this.#generation && this.#socket === socket
+    const timedOut = (reason: string) => {
+      if (!current()) return
+      this.#abandon(LOCAL_TIMEOUT_CODE, reason)
+      this.#lost(LOCAL_TIMEOUT_CODE, reason, token)
+    }
 
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined
-      if (!current() || socket.readyState === ReadyState.OPEN) return
-      this.#abandon(LOCAL_TIMEOUT_CODE, 'connect timeout')
-      this.#lost(LOCAL_TIMEOUT_CODE, 'connect timeout', token)
+      if (socket.readyState !== ReadyState.OPEN) timedOut('connect timeout')
     }, options.connectTimeoutMs)
     let opened = false
 
@@ -302,11 +300,7 @@ export class Connection {
         this.#heartbeat = startHeartbeat({
           ...heartbeat,
           sendPing: () => this.send(heartbeat.message),
-          onTimeout: () => {
-            if (!current()) return
-            this.#abandon(LOCAL_TIMEOUT_CODE, 'heartbeat timeout')
-            this.#lost(LOCAL_TIMEOUT_CODE, 'heartbeat timeout', token)
-          },
+          onTimeout: () => timedOut('heartbeat timeout'),
         })
       }
       for (const subscriber of [...this.#subscribers]) {
@@ -330,13 +324,7 @@ export class Connection {
       const code = typeof event.code === 'number' ? event.code : 1006
       const reason = redact(String(event.reason ?? ''), token)
       this.#detach()
-      if (!opened && code === 1006) {
-        try {
-          options.onHandshakeError?.({ url: this.url })
-        } catch (error) {
-          options.onCallbackError(error)
-        }
-      }
+      if (!opened && code === 1006) this.#safely(() => options.onHandshakeError?.({ url: this.url }))
       // A refused token that is no longer the current one says nothing: find out which it is.
       if (token !== null && options.authCloseCodes.includes(code)) {
         this.#withToken((current) => this.#lost(code, reason, token, isPresentToken(current) && current !== token))
@@ -345,16 +333,20 @@ export class Connection {
   }
 
   #notifyOpen(subscriber: ConnectionSubscriber<unknown>, reconnected: boolean): void {
-    if (!subscriber.onOpen) return
+    this.#safely(() => subscriber.onOpen?.({ reconnected }))
+  }
+
+  /** Runs an app callback: what it throws goes to `onCallbackError`, never into the socket's life. */
+  #safely(callback: () => void): void {
     try {
-      subscriber.onOpen({ reconnected })
+      callback()
     } catch (error) {
       this.options.onCallbackError(error)
     }
   }
 
   #markStable(): void {
-    if (this.#stableTimer !== undefined) clearTimeout(this.#stableTimer)
+    clearTimeout(this.#stableTimer)
     this.#stableTimer = undefined
     if (this.#attempt === 0) return
     this.#attempt = 0
@@ -385,10 +377,14 @@ export class Connection {
     }, delayMs)
   }
 
-  /** Stops listening to the current socket and asks it to close; nothing it does later counts. */
+  /**
+   * Stops listening to the current socket and asks it to close, and cancels any retry; nothing
+   * either does later counts.
+   */
   #abandon(code: number, reason: string): void {
     this.#generation++
     this.#tokenPending = false
+    this.#clearRetry()
     const socket = this.#socket
     this.#detach()
     if (!socket) return
@@ -404,7 +400,7 @@ export class Connection {
     const socket = this.#socket
     this.#socket = null
     this.#clearConnectTimer()
-    if (this.#stableTimer !== undefined) clearTimeout(this.#stableTimer)
+    clearTimeout(this.#stableTimer)
     this.#stableTimer = undefined
     this.#heartbeat?.stop()
     this.#heartbeat = undefined
@@ -418,12 +414,12 @@ export class Connection {
   }
 
   #clearConnectTimer(): void {
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer)
+    clearTimeout(this.#connectTimer)
     this.#connectTimer = undefined
   }
 
   #clearRetry(): void {
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
+    clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
   }
 }

@@ -19,7 +19,7 @@ export interface Heartbeat {
  * nothing at all arrives within `timeoutMs` of a ping. A half-open connection never closes by
  * itself; this finds it. One timer, set to the next thing due rather than reset per frame.
  */
-export function startHeartbeat({ intervalMs, timeoutMs, schedule = 'idle', sendPing, onTimeout, now = Date.now }: HeartbeatCallbacks): Heartbeat {
+export function startHeartbeat({ intervalMs, timeoutMs, schedule, sendPing, onTimeout, now = Date.now }: HeartbeatCallbacks): Heartbeat {
   const fixed = schedule === 'fixed'
   let lastActivity = now()
   let lastPingAt = lastActivity
@@ -30,20 +30,18 @@ export function startHeartbeat({ intervalMs, timeoutMs, schedule = 'idle', sendP
   function check() {
     const t = now()
     if (pingSentAt !== null && lastActivity >= pingSentAt) pingSentAt = null
-    if (pingSentAt !== null && t >= pingSentAt + timeoutMs) {
-      timer = undefined
-      return onTimeout()
-    }
-    // Idle: one ping at a time, after silence. Fixed: on the clock.
+    if (pingSentAt !== null && t >= pingSentAt + timeoutMs) return onTimeout()
+    // Idle: one ping at a time, after silence. Fixed: on the clock, whatever the traffic.
     const mayPing = fixed || pingSentAt === null
-    const due = () => (fixed ? lastPingAt : Math.max(lastActivity, lastPingAt)) + intervalMs
-    if (mayPing && t >= due()) {
+    let due = (fixed ? lastPingAt : Math.max(lastActivity, lastPingAt)) + intervalMs
+    if (mayPing && t >= due) {
       sendPing()
       lastPingAt = t
       pingSentAt ??= t
+      due = t + intervalMs
     }
-    const wake = Math.min(pingSentAt === null ? Infinity : pingSentAt + timeoutMs, mayPing ? due() : Infinity)
-    timer = setTimeout(check, Math.max(0, wake - t))
+    const wake = Math.min(pingSentAt === null ? Infinity : pingSentAt + timeoutMs, fixed || pingSentAt === null ? due : Infinity)
+    timer = setTimeout(check, wake - t)
   }
 
   timer = setTimeout(check, intervalMs)
@@ -52,8 +50,7 @@ export function startHeartbeat({ intervalMs, timeoutMs, schedule = 'idle', sendP
       lastActivity = now()
     },
     stop() {
-      if (timer !== undefined) clearTimeout(timer)
-      timer = undefined
+      clearTimeout(timer)
     },
   }
 }

@@ -225,68 +225,43 @@ const answerPing: ControlReply = (message) => (message.type === 'ping' ? { type:
 const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): Required<HeartbeatOptions> | false =>
   heartbeat === false ? false : { ...defaultHeartbeat, ...heartbeat }
 
+/** The defaults of every option that has one (`reconnect` and `heartbeat` have theirs above). */
+const hubDefaults: Partial<ResolvedHubOptions> = {
+  auth: { type: 'query' },
+  connectTimeoutMs: 10_000,
+  idleCloseMs: 1000,
+  authCloseCodes: [1008, 4401, 4403],
+  fatalCloseCodes: [1002, 1003, 1007, 1009, 1010],
+  maxPayloadBytes: 1024 * 1024,
+  maxNestingDepth: 64,
+  discriminator: 'type',
+  controlTypes: ['ping', 'pong', 'heartbeat'],
+  reply: answerPing,
+  onCallbackError: (error: unknown) => console.error('[live-status] a callback threw:', error),
+  onlineManager: tanstackOnlineManager,
+  focusManager: tanstackFocusManager,
+  random: Math.random,
+}
+
+/** `base` with every option of `overrides` that is set. */
+function merge<T extends object>(base: T, overrides: object): T {
+  const out = { ...base } as Record<string, unknown>
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value
+  return out as T
+}
+
+export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions {
+  const resolved = merge(hubDefaults as ResolvedHubOptions, options)
+  resolved.reconnect = { ...defaultReconnect, ...options.reconnect }
+  resolved.heartbeat = resolveHeartbeat(options.heartbeat)
+  return resolved
+}
+
 /** The hub's options with one endpoint's overrides (see `SocketHubOptions.endpointOptions`) applied. */
 export function resolveEndpointOptions(options: ResolvedHubOptions, url: string): ResolvedHubOptions {
   const overrides = options.endpointOptions?.(url)
   if (!overrides) return options
-  const { heartbeat, ...rest } = overrides
-  const merged = { ...options }
-  for (const [key, value] of Object.entries(rest)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value
-  if (heartbeat !== undefined) merged.heartbeat = resolveHeartbeat(heartbeat)
-  return merged
-}
-
-export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions {
-  const {
-    getToken,
-    auth = { type: 'query', param: 'token' },
-    protocols,
-    endpointOptions,
-    WebSocket,
-    reconnect,
-    heartbeat,
-    connectTimeoutMs = 10_000,
-    idleCloseMs = 1000,
-    authCloseCodes = [1008, 4401, 4403],
-    fatalCloseCodes = [1002, 1003, 1007, 1009, 1010],
-    maxPayloadBytes = 1024 * 1024,
-    maxNestingDepth = 64,
-    discriminator = 'type',
-    controlTypes = ['ping', 'pong', 'heartbeat'],
-    reply = answerPing,
-    resumeParam,
-    onAuthError,
-    onHandshakeError,
-    onEventError,
-    onCallbackError = (error: unknown) => console.error('[live-status] a callback threw:', error),
-    onlineManager = tanstackOnlineManager,
-    focusManager = tanstackFocusManager,
-    random = Math.random,
-  } = options
-  return {
-    getToken,
-    auth,
-    protocols,
-    endpointOptions,
-    WebSocket,
-    reconnect: { ...defaultReconnect, ...reconnect },
-    heartbeat: resolveHeartbeat(heartbeat),
-    connectTimeoutMs,
-    idleCloseMs,
-    authCloseCodes,
-    fatalCloseCodes,
-    maxPayloadBytes,
-    maxNestingDepth,
-    discriminator,
-    controlTypes,
-    reply,
-    resumeParam,
-    onAuthError,
-    onHandshakeError,
-    onEventError,
-    onCallbackError,
-    onlineManager,
-    focusManager,
-    random,
-  }
+  const resolved = merge(options, overrides)
+  if (overrides.heartbeat !== undefined) resolved.heartbeat = resolveHeartbeat(overrides.heartbeat)
+  return resolved
 }

@@ -9,36 +9,28 @@ const FRAGMENT_CHARS = 8
 /**
  * Masks `token` in `text`: every occurrence, raw or URL-encoded, and every run of
  * `FRAGMENT_CHARS` or more characters copied from it. Everything that may reach a log line, an
- * error or a status goes through here, before any truncation.
+ * error or a status goes through here, before any truncation. O(text × token): callers pass short
+ * texts (close reasons, messages, samples cut to a window first).
  */
 export function redact(text: string, token: string | null | undefined): string {
   if (!token) return text
-  let out = text.split(token).join(MASK)
-  const encoded = encodeURIComponent(token)
-  if (encoded !== token) out = out.split(encoded).join(MASK)
-  if (token.length < FRAGMENT_CHARS) return out
-  out = maskFragments(out, token)
-  return encoded === token ? out : maskFragments(out, encoded)
-}
-
-/**
- * Masks every stretch of `text` covered by `FRAGMENT_CHARS`-long pieces of `token`. O(text × piece):
- * callers pass short texts (close reasons, samples cut to a window first).
- */
-function maskFragments(text: string, token: string): string {
-  if (text.length < FRAGMENT_CHARS) return text
-  const pieces = new Set<string>()
-  for (let i = 0; i + FRAGMENT_CHARS <= token.length; i++) pieces.add(token.slice(i, i + FRAGMENT_CHARS))
-  let out = ''
-  let copiedTo = 0
-  let runEnd = -1
-  for (let i = 0; i + FRAGMENT_CHARS <= text.length; i++) {
-    if (!pieces.has(text.slice(i, i + FRAGMENT_CHARS))) continue
-    // A piece that overlaps or touches the run being masked extends it: one mask per run.
-    if (i > runEnd) out += text.slice(copiedTo, i) + MASK
-    runEnd = copiedTo = i + FRAGMENT_CHARS
+  for (const secret of new Set([token, encodeURIComponent(token)])) {
+    if (secret.length < FRAGMENT_CHARS) {
+      text = text.split(secret).join(MASK)
+      continue
+    }
+    let out = ''
+    let copiedTo = 0
+    let runEnd = -1
+    for (let i = 0; i + FRAGMENT_CHARS <= text.length; i++) {
+      if (!secret.includes(text.slice(i, i + FRAGMENT_CHARS))) continue
+      // A piece that overlaps or touches the run being masked extends it: one mask per run.
+      if (i > runEnd) out += text.slice(copiedTo, i) + MASK
+      runEnd = copiedTo = i + FRAGMENT_CHARS
+    }
+    text = out + text.slice(copiedTo)
   }
-  return runEnd < 0 ? text : out + text.slice(copiedTo)
+  return text
 }
 
 /**
@@ -47,7 +39,8 @@ function maskFragments(text: string, token: string): string {
  * redacted, so a 1 MiB frame costs no more than a short one.
  */
 export function redactShort(text: string, token: string | null | undefined, maxChars = 200): string {
-  const window = token ? text.slice(0, maxChars + 3 * token.length) : text.slice(0, maxChars + 1)
-  const clean = redact(window, token)
-  return clean.length <= maxChars && window.length === text.length ? clean : `${clean.slice(0, maxChars)}… (${text.length} chars)`
+  if (text.length <= maxChars) return redact(text, token)
+  // A token (even URL-encoded) that starts before the cut ends inside this window.
+  const window = text.slice(0, maxChars + 3 * (token?.length ?? 0))
+  return `${redact(window, token).slice(0, maxChars)}… (${text.length} chars)`
 }
