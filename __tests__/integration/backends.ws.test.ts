@@ -19,9 +19,11 @@ import {
   type LiveStatusClientOptions,
   type OperationProgress,
 } from '../../src/core'
+import { ciOptions, pipelineChannel, type Pipeline } from '../../examples/backends/custom'
 import { lintChannel, ontokitOptions, type LintRun } from '../../examples/backends/ontokit'
 import { reflectorEventsSocket, reflectorOptions, transcriptEventSchema, transcriptKeys, transcriptSocket, userEventSchema } from '../../examples/backends/reflector'
 import { semantikOptions } from '../../examples/backends/semantik'
+import { buildChannel, buildSocket, sentryVibeOptions, type BuildState } from '../../examples/backends/sentryvibe'
 import { bearer, startDialectServer, waitForData } from '../helpers/dialectServer'
 import { waitForStatus } from '../helpers/wsServer'
 
@@ -251,5 +253,120 @@ describe('Reflector: user event socket (bearer subprotocol, event discriminator)
     const refused = await waitForStatus(bad.client.liveStatus(bad.client.socketUrl(reflectorEventsSocket)), (s) => s.state === 'unauthorized')
     expect(refused.lastCloseReason).toBe('REST answered 401')
     expect(onAuthError).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('SentryVibe: cookie auth (no token), batches with their envelope, client heartbeats the server checks', () => {
+  test('a client streaming without pause stays connected for 10× the server timeout; one with the default keep-alive is dropped', async () => {
+    // Fake clock for both sides (the sockets are real): 10 minutes of server time, exactly.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] })
+    const SERVER_TIMEOUT_MS = 60_000
+    const sessions = new Map<string, { connections: number; dropped: number; heartbeats: number; query: string }>()
+    const received: { type?: string }[] = []
+    const server = await startDialectServer({
+      sockets: [
+        {
+          match: (path) => path === '/ws',
+          handle: (socket, _req, url) => {
+            const sessionId = url.searchParams.get('sessionId')!
+            const stats = sessions.get(sessionId) ?? { connections: 0, dropped: 0, heartbeats: 0, query: url.search }
+            sessions.set(sessionId, stats)
+            stats.connections++
+            let lastHeartbeatAt = Date.now()
+            socket.on('message', (data) => {
+              const message = JSON.parse(String(data))
+              received.push(message)
+              if (message.type !== 'heartbeat') return
+              lastHeartbeatAt = Date.now()
+              stats.heartbeats++
+            })
+            send(socket, { type: 'connected', projectId: url.searchParams.get('projectId'), sessionId })
+            let step = 0
+            const timers = [
+              // A busy build: a batch every 200 ms, so the socket is never silent.
+              setInterval(() => send(socket, { type: 'batch-update', projectId: 'app1', sessionId, updates: [{ type: 'build-progress', data: { step: ++step }, timestamp: new Date().toISOString() }] }), 200),
+              setInterval(() => send(socket, { type: 'heartbeat' }), 30_000),
+              // The liveness check counts the client's own heartbeats only.
+              setInterval(() => {
+                if (Date.now() - lastHeartbeatAt <= SERVER_TIMEOUT_MS) return
+                stats.dropped++
+                socket.terminate()
+              }, 5_000),
+            ]
+            socket.on('close', () => timers.forEach(clearInterval))
+          },
+        },
+      ],
+    })
+    cleanups.push(() => server.close())
+    const errors: EventError[] = []
+    // No accessToken at all: the sockets open anyway and nothing is appended to the URL.
+    const { client, queryClient } = makeClient({ ...sentryVibeOptions(server.apiUrl), onEventError: (e) => errors.push(e) })
+    const plain = makeClient({ apiUrl: server.apiUrl, auth: { type: 'none' } })
+    expect(client.canRequest()).toBe(true)
+    cleanups.push(client.live(queryClient, buildChannel, { projectId: 'app1', sessionId: 's1' }))
+    cleanups.push(plain.client.live(plain.queryClient, buildChannel, { projectId: 'app1', sessionId: 'plain' }))
+    const status = client.liveStatus(client.socketUrl(buildSocket({ projectId: 'app1', sessionId: 's1' })))
+    await waitForStatus(status, (s) => s.state === 'open')
+    const states: string[] = []
+    cleanups.push(status.subscribe(() => states.push(status.getSnapshot().state)))
+
+    const io = () => new Promise((resolve) => setImmediate(resolve))
+    for (let elapsedMs = 0; elapsedMs < 10 * SERVER_TIMEOUT_MS; elapsedMs += 1000) {
+      await vi.advanceTimersByTimeAsync(1000)
+      await io()
+      await io()
+    }
+
+    const s1 = sessions.get('s1')!
+    expect(s1).toMatchObject({ connections: 1, dropped: 0, query: '?projectId=app1&sessionId=s1' })
+    expect(s1.heartbeats).toBeGreaterThanOrEqual((10 * SERVER_TIMEOUT_MS) / 25_000)
+    expect(states).toEqual([])
+    // The same server drops a client that only listens, however busy the stream.
+    expect(sessions.get('plain')!.dropped).toBeGreaterThanOrEqual(5)
+    // get-state after open; batches applied with their envelope's sessionId; control traffic silent.
+    expect(received.filter((m) => m.type === 'get-state').length).toBeGreaterThanOrEqual(1)
+    const build = queryClient.getQueryData<BuildState>(buildChannel.queryKey({ projectId: 'app1', sessionId: 's1' }))!
+    expect(Object.keys(build.sessions)).toEqual(['s1'])
+    expect(build.sessions.s1!.updates).toBeGreaterThan(2500)
+    expect(build.sessions.s1!.lastUpdateAt).toBeInstanceOf(Date)
+    expect(errors).toEqual([])
+  })
+})
+
+describe('your own backend: a channel defined for it', () => {
+  test('first-message auth, a subscribe on open, events with their own discriminator', async () => {
+    const received: unknown[] = []
+    const server = await startDialectServer({
+      rest: { 'GET /ci/api/pipelines/p9': () => ({ status: 200, body: { status: 'running', stages: {} } }) },
+      sockets: [
+        {
+          match: (path) => path === '/ci/pipelines/p9',
+          handle: (socket) =>
+            socket.on('message', (data) => {
+              const message = JSON.parse(String(data))
+              received.push(message)
+              if (!message.subscribe) return
+              send(socket, { kind: 'stage', pipeline: 'p9', stage: 'build', state: 'passed' })
+              send(socket, { kind: 'stage', pipeline: 'p8', stage: 'build', state: 'failed' })
+              send(socket, { kind: 'finished', pipeline: 'p9', ok: true })
+            }),
+        },
+      ],
+    })
+    cleanups.push(() => server.close())
+    const { client, queryClient } = makeClient({ ...ciOptions(server.apiUrl), accessToken: 'ci-token' })
+    cleanups.push(client.live(queryClient, pipelineChannel, { pipelineId: 'p9' }))
+    await fetchInto(queryClient, client, pipelineChannel, { pipelineId: 'p9' })
+    const done = await waitForData<Pipeline>(queryClient, pipelineChannel.queryKey({ pipelineId: 'p9' }), (d) => d?.status === 'passed')
+    expect(done).toEqual({ status: 'passed', stages: { build: 'passed' } })
+    expect(received.slice(0, 2)).toEqual([{ kind: 'auth', token: 'ci-token' }, { subscribe: 'p9' }])
+    // Talking back outside onOpen: the client sends on the channel's socket.
+    expect(client.send(pipelineChannel, { pipelineId: 'p9' }, { kind: 'cancel' })).toBe(true)
+    await new Promise<void>((resolve) => {
+      const check = () => (received.length === 3 ? resolve() : setTimeout(check, 1))
+      check()
+    })
+    expect(received[2]).toEqual({ kind: 'cancel' })
   })
 })
