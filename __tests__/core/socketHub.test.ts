@@ -509,6 +509,67 @@ describe('heartbeat', () => {
   })
 })
 
+describe('protocol options', () => {
+  test("heartbeat schedule 'fixed' pings every intervalMs however busy the stream", async () => {
+    const { endpoint, hub } = setup({ heartbeat: { schedule: 'fixed', intervalMs: 1000, timeoutMs: 5000, message: { type: 'heartbeat' } } })
+    hub.acquire(endpoint.url)
+    await flush()
+    for (let i = 0; i < 50; i++) {
+      endpoint.send({ type: 'progress', n: i })
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(endpoint.received.filter((m) => (m as { type?: string }).type === 'heartbeat')).toHaveLength(5)
+  })
+
+  test.each([
+    ['default', {}, [{ type: 'pong' }]],
+    ['reply: false', { reply: false as const }, []],
+    ['custom reply', { reply: (m: Record<string, unknown>) => (m.type === 'heartbeat' ? { type: 'heartbeat', at: 1 } : undefined) }, [{ type: 'heartbeat', at: 1 }]],
+  ])("the server's ping and heartbeat, %s: answered as configured, never reported", async (_name, options, answers) => {
+    const onEventError = vi.fn()
+    const { endpoint, hub } = setup({ onEventError, ...options })
+    hub.acquire(endpoint.url, { schema: z.object({ type: z.literal('progress') }) })
+    await flush()
+    endpoint.send({ type: 'ping' })
+    endpoint.send({ type: 'heartbeat' })
+    await flush()
+    expect(endpoint.received).toEqual(answers)
+    expect(onEventError).not.toHaveBeenCalled()
+  })
+
+  test("auth 'none': connects without a token, appends nothing, ignores setToken; protocols are offered", async () => {
+    const { endpoint, hub } = setup({ token: undefined, auth: { type: 'none' }, protocols: ['v2.app'] })
+    const lease = hub.acquire(endpoint.url)
+    await flush()
+    expect(lease.connection.getStatus().state).toBe('open')
+    expect(endpoint.created[0]!.url).toBe(endpoint.url)
+    expect(endpoint.created[0]!.protocols).toEqual(['v2.app'])
+    hub.setToken('x')
+    hub.setToken(null)
+    await flush()
+    expect(lease.connection.getStatus().state).toBe('open')
+    expect(endpoint.created).toHaveLength(1)
+  })
+
+  test('endpointOptions: auth and close-code meaning per URL', async () => {
+    const { endpoint, hub } = setup({
+      auth: { type: 'protocol', protocols: (t) => [`access_token.${t}`] },
+      endpointOptions: (url) => (url.includes('scan') ? { auth: { type: 'query' }, authCloseCodes: [4401] } : undefined),
+    })
+    const ops = hub.acquire(`${endpoint.url}?ops`)
+    const scan = hub.acquire(`${endpoint.url}?scan`)
+    await flush()
+    const [opsSocket, scanSocket] = endpoint.created
+    expect(opsSocket!.protocols).toEqual([`access_token.${TOKEN}`])
+    expect(new URL(opsSocket!.url).searchParams.get('token')).toBeNull()
+    expect(scanSocket!.protocols).toBeUndefined()
+    expect(new URL(scanSocket!.url).searchParams.get('token')).toBe(TOKEN)
+    await endpoint.closeClients(1008)
+    expect(ops.connection.getStatus().state).toBe('unauthorized')
+    expect(scan.connection.getStatus().state).toBe('reconnecting')
+  })
+})
+
 describe('connect timeout', () => {
   test('a socket that never opens counts as a failed attempt', async () => {
     const sockets: { readyState: number; close: () => void }[] = []

@@ -69,7 +69,7 @@ export class Connection {
     const options = (this.options = resolveEndpointOptions(host.options, url))
     this.status = new StatusStore(options.onCallbackError)
     this.#decoder = new FrameDecoder(options, url, () => this.#tokenInUse, (message) => {
-      const answer = options.reply && options.reply(message)
+      const answer = options.reply ? options.reply(message) : undefined
       if (answer !== undefined) this.send(answer)
     })
   }
