@@ -52,11 +52,14 @@ export interface ConnectionSnapshot {
   readonly nextRetryAt: number | null
   /** Close code of the last socket that closed (4000 for our own heartbeat/connect timeouts). */
   readonly lastCloseCode: number | null
-  /** Close reason of the last socket that closed; never contains the token. */
+  /** Close reason of the last socket that closed; never contains the token or 8+ characters of it. */
   readonly lastCloseReason: string | null
 }
 
-/** Why a frame or message was dropped. */
+/**
+ * Why a frame or message was dropped. `too_large` covers both limits a frame is checked against
+ * before it is parsed: `maxPayloadBytes` and `maxNestingDepth` (the message says which).
+ */
 export type EventErrorReason =
   | 'invalid_json'
   | 'too_large'
@@ -70,7 +73,7 @@ export interface EventError {
   reason: EventErrorReason
   /** Human-readable detail (the validation issue, the size); never contains the token. */
   message: string
-  /** The first 200 characters of the offending frame or message, token removed. */
+  /** The first 200 characters of the offending frame or message, the token (and any 8+ characters of it) removed before the cut. */
   sample: string
   /** The connection's URL, without the token. */
   url: string
