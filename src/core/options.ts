@@ -251,7 +251,9 @@ function merge<T extends object>(base: T, overrides: object): T {
 }
 
 export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions {
-  const resolved = merge(hubDefaults as ResolvedHubOptions, options)
+  // The token lives in the hub (it changes); a copy here would go stale, and leak wherever options are shown.
+  const { token, ...rest } = options
+  const resolved = merge(hubDefaults as ResolvedHubOptions, rest)
   resolved.reconnect = { ...defaultReconnect, ...options.reconnect }
   resolved.heartbeat = resolveHeartbeat(options.heartbeat)
   return resolved
