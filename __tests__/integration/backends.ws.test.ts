@@ -70,14 +70,14 @@ describe('OntoKit: project index socket with ?token=, 404 before the first index
           for (const s of sockets) send(s, { type: 'index_complete', project_id: 'p1', branch: 'main', entity_count: 1234 })
           return { status: 202, body: { status: 'accepted', branch: 'main' } }
         },
-        'GET /api/v1/projects/p1/lint/status': () => ({ status: 404 }),
+        'GET /api/v1/projects/p1/ontology/lint-status': () => ({ status: 404 }),
       },
       sockets: [
         {
-          match: (path) => /^\/api\/v1\/projects\/[^/]+\/(ontology\/index-ws|lint\/ws)$/.test(path),
+          match: (path) => /^\/api\/v1\/projects\/[^/]+\/ontology\/(index-ws|lint-ws)$/.test(path),
           handle: (socket, _req, url) => {
             if (url.searchParams.get('token') !== TOKEN) return socket.close(1008, 'authentication failed')
-            const set = url.pathname.endsWith('/lint/ws') ? lintSockets : sockets
+            const set = url.pathname.endsWith('/lint-ws') ? lintSockets : sockets
             set.add(socket)
             socket.on('close', () => set.delete(socket))
           },
@@ -92,7 +92,7 @@ describe('OntoKit: project index socket with ?token=, 404 before the first index
     cleanups.push(client.live(queryClient, lintChannel, { projectId: 'p1' }))
     expect(await fetchInto(queryClient, client, lintChannel, { projectId: 'p1' })).toEqual({ state: 'idle' })
     await waitForStatus(client.liveStatus(client.socketUrl('/api/v1/projects/p1/ontology/index-ws')), (s) => s.state === 'open')
-    await waitForStatus(client.liveStatus(client.socketUrl('/api/v1/projects/p1/lint/ws')), (s) => s.state === 'open')
+    await waitForStatus(client.liveStatus(client.socketUrl('/api/v1/projects/p1/ontology/lint-ws')), (s) => s.state === 'open')
     expect((await client.request('/api/v1/projects/p1/ontology/reindex', { method: 'POST', query: { branch: 'main' } })).status).toBe(202)
     expect(await waitForData<IndexStatus>(queryClient, liveStatusKeys.index('p1', 'main'), (d) => d?.state === 'complete')).toMatchObject({ entityCount: 1234 })
     for (const s of lintSockets) send(s, { type: 'lint_complete', project_id: 'p1', issue_count: 3 })

@@ -51,7 +51,7 @@ export interface LintRun {
 export const lintChannel = defineChannel<{ projectId: string }, LintEvent, LintRun>({
   name: 'ontokit-lint',
   queryKey: ({ projectId }) => ['ontokit', 'lint', projectId],
-  socket: (_client, { projectId }) => `${project(projectId)}/lint/ws`,
+  socket: (_client, { projectId }) => `${project(projectId)}/ontology/lint-ws`,
   schema: lintEventSchema,
   matches: (event, { projectId }) => event.project_id === projectId,
   reduce: (_data, event) =>
@@ -62,7 +62,7 @@ export const lintChannel = defineChannel<{ projectId: string }, LintEvent, LintR
         : { state: 'failed', error: event.error ?? 'Lint failed' },
   // The REST side: the latest run (404 before the first one).
   fetch: async ({ client, params, signal, previous }) => {
-    const body = (await client.getJson(`${project(params.projectId)}/lint/status`, { signal, allow404: true })) as { status?: string; issue_count?: number } | null
+    const body = (await client.getJson(`${project(params.projectId)}/ontology/lint-status`, { signal, allow404: true })) as { status?: string; issue_count?: number } | null
     if (!body) return previous ?? { state: 'idle' }
     const state = body.status === 'running' ? 'running' : body.status === 'failed' ? 'failed' : 'complete'
     return { state, issueCount: body.issue_count }
