@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
+import fc from 'fast-check'
 import { SocketHub, redact, type SocketHubOptions } from '../../src/core'
+import { redactShort } from '../../src/core/redact'
 import { FrameDecoder } from '../../src/core/frameDecoder'
 import { fakeSource } from '../helpers/fakeSources'
 import { createMockEndpoint, flush } from '../helpers/mockEndpoint'
@@ -147,5 +149,62 @@ describe('hostile frames', () => {
     const got: unknown[] = []
     decoder().dispatch('{"type":"a","name":"constructor","list":["__proto__"]}', [{ onEvents: (e) => got.push(...e) }])
     expect(got).toEqual([{ type: 'a', name: 'constructor', list: ['__proto__'] }])
+  })
+})
+
+describe('generated inputs (fast-check, seeded)', () => {
+  const tokenChars = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/='.split(''))
+
+  test('redactShort never leaves 8 characters of the token, wherever pieces of it sit and wherever the cut falls', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: tokenChars, minLength: 8, maxLength: 120 }),
+        fc.array(fc.tuple(fc.string({ maxLength: 120 }), fc.nat(), fc.nat(), fc.boolean()), { maxLength: 5 }),
+        fc.integer({ min: 10, max: 300 }),
+        (token, parts, maxChars) => {
+          const text = parts
+            .map(([filler, a, b, encoded]) => {
+              const from = a % token.length
+              const piece = token.slice(from, from + 8 + (b % token.length))
+              return filler + (encoded ? encodeURIComponent(piece) : piece)
+            })
+            .join('')
+          const out = redactShort(text, token, maxChars)
+          for (let i = 0; i + 8 <= token.length; i++) {
+            const piece = token.slice(i, i + 8)
+            if (out.includes(piece) || out.includes(encodeURIComponent(piece))) return false
+          }
+          return true
+        },
+      ),
+      { seed: 12, numRuns: 500 },
+    )
+  })
+
+  test('any JSON object within the depth limit is delivered as parsed, minus dangerous keys', () => {
+    const strip = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(strip)
+        : typeof value === 'object' && value !== null
+          ? Object.fromEntries(Object.entries(value).filter(([k]) => !['__proto__', 'constructor', 'prototype'].includes(k)).map(([k, v]) => [k, strip(v)]))
+          : value
+    const key = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'type'))
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small', maxDepth: 8 }, fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('value'), { maxLength: 4 }), tie('object')),
+      object: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+    }))
+    fc.assert(
+      fc.property(json.object, fc.boolean(), (object, escape) => {
+        const decoder = new FrameDecoder({ maxPayloadBytes: 1 << 20, discriminator: 'type', controlTypes: [], onEventError: undefined, onCallbackError: (e) => { throw e } }, 'ws://x', () => null)
+        let text = JSON.stringify({ ...object, type: 'x' })
+        // The same frame with every underscore escaped: `\u005f_proto__` must fare no better.
+        if (escape) text = text.replace(/_/g, '\\u005f')
+        const got: unknown[] = []
+        decoder.dispatch(text, [{ onEvents: (e) => got.push(...e) }])
+        expect(got).toEqual([strip(JSON.parse(text))])
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+      }),
+      { seed: 7, numRuns: 300 },
+    )
   })
 })
