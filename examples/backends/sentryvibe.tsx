@@ -79,8 +79,8 @@ export function sentryVibeOptions(origin: string): LiveStatusClientOptions {
     // stream: send one every 25 s whatever the traffic, and answer each of the server's.
     heartbeat: { schedule: 'fixed', intervalMs: 25_000, timeoutMs: 35_000, message: { type: 'heartbeat' } },
     reply: (message) => (message.type === 'heartbeat' ? { type: 'heartbeat' } : undefined),
-    // `connected`, `heartbeat` and the rest of the control traffic never reach the channel as errors.
-    controlTypes: ['heartbeat', 'pong', 'ping'],
+    // `heartbeat` is a control type by default (with `ping` and `pong`): consumed, never an error.
+    // Cross-origin instead of same-origin? Pass a `fetch` that sets `credentials: 'include'`.
   }
 }
 
