@@ -61,16 +61,16 @@ export type ReconnectDecision =
  * `reconnect()`.
  */
 export function reconnectDecision(
-  loss: Loss,
+  { code, attempt, online, tokenReplaced }: Loss,
   policy: CloseCodePolicy & { reconnect: Required<ReconnectOptions>; random: () => number },
 ): ReconnectDecision {
-  const action = closeAction(loss.code, false, policy)
-  if (action === 'unauthorized' && !loss.tokenReplaced) return { state: 'unauthorized' }
+  // The close-code table above, read for a close we did not ask for.
+  const auth = policy.authCloseCodes.includes(code)
+  if (auth && !tokenReplaced) return { state: 'unauthorized' }
   const { maxAttempts, initialDelayMs, maxDelayMs } = policy.reconnect
-  if (action === 'give-up' || loss.attempt >= maxAttempts) return { state: 'closed' }
-  if (!loss.online) return { state: 'offline' }
-  const attempt = loss.attempt + 1
+  if (policy.fatalCloseCodes.includes(code) || attempt >= maxAttempts) return { state: 'closed' }
+  if (!online) return { state: 'offline' }
+  attempt++
   // A refusal of a replaced token says nothing of the current one: try it at once.
-  const delayMs = action === 'unauthorized' ? 0 : backoffDelayMs(attempt, initialDelayMs, maxDelayMs, policy.random)
-  return { state: 'reconnecting', attempt, delayMs }
+  return { state: 'reconnecting', attempt, delayMs: auth ? 0 : backoffDelayMs(attempt, initialDelayMs, maxDelayMs, policy.random) }
 }

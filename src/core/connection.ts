@@ -68,10 +68,13 @@ export class Connection {
     this.#host = host
     const options = (this.options = resolveEndpointOptions(host.options, url))
     this.status = new StatusStore(options.onCallbackError)
-    this.#decoder = new FrameDecoder(options, url, () => this.#tokenInUse, (message) => {
-      const answer = options.reply ? options.reply(message) : undefined
-      if (answer !== undefined) this.send(answer)
-    })
+    const { reply } = options
+    this.#decoder = new FrameDecoder(options, url, () => this.#tokenInUse, (message) =>
+      this.#safely(() => {
+        const answer = reply ? reply(message) : undefined
+        if (answer !== undefined) this.send(answer)
+      }),
+    )
   }
 
   /** Frames received, events delivered, and drops by reason. */
@@ -131,7 +134,7 @@ export class Connection {
     clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     const { state } = this.status.getSnapshot()
-    if (state === 'open') this.#notifyOpen(subscriber, false)
+    if (state === 'open') this.#safely(() => subscriber.onOpen?.({ reconnected: false }))
     // The first subscriber, or someone new after we gave up (a page opened): one fresh try.
     else if (state === 'idle' || state === 'closed') this.#revive()
   }
@@ -305,7 +308,7 @@ export class Connection {
       }
       for (const subscriber of [...this.#subscribers]) {
         if (!current()) break
-        this.#notifyOpen(subscriber, reconnected)
+        this.#safely(() => subscriber.onOpen?.({ reconnected }))
       }
     }
 
@@ -330,10 +333,6 @@ export class Connection {
         this.#withToken((current) => this.#lost(code, reason, token, isPresentToken(current) && current !== token))
       } else this.#lost(code, reason, token)
     }
-  }
-
-  #notifyOpen(subscriber: ConnectionSubscriber<unknown>, reconnected: boolean): void {
-    this.#safely(() => subscriber.onOpen?.({ reconnected }))
   }
 
   /** Runs an app callback: what it throws goes to `onCallbackError`, never into the socket's life. */

@@ -45,7 +45,7 @@ export class FrameDecoder {
   #token: () => string | null
   #onControl: ((message: Record<string, unknown>) => void) | undefined
 
-  /** `onControl` gets each control message (a ping, a heartbeat): the connection may answer it. */
+  /** `onControl` gets each control message (a ping, a heartbeat) to answer; it must not throw. */
   constructor(options: FrameDecoderOptions, url: string, token: () => string | null, onControl?: (message: Record<string, unknown>) => void) {
     this.#options = options
     this.#url = url
@@ -81,7 +81,7 @@ export class FrameDecoder {
         (typeof type === 'string' && controlTypes.includes(type)) ||
         (discriminator !== 'type' && typeof message.type === 'string' && controlTypes.includes(message.type))
       ) {
-        this.#control(message)
+        this.#onControl?.(message)
         continue
       }
       if (count === 0) continue
@@ -129,63 +129,41 @@ export class FrameDecoder {
   }
 
   #decode(data: unknown): Decoded {
+    const { maxPayloadBytes: limit, maxNestingDepth = 64 } = this.#options
+    const fail = (reason: EventErrorReason, message: string, sample = ''): Decoded => ({ ok: false, reason, message, sample })
+    const tooLarge = (bytes: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
     let text: string
     if (typeof data === 'string') {
       text = data
     } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      const bytes = data.byteLength
-      if (bytes > this.#options.maxPayloadBytes) return this.#tooLarge(bytes)
+      if (data.byteLength > limit) return tooLarge(data.byteLength)
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(data as ArrayBuffer)
       } catch {
-        return { ok: false, reason: 'binary', message: 'binary frame is not UTF-8 text', sample: '' }
+        return fail('binary', 'binary frame is not UTF-8 text')
       }
     } else {
-      return { ok: false, reason: 'binary', message: 'frame is neither text nor bytes', sample: '' }
+      return fail('binary', 'frame is neither text nor bytes')
     }
-    const limit = this.#options.maxPayloadBytes
     // The JS length is a lower bound of the UTF-8 length and three times it an upper bound: most
     // frames are decided without counting, and only frames near the limit pay for an encoding.
     const bytes = text.length > limit || text.length * 3 <= limit ? text.length : new TextEncoder().encode(text).length
-    if (bytes > this.#options.maxPayloadBytes) return this.#tooLarge(bytes)
+    if (bytes > limit) return tooLarge(bytes)
 
     // Parse time grows with nesting far more than with length (400k levels: 0.4 s): measure first.
-    const { maxNestingDepth = 64 } = this.#options
     const scanned = scan(text, maxNestingDepth)
-    if (scanned < 0) return { ok: false, reason: 'too_large', message: `frame nests deeper than maxNestingDepth (${maxNestingDepth})`, sample: text }
+    if (scanned < 0) return fail('too_large', `frame nests deeper than maxNestingDepth (${maxNestingDepth})`, text)
     let parsed: unknown
     try {
       // A reviver walks every value: only pay for it when a dangerous key may be there.
       parsed = scanned === 1 ? JSON.parse(text, dropDangerousKeys) : JSON.parse(text)
     } catch (error) {
-      return {
-        ok: false,
-        reason: 'invalid_json',
-        message: `frame is not JSON (${error instanceof Error ? error.message : 'parse error'})`,
-        sample: text,
-      }
+      return fail('invalid_json', `frame is not JSON (${error instanceof Error ? error.message : 'parse error'})`, text)
     }
     // `batch` (the reference server) and `batch-update` (the app builder) carry many messages.
     const list = isRecord(parsed) ? (parsed.type === 'batch' ? 'events' : parsed.type === 'batch-update' ? 'updates' : '') : ''
     const batched = list !== '' && Array.isArray((parsed as Record<string, unknown>)[list])
     return { ok: true, messages: batched ? unpack(parsed as Record<string, unknown>, list) : [parsed], text, batched }
-  }
-
-  #tooLarge(bytes: number): Decoded {
-    return {
-      ok: false,
-      reason: 'too_large',
-      message: `frame of ${bytes}+ bytes is over maxPayloadBytes (${this.#options.maxPayloadBytes})`,
-      sample: '',
-    }
-  }
-
-  #control(message: Record<string, unknown>): void {
-    try {
-      this.#onControl?.(message)
-    } catch (error) {
-      this.#options.onCallbackError(error)
-    }
   }
 
   #classify(
