@@ -40,16 +40,15 @@ export interface AuthenticatedRequest {
  * `protocols` are offered before the auth transport's own; `token` is `null` only for `none`.
  */
 export function authenticate(url: string, token: string | null, auth: AuthTransport, protocols: readonly string[] = []): AuthenticatedRequest {
-  const request: AuthenticatedRequest = { url, protocols: undefined, firstMessage: undefined }
   const offered = [...protocols]
+  let firstMessage: string | undefined
   if (token !== null) {
-    if (auth.type === 'query') request.url = withQuery(url, { [auth.param ?? 'token']: token })
+    if (auth.type === 'query') url = withQuery(url, { [auth.param ?? 'token']: token })
     else if (auth.type === 'protocol') offered.push(...auth.protocols(token))
     else if (auth.type === 'message') {
       const message = auth.message(token)
-      request.firstMessage = typeof message === 'string' ? message : JSON.stringify(message)
+      firstMessage = typeof message === 'string' ? message : JSON.stringify(message)
     }
   }
-  if (offered.length > 0) request.protocols = offered
-  return request
+  return { url, protocols: offered.length > 0 ? offered : undefined, firstMessage }
 }
