@@ -1,5 +1,5 @@
-import { expect, test } from 'vitest'
-import { closeAction } from '../../src/core'
+import { describe, expect, test } from 'vitest'
+import { closeAction, defaultReconnect, reconnectDecision, type Loss } from '../../src/core'
 
 const policy = { authCloseCodes: [1008, 4401, 4403], fatalCloseCodes: [1002, 1003, 1007, 1009, 1010] }
 
@@ -33,4 +33,27 @@ test('the close-code table', () => {
 
 test('a close we asked for never reconnects, whatever its code', () => {
   for (const code of [1000, 1006, 4401]) expect(closeAction(code, true, policy)).toBe('stop')
+})
+
+describe('reconnectDecision: the one place that says retry (after how long) or stop', () => {
+  const decide = (loss: Partial<Loss>) =>
+    reconnectDecision({ code: 1006, attempt: 0, online: true, ...loss }, { ...policy, reconnect: defaultReconnect, random: () => 1 })
+
+  test('transient losses back off until the budget, then closed', () => {
+    expect(decide({ code: 1006 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 1000 })
+    expect(decide({ code: 4000, attempt: 3 })).toEqual({ state: 'reconnecting', attempt: 4, delayMs: 8000 })
+    expect(decide({ code: 1011, attempt: 9 })).toEqual({ state: 'reconnecting', attempt: 10, delayMs: 30000 })
+    expect(decide({ code: 1011, attempt: 10 })).toEqual({ state: 'closed' })
+    expect(decide({ code: 1006, online: false })).toEqual({ state: 'offline' })
+  })
+
+  test('auth codes: unauthorized, unless the refused token was replaced (then at once, within the budget)', () => {
+    expect(decide({ code: 4401 })).toEqual({ state: 'unauthorized' })
+    expect(decide({ code: 4401, tokenReplaced: true })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 0 })
+    expect(decide({ code: 1008, tokenReplaced: true, attempt: 10 })).toEqual({ state: 'closed' })
+  })
+
+  test('fatal codes: closed', () => {
+    for (const code of policy.fatalCloseCodes) expect(decide({ code })).toEqual({ state: 'closed' })
+  })
 })

@@ -338,17 +338,25 @@ describe('reconnect and backoff', () => {
     expect(lease.connection.getStatus().attempt).toBe(1)
   })
 
-  test('the budget resets when an event is delivered', async () => {
+  test('a server that accepts, sends one event and closes, in a loop: backoff, then closed at the budget', async () => {
     const { endpoint, hub } = setup()
-    const lease = hub.acquire(endpoint.url)
-    await flush()
-    await endpoint.closeClients(1012)
-    await vi.advanceTimersByTimeAsync(1010)
-    expect(lease.connection.getStatus()).toMatchObject({ state: 'open', attempt: 1 })
-    endpoint.send({ type: 'pong' })
-    expect(lease.connection.getStatus().attempt).toBe(1)
-    endpoint.send({ type: 'progress' })
-    expect(lease.connection.getStatus().attempt).toBe(0)
+    const events: unknown[] = []
+    const lease = hub.acquire(endpoint.url, { onEvents: (e) => events.push(...e) })
+    const delays: number[] = []
+    for (let i = 0; i < 40 && lease.connection.getStatus().state !== 'closed'; i++) {
+      await vi.advanceTimersByTimeAsync(5)
+      endpoint.send({ type: 'progress', n: i })
+      await endpoint.closeClients(1011)
+      const next = lease.connection.getStatus().nextRetryAt
+      if (next) {
+        delays.push(next - Date.now())
+        await vi.advanceTimersByTimeAsync(next - Date.now())
+      }
+    }
+    expect(lease.connection.getStatus().state).toBe('closed')
+    expect(endpoint.created).toHaveLength(11)
+    expect(events).toHaveLength(11)
+    expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000, 30000])
   })
 
   test('error followed by close schedules one reconnect, not two', async () => {
@@ -498,6 +506,67 @@ describe('heartbeat', () => {
     await vi.advanceTimersByTimeAsync(600_000)
     expect(off.endpoint.received).toEqual([])
     expect(lease.connection.getStatus().state).toBe('open')
+  })
+})
+
+describe('protocol options', () => {
+  test("heartbeat schedule 'fixed' pings every intervalMs however busy the stream", async () => {
+    const { endpoint, hub } = setup({ heartbeat: { schedule: 'fixed', intervalMs: 1000, timeoutMs: 5000, message: { type: 'heartbeat' } } })
+    hub.acquire(endpoint.url)
+    await flush()
+    for (let i = 0; i < 50; i++) {
+      endpoint.send({ type: 'progress', n: i })
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(endpoint.received.filter((m) => (m as { type?: string }).type === 'heartbeat')).toHaveLength(5)
+  })
+
+  test.each([
+    ['default', {}, [{ type: 'pong' }]],
+    ['reply: false', { reply: false as const }, []],
+    ['custom reply', { reply: (m: Record<string, unknown>) => (m.type === 'heartbeat' ? { type: 'heartbeat', at: 1 } : undefined) }, [{ type: 'heartbeat', at: 1 }]],
+  ])("the server's ping and heartbeat, %s: answered as configured, never reported", async (_name, options, answers) => {
+    const onEventError = vi.fn()
+    const { endpoint, hub } = setup({ onEventError, ...options })
+    hub.acquire(endpoint.url, { schema: z.object({ type: z.literal('progress') }) })
+    await flush()
+    endpoint.send({ type: 'ping' })
+    endpoint.send({ type: 'heartbeat' })
+    await flush()
+    expect(endpoint.received).toEqual(answers)
+    expect(onEventError).not.toHaveBeenCalled()
+  })
+
+  test("auth 'none': connects without a token, appends nothing, ignores setToken; protocols are offered", async () => {
+    const { endpoint, hub } = setup({ token: undefined, auth: { type: 'none' }, protocols: ['v2.app'] })
+    const lease = hub.acquire(endpoint.url)
+    await flush()
+    expect(lease.connection.getStatus().state).toBe('open')
+    expect(endpoint.created[0]!.url).toBe(endpoint.url)
+    expect(endpoint.created[0]!.protocols).toEqual(['v2.app'])
+    hub.setToken('x')
+    hub.setToken(null)
+    await flush()
+    expect(lease.connection.getStatus().state).toBe('open')
+    expect(endpoint.created).toHaveLength(1)
+  })
+
+  test('endpointOptions: auth and close-code meaning per URL', async () => {
+    const { endpoint, hub } = setup({
+      auth: { type: 'protocol', protocols: (t) => [`access_token.${t}`] },
+      endpointOptions: (url) => (url.includes('scan') ? { auth: { type: 'query' }, authCloseCodes: [4401] } : undefined),
+    })
+    const ops = hub.acquire(`${endpoint.url}?ops`)
+    const scan = hub.acquire(`${endpoint.url}?scan`)
+    await flush()
+    const [opsSocket, scanSocket] = endpoint.created
+    expect(opsSocket!.protocols).toEqual([`access_token.${TOKEN}`])
+    expect(new URL(opsSocket!.url).searchParams.get('token')).toBeNull()
+    expect(scanSocket!.protocols).toBeUndefined()
+    expect(new URL(scanSocket!.url).searchParams.get('token')).toBe(TOKEN)
+    await endpoint.closeClients(1008)
+    expect(ops.connection.getStatus().state).toBe('unauthorized')
+    expect(scan.connection.getStatus().state).toBe('reconnecting')
   })
 })
 

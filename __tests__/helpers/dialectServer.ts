@@ -13,7 +13,10 @@ type SocketHandler = (socket: WebSocket, req: IncomingMessage, url: URL) => void
 export async function startDialectServer(options: {
   rest?: Record<string, RestHandler>
   sockets: { match: (path: string) => boolean; handle: SocketHandler }[]
-  handleProtocols?: (protocols: Set<string>) => string | false
+  /** The subprotocol the server picks (`false`: none, which `ws` clients that offered one refuse). */
+  handleProtocols?: (protocols: Set<string>, req: IncomingMessage) => string | false
+  /** Refuses the upgrade with this HTTP status before accepting it (a browser sees a bare 1006). */
+  rejectUpgrade?: (req: IncomingMessage, url: URL) => number | undefined
 }) {
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
@@ -31,6 +34,11 @@ export async function startDialectServer(options: {
     upgrades++
     if (!route) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n')
+      return
+    }
+    const refused = options.rejectUpgrade?.(req, url)
+    if (refused) {
+      socket.end(`HTTP/1.1 ${refused} Refused\r\nConnection: close\r\n\r\n`)
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
-import type { WebSocketConstructor } from '../../src/core'
 
 export interface TestServerOptions {
   /** Called for each accepted socket; may close it (e.g. 4401) or start streaming. */
@@ -105,7 +104,7 @@ export function recordingWebSocket() {
     }
   }
   return {
-    WebSocket: Recording as unknown as WebSocketConstructor,
+    WebSocket: Recording,
     created,
     get violations() {
       return violations

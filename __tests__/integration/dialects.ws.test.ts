@@ -15,7 +15,6 @@ import {
   type IndexStatus,
   type LiveStatusClientOptions,
   type OperationProgress,
-  type WebSocketConstructor,
 } from '../../src/core'
 import { bearer, startDialectServer, waitForData } from '../helpers/dialectServer'
 import { waitForStatus } from '../helpers/wsServer'
@@ -26,7 +25,9 @@ afterEach(async () => {
 })
 
 function makeClient(options: LiveStatusClientOptions) {
-  const client = new LiveStatusClient({ WebSocket: WebSocket as unknown as WebSocketConstructor, ...options })
+  // Every frame written at once: a test waiting for an intermediate state must not see two frames
+  // folded into one write under load.
+  const client = new LiveStatusClient({ WebSocket, scheduleFlush: (flush) => (queueMicrotask(flush), () => {}), ...options })
   const queryClient = new QueryClient()
   cleanups.push(() => client.dispose(), () => queryClient.clear())
   return { client, queryClient }

@@ -1,4 +1,7 @@
-/** What a connection does after its socket closed. */
+import { backoffDelayMs } from './backoff'
+import type { ReconnectOptions } from './options'
+
+/** What a close code means. */
 export type CloseAction =
   /** Nothing: we asked for this close. */
   | 'stop'
@@ -15,7 +18,7 @@ export interface CloseCodePolicy {
 }
 
 /**
- * The one place that decides whether to reconnect after a close.
+ * The close-code table.
  *
  * | close                                   | action         |
  * | --------------------------------------- | -------------- |
@@ -25,12 +28,49 @@ export interface CloseCodePolicy {
  * | anything else: 1000 from the server, 1001, 1006 (also a failed handshake), 1011, 1012, 1013, 4000–4999 | `reconnect` |
  *
  * A failed handshake is a bare 1006 in browsers, so a token the server rejects before the upgrade
- * looks like a network failure here: the hooks learn the truth from REST and call
- * `markUnauthorized()`.
+ * looks like a network failure here: `onHandshakeError` (the client's `authCheckPath`) asks REST and
+ * calls `markUnauthorized()`.
  */
 export function closeAction(code: number, requested: boolean, policy: CloseCodePolicy): CloseAction {
   if (requested) return 'stop'
   if (policy.authCloseCodes.includes(code)) return 'unauthorized'
   if (policy.fatalCloseCodes.includes(code)) return 'give-up'
   return 'reconnect'
+}
+
+/** A socket that was lost (not closed by us), as the reconnect decision sees it. */
+export interface Loss {
+  /** The close code; 1006 for a failed handshake or a network loss, 4000 for our own timeouts. */
+  code: number
+  /** Retries made since the budget was last reset. */
+  attempt: number
+  online: boolean
+  /** The refused token is no longer the current one (rotated while its socket was being refused). */
+  tokenReplaced?: boolean
+}
+
+/** What a connection does after a loss: retry (after `delayMs`), or stay in `state`. */
+export type ReconnectDecision =
+  | { state: 'reconnecting'; attempt: number; delayMs: number }
+  | { state: 'unauthorized' | 'closed' | 'offline' }
+
+/**
+ * The one place that decides, after a socket was lost, whether to retry and after how long. The
+ * budget (`maxAttempts`) is reset elsewhere only by what may change the outcome: a socket that stayed
+ * open `stableAfterMs`, online again, tab visible, a new token, a new subscriber after giving up,
+ * `reconnect()`.
+ */
+export function reconnectDecision(
+  { code, attempt, online, tokenReplaced }: Loss,
+  policy: CloseCodePolicy & { reconnect: Required<ReconnectOptions>; random: () => number },
+): ReconnectDecision {
+  // The close-code table above, read for a close we did not ask for.
+  const auth = policy.authCloseCodes.includes(code)
+  if (auth && !tokenReplaced) return { state: 'unauthorized' }
+  const { maxAttempts, initialDelayMs, maxDelayMs } = policy.reconnect
+  if (policy.fatalCloseCodes.includes(code) || attempt >= maxAttempts) return { state: 'closed' }
+  if (!online) return { state: 'offline' }
+  attempt++
+  // A refusal of a replaced token says nothing of the current one: try it at once.
+  return { state: 'reconnecting', attempt, delayMs: auth ? 0 : backoffDelayMs(attempt, initialDelayMs, maxDelayMs, policy.random) }
 }

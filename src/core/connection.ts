@@ -1,10 +1,9 @@
 import { authenticate } from './authTransport'
-import { backoffDelayMs } from './backoff'
-import { closeAction } from './closeAction'
+import { reconnectDecision } from './closeAction'
 import { withQuery } from './endpoints'
 import { FrameDecoder, type FrameSubscriber } from './frameDecoder'
 import { startHeartbeat, type Heartbeat } from './heartbeat'
-import { isPresentToken, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
+import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
 import { redact } from './redact'
 import { StatusStore } from './statusStore'
 import { ReadyState, type ConnectionStats, type ConnectionSnapshot, type WebSocketLike } from './types'
@@ -42,6 +41,8 @@ export class Connection {
   /** The endpoint URL (the hub key), without the token. */
   readonly url: string
   readonly status: StatusStore
+  /** The hub's options with this endpoint's overrides (`endpointOptions`) applied. */
+  readonly options: ResolvedHubOptions
 
   #host: ConnectionHost
   #decoder: FrameDecoder
@@ -65,8 +66,15 @@ export class Connection {
   constructor(url: string, host: ConnectionHost) {
     this.url = url
     this.#host = host
-    this.status = new StatusStore(host.options.onCallbackError)
-    this.#decoder = new FrameDecoder(host.options, url, () => this.#tokenInUse)
+    const options = (this.options = resolveEndpointOptions(host.options, url))
+    this.status = new StatusStore(options.onCallbackError)
+    const { reply } = options
+    this.#decoder = new FrameDecoder(options, url, () => this.#tokenInUse, (message) =>
+      this.#safely(() => {
+        const answer = reply ? reply(message) : undefined
+        if (answer !== undefined) this.send(answer)
+      }),
+    )
   }
 
   /** Frames received, events delivered, and drops by reason. */
@@ -102,10 +110,7 @@ export class Connection {
    * button after giving up, or a manual retry after `unauthorized`.
    */
   reconnect(): void {
-    if (this.#disposed || this.#socket || this.#tokenPending) return
-    this.#attempt = 0
-    this.#clearRetry()
-    this.#connect()
+    this.#revive()
   }
 
   /**
@@ -116,7 +121,6 @@ export class Connection {
     if (this.#disposed) return
     const token = this.#tokenInUse
     this.#abandon(1000, 'unauthorized')
-    this.#clearRetry()
     this.status.set({ state: 'unauthorized', attempt: 0, nextRetryAt: null, lastCloseReason: reason })
     this.#host.reportAuthError(token, { url: this.url, code: null, reason })
   }
@@ -127,18 +131,12 @@ export class Connection {
   addSubscriber(subscriber: ConnectionSubscriber<unknown>): void {
     this.#subscribers.add(subscriber)
     this.#subscriberList = [...this.#subscribers]
-    if (this.#idleTimer !== undefined) {
-      clearTimeout(this.#idleTimer)
-      this.#idleTimer = undefined
-    }
+    clearTimeout(this.#idleTimer)
+    this.#idleTimer = undefined
     const { state } = this.status.getSnapshot()
-    if (state === 'open') this.#notifyOpen(subscriber, false)
-    else if (state === 'idle' && !this.#socket && !this.#tokenPending) this.#connect()
-    else if (state === 'closed') {
-      // Someone new wants this connection after we gave up (a page opened): one fresh try.
-      this.#attempt = 0
-      this.#connect()
-    }
+    if (state === 'open') this.#safely(() => subscriber.onOpen?.({ reconnected: false }))
+    // The first subscriber, or someone new after we gave up (a page opened): one fresh try.
+    else if (state === 'idle' || state === 'closed') this.#revive()
   }
 
   /** @internal */
@@ -149,27 +147,23 @@ export class Connection {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined
       this.dispose()
-    }, this.#host.options.idleCloseMs)
+    }, this.options.idleCloseMs)
   }
 
   /** @internal The hub's token changed (or was given or taken away). */
   tokenChanged(token: AccessToken): void {
-    if (this.#disposed) return
+    // Without a token (cookie auth) a token given or taken changes nothing here.
+    if (this.#disposed || this.options.auth.type === 'none') return
     if (!isPresentToken(token)) {
       // Signed out: close now, and do not come back until a token is given.
       this.#abandon(1000, 'signed out')
-      this.#clearRetry()
       this.#attempt = 0
       this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
       return
     }
     // An open (or opening) socket was authenticated with the old token and stays; the new one is
-    // used on the next connect.
-    if (this.#socket || this.#tokenPending) return
-    if (this.#subscribers.size === 0) return
-    this.#attempt = 0
-    this.#clearRetry()
-    this.#connect()
+    // used on the next connect (at once, should the old one be refused).
+    this.#revive()
   }
 
   /** @internal */
@@ -183,19 +177,12 @@ export class Connection {
       }
       return
     }
-    if (state === 'offline' || state === 'closed' || (state === 'reconnecting' && !this.#socket)) {
-      this.#attempt = 0
-      this.#clearRetry()
-      this.#connect()
-    }
+    if (state === 'offline' || state === 'closed' || state === 'reconnecting') this.#revive()
   }
 
   /** @internal */
   focusChanged(focused: boolean): void {
-    if (focused && !this.#disposed && this.#subscribers.size > 0 && this.status.getSnapshot().state === 'closed') {
-      this.#attempt = 0
-      this.#connect()
-    }
+    if (focused && this.status.getSnapshot().state === 'closed') this.#revive()
   }
 
   /** Closes the socket, stops every timer and leaves the hub. */
@@ -203,8 +190,7 @@ export class Connection {
     if (this.#disposed) return
     this.#disposed = true
     this.#abandon(1000, 'no subscribers')
-    this.#clearRetry()
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer)
+    clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     this.#subscribers.clear()
     this.#subscriberList = []
@@ -213,6 +199,14 @@ export class Connection {
   }
 
   // ---- the socket's life -------------------------------------------------------------------
+
+  /** Connects now with a fresh retry budget: something changed that may let it succeed. */
+  #revive(): void {
+    if (this.#disposed || this.#socket || this.#tokenPending || this.#subscribers.size === 0) return
+    this.#attempt = 0
+    this.#clearRetry()
+    this.#connect()
+  }
 
   #connect(): void {
     if (this.#disposed || this.#subscribers.size === 0) return
@@ -223,41 +217,42 @@ export class Connection {
     const generation = ++this.#generation
     const connectingState = this.#everOpened || this.#attempt > 0 ? 'reconnecting' : 'connecting'
     this.status.set({ state: connectingState, attempt: this.#attempt, nextRetryAt: null })
+    if (this.options.auth.type === 'none') return this.#open(generation, null)
+    this.#withToken((token) => {
+      if (this.#disposed || this.#subscribers.size === 0) return
+      if (!isPresentToken(token)) this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
+      else this.#open(generation, token)
+    })
+  }
 
+  /**
+   * Asks the hub for the current token and hands it to `then`, unless the attempt is abandoned
+   * meanwhile. No socket is made while a token is pending.
+   */
+  #withToken(then: (token: AccessToken) => void): void {
+    const generation = this.#generation
+    const done = (token: AccessToken) => {
+      if (generation !== this.#generation) return
+      this.#tokenPending = false
+      then(token)
+    }
+    const failed = (error: unknown) => {
+      this.options.onCallbackError(error)
+      done(undefined)
+    }
     let token: AccessToken | Promise<AccessToken>
     try {
       token = this.#host.resolveToken()
     } catch (error) {
-      this.#host.options.onCallbackError(error)
-      token = undefined
+      return failed(error)
     }
-    if (token instanceof Promise) {
-      this.#tokenPending = true
-      token.then(
-        (value) => this.#afterToken(generation, value),
-        (error: unknown) => {
-          this.#host.options.onCallbackError(error)
-          this.#afterToken(generation, undefined)
-        },
-      )
-      return
-    }
-    this.#afterToken(generation, token)
+    if (!(token instanceof Promise)) return done(token)
+    this.#tokenPending = true
+    token.then(done, failed)
   }
 
-  #afterToken(generation: number, token: AccessToken): void {
-    if (generation !== this.#generation) return
-    this.#tokenPending = false
-    if (this.#disposed || this.#subscribers.size === 0) return
-    if (!isPresentToken(token)) {
-      this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
-      return
-    }
-    this.#open(generation, token)
-  }
-
-  #open(generation: number, token: string): void {
-    const { options } = this.#host
+  #open(generation: number, token: string | null): void {
+    const { options } = this
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: ResolvedHubOptions['WebSocket'] }).WebSocket
     if (!Ctor) {
       options.onCallbackError(
@@ -268,7 +263,7 @@ export class Connection {
     }
     const resumeFrom = this.#decoder.maxSeq
     const url = options.resumeParam && resumeFrom > 0 ? withQuery(this.url, { [options.resumeParam]: String(resumeFrom) }) : this.url
-    const request = authenticate(url, token, options.auth)
+    const request = authenticate(url, token, options.auth, options.protocols)
     this.#tokenInUse = token
     let socket: WebSocketLike
     try {
@@ -277,21 +272,26 @@ export class Connection {
       // A malformed URL: report without the token, and treat it like a failed attempt.
       const message = error instanceof Error ? error.message : String(error)
       options.onCallbackError(new Error(`[live-status] Could not create a WebSocket for ${this.url}: ${redact(message, token)}`))
-      this.#afterLoss(1006, 'could not create socket')
+      this.#lost(1006, 'could not create socket', token)
       return
     }
     this.#socket = socket
     const current = () => generation === this.#generation && this.#socket === socket
+    const timedOut = (reason: string) => {
+      if (!current()) return
+      this.#abandon(LOCAL_TIMEOUT_CODE, reason)
+      this.#lost(LOCAL_TIMEOUT_CODE, reason, token)
+    }
 
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined
-      if (!current() || socket.readyState === ReadyState.OPEN) return
-      this.#abandon(LOCAL_TIMEOUT_CODE, 'connect timeout')
-      this.#afterLoss(LOCAL_TIMEOUT_CODE, 'connect timeout')
+      if (socket.readyState !== ReadyState.OPEN) timedOut('connect timeout')
     }, options.connectTimeoutMs)
+    let opened = false
 
     socket.onopen = () => {
       if (!current()) return
+      opened = true
       this.#clearConnectTimer()
       if (request.firstMessage !== undefined) this.send(request.firstMessage)
       const reconnected = this.#everOpened
@@ -301,27 +301,22 @@ export class Connection {
       if (options.heartbeat) {
         const heartbeat = options.heartbeat
         this.#heartbeat = startHeartbeat({
-          intervalMs: heartbeat.intervalMs,
-          timeoutMs: heartbeat.timeoutMs,
+          ...heartbeat,
           sendPing: () => this.send(heartbeat.message),
-          onTimeout: () => {
-            if (!current()) return
-            this.#abandon(LOCAL_TIMEOUT_CODE, 'heartbeat timeout')
-            this.#afterLoss(LOCAL_TIMEOUT_CODE, 'heartbeat timeout')
-          },
+          onTimeout: () => timedOut('heartbeat timeout'),
         })
       }
       for (const subscriber of [...this.#subscribers]) {
         if (!current()) break
-        this.#notifyOpen(subscriber, reconnected)
+        this.#safely(() => subscriber.onOpen?.({ reconnected }))
       }
     }
 
     socket.onmessage = (event) => {
       if (!current()) return
       this.#heartbeat?.activity()
-      const delivered = this.#decoder.dispatch(event.data, this.#subscriberList)
-      if (delivered > 0 && current()) this.#markStable()
+      // Events do not reset the retry budget: only a socket that stays open does (`#markStable`).
+      this.#decoder.dispatch(event.data, this.#subscriberList)
     }
 
     // Browsers fire `close` after every `error`; acting on `close` alone keeps one reconnect per loss.
@@ -332,71 +327,63 @@ export class Connection {
       const code = typeof event.code === 'number' ? event.code : 1006
       const reason = redact(String(event.reason ?? ''), token)
       this.#detach()
-      const action = closeAction(code, false, options)
-      if (action === 'unauthorized') {
-        this.#clearRetry()
-        this.status.set({
-          state: 'unauthorized',
-          attempt: 0,
-          nextRetryAt: null,
-          lastCloseCode: code,
-          lastCloseReason: reason,
-        })
-        this.#host.reportAuthError(token, { url: this.url, code, reason: reason || 'access token rejected' })
-      } else if (action === 'give-up') {
-        this.status.set({ state: 'closed', nextRetryAt: null, lastCloseCode: code, lastCloseReason: reason })
-      } else {
-        this.#afterLoss(code, reason)
-      }
+      if (!opened && code === 1006) this.#safely(() => options.onHandshakeError?.({ url: this.url }))
+      // A refused token that is no longer the current one says nothing: find out which it is.
+      if (token !== null && options.authCloseCodes.includes(code)) {
+        this.#withToken((current) => this.#lost(code, reason, token, isPresentToken(current) && current !== token))
+      } else this.#lost(code, reason, token)
     }
   }
 
-  #notifyOpen(subscriber: ConnectionSubscriber<unknown>, reconnected: boolean): void {
-    if (!subscriber.onOpen) return
+  /** Runs an app callback: what it throws goes to `onCallbackError`, never into the socket's life. */
+  #safely(callback: () => void): void {
     try {
-      subscriber.onOpen({ reconnected })
+      callback()
     } catch (error) {
-      this.#host.options.onCallbackError(error)
+      this.options.onCallbackError(error)
     }
   }
 
   #markStable(): void {
-    if (this.#stableTimer !== undefined) clearTimeout(this.#stableTimer)
+    clearTimeout(this.#stableTimer)
     this.#stableTimer = undefined
     if (this.#attempt === 0) return
     this.#attempt = 0
     this.status.set({ attempt: 0 })
   }
 
-  /** A socket was lost (not by our request): back off, or give up after the last attempt. */
-  #afterLoss(code: number, reason: string): void {
+  /** A socket was lost (not by our request): `reconnectDecision` says what next. */
+  #lost(code: number, reason: string, token: string | null, tokenReplaced = false): void {
     const closed = { lastCloseCode: code, lastCloseReason: reason, nextRetryAt: null }
     if (this.#disposed || this.#subscribers.size === 0) {
       this.status.set({ ...closed, state: 'idle', attempt: 0 })
       return
     }
-    const { maxAttempts, initialDelayMs, maxDelayMs } = this.#host.options.reconnect
-    if (this.#attempt >= maxAttempts) {
-      this.status.set({ ...closed, state: 'closed' })
+    const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced }, this.options)
+    if (decision.state !== 'reconnecting') {
+      if (decision.state !== 'unauthorized') return this.status.set({ ...closed, state: decision.state })
+      this.#attempt = 0
+      this.status.set({ ...closed, state: 'unauthorized', attempt: 0 })
+      this.#host.reportAuthError(token, { url: this.url, code, reason: reason || 'access token rejected' })
       return
     }
-    if (!this.#host.isOnline()) {
-      this.status.set({ ...closed, state: 'offline' })
-      return
-    }
-    this.#attempt++
-    const delayMs = backoffDelayMs(this.#attempt, initialDelayMs, maxDelayMs, this.#host.options.random)
-    this.status.set({ ...closed, state: 'reconnecting', attempt: this.#attempt, nextRetryAt: Date.now() + delayMs })
+    const { attempt, delayMs } = decision
+    this.#attempt = attempt
+    this.status.set({ ...closed, state: 'reconnecting', attempt, nextRetryAt: Date.now() + delayMs })
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined
       this.#connect()
     }, delayMs)
   }
 
-  /** Stops listening to the current socket and asks it to close; nothing it does later counts. */
+  /**
+   * Stops listening to the current socket and asks it to close, and cancels any retry; nothing
+   * either does later counts.
+   */
   #abandon(code: number, reason: string): void {
     this.#generation++
     this.#tokenPending = false
+    this.#clearRetry()
     const socket = this.#socket
     this.#detach()
     if (!socket) return
@@ -412,7 +399,7 @@ export class Connection {
     const socket = this.#socket
     this.#socket = null
     this.#clearConnectTimer()
-    if (this.#stableTimer !== undefined) clearTimeout(this.#stableTimer)
+    clearTimeout(this.#stableTimer)
     this.#stableTimer = undefined
     this.#heartbeat?.stop()
     this.#heartbeat = undefined
@@ -426,12 +413,12 @@ export class Connection {
   }
 
   #clearConnectTimer(): void {
-    if (this.#connectTimer !== undefined) clearTimeout(this.#connectTimer)
+    clearTimeout(this.#connectTimer)
     this.#connectTimer = undefined
   }
 
   #clearRetry(): void {
-    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer)
+    clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
   }
 }

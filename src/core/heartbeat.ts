@@ -1,6 +1,8 @@
 export interface HeartbeatCallbacks {
   intervalMs: number
   timeoutMs: number
+  /** `idle`: ping after `intervalMs` of silence; `fixed`: every `intervalMs` whatever the traffic. */
+  schedule?: 'idle' | 'fixed'
   sendPing: () => void
   onTimeout: () => void
   now?: () => number
@@ -13,45 +15,42 @@ export interface Heartbeat {
 }
 
 /**
- * Pings after `intervalMs` of silence and declares the socket dead when nothing at all arrives
- * within `timeoutMs` of the ping. A half-open connection never closes by itself; this finds it.
+ * Pings (after `intervalMs` of silence, or every `intervalMs`) and declares the socket dead when
+ * nothing at all arrives within `timeoutMs` of a ping. A half-open connection never closes by
+ * itself; this finds it. One timer, set to the next thing due rather than reset per frame.
  */
-export function startHeartbeat({ intervalMs, timeoutMs, sendPing, onTimeout, now = Date.now }: HeartbeatCallbacks): Heartbeat {
+export function startHeartbeat({ intervalMs, timeoutMs, schedule, sendPing, onTimeout, now = Date.now }: HeartbeatCallbacks): Heartbeat {
+  const fixed = schedule === 'fixed'
   let lastActivity = now()
+  let lastPingAt = lastActivity
+  /** The oldest ping nothing has arrived since. */
   let pingSentAt: number | null = null
   let timer: ReturnType<typeof setTimeout> | undefined
 
-  const schedule = (delayMs: number) => {
-    timer = setTimeout(check, Math.max(0, delayMs))
-  }
-
   function check() {
     const t = now()
-    if (pingSentAt !== null) {
-      if (lastActivity >= pingSentAt) {
-        pingSentAt = null
-      } else {
-        const left = pingSentAt + timeoutMs - t
-        if (left > 0) return schedule(left)
-        timer = undefined
-        return onTimeout()
-      }
+    if (pingSentAt !== null && lastActivity >= pingSentAt) pingSentAt = null
+    if (pingSentAt !== null && t >= pingSentAt + timeoutMs) return onTimeout()
+    // Idle: one ping at a time, after silence. Fixed: on the clock, whatever the traffic.
+    const mayPing = fixed || pingSentAt === null
+    let due = (fixed ? lastPingAt : Math.max(lastActivity, lastPingAt)) + intervalMs
+    if (mayPing && t >= due) {
+      sendPing()
+      lastPingAt = t
+      pingSentAt ??= t
+      due = t + intervalMs
     }
-    const silentFor = t - lastActivity
-    if (silentFor < intervalMs) return schedule(intervalMs - silentFor)
-    pingSentAt = t
-    sendPing()
-    schedule(timeoutMs)
+    const wake = Math.min(pingSentAt === null ? Infinity : pingSentAt + timeoutMs, fixed || pingSentAt === null ? due : Infinity)
+    timer = setTimeout(check, wake - t)
   }
 
-  schedule(intervalMs)
+  timer = setTimeout(check, intervalMs)
   return {
     activity() {
       lastActivity = now()
     },
     stop() {
-      if (timer !== undefined) clearTimeout(timer)
-      timer = undefined
+      clearTimeout(timer)
     },
   }
 }

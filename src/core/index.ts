@@ -10,6 +10,8 @@ export {
   defaultReconnect,
   type AccessToken,
   type AuthErrorInfo,
+  type ControlReply,
+  type EndpointOptions,
   type FocusSource,
   type HeartbeatOptions,
   type OnlineSource,
@@ -18,7 +20,7 @@ export {
 } from './options'
 export { authenticate, type AuthTransport } from './authTransport'
 export { backoffDelayMs } from './backoff'
-export { closeAction, type CloseAction, type CloseCodePolicy } from './closeAction'
+export { closeAction, reconnectDecision, type CloseAction, type CloseCodePolicy, type Loss, type ReconnectDecision } from './closeAction'
 export { redact } from './redact'
 export {
   ReadyState,

@@ -6,7 +6,7 @@ import { LiveStatusHttpError } from './httpError'
 import { LiveQuerySync } from './liveQuerySync'
 import type { ChannelDefinition } from './defineChannel'
 import { isPresentToken, type AccessToken, type SocketHubOptions } from './options'
-import { redact } from './redact'
+import { redact, redactShort } from './redact'
 import { SocketHub, type StatusSource } from './socketHub'
 import { initialStatus } from './statusStore'
 import type { ConnectionSnapshot } from './types'
@@ -36,6 +36,15 @@ export interface LiveStatusClientOptions
   fetch?: FetchLike
   /** REST statuses that mean "this token is rejected": the sockets stop retrying too. @default [401] */
   authErrorStatuses?: readonly number[]
+  /**
+   * A REST path fetched (`GET`, with the token) each time a socket fails before it opens. Servers
+   * that refuse a bad token before the upgrade (HTTP 401/403) look like a network failure to a
+   * browser (close 1006): this check tells them apart, and an answer in `authErrorStatuses` puts
+   * every socket in `unauthorized` instead of retrying to the budget. Pick a cheap endpoint that
+   * needs the same token (`/api/v1/me`, the job's status).
+   * @default null (no check: refusals look like network failures until some REST call says 401)
+   */
+  authCheckPath?: string | null
   /**
    * An active job whose open socket has said nothing about it for this long is checked over REST:
    * some backends end a job without publishing anything (a worker that fails and only writes its
@@ -125,6 +134,7 @@ export class LiveStatusClient {
       pollIntervalMs = 5000,
       fetch,
       authErrorStatuses = [401],
+      authCheckPath,
       quietCheckMs = 30_000,
       scheduleFlush = frameScheduler,
       ...hubOptions
@@ -139,11 +149,21 @@ export class LiveStatusClient {
     this.#authErrorStatuses = authErrorStatuses
     this.#token = accessToken
     this.#getToken = getAccessToken
-    const { onEventError } = hubOptions
+    const { onEventError, onHandshakeError } = hubOptions
+    let checking = false
     this.hub = new SocketHub({
       ...hubOptions,
       token: accessToken,
       getToken: getAccessToken,
+      onHandshakeError: (info) => {
+        onHandshakeError?.(info)
+        if (!authCheckPath || checking) return
+        // `request` puts the sockets in `unauthorized` when the current token is refused.
+        checking = true
+        this.request(authCheckPath)
+          .catch(() => {})
+          .then(() => (checking = false))
+      },
       onEventError: (error) => {
         // A frame lost before it could be read (over the size limit, not JSON) may have carried
         // anything: the live queries of that socket refetch rather than miss it in silence.
@@ -185,6 +205,15 @@ export class LiveStatusClient {
   subscribeCanRequest(listener: () => void): () => void {
     this.#tokenListeners.add(listener)
     return () => this.#tokenListeners.delete(listener)
+  }
+
+  /**
+   * Sends `message` (objects as JSON) on the socket of `channel` for `params`: commands, answers to
+   * the server. Returns false when that socket is not open.
+   */
+  send<TParams>(channel: ChannelDefinition<TParams, any, any>, params: TParams, message: unknown): boolean {
+    const path = channel.socket(this, params)
+    return path !== null && (this.hub.get(this.socketUrl(path))?.send(message) ?? false)
   }
 
   /** A socket path (or absolute URL) resolved against `wsUrl`. */
@@ -230,7 +259,7 @@ export class LiveStatusClient {
   async getJson(path: string, options: { query?: Record<string, string | undefined>; signal?: AbortSignal; allow404?: boolean } = {}): Promise<unknown> {
     const response = await this.request(path, { method: 'GET', query: options.query, signal: options.signal })
     if (response.status === 404 && options.allow404) return null
-    if (!response.ok) throw new LiveStatusHttpError(response.status, this.restUrl(path, options.query), false, await safeText(response))
+    if (!response.ok) throw new LiveStatusHttpError(response.status, this.restUrl(path, options.query), false, await safeText(response, await this.#resolveToken()))
     return response.json()
   }
 
@@ -351,6 +380,7 @@ export class LiveStatusClient {
   liveStatus(url: string | null): { subscribe(listener: () => void): () => void; getSnapshot(): LiveConnectionStatus } {
     const source: StatusSource | null = url ? this.hub.watchStatus(url) : null
     let last: LiveConnectionStatus | undefined
+    let lastStatus: ConnectionSnapshot | undefined
     return {
       subscribe: (listener) => {
         const offStatus = source?.subscribe(listener)
@@ -364,7 +394,8 @@ export class LiveStatusClient {
       getSnapshot: () => {
         const status = source ? source.getSnapshot() : initialStatus
         const polling = url !== null && status.state !== 'open' && this.#pollingCovers.has(url)
-        if (!last || last.polling !== polling || !sameStatus(last, status)) last = { ...status, polling }
+        // Snapshots are new objects only when something in them changed.
+        if (!last || last.polling !== polling || lastStatus !== status) last = { ...(lastStatus = status), polling }
         return last
       },
     }
@@ -486,19 +517,10 @@ function isDedicated<TParams>(
   }
 }
 
-function sameStatus(a: ConnectionSnapshot, b: ConnectionSnapshot): boolean {
-  return (
-    a.state === b.state &&
-    a.attempt === b.attempt &&
-    a.nextRetryAt === b.nextRetryAt &&
-    a.lastCloseCode === b.lastCloseCode &&
-    a.lastCloseReason === b.lastCloseReason
-  )
-}
-
-async function safeText(response: Response): Promise<string | undefined> {
+/** The start of an error body, for the error message: a server may echo the token. */
+async function safeText(response: Response, token: string | null): Promise<string | undefined> {
   try {
-    return (await response.text()).slice(0, 200) || undefined
+    return redactShort(await response.text(), token) || undefined
   } catch {
     return undefined
   }

@@ -21,8 +21,9 @@ export interface ReconnectOptions {
    */
   maxAttempts?: number
   /**
-   * The retry budget resets once a socket has stayed open this long or delivered an event, so a
-   * server that accepts and closes at once cannot cause a fast endless loop.
+   * The retry budget resets once a socket has stayed open this long. Events do not reset it: a
+   * server that accepts, sends one event and closes, in a loop, gets backoff and, at the budget,
+   * `closed`.
    * @default 5000
    */
   stableAfterMs?: number
@@ -30,13 +31,32 @@ export interface ReconnectOptions {
 
 /** Application-level keep-alive: WebSockets can die without a close frame (half-open). */
 export interface HeartbeatOptions {
-  /** Silence (no inbound frame) after which a ping is sent. @default 25000 */
+  /** Silence (no inbound frame) after which a ping is sent; with `schedule: 'fixed'`, the time between pings. @default 25000 */
   intervalMs?: number
   /** Time after the ping within which any frame must arrive, else the socket is dead. @default 10000 */
   timeoutMs?: number
   /** The ping; objects are sent as JSON. @default { type: 'ping' } */
   message?: unknown
+  /**
+   * `idle`: ping only after `intervalMs` of silence (enough to find a dead socket). `fixed`: ping
+   * every `intervalMs` whatever the traffic, for servers that drop a client whose own last message
+   * is too old however busy the stream (the app builder drops it after 60 s).
+   * @default 'idle'
+   */
+  schedule?: 'idle' | 'fixed'
 }
+
+/** Answers a server's control message (see `controlTypes`); what it returns, unless `undefined`, is sent back (objects as JSON). */
+export type ControlReply = (message: Record<string, unknown>) => unknown
+
+/**
+ * Connection options that may differ between the endpoints of one hub: one backend may take a
+ * subprotocol on one socket and nothing on another, or mean "too many sockets" by 1008.
+ */
+export type EndpointOptions = Pick<
+  SocketHubOptions,
+  'auth' | 'protocols' | 'authCloseCodes' | 'fatalCloseCodes' | 'heartbeat' | 'reply' | 'controlTypes' | 'discriminator'
+>
 
 /** What live-status needs of TanStack Query's `onlineManager`. */
 export interface OnlineSource {
@@ -73,8 +93,21 @@ export interface SocketHubOptions {
    * @default undefined
    */
   getToken?: () => AccessToken | Promise<AccessToken>
-  /** How the token reaches the server. @default { type: 'query', param: 'token' } */
+  /** How the token reaches the server; `{ type: 'none' }` for cookie auth (no token at all). @default { type: 'query', param: 'token' } */
   auth?: AuthTransport
+  /**
+   * Subprotocols offered on every connect, before those of the auth transport. A server that does
+   * not pick one of them makes `ws` (Node) fail the handshake: offer them only where they are taken.
+   * @default undefined (none)
+   */
+  protocols?: readonly string[]
+  /**
+   * Options for some endpoints only, by socket URL (without the token): e.g.
+   * `url => url.includes('/ws/directory-scan/') ? { auth: { type: 'query' } } : undefined`. What it
+   * returns overrides the hub's options for that URL; asked once per connection.
+   * @default undefined
+   */
+  endpointOptions?: (url: string) => EndpointOptions | undefined
   /** The WebSocket constructor, e.g. `ws`'s on Node. @default globalThis.WebSocket */
   WebSocket?: WebSocketConstructor
   /** Reconnect policy. @default { initialDelayMs: 1000, maxDelayMs: 30000, maxAttempts: 10, stableAfterMs: 5000 } */
@@ -85,28 +118,51 @@ export interface SocketHubOptions {
   connectTimeoutMs?: number
   /** After the last subscriber leaves, the socket stays this long for one that comes back. @default 1000 */
   idleCloseMs?: number
-  /** Close codes that mean "the server refused the token". @default [1008, 4401, 4403] */
+  /**
+   * Close codes that mean "the server refused the token": no retry until the token changes (a
+   * token replaced while its socket was refused is retried with the current one at once). Backends
+   * that also close 1008 for "too many sockets" should leave 1008 out (see `endpointOptions`).
+   * @default [1008, 4401, 4403]
+   */
   authCloseCodes?: readonly number[]
   /** Close codes after which retrying cannot help. @default [1002, 1003, 1007, 1009, 1010] */
   fatalCloseCodes?: readonly number[]
   /** Frames larger than this are dropped unparsed. @default 1048576 (1 MiB) */
   maxPayloadBytes?: number
+  /** Frames whose JSON nests deeper than this are dropped unparsed (parse time grows with depth). @default 64 */
+  maxNestingDepth?: number
   /** Field that names an event's type: `type` for most backends, `event` for the transcriber. @default 'type' */
   discriminator?: string
   /**
-   * Message types that only prove the connection alive (answers to our ping, server heartbeats);
-   * they are consumed without validation or reporting.
-   * @default ['pong', 'heartbeat']
+   * Message types that only prove the connection alive (our ping's answer, the server's pings and
+   * heartbeats): consumed without validation or reporting, and handed to `reply`.
+   * @default ['ping', 'pong', 'heartbeat']
    */
   controlTypes?: readonly string[]
+  /**
+   * Answers the server's control messages, for servers that check the client is alive: the
+   * document indexer pings with `{"type":"ping"}` and wants `{"type":"pong"}`; the app builder
+   * wants each `heartbeat` answered (`m => m.type === 'heartbeat' ? { type: 'heartbeat' } : undefined`).
+   * `false` answers nothing.
+   * @default answers `{ type: 'ping' }` with `{ type: 'pong' }`
+   */
+  reply?: ControlReply | false
   /**
    * Query parameter through which a reconnect asks the server for what it missed: the highest
    * `seq` seen so far (the reference server's `?since=`). Off unless set.
    * @default undefined
    */
   resumeParam?: string
-  /** Called once per token when the server rejects it (close code or `markUnauthorized`). @default undefined */
+  /** Called once per token when the server rejects it (close code or `markUnauthorized`), never for a token already replaced. @default undefined */
   onAuthError?: (info: AuthErrorInfo) => void
+  /**
+   * Called when a socket fails before it opens (1006). A server that refuses a bad token before
+   * the upgrade (HTTP 401/403) looks exactly like a network failure to a browser: check the token
+   * over REST here and call `markUnauthorized()` if it is refused. `LiveStatusClient`'s
+   * `authCheckPath` does this for you.
+   * @default undefined
+   */
+  onHandshakeError?: (info: { url: string }) => void
   /** Called for each dropped frame or message. Exceptions thrown in it are swallowed. @default undefined */
   onEventError?: (error: EventError) => void
   /**
@@ -126,6 +182,8 @@ export interface SocketHubOptions {
 export interface ResolvedHubOptions {
   getToken: (() => AccessToken | Promise<AccessToken>) | undefined
   auth: AuthTransport
+  protocols: readonly string[] | undefined
+  endpointOptions: ((url: string) => EndpointOptions | undefined) | undefined
   WebSocket: WebSocketConstructor | undefined
   reconnect: Required<ReconnectOptions>
   heartbeat: Required<HeartbeatOptions> | false
@@ -134,10 +192,13 @@ export interface ResolvedHubOptions {
   authCloseCodes: readonly number[]
   fatalCloseCodes: readonly number[]
   maxPayloadBytes: number
+  maxNestingDepth: number
   discriminator: string
   controlTypes: readonly string[]
+  reply: ControlReply | false
   resumeParam: string | undefined
   onAuthError: ((info: AuthErrorInfo) => void) | undefined
+  onHandshakeError: ((info: { url: string }) => void) | undefined
   onEventError: ((error: EventError) => void) | undefined
   onCallbackError: (error: unknown) => void
   onlineManager: OnlineSource
@@ -156,49 +217,53 @@ export const defaultHeartbeat: Required<HeartbeatOptions> = {
   intervalMs: 25_000,
   timeoutMs: 10_000,
   message: { type: 'ping' },
+  schedule: 'idle',
+}
+
+const answerPing: ControlReply = (message) => (message.type === 'ping' ? { type: 'pong' } : undefined)
+
+const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): Required<HeartbeatOptions> | false =>
+  heartbeat === false ? false : { ...defaultHeartbeat, ...heartbeat }
+
+/** The defaults of every option that has one (`reconnect` and `heartbeat` have theirs above). */
+const hubDefaults: Partial<ResolvedHubOptions> = {
+  auth: { type: 'query' },
+  connectTimeoutMs: 10_000,
+  idleCloseMs: 1000,
+  authCloseCodes: [1008, 4401, 4403],
+  fatalCloseCodes: [1002, 1003, 1007, 1009, 1010],
+  maxPayloadBytes: 1024 * 1024,
+  maxNestingDepth: 64,
+  discriminator: 'type',
+  controlTypes: ['ping', 'pong', 'heartbeat'],
+  reply: answerPing,
+  onCallbackError: (error: unknown) => console.error('[live-status] a callback threw:', error),
+  onlineManager: tanstackOnlineManager,
+  focusManager: tanstackFocusManager,
+  random: Math.random,
+}
+
+/** `base` with every option of `overrides` that is set. */
+function merge<T extends object>(base: T, overrides: object): T {
+  const out = { ...base } as Record<string, unknown>
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value
+  return out as T
 }
 
 export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions {
-  const {
-    getToken,
-    auth = { type: 'query', param: 'token' },
-    WebSocket,
-    reconnect,
-    heartbeat,
-    connectTimeoutMs = 10_000,
-    idleCloseMs = 1000,
-    authCloseCodes = [1008, 4401, 4403],
-    fatalCloseCodes = [1002, 1003, 1007, 1009, 1010],
-    maxPayloadBytes = 1024 * 1024,
-    discriminator = 'type',
-    controlTypes = ['pong', 'heartbeat'],
-    resumeParam,
-    onAuthError,
-    onEventError,
-    onCallbackError = (error: unknown) => console.error('[live-status] a callback threw:', error),
-    onlineManager = tanstackOnlineManager,
-    focusManager = tanstackFocusManager,
-    random = Math.random,
-  } = options
-  return {
-    getToken,
-    auth,
-    WebSocket,
-    reconnect: { ...defaultReconnect, ...reconnect },
-    heartbeat: heartbeat === false ? false : { ...defaultHeartbeat, ...heartbeat },
-    connectTimeoutMs,
-    idleCloseMs,
-    authCloseCodes,
-    fatalCloseCodes,
-    maxPayloadBytes,
-    discriminator,
-    controlTypes,
-    resumeParam,
-    onAuthError,
-    onEventError,
-    onCallbackError,
-    onlineManager,
-    focusManager,
-    random,
-  }
+  // The token lives in the hub (it changes); a copy here would go stale, and leak wherever options are shown.
+  const { token, ...rest } = options
+  const resolved = merge(hubDefaults as ResolvedHubOptions, rest)
+  resolved.reconnect = { ...defaultReconnect, ...options.reconnect }
+  resolved.heartbeat = resolveHeartbeat(options.heartbeat)
+  return resolved
+}
+
+/** The hub's options with one endpoint's overrides (see `SocketHubOptions.endpointOptions`) applied. */
+export function resolveEndpointOptions(options: ResolvedHubOptions, url: string): ResolvedHubOptions {
+  const overrides = options.endpointOptions?.(url)
+  if (!overrides) return options
+  const resolved = merge(options, overrides)
+  if (overrides.heartbeat !== undefined) resolved.heartbeat = resolveHeartbeat(overrides.heartbeat)
+  return resolved
 }

@@ -1,11 +1,18 @@
-/** The part of the WebSocket API live-status uses; the browser's, `ws`'s and mock-socket's all fit. */
+/**
+ * An event handler that accepts handlers of richer events: written as a method so its parameter is
+ * compared both ways, which lets the browser's, `ws`'s and mock-socket's sockets fit without casts
+ * (their handlers take their own event classes).
+ */
+type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'] | null
+
+/** The part of the WebSocket API live-status uses; the browser's, `ws`'s and mock-socket's all fit as they are. */
 export interface WebSocketLike {
   readonly readyState: number
   readonly protocol?: string
-  onopen: ((event: unknown) => void) | null
-  onmessage: ((event: { data: unknown }) => void) | null
-  onerror: ((event: unknown) => void) | null
-  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null
+  onopen: Handler<unknown>
+  onmessage: Handler<{ data: unknown }>
+  onerror: Handler<unknown>
+  onclose: Handler<{ code: number; reason: string; wasClean?: boolean }>
   send(data: string): void
   close(code?: number, reason?: string): void
 }
@@ -45,11 +52,14 @@ export interface ConnectionSnapshot {
   readonly nextRetryAt: number | null
   /** Close code of the last socket that closed (4000 for our own heartbeat/connect timeouts). */
   readonly lastCloseCode: number | null
-  /** Close reason of the last socket that closed; never contains the token. */
+  /** Close reason of the last socket that closed; never contains the token or 8+ characters of it. */
   readonly lastCloseReason: string | null
 }
 
-/** Why a frame or message was dropped. */
+/**
+ * Why a frame or message was dropped. `too_large` covers both limits a frame is checked against
+ * before it is parsed: `maxPayloadBytes` and `maxNestingDepth` (the message says which).
+ */
 export type EventErrorReason =
   | 'invalid_json'
   | 'too_large'
@@ -63,7 +73,7 @@ export interface EventError {
   reason: EventErrorReason
   /** Human-readable detail (the validation issue, the size); never contains the token. */
   message: string
-  /** The first 200 characters of the offending frame or message, token removed. */
+  /** The first 200 characters of the offending frame or message, the token (and any 8+ characters of it) removed before the cut. */
   sample: string
   /** The connection's URL, without the token. */
   url: string

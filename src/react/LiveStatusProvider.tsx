@@ -17,9 +17,11 @@ export interface LiveStatusProviderProps extends LiveStatusClientOptions {
 }
 
 /**
- * Provides live-status to the hooks below it; place it inside `<QueryClientProvider>`. Callback
- * props may change freely; `apiUrl`, `wsUrl`, `endpoints`, `auth` and the socket options are read
- * when the client is made, and changing `apiUrl` or `wsUrl` makes a new one.
+ * Provides live-status to the hooks below it; place it inside `<QueryClientProvider>`. The `on…`
+ * callbacks and `getAccessToken` may change freely; `apiUrl`, `wsUrl`, `endpoints`, `auth`,
+ * `endpointOptions`, `reply` and the other socket options are read when the client is made, and
+ * changing `apiUrl` or `wsUrl` makes a new one. With `auth: { type: 'none' }` (cookie auth) no
+ * `accessToken` is needed and none is sent; unmount the provider to close the sockets on sign-out.
  *
  * @example
  * ```tsx
@@ -42,6 +44,7 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
       getAccessToken: props.getAccessToken ? () => latest.current.getAccessToken?.() : undefined,
       onAuthError: (info) => latest.current.onAuthError?.(info),
       onEventError: (error) => latest.current.onEventError?.(error),
+      onHandshakeError: (info) => latest.current.onHandshakeError?.(info),
       onCallbackError: props.onCallbackError ? (error) => latest.current.onCallbackError?.(error) : undefined,
     })
   const [state, setState] = useState(() => ({ client: make(), apiUrl, wsUrl, given }))
