@@ -14,8 +14,10 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
 const KiB = 1024
 const cases = [
   { name: "{ SocketHub } from 'live-status/core'", code: "export { SocketHub } from 'live-status/core'", budget: 6 * KiB, target: 4 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 14 * KiB, target: 9 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 14.5 * KiB, target: 9 * KiB },
   { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 18 * KiB, target: 11 * KiB },
+  { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3 * KiB },
+  { name: "{ LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools' (opt-in)", code: "export { LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools'", budget: 4 * KiB },
   { name: 'react-use-websocket (default export)', code: "export { default } from 'react-use-websocket'", peer: true },
   { name: 'partysocket (WebSocket)', code: "export { WebSocket } from 'partysocket'", peer: true },
 ]

@@ -5,6 +5,7 @@ import type { Lease, SocketHub } from './socketHub'
 
 /** What a router hands events and socket news to: one live query's writer. */
 export interface RoutedQuery<TEvent> {
+  readonly holders?: number
   /** The id this query listens for (see `ChannelDefinition.route`), if the channel routes. */
   readonly routeKey: string | undefined
   accept(event: TEvent): void
@@ -41,6 +42,13 @@ export class ChannelRouter<TEvent> {
   /** Queries on this socket and channel. */
   get size(): number {
     return this.#all.size
+  }
+
+  /** Components showing the routed queries (devtools). */
+  get holders(): number {
+    let holders = 0
+    for (const query of this.#all) holders += query.holders ?? 0
+    return holders
   }
 
   add(query: RoutedQuery<TEvent>): void {

@@ -262,12 +262,17 @@ export class Connection {
       return
     }
     const resumeFrom = this.#decoder.maxSeq
-    const url = options.resumeParam && resumeFrom > 0 ? withQuery(this.url, { [options.resumeParam]: String(resumeFrom) }) : this.url
+    const crossTab = options.crossTab
+    // Tabs share one socket: one tab's resume position means nothing to the others.
+    const url = options.resumeParam && resumeFrom > 0 && !crossTab ? withQuery(this.url, { [options.resumeParam]: String(resumeFrom) }) : this.url
     const request = authenticate(url, token, options.auth, options.protocols)
     this.#tokenInUse = token
     let socket: WebSocketLike
     try {
-      socket = new Ctor(request.url, request.protocols)
+      // The identity (token included) is hashed by the cross-tab layer, never posted between tabs.
+      socket = crossTab
+        ? crossTab.open({ ...request, identity: [request.url, request.protocols, request.firstMessage].join('\n') }, Ctor)
+        : new Ctor(request.url, request.protocols)
     } catch (error) {
       // A malformed URL: report without the token, and treat it like a failed attempt.
       const message = error instanceof Error ? error.message : String(error)
@@ -293,7 +298,8 @@ export class Connection {
       if (!current()) return
       opened = true
       this.#clearConnectTimer()
-      if (request.firstMessage !== undefined) this.send(request.firstMessage)
+      // A shared socket's leader sent it once when its socket opened.
+      if (request.firstMessage !== undefined && !crossTab) this.send(request.firstMessage)
       const reconnected = this.#everOpened
       this.#everOpened = true
       this.status.set({ state: 'open', nextRetryAt: null })

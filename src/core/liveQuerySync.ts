@@ -22,6 +22,8 @@ const seqOf = (event: unknown): number | undefined => {
  *   REST when an active job's open socket has said nothing about it for `quietCheckMs`.
  */
 export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent> {
+  /** Components (hook instances) showing this query; the writer stops when the last one leaves. */
+  holders = 0
   readonly routeKey: string | undefined
   readonly queryKey: QueryKey
   readonly url: string | null

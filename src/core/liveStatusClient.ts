@@ -75,7 +75,6 @@ export interface LiveConnectionStatus extends ConnectionSnapshot {
 interface LiveEntry {
   sync: LiveQuerySync<unknown, unknown, unknown>
   router: ChannelRouter<unknown> | undefined
-  refs: number
   /** Off its socket after a definitive REST answer (403, 404): retrying the socket cannot help. */
   detached: boolean
 }
@@ -117,8 +116,6 @@ export class LiveStatusClient {
   #activityListeners = new Set<(activity: LiveActivity) => void>()
   /** Cache writes and the events in them since the client was made. */
   readonly counters = { cacheWrites: 0, eventsWritten: 0, fetches: 0 }
-  /** Hook instances per socket URL (devtools: "shared by n components"). */
-  #components = new Map<string, number>()
   #announcedCanRequest: boolean
   /** Per socket URL, the queries whose polling has refreshed them since the socket went down and still poll. */
   #pollingCovers = new Map<string, Set<string>>()
@@ -279,25 +276,18 @@ export class LiveStatusClient {
       const dedicated = path !== null && isDedicated(this, channel.socket, params, path)
       const sync = new LiveQuerySync(queryClient, this, channel, params, url, dedicated) as LiveQuerySync<unknown, unknown, unknown>
       const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
-      entry = { sync, router, refs: 0, detached: false }
+      entry = { sync, router, detached: false }
       byKey.set(hash, entry)
       router?.add(sync)
     }
-    entry.refs++
+    entry.sync.holders++
     const held = entry
     const map = byKey
-    const socketUrl = entry.sync.url
-    if (socketUrl !== null) this.#components.set(socketUrl, (this.#components.get(socketUrl) ?? 0) + 1)
     let released = false
     return () => {
       if (released) return
       released = true
-      if (socketUrl !== null) {
-        const left = (this.#components.get(socketUrl) ?? 1) - 1
-        if (left > 0) this.#components.set(socketUrl, left)
-        else this.#components.delete(socketUrl)
-      }
-      if (--held.refs > 0) return
+      if (--held.sync.holders > 0) return
       held.sync.stop()
       if (!held.detached) held.router?.remove(held.sync)
       if (map.get(hash) === held) map.delete(hash)
@@ -463,8 +453,12 @@ export class LiveStatusClient {
     const sockets: { url: string; queries: number; components: number }[] = []
     for (const [url, routers] of this.#routers) {
       let queries = 0
-      for (const router of routers.values()) queries += router.size
-      sockets.push({ url, queries, components: this.#components.get(url) ?? 0 })
+      let components = 0
+      for (const router of routers.values()) {
+        queries += router.size
+        components += router.holders
+      }
+      sockets.push({ url, queries, components })
     }
     return sockets
   }

@@ -1,3 +1,4 @@
+import type { CrossTab } from './crossTab/crossTab'
 import { focusManager as tanstackFocusManager, onlineManager as tanstackOnlineManager } from '@tanstack/query-core'
 import type { AuthTransport } from './authTransport'
 import type { EventError, WebSocketConstructor } from './types'
@@ -176,6 +177,14 @@ export interface SocketHubOptions {
   focusManager?: FocusSource
   /** Random source for backoff jitter, in [0, 1). @default Math.random */
   random?: () => number
+  /**
+   * Share each socket with the other tabs of this browser profile: `createCrossTab({ key })` (from
+   * `live-status/core`; `null` where tabs cannot share, e.g. on the server). One tab holds the
+   * socket, the others follow it; each keeps its own status, backoff and heartbeat. A resume
+   * position (`resumeParam`) is not sent on shared sockets: a tab that missed frames refetches.
+   * @default undefined (a socket per tab)
+   */
+  crossTab?: CrossTab | null
 }
 
 /** Every option with its default applied. */
@@ -204,6 +213,7 @@ export interface ResolvedHubOptions {
   onlineManager: OnlineSource
   focusManager: FocusSource
   random: () => number
+  crossTab: CrossTab | null | undefined
 }
 
 export const defaultReconnect: Required<ReconnectOptions> = {

@@ -1,7 +1,7 @@
 // What one tab runs in the cross-tab browser tests: sockets shared through createCrossTab, each
 // reopened after a loss the way a connection would, with everything it saw kept for the test.
 import { createCrossTab } from '../../../src/core/crossTab/crossTab'
-import type { WebSocketConstructor, WebSocketLike } from '../../../src/core/types'
+import type { WebSocketLike } from '../../../src/core/types'
 
 interface Shared {
   socket: WebSocketLike | null
@@ -17,7 +17,7 @@ const shared = new Map<string, Shared>()
 
 function open(url: string, token: string, entry: Shared): void {
   const request = { url: `${url}?token=${token}`, protocols: undefined, firstMessage: undefined, identity: `${url}|${token}` }
-  const socket: WebSocketLike = crossTab ? crossTab.open(request, WebSocket as unknown as WebSocketConstructor) : (new WebSocket(request.url) as unknown as WebSocketLike)
+  const socket: WebSocketLike = crossTab ? crossTab.open(request, WebSocket) : new WebSocket(request.url)
   entry.socket = socket
   socket.onopen = () => entry.opened++
   socket.onmessage = (event) => {
