@@ -9,6 +9,7 @@ import {
 } from '../../src'
 import { CountingWebSocket, meter } from './meter'
 import { LiveStatusDevtools, LiveStatusProfiler } from '../../src/devtools'
+import { createCrossTab } from '../../src/core/crossTab'
 import { NaiveIndexPanel, NaiveOperationRow } from './naive/NaivePanels'
 import { authHeaders, signIn, storedToken, tabToken } from './session'
 
@@ -30,6 +31,9 @@ export function App() {
   const [token, setToken] = useState<string | null>(storedToken)
   const [signInRequired, setSignInRequired] = useState(false)
   const [naive, setNaive] = useState(false)
+  // Tabs with the same sign-in share one socket; a tab opened by the button below inherits this
+  // tab's sessionStorage, hence its token. A tab signed in on its own has its own socket.
+  const [crossTab] = useState(() => createCrossTab({ key: 'demo' }))
   useEffect(() => {
     if (!token) void tabToken().then(setToken)
   }, [token])
@@ -45,6 +49,7 @@ export function App() {
       accessToken={token}
       // The DOM's handler types are narrower than the option's structural socket type.
       WebSocket={CountingWebSocket as unknown as WebSocketConstructor}
+      crossTab={crossTab}
       pollIntervalMs={2000}
       resumeParam="since"
       heartbeat={{ intervalMs: 5000, timeoutMs: 3000 }}
@@ -71,6 +76,11 @@ export function App() {
           <input type="checkbox" checked={naive} onChange={(event) => setNaive(event.target.checked)} /> Written by hand (one socket per
           component, a cache write per event)
         </label>
+        {crossTab ? (
+          <button type="button" onClick={() => window.open(window.location.href, '_blank')}>
+            Open a tab sharing this socket
+          </button>
+        ) : null}
         <Meters />
       </div>
       <Profiler id="page" onRender={meter.countCommit}>

@@ -92,6 +92,18 @@ function Panel({ snapshot }: { snapshot: DevtoolsSnapshot }) {
   return (
     <section role="region" aria-label="live-status devtools" style={{ ...panel, marginTop: 6 }}>
       <h2 style={{ ...heading, marginTop: 0 }}>Sockets</h2>
+      {snapshot.crossTab && (
+        <p style={{ margin: '0 0 6px' }}>
+          cross-tab:{' '}
+          {snapshot.crossTab.groups === 0
+            ? 'no shared socket yet'
+            : snapshot.crossTab.leading === snapshot.crossTab.groups
+              ? 'this tab leads (holds the socket)'
+              : snapshot.crossTab.leading === 0
+                ? 'this tab follows another tab'
+                : `this tab leads ${snapshot.crossTab.leading} of ${snapshot.crossTab.groups}`}
+        </p>
+      )}
       {snapshot.sockets.length === 0 ? (
         <p style={{ margin: 0, color: '#9aa3ad' }}>No live query holds a socket.</p>
       ) : (

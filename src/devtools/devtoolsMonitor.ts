@@ -53,6 +53,8 @@ export interface DevtoolsSnapshot {
   }
   /** The last `logSize` entries, newest first. */
   readonly log: readonly DevtoolsLogEntry[]
+  /** With `crossTab`: how many shared sockets this tab is part of, and how many it leads. */
+  readonly crossTab: { readonly groups: number; readonly leading: number } | null
 }
 
 export interface DevtoolsMonitorOptions {
@@ -139,6 +141,16 @@ export class DevtoolsMonitor {
     this.#lastSampleAt = this.#now()
     this.#sampled = { ...this.#totals }
     this.#offActivity = this.#client.onActivity((activity) => this.#onActivity(activity))
+    const offRoles = this.#client.hub.options.crossTab?.onRoleChange(() => {
+      const roles = this.#client.hub.options.crossTab?.roles() ?? []
+      this.#append('connection', `cross-tab: this tab leads ${roles.filter((role) => role.leading).length} of ${roles.length} shared socket(s)`)
+      this.sample()
+    })
+    const offActivity = this.#offActivity
+    this.#offActivity = () => {
+      offActivity()
+      offRoles?.()
+    }
     this.#timer = setInterval(() => this.sample(), this.#sampleIntervalMs)
     // What is there now, without waiting a tick (rates start at the next one).
     this.#snapshot = this.#build(0)
@@ -239,7 +251,15 @@ export class DevtoolsMonitor {
       commitsPerSecond: this.#profilers > 0 ? perSecond(this.#totals.commits - this.#sampled.commits) : null,
       totals: { ...this.#totals, dropped: { ...this.#droppedTotals } },
       log: [...this.#log],
+      crossTab: this.#crossTab(),
     }
+  }
+
+  #crossTab(): DevtoolsSnapshot['crossTab'] {
+    const crossTab = this.#client.hub.options.crossTab
+    if (!crossTab) return null
+    const roles = crossTab.roles()
+    return { groups: roles.length, leading: roles.filter((role) => role.leading).length }
   }
 }
 
