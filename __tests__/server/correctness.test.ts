@@ -3,7 +3,6 @@ import { WebSocket } from 'ws'
 import { SocketHub, type WebSocketConstructor } from '../../src/core'
 import { closeAction } from '../../src/core/closeAction'
 import { InMemoryEventBus, type EventBus, type SequencedEvent } from '../../src/server'
-import { waitForStatus } from '../helpers/wsServer'
 import { disposeAll, startServer } from './support/serverHarness'
 
 afterEach(async () => {

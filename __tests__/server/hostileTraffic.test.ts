@@ -98,7 +98,7 @@ describe('hostile frames and throwing callbacks', () => {
   ])('a throwing %s closes that socket with 1011, without an unhandled rejection', async (_name, options) => {
     watch = watchProcess()
     const lines: string[] = []
-    const { connect } = await startServer({ ...options, log: (message, error) => lines.push(`${message} ${JSON.stringify(error)}`) } as never)
+    const { connect } = await startServer({ ...options, log: (message: string, error?: unknown) => lines.push(`${message} ${JSON.stringify(error)}`) } as never)
     expect((await connect('/ws/projects/p1?token=tok-alice').untilClosed()).code).toBe(1011)
     expect(lines.length).toBeGreaterThan(0)
     // The token, even inside the app's own error message, never reaches the log.
