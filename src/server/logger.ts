@@ -8,6 +8,7 @@ export type LogMethod = (fields: Record<string, unknown>, message: string) => vo
  * a token, a URL query, or an error message that still contains the token.
  */
 export interface ServerLogger {
+  /** Socket errors (resets and the like: routine on the internet). @default none: dropped */
   debug?: LogMethod
   info: LogMethod
   warn: LogMethod
