@@ -44,14 +44,15 @@ export class Session implements ChannelMember {
     return this.socket.readyState === this.socket.OPEN
   }
 
-  sendFrames(frames: readonly string[], events: number): boolean {
+  sendFrames(frames: readonly Buffer[], events: number): boolean {
     for (const frame of frames) if (!this.send(frame)) return false
     this.#metrics.eventsOut += events
     this.#metrics.framesOut += frames.length
     return true
   }
 
-  send(text: string): boolean {
+  /** Sends one text frame (a Buffer is sent as text too, without re-encoding). */
+  send(text: string | Buffer): boolean {
     const { socket } = this
     if (socket.readyState !== socket.OPEN) return false
     if (socket.bufferedAmount > this.#limits.maxBufferedBytes) {
@@ -61,7 +62,7 @@ export class Session implements ChannelMember {
       socket.terminate()
       return false
     }
-    socket.send(text)
+    socket.send(text, { binary: false })
     return true
   }
 

@@ -1,6 +1,12 @@
 import type { EventBus, SequencedEvent } from '../eventBus'
 import { ProjectState } from '../projectState'
-import { encodeFrames, type EncodedFrames } from './frames'
+import { encodeFrames } from './frames'
+
+/** Frames encoded once per flush: every member is sent the same bytes, not a string to re-encode. */
+interface Encoded {
+  frames: Buffer[]
+  events: number
+}
 
 /** A socket as the fan-out sees it. */
 export interface ChannelMember {
@@ -8,8 +14,8 @@ export interface ChannelMember {
   sentSeq: number
   /** Live events that arrived while the member was joining; `undefined` once it has joined. */
   pending: SequencedEvent[] | undefined
-  /** Sends the frames; false when the member could not take them (closed, too slow). */
-  sendFrames(frames: readonly string[], events: number): boolean
+  /** Sends the frames (UTF-8 JSON text); false when the member could not take them (closed, too slow). */
+  sendFrames(frames: readonly Buffer[], events: number): boolean
 }
 
 export interface ChannelConfig {
@@ -70,8 +76,9 @@ export class ProjectChannel {
     else this.#timer ??= setTimeout(() => this.flush(), this.#config.batchIntervalMs)
   }
 
-  #encode(events: readonly SequencedEvent[]): EncodedFrames {
-    return encodeFrames(events, this.#config.maxFrameBytes, (reason) => this.#config.onDropped(reason))
+  #encode(events: readonly SequencedEvent[]): Encoded {
+    const encoded = encodeFrames(events, this.#config.maxFrameBytes, (reason) => this.#config.onDropped(reason))
+    return { frames: encoded.frames.map((frame) => Buffer.from(frame)), events: encoded.events }
   }
 
   /** Sends the waiting events to every joined member. */
@@ -83,7 +90,7 @@ export class ProjectChannel {
     if (events.length === 0) return
     const firstSeq = events[0]!.seq
     const lastSeq = events[events.length - 1]!.seq
-    let all: EncodedFrames | undefined
+    let all: Encoded | undefined
     for (const member of this.members) {
       if (member.pending) continue
       if (member.sentSeq < firstSeq) {
