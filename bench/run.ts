@@ -18,6 +18,7 @@ import { LiveStatusClient } from '../src/core/liveStatusClient'
 import { operationEventSchema, operationProgressChannel, reduceOperation, type OperationProgress } from '../src/core/channels/operationProgress'
 import { liveStatusKeys } from '../src/core/queryKeys'
 import type { WebSocketConstructor, WebSocketLike } from '../src/core/types'
+import { runServerBench } from './server'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30)
 const median = (xs: number[]) => {
@@ -347,4 +348,5 @@ console.log('| --- | --- | --- | --- | --- |')
 for (const row of rows) console.log(`| ${row.join(' | ')} |`)
 console.log('')
 console.log(`heap after 1,000 subscribe/release cycles: ${((heapAfter - heapBefore) / 1024).toFixed(0)} KiB${gc ? '' : ' (run with --expose-gc for a settled figure)'}; connections left: ${memoryClient.hub.size}`)
+if (process.env.BENCH_SERVER !== '0') await runServerBench()
 process.exit(0)

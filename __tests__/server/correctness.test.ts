@@ -72,6 +72,13 @@ describe('frames before authentication are bounded', () => {
   })
 })
 
+test('a hung authenticate closes the socket with 1011 after 2 × authTimeoutMs, so unadmitted sockets cannot pile up', async () => {
+  const { server, connect } = await startServer({ authTimeoutMs: 100, authenticate: () => new Promise(() => {}) })
+  const client = connect('/ws/projects/p1?token=tok-alice')
+  expect(await client.untilClosed()).toEqual({ code: 1011, reason: 'authentication timed out' })
+  await vi.waitUntil(() => server.metrics().authenticating === 0)
+})
+
 describe('replay and snapshot frames stay under maxFrameBytes', () => {
   const pad = 'x'.repeat(1100)
 

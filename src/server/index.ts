@@ -7,3 +7,5 @@ export { dropReasons, type DropReason, type MetricsSnapshot } from './metrics/se
 export { InMemoryEventBus, nextSeq, type EventBus, type InMemoryEventBusOptions, type SequencedEvent } from './eventBus'
 export { ProjectState } from './projectState'
 export { bearerToken, selectProtocol, tokenFromRequest } from './tokenFromRequest'
+export { startStandalone, type StandaloneOptions } from './standalone'
+export { configFromEnv, envVariables, type EnvConfig } from './config/fromEnv'

@@ -120,8 +120,8 @@ export class LiveStatusServer<User = unknown> {
     if (!isValidId(projectId, this.#options.projectIdPattern))
       throw new TypeError(`[live-status/server] publish(projectId, event): project id ${JSON.stringify(String(projectId).slice(0, 40))} does not match projectIdPattern`)
     if (typeof event.operation_id === 'string') this.#projects.noteOperation(event.operation_id, projectId)
-    // Subscribed before publishing, so the state sees this event.
-    this.#projects.acquire(projectId)
+    // Subscribed before publishing, so the state sees this event (not after close(): nothing would release it).
+    if (!this.#closing) this.#projects.acquire(projectId)
     return this.bus.publish(projectId, event)
   }
 
@@ -130,7 +130,7 @@ export class LiveStatusServer<User = unknown> {
     const url = requestTarget(request.url)
     const match = url && PROJECT_SOCKET.exec(url.pathname)
     if (!match) return false
-    guardSocket(socket, () => this.#metrics.drop('socket_error'))
+    guardSocket(socket, this.#onRawSocketError)
     try {
       const projectId = projectIdFromSegment(match[1]!, this.#options.projectIdPattern)
       if (projectId === null) {
@@ -189,15 +189,27 @@ export class LiveStatusServer<User = unknown> {
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.handleUpgrade(request, socket, head)) return
-      if (server.listenerCount('upgrade') === 1) rejectUpgrade(socket, requestTarget(request.url) ? 404 : 400, requestTarget(request.url) ? 'Not Found' : 'Bad Request')
+      if (server.listenerCount('upgrade') > 1) return
+      if (requestTarget(request.url)) rejectUpgrade(socket, 404, 'Not Found')
+      else rejectUpgrade(socket, 400, 'Bad Request')
     })
   }
 
-  /** Listens on its own HTTP server (REST, service routes and sockets). */
-  async listen(port = 0, host = '127.0.0.1'): Promise<{ port: number; url: string }> {
+  /**
+   * Listens on its own HTTP server (REST, service routes and sockets). `otherRoutes` is tried for
+   * requests that are none of the server's; it returns true when it answered.
+   */
+  async listen(port = 0, host = '127.0.0.1', otherRoutes?: (request: IncomingMessage, response: ServerResponse, url: URL) => boolean): Promise<{ port: number; url: string }> {
     const http = createServer((request, response) => {
       if (this.handleRequest(request, response)) return
-      sendJson(response, requestTarget(request.url) ? 404 : 400, { detail: requestTarget(request.url) ? 'not found' : 'bad request target' })
+      const url = requestTarget(request.url)
+      if (!url) return sendJson(response, 400, { detail: 'bad request target' })
+      try {
+        if (otherRoutes?.(request, response, url)) return
+      } catch (error) {
+        return this.#answer500(response, 'otherRoutes threw', error)
+      }
+      sendJson(response, 404, { detail: 'not found' })
     })
     // Malformed HTTP: answer 400 if the socket still takes it, never throw on a reset.
     http.on('clientError', (_error: Error, socket: Duplex) => {
@@ -263,6 +275,12 @@ export class LiveStatusServer<User = unknown> {
   }
 
   // ---- internals ----------------------------------------------------------------------------
+
+  /**
+   * One function for every raw socket: a closure made inside `handleUpgrade` would share its scope
+   * and keep each connection's request and URL alive as long as the socket.
+   */
+  #onRawSocketError = () => this.#metrics.drop('socket_error')
 
   #register(session: Session): void {
     this.#sessions.add(session)

@@ -61,7 +61,11 @@ export interface LiveStatusServerOptions<User> {
    * @default 3600000 (1 hour)
    */
   retainFinishedMs?: number
-  /** With message auth, the time allowed for the `{ type: 'auth', token }` frame. @default 5000 */
+  /**
+   * With message auth, the time allowed for the `{ type: 'auth', token }` frame (then 4401). A socket
+   * not admitted within twice this long (a hung `authenticate` or `authorize`) is closed with 1011.
+   * @default 5000
+   */
   authTimeoutMs?: number
   /** `close()` terminates the sockets that have not closed this long after their 1001. @default 5000 */
   closeTimeoutMs?: number

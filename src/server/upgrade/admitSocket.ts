@@ -51,7 +51,7 @@ function sinceOf(url: URL): number | null {
  */
 export async function admitSocket<User>(ctx: AdmissionContext<User>, socket: WebSocket, request: IncomingMessage, url: URL, projectId: string): Promise<void> {
   const { options, log, metrics } = ctx
-  const buffer = new PreAuthBuffer(options.maxPreAuthFrames, options.maxPreAuthBytes)
+  let buffer: PreAuthBuffer | undefined = new PreAuthBuffer(options.maxPreAuthFrames, options.maxPreAuthBytes)
   let awaitingAuthFrame: ((outcome: AuthOutcome) => void) | undefined
   let session: Session | undefined
   let token: string | null = null
@@ -66,8 +66,17 @@ export async function admitSocket<User>(ctx: AdmissionContext<User>, socket: Web
   }
 
   ctx.authenticating.add(socket)
+  // A hung `authenticate` or `authorize` must not let unadmitted sockets pile up.
+  let deadline: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+    if (session || !open()) return
+    metrics.drop('auth_timeout')
+    log.warn('admission timed out: authenticate/authorize did not answer', { projectId, afterMs: 2 * options.authTimeoutMs })
+    refuse(CloseCode.internalError, 'authentication timed out')
+  }, 2 * options.authTimeoutMs)
   socket.on('error', (error) => log.debug('socket error', { projectId, ...errorFields(error, token) }))
   socket.on('close', () => {
+    clearTimeout(deadline)
+    deadline = undefined
     ctx.authenticating.delete(socket)
     awaitingAuthFrame?.({ refused: 'unauthenticated' })
   })
@@ -80,7 +89,7 @@ export async function admitSocket<User>(ctx: AdmissionContext<User>, socket: Web
         const frameToken = authFrameToken(data, isBinary)
         return resolve(frameToken ? { token: frameToken } : { refused: 'unauthenticated' })
       }
-      if (!buffer.push(data, isBinary)) {
+      if (buffer && !buffer.push(data, isBinary)) {
         metrics.drop('pre_auth_overflow')
         refuse(CloseCode.protocolError, 'too many frames before authentication')
       }
@@ -143,6 +152,8 @@ export async function admitSocket<User>(ctx: AdmissionContext<User>, socket: Web
     }
 
     const admitted = new Session(socket, projectId, userId, options, metrics, log)
+    clearTimeout(deadline)
+    deadline = undefined
     ctx.authenticating.delete(socket)
     ctx.register(admitted)
     metrics.connectionsAccepted++
@@ -157,6 +168,7 @@ export async function admitSocket<User>(ctx: AdmissionContext<User>, socket: Web
     if (joined) metrics.replay(joined.events, joined.frames)
     // Frames sent before admission, in order, then live handling.
     for (const frame of buffer.take()) admitted.onMessage(frame.data, frame.isBinary)
+    buffer = undefined
     session = admitted
   } catch (error) {
     fail('connection setup failed', error)
