@@ -195,7 +195,6 @@ async function round(child: ChildProcess, kind: 'live-status' | 'bare ws'): Prom
   })
   const start = now()
   burst()
-  if (process.env.BENCH_SERVER_DEBUG) console.log(kind, 'burst took', (now() - start).toFixed(1), 'ms')
   const result = await received
   await ask(child, { cmd: 'close' }, 'closed')
   await stop()
