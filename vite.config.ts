@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { resolve } from 'node:path'
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
-import { CHROMIUM_PATH, chromiumArgs } from './scripts/chromium'
+import { CHROMIUM_PATH, chromiumArgs, haveChromium, isCi, MissingChromiumReporter } from './scripts/chromium'
 
-// Stories run as tests in Chromium. Without Chromium they are left out locally; in CI the missing
-// browser fails the run (the e2e suite checks it too).
+// Stories run as tests in Chromium. Without Chromium they are left out locally, and the run ends with
+// a loud summary of what did not run; in CI the missing browser fails the run (the e2e suite too).
 const storybookProject: TestProjectInlineConfiguration = {
   extends: true,
   plugins: [storybookTest({ configDir: resolve(__dirname, '.storybook') })],
@@ -33,10 +33,12 @@ const storybookProject: TestProjectInlineConfiguration = {
       provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: chromiumArgs } }),
       instances: [{ browser: 'chromium' }],
     },
-    setupFiles: [resolve(__dirname, '.storybook/vitest.setup.ts')],
   },
 }
-const withStories = existsSync(CHROMIUM_PATH) || process.env.CI === 'true'
+const withStories = haveChromium || isCi
+const storyFiles = readdirSync(resolve(__dirname, 'stories'))
+  .filter((name) => name.endsWith('.stories.tsx'))
+  .map((name) => `stories/${name}`)
 
 const external = [
   'react',
@@ -87,6 +89,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     restoreMocks: true,
+    ...(withStories ? {} : { reporters: ['default', new MissingChromiumReporter(storyFiles)] }),
     projects: [
       { extends: true, test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], environment: 'node' } },
       ...(withStories ? [storybookProject] : []),

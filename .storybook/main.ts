@@ -8,6 +8,28 @@ const config: StorybookConfig = {
   framework: { name: '@storybook/react-vite', options: { strictMode: true } },
   core: { disableTelemetry: true },
   typescript: { reactDocgen: false },
+  viteFinal(vite) {
+    const onwarn = vite.build?.rollupOptions?.onwarn
+    return {
+      ...vite,
+      build: {
+        ...vite.build,
+        // Storybook's own preview runtime is one ~1.1 MB chunk; a static Storybook is not an app
+        // bundle, so the app-sized 500 kB warning says nothing here.
+        chunkSizeWarningLimit: 1600,
+        rollupOptions: {
+          ...vite.build?.rollupOptions,
+          // Harmless in a client-only bundle: dependencies' 'use client' lines (TanStack Query)
+          // and comment annotations Rollup drops (zod).
+          onwarn(warning, warn) {
+            if (['MODULE_LEVEL_DIRECTIVE', 'INVALID_ANNOTATION'].includes(warning.code ?? '')) return
+            if (onwarn) onwarn(warning, warn)
+            else warn(warning)
+          },
+        },
+      },
+    }
+  },
 }
 
 export default config

@@ -8,6 +8,8 @@
  * 4. 50 operations on one shared socket vs one operation getting all the events.
  * 5. Events per second into the cache from a loopback `ws` server vs a bare `ws` client that only parses.
  * 6. Memory after 1,000 subscribe/release cycles.
+ * 7. Cross-tab sharing in Chromium: server connections and the tabs' CPU for 1, 5 and 20 tabs (bench/crossTab.ts).
+ * 8. The reference server: 10,000 clients, a 1,000-event burst to all, vs a bare `ws` broadcast (bench/server.ts).
  */
 import { notifyManager, QueryClient, QueryObserver } from '@tanstack/query-core'
 import { performance } from 'node:perf_hooks'
@@ -348,5 +350,15 @@ console.log('| --- | --- | --- | --- | --- |')
 for (const row of rows) console.log(`| ${row.join(' | ')} |`)
 console.log('')
 console.log(`heap after 1,000 subscribe/release cycles: ${((heapAfter - heapBefore) / 1024).toFixed(0)} KiB${gc ? '' : ' (run with --expose-gc for a settled figure)'}; connections left: ${memoryClient.hub.size}`)
-if (process.env.BENCH_SERVER !== '0') await runServerBench()
+// 7. Cross-tab sharing in Chromium (BENCH_SKIP_BROWSER=1 leaves it out).
+if (!process.env.BENCH_SKIP_BROWSER) {
+  const { benchCrossTab } = await import('./crossTab')
+  console.log('')
+  console.log('| cross-tab (Chromium, headless) | shared | not shared | ratio | target |')
+  console.log('| --- | --- | --- | --- | --- |')
+  for (const row of await benchCrossTab()) console.log(`| ${row.join(' | ')} |`)
+}
+
+// 8. The reference server: 10,000 clients, a 1,000-event burst, vs a bare ws broadcast (BENCH_SKIP_SERVER=1 leaves it out).
+if (!process.env.BENCH_SKIP_SERVER) await runServerBench()
 process.exit(0)

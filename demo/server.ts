@@ -22,6 +22,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body))
 }
 
+const bearer = (req: IncomingMessage) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null
+
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   let text = ''
   for await (const chunk of req) {
@@ -68,13 +70,14 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
       operations.unshift(operationId)
       return sendJson(res, 201, { operationId })
     }
+    // The tab's own token says whose token 'reject' revokes, and which switch state is that tab's.
     if (route === 'POST /api/demo/trouble') {
       const mode = String((await readJson(req)).mode ?? 'none') as Trouble
       if (!['none', 'drop', 'silent', 'reject'].includes(mode)) return sendJson(res, 400, { detail: 'unknown mode' })
-      world.setTrouble(mode)
-      return sendJson(res, 200, { mode })
+      world.setTrouble(mode, bearer(req))
+      return sendJson(res, 200, { mode: world.troubleFor(bearer(req)) })
     }
-    if (route === 'GET /api/demo/trouble') return sendJson(res, 200, { mode: world.trouble })
+    if (route === 'GET /api/demo/trouble') return sendJson(res, 200, { mode: world.troubleFor(bearer(req)) })
     if (route === 'POST /api/demo/login') return sendJson(res, 200, { token: world.login() })
     if (route === 'GET /api/demo/stats') return sendJson(res, 200, { ...world.stats(), upgrades })
     return sendJson(res, 404, { detail: 'not found' })

@@ -7,6 +7,9 @@ export default defineConfig({
   base: './',
   logLevel: 'warn',
   esbuild: { jsx: 'automatic' },
+  // The page shows React commits per second (a <Profiler>), which production React only reports
+  // in its profiling build.
+  resolve: { alias: [{ find: /^react-dom\/client$/, replacement: 'react-dom/profiling' }] },
   build: {
     outDir: resolve(__dirname, 'dist'),
     emptyOutDir: true,

@@ -15,13 +15,21 @@ interface DemoUser {
   id: string
 }
 
+/** The fixed token for scripts and curl (`Authorization: Bearer demo-token`); pages get their own. */
+export const SCRIPT_TOKEN = 'demo-token'
+
 export function createWorld(options: { stepMs?: number; scanTickMs?: number; totalFiles?: number; allowedOrigins?: string[] } = {}) {
   const stepMs = options.stepMs ?? 150
   const defaultTotalFiles = options.totalFiles ?? 24
   const scanTickMs = options.scanTickMs ?? 60
-  let validTokens = new Set(['demo-token'])
+  // Sign-in is per tab: each tab holds its own token (sessionStorage), so revoking one ("reject the
+  // token") or signing in again never touches another tab. Token → the tab's user id (never the token).
+  const tokens = new Map<string, string>([[SCRIPT_TOKEN, 'script']])
+  const revoked = new Set<string>()
+  const socketsByUser = new Map<string, Set<WebSocket>>()
   let tokenCounter = 1
-  let trouble: Trouble = 'none'
+  /** Network trouble is server-wide: drop and silent hit every tab. */
+  let trouble: Exclude<Trouble, 'reject'> = 'none'
   const timers = new Set<ReturnType<typeof setTimeout>>()
   const openSockets = new Set<WebSocket>()
   let maxConcurrentSockets = 0
@@ -44,14 +52,22 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
   }
 
   const server: LiveStatusServer<DemoUser> = createLiveStatusServer<DemoUser>({
-    authenticate: (token) => (validTokens.has(token) ? { id: 'demo-user' } : null),
+    authenticate: (token) => {
+      const id = tokens.get(token)
+      return id ? { id } : null
+    },
     maxConnectionsPerUser: 50,
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     onReindex: (projectId, branch) => runIndexJob(projectId, branch),
-    onConnection: (socket) => {
+    onConnection: (socket, { userId }) => {
       openSockets.add(socket)
       maxConcurrentSockets = Math.max(maxConcurrentSockets, openSockets.size)
-      socket.on('close', () => openSockets.delete(socket))
+      const mine = socketsByUser.get(userId) ?? new Set()
+      socketsByUser.set(userId, mine.add(socket))
+      socket.on('close', () => {
+        openSockets.delete(socket)
+        mine.delete(socket)
+      })
       if (trouble === 'silent') silence(socket)
     },
     log: () => {},
@@ -77,7 +93,11 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
   function handleScanSocket(socket: WebSocket, token: string | null) {
     scanSockets++
     socket.on('close', () => scanSockets--)
-    if (!token || !validTokens.has(token)) return socket.close(4401, 'invalid token')
+    const userId = token ? tokens.get(token) : undefined
+    if (!userId) return socket.close(4401, 'invalid token')
+    const mine = socketsByUser.get(userId) ?? new Set()
+    socketsByUser.set(userId, mine.add(socket))
+    socket.on('close', () => mine.delete(socket))
     let cancel = () => {}
     socket.on('message', (data) => {
       let message: { action?: string; path?: string; recursive?: boolean }
@@ -98,10 +118,27 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
     publish,
     startOperation,
     handleScanSocket,
-    get trouble() {
+    /** The server-wide trouble (drop, silent); a revoked token is per tab, see `troubleFor`. */
+    get trouble(): Trouble {
       return trouble
     },
-    setTrouble(next: Trouble) {
+    /** What the trouble switch of the tab holding `token` shows: 'reject' once its token is revoked. */
+    troubleFor(token: string | null): Trouble {
+      return token && revoked.has(token) ? 'reject' : trouble
+    },
+    /**
+     * 'reject' revokes `token` only (that tab's sockets close with 4401, its next ones are refused);
+     * the others set the server-wide trouble.
+     */
+    setTrouble(next: Trouble, token: string | null = null) {
+      if (next === 'reject') {
+        if (!token || !tokens.has(token)) return
+        const userId = tokens.get(token)!
+        tokens.delete(token)
+        revoked.add(token)
+        for (const socket of socketsByUser.get(userId) ?? []) socket.close(4401, 'token revoked')
+        return
+      }
       if (next === trouble) return
       const before = trouble
       trouble = next
@@ -114,16 +151,12 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
       }
       if (next === 'drop') server.terminateAll()
       if (next === 'silent') openSockets.forEach(silence)
-      if (next === 'reject') {
-        validTokens = new Set()
-        server.disconnectAll(4401, 'token revoked')
-      }
     },
-    /** A fresh valid token ("sign in again"); clears a 'reject' trouble. */
+    /** A fresh token for one tab (first visit, "Sign in again"); every other token stays valid. */
     login(): string {
-      const token = `demo-token-${++tokenCounter}`
-      validTokens = new Set([token])
-      if (trouble === 'reject') trouble = 'none'
+      const n = ++tokenCounter
+      const token = `demo-token-${n}-${Math.random().toString(36).slice(2, 10)}`
+      tokens.set(token, `tab-${n}`)
       return token
     },
     stats: () => ({ ...server.stats, maxConcurrentSockets, openSockets: openSockets.size, openScanSockets: scanSockets }),

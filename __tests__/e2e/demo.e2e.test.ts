@@ -2,7 +2,7 @@
  * End-to-end: the demo page in Debian's Chromium (playwright-core), against the real demo server.
  * Screenshots of each state go to test-results/e2e (printed at the end).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
@@ -10,12 +10,9 @@ import { build } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startDemoHttp } from '../../demo/server'
 import { createWorld, type World } from '../../demo/world'
-import { CHROMIUM_PATH as CHROMIUM, chromiumArgs } from '../../scripts/chromium'
+import { CHROMIUM_PATH as CHROMIUM, chromiumArgs, haveChromium, requireChromiumInCi } from '../../scripts/chromium'
 
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium && process.env.CI) {
-  throw new Error(`[e2e] Chromium not found at ${CHROMIUM}: .ci/run installs it with apt-get (package "chromium").`)
-}
+requireChromiumInCi()
 const SHOTS = resolve('test-results/e2e')
 
 describe.skipIf(!haveChromium)('demo in Chromium', () => {
@@ -132,6 +129,87 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
     await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
     expect(http.upgrades.project).toBe(attempts + 1)
   }, 30_000)
+
+  test('sign-in is per tab: revoking or renewing one tab\'s token leaves the others live; reloads keep the sign-in and the switch', async () => {
+    const connected = (on: Page) => on.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached', timeout: 20_000 })
+    await connected(page)
+    const other = await context.newPage()
+    await other.goto(http.url)
+    await connected(other)
+    // The page sees "open" a moment before the server has authenticated and counted the socket.
+    await expect.poll(() => world.stats().openSockets).toBe(2)
+
+    // This tab's token is revoked; the other tab's socket is untouched and stays live.
+    await page.getByLabel('reject the token').check()
+    await page.locator('[role=status][data-state="unauthorized"]').waitFor()
+    expect(await other.locator('[role=status].connection').getAttribute('data-state')).toBe('connected')
+    await other.getByTestId('start-append').click()
+    await other.locator('[data-testid^="operation-op-"][data-status="completed"]').waitFor({ timeout: 30_000 })
+    expect(await other.locator('[role=status].connection').getAttribute('data-state')).toBe('connected')
+
+    // A reload tells the truth: still this tab's revoked token, and the switch remembers it.
+    await page.reload()
+    await page.locator('[role=status][data-state="unauthorized"]').waitFor()
+    await expect.poll(() => page.getByLabel('reject the token').isChecked()).toBe(true)
+
+    // Signing in again on this tab: live, across reloads, and the other tab is not signed out.
+    await page.getByTestId('sign-in').click()
+    await connected(page)
+    await page.reload()
+    await connected(page)
+    expect(await connectionState().innerText()).not.toContain('Sign-in required')
+    await expect.poll(() => page.getByLabel('none').isChecked()).toBe(true)
+    expect(await other.locator('[role=status].connection').getAttribute('data-state')).toBe('connected')
+    await expect.poll(() => world.stats().openSockets).toBe(2)
+    await shot('per-tab-sign-in')
+
+    // Leaving 'reject' by choosing 'none' recovers without the button.
+    await page.getByLabel('reject the token').check()
+    await page.locator('[role=status][data-state="unauthorized"]').waitFor()
+    await page.getByLabel('none').check()
+    await connected(page)
+
+    // A server-wide trouble is remembered on reload too.
+    await page.getByLabel('drop connections').check()
+    await page.locator('[role=status]:is([data-state="reconnecting"], [data-state="polling"])').waitFor()
+    await page.reload()
+    await expect.poll(() => page.getByLabel('drop connections').isChecked()).toBe(true)
+    await page.getByLabel('none').check()
+    await connected(page)
+    await other.close()
+    expect(consoleErrors.filter((text) => !/WebSocket|status of 503|status of 401/.test(text))).toEqual([])
+  }, 90_000)
+
+  test('the hand-written page: a socket per component against one shared socket, counted on the page', async () => {
+    const socketsOpen = () => page.getByLabel('sockets open').innerText().then(Number)
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+    await page.getByTestId('start-index').click()
+    await page.getByTestId('start-append').click()
+    await page.locator('[data-testid^="operation-op-"]').nth(1).waitFor()
+    await expect.poll(socketsOpen).toBe(1)
+    // Commits are counted while events arrive.
+    await expect.poll(() => page.getByLabel('React commits per second').innerText().then(Number)).toBeGreaterThan(0)
+    // The devtools panel under the page: the project's one socket, shared by the index panel and both rows.
+    const devtools = page.getByRole('region', { name: 'live-status devtools' })
+    await expect.poll(() => devtools.locator('tbody tr[data-state="open"]').count()).toBe(1)
+    await expect.poll(() => devtools.locator('tbody tr').first().innerText()).toMatch(/\/ws\/projects\/demo[\s\S]*3 components/)
+
+    await page.getByLabel(/Written by hand/).check()
+    // One socket for the index panel, one per operation row; the shared socket is gone.
+    await expect.poll(socketsOpen).toBe(3)
+    await expect.poll(() => world.stats().openSockets).toBe(3)
+    await page.getByTestId('start-reindex').click()
+    await expect.poll(socketsOpen).toBe(4)
+    const row = page.getByRole('listitem', { name: /^operation op-3$/ })
+    await row.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 })
+    expect(await row.getAttribute('data-percent')).toBe('100')
+    await shot('hand-written')
+
+    await page.getByLabel(/Written by hand/).uncheck()
+    await expect.poll(socketsOpen).toBe(1)
+    await expect.poll(() => world.stats().openSockets).toBe(1)
+    expect(consoleErrors).toEqual([])
+  }, 60_000)
 
   test('a server that goes silent (half-open TCP) is noticed by the heartbeat, then the page is live again', async () => {
     await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })

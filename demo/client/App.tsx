@@ -1,32 +1,50 @@
-import { useCallback, useEffect, useState } from 'react'
+import { Profiler, useCallback, useEffect, useRef, useState, useSyncExternalStore, type ComponentType } from 'react'
 import {
   ConnectionStatus,
   LiveStatusProvider,
   useDirectoryScan,
   useIndexStatus,
   useOperationProgress,
+  type WebSocketConstructor,
 } from '../../src'
+import { CountingWebSocket, meter } from './meter'
+import { LiveStatusDevtools, LiveStatusProfiler } from '../../src/devtools'
+import { NaiveIndexPanel, NaiveOperationRow } from './naive/NaivePanels'
+import { authHeaders, signIn, storedToken, tabToken } from './session'
 
 const PROJECT = 'demo'
 type Trouble = 'none' | 'drop' | 'silent' | 'reject'
+type RowProps = { operationId: string; token: string | null }
 
-async function post<T>(path: string, body: unknown = {}): Promise<T> {
-  const response = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+async function post<T>(path: string, body: unknown = {}, token: string | null = null): Promise<T> {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...authHeaders(token) },
+    body: JSON.stringify(body),
+  })
   return (await response.json()) as T
 }
 
 export function App() {
-  const [token, setToken] = useState<string | null>('demo-token')
+  // This tab's own sign-in (sessionStorage): other tabs and reloads never share a revoked token.
+  const [token, setToken] = useState<string | null>(storedToken)
   const [signInRequired, setSignInRequired] = useState(false)
-  const signIn = useCallback(async () => {
-    const { token: fresh } = await post<{ token: string }>('/api/demo/login')
+  const [naive, setNaive] = useState(false)
+  useEffect(() => {
+    if (!token) void tabToken().then(setToken)
+  }, [token])
+  const signInAgain = useCallback(async () => {
+    const fresh = await signIn()
     setSignInRequired(false)
     setToken(fresh)
+    return fresh
   }, [])
   return (
     <LiveStatusProvider
       apiUrl={window.location.origin}
       accessToken={token}
+      // The DOM's handler types are narrower than the option's structural socket type.
+      WebSocket={CountingWebSocket as unknown as WebSocketConstructor}
       pollIntervalMs={2000}
       resumeParam="since"
       heartbeat={{ intervalMs: 5000, timeoutMs: 3000 }}
@@ -36,28 +54,83 @@ export function App() {
     >
       <header>
         <h1>live-status demo</h1>
-        <ConnectionStatus target={{ projectId: PROJECT }} styled className="connection" />
-        {signInRequired ? (
-          <button onClick={signIn} data-testid="sign-in">
+        {naive ? (
+          <span className="muted">hand-written page: no shared connection status</span>
+        ) : (
+          <ConnectionStatus target={{ projectId: PROJECT }} styled className="connection" />
+        )}
+        {signInRequired && !naive ? (
+          <button onClick={() => void signInAgain()} data-testid="sign-in">
             Sign in again
           </button>
         ) : null}
-        <TroubleSwitch />
+        <TroubleSwitch token={token} signInAgain={signInAgain} />
       </header>
-      <main>
-        <IndexPanel />
-        <Operations />
-        <ScanPanel />
-      </main>
+      <div className="toolbar">
+        <label>
+          <input type="checkbox" checked={naive} onChange={(event) => setNaive(event.target.checked)} /> Written by hand (one socket per
+          component, a cache write per event)
+        </label>
+        <Meters />
+      </div>
+      <Profiler id="page" onRender={meter.countCommit}>
+        <LiveStatusProfiler>
+          <main>
+            {naive ? <NaiveIndexPanel token={token} /> : <IndexPanel />}
+            <Operations token={token} Row={naive ? NaiveOperationRow : OperationRow} />
+            <ScanPanel />
+          </main>
+        </LiveStatusProfiler>
+      </Profiler>
+      {/* Inside the provider (it reads the client), outside the page's Profiler (its renders are not the page's). */}
+      <aside id="devtools-slot" aria-label="Under the hood">
+        <h2>Under the hood</h2>
+        <LiveStatusDevtools position="inline" initialIsOpen />
+      </aside>
     </LiveStatusProvider>
   )
 }
 
-function TroubleSwitch() {
+/** Sockets this tab holds open, frames and React commits of the page per second (last second). */
+function Meters() {
+  const totals = useSyncExternalStore(meter.subscribe, () => meter.read().socketsOpen)
+  const [rates, setRates] = useState({ frames: 0, commits: 0 })
+  useEffect(() => {
+    let last = meter.read()
+    const timer = setInterval(() => {
+      const now = meter.read()
+      setRates({ frames: now.frames - last.frames, commits: now.commits - last.commits })
+      last = now
+    }, 1000)
+    return () => clearInterval(timer)
+  }, [])
+  return (
+    <span className="meters">
+      Sockets open: <strong aria-label="sockets open">{totals}</strong> · frames/s: <strong aria-label="frames per second">{rates.frames}</strong> ·
+      React commits/s: <strong aria-label="React commits per second">{rates.commits}</strong>
+    </span>
+  )
+}
+
+function TroubleSwitch({ token, signInAgain }: { token: string | null; signInAgain: () => Promise<string> }) {
   const [mode, setMode] = useState<Trouble>('none')
+  // Only the newest answer counts: a sign-in re-reads the switch while a choice may be on its way.
+  const latest = useRef(0)
+  const apply = async (request: Promise<{ mode: Trouble }>) => {
+    const ticket = ++latest.current
+    const { mode: server } = await request
+    if (ticket === latest.current) setMode(server)
+  }
+  // The switch shows the server's state (remembered across reloads): drop and silent are
+  // server-wide, 'reject' is this tab's revoked token.
+  useEffect(() => {
+    if (token) void apply(fetch('/api/demo/trouble', { headers: authHeaders(token) }).then((r) => r.json()))
+  }, [token])
   const choose = async (next: Trouble) => {
     setMode(next)
-    await post('/api/demo/trouble', { mode: next })
+    // Leaving 'reject' means a fresh sign-in: the revoked token stays revoked.
+    const current = mode === 'reject' ? await signInAgain() : token
+    await apply(post<{ mode: Trouble }>('/api/demo/trouble', { mode: next }, current))
   }
   const labels: Record<Trouble, string> = { none: 'none', drop: 'drop connections', silent: 'go silent', reject: 'reject the token' }
   return (
@@ -93,7 +166,7 @@ function IndexPanel() {
   )
 }
 
-function Operations() {
+function Operations({ token, Row }: { token: string | null; Row: ComponentType<RowProps> }) {
   const [ids, setIds] = useState<string[]>([])
   useEffect(() => {
     void fetch('/api/demo/operations')
@@ -116,7 +189,7 @@ function Operations() {
       </div>
       <ul>
         {ids.map((id) => (
-          <OperationRow key={id} operationId={id} />
+          <Row key={id} operationId={id} token={token} />
         ))}
       </ul>
       {ids.length === 0 ? <p className="muted">No operations yet.</p> : null}
@@ -124,7 +197,7 @@ function Operations() {
   )
 }
 
-function OperationRow({ operationId }: { operationId: string }) {
+function OperationRow({ operationId }: RowProps) {
   const { data, isOutOfSync } = useOperationProgress(operationId, { projectId: PROJECT })
   if (!data) return <li className="muted">{operationId}: loading…</li>
   return (
@@ -134,7 +207,7 @@ function OperationRow({ operationId }: { operationId: string }) {
         <span className="badge" data-status={data.status}>
           {data.status}
         </span>
-        <span className="muted">{data.stage}</span>
+        {data.stage && data.stage !== data.status ? <span className="muted">{data.stage}</span> : null}
         <span style={{ marginLeft: 'auto' }} data-testid="percent">
           {Math.round(data.percent)}%
         </span>
@@ -176,7 +249,7 @@ function ScanPanel() {
         </button>
       </form>
       <div className="row">
-        <span className="badge" data-testid="scan-state">
+        <span className="badge" data-testid="scan-state" data-status={data.state}>
           {data.state}
         </span>
         {data.state !== 'idle' ? (

@@ -108,6 +108,8 @@ export class LiveStatusClient {
   #activityListeners = new Set<(activity: LiveActivity) => void>()
   /** Cache writes and the events in them since the client was made. */
   readonly counters = { cacheWrites: 0, eventsWritten: 0, fetches: 0 }
+  /** Hook instances per socket URL (devtools: "shared by n components"). */
+  #components = new Map<string, number>()
   #announcedCanRequest: boolean
   /** Per socket URL, the queries whose polling has refreshed them since the socket went down and still poll. */
   #pollingCovers = new Map<string, Set<string>>()
@@ -255,10 +257,17 @@ export class LiveStatusClient {
     entry.refs++
     const held = entry
     const map = byKey
+    const socketUrl = entry.sync.url
+    if (socketUrl !== null) this.#components.set(socketUrl, (this.#components.get(socketUrl) ?? 0) + 1)
     let released = false
     return () => {
       if (released) return
       released = true
+      if (socketUrl !== null) {
+        const left = (this.#components.get(socketUrl) ?? 1) - 1
+        if (left > 0) this.#components.set(socketUrl, left)
+        else this.#components.delete(socketUrl)
+      }
       if (--held.refs > 0) return
       held.sync.stop()
       if (!held.detached) held.router?.remove(held.sync)
@@ -415,13 +424,16 @@ export class LiveStatusClient {
     for (const listener of [...this.#activityListeners]) listener(activity)
   }
 
-  /** The sockets live queries hold now, with how many queries share each (devtools). */
-  liveSockets(): { url: string; queries: number }[] {
-    const sockets: { url: string; queries: number }[] = []
+  /**
+   * The sockets live queries hold now, with how many queries share each and how many components
+   * (hook instances) use those queries (devtools).
+   */
+  liveSockets(): { url: string; queries: number; components: number }[] {
+    const sockets: { url: string; queries: number; components: number }[] = []
     for (const [url, routers] of this.#routers) {
       let queries = 0
       for (const router of routers.values()) queries += router.size
-      sockets.push({ url, queries })
+      sockets.push({ url, queries, components: this.#components.get(url) ?? 0 })
     }
     return sockets
   }

@@ -13,20 +13,40 @@ export interface LiveStoryProps {
   children: ReactNode
 }
 
+interface World {
+  backend: MockLiveBackend
+  server: Reference
+  queryClient: QueryClient
+}
+
+function createWorld(): World {
+  const backend = createMockLiveBackend()
+  const server = mockReferenceServer(backend)
+  // The project's socket and REST routes exist before the page connects, as on a real server.
+  server.project('p1')
+  return { backend, server, queryClient: new QueryClient() }
+}
+
 /**
  * A story's whole world: a mock backend speaking the reference server's protocol (in the browser,
  * through mock-socket), a QueryClient, and the provider wired to them.
+ *
+ * The world is made and disposed by one effect, so each mount owns one: StrictMode's extra
+ * unmount/mount (Storybook's dev server runs stories in StrictMode) disposes the first world and
+ * makes a fresh one, instead of leaving the page on a disposed backend that refuses every socket.
  */
 export function LiveStory({ scenario, provider, children }: LiveStoryProps) {
-  const [world] = useState(() => {
-    const backend = createMockLiveBackend()
-    const server = mockReferenceServer(backend)
-    // The project's socket and REST routes exist before the page connects, as on a real server.
-    server.project('p1')
-    return { backend, server, queryClient: new QueryClient() }
-  })
-  useEffect(() => scenario(world.backend, world.server) ?? undefined, [world, scenario])
-  useEffect(() => () => world.backend.dispose(), [world])
+  const [world, setWorld] = useState<World | null>(null)
+  useEffect(() => {
+    const fresh = createWorld()
+    setWorld(fresh)
+    return () => {
+      fresh.backend.dispose()
+      fresh.queryClient.clear()
+    }
+  }, [])
+  useEffect(() => (world ? (scenario(world.backend, world.server) ?? undefined) : undefined), [world, scenario])
+  if (!world) return null
   return (
     <QueryClientProvider client={world.queryClient}>
       <LiveStatusProvider

@@ -1,29 +1,28 @@
 'use client'
 
 import { ConnectionStatus, useIndexStatus, useOperationProgress } from 'live-status'
-import { useEffect, useState } from 'react'
 
 export function LiveJob({ projectId, operationId }: { projectId: string; operationId: string | null }) {
   const index = useIndexStatus(projectId)
   const operation = useOperationProgress(operationId, { projectId })
-  const [hydrated, setHydrated] = useState(false)
-  useEffect(() => setHydrated(true), [])
+  const percent = Math.round(operation.data?.percent ?? 0)
   return (
-    <main data-hydrated={hydrated ? 'true' : 'false'}>
+    <main>
       <h1>Project {projectId}</h1>
       <ConnectionStatus target={{ projectId }} styled />
       <p>
-        Index: <strong data-testid="index-state">{index.data?.state ?? 'loading'}</strong>
+        Index: <strong>{index.data?.state ?? 'loading'}</strong>
         {index.data?.entityCount !== undefined ? ` · ${index.data.entityCount} entities` : ''}
       </p>
       {operationId ? (
-        <section data-testid="operation" data-status={operation.data?.status ?? 'loading'} data-percent={Math.round(operation.data?.percent ?? 0)}>
+        <section aria-labelledby="operation-title">
+          <h2 id="operation-title" style={{ fontSize: '1rem' }}>
+            Operation {operationId}: {operation.data?.status ?? 'loading'}
+            {operation.data?.stage && operation.data.stage !== operation.data.status ? ` · ${operation.data.stage}` : ''}
+          </h2>
+          <progress value={percent} max={100} style={{ width: 320 }} aria-label={`Operation ${operationId} progress`} />
           <p>
-            Operation {operationId}: {operation.data?.status ?? 'loading'} {operation.data?.stage ? `· ${operation.data.stage}` : ''}
-          </p>
-          <progress value={operation.data?.percent ?? 0} max={100} style={{ width: 320 }} />
-          <p>
-            {Math.round(operation.data?.percent ?? 0)}% · {operation.data?.processedFiles ?? 0}/{operation.data?.totalFiles ?? 0} files
+            {percent}% · {operation.data?.processedFiles ?? 0}/{operation.data?.totalFiles ?? 0} files
           </p>
         </section>
       ) : null}

@@ -1,0 +1,147 @@
+/**
+ * Cross-tab sharing in Debian's Chromium: real Web Locks, BroadcastChannel and crypto.subtle,
+ * several pages (tabs) of one browser profile, a real `ws` server on loopback.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { WebSocket, WebSocketServer } from 'ws'
+import { CHROMIUM_PATH, chromiumArgs } from '../../scripts/chromium'
+
+const haveChromium = existsSync(CHROMIUM_PATH)
+if (!haveChromium && process.env.CI) throw new Error(`[crossTab] Chromium not found at ${CHROMIUM_PATH}: .ci/run installs it with apt-get (package "chromium").`)
+
+interface TabState {
+  open: boolean
+  opened: number
+  closes: { code: number; reason: string }[]
+  frames: string[]
+}
+
+describe.skipIf(!haveChromium)('cross-tab sharing in Chromium', () => {
+  let http: Server
+  let wss: WebSocketServer
+  let origin: string
+  let profileDir: string
+  let context: BrowserContext
+  const received: string[] = []
+  let upgrades = 0
+
+  const live = () => [...wss.clients].filter((socket) => socket.readyState === WebSocket.OPEN)
+  const broadcast = (text: string) => {
+    for (const socket of live()) socket.send(text)
+  }
+  const state = (page: Page, name = 'p1') => page.evaluate((n) => (globalThis as any).liveTab.state(n) as TabState, name)
+  const tabPage = async (init?: () => void) => {
+    const page = await context.newPage()
+    if (init) await page.addInitScript(init)
+    await page.goto(`${origin}/`)
+    await page.waitForFunction(() => (globalThis as any).liveTab !== undefined)
+    return page
+  }
+  const openIn = (page: Page, token = 'token-A', name = 'p1') =>
+    page.evaluate(([n, url, t]) => (globalThis as any).liveTab.open(n, url, t), [name, `${origin.replace('http', 'ws')}/ws`, token] as const)
+  const waitUntil = async (predicate: () => Promise<boolean> | boolean) => {
+    // Conditions span several processes (browser tabs, the server): poll them on the event loop.
+    while (!(await predicate())) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+
+  beforeAll(async () => {
+    const bundle = await build({
+      entryPoints: ['__tests__/crossTab/browser/tabPage.ts'],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      target: 'es2022',
+      logLevel: 'silent',
+    })
+    const script = bundle.outputFiles[0]!.text
+    http = createServer((request, response) => {
+      if (request.url === '/tab.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
+      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>tab</title><script type="module" src="/tab.js"></script>')
+    })
+    wss = new WebSocketServer({ server: http, path: '/ws' })
+    wss.on('connection', (socket) => {
+      upgrades++
+      socket.on('message', (data) => received.push(String(data)))
+    })
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    profileDir = mkdtempSync(join(tmpdir(), 'live-status-crosstab-'))
+    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs })
+  }, 60_000)
+
+  afterAll(async () => {
+    await context?.close()
+    for (const socket of wss?.clients ?? []) socket.terminate()
+    wss?.close()
+    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()))
+    rmSync(profileDir, { recursive: true, force: true })
+  })
+
+  test('5 tabs → 1 connection; a burst reaches every tab in order; closing the leader hands over with 1 connection again', async () => {
+    const pages = await Promise.all(Array.from({ length: 5 }, () => tabPage()))
+    expect(await pages[0]!.evaluate(() => (globalThis as any).liveTab.supported)).toBe(true)
+    const before = upgrades
+    for (const page of pages) await openIn(page)
+    await waitUntil(async () => (await Promise.all(pages.map((page) => state(page)))).every((tab) => tab.open))
+    expect(upgrades - before).toBe(1)
+    expect(live()).toHaveLength(1)
+
+    for (let i = 0; i < 500; i++) broadcast(String(i))
+    await waitUntil(async () => (await Promise.all(pages.map((page) => state(page)))).every((tab) => tab.frames.length === 500))
+    for (const page of pages) expect((await state(page)).frames).toEqual([...Array(500).keys()].map(String))
+
+    // A follower's message goes out on the leader's socket.
+    const leaders = await Promise.all(pages.map((page) => page.evaluate(() => (globalThis as any).liveTab.leading() as boolean)))
+    expect(leaders.filter(Boolean)).toHaveLength(1)
+    const leader = leaders.indexOf(true)
+    const follower = (leader + 1) % pages.length
+    await pages[follower]!.evaluate(() => (globalThis as any).liveTab.send('p1', 'from a follower'))
+    await waitUntil(() => received.includes('from a follower'))
+
+    // The leader tab closes: another takes over, every other tab resyncs and is live again.
+    const closedAt = performance.now()
+    await pages[leader]!.close()
+    const rest = pages.filter((_, index) => index !== leader)
+    await waitUntil(async () => (await Promise.all(rest.map((page) => state(page)))).every((tab) => tab.closes.length === 1 && tab.open) && live().length === 1)
+    // A figure for the README, not an assertion (shared machines are noisy).
+    console.log(`[crossTab] leader tab closed → every other tab live again in ${Math.round(performance.now() - closedAt)} ms (tabs reopen 50 ms after a loss here)`)
+    for (const page of rest) expect((await state(page)).closes[0]!.code).toBe(1006)
+    broadcast('after handover')
+    await waitUntil(async () => (await Promise.all(rest.map((page) => state(page)))).every((tab) => tab.frames.includes('after handover')))
+    expect(live()).toHaveLength(1)
+    for (const page of rest) await page.close()
+    await waitUntil(() => live().length === 0)
+  })
+
+  test('a tab with another token keeps its own connection; without Web Locks each tab has its own', async () => {
+    const a = await tabPage()
+    const b = await tabPage()
+    const c = await tabPage()
+    await openIn(a, 'token-A')
+    await openIn(b, 'token-A')
+    await openIn(c, 'token-B')
+    await waitUntil(async () => (await Promise.all([a, b, c].map((page) => state(page)))).every((tab) => tab.open))
+    expect(live()).toHaveLength(2)
+    for (const page of [a, b, c]) await page.close()
+    await waitUntil(() => live().length === 0)
+
+    const noLocks = () => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined })
+    const d = await tabPage(noLocks)
+    const e = await tabPage(noLocks)
+    expect(await d.evaluate(() => (globalThis as any).liveTab.supported)).toBe(false)
+    await openIn(d)
+    await openIn(e)
+    await waitUntil(async () => (await Promise.all([d, e].map((page) => state(page)))).every((tab) => tab.open))
+    expect(live()).toHaveLength(2)
+    await d.close()
+    await e.close()
+    await waitUntil(() => live().length === 0)
+  })
+})

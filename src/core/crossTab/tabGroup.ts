@@ -1,0 +1,369 @@
+import { ReadyState, type WebSocketConstructor, type WebSocketLike } from '../types'
+import { isTabMessage, type TabMessage } from './tabMessages'
+import type { VirtualSocket, VirtualSocketHost } from './virtualSocket'
+
+/** The parts of the Web Locks API used here (the browser's `navigator.locks`). */
+export interface LockManagerLike {
+  request(name: string, options: { signal?: AbortSignal }, callback: (lock: unknown) => Promise<void>): Promise<unknown>
+  query(): Promise<{ pending?: { name?: string }[]; held?: { name?: string }[] }>
+}
+
+/** The parts of `BroadcastChannel` used here. */
+export interface BroadcastChannelLike {
+  postMessage(message: unknown): void
+  close(): void
+  onmessage: ((event: { data: unknown }) => void) | null
+}
+
+export type BroadcastChannelConstructor = new (name: string) => BroadcastChannelLike
+
+/** What the leader needs to open the real socket: the request of this tab's connection. */
+export interface SocketRequest {
+  url: string
+  protocols: string[] | undefined
+  /** Sent once right after the real socket opens (the `message` auth transport). */
+  firstMessage: string | undefined
+}
+
+export interface TabGroupOptions {
+  /** The lock's and the channel's name: a hash of the socket's identity, never the token. */
+  name: string
+  tabId: string
+  locks: LockManagerLike
+  BroadcastChannel: BroadcastChannelConstructor
+  WebSocket: WebSocketConstructor
+  /** While leading, how often to check which other tabs want the socket. */
+  stillWantedCheckMs: number
+  /** A visible leader relays the frames of this many ms in one message (a hidden one at once). */
+  relayBatchMs: number
+  /** Told when this tab starts or stops leading. */
+  onRoleChange: () => void
+  /** The group has no local socket and no role: the registry forgets it. */
+  onIdle: () => void
+}
+
+/** Close code and reason a follower sees when the leader changed and its stream has a gap. */
+export const LEADER_CHANGED = { code: 1006, reason: 'cross-tab leader changed' } as const
+
+/**
+ * One socket identity shared by the tabs of one browser profile. Every tab that wants the socket
+ * waits for the group's Web Lock; the holder is the leader and keeps the one real socket, relays its
+ * frames over a `BroadcastChannel` and sends what followers ask it to. The leader keeps serving as
+ * long as any tab wants the socket (its own queries may have gone). A new leader (the old one
+ * closed, crashed or navigated away: the browser frees its lock) announces itself, and followers
+ * whose stream it interrupted close their virtual sockets: their connections reconnect and resync
+ * as after any socket loss.
+ */
+export class TabGroup implements VirtualSocketHost {
+  readonly name: string
+  #options: TabGroupOptions
+  #channel: BroadcastChannelLike
+  #local = new Set<VirtualSocket>()
+  #request: SocketRequest | null = null
+  #role: 'none' | 'waiting' | 'leader' = 'none'
+  #abortWait: AbortController | null = null
+  #stepDown: (() => void) | null = null
+  #epochCounter = 0
+  // As leader:
+  #epoch: string | null = null
+  #real: WebSocketLike | null = null
+  #realOpen = false
+  #protocol = ''
+  #wantedTimer: ReturnType<typeof setInterval> | undefined
+  /** Whether another tab follows: nothing is relayed to nobody. True until a check says otherwise. */
+  #hasFollowers = true
+  #followersTimer: ReturnType<typeof setInterval> | undefined
+  #outbox: string[] = []
+  #outboxTimer: ReturnType<typeof setTimeout> | undefined
+  // As follower: the leader epoch this tab's sockets follow or wait for.
+  #leaderEpoch: string | null = null
+  #following = false
+
+  constructor(options: TabGroupOptions) {
+    this.name = options.name
+    this.#options = options
+    this.#channel = new options.BroadcastChannel(options.name)
+    this.#channel.onmessage = (event) => {
+      if (isTabMessage(event.data)) this.#onMessage(event.data)
+    }
+  }
+
+  get leading(): boolean {
+    return this.#role === 'leader'
+  }
+
+  /** A connection of this tab wants the socket. */
+  attach(socket: VirtualSocket, request: SocketRequest): void {
+    this.#local.add(socket)
+    this.#request = request
+    socket.bind(this)
+    if (!this.#local.has(socket)) {
+      // Closed before its group was found.
+      if (this.#local.size === 0 && this.#role === 'none') this.#options.onIdle()
+      return
+    }
+    if (this.#role === 'leader') {
+      clearInterval(this.#wantedTimer)
+      this.#wantedTimer = undefined
+      if (this.#realOpen) socket.opened(this.#protocol)
+      else if (!this.#real) this.#openReal()
+      return
+    }
+    this.#post({ t: 'hello', from: this.#options.tabId })
+    if (this.#role === 'none') this.#wait()
+  }
+
+  detach(socket: VirtualSocket): void {
+    if (!this.#local.delete(socket) || this.#local.size > 0) return
+    if (this.#role === 'waiting') {
+      this.#abortWait?.abort()
+      this.#abortWait = null
+      this.#role = 'none'
+      this.#following = false
+      this.#post({ t: 'bye' })
+      this.#options.onIdle()
+    } else if (this.#role === 'leader') {
+      // Not at once: this tab's own connection may be about to reconnect (after a resync, a
+      // remount), and another tab's request may still be on its way.
+      this.#wantedTimer ??= setInterval(() => void this.#checkStillWanted(), this.#options.stillWantedCheckMs)
+    }
+  }
+
+  send(socket: VirtualSocket, data: string): void {
+    if (!this.#local.has(socket)) return
+    if (this.#role === 'leader') {
+      if (this.#realOpen) this.#real?.send(data)
+    } else if (this.#following && this.#leaderEpoch) {
+      this.#post({ t: 'send', epoch: this.#leaderEpoch, data })
+    }
+  }
+
+  /** The tab is going away (pagehide): followers must not wait for a lock release to notice. */
+  leave(): void {
+    if (this.#role !== 'leader' || !this.#epoch) return
+    this.#post({ t: 'close', epoch: this.#epoch, code: LEADER_CHANGED.code, reason: 'cross-tab leader left' })
+    this.#closeReal(1001, 'leader tab left')
+  }
+
+  #wait(): void {
+    this.#role = 'waiting'
+    const abort = new AbortController()
+    this.#abortWait = abort
+    this.#options.locks
+      .request(this.name, { signal: abort.signal }, () => {
+        if (abort.signal.aborted) return Promise.resolve()
+        this.#abortWait = null
+        return new Promise<void>((release) => {
+          this.#stepDown = release
+          this.#lead()
+        })
+      })
+      .catch(() => {
+        // Aborted: this tab stopped wanting the socket before its turn.
+      })
+  }
+
+  #lead(): void {
+    this.#role = 'leader'
+    this.#epoch = `${this.#options.tabId}:${++this.#epochCounter}`
+    this.#post({ t: 'leader', epoch: this.#epoch })
+    // A stream followed from the previous leader has a gap now: resynchronise like after a loss.
+    if (this.#following) {
+      this.#following = false
+      for (const socket of [...this.#local]) if (socket.readyState === ReadyState.OPEN) socket.closed(LEADER_CHANGED.code, LEADER_CHANGED.reason)
+    }
+    this.#leaderEpoch = null
+    this.#hasFollowers = true
+    void this.#checkFollowers()
+    this.#followersTimer = setInterval(() => void this.#checkFollowers(), this.#options.stillWantedCheckMs)
+    this.#options.onRoleChange()
+    this.#openReal()
+  }
+
+  #openReal(): void {
+    const request = this.#request
+    if (!request) return this.#resign()
+    const epoch = this.#epoch!
+    let real: WebSocketLike
+    try {
+      real = new this.#options.WebSocket(request.url, request.protocols)
+    } catch {
+      for (const socket of [...this.#local]) socket.closed(1006, 'could not create socket')
+      return this.#resign()
+    }
+    this.#real = real
+    this.#realOpen = false
+    real.onopen = () => {
+      if (this.#real !== real) return
+      this.#realOpen = true
+      this.#protocol = real.protocol ?? ''
+      if (request.firstMessage !== undefined) real.send(request.firstMessage)
+      this.#post({ t: 'open', epoch, protocol: this.#protocol })
+      for (const socket of [...this.#local]) socket.opened(this.#protocol)
+    }
+    real.onmessage = (event) => {
+      if (this.#real !== real) return
+      const data = event.data
+      // Frames are text in every dialect; anything else reaches this tab only (its decoder counts it).
+      if (typeof data === 'string' && this.#hasFollowers) this.#relay(data)
+      for (const socket of [...this.#local]) socket.received(data)
+    }
+    real.onerror = () => {}
+    real.onclose = (event) => {
+      if (this.#real !== real) return
+      const code = typeof event.code === 'number' ? event.code : 1006
+      const reason = String(event.reason ?? '')
+      this.#real = null
+      this.#realOpen = false
+      this.#flushOutbox()
+      this.#post({ t: 'close', epoch, code, reason })
+      for (const socket of [...this.#local]) socket.closed(code, reason)
+      // Every tab reconnects on its own schedule; the first to come back leads.
+      this.#resign()
+    }
+  }
+
+  /**
+   * One message per frame costs every tab a structured clone and a task (measured: 20 tabs spent
+   * 3.9× the CPU of a socket each). A visible leader batches a few ms; a hidden one posts at once,
+   * since its timers are throttled to one wake-up per second or less.
+   */
+  #relay(data: string): void {
+    this.#outbox.push(data)
+    const hidden = (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState === 'hidden'
+    if (hidden || this.#options.relayBatchMs <= 0) return this.#flushOutbox()
+    this.#outboxTimer ??= setTimeout(() => this.#flushOutbox(), this.#options.relayBatchMs)
+  }
+
+  #flushOutbox(): void {
+    clearTimeout(this.#outboxTimer)
+    this.#outboxTimer = undefined
+    if (this.#outbox.length === 0 || !this.#epoch) return
+    this.#post({ t: 'frames', epoch: this.#epoch, data: this.#outbox })
+    this.#outbox = []
+  }
+
+  /** Who else wants the socket: the tabs waiting for the group's lock. */
+  async #checkFollowers(): Promise<void> {
+    try {
+      const state = await this.#options.locks.query()
+      if (this.#role === 'leader') this.#hasFollowers = (state.pending ?? []).some((lock) => lock.name === this.name)
+    } catch {
+      this.#hasFollowers = true
+    }
+  }
+
+  #closeReal(code: number, reason: string): void {
+    const real = this.#real
+    this.#real = null
+    this.#realOpen = false
+    if (!real) return
+    real.onopen = real.onmessage = real.onclose = null
+    try {
+      real.close(code, reason)
+    } catch {
+      // Already closing.
+    }
+  }
+
+  #resign(): void {
+    clearInterval(this.#wantedTimer)
+    this.#wantedTimer = undefined
+    clearInterval(this.#followersTimer)
+    this.#followersTimer = undefined
+    if (this.#role !== 'leader') return
+    this.#flushOutbox()
+    if (this.#epoch && this.#real) this.#post({ t: 'close', epoch: this.#epoch, code: 1001, reason: 'cross-tab leader stepped down' })
+    this.#closeReal(1000, 'no tab needs this socket')
+    this.#role = 'none'
+    this.#epoch = null
+    this.#stepDown?.()
+    this.#stepDown = null
+    this.#options.onRoleChange()
+    // A local socket that still wants the group (it will reconnect) waits for the lock again.
+    if (this.#local.size > 0) this.#wait()
+    else this.#options.onIdle()
+  }
+
+  /** Leading with no socket of its own: keep serving while another tab waits for the lock. */
+  async #checkStillWanted(): Promise<void> {
+    if (this.#role !== 'leader' || this.#local.size > 0) return
+    let wanted = false
+    try {
+      const state = await this.#options.locks.query()
+      wanted = (state.pending ?? []).some((lock) => lock.name === this.name)
+    } catch {
+      wanted = false
+    }
+    if (this.#role !== 'leader' || this.#local.size > 0) return
+    if (!wanted) return this.#resign()
+    // Followers that go quietly (a crash) leave no `bye`: look again now and then.
+    this.#wantedTimer ??= setInterval(() => void this.#checkStillWanted(), this.#options.stillWantedCheckMs)
+  }
+
+  #onMessage(message: TabMessage): void {
+    switch (message.t) {
+      case 'hello':
+        if (this.#role === 'leader') this.#hasFollowers = true
+        if (this.#role === 'leader' && this.#epoch) this.#post({ t: 'state', to: message.from, epoch: this.#epoch, open: this.#realOpen, protocol: this.#protocol })
+        return
+      case 'bye':
+        if (this.#role === 'leader') void this.#checkStillWanted()
+        return
+      case 'send':
+        if (this.#role === 'leader' && message.epoch === this.#epoch && this.#realOpen) this.#real?.send(message.data)
+        return
+      case 'state':
+        if (message.to !== this.#options.tabId || this.#role === 'leader') return
+        this.#leaderEpoch = message.epoch
+        if (message.open) this.#follow(message.protocol)
+        return
+      case 'leader':
+        if (this.#role === 'leader') return
+        if (this.#leaderEpoch !== message.epoch && this.#following) {
+          this.#following = false
+          for (const socket of [...this.#local]) if (socket.readyState === ReadyState.OPEN) socket.closed(LEADER_CHANGED.code, LEADER_CHANGED.reason)
+        }
+        this.#leaderEpoch = message.epoch
+        return
+      case 'open':
+        if (this.#role === 'leader') return
+        this.#leaderEpoch = message.epoch
+        this.#follow(message.protocol)
+        return
+      case 'frames':
+        if (this.#role === 'leader' || !this.#following || message.epoch !== this.#leaderEpoch) return
+        for (const data of message.data) for (const socket of [...this.#local]) socket.received(data)
+        return
+      case 'close':
+        if (this.#role === 'leader' || message.epoch !== this.#leaderEpoch) return
+        this.#following = false
+        this.#leaderEpoch = null
+        for (const socket of [...this.#local]) socket.closed(message.code, message.reason)
+        return
+    }
+  }
+
+  #follow(protocol: string): void {
+    if (this.#local.size === 0) return
+    this.#following = true
+    for (const socket of [...this.#local]) socket.opened(protocol)
+  }
+
+  #post(message: TabMessage): void {
+    try {
+      this.#channel.postMessage(message)
+    } catch {
+      // A closed channel (the tab is unloading): nothing to tell.
+    }
+  }
+
+  /** Forgets the group (no local socket, no role). */
+  dispose(): void {
+    clearInterval(this.#wantedTimer)
+    clearInterval(this.#followersTimer)
+    clearTimeout(this.#outboxTimer)
+    this.#channel.onmessage = null
+    this.#channel.close()
+  }
+}

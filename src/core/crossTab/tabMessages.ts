@@ -1,0 +1,29 @@
+/**
+ * What tabs of one group say to each other over their `BroadcastChannel`. No message carries a
+ * token: the group's name is a hash of the socket's identity (URL, subprotocols, first message), so
+ * tabs with different tokens are in different groups and never talk.
+ *
+ * `epoch` names one real socket of one leader: a follower listens to the epoch it joined and
+ * ignores the rest, so late messages of a previous leader cannot reach a newer stream.
+ */
+export type TabMessage =
+  /** A follower wants the current state (answered by `state`). */
+  | { t: 'hello'; from: string }
+  /** The leader's answer to `hello`: whether its socket is open now. */
+  | { t: 'state'; to: string; epoch: string; open: boolean; protocol: string }
+  /** The leader's socket opened. */
+  | { t: 'open'; epoch: string; protocol: string }
+  /** Frames the leader's socket received, in order (batched: one message per few ms). */
+  | { t: 'frames'; epoch: string; data: string[] }
+  /** The leader's socket closed (or the leader left): followers' sockets close the same way. */
+  | { t: 'close'; epoch: string; code: number; reason: string }
+  /** A follower's message for the server, sent by the leader on its socket. */
+  | { t: 'send'; epoch: string; data: string }
+  /** A tab no longer wants the socket: the leader checks whether anyone still does. */
+  | { t: 'bye' }
+  /** A new leader took over: followers of another epoch resynchronise. */
+  | { t: 'leader'; epoch: string }
+
+export function isTabMessage(value: unknown): value is TabMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string'
+}

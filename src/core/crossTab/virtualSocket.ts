@@ -1,0 +1,63 @@
+import { ReadyState, type WebSocketLike } from '../types'
+
+/** What a virtual socket asks of its tab group. */
+export interface VirtualSocketHost {
+  send(socket: VirtualSocket, data: string): void
+  detach(socket: VirtualSocket): void
+}
+
+/**
+ * The socket a tab's connection holds when sockets are shared across tabs: it looks like a
+ * WebSocket, but its frames come from the group's one real socket (held by the leader tab, maybe
+ * this one) and what it sends goes out on that socket. The connection above it keeps its own
+ * heartbeat, backoff and status, exactly as over a socket of its own.
+ */
+export class VirtualSocket implements WebSocketLike {
+  readyState: number = ReadyState.CONNECTING
+  protocol = ''
+  onopen: ((event: unknown) => void) | null = null
+  onmessage: ((event: { data: unknown }) => void) | null = null
+  onerror: ((event: unknown) => void) | null = null
+  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null
+  #host: VirtualSocketHost | null = null
+
+  /** @internal */
+  bind(host: VirtualSocketHost): void {
+    this.#host = host
+    if (this.readyState === ReadyState.CLOSED) host.detach(this)
+  }
+
+  /** @internal The group's socket is open. */
+  opened(protocol: string): void {
+    if (this.readyState !== ReadyState.CONNECTING) return
+    this.readyState = ReadyState.OPEN
+    this.protocol = protocol
+    this.onopen?.({ type: 'open' })
+  }
+
+  /** @internal A frame of the group's socket. */
+  received(data: unknown): void {
+    if (this.readyState !== ReadyState.OPEN) return
+    this.onmessage?.({ data })
+  }
+
+  /** @internal The group's socket closed, or this tab must resynchronise. */
+  closed(code: number, reason: string): void {
+    if (this.readyState === ReadyState.CLOSED) return
+    this.readyState = ReadyState.CLOSED
+    this.#host?.detach(this)
+    this.onclose?.({ code, reason, wasClean: code !== 1006 })
+  }
+
+  send(data: string): void {
+    if (this.readyState !== ReadyState.OPEN) throw new Error('[live-status] send on a socket that is not open')
+    this.#host?.send(this, data)
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.readyState === ReadyState.CLOSED || this.readyState === ReadyState.CLOSING) return
+    this.readyState = ReadyState.CLOSING
+    // Like a real socket: `close` is reported later, never from inside `close()`.
+    queueMicrotask(() => this.closed(code, reason))
+  }
+}
