@@ -35,9 +35,10 @@ const jwt = (payload: object, secret: string) => {
 }
 
 test('demo/start.ts: SIGTERM closes clients with 1001 and exits 0', async () => {
-  const demo = start('demo/start.ts', { PORT: '0' })
+  // The demo checks Origin: allow the test's own.
+  const demo = start('demo/start.ts', { PORT: '0', LIVE_STATUS_ALLOWED_ORIGINS: 'http://signals.test' })
   const host = await demo.url
-  const client = rawClient(`ws://${host}/ws/projects/demo?token=demo-token`)
+  const client = rawClient(`ws://${host}/ws/projects/demo?token=demo-token`, { origin: 'http://signals.test' })
   await client.until(() => client.events().length > 0)
   demo.child.kill('SIGTERM')
   expect(await client.untilClosed()).toEqual({ code: 1001, reason: 'server shutting down' })
