@@ -9,6 +9,7 @@
  * 5. Events per second into the cache from a loopback `ws` server vs a bare `ws` client that only parses.
  * 6. Memory after 1,000 subscribe/release cycles.
  * 7. Cross-tab sharing in Chromium: server connections and the tabs' CPU for 1, 5 and 20 tabs (bench/crossTab.ts).
+ * 8. The reference server: 10,000 clients, a 1,000-event burst to all, vs a bare `ws` broadcast (bench/server.ts).
  */
 import { notifyManager, QueryClient, QueryObserver } from '@tanstack/query-core'
 import { performance } from 'node:perf_hooks'
@@ -19,6 +20,7 @@ import { LiveStatusClient } from '../src/core/liveStatusClient'
 import { operationEventSchema, operationProgressChannel, reduceOperation, type OperationProgress } from '../src/core/channels/operationProgress'
 import { liveStatusKeys } from '../src/core/queryKeys'
 import type { WebSocketConstructor, WebSocketLike } from '../src/core/types'
+import { runServerBench } from './server'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30)
 const median = (xs: number[]) => {
@@ -357,4 +359,6 @@ if (!process.env.BENCH_SKIP_BROWSER) {
   for (const row of await benchCrossTab()) console.log(`| ${row.join(' | ')} |`)
 }
 
+// 8. The reference server: 10,000 clients, a 1,000-event burst, vs a bare ws broadcast (BENCH_SKIP_SERVER=1 leaves it out).
+if (!process.env.BENCH_SKIP_SERVER) await runServerBench()
 process.exit(0)

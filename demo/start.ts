@@ -31,6 +31,8 @@ let stopping = false
 const stop = async () => {
   if (stopping) return
   stopping = true
+  // Drain first: batches go out and clients get 1001 (reconnect later) before the port closes.
+  await world.server.close()
   await http.close()
   await world.close()
   process.exit(0)

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { SocketHub, type WebSocketConstructor } from '../../src/core'
+import { closeAction } from '../../src/core/closeAction'
 import { createLiveStatusServer, InMemoryEventBus, type LiveStatusServer } from '../../src/server'
 import { rawClient } from '../helpers/serverClient'
 import { waitForStatus } from '../helpers/wsServer'
@@ -142,7 +143,7 @@ describe('limits and origin', () => {
 })
 
 describe('malformed frames', () => {
-  test('get an error frame; the connection and other projects are unaffected; a flood is cut off with 1008', async () => {
+  test('get an error frame; the connection and other projects are unaffected; a flood is cut off with 1002, which the client does not read as sign-in required', async () => {
     const { server, connect } = await start()
     const other = connect('/ws/projects/p2?token=tok-bob')
     const client = connect('/ws/projects/p1?token=tok-alice')
@@ -160,7 +161,9 @@ describe('malformed frames', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined()
     expect(other.frames).toEqual([])
     for (let i = 0; i < 30; i++) client.send('garbage')
-    expect(await client.untilClosed()).toEqual({ code: 1008, reason: 'too many invalid frames' })
+    const closed = await client.untilClosed()
+    expect(closed).toEqual({ code: 1002, reason: 'too many invalid frames' })
+    expect(closeAction(closed.code, false, { authCloseCodes: [1008, 4401, 4403], fatalCloseCodes: [1002, 1003, 1007, 1009, 1010] })).toBe('give-up')
     expect(other.closed).toBeNull()
   })
 })

@@ -17,6 +17,11 @@ export interface EventBus {
   history(projectId: string, sinceSeq: number): Promise<SequencedEvent[] | null>
   /** The latest `seq` of a project, 0 before its first event. */
   head(projectId: string): Promise<number>
+  /**
+   * Whether the bus can serve now (connected, not closed): `/readyz` asks it.
+   * @default none: a bus without it counts as ready
+   */
+  ready?(): Promise<boolean>
   close(): Promise<void>
 }
 
@@ -46,6 +51,7 @@ export class InMemoryEventBus implements EventBus {
    */
   #projects = new Map<string, { history: SequencedEvent[]; head: number; floor: number; listeners: Set<(event: SequencedEvent) => void> }>()
   #createdAt = nextSeq(0)
+  #closed = false
 
   constructor({ historySize = 1000 }: InMemoryEventBusOptions = {}) {
     this.#historySize = historySize
@@ -73,13 +79,28 @@ export class InMemoryEventBus implements EventBus {
   subscribe(projectId: string, listener: (event: SequencedEvent) => void): () => void {
     const project = this.#project(projectId)
     project.listeners.add(listener)
-    return () => project.listeners.delete(listener)
+    return () => {
+      project.listeners.delete(listener)
+      // A project nobody published to or listens to is not kept: ids a client only asked about
+      // must not accumulate.
+      if (project.listeners.size === 0 && project.history.length === 0 && this.#projects.get(projectId) === project) this.#projects.delete(projectId)
+    }
   }
 
   async history(projectId: string, sinceSeq: number): Promise<SequencedEvent[] | null> {
-    const project = this.#project(projectId)
-    if (sinceSeq < project.floor) return null
-    return project.history.filter((e) => e.seq > sinceSeq)
+    const project = this.#projects.get(projectId)
+    const floor = project?.floor ?? this.#createdAt
+    if (sinceSeq < floor) return null
+    return project ? project.history.filter((e) => e.seq > sinceSeq) : []
+  }
+
+  /** Projects held (with history or listeners). */
+  get size(): number {
+    return this.#projects.size
+  }
+
+  async ready(): Promise<boolean> {
+    return !this.#closed
   }
 
   async head(projectId: string): Promise<number> {
@@ -87,6 +108,7 @@ export class InMemoryEventBus implements EventBus {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     this.#projects.clear()
   }
 }

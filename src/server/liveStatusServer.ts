@@ -2,178 +2,113 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { InMemoryEventBus, type EventBus, type SequencedEvent } from './eventBus'
+import { CloseCode } from './closeCodes'
+import type { Session } from './connection/session'
+import type { EventBus, SequencedEvent } from './eventBus'
+import { ProjectRegistry } from './fanout/projectRegistry'
+import { requestTarget } from './http/requestTarget'
+import { guardSocket, rejectUpgrade, sendJson } from './http/respond'
+import { answerCors, matchRestRoute, serveRest, type RestContext } from './http/restRoutes'
+import { isServiceRoute, serveService, type ServiceContext } from './http/serviceRoutes'
+import { isValidId, projectIdFromSegment } from './limits/projectId'
+import { UserConnections } from './limits/userConnections'
+import { errorFields, Log } from './logger'
+import { ServerMetrics, prometheusText, type MetricsSnapshot } from './metrics/serverMetrics'
+import { resolveOptions, type LiveStatusServerOptions, type ResolvedOptions } from './options'
 import { ProjectState } from './projectState'
-import { bearerToken, selectProtocol, tokenFromRequest } from './tokenFromRequest'
+import { selectProtocol } from './tokenFromRequest'
+import { admitSocket, type AdmissionContext } from './upgrade/admitSocket'
 
-/** Close codes the server uses after the upgrade, so clients can tell why. */
-export const CloseCode = {
-  unauthenticated: 4401,
-  forbidden: 4403,
-  tooManyConnections: 4429,
-  tooLarge: 1009,
-  internalError: 1011,
-  policy: 1008,
-  goingAway: 1001,
-} as const
-
-export interface LiveStatusServerOptions<User> {
-  /** Who owns `token`; `null`/`undefined` rejects it (4401 on sockets, 401 on REST). */
-  authenticate: (token: string, request: IncomingMessage) => User | null | undefined | Promise<User | null | undefined>
-  /** Whether `user` may see `projectId` (4403 / 403 when not). @default () => true */
-  authorize?: (user: User, projectId: string) => boolean | Promise<boolean>
-  /** A stable id for per-user limits. @default (user) => user.id ?? String(user) */
-  userId?: (user: User) => string
-  /**
-   * When set, upgrades whose `Origin` is not listed are refused with 403 (cross-site WebSocket
-   * hijacking), and REST answers listed origins with CORS headers (pages served elsewhere).
-   * @default undefined
-   */
-  allowedOrigins?: readonly string[]
-  /** Sockets one user may hold at once; the next gets 4429. @default 10 */
-  maxConnectionsPerUser?: number
-  /** Largest client frame; bigger ones close the socket with 1009. @default 65536 */
-  maxPayloadBytes?: number
-  /** A client that sends nothing (not even a ping) for this long is dropped. @default 60000 */
-  idleTimeoutMs?: number
-  /** Events of a burst are sent together after this long… @default 50 */
-  batchIntervalMs?: number
-  /** …or as soon as this many are waiting. @default 100 */
-  batchMaxEvents?: number
-  /** A client whose unsent data exceeds this is too slow and is dropped. @default 4194304 (4 MiB) */
-  maxBufferedBytes?: number
-  /**
-   * Finished operations (completed, failed, cancelled) are forgotten this long after their last
-   * event, so a long-running server does not grow without bound. `Infinity` keeps them.
-   * @default 3600000 (1 hour)
-   */
-  retainFinishedMs?: number
-  /** With message auth, the time allowed for the `{ type: 'auth', token }` frame. @default 5000 */
-  authTimeoutMs?: number
-  /** Query parameter carrying the token. @default 'token' */
-  tokenQueryParam?: string
-  /** Fan-out and history. @default new InMemoryEventBus({ historySize: 1000 }) */
-  bus?: EventBus
-  /** Called by `POST …/reindex` after `index_queued` is published; start the job here. @default undefined (501) */
-  onReindex?: (projectId: string, branch: string | undefined, user: User) => void | Promise<void>
-  /** Called for each accepted, authenticated socket (metrics, fault injection). @default undefined */
-  onConnection?: (socket: WebSocket, info: { projectId: string; userId: string }) => void
-  /** Where failures are reported; never given a token. @default console.warn */
-  log?: (message: string, error?: unknown) => void
-}
-
-interface Client {
-  socket: WebSocket
-  projectId: string
-  userId: string
-  lastSeenAt: number
-  /** Events at or below this seq were in the snapshot or replay already. */
-  minSeq: number
-  ready: boolean
-  invalidFrames: number
-}
-
-interface ProjectChannel {
-  clients: Set<Client>
-  buffer: SequencedEvent[]
-  timer: ReturnType<typeof setTimeout> | undefined
-  unsubscribe: () => void
-}
+export { CloseCode } from './closeCodes'
+export type { LiveStatusServerOptions } from './options'
 
 const PROJECT_SOCKET = /^\/ws\/projects\/([^/]+)\/?$/
-const INDEX_STATUS = /^\/api\/projects\/([^/]+)\/index\/?$/
-const REINDEX = /^\/api\/projects\/([^/]+)\/index\/reindex\/?$/
-const OPERATION = /^\/api\/operations\/([^/]+)\/?$/
-
-const decode = (segment: string) => {
-  try {
-    return decodeURIComponent(segment)
-  } catch {
-    return null
-  }
-}
 
 /**
  * The reference server: speaks live-status's protocol on `/ws/projects/{projectId}` (snapshot,
- * then live events with `seq`, `?since=` replay, batching, ping/pong) and serves the REST routes
- * the hooks' default endpoints use.
+ * then live events with `seq`, `?since=` replay, batching, ping/pong), serves the REST routes the
+ * hooks' default endpoints use, and `/healthz`, `/readyz`, `/metrics`. The pieces live beside it:
+ * `upgrade/` (admission), `connection/` (one socket), `fanout/` (projects, replay, framing),
+ * `limits/`, `http/`, `metrics/`.
  */
 export class LiveStatusServer<User = unknown> {
   readonly bus: EventBus
-  #options: Required<Omit<LiveStatusServerOptions<User>, 'allowedOrigins' | 'onReindex' | 'onConnection' | 'bus'>> &
-    Pick<LiveStatusServerOptions<User>, 'allowedOrigins' | 'onReindex' | 'onConnection'>
+  #options: ResolvedOptions<User>
+  #log: Log
+  #metrics = new ServerMetrics()
   #wss: WebSocketServer
-  #clients = new Set<Client>()
-  #byUser = new Map<string, number>()
-  #channels = new Map<string, ProjectChannel>()
-  #states = new Map<string, ProjectState>()
-  #operationProjects = new Map<string, string>()
+  #sessions = new Set<Session>()
+  #authenticating = new Set<WebSocket>()
+  #users: UserConnections
+  #projects: ProjectRegistry
   #sweep: ReturnType<typeof setInterval>
   #http: Server | undefined
-  #closed = false
+  #closing: Promise<void> | undefined
+  #admission: AdmissionContext<User>
+  #rest: RestContext<User>
+  #service: ServiceContext
 
   constructor(options: LiveStatusServerOptions<User>) {
-    const {
-      authenticate,
-      authorize = () => true,
-      userId = (user: User) => {
-        const id = (user as { id?: unknown } | null)?.id
-        return id === undefined ? String(user) : String(id)
+    const resolved = resolveOptions(options)
+    this.#options = resolved
+    this.#log = new Log(resolved.logger)
+    this.bus = resolved.bus
+    this.#users = new UserConnections(resolved.maxConnectionsPerUser)
+    this.#projects = new ProjectRegistry(resolved.bus, {
+      batchIntervalMs: resolved.batchIntervalMs,
+      batchMaxEvents: resolved.batchMaxEvents,
+      maxFrameBytes: resolved.maxFrameBytes,
+      onEventIn: () => this.#metrics.eventsIn++,
+      onDropped: (reason) => {
+        this.#metrics.drop(reason)
+        this.#log.warn('an event could not be sent', { reason, maxFrameBytes: resolved.maxFrameBytes })
       },
-      allowedOrigins,
-      maxConnectionsPerUser = 10,
-      maxPayloadBytes = 64 * 1024,
-      idleTimeoutMs = 60_000,
-      batchIntervalMs = 50,
-      batchMaxEvents = 100,
-      maxBufferedBytes = 4 * 1024 * 1024,
-      authTimeoutMs = 5000,
-      retainFinishedMs = 3_600_000,
-      tokenQueryParam = 'token',
-      bus = new InMemoryEventBus({ historySize: 1000 }),
-      onReindex,
-      onConnection,
-      log = (message: string, error?: unknown) => console.warn(`[live-status/server] ${message}`, error ?? ''),
-    } = options
-    this.#options = {
-      authenticate,
-      authorize,
-      userId,
-      allowedOrigins,
-      maxConnectionsPerUser,
-      maxPayloadBytes,
-      idleTimeoutMs,
-      batchIntervalMs,
-      batchMaxEvents,
-      maxBufferedBytes,
-      authTimeoutMs,
-      retainFinishedMs,
-      tokenQueryParam,
-      onReindex,
-      onConnection,
-      log,
+    })
+    this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: resolved.maxPayloadBytes, handleProtocols: selectProtocol })
+    if (!resolved.authorizeGiven)
+      this.#log.warn('no `authorize` option: every authenticated user may see every project. Pass `authorize` to restrict access, or `authorize: () => true` to make the choice explicit.')
+    const isClosing = () => this.#closing !== undefined
+    this.#admission = {
+      options: resolved,
+      log: this.#log,
+      metrics: this.#metrics,
+      users: this.#users,
+      authenticating: this.#authenticating,
+      register: (session) => this.#register(session),
+      channel: (projectId) => this.#projects.acquire(projectId),
     }
-    this.bus = bus
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: maxPayloadBytes, handleProtocols: selectProtocol })
-    this.#sweep = setInterval(() => {
-      this.#dropIdle()
-      this.#forgetFinished()
-    }, Math.max(1000, Math.floor(idleTimeoutMs / 4)))
+    this.#rest = { options: resolved, log: this.#log, projects: this.#projects, publish: (projectId, event) => this.publish(projectId, event) }
+    this.#service = { isClosing, busReady: () => this.#busReady(), metrics: () => this.metrics() }
+    this.#metrics.sample()
+    this.#sweep = setInterval(() => this.#sweepOnce(), Math.max(1000, Math.floor(resolved.idleTimeoutMs / 4)))
     this.#sweep.unref?.()
   }
 
   /** Open sockets, in total and per project. */
   get stats(): { connections: number; projects: Record<string, number> } {
     const projects: Record<string, number> = {}
-    for (const client of this.#clients) projects[client.projectId] = (projects[client.projectId] ?? 0) + 1
-    return { connections: this.#clients.size, projects }
+    for (const session of this.#sessions) projects[session.projectId] = (projects[session.projectId] ?? 0) + 1
+    return { connections: this.#sessions.size, projects }
   }
 
-  /** The server's current view of a project (index and operations). */
+  /** Counters and gauges (what `/metrics` serves). */
+  metrics(): MetricsSnapshot {
+    return this.#metrics.snapshot({ connections: this.#sessions.size, authenticating: this.#authenticating.size, projects: this.#projects.size })
+  }
+
+  /** `metrics()` in the Prometheus text format. */
+  prometheusMetrics(): string {
+    return prometheusText(this.metrics())
+  }
+
+  /** Projects and operation ids held in memory (both return to 0 when nothing is live or retained). */
+  get retained(): { projects: number; operations: number; users: number } {
+    return { projects: this.#projects.size, operations: this.#projects.operationCount, users: this.#users.users }
+  }
+
+  /** The server's current view of a project (index and operations); an empty one when it holds none. */
   state(projectId: string): ProjectState {
-    let state = this.#states.get(projectId)
-    if (!state) this.#states.set(projectId, (state = new ProjectState(projectId)))
-    return state
+    return this.#projects.get(projectId)?.state ?? new ProjectState(projectId)
   }
 
   /**
@@ -182,61 +117,71 @@ export class LiveStatusServer<User = unknown> {
    */
   async publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<SequencedEvent> {
     if (typeof event?.type !== 'string') throw new TypeError('[live-status/server] publish(projectId, event): event.type must be a string')
-    if (typeof event.operation_id === 'string') this.#operationProjects.set(event.operation_id, projectId)
-    // Subscribing the state before publishing keeps the snapshot and the stream consistent.
-    this.#channel(projectId)
+    if (!isValidId(projectId, this.#options.projectIdPattern))
+      throw new TypeError(`[live-status/server] publish(projectId, event): project id ${JSON.stringify(String(projectId).slice(0, 40))} does not match projectIdPattern`)
+    if (typeof event.operation_id === 'string') this.#projects.noteOperation(event.operation_id, projectId)
+    // Subscribed before publishing, so the state sees this event (not after close(): nothing would release it).
+    if (!this.#closing) this.#projects.acquire(projectId)
     return this.bus.publish(projectId, event)
   }
 
-  /** Handles the upgrade if it is for a project socket; returns false to let others handle it. */
+  /** Handles the upgrade if it is for a project socket; returns false to let others handle it. Never throws. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    const match = PROJECT_SOCKET.exec(url.pathname)
+    const url = requestTarget(request.url)
+    const match = url && PROJECT_SOCKET.exec(url.pathname)
     if (!match) return false
-    const projectId = decode(match[1]!)
-    const origin = request.headers.origin
-    if (projectId === null || this.#closed) {
-      rejectUpgrade(socket, 400, 'Bad Request')
-      return true
-    }
-    if (this.#options.allowedOrigins && (!origin || !this.#options.allowedOrigins.includes(origin))) {
-      rejectUpgrade(socket, 403, 'Forbidden')
-      return true
-    }
-    this.#wss.handleUpgrade(request, socket, head, (ws) => {
-      this.#accept(ws, request, url, projectId).catch((error: unknown) => {
-        this.#options.log('connection setup failed', error)
-        ws.close(CloseCode.internalError, 'internal error')
+    guardSocket(socket, this.#onRawSocketError)
+    try {
+      const projectId = projectIdFromSegment(match[1]!, this.#options.projectIdPattern)
+      if (projectId === null) {
+        this.#metrics.drop('bad_request')
+        rejectUpgrade(socket, 400, 'Bad Request')
+        return true
+      }
+      if (this.#closing) {
+        this.#metrics.drop('closing')
+        rejectUpgrade(socket, 503, 'Service Unavailable')
+        return true
+      }
+      const { allowedOrigins } = this.#options
+      const origin = request.headers.origin
+      if (allowedOrigins && (!origin || !allowedOrigins.includes(origin))) {
+        this.#metrics.drop('origin')
+        rejectUpgrade(socket, 403, 'Forbidden')
+        return true
+      }
+      this.#wss.handleUpgrade(request, socket, head, (ws) => {
+        if (this.#closing) return void ws.close(CloseCode.goingAway, 'server shutting down')
+        void admitSocket(this.#admission, ws, request, url, projectId)
       })
-    })
+    } catch (error) {
+      this.#metrics.drop('internal_error')
+      this.#log.error('upgrade failed', errorFields(error))
+      rejectUpgrade(socket, 500, 'Internal Server Error')
+    }
     return true
   }
 
-  /** Serves the REST routes; returns false for any other path. */
+  /** Serves the REST and service routes; returns false for any other path. Never throws. */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
-    const url = new URL(request.url ?? '/', 'http://localhost')
-    const path = url.pathname
-    const route = INDEX_STATUS.exec(path) ?? REINDEX.exec(path) ?? OPERATION.exec(path)
-    if (!route) return false
-    const origin = request.headers.origin
-    if (origin && this.#options.allowedOrigins?.includes(origin)) {
-      response.setHeader('Access-Control-Allow-Origin', origin)
-      response.setHeader('Vary', 'Origin')
-      if (request.method === 'OPTIONS') {
-        response.writeHead(204, {
-          'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-          'Access-Control-Allow-Headers': 'Authorization, Content-Type',
-          'Access-Control-Max-Age': '600',
-        })
-        response.end()
+    const url = requestTarget(request.url)
+    if (!url) return false
+    try {
+      if (this.#options.serviceRoutes && isServiceRoute(url.pathname)) {
+        void serveService(this.#service, request, response, url).catch((error: unknown) => this.#answer500(response, 'service route failed', error))
         return true
       }
+      const route = matchRestRoute(url.pathname)
+      if (!route) return false
+      if (answerCors(request, response, this.#options.allowedOrigins)) return true
+      if (this.#closing) {
+        sendJson(response, 503, { detail: 'server shutting down' })
+        return true
+      }
+      void serveRest(this.#rest, request, response, url, route).catch((error: unknown) => this.#answer500(response, 'REST handler failed', error))
+    } catch (error) {
+      this.#answer500(response, 'request handler failed', error)
     }
-    void this.#rest(request, response, url).catch((error: unknown) => {
-      this.#options.log('REST handler failed', error)
-      if (!response.headersSent) sendJson(response, 500, { detail: 'internal error' })
-      else response.end()
-    })
     return true
   }
 
@@ -244,273 +189,174 @@ export class LiveStatusServer<User = unknown> {
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.handleUpgrade(request, socket, head)) return
-      if (server.listenerCount('upgrade') === 1) rejectUpgrade(socket, 404, 'Not Found')
+      if (server.listenerCount('upgrade') > 1) return
+      if (requestTarget(request.url)) rejectUpgrade(socket, 404, 'Not Found')
+      else rejectUpgrade(socket, 400, 'Bad Request')
     })
   }
 
-  /** Listens on its own HTTP server (REST + sockets). */
-  async listen(port = 0, host = '127.0.0.1'): Promise<{ port: number; url: string }> {
+  /**
+   * Listens on its own HTTP server (REST, service routes and sockets). `otherRoutes` is tried for
+   * requests that are none of the server's; it returns true when it answered.
+   */
+  async listen(port = 0, host = '127.0.0.1', otherRoutes?: (request: IncomingMessage, response: ServerResponse, url: URL) => boolean): Promise<{ port: number; url: string }> {
     const http = createServer((request, response) => {
-      if (!this.handleRequest(request, response)) sendJson(response, 404, { detail: 'not found' })
+      if (this.handleRequest(request, response)) return
+      const url = requestTarget(request.url)
+      if (!url) return sendJson(response, 400, { detail: 'bad request target' })
+      try {
+        if (otherRoutes?.(request, response, url)) return
+      } catch (error) {
+        return this.#answer500(response, 'otherRoutes threw', error)
+      }
+      sendJson(response, 404, { detail: 'not found' })
+    })
+    // Malformed HTTP: answer 400 if the socket still takes it, never throw on a reset.
+    http.on('clientError', (_error: Error, socket: Duplex) => {
+      this.#metrics.drop('bad_request')
+      rejectUpgrade(socket, 400, 'Bad Request')
     })
     this.attach(http)
     this.#http = http
-    await new Promise<void>((resolve) => http.listen(port, host, resolve))
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(port, host, () => {
+        http.off('error', reject)
+        resolve()
+      })
+    })
+    http.on('error', (error) => this.#log.error('HTTP server error', errorFields(error)))
     const address = http.address() as AddressInfo
+    this.#log.info('listening', { host, port: address.port })
     return { port: address.port, url: `http://${host}:${address.port}` }
   }
 
   /** Closes every socket with `code` (1001 by default, so clients reconnect). */
   disconnectAll(code: number = CloseCode.goingAway, reason = 'server going away'): void {
-    for (const client of [...this.#clients]) client.socket.close(code, reason)
+    for (const session of [...this.#sessions]) session.socket.close(code, reason)
   }
 
   /** Drops every socket without a close frame, like a crashed process. */
   terminateAll(): void {
-    for (const client of [...this.#clients]) client.socket.terminate()
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true
-    clearInterval(this.#sweep)
-    this.disconnectAll()
-    for (const channel of this.#channels.values()) {
-      channel.unsubscribe()
-      if (channel.timer) clearTimeout(channel.timer)
-    }
-    this.#channels.clear()
-    this.#wss.close()
-    if (this.#http) {
-      const http = this.#http
-      http.closeAllConnections()
-      await new Promise<void>((resolve) => http.close(() => resolve()))
-    }
-  }
-
-  // ---- sockets ------------------------------------------------------------------------------
-
-  async #accept(socket: WebSocket, request: IncomingMessage, url: URL, projectId: string): Promise<void> {
-    const options = this.#options
-    const early: unknown[] = []
-    const onEarly = (data: unknown) => early.push(data)
-    socket.on('message', onEarly)
-    socket.on('error', (error) => options.log('socket error', error))
-
-    let token = tokenFromRequest(request, url, options.tokenQueryParam)
-    if (token === null) token = await this.#awaitAuthMessage(socket, early)
-    if (token === null) return void socket.close(CloseCode.unauthenticated, 'authentication required')
-    const user = await options.authenticate(token, request)
-    if (user === null || user === undefined) return void socket.close(CloseCode.unauthenticated, 'invalid token')
-    if (!(await options.authorize(user, projectId))) return void socket.close(CloseCode.forbidden, 'forbidden')
-    if (socket.readyState !== socket.OPEN) return
-    const userId = options.userId(user)
-    const held = this.#byUser.get(userId) ?? 0
-    if (held >= options.maxConnectionsPerUser) return void socket.close(CloseCode.tooManyConnections, 'too many connections')
-
-    const client: Client = { socket, projectId, userId, lastSeenAt: Date.now(), minSeq: Infinity, ready: false, invalidFrames: 0 }
-    this.#clients.add(client)
-    this.#byUser.set(userId, held + 1)
-    const channel = this.#channel(projectId)
-    channel.clients.add(client)
-    socket.off('message', onEarly)
-    socket.on('message', (data, isBinary) => this.#onMessage(client, data, isBinary))
-    socket.on('pong', () => (client.lastSeenAt = Date.now()))
-    socket.on('close', () => this.#remove(client))
-    options.onConnection?.(socket, { projectId, userId })
-
-    // What the client missed, or the current state; then live events newer than that.
-    const since = Number(url.searchParams.get('since'))
-    const head = await this.bus.head(projectId)
-    const replay = Number.isFinite(since) && since > 0 ? await this.bus.history(projectId, since) : null
-    const first = replay ?? this.state(projectId).snapshot(head)
-    client.minSeq = head
-    if (first.length > 0) this.#send(client, JSON.stringify(first.length === 1 ? first[0] : { type: 'batch', events: first }))
-    client.ready = true
-    for (const data of early) this.#onMessage(client, data as Buffer, false)
-  }
-
-  #awaitAuthMessage(socket: WebSocket, early: unknown[]): Promise<string | null> {
-    return new Promise((resolve) => {
-      const done = (token: string | null) => {
-        clearTimeout(timer)
-        socket.off('message', onMessage)
-        socket.off('close', onClose)
-        resolve(token)
-      }
-      const onMessage = (data: unknown) => {
-        try {
-          const message = JSON.parse(String(data)) as { type?: unknown; token?: unknown }
-          if (message.type === 'auth' && typeof message.token === 'string' && message.token) {
-            early.splice(early.indexOf(data), 1)
-            return done(message.token)
-          }
-        } catch {
-          // Not JSON: not an auth frame.
-        }
-        done(null)
-      }
-      const onClose = () => done(null)
-      const timer = setTimeout(() => done(null), this.#options.authTimeoutMs)
-      socket.on('message', onMessage)
-      socket.on('close', onClose)
-    })
-  }
-
-  #onMessage(client: Client, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    client.lastSeenAt = Date.now()
-    if (!client.ready) return
-    let message: { type?: unknown }
-    try {
-      if (isBinary) throw new Error('binary')
-      message = JSON.parse(String(data)) as { type?: unknown }
-      if (typeof message !== 'object' || message === null) throw new Error('not an object')
-    } catch {
-      return this.#invalid(client, 'invalid_json', 'frames must be JSON objects')
-    }
-    switch (message.type) {
-      case 'ping':
-        return this.#send(client, '{"type":"pong"}')
-      case 'pong':
-      case 'auth':
-        return
-      default:
-        return this.#invalid(client, 'unsupported', `unsupported message type ${JSON.stringify(String(message.type)).slice(0, 60)}`)
-    }
-  }
-
-  #invalid(client: Client, code: string, message: string): void {
-    client.invalidFrames++
-    if (client.invalidFrames > 20) return void client.socket.close(CloseCode.policy, 'too many invalid frames')
-    this.#send(client, JSON.stringify({ type: 'error', code, message }))
-  }
-
-  #send(client: Client, text: string): void {
-    const { socket } = client
-    if (socket.readyState !== socket.OPEN) return
-    if (socket.bufferedAmount > this.#options.maxBufferedBytes) {
-      this.#options.log(`dropping a client of ${client.projectId} that does not keep up`)
-      return void socket.terminate()
-    }
-    socket.send(text)
-  }
-
-  #remove(client: Client): void {
-    if (!this.#clients.delete(client)) return
-    const held = (this.#byUser.get(client.userId) ?? 1) - 1
-    if (held <= 0) this.#byUser.delete(client.userId)
-    else this.#byUser.set(client.userId, held)
-    this.#channels.get(client.projectId)?.clients.delete(client)
+    for (const session of [...this.#sessions]) session.socket.terminate()
+    for (const socket of [...this.#authenticating]) socket.terminate()
   }
 
   /**
-   * A client streaming events never needs to ping (every frame it receives proves the link to
-   * it), so liveness is asked with protocol pings, which browsers answer by themselves.
+   * Drains: stops admitting at once (new upgrades get 503, sockets still authenticating get 1001),
+   * sends the batches waiting, closes every client with 1001, terminates those that have not
+   * closed after `closeTimeoutMs`, then closes its own HTTP server. Resolves when done; calling it
+   * again returns the same promise.
    */
-  #dropIdle(): void {
-    const cutoff = Date.now() - this.#options.idleTimeoutMs
-    for (const client of [...this.#clients]) {
-      if (client.lastSeenAt < cutoff) client.socket.terminate()
-      else if (client.socket.readyState === client.socket.OPEN) client.socket.ping()
-    }
+  close(): Promise<void> {
+    this.#closing ??= this.#drain()
+    return this.#closing
   }
 
-  #forgetFinished(): void {
-    const cutoff = Date.now() - this.#options.retainFinishedMs
-    for (const state of this.#states.values()) {
-      for (const operationId of state.forgetFinished(cutoff)) this.#operationProjects.delete(operationId)
+  async #drain(): Promise<void> {
+    clearInterval(this.#sweep)
+    this.#log.info('draining', { connections: this.#sessions.size, authenticating: this.#authenticating.size })
+    const sockets = [...this.#authenticating, ...[...this.#sessions].map((s) => s.socket)]
+    for (const socket of this.#authenticating) socket.close(CloseCode.goingAway, 'server shutting down')
+    this.#projects.flushAll()
+    for (const session of this.#sessions) session.socket.close(CloseCode.goingAway, 'server shutting down')
+    await waitClosed(sockets, this.#options.closeTimeoutMs)
+    this.#projects.dispose()
+    this.#wss.close()
+    const http = this.#http
+    if (http) {
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()))
+      http.closeIdleConnections()
+      const timer = setTimeout(() => http.closeAllConnections(), this.#options.closeTimeoutMs)
+      await closed
+      clearTimeout(timer)
     }
+    this.#log.info('closed')
   }
 
-  // ---- fan-out ------------------------------------------------------------------------------
+  // ---- internals ----------------------------------------------------------------------------
 
-  #channel(projectId: string): ProjectChannel {
-    let channel = this.#channels.get(projectId)
-    if (channel) return channel
-    const state = this.state(projectId)
-    const created: ProjectChannel = { clients: new Set(), buffer: [], timer: undefined, unsubscribe: () => {} }
-    created.unsubscribe = this.bus.subscribe(projectId, (event) => {
-      state.apply(event)
-      if (created.clients.size === 0) return
-      created.buffer.push(event)
-      if (created.buffer.length >= this.#options.batchMaxEvents) this.#flush(created)
-      else created.timer ??= setTimeout(() => this.#flush(created), this.#options.batchIntervalMs)
+  /**
+   * One function for every raw socket: a closure made inside `handleUpgrade` would share its scope
+   * and keep each connection's request and URL alive as long as the socket.
+   */
+  #onRawSocketError = () => this.#metrics.drop('socket_error')
+
+  #register(session: Session): void {
+    this.#sessions.add(session)
+    session.socket.on('pong', () => (session.lastSeenAt = Date.now()))
+    session.socket.on('close', () => {
+      if (!this.#sessions.delete(session)) return
+      this.#users.release(session.userId)
+      const channel = this.#projects.get(session.projectId)
+      channel?.leave(session)
+      this.#projects.releaseIfIdle(session.projectId)
     })
-    this.#channels.set(projectId, created)
-    channel = created
-    return channel
   }
 
-  #flush(channel: ProjectChannel): void {
-    if (channel.timer) clearTimeout(channel.timer)
-    channel.timer = undefined
-    const events = channel.buffer
-    channel.buffer = []
-    if (events.length === 0) return
-    const frame = (list: SequencedEvent[]) => JSON.stringify(list.length === 1 ? list[0] : { type: 'batch', events: list })
-    const all = frame(events)
-    const firstSeq = events[0]!.seq
-    for (const client of channel.clients) {
-      if (!client.ready) continue
-      // A client that joined mid-batch already has the older events in its snapshot.
-      if (client.minSeq < firstSeq) this.#send(client, all)
-      else {
-        const newer = events.filter((e) => e.seq > client.minSeq)
-        if (newer.length > 0) this.#send(client, frame(newer))
+  async #busReady(): Promise<boolean> {
+    const check = this.bus.ready ? this.bus.ready() : Promise.resolve(true)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#options.readinessTimeoutMs)))
+    try {
+      return (await Promise.race([check.then((ok) => ok !== false), timeout])) === true
+    } catch {
+      return false
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #answer500(response: ServerResponse, what: string, error: unknown): void {
+    this.#metrics.drop('internal_error')
+    this.#log.error(what, errorFields(error))
+    try {
+      sendJson(response, 500, { detail: 'internal error' })
+    } catch {
+      response.destroy()
+    }
+  }
+
+  #sweepOnce(): void {
+    try {
+      const cutoff = Date.now() - this.#options.idleTimeoutMs
+      for (const session of [...this.#sessions]) {
+        // A streaming client need not ping (every frame proves the link to it): liveness is asked
+        // with protocol pings, which browsers answer by themselves.
+        if (session.lastSeenAt < cutoff) {
+          this.#metrics.drop('idle')
+          session.socket.terminate()
+        } else if (session.open) session.socket.ping()
       }
+      this.#projects.sweep(Date.now() - this.#options.retainFinishedMs)
+      this.#metrics.sample()
+    } catch (error) {
+      this.#log.error('sweep failed', errorFields(error))
     }
-  }
-
-  // ---- REST ---------------------------------------------------------------------------------
-
-  async #rest(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
-    const path = url.pathname
-    const token = bearerToken(request)
-    const user = token ? await this.#options.authenticate(token, request) : null
-    if (user === null || user === undefined) return sendJson(response, 401, { detail: 'not authenticated' })
-
-    let match = REINDEX.exec(path)
-    if (match) {
-      if (request.method !== 'POST') return sendJson(response, 405, { detail: 'method not allowed' })
-      const projectId = decode(match[1]!)
-      if (projectId === null) return sendJson(response, 400, { detail: 'bad project id' })
-      if (!(await this.#options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
-      if (!this.#options.onReindex) return sendJson(response, 501, { detail: 'reindex is not configured on this server' })
-      const branch = url.searchParams.get('branch') ?? undefined
-      await this.publish(projectId, { type: 'index_queued', project_id: projectId, ...(branch ? { branch } : {}) })
-      await this.#options.onReindex(projectId, branch, user)
-      return sendJson(response, 202, { status: 'accepted', branch: branch ?? null })
-    }
-    if (request.method !== 'GET') return sendJson(response, 405, { detail: 'method not allowed' })
-    match = INDEX_STATUS.exec(path)
-    if (match) {
-      const projectId = decode(match[1]!)
-      if (projectId === null) return sendJson(response, 400, { detail: 'bad project id' })
-      if (!(await this.#options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
-      const body = this.#states.get(projectId)?.indexBody() ?? null
-      return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'not indexed yet' })
-    }
-    match = OPERATION.exec(path)
-    if (match) {
-      const operationId = decode(match[1]!)
-      const projectId = operationId === null ? undefined : this.#operationProjects.get(operationId)
-      if (operationId === null || projectId === undefined) return sendJson(response, 404, { detail: 'no such operation' })
-      if (!(await this.#options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
-      return sendJson(response, 200, this.state(projectId).operationBody(operationId))
-    }
-    return sendJson(response, 404, { detail: 'not found' })
   }
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-  response.end(JSON.stringify(body))
-}
-
-function rejectUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+function waitClosed(sockets: WebSocket[], timeoutMs: number): Promise<void> {
+  const open = sockets.filter((s) => s.readyState !== s.CLOSED)
+  if (open.length === 0) return Promise.resolve()
+  return new Promise((resolve) => {
+    let left = open.length
+    const timer = setTimeout(() => {
+      for (const socket of open) if (socket.readyState !== socket.CLOSED) socket.terminate()
+      resolve()
+    }, timeoutMs)
+    for (const socket of open)
+      socket.once('close', () => {
+        if (--left === 0) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+  })
 }
 
 /** Creates the reference server. */
 export function createLiveStatusServer<User>(options: LiveStatusServerOptions<User>): LiveStatusServer<User> {
   return new LiveStatusServer(options)
 }
+

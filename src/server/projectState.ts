@@ -42,6 +42,11 @@ export class ProjectState {
     this.operations.set(operationId, reduceOperation(this.operations.get(operationId), operation.data, { params: { operationId }, now, scratch }))
   }
 
+  /** Nothing to report: no index record and no operation. */
+  get isEmpty(): boolean {
+    return this.index === undefined && this.operations.size === 0
+  }
+
   /** Drops operations that finished before `cutoff` (epoch ms); returns their ids. */
   forgetFinished(cutoff: number): string[] {
     const forgotten: string[] = []

@@ -1,0 +1,80 @@
+import type { LiveStatusServerOptions } from '../options'
+
+/** What the environment configures for a standalone start. */
+export interface EnvConfig {
+  port: number
+  host: string
+  historySize: number | undefined
+  options: Partial<Pick<LiveStatusServerOptions<unknown>,
+    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'tokenQueryParam'
+  >>
+}
+
+/** Numeric settings: environment variable → option. */
+const numeric = {
+  LIVE_STATUS_MAX_CONNECTIONS_PER_USER: 'maxConnectionsPerUser',
+  LIVE_STATUS_MAX_PAYLOAD_BYTES: 'maxPayloadBytes',
+  LIVE_STATUS_MAX_FRAME_BYTES: 'maxFrameBytes',
+  LIVE_STATUS_MAX_PRE_AUTH_FRAMES: 'maxPreAuthFrames',
+  LIVE_STATUS_MAX_PRE_AUTH_BYTES: 'maxPreAuthBytes',
+  LIVE_STATUS_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
+  LIVE_STATUS_BATCH_INTERVAL_MS: 'batchIntervalMs',
+  LIVE_STATUS_BATCH_MAX_EVENTS: 'batchMaxEvents',
+  LIVE_STATUS_MAX_BUFFERED_BYTES: 'maxBufferedBytes',
+  LIVE_STATUS_RETAIN_FINISHED_MS: 'retainFinishedMs',
+  LIVE_STATUS_AUTH_TIMEOUT_MS: 'authTimeoutMs',
+  LIVE_STATUS_CLOSE_TIMEOUT_MS: 'closeTimeoutMs',
+} as const
+
+/** Every variable read, for documentation and for warning about misspelt ones. */
+export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_TOKEN_QUERY_PARAM', ...Object.keys(numeric)]
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text)
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value <= 0) throw new Error(`[live-status/server] ${name}=${JSON.stringify(text)} must be a positive integer`)
+  return value
+}
+
+/**
+ * The standalone configuration from environment variables; unset ones keep the server's defaults.
+ * Throws with the variable's name on a value that is not valid, so a typo stops the start.
+ */
+export function configFromEnv(env: Record<string, string | undefined> = process.env): EnvConfig {
+  const set = (name: string) => (env[name] !== undefined && env[name]!.trim() !== '' ? env[name]!.trim() : undefined)
+  const portText = set('LIVE_STATUS_PORT') ?? set('PORT')
+  const port = portText === undefined ? 8080 : portText === '0' ? 0 : positiveInteger('LIVE_STATUS_PORT', portText)
+  if (port > 65535) throw new Error(`[live-status/server] LIVE_STATUS_PORT=${port} is not a port`)
+  const options: EnvConfig['options'] = {}
+  for (const [name, option] of Object.entries(numeric)) {
+    const text = set(name)
+    if (text !== undefined) options[option] = positiveInteger(name, text)
+  }
+  const origins = set('LIVE_STATUS_ALLOWED_ORIGINS')
+  if (origins !== undefined) {
+    const list = origins.split(',').map((o) => o.trim()).filter(Boolean)
+    for (const origin of list) {
+      let parsed: URL | undefined
+      try {
+        parsed = new URL(origin)
+      } catch {
+        parsed = undefined
+      }
+      if (!parsed || parsed.origin !== origin) throw new Error(`[live-status/server] LIVE_STATUS_ALLOWED_ORIGINS: ${JSON.stringify(origin)} is not an origin (scheme://host[:port], no path)`)
+    }
+    options.allowedOrigins = list
+  }
+  const serviceRoutes = set('LIVE_STATUS_SERVICE_ROUTES')
+  if (serviceRoutes !== undefined) {
+    if (!['true', 'false'].includes(serviceRoutes)) throw new Error('[live-status/server] LIVE_STATUS_SERVICE_ROUTES must be true or false')
+    options.serviceRoutes = serviceRoutes === 'true'
+  }
+  const tokenParam = set('LIVE_STATUS_TOKEN_QUERY_PARAM')
+  if (tokenParam !== undefined) options.tokenQueryParam = tokenParam
+  const history = set('LIVE_STATUS_HISTORY_SIZE')
+  return {
+    port,
+    host: set('LIVE_STATUS_HOST') ?? '127.0.0.1',
+    historySize: history === undefined ? undefined : positiveInteger('LIVE_STATUS_HISTORY_SIZE', history),
+    options,
+  }
+}

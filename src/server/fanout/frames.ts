@@ -1,0 +1,54 @@
+import type { SequencedEvent } from '../eventBus'
+
+const BATCH_OPEN = '{"type":"batch","events":['
+const BATCH_CLOSE = ']}'
+const BATCH_OVERHEAD = BATCH_OPEN.length + BATCH_CLOSE.length
+
+export interface EncodedFrames {
+  frames: string[]
+  /** Events that made it into a frame (the others were too large or could not be serialised). */
+  events: number
+}
+
+/**
+ * Events as frames of at most `maxFrameBytes` UTF-8 bytes: one event alone as itself, several as
+ * `{"type":"batch","events":[…]}` (the form the reference client's frame decoder unpacks), in
+ * order. An event that alone is over the limit cannot be delivered whole and is reported, not sent.
+ */
+export function encodeFrames(
+  events: readonly SequencedEvent[],
+  maxFrameBytes: number,
+  onDropped: (reason: 'event_too_large' | 'unserialisable_event', event: SequencedEvent) => void,
+): EncodedFrames {
+  const frames: string[] = []
+  let parts: string[] = []
+  let bytes = BATCH_OVERHEAD
+  let delivered = 0
+  const close = () => {
+    if (parts.length === 1) frames.push(parts[0]!)
+    else if (parts.length > 1) frames.push(BATCH_OPEN + parts.join(',') + BATCH_CLOSE)
+    parts = []
+    bytes = BATCH_OVERHEAD
+  }
+  for (const event of events) {
+    let json: string
+    try {
+      json = JSON.stringify(event)
+    } catch {
+      onDropped('unserialisable_event', event)
+      continue
+    }
+    const size = Buffer.byteLength(json)
+    if (size > maxFrameBytes) {
+      onDropped('event_too_large', event)
+      continue
+    }
+    // +1 for the comma; a frame of one event carries no batch overhead but is counted as if it did.
+    if (parts.length > 0 && bytes + size + 1 > maxFrameBytes) close()
+    parts.push(json)
+    bytes += size + (parts.length > 1 ? 1 : 0)
+    delivered++
+  }
+  close()
+  return { frames, events: delivered }
+}

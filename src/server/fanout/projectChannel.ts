@@ -1,0 +1,172 @@
+import type { EventBus, SequencedEvent } from '../eventBus'
+import { ProjectState } from '../projectState'
+import { encodeFrames } from './frames'
+
+/** Frames encoded once per flush: every member is sent the same bytes, not a string to re-encode. */
+interface Encoded {
+  frames: Buffer[]
+  events: number
+}
+
+/** A socket as the fan-out sees it. */
+export interface ChannelMember {
+  /** Every event at or below this seq has been sent (or was covered by the snapshot or replay). */
+  sentSeq: number
+  /** Live events that arrived while the member was joining; `undefined` once it has joined. */
+  pending: SequencedEvent[] | undefined
+  /** Sends the frames (UTF-8 JSON text); false when the member could not take them (closed, too slow). */
+  sendFrames(frames: readonly Buffer[], events: number): boolean
+}
+
+export interface ChannelConfig {
+  batchIntervalMs: number
+  batchMaxEvents: number
+  maxFrameBytes: number
+  onEventIn: () => void
+  onDropped: (reason: 'event_too_large' | 'unserialisable_event') => void
+}
+
+/** What a member got on joining: the events of its replay or snapshot and the frames they took. */
+export interface JoinResult {
+  kind: 'replay' | 'snapshot'
+  events: number
+  frames: number
+}
+
+/**
+ * One project's fan-out: subscribed to the bus for as long as it exists, it folds every event into
+ * the project's state and sends it, batched, to the members. A member joining gets a replay or a
+ * snapshot, and the live events that came meanwhile, each event exactly once (by `seq`).
+ */
+export class ProjectChannel {
+  readonly projectId: string
+  readonly state: ProjectState
+  readonly members = new Set<ChannelMember>()
+  /** The highest seq folded into `state`. */
+  appliedSeq = 0
+  #buffer: SequencedEvent[] = []
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #unsubscribe: () => void
+  #config: ChannelConfig
+  #bus: EventBus
+
+  constructor(projectId: string, bus: EventBus, config: ChannelConfig) {
+    this.projectId = projectId
+    this.state = new ProjectState(projectId)
+    this.#bus = bus
+    this.#config = config
+    this.#unsubscribe = bus.subscribe(projectId, (event) => this.#onEvent(event))
+  }
+
+  /** Nothing to keep: no members and no job the REST routes or a snapshot would report. */
+  get idle(): boolean {
+    return this.members.size === 0 && this.state.isEmpty
+  }
+
+  #onEvent(event: SequencedEvent): void {
+    // A bus may deliver an event twice (a reconnecting subscriber): fold and send it once.
+    if (typeof event?.seq !== 'number' || event.seq <= this.appliedSeq) return
+    this.#config.onEventIn()
+    this.appliedSeq = event.seq
+    this.state.apply(event)
+    if (this.members.size === 0) return
+    for (const member of this.members) member.pending?.push(event)
+    this.#buffer.push(event)
+    if (this.#buffer.length >= this.#config.batchMaxEvents) this.flush()
+    else this.#timer ??= setTimeout(() => this.flush(), this.#config.batchIntervalMs)
+  }
+
+  #encode(events: readonly SequencedEvent[]): Encoded {
+    const encoded = encodeFrames(events, this.#config.maxFrameBytes, (reason) => this.#config.onDropped(reason))
+    return { frames: encoded.frames.map((frame) => Buffer.from(frame)), events: encoded.events }
+  }
+
+  /** Sends the waiting events to every joined member. */
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = undefined
+    const events = this.#buffer
+    this.#buffer = []
+    if (events.length === 0) return
+    const firstSeq = events[0]!.seq
+    const lastSeq = events[events.length - 1]!.seq
+    let all: Encoded | undefined
+    for (const member of this.members) {
+      if (member.pending) continue
+      if (member.sentSeq < firstSeq) {
+        all ??= this.#encode(events)
+        member.sendFrames(all.frames, all.events)
+      } else {
+        // Joined mid-batch: part of it was in its snapshot or replay.
+        const newer = events.filter((e) => e.seq > member.sentSeq)
+        if (newer.length > 0) {
+          const own = this.#encode(newer)
+          member.sendFrames(own.frames, own.events)
+        }
+      }
+      if (lastSeq > member.sentSeq) member.sentSeq = lastSeq
+    }
+  }
+
+  /**
+   * Adds `member` and sends it what it missed since `sinceSeq` (or the current state), then the
+   * live events that arrived meanwhile. Subscribed first, read second: an event published while a
+   * slow bus reads history is in the history or in `pending`, and sent once either way.
+   */
+  async join(member: ChannelMember, sinceSeq: number | null, isCurrent: () => boolean): Promise<JoinResult | null> {
+    member.pending = []
+    this.members.add(member)
+    let replay: SequencedEvent[] | null = null
+    if (sinceSeq !== null) {
+      const head = Math.max(await this.#bus.head(this.projectId), this.appliedSeq)
+      // A `since` above the head (another process's clock, a forged value) gets a snapshot.
+      if (sinceSeq <= head) replay = await this.#bus.history(this.projectId, sinceSeq)
+    }
+    if (!isCurrent() || !this.members.has(member)) return null
+    let first: SequencedEvent[]
+    let kind: JoinResult['kind']
+    if (replay) {
+      kind = 'replay'
+      first = []
+      let last = sinceSeq!
+      for (const event of replay) {
+        if (typeof event?.seq !== 'number' || event.seq <= last) continue
+        first.push(event)
+        last = event.seq
+      }
+      member.sentSeq = last
+    } else {
+      kind = 'snapshot'
+      // The state holds every event up to appliedSeq, so everything pending is in it already.
+      first = this.state.snapshot(this.appliedSeq)
+      member.sentSeq = this.appliedSeq
+    }
+    const pending = member.pending.filter((e) => e.seq > member.sentSeq)
+    member.pending = undefined
+    const encoded = this.#encode(first)
+    if (encoded.frames.length > 0) member.sendFrames(encoded.frames, encoded.events)
+    if (pending.length > 0) {
+      const live = this.#encode(pending)
+      member.sendFrames(live.frames, live.events)
+      member.sentSeq = pending[pending.length - 1]!.seq
+    }
+    return { kind, events: encoded.events, frames: encoded.frames.length }
+  }
+
+  leave(member: ChannelMember): void {
+    this.members.delete(member)
+    if (this.members.size === 0) {
+      if (this.#timer) clearTimeout(this.#timer)
+      this.#timer = undefined
+      this.#buffer = []
+    }
+  }
+
+  dispose(): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#buffer = []
+    this.members.clear()
+    this.#unsubscribe()
+  }
+}

@@ -1,0 +1,75 @@
+import type { EventBus } from '../eventBus'
+import { ProjectChannel, type ChannelConfig } from './projectChannel'
+
+/**
+ * The projects held in memory: a project's channel (and state) exists while it has members or a
+ * job to report, and is released after, so memory follows live projects, not every id ever seen.
+ */
+export class ProjectRegistry {
+  readonly #channels = new Map<string, ProjectChannel>()
+  /** Which project an operation belongs to, for `GET /api/operations/{id}`. */
+  readonly #operationProjects = new Map<string, string>()
+  #bus: EventBus
+  #config: ChannelConfig
+
+  constructor(bus: EventBus, config: ChannelConfig) {
+    this.#bus = bus
+    this.#config = config
+  }
+
+  get size(): number {
+    return this.#channels.size
+  }
+
+  get operationCount(): number {
+    return this.#operationProjects.size
+  }
+
+  get(projectId: string): ProjectChannel | undefined {
+    return this.#channels.get(projectId)
+  }
+
+  acquire(projectId: string): ProjectChannel {
+    let channel = this.#channels.get(projectId)
+    if (!channel) this.#channels.set(projectId, (channel = new ProjectChannel(projectId, this.#bus, this.#config)))
+    return channel
+  }
+
+  /** Releases the channel if it has nothing left to keep. */
+  releaseIfIdle(projectId: string): void {
+    const channel = this.#channels.get(projectId)
+    if (!channel?.idle) return
+    channel.dispose()
+    this.#channels.delete(projectId)
+  }
+
+  noteOperation(operationId: string, projectId: string): void {
+    this.#operationProjects.set(operationId, projectId)
+  }
+
+  projectOfOperation(operationId: string): string | undefined {
+    return this.#operationProjects.get(operationId)
+  }
+
+  /** Forgets operations finished before `cutoff` (epoch ms), then releases the idle channels. */
+  sweep(cutoff: number): void {
+    for (const [projectId, channel] of [...this.#channels]) {
+      for (const operationId of channel.state.forgetFinished(cutoff)) this.#operationProjects.delete(operationId)
+      this.releaseIfIdle(projectId)
+    }
+    // Operations of a released project (published, but never folded into its state).
+    for (const [operationId, projectId] of this.#operationProjects) {
+      if (!this.#channels.has(projectId)) this.#operationProjects.delete(operationId)
+    }
+  }
+
+  flushAll(): void {
+    for (const channel of this.#channels.values()) channel.flush()
+  }
+
+  dispose(): void {
+    for (const channel of this.#channels.values()) channel.dispose()
+    this.#channels.clear()
+    this.#operationProjects.clear()
+  }
+}

@@ -1,0 +1,104 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ProjectRegistry } from '../fanout/projectRegistry'
+import { isValidId, projectIdFromSegment } from '../limits/projectId'
+import { errorFields, type Log } from '../logger'
+import type { ResolvedOptions } from '../options'
+import { bearerToken } from '../tokenFromRequest'
+import { sendJson } from './respond'
+
+const ROUTES = {
+  indexStatus: /^\/api\/projects\/([^/]+)\/index\/?$/,
+  reindex: /^\/api\/projects\/([^/]+)\/index\/reindex\/?$/,
+  operation: /^\/api\/operations\/([^/]+)\/?$/,
+} as const
+
+export type RestRoute = { kind: keyof typeof ROUTES; segment: string }
+
+/** The REST route of `path`, or null when it is not one of the server's. */
+export function matchRestRoute(path: string): RestRoute | null {
+  for (const kind of Object.keys(ROUTES) as (keyof typeof ROUTES)[]) {
+    const match = ROUTES[kind].exec(path)
+    if (match) return { kind, segment: match[1]! }
+  }
+  return null
+}
+
+export interface RestContext<User> {
+  options: ResolvedOptions<User>
+  log: Log
+  projects: ProjectRegistry
+  publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<unknown>
+}
+
+/** Adds CORS headers for an allowed origin; true when it answered a preflight. */
+export function answerCors(request: IncomingMessage, response: ServerResponse, allowedOrigins: readonly string[] | undefined): boolean {
+  const origin = request.headers.origin
+  if (!origin || !allowedOrigins?.includes(origin)) return false
+  response.setHeader('Access-Control-Allow-Origin', origin)
+  response.setHeader('Vary', 'Origin')
+  if (request.method !== 'OPTIONS') return false
+  response.writeHead(204, {
+    'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+    'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+    'Access-Control-Max-Age': '600',
+  })
+  response.end()
+  return true
+}
+
+/**
+ * `GET /api/projects/{id}/index`, `POST /api/projects/{id}/index/reindex`, `GET /api/operations/{id}`:
+ * 401 without a valid bearer token, 403 outside `authorize`, 404 for nothing known (never `200 null`),
+ * 500 when an app callback throws. Never rejects.
+ */
+export async function serveRest<User>(ctx: RestContext<User>, request: IncomingMessage, response: ServerResponse, url: URL, route: RestRoute): Promise<void> {
+  const { options, projects } = ctx
+  let token: string | null = null
+  try {
+    token = bearerToken(request)
+    const user = token ? await options.authenticate(token, request) : null
+    if (user === null || user === undefined) return sendJson(response, 401, { detail: 'not authenticated' })
+
+    if (route.kind === 'operation') {
+      if (request.method !== 'GET') return sendJson(response, 405, { detail: 'method not allowed' })
+      const operationId = projectIdFromSegment(route.segment, options.projectIdPattern)
+      const projectId = operationId === null ? undefined : projects.projectOfOperation(operationId)
+      if (operationId === null || projectId === undefined) return sendJson(response, 404, { detail: 'no such operation' })
+      if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
+      const body = projects.get(projectId)?.state.operationBody(operationId)
+      return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'no such operation' })
+    }
+
+    const projectId = projectIdFromSegment(route.segment, options.projectIdPattern)
+    if (projectId === null) return sendJson(response, 400, { detail: 'bad project id' })
+    if (route.kind === 'reindex') {
+      if (request.method !== 'POST') return sendJson(response, 405, { detail: 'method not allowed' })
+      if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
+      if (!options.onReindex) return sendJson(response, 501, { detail: 'reindex is not configured on this server' })
+      const branch = url.searchParams.get('branch') ?? undefined
+      if (branch !== undefined && !isValidId(branch, /^[^\u0000-\u001f]{1,255}$/)) return sendJson(response, 400, { detail: 'bad branch' })
+      const named = branch ? { branch } : {}
+      await ctx.publish(projectId, { type: 'index_queued', project_id: projectId, ...named })
+      try {
+        await options.onReindex(projectId, branch, user)
+      } catch (error) {
+        ctx.log.error('onReindex failed: the index is marked failed', { projectId, ...errorFields(error, token) })
+        // Queued and then nothing would show "pending" forever.
+        await ctx.publish(projectId, { type: 'index_failed', project_id: projectId, ...named, error: 'the reindex could not be started' })
+        return sendJson(response, 500, { detail: 'the reindex could not be started' })
+      }
+      return sendJson(response, 202, { status: 'accepted', branch: branch ?? null })
+    }
+    if (request.method !== 'GET') return sendJson(response, 405, { detail: 'method not allowed' })
+    if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
+    const body = projects.get(projectId)?.state.indexBody()
+    return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'not indexed yet' })
+  } catch (error) {
+    ctx.log.error('REST handler failed', { route: route.kind, ...errorFields(error, token) })
+    try {
+      sendJson(response, 500, { detail: 'internal error' })
+    } catch {
+      response.destroy()
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/** Sockets held per user id: the per-user limit. Entries are removed at zero, so it never grows. */
+export class UserConnections {
+  #held = new Map<string, number>()
+  readonly #max: number
+
+  constructor(maxPerUser: number) {
+    this.#max = maxPerUser
+  }
+
+  /** Takes a slot for `userId`; false when the user holds the maximum already. */
+  take(userId: string): boolean {
+    const held = this.#held.get(userId) ?? 0
+    if (held >= this.#max) return false
+    this.#held.set(userId, held + 1)
+    return true
+  }
+
+  release(userId: string): void {
+    const held = (this.#held.get(userId) ?? 1) - 1
+    if (held <= 0) this.#held.delete(userId)
+    else this.#held.set(userId, held)
+  }
+
+  get users(): number {
+    return this.#held.size
+  }
+}

@@ -1,0 +1,190 @@
+import type { IncomingMessage } from 'node:http'
+import type { WebSocket } from 'ws'
+import { InMemoryEventBus, type EventBus } from './eventBus'
+import { consoleLogger, loggerFromLogFunction, type ServerLogger } from './logger'
+
+export interface LiveStatusServerOptions<User> {
+  /** Who owns `token`; `null`/`undefined` rejects it (4401 on sockets, 401 on REST). A throw is answered 1011 / 500. */
+  authenticate: (token: string, request: IncomingMessage) => User | null | undefined | Promise<User | null | undefined>
+  /**
+   * Whether `user` may see `projectId` (4403 / 403 when not).
+   * @default every authenticated user may see every project; a warning is logged at start-up. Pass
+   * `() => true` to make that choice explicit and silence the warning.
+   */
+  authorize?: (user: User, projectId: string) => boolean | Promise<boolean>
+  /**
+   * A stable id of `user`, the key of per-user limits.
+   * @default the user's `id`, `sub` or `userId` (string or number), or the user itself when it is a
+   * string or number; any other user is refused with 1011 and a log line asking for this option.
+   */
+  userId?: (user: User) => string
+  /**
+   * When set, upgrades whose `Origin` is not listed are refused with 403 (cross-site WebSocket
+   * hijacking), and REST answers listed origins with CORS headers (pages served elsewhere).
+   * @default undefined (any origin)
+   */
+  allowedOrigins?: readonly string[]
+  /** Sockets one user may hold at once; the next gets 4429. @default 10 */
+  maxConnectionsPerUser?: number
+  /** Largest client frame; bigger ones close the socket with 1009. @default 65536 (64 KiB) */
+  maxPayloadBytes?: number
+  /**
+   * Largest frame the server sends: snapshots, replays and batches are split into frames under this
+   * size (UTF-8 bytes). Keep it under the client's `maxPayloadBytes` (1 MiB in the reference client).
+   * A single event bigger than this is dropped and counted (`event_too_large`).
+   * @default 262144 (256 KiB)
+   */
+  maxFrameBytes?: number
+  /** Frames a socket may send before it is authenticated; one more closes it with 1002. @default 8 */
+  maxPreAuthFrames?: number
+  /** Bytes a socket may send before it is authenticated; more closes it with 1002. @default 65536 (64 KiB) */
+  maxPreAuthBytes?: number
+  /** Invalid frames (each answered with an error frame) before the socket is closed with 1002. @default 20 */
+  maxInvalidFrames?: number
+  /**
+   * Project ids accepted in socket paths, REST paths and `publish`: anything else is refused (400)
+   * or thrown on (`publish`). Decoded ids are tested, so `..%2F` or `%00` never pass.
+   * @default /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/
+   */
+  projectIdPattern?: RegExp
+  /** A client that sends nothing (not even a ping) for this long is dropped. @default 60000 */
+  idleTimeoutMs?: number
+  /** Events of a burst are sent together after this long… @default 50 */
+  batchIntervalMs?: number
+  /** …or as soon as this many are waiting. @default 100 */
+  batchMaxEvents?: number
+  /** A client whose unsent data exceeds this is too slow and is dropped. @default 4194304 (4 MiB) */
+  maxBufferedBytes?: number
+  /**
+   * Finished operations (completed, failed, cancelled) are forgotten this long after their last
+   * event, so a long-running server does not grow without bound. `Infinity` keeps them.
+   * @default 3600000 (1 hour)
+   */
+  retainFinishedMs?: number
+  /**
+   * With message auth, the time allowed for the `{ type: 'auth', token }` frame (then 4401). A socket
+   * not admitted within twice this long (a hung `authenticate` or `authorize`) is closed with 1011.
+   * @default 5000
+   */
+  authTimeoutMs?: number
+  /** `close()` terminates the sockets that have not closed this long after their 1001. @default 5000 */
+  closeTimeoutMs?: number
+  /** `/readyz` answers 503 when the bus has not answered within this long. @default 2000 */
+  readinessTimeoutMs?: number
+  /**
+   * Whether `handleRequest` serves `/healthz`, `/readyz` and `/metrics` (Prometheus text, or JSON
+   * with `Accept: application/json` or `?format=json`). They carry counts only: no ids, no tokens.
+   * @default true
+   */
+  serviceRoutes?: boolean
+  /** Query parameter carrying the token. @default 'token' */
+  tokenQueryParam?: string
+  /** Fan-out and history. @default new InMemoryEventBus({ historySize: 1000 }) */
+  bus?: EventBus
+  /**
+   * Called by `POST …/reindex` after `index_queued` is published; start the job here. When it throws
+   * or rejects, `index_failed` is published and the request answered 500.
+   * @default undefined (501)
+   */
+  onReindex?: (projectId: string, branch: string | undefined, user: User) => void | Promise<void>
+  /** Called for each accepted, authenticated socket (metrics, fault injection); a throw closes it with 1011. @default undefined */
+  onConnection?: (socket: WebSocket, info: { projectId: string; userId: string }) => void
+  /**
+   * A pino-style logger (`info`/`warn`/`error(fields, message)`, `debug` optional). Tokens never
+   * reach it. A logger that throws loses the line, nothing else.
+   * @default warnings and errors on the console
+   */
+  logger?: ServerLogger
+  /**
+   * The older, unstructured form of `logger`: warnings and errors as `(message, error)`. Ignored when
+   * `logger` is given.
+   * @default undefined
+   */
+  log?: (message: string, error?: unknown) => void
+}
+
+/** The defaults, written once: the resolved options' type is derived from them. */
+export const serverDefaults = {
+  maxConnectionsPerUser: 10,
+  maxPayloadBytes: 64 * 1024,
+  maxFrameBytes: 256 * 1024,
+  maxPreAuthFrames: 8,
+  maxPreAuthBytes: 64 * 1024,
+  maxInvalidFrames: 20,
+  projectIdPattern: /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/ as RegExp,
+  idleTimeoutMs: 60_000,
+  batchIntervalMs: 50,
+  batchMaxEvents: 100,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  retainFinishedMs: 3_600_000,
+  authTimeoutMs: 5000,
+  closeTimeoutMs: 5000,
+  readinessTimeoutMs: 2000,
+  serviceRoutes: true,
+  tokenQueryParam: 'token',
+}
+
+export type ResolvedOptions<User> = typeof serverDefaults & {
+  authenticate: LiveStatusServerOptions<User>['authenticate']
+  authorize: NonNullable<LiveStatusServerOptions<User>['authorize']>
+  /** False when the app gave no `authorize` (start-up warning). */
+  authorizeGiven: boolean
+  userId: (user: User) => string
+  allowedOrigins: readonly string[] | undefined
+  bus: EventBus
+  onReindex: LiveStatusServerOptions<User>['onReindex']
+  onConnection: LiveStatusServerOptions<User>['onConnection']
+  logger: ServerLogger
+}
+
+/** Thrown by the default `userId` for a user it cannot key: the message names the fix. */
+export class UserIdError extends Error {
+  constructor() {
+    super(
+      '[live-status/server] Could not derive a stable user id: `authenticate` returned a user without `id`, `sub` or `userId`. Pass a `userId` option.',
+    )
+    this.name = 'UserIdError'
+  }
+}
+
+const keyOf = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined
+
+/** `id`, `sub` or `userId` of common user shapes (a JWT payload, a database row), or the user itself. */
+export function defaultUserId(user: unknown): string {
+  const direct = keyOf(user)
+  if (direct !== undefined) return direct
+  if (typeof user === 'object' && user !== null) {
+    const record = user as Record<string, unknown>
+    const key = keyOf(record.id) ?? keyOf(record.sub) ?? keyOf(record.userId)
+    if (key !== undefined) return key
+  }
+  throw new UserIdError()
+}
+
+const positive = (name: string, value: number, allowInfinity = false) => {
+  if (!(typeof value === 'number' && value > 0 && (Number.isFinite(value) || allowInfinity)))
+    throw new TypeError(`[live-status/server] ${name} must be a positive number (got ${String(value)})`)
+}
+
+export function resolveOptions<User>(options: LiveStatusServerOptions<User>): ResolvedOptions<User> {
+  if (typeof options?.authenticate !== 'function') throw new TypeError('[live-status/server] `authenticate(token, request)` is required')
+  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LiveStatusServerOptions<User>
+  const resolved: ResolvedOptions<User> = {
+    ...serverDefaults,
+    ...(defined as Partial<typeof serverDefaults>),
+    authenticate: options.authenticate,
+    authorize: options.authorize ?? (() => true),
+    authorizeGiven: options.authorize !== undefined,
+    userId: options.userId ?? defaultUserId,
+    allowedOrigins: options.allowedOrigins,
+    bus: options.bus ?? new InMemoryEventBus({ historySize: 1000 }),
+    onReindex: options.onReindex,
+    onConnection: options.onConnection,
+    logger: options.logger ?? (options.log ? loggerFromLogFunction(options.log) : consoleLogger),
+  }
+  for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs'] as const)
+    positive(name, resolved[name])
+  positive('retainFinishedMs', resolved.retainFinishedMs, true)
+  return resolved
+}

@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { configFromEnv } from './config/fromEnv'
+import { InMemoryEventBus } from './eventBus'
+import { LiveStatusServer } from './liveStatusServer'
+import type { LiveStatusServerOptions } from './options'
+
+export interface StandaloneOptions {
+  /** Where settings are read from (see docs/server.md for the variables). @default process.env */
+  env?: Record<string, string | undefined>
+  /** Drain on SIGTERM and SIGINT (close with 1001, then `onDrained`). @default true */
+  handleSignals?: boolean
+  /** Routes of the app's own, tried for paths that are not the server's; return true when handled. @default undefined */
+  onRequest?: (request: IncomingMessage, response: ServerResponse, url: URL) => boolean
+  /** Called when a signal has drained the server. @default () => process.exit(0) */
+  onDrained?: () => void
+}
+
+/**
+ * Starts the server as a service: settings from the environment (they override the same options
+ * given in code), its own HTTP server, and SIGTERM / SIGINT draining it. `stop()` drains too.
+ */
+export async function startStandalone<User>(app: LiveStatusServerOptions<User>, standalone: StandaloneOptions = {}) {
+  const { env = process.env, handleSignals = true, onRequest, onDrained = () => process.exit(0) } = standalone
+  const config = configFromEnv(env)
+  const server = new LiveStatusServer<User>({
+    ...app,
+    ...config.options,
+    bus: app.bus ?? new InMemoryEventBus({ historySize: config.historySize ?? 1000 }),
+  })
+  const { port } = await server.listen(config.port, config.host, onRequest)
+  const stop = () => server.close()
+  const onSignal = () => {
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
+    void stop().then(onDrained, onDrained)
+  }
+  if (handleSignals) {
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+  }
+  return { server, port, url: `http://${config.host}:${port}`, stop }
+}
