@@ -211,6 +211,31 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
     expect(consoleErrors).toEqual([])
   }, 60_000)
 
+  test('a tab opened from the page shares its socket: one server connection, the same live rows; it leads once the first tab closes', async () => {
+    const devtools = (target: Page) => target.getByRole('region', { name: 'live-status devtools' })
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+    await expect.poll(() => devtools(page).innerText()).toContain('this tab leads')
+    // The page lists the operations it finds on load: start one first.
+    await page.getByTestId('start-index').click()
+    const rowIn = (target: Page) => target.locator('[data-testid^="operation-op-"]').first()
+    await rowIn(page).waitFor()
+    const [second] = await Promise.all([context.waitForEvent('page'), page.getByRole('button', { name: 'Open a tab sharing this socket' }).click()])
+    try {
+      await second!.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+      await expect.poll(() => devtools(second!).innerText()).toContain('this tab follows another tab')
+      await rowIn(second!).and(second!.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 })
+      await rowIn(page).and(page.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 })
+      await expect.poll(() => world.stats().openSockets).toBe(1)
+      // The leader tab goes: the other takes over with a socket of its own (one connection again).
+      await page.close()
+      await expect.poll(() => devtools(second!).innerText(), { timeout: 10_000 }).toContain('this tab leads')
+      await second!.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+      await expect.poll(() => world.stats().openSockets).toBe(1)
+    } finally {
+      await second!.close()
+    }
+  }, 60_000)
+
   test('a server that goes silent (half-open TCP) is noticed by the heartbeat, then the page is live again', async () => {
     await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
     await page.getByLabel('go silent').check()
