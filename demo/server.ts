@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
+import { rejectUpgrade, requestTarget } from '../src/server'
 import { PROJECT, type OperationType, type Trouble, type World } from './world'
 
 const types: Record<string, string> = {
@@ -52,7 +53,9 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
 
   const http: Server = createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost')
+      // A malformed request target (`//a:99999/`) must not take the demo down.
+      const url = requestTarget(req.url)
+      if (!url) return sendJson(res, 400, { detail: 'bad request target' })
       if (url.pathname.startsWith('/api/demo/')) return demoRoute(req, res, url)
       if (world.server.handleRequest(req, res)) return
       serveStatic(res, url.pathname)
@@ -93,18 +96,19 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   }
 
   http.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    const url = requestTarget(req.url)
+    if (!url) return rejectUpgrade(socket, 400, 'Bad Request')
     if (url.pathname.startsWith('/ws/scan/')) upgrades.scan++
     else upgrades.project++
     if (!socketsEnabled || world.trouble === 'drop') {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      rejectUpgrade(socket, 503, 'Service Unavailable')
       return
     }
     if (/^\/ws\/scan\/[^/]+$/.test(url.pathname)) {
       scanWss.handleUpgrade(req, socket, head, (ws) => world.handleScanSocket(ws, url.searchParams.get('token')))
       return
     }
-    if (!world.server.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
+    if (!world.server.handleUpgrade(req, socket, head)) rejectUpgrade(socket, 404, 'Not Found')
   })
 
   await new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@ import { useLiveStatusClient } from '../react/context'
 import { devtoolsMonitor } from './devtoolsMonitor'
 
 export interface LiveStatusProfilerProps {
+  /** The part of the app whose commits are counted. @default undefined */
   children?: ReactNode
   /** The Profiler's id (shows in React's own profiler too). @default 'live-status' */
   id?: string
