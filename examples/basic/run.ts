@@ -1,7 +1,7 @@
 /**
- * A small runnable example of live-status/core until the full demo lands: a `ws` server runs a
- * fake indexing job, a client follows it through one shared socket, and the server restarts
- * mid-job so the reconnect can be watched. Run with `npm start`.
+ * live-status/core on Node, no React: a `ws` server runs a fake indexing job, a client follows it
+ * through one shared socket, and the server restarts mid-job so the reconnect can be watched.
+ * Run with `npm run example:node` (the full demo is `npm start`).
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
