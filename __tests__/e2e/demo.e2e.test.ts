@@ -225,6 +225,10 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
       await expect.poll(() => devtools(second!).innerText()).toContain('this tab follows another tab')
       await rowIn(second!).and(second!.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 })
       await rowIn(page).and(page.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 })
+      // Both tabs' caches say what the server says.
+      const id = (await rowIn(page).getAttribute('data-testid'))!.replace('operation-', '')
+      const truth = await restOperation(id)
+      for (const target of [page, second!]) await expect.poll(() => rowIn(target).innerText()).toContain(`${truth.processed_files}/${truth.total_files} files`)
       await expect.poll(() => world.stats().openSockets).toBe(1)
       // The leader tab goes: the other takes over with a socket of its own (one connection again).
       await page.close()
