@@ -11,7 +11,8 @@ export interface CrossTabOptions {
   key?: string
   /**
    * A leader tab whose own connections let go of the socket keeps it while another tab wants it,
-   * checking this often; the socket closes at the first check that finds no tab wanting it.
+   * checking this often, and closes it as soon as no tab does. Just after taking over (its own
+   * sockets closed to resync) it first waits this long for its connections to come back.
    * @default 5000
    */
   stillWantedCheckMs?: number

@@ -72,6 +72,8 @@ export class TabGroup implements VirtualSocketHost {
   #wantedTimer: ReturnType<typeof setInterval> | undefined
   /** Whether another tab follows: nothing is relayed to nobody. True until a check says otherwise. */
   #hasFollowers = true
+  /** Until when a leader that closed its own sockets to resync waits for them to come back. */
+  #resyncUntil = 0
   #followersTimer: ReturnType<typeof setInterval> | undefined
   #outbox: string[] = []
   #outboxTimer: ReturnType<typeof setTimeout> | undefined
@@ -123,9 +125,10 @@ export class TabGroup implements VirtualSocketHost {
       this.#post({ t: 'bye' })
       this.#options.onIdle()
     } else if (this.#role === 'leader') {
-      // Not at once: this tab's own connection may be about to reconnect (after a resync, a
-      // remount), and another tab's request may still be on its way.
-      this.#wantedTimer ??= setInterval(() => void this.#checkStillWanted(), this.#options.stillWantedCheckMs)
+      // Just after taking over, this tab closed its own sockets to resync: its connection is about
+      // to reconnect, so give it time. Otherwise look now (the socket stays while a tab waits).
+      if (Date.now() < this.#resyncUntil) this.#wantedTimer ??= setInterval(() => void this.#checkStillWanted(), this.#options.stillWantedCheckMs)
+      else void this.#checkStillWanted()
     }
   }
 
@@ -170,6 +173,7 @@ export class TabGroup implements VirtualSocketHost {
     // A stream followed from the previous leader has a gap now: resynchronise like after a loss.
     if (this.#following) {
       this.#following = false
+      this.#resyncUntil = Date.now() + this.#options.stillWantedCheckMs
       for (const socket of [...this.#local]) if (socket.readyState === ReadyState.OPEN) socket.closed(LEADER_CHANGED.code, LEADER_CHANGED.reason)
     }
     this.#leaderEpoch = null
