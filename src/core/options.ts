@@ -179,7 +179,7 @@ export interface SocketHubOptions {
   random?: () => number
   /**
    * Share each socket with the other tabs of this browser profile: `createCrossTab({ key })` (from
-   * `live-status/core`; `null` where tabs cannot share, e.g. on the server). One tab holds the
+   * `live-status/cross-tab`; `null` where tabs cannot share, e.g. on the server). One tab holds the
    * socket, the others follow it; each keeps its own status, backoff and heartbeat. A resume
    * position (`resumeParam`) is not sent on shared sockets: a tab that missed frames refetches.
    * @default undefined (a socket per tab)

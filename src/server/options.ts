@@ -92,7 +92,7 @@ export interface LiveStatusServerOptions<User> {
   /**
    * A pino-style logger (`info`/`warn`/`error(fields, message)`, `debug` optional). Tokens never
    * reach it. A logger that throws loses the line, nothing else.
-   * @default warnings and errors on the console
+   * @default info, warnings and errors on the console
    */
   logger?: ServerLogger
   /**

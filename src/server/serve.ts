@@ -1,5 +1,5 @@
 /**
- * `npm run serve`: the reference server as a standalone service (docs/server.md, "Standalone").
+ * `npm run serve`: the reference server as a standalone service (docs/server.md, "Standalone start").
  * Sockets and REST authenticate HS256 JWTs signed with LIVE_STATUS_JWT_SECRET; a token sees the
  * projects its `projects` claim lists (`"*"`: all). Jobs publish with
  * `POST /api/projects/{id}/events` and `Authorization: Bearer $LIVE_STATUS_PUBLISH_TOKEN`.
