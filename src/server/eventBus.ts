@@ -22,6 +22,18 @@ export interface EventBus {
    * @default none: a bus without it counts as ready
    */
   ready?(): Promise<boolean>
+  /**
+   * Shared buses: the project an operation was published in, so any instance answers
+   * `GET /api/operations/{id}` for operations published on another.
+   * @default none: only operations published on this instance are found
+   */
+  locate?(operationId: string): Promise<string | null>
+  /**
+   * Shared buses: every event the bus still holds for a project, oldest first: what an instance
+   * folds into a project's state the first time it is asked about a project it does not follow.
+   * @default none: state comes from this instance's own subscription only
+   */
+  retained?(projectId: string): Promise<SequencedEvent[]>
   close(): Promise<void>
 }
 

@@ -55,7 +55,7 @@ export class ProjectChannel {
     this.state = new ProjectState(projectId)
     this.#bus = bus
     this.#config = config
-    this.#unsubscribe = bus.subscribe(projectId, (event) => this.#onEvent(event))
+    this.#unsubscribe = bus.subscribe(projectId, (event) => this.receive(event))
   }
 
   /** Nothing to keep: no members and no job the REST routes or a snapshot would report. */
@@ -63,7 +63,8 @@ export class ProjectChannel {
     return this.members.size === 0 && this.state.isEmpty
   }
 
-  #onEvent(event: SequencedEvent): void {
+  /** Folds an event (from the bus, or retained ones when rebuilding) and sends it to members. */
+  receive(event: SequencedEvent): void {
     // A bus may deliver an event twice (a reconnecting subscriber): fold and send it once.
     if (typeof event?.seq !== 'number' || event.seq <= this.appliedSeq) return
     this.#config.onEventIn()

@@ -51,6 +51,30 @@ export class ProjectRegistry {
     return this.#operationProjects.get(operationId)
   }
 
+  /** The project of an operation: this instance's own record, else the shared bus's. */
+  async locateOperation(operationId: string): Promise<string | undefined> {
+    const known = this.#operationProjects.get(operationId)
+    if (known !== undefined || !this.#bus.locate) return known
+    const projectId = (await this.#bus.locate(operationId)) ?? undefined
+    if (projectId !== undefined) this.#operationProjects.set(operationId, projectId)
+    return projectId
+  }
+
+  /**
+   * A project's channel with its state rebuilt from what a shared bus retains, when this instance
+   * has not followed the project yet (its events were published on another instance). The
+   * channel's own subscription then keeps it current; `receive` drops what it already folded.
+   */
+  async hydrate(projectId: string): Promise<ProjectChannel | undefined> {
+    const existing = this.#channels.get(projectId)
+    if (existing && existing.appliedSeq > 0) return existing
+    if (!this.#bus.retained) return existing
+    const channel = this.acquire(projectId)
+    for (const event of await this.#bus.retained(projectId)) channel.receive(event)
+    this.releaseIfIdle(projectId)
+    return this.#channels.get(projectId)
+  }
+
   /** Forgets operations finished before `cutoff` (epoch ms), then releases the idle channels. */
   sweep(cutoff: number): void {
     for (const [projectId, channel] of [...this.#channels]) {

@@ -62,10 +62,10 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
     if (route.kind === 'operation') {
       if (request.method !== 'GET') return sendJson(response, 405, { detail: 'method not allowed' })
       const operationId = projectIdFromSegment(route.segment, options.projectIdPattern)
-      const projectId = operationId === null ? undefined : projects.projectOfOperation(operationId)
+      const projectId = operationId === null ? undefined : await projects.locateOperation(operationId)
       if (operationId === null || projectId === undefined) return sendJson(response, 404, { detail: 'no such operation' })
       if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
-      const body = projects.get(projectId)?.state.operationBody(operationId)
+      const body = (await projects.hydrate(projectId))?.state.operationBody(operationId)
       return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'no such operation' })
     }
 
@@ -91,7 +91,7 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
     }
     if (request.method !== 'GET') return sendJson(response, 405, { detail: 'method not allowed' })
     if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
-    const body = projects.get(projectId)?.state.indexBody()
+    const body = (await projects.hydrate(projectId))?.state.indexBody()
     return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'not indexed yet' })
   } catch (error) {
     ctx.log.error('REST handler failed', { route: route.kind, ...errorFields(error, token) })

@@ -1,0 +1,303 @@
+import { nextSeq, type EventBus, type SequencedEvent } from './eventBus'
+
+/**
+ * The part of an ioredis client the bus uses (`call` sends any command). Nothing of ioredis is
+ * imported: pass your own client, `new Redis(url)`.
+ */
+export interface RedisLike {
+  call(command: string, ...args: (string | number)[]): Promise<unknown>
+  /** A second connection with the same settings: the bus blocks on it while reading. */
+  duplicate(): RedisLike
+  disconnect(): void
+  /**
+   * ioredis emits connection errors here; the bus listens on its own reader so none go unhandled.
+   * @default none: a client without events
+   */
+  on?(event: 'error', listener: (error: unknown) => void): unknown
+}
+
+export interface RedisStreamsBusOptions {
+  /** An ioredis client for commands. The bus reads on a `duplicate()` of it, which it owns. */
+  redis: RedisLike
+  /** Prefix of every key (`<prefix>{<projectId>}:events`, `…:seq`). @default 'live-status:' */
+  keyPrefix?: string
+  /** Entries kept per project stream, approximately (`XADD MAXLEN ~`). @default 1000 */
+  maxLen?: number
+  /** A project's stream and sequence expire after this long without an event. @default 86400000 (a day) */
+  ttlMs?: number
+  /** How long one blocking read waits before it is made again. @default 5000 */
+  blockMs?: number
+  /**
+   * A new subscription to a project this instance did not follow yet reads from this far back
+   * (the stream position is a server timestamp; this covers clock skew between the instance and
+   * Redis). Subscribers may get events from before they subscribed: the server drops those by `seq`.
+   * @default 5000
+   */
+  subscribeMarginMs?: number
+  /** Redis errors (down, refused): the bus keeps going, delivering locally. @default console.warn */
+  onError?: (error: unknown) => void
+}
+
+/**
+ * Atomically: seq = max(last + 1, Redis time in µs), appended with the stream id `<seq>-0`, so the
+ * position is the seq, identical on every instance and in the same µs space as the in-memory bus.
+ */
+const PUBLISH = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local seq = now
+if last + 1 > seq then seq = last + 1 end
+local text = string.format('%.0f', seq)
+redis.call('SET', KEYS[2], text, 'PX', ARGV[3])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], text .. '-0', 'e', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if ARGV[4] ~= '' then redis.call('SET', ARGV[4], ARGV[5], 'PX', ARGV[3]) end
+return text
+`
+
+type Listener = (event: SequencedEvent) => void
+
+/**
+ * `EventBus` on Redis Streams, for several server instances behind a load balancer: one stream per
+ * project; each instance reads the streams of the projects its clients follow with blocking reads
+ * and fans out to its own sockets. `seq` is the stream position, so `?since=` replays from Redis on
+ * any instance, and a gap older than what the stream keeps is reported (`null`: a snapshot follows).
+ *
+ * Needs Redis ≥ 7 (explicit stream ids from a script, `XINFO STREAM`'s `entries-added`).
+ *
+ * Redis down: `publish` still reaches this instance's own clients (with a local `seq`; other
+ * instances never see that event), reads retry with backoff, `ready()` says false. Back up: reading
+ * resumes from the last position seen, so nothing that reached the stream is lost.
+ */
+export class RedisStreamsBus implements EventBus {
+  readonly #redis: RedisLike
+  readonly #reader: RedisLike
+  readonly #prefix: string
+  readonly #maxLen: number
+  readonly #ttlMs: number
+  readonly #blockMs: number
+  readonly #marginMs: number
+  readonly #onError: (error: unknown) => void
+  #listeners = new Map<string, Set<Listener>>()
+  /** Per followed project: the stream id read up to, and the highest seq delivered. */
+  #positions = new Map<string, { id: string; delivered: number }>()
+  #readerId: number | null = null
+  #reading = false
+  #wake: (() => void) | null = null
+  #closed = false
+  #localSeq = 0
+
+  constructor(options: RedisStreamsBusOptions) {
+    this.#redis = options.redis
+    this.#reader = options.redis.duplicate()
+    // Connection errors also fail the pending read, which reports them (once per attempt).
+    this.#reader.on?.('error', () => {})
+    this.#prefix = options.keyPrefix ?? 'live-status:'
+    this.#maxLen = options.maxLen ?? 1000
+    this.#ttlMs = options.ttlMs ?? 86_400_000
+    this.#blockMs = options.blockMs ?? 5000
+    this.#marginMs = options.subscribeMarginMs ?? 5000
+    this.#onError = options.onError ?? ((error) => console.warn('[live-status/server] redis bus:', error instanceof Error ? error.message : error))
+    void this.#readLoop()
+  }
+
+  #stream(projectId: string): string {
+    return `${this.#prefix}{${projectId}}:events`
+  }
+
+  #seqKey(projectId: string): string {
+    return `${this.#prefix}{${projectId}}:seq`
+  }
+
+  #operationKey(operationId: string): string {
+    return `${this.#prefix}op:${operationId}`
+  }
+
+  async locate(operationId: string): Promise<string | null> {
+    const projectId = await this.#redis.call('GET', this.#operationKey(operationId))
+    return typeof projectId === 'string' ? projectId : null
+  }
+
+  async retained(projectId: string): Promise<SequencedEvent[]> {
+    const entries = (await this.#redis.call('XRANGE', this.#stream(projectId), '-', '+')) as [string, string[]][]
+    return entries.flatMap(([id, fields]) => {
+      const event = parseEntry(id, fields)
+      return event ? [event] : []
+    })
+  }
+
+  async publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<SequencedEvent> {
+    const { seq: _ignored, ...body } = event as Record<string, unknown>
+    try {
+      const operationId = typeof body.operation_id === 'string' ? body.operation_id : null
+      const seq = Number(
+        await this.#redis.call(
+          'EVAL',
+          PUBLISH,
+          2,
+          this.#stream(projectId),
+          this.#seqKey(projectId),
+          JSON.stringify(body),
+          this.#maxLen,
+          this.#ttlMs,
+          operationId === null ? '' : this.#operationKey(operationId),
+          projectId,
+        ),
+      )
+      // Delivered by the reader, like every other instance's events: one path, one order.
+      return { ...body, seq } as SequencedEvent
+    } catch (error) {
+      this.#onError(error)
+      // Degraded: this instance's own clients still get it.
+      this.#localSeq = nextSeq(Math.max(this.#localSeq, this.#positions.get(projectId)?.delivered ?? 0))
+      const sequenced = { ...body, seq: this.#localSeq } as SequencedEvent
+      this.#deliver(projectId, sequenced)
+      return sequenced
+    }
+  }
+
+  subscribe(projectId: string, listener: Listener): () => void {
+    let listeners = this.#listeners.get(projectId)
+    if (!listeners) {
+      this.#listeners.set(projectId, (listeners = new Set()))
+      const fromMicros = (Date.now() - this.#marginMs) * 1000
+      this.#positions.set(projectId, { id: `${Math.max(0, fromMicros)}-0`, delivered: 0 })
+      this.#restartRead()
+    }
+    listeners.add(listener)
+    return () => {
+      const current = this.#listeners.get(projectId)
+      if (!current?.delete(listener) || current.size > 0) return
+      this.#listeners.delete(projectId)
+      this.#positions.delete(projectId)
+      this.#restartRead()
+    }
+  }
+
+  async history(projectId: string, sinceSeq: number): Promise<SequencedEvent[] | null> {
+    const stream = this.#stream(projectId)
+    const [entries, info] = await Promise.all([
+      this.#redis.call('XRANGE', stream, `(${Math.floor(sinceSeq)}-0`, '+') as Promise<[string, string[]][]>,
+      this.#redis.call('XINFO', 'STREAM', stream).catch(() => null) as Promise<unknown[] | null>,
+    ])
+    if (info) {
+      // Trimmed (more entries added than kept) and `since` before the first kept entry: some of
+      // what the client missed may be gone. (Seqs are not contiguous, so this errs toward a
+      // snapshot, which is always safe.)
+      const trimmed = Number(field(info, 'entries-added')) > Number(field(info, 'length'))
+      const first = field(info, 'first-entry') as [string, string[]] | null | undefined
+      if (trimmed && first && seqOf(first[0]) > sinceSeq) return null
+    } else if (sinceSeq > 0 && (await this.head(projectId)) > sinceSeq) {
+      return null
+    }
+    return entries.flatMap(([id, fields]) => {
+      const event = parseEntry(id, fields)
+      return event ? [event] : []
+    })
+  }
+
+  async head(projectId: string): Promise<number> {
+    const value = await this.#redis.call('GET', this.#seqKey(projectId))
+    return value === null ? 0 : Number(value)
+  }
+
+  async ready(): Promise<boolean> {
+    try {
+      return (await this.#redis.call('PING')) === 'PONG'
+    } catch {
+      return false
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#restartRead()
+    this.#reader.disconnect()
+    this.#listeners.clear()
+    this.#positions.clear()
+  }
+
+  #deliver(projectId: string, event: SequencedEvent): void {
+    const position = this.#positions.get(projectId)
+    if (position) {
+      if (event.seq <= position.delivered) return
+      position.delivered = event.seq
+    }
+    for (const listener of [...(this.#listeners.get(projectId) ?? [])]) {
+      try {
+        listener(event)
+      } catch (error) {
+        this.#onError(error)
+      }
+    }
+  }
+
+  /** The set of streams changed: end the blocking read so the next one reads them. */
+  #restartRead(): void {
+    this.#wake?.()
+    if (this.#reading && this.#readerId !== null) void this.#redis.call('CLIENT', 'UNBLOCK', this.#readerId).catch(() => {})
+  }
+
+  async #readLoop(): Promise<void> {
+    let failures = 0
+    while (!this.#closed) {
+      if (this.#positions.size === 0) {
+        await new Promise<void>((resolve) => (this.#wake = resolve))
+        this.#wake = null
+        continue
+      }
+      try {
+        this.#readerId ??= Number(await this.#reader.call('CLIENT', 'ID'))
+        const projects = [...this.#positions.keys()]
+        const ids = projects.map((projectId) => this.#positions.get(projectId)!.id)
+        this.#reading = true
+        const reply = (await this.#reader.call('XREAD', 'COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', ...projects.map((p) => this.#stream(p)), ...ids)) as
+          | [string, [string, string[]][]][]
+          | null
+        this.#reading = false
+        failures = 0
+        for (const [stream, entries] of reply ?? []) {
+          const projectId = projects[projects.findIndex((p) => this.#stream(p) === stream)]
+          if (projectId === undefined) continue
+          for (const [id, fields] of entries) {
+            const position = this.#positions.get(projectId)
+            if (!position) break
+            position.id = id
+            const event = parseEntry(id, fields)
+            if (event) this.#deliver(projectId, event)
+          }
+        }
+      } catch (error) {
+        this.#reading = false
+        if (this.#closed) return
+        // A new connection has a new id.
+        this.#readerId = null
+        this.#onError(error)
+        const delayMs = Math.min(5000, 100 * 2 ** failures++)
+        await new Promise((resolve) => setTimeout(resolve, delayMs))
+      }
+    }
+  }
+}
+
+function seqOf(id: string): number {
+  return Number(id.slice(0, id.indexOf('-')))
+}
+
+function parseEntry(id: string, fields: string[]): SequencedEvent | null {
+  const index = fields.indexOf('e')
+  if (index < 0) return null
+  try {
+    const body = JSON.parse(fields[index + 1]!) as Record<string, unknown>
+    if (typeof body !== 'object' || body === null || typeof body.type !== 'string') return null
+    return { ...body, seq: seqOf(id) } as SequencedEvent
+  } catch {
+    return null
+  }
+}
+
+function field(reply: unknown[], name: string): unknown {
+  for (let i = 0; i < reply.length - 1; i += 2) if (reply[i] === name) return reply[i + 1]
+  return undefined
+}
