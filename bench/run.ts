@@ -8,6 +8,7 @@
  * 4. 50 operations on one shared socket vs one operation getting all the events.
  * 5. Events per second into the cache from a loopback `ws` server vs a bare `ws` client that only parses.
  * 6. Memory after 1,000 subscribe/release cycles.
+ * 9. Several instances: publish on A → receive on B through Redis Streams (bench/redis.ts).
  * 7. Cross-tab sharing in Chromium: server connections and the tabs' CPU for 1, 5 and 20 tabs (bench/crossTab.ts).
  * 8. The reference server: 10,000 clients, a 1,000-event burst to all, vs a bare `ws` broadcast (bench/server.ts).
  */
@@ -361,4 +362,13 @@ if (!process.env.BENCH_SKIP_BROWSER) {
 
 // 8. The reference server: 10,000 clients, a 1,000-event burst, vs a bare ws broadcast (BENCH_SKIP_SERVER=1 leaves it out).
 if (!process.env.BENCH_SKIP_SERVER) await runServerBench()
+// 9. Several instances on Redis Streams vs one instance in memory (BENCH_SKIP_REDIS=1 leaves it out).
+if (!process.env.BENCH_SKIP_REDIS) {
+  const { runRedisBench } = await import('./redis')
+  console.log('')
+  console.log('| several instances (Redis Streams) | A → B | one instance, in-memory bus | ratio | target |')
+  console.log('| --- | --- | --- | --- | --- |')
+  for (const row of await runRedisBench()) console.log(`| ${row.join(' | ')} |`)
+}
+
 process.exit(0)
