@@ -21,8 +21,14 @@ export interface RedisStreamsBusOptions {
   redis: RedisLike
   /** Prefix of every key (`<prefix>{<projectId>}:events`, `…:seq`). @default 'live-status:' */
   keyPrefix?: string
-  /** Entries kept per project stream, approximately (`XADD MAXLEN ~`). @default 1000 */
+  /** Entries kept per project stream (at least; trimmed once 10 % over). @default 1000 */
   maxLen?: number
+  /**
+   * Entries younger than this are never trimmed, however many: an instance reading behind a burst
+   * still finds what it has not read. Memory is bounded by the publish rate over this window.
+   * @default 60000
+   */
+  minAgeMs?: number
   /** A project's stream and sequence expire after this long without an event. @default 86400000 (a day) */
   ttlMs?: number
   /** How long one blocking read waits before it is made again. @default 5000 */
@@ -50,7 +56,19 @@ local seq = now
 if last + 1 > seq then seq = last + 1 end
 local text = string.format('%.0f', seq)
 redis.call('SET', KEYS[2], text, 'PX', ARGV[3])
-redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], text .. '-0', 'e', ARGV[1])
+redis.call('XADD', KEYS[1], text .. '-0', 'e', ARGV[1])
+-- Keep the newest maxLen entries, and every entry younger than minAge whatever their number: an
+-- instance reading behind a burst must find what it has not read yet. Trimmed once 10 % over.
+local maxLen = tonumber(ARGV[2])
+if redis.call('XLEN', KEYS[1]) > maxLen + math.floor(maxLen / 10) + 1 then
+  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', maxLen)
+  local boundary = newest[#newest][1]
+  local byCount = tonumber(string.sub(boundary, 1, string.find(boundary, '-') - 1))
+  local byAge = seq - tonumber(ARGV[6]) * 1000
+  local cut = byCount
+  if byAge < cut then cut = byAge end
+  if cut > 0 then redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', cut) .. '-0') end
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if ARGV[4] ~= '' then redis.call('SET', ARGV[4], ARGV[5], 'PX', ARGV[3]) end
 return text
@@ -75,6 +93,7 @@ export class RedisStreamsBus implements EventBus {
   readonly #reader: RedisLike
   readonly #prefix: string
   readonly #maxLen: number
+  readonly #minAgeMs: number
   readonly #ttlMs: number
   readonly #blockMs: number
   readonly #marginMs: number
@@ -95,6 +114,7 @@ export class RedisStreamsBus implements EventBus {
     this.#reader.on?.('error', () => {})
     this.#prefix = options.keyPrefix ?? 'live-status:'
     this.#maxLen = options.maxLen ?? 1000
+    this.#minAgeMs = options.minAgeMs ?? 60_000
     this.#ttlMs = options.ttlMs ?? 86_400_000
     this.#blockMs = options.blockMs ?? 5000
     this.#marginMs = options.subscribeMarginMs ?? 5000
@@ -143,6 +163,7 @@ export class RedisStreamsBus implements EventBus {
           this.#ttlMs,
           operationId === null ? '' : this.#operationKey(operationId),
           projectId,
+          this.#minAgeMs,
         ),
       )
       // Delivered by the reader, like every other instance's events: one path, one order.
