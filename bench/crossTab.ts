@@ -6,13 +6,11 @@
  * Performance.getMetrics `TaskDuration`, summed over tabs) during the stream.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { chromium, type Page } from 'playwright-core'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocket } from 'ws'
+import { serveTabPage } from '../__tests__/crossTab/browser/serveTabPage'
 import { CHROMIUM_PATH, chromiumArgs } from '../scripts/chromium'
 
 const FRAMES_PER_SECOND = 200
@@ -20,15 +18,8 @@ const STREAM_MS = 5000
 
 export async function benchCrossTab(tabCounts = [1, 5, 20]): Promise<string[][]> {
   if (!existsSync(CHROMIUM_PATH)) return [[`cross-tab (${tabCounts.join('/')} tabs)`, 'skipped: no Chromium at ' + CHROMIUM_PATH, '', '', '']]
-  const bundle = await build({ entryPoints: ['__tests__/crossTab/browser/tabPage.ts'], bundle: true, write: false, format: 'esm', target: 'es2022', logLevel: 'silent' })
-  const script = bundle.outputFiles[0]!.text
-  const http = createServer((request, response) => {
-    if (request.url === '/tab.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
-    response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>tab</title><script type="module" src="/tab.js"></script>')
-  })
-  const wss = new WebSocketServer({ server: http, path: '/ws' })
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-  const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  const served = await serveTabPage()
+  const { wss, origin } = served
   const profile = mkdtempSync(join(tmpdir(), 'live-status-bench-tabs-'))
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs })
   const rows: string[][] = []
@@ -93,8 +84,7 @@ export async function benchCrossTab(tabCounts = [1, 5, 20]): Promise<string[][]>
     }
   } finally {
     await context.close()
-    wss.close()
-    http.close()
+    await served.close()
     rmSync(profile, { recursive: true, force: true })
   }
   return rows

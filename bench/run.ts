@@ -31,6 +31,10 @@ const median = (xs: number[]) => {
 const rows: string[][] = []
 const report = (name: string, ours: string, peer: string, ratio: string, target: string) => rows.push([name, ours, peer, ratio, target])
 const ms = (x: number) => `${x.toFixed(3)} ms`
+const printTable = (header: string[], body: string[][]) => {
+  console.log(`| ${header.join(' | ')} |\n|${' --- |'.repeat(header.length)}`)
+  for (const row of body) console.log(`| ${row.join(' | ')} |`)
+}
 
 /** Runs `ours` and `peer` alternately `runs` times after a warm-up; medians. */
 async function alternate(ours: () => number | Promise<number>, peer: () => number | Promise<number>, runs = RUNS) {
@@ -346,18 +350,14 @@ memoryClient.dispose()
 
 console.log(`live-status bench (node ${process.version}, medians of ${RUNS} alternating runs unless noted; ratio < 1 means live-status does less)`)
 console.log('')
-console.log('| case | live-status | peer | ratio | target |')
-console.log('| --- | --- | --- | --- | --- |')
-for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+printTable(['case', 'live-status', 'peer', 'ratio', 'target'], rows)
 console.log('')
 console.log(`heap after 1,000 subscribe/release cycles: ${((heapAfter - heapBefore) / 1024).toFixed(0)} KiB${gc ? '' : ' (run with --expose-gc for a settled figure)'}; connections left: ${memoryClient.hub.size}`)
 // 7. Cross-tab sharing in Chromium (BENCH_SKIP_BROWSER=1 leaves it out).
 if (!process.env.BENCH_SKIP_BROWSER) {
   const { benchCrossTab } = await import('./crossTab')
   console.log('')
-  console.log('| cross-tab (Chromium, headless) | shared | not shared | ratio | target |')
-  console.log('| --- | --- | --- | --- | --- |')
-  for (const row of await benchCrossTab()) console.log(`| ${row.join(' | ')} |`)
+  printTable(['cross-tab (Chromium, headless)', 'shared', 'not shared', 'ratio', 'target'], await benchCrossTab())
 }
 
 // 8. The reference server: 10,000 clients, a 1,000-event burst, vs a bare ws broadcast (BENCH_SKIP_SERVER=1 leaves it out).
@@ -366,9 +366,7 @@ if (!process.env.BENCH_SKIP_SERVER) await runServerBench()
 if (!process.env.BENCH_SKIP_REDIS) {
   const { runRedisBench } = await import('./redis')
   console.log('')
-  console.log('| several instances (Redis Streams) | A → B | one instance, in-memory bus | ratio | target |')
-  console.log('| --- | --- | --- | --- | --- |')
-  for (const row of await runRedisBench()) console.log(`| ${row.join(' | ')} |`)
+  printTable(['several instances (Redis Streams)', 'A → B', 'one instance, in-memory bus', 'ratio', 'target'], await runRedisBench())
 }
 
 process.exit(0)

@@ -11,24 +11,17 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'esbuild'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocket } from 'ws'
+import { serveTabPage } from '../__tests__/crossTab/browser/serveTabPage'
 import { CHROMIUM_PATH } from './chromium'
 
 const DURATION_MS = Number(process.env.DURATION_MS ?? 70_000)
 const HEARTBEAT_MS = 5000
 
-const bundle = await build({ entryPoints: ['__tests__/crossTab/browser/tabPage.ts'], bundle: true, write: false, format: 'esm', target: 'es2022', logLevel: 'silent' })
-const script = bundle.outputFiles[0]!.text
-const http = createServer((request, response) => {
-  if (request.url === '/tab.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
-  response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>tab</title><a id="tab" href="/" target="_blank">new tab</a><script type="module" src="/tab.js"></script>')
-})
-const wss = new WebSocketServer({ server: http, path: '/ws' })
+const served = await serveTabPage()
+const { wss, origin } = served
 const pings: Record<string, number[]> = {}
 let connections = 0
 wss.on('connection', (socket) => {
@@ -38,8 +31,6 @@ wss.on('connection', (socket) => {
     if (kind === 'ping') (pings[tag!] ??= []).push(Date.now())
   })
 })
-await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
 const timer = setInterval(() => {
   for (const socket of wss.clients) socket.send(String(Date.now()))
 }, 100)
@@ -114,7 +105,6 @@ try {
   const exited = new Promise((resolve) => browser.once('exit', resolve))
   browser.kill()
   await exited
-  wss.close()
-  http.close()
+  await served.close()
   rmSync(profile, { recursive: true, force: true })
 }

@@ -2,19 +2,16 @@
  * Cross-tab sharing in Debian's Chromium: real Web Locks, BroadcastChannel and crypto.subtle,
  * several pages (tabs) of one browser profile, a real `ws` server on loopback.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { WebSocket, WebSocketServer } from 'ws'
-import { CHROMIUM_PATH, chromiumArgs } from '../../scripts/chromium'
+import { WebSocket, type WebSocketServer } from 'ws'
+import { CHROMIUM_PATH, chromiumArgs, haveChromium, requireChromiumInCi } from '../../scripts/chromium'
+import { serveTabPage } from './browser/serveTabPage'
 
-const haveChromium = existsSync(CHROMIUM_PATH)
-if (!haveChromium && process.env.CI) throw new Error(`[crossTab] Chromium not found at ${CHROMIUM_PATH}: .ci/run installs it with apt-get (package "chromium").`)
+requireChromiumInCi()
 
 interface TabState {
   open: boolean
@@ -24,7 +21,7 @@ interface TabState {
 }
 
 describe.skipIf(!haveChromium)('cross-tab sharing in Chromium', () => {
-  let http: Server
+  let served: Awaited<ReturnType<typeof serveTabPage>>
   let wss: WebSocketServer
   let origin: string
   let profileDir: string
@@ -52,35 +49,19 @@ describe.skipIf(!haveChromium)('cross-tab sharing in Chromium', () => {
   }
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: ['__tests__/crossTab/browser/tabPage.ts'],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      target: 'es2022',
-      logLevel: 'silent',
-    })
-    const script = bundle.outputFiles[0]!.text
-    http = createServer((request, response) => {
-      if (request.url === '/tab.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(script)
-      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>tab</title><script type="module" src="/tab.js"></script>')
-    })
-    wss = new WebSocketServer({ server: http, path: '/ws' })
+    served = await serveTabPage()
+    ;({ wss, origin } = served)
     wss.on('connection', (socket) => {
       upgrades++
       socket.on('message', (data) => received.push(String(data)))
     })
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
     profileDir = mkdtempSync(join(tmpdir(), 'live-status-crosstab-'))
     context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs })
   }, 60_000)
 
   afterAll(async () => {
     await context?.close()
-    for (const socket of wss?.clients ?? []) socket.terminate()
-    wss?.close()
-    await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()))
+    await served?.close()
     rmSync(profileDir, { recursive: true, force: true })
   })
 

@@ -4,7 +4,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext } from 'playwright-core'
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startDemoHttp } from '../../demo/server'
 import { createWorld } from '../../demo/world'
 import { CHROMIUM_PATH, chromiumArgs, haveChromium, requireChromiumInCi } from '../../scripts/chromium'
+import { freePort } from '../helpers/freePort'
 
 requireChromiumInCi()
 
@@ -25,14 +25,6 @@ function run(command: string, args: string[], cwd: string) {
   return result.stdout
 }
 
-const freePort = () =>
-  new Promise<number>((resolvePort) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolvePort(port))
-    })
-  })
 
 describe.skipIf(!haveChromium)('Next.js example', () => {
   let next: ChildProcess

@@ -6,23 +6,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CHROMIUM_PATH, chromiumArgs, haveChromium, requireChromiumInCi } from '../../scripts/chromium'
+import { freePort } from '../helpers/freePort'
 
 requireChromiumInCi()
 
-const freePort = () =>
-  new Promise<number>((resolvePort) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolvePort(port))
-    })
-  })
 
 /** The live state each story's view must reach (by story id, else title), beyond its play function passing. */
 const liveStates: Record<string, { selector: string; texts: string[] }> = {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from './freePort'
 import { existsSync } from 'node:fs'
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
@@ -10,17 +10,6 @@ export function requireRedisInCi(): void {
   if (!haveRedis && (process.env.CI === 'true' || process.env.CI === '1')) {
     throw new Error(`[redis] redis-server not found at ${REDIS_SERVER}: .ci/run installs it with apt-get (package "redis-server").`)
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /**

@@ -172,9 +172,8 @@ export class TabGroup implements VirtualSocketHost {
     this.#post({ t: 'leader', epoch: this.#epoch })
     // A stream followed from the previous leader has a gap now: resynchronise like after a loss.
     if (this.#following) {
-      this.#following = false
       this.#resyncUntil = Date.now() + this.#options.stillWantedCheckMs
-      for (const socket of [...this.#local]) if (socket.readyState === ReadyState.OPEN) socket.closed(LEADER_CHANGED.code, LEADER_CHANGED.reason)
+      this.#resyncFollowers()
     }
     this.#leaderEpoch = null
     this.#hasFollowers = true
@@ -249,12 +248,25 @@ export class TabGroup implements VirtualSocketHost {
 
   /** Who else wants the socket: the tabs waiting for the group's lock. */
   async #checkFollowers(): Promise<void> {
+    const waiting = await this.#othersWaiting()
+    // Unknown (the query failed): keep relaying rather than risk starving a follower.
+    if (this.#role === 'leader') this.#hasFollowers = waiting ?? true
+  }
+
+  /** Whether another tab waits for this group's lock (wants the socket); `null` if unknown. */
+  async #othersWaiting(): Promise<boolean | null> {
     try {
       const state = await this.#options.locks.query()
-      if (this.#role === 'leader') this.#hasFollowers = (state.pending ?? []).some((lock) => lock.name === this.name)
+      return (state.pending ?? []).some((lock) => lock.name === this.name)
     } catch {
-      this.#hasFollowers = true
+      return null
     }
+  }
+
+  /** This tab's sockets that followed another leader's stream: it has a gap now, resync. */
+  #resyncFollowers(): void {
+    this.#following = false
+    for (const socket of [...this.#local]) if (socket.readyState === ReadyState.OPEN) socket.closed(LEADER_CHANGED.code, LEADER_CHANGED.reason)
   }
 
   #closeReal(code: number, reason: string): void {
@@ -292,13 +304,7 @@ export class TabGroup implements VirtualSocketHost {
   /** Leading with no socket of its own: keep serving while another tab waits for the lock. */
   async #checkStillWanted(): Promise<void> {
     if (this.#role !== 'leader' || this.#local.size > 0) return
-    let wanted = false
-    try {
-      const state = await this.#options.locks.query()
-      wanted = (state.pending ?? []).some((lock) => lock.name === this.name)
-    } catch {
-      wanted = false
-    }
+    const wanted = (await this.#othersWaiting()) ?? false
     if (this.#role !== 'leader' || this.#local.size > 0) return
     if (!wanted) return this.#resign()
     // Followers that go quietly (a crash) leave no `bye`: look again now and then.
@@ -324,10 +330,7 @@ export class TabGroup implements VirtualSocketHost {
         return
       case 'leader':
         if (this.#role === 'leader') return
-        if (this.#leaderEpoch !== message.epoch && this.#following) {
-          this.#following = false
-          for (const socket of [...this.#local]) if (socket.readyState === ReadyState.OPEN) socket.closed(LEADER_CHANGED.code, LEADER_CHANGED.reason)
-        }
+        if (this.#leaderEpoch !== message.epoch && this.#following) this.#resyncFollowers()
         this.#leaderEpoch = message.epoch
         return
       case 'open':
