@@ -29,6 +29,11 @@ async function instance(url: string, errors: unknown[] = []) {
   return { bus, ...(await startServer({ bus })) }
 }
 
+// A socket is open before it has joined: an instance new to a project first rebuilds its state
+// from Redis, and events published meanwhile reach that client inside its snapshot instead.
+const joined = (instance: { server: { metrics(): { replays: { count: number } } } }, count = 1) =>
+  expect.poll(() => instance.server.metrics().replays.count).toBeGreaterThanOrEqual(count)
+
 const ops = (events: { type: string; seq: number; n: number }[]) => events.filter((event) => event.type === 'file_completed')
 
 describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
@@ -39,6 +44,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const b = await instance(redis.url)
     const client = b.connect('/ws/projects/p1?token=tok-alice')
     await client.opened()
+    await joined(b)
     const published = await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 1 })
     await client.until(() => ops(client.events()).length === 1)
     expect(ops(client.events())[0]).toMatchObject({ n: 1, seq: published.seq })
@@ -52,6 +58,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const b = await instance(redis.url)
     const first = a.connect('/ws/projects/p1?token=tok-alice')
     await first.opened()
+    await joined(a)
     for (let n = 1; n <= 5; n++) await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n })
     await first.until(() => ops(first.events()).length === 5)
     const lastSeen = Math.max(...ops(first.events()).map((event) => event.seq))
@@ -73,6 +80,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const b = await instance(redis.url, errors)
     const client = b.connect('/ws/projects/p1?token=tok-alice')
     await client.opened()
+    await joined(b)
     await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 1 })
     await client.until(() => ops(client.events()).length === 1)
 
@@ -127,6 +135,71 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     await expect.poll(async () => (await (await get('/api/operations/op-7')).json()).status).toBe('completed')
   })
 
+  test('an instance new to a project rebuilds what the stream has trimmed, from the checkpoint another instance wrote', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.kill())
+    const trimming = async () => {
+      const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), maxLen: 10, minAgeMs: 0, blockMs: 1000 })
+      cleanups.push(() => bus.close())
+      return { bus, ...(await startServer({ bus, checkpointIntervalMs: 20 })) }
+    }
+    const a = await trimming()
+    await a.server.publish('p1', { type: 'index_complete', project_id: 'p1', entity_count: 42 })
+    await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-old', operation_type: 'index', total_files: 4 })
+    const last = await a.server.publish('p1', { type: 'operation_completed', operation_id: 'op-old', processed_files: 3, failed_files: 1, total_files: 4 })
+    const control = await redisFor(redis.url)
+    await expect.poll(async () => Number(await control.hget('live-status:{p1}:checkpoint', 'seq'))).toBeGreaterThanOrEqual(last.seq)
+    for (let n = 0; n < 100; n++) await a.server.publish('p1', { type: 'tick', n })
+    const kept = await control.xrange('live-status:{p1}:events', '-', '+')
+    expect(kept.some(([, fields]) => fields[1]!.includes('op-old') || fields[1]!.includes('index_complete'))).toBe(false)
+
+    const b = await trimming()
+    const get = async (instance: { url: string }, path: string) => {
+      const response = await fetch(`${instance.url}${path}`, { headers: { Authorization: 'Bearer tok-alice' } })
+      return { status: response.status, body: await response.json() }
+    }
+    const fromA = await get(a, '/api/operations/op-old')
+    expect(fromA.body).toMatchObject({ status: 'completed', processed_files: 3, failed_files: 1, total_files: 4 })
+    expect(await get(b, '/api/operations/op-old')).toEqual(fromA)
+    expect(await get(b, '/api/projects/p1/index')).toEqual(await get(a, '/api/projects/p1/index'))
+    // A client connecting to B without `since` gets the same state in its snapshot.
+    const client = b.connect('/ws/projects/p1?token=tok-alice')
+    await client.opened()
+    await client.until(() => client.events().some((event: { operation_id?: string }) => event.operation_id === 'op-old'))
+    expect(client.events().find((event: { operation_id?: string }) => event.operation_id === 'op-old')).toMatchObject({ type: 'current_state', status: 'completed', total_files: 4 })
+  })
+
+  test('state rebuilt while another instance publishes: B ends with exactly A\'s state, and its client sees seq only grow', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.kill())
+    const a = await instance(redis.url)
+    const b = await instance(redis.url)
+    await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-race', operation_type: 'index', total_files: 300 })
+    const publishing = (async () => {
+      for (let n = 1; n <= 300; n++) await a.server.publish('p1', { type: 'file_completed', operation_id: 'op-race', processed_files: n, total_files: 300 })
+      return a.server.publish('p1', { type: 'operation_completed', operation_id: 'op-race', processed_files: 300, total_files: 300 })
+    })()
+    // Joins and REST reads on B land at different points of the stream while it is being written.
+    const clients = []
+    for (let i = 0; i < 5; i++) {
+      await a.server.publish('p1', { type: 'tick', n: i })
+      clients.push(b.connect('/ws/projects/p1?token=tok-alice'))
+      await fetch(`${b.url}/api/operations/op-race`, { headers: { Authorization: 'Bearer tok-alice' } })
+    }
+    const done = await publishing
+    const answer = async (instance: { url: string }) => (await fetch(`${instance.url}/api/operations/op-race`, { headers: { Authorization: 'Bearer tok-alice' } })).json()
+    await expect.poll(async () => (await answer(b)).status).toBe('completed')
+    expect(await answer(b)).toEqual(await answer(a))
+    for (const client of clients) {
+      await client.until(() => client.events().some((event: { seq: number }) => event.seq === done.seq))
+      const seqs = client.events().map((event: { seq: number }) => event.seq)
+      // A snapshot's events share one seq; after it, every event is newer than the one before.
+      expect(seqs.every((seq, i) => i === 0 || seq >= seqs[i - 1]!)).toBe(true)
+      const live = client.events().filter((event: { type: string }) => event.type !== 'current_state')
+      expect(new Set(live.map((event: { seq: number }) => event.seq)).size).toBe(live.length)
+    }
+  })
+
   // Found a loss: with trimming by count alone, a reader behind the burst found its next entries
   // trimmed (1,401 of 10,000 arrived). Entries younger than minAgeMs are now kept.
   test('2 instances × 500 clients receive every event of a 10,000-event burst exactly once, in order', async () => {
@@ -143,6 +216,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const EVENTS = 10_000
     const clients = servers.flatMap((instance) => Array.from({ length: 500 }, (_, i) => instance.connect(`/ws/projects/p1?token=u${i}`)))
     await Promise.all(clients.map((client) => client.opened()))
+    await Promise.all(servers.map((instance) => joined(instance, 500)))
     const publishes: Promise<unknown>[] = []
     // One connection pipelines the scripts in order: seq follows n.
     for (let n = 0; n < EVENTS; n++) publishes.push(servers[0]!.server.publish('p1', { type: 'tick', n }))

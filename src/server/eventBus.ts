@@ -1,6 +1,14 @@
 /** An event as the bus stores and delivers it: the app's event plus its per-project `seq`. */
 export type SequencedEvent = Record<string, unknown> & { type: string; seq: number }
 
+/** What a shared bus holds of a project: see `EventBus.retained`. */
+export interface RetainedState {
+  /** The newest checkpoint's events (its `seq` on each), or none. */
+  checkpoint: SequencedEvent[]
+  /** The events after the checkpoint (or all the bus holds), oldest first. */
+  events: SequencedEvent[]
+}
+
 /**
  * Fan-out and short history of project events. The in-memory bus serves one process; a shared bus
  * (Redis streams) lets several server instances serve the same projects.
@@ -29,11 +37,20 @@ export interface EventBus {
    */
   locate?(operationId: string): Promise<string | null>
   /**
-   * Shared buses: every event the bus still holds for a project, oldest first: what an instance
-   * folds into a project's state the first time it is asked about a project it does not follow.
+   * Shared buses: what an instance folds into a project's state the first time it serves a project
+   * it did not follow (its events were published on another instance): the newest checkpoint, then
+   * the events after it, oldest first.
    * @default none: state comes from this instance's own subscription only
    */
-  retained?(projectId: string): Promise<SequencedEvent[]>
+  retained?(projectId: string): Promise<RetainedState>
+  /**
+   * Shared buses: stores `events` (a project's state as snapshot events, each with `seq`) as the
+   * project's checkpoint, unless a newer one is stored. The server writes one every
+   * `checkpointIntervalMs` for each project it follows, so `retained` rebuilds state the stream
+   * no longer holds (trimmed entries).
+   * @default none: `retained` has only what the bus still holds
+   */
+  checkpoint?(projectId: string, seq: number, events: SequencedEvent[]): Promise<void>
   close(): Promise<void>
 }
 

@@ -42,6 +42,7 @@ export class LiveStatusServer<User = unknown> {
   #users: UserConnections
   #projects: ProjectRegistry
   #sweep: ReturnType<typeof setInterval>
+  #checkpoints: ReturnType<typeof setInterval> | undefined
   #http: Server | undefined
   #closing: Promise<void> | undefined
   #admission: AdmissionContext<User>
@@ -63,6 +64,7 @@ export class LiveStatusServer<User = unknown> {
         this.#metrics.drop(reason)
         this.#log.warn('an event could not be sent', { reason, maxFrameBytes: resolved.maxFrameBytes })
       },
+      onBusError: (what, error) => this.#log.error(what === 'rebuild' ? 'could not rebuild a project from the bus' : 'could not write a checkpoint', errorFields(error)),
     })
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: resolved.maxPayloadBytes, handleProtocols: selectProtocol })
     if (!resolved.authorizeGiven)
@@ -82,6 +84,10 @@ export class LiveStatusServer<User = unknown> {
     this.#metrics.sample()
     this.#sweep = setInterval(() => this.#sweepOnce(), Math.max(1000, Math.floor(resolved.idleTimeoutMs / 4)))
     this.#sweep.unref?.()
+    if (resolved.bus.checkpoint) {
+      this.#checkpoints = setInterval(() => void this.#projects.checkpointAll(), resolved.checkpointIntervalMs)
+      this.#checkpoints.unref?.()
+    }
   }
 
   /** Open sockets, in total and per project. */
@@ -255,12 +261,18 @@ export class LiveStatusServer<User = unknown> {
 
   async #drain(): Promise<void> {
     clearInterval(this.#sweep)
+    clearInterval(this.#checkpoints)
     this.#log.info('draining', { connections: this.#sessions.size, authenticating: this.#authenticating.size })
     const sockets = [...this.#authenticating, ...[...this.#sessions].map((s) => s.socket)]
     for (const socket of this.#authenticating) socket.close(CloseCode.goingAway, 'server shutting down')
     this.#projects.flushAll()
     for (const session of this.#sessions) session.socket.close(CloseCode.goingAway, 'server shutting down')
     await waitClosed(sockets, this.#options.closeTimeoutMs)
+    // The last state this instance folded outlives it, for the instances that stay.
+    // Bounded: a bus that is down must not hold the shutdown.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([this.#projects.checkpointAll(), new Promise((resolve) => (timer = setTimeout(resolve, this.#options.closeTimeoutMs)))])
+    clearTimeout(timer)
     this.#projects.dispose()
     this.#wss.close()
     const http = this.#http

@@ -72,6 +72,13 @@ export interface LiveStatusServerOptions<User> {
   /** `/readyz` answers 503 when the bus has not answered within this long. @default 2000 */
   readinessTimeoutMs?: number
   /**
+   * With a shared bus that keeps checkpoints (`RedisStreamsBus`): how often each followed project's
+   * state is written as its checkpoint, so an instance new to the project rebuilds what the stream
+   * has already trimmed. Keep it well under the bus's `minAgeMs` (entries younger are never trimmed).
+   * @default 10000
+   */
+  checkpointIntervalMs?: number
+  /**
    * Whether `handleRequest` serves `/healthz`, `/readyz` and `/metrics` (Prometheus text, or JSON
    * with `Accept: application/json` or `?format=json`). They carry counts only: no ids, no tokens.
    * @default true
@@ -120,6 +127,7 @@ export const serverDefaults = {
   authTimeoutMs: 5000,
   closeTimeoutMs: 5000,
   readinessTimeoutMs: 2000,
+  checkpointIntervalMs: 10_000,
   serviceRoutes: true,
   tokenQueryParam: 'token',
 }
@@ -183,7 +191,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     onConnection: options.onConnection,
     logger: options.logger ?? (options.log ? loggerFromLogFunction(options.log) : consoleLogger),
   }
-  for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs'] as const)
+  for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs'] as const)
     positive(name, resolved[name])
   positive('retainFinishedMs', resolved.retainFinishedMs, true)
   return resolved

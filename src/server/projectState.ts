@@ -29,7 +29,7 @@ export class ProjectState {
     const index = indexEventSchema.safeParse(event)
     if (index.success) {
       const next = indexStatusChannel.reduce(this.index, index.data, { params: { projectId: this.projectId }, now, scratch: {} })
-      if (next?.state === 'complete' && this.index?.state !== 'complete') this.indexedAt = new Date(now)
+      if (next?.state === 'complete' && this.index?.state !== 'complete') this.indexedAt = next.updatedAt
       this.index = next
       return
     }
@@ -60,8 +60,12 @@ export class ProjectState {
     return forgotten
   }
 
-  /** The snapshot events, each carrying `seq` so clients order them with what follows. */
-  snapshot(seq: number): SequencedEvent[] {
+  /**
+   * The snapshot events, each carrying `seq` so clients order them with what follows. A checkpoint
+   * (`withTimestamps`) also carries each record's time, so state rebuilt from it on another
+   * instance reports the same `updated_at`.
+   */
+  snapshot(seq: number, { withTimestamps = false } = {}): SequencedEvent[] {
     const events: SequencedEvent[] = []
     if (this.index) {
       events.push({
@@ -71,6 +75,7 @@ export class ProjectState {
         ...(this.index.branch ? { branch: this.index.branch } : {}),
         ...(this.index.entityCount !== undefined ? { entity_count: this.index.entityCount } : {}),
         ...(this.index.error ? { error: this.index.error } : {}),
+        ...(withTimestamps ? { timestamp: this.index.updatedAt.toISOString() } : {}),
         seq,
       })
     }
@@ -87,6 +92,7 @@ export class ProjectState {
         ...(operation.currentFile ? { current_file: operation.currentFile } : {}),
         ...(operation.error ? { error: operation.error } : {}),
         ...(operation.stage ? { data: { metadata: { stage: operation.stage } } } : {}),
+        ...(withTimestamps ? { timestamp: operation.updatedAt.toISOString() } : {}),
         seq,
       })
     }

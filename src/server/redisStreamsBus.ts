@@ -1,4 +1,4 @@
-import { nextSeq, type EventBus, type SequencedEvent } from './eventBus'
+import { nextSeq, type EventBus, type RetainedState, type SequencedEvent } from './eventBus'
 
 /**
  * The part of an ioredis client the bus uses (`call` sends any command). Nothing of ioredis is
@@ -29,7 +29,7 @@ export interface RedisStreamsBusOptions {
    * @default 60000
    */
   minAgeMs?: number
-  /** A project's stream and sequence expire after this long without an event. @default 86400000 (a day) */
+  /** A project's stream, sequence and checkpoint expire after this long without an event. @default 86400000 (a day) */
   ttlMs?: number
   /** How long one blocking read waits before it is made again. @default 5000 */
   blockMs?: number
@@ -72,6 +72,15 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if ARGV[4] ~= '' then redis.call('SET', ARGV[4], ARGV[5], 'PX', ARGV[3]) end
 return text
+`
+
+/** Keeps the newest checkpoint only: two instances following a project both write theirs. */
+const CHECKPOINT = `
+local current = redis.call('HGET', KEYS[1], 'seq')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'events', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
 `
 
 type Listener = (event: SequencedEvent) => void
@@ -130,6 +139,10 @@ export class RedisStreamsBus implements EventBus {
     return `${this.#prefix}{${projectId}}:seq`
   }
 
+  #checkpointKey(projectId: string): string {
+    return `${this.#prefix}{${projectId}}:checkpoint`
+  }
+
   #operationKey(operationId: string): string {
     return `${this.#prefix}op:${operationId}`
   }
@@ -139,12 +152,30 @@ export class RedisStreamsBus implements EventBus {
     return typeof projectId === 'string' ? projectId : null
   }
 
-  async retained(projectId: string): Promise<SequencedEvent[]> {
-    const entries = (await this.#redis.call('XRANGE', this.#stream(projectId), '-', '+')) as [string, string[]][]
-    return entries.flatMap(([id, fields]) => {
+  async retained(projectId: string): Promise<RetainedState> {
+    const [seqText, eventsText] = (await this.#redis.call('HMGET', this.#checkpointKey(projectId), 'seq', 'events')) as [string | null, string | null]
+    const checkpointSeq = seqText === null ? 0 : Number(seqText)
+    let checkpoint: SequencedEvent[] = []
+    if (checkpointSeq > 0 && eventsText !== null) {
+      try {
+        const parsed = JSON.parse(eventsText) as unknown
+        if (Array.isArray(parsed)) checkpoint = parsed.filter((event): event is SequencedEvent => typeof event?.type === 'string').map((event) => ({ ...event, seq: checkpointSeq }))
+      } catch (error) {
+        this.#onError(error)
+      }
+    }
+    const from = checkpoint.length > 0 ? `(${checkpointSeq}-0` : '-'
+    const entries = (await this.#redis.call('XRANGE', this.#stream(projectId), from, '+')) as [string, string[]][]
+    const events = entries.flatMap(([id, fields]) => {
       const event = parseEntry(id, fields)
       return event ? [event] : []
     })
+    return { checkpoint, events }
+  }
+
+  async checkpoint(projectId: string, seq: number, events: SequencedEvent[]): Promise<void> {
+    const bodies = events.map(({ seq: _seq, ...body }) => body)
+    await this.#redis.call('EVAL', CHECKPOINT, 1, this.#checkpointKey(projectId), String(seq), JSON.stringify(bodies), this.#ttlMs)
   }
 
   async publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<SequencedEvent> {

@@ -1,4 +1,4 @@
-import type { EventBus, SequencedEvent } from '../eventBus'
+import type { EventBus, RetainedState, SequencedEvent } from '../eventBus'
 import { ProjectState } from '../projectState'
 import { encodeFrames } from './frames'
 
@@ -24,6 +24,8 @@ export interface ChannelConfig {
   maxFrameBytes: number
   onEventIn: () => void
   onDropped: (reason: 'event_too_large' | 'unserialisable_event') => void
+  /** Reading or writing the shared bus's retained state failed (the channel goes on without it). */
+  onBusError: (what: 'rebuild' | 'checkpoint', error: unknown) => void
 }
 
 /** What a member got on joining: the events of its replay or snapshot and the frames they took. */
@@ -49,18 +51,62 @@ export class ProjectChannel {
   #unsubscribe: () => void
   #config: ChannelConfig
   #bus: EventBus
+  /** Live events held while the state is rebuilt from the shared bus, folded after it. */
+  #held: SequencedEvent[] | undefined
+  #checkpointedSeq = 0
+  /**
+   * Settles once the state holds what the shared bus retains (at once without a shared bus):
+   * snapshots and REST answers wait for it, so an instance new to a project never serves an
+   * empty state for a project with history.
+   */
+  readonly rebuilt: Promise<void>
 
   constructor(projectId: string, bus: EventBus, config: ChannelConfig) {
     this.projectId = projectId
     this.state = new ProjectState(projectId)
     this.#bus = bus
     this.#config = config
-    this.#unsubscribe = bus.subscribe(projectId, (event) => this.receive(event))
+    // Subscribed first, read second: an event published during the read is held, not missed.
+    this.#unsubscribe = bus.subscribe(projectId, (event) => (this.#held ? this.#held.push(event) : this.receive(event)))
+    this.rebuilt = bus.retained ? this.#rebuild(bus.retained.bind(bus)) : Promise.resolve()
+  }
+
+  async #rebuild(retained: (projectId: string) => Promise<RetainedState>): Promise<void> {
+    this.#held = []
+    try {
+      const { checkpoint, events } = await retained(this.projectId)
+      // Checkpoint events share one seq: folded as a whole, not through the per-event dedupe.
+      for (const event of checkpoint) this.state.apply(event)
+      const checkpointSeq = Math.max(0, ...checkpoint.map((event) => event.seq))
+      this.appliedSeq = Math.max(this.appliedSeq, checkpointSeq)
+      this.#checkpointedSeq = checkpointSeq
+      for (const event of events) this.receive(event)
+    } catch (error) {
+      this.#config.onBusError('rebuild', error)
+    } finally {
+      const held = this.#held
+      this.#held = undefined
+      for (const event of held) this.receive(event)
+    }
+  }
+
+  /** Writes the state as the project's checkpoint on a shared bus, if it changed since the last. */
+  async checkpoint(): Promise<void> {
+    const seq = this.appliedSeq
+    if (!this.#bus.checkpoint || this.#held || seq <= this.#checkpointedSeq) return
+    this.#checkpointedSeq = seq
+    try {
+      await this.#bus.checkpoint(this.projectId, seq, this.state.snapshot(seq, { withTimestamps: true }))
+    } catch (error) {
+      // Written again at the next interval.
+      if (this.#checkpointedSeq === seq) this.#checkpointedSeq = 0
+      this.#config.onBusError('checkpoint', error)
+    }
   }
 
   /** Nothing to keep: no members and no job the REST routes or a snapshot would report. */
   get idle(): boolean {
-    return this.members.size === 0 && this.state.isEmpty
+    return this.members.size === 0 && this.state.isEmpty && this.#held === undefined
   }
 
   /** Folds an event (from the bus, or retained ones when rebuilding) and sends it to members. */
@@ -115,6 +161,8 @@ export class ProjectChannel {
    * slow bus reads history is in the history or in `pending`, and sent once either way.
    */
   async join(member: ChannelMember, sinceSeq: number | null, isCurrent: () => boolean): Promise<JoinResult | null> {
+    await this.rebuilt
+    if (!isCurrent()) return null
     member.pending = []
     this.members.add(member)
     let replay: SequencedEvent[] | null = null

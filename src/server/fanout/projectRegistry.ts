@@ -61,18 +61,21 @@ export class ProjectRegistry {
   }
 
   /**
-   * A project's channel with its state rebuilt from what a shared bus retains, when this instance
-   * has not followed the project yet (its events were published on another instance). The
-   * channel's own subscription then keeps it current; `receive` drops what it already folded.
+   * A project's channel once its state holds what a shared bus retains (the project's events may
+   * have been published on another instance), or `undefined` when there is nothing to report.
    */
   async hydrate(projectId: string): Promise<ProjectChannel | undefined> {
     const existing = this.#channels.get(projectId)
-    if (existing && existing.appliedSeq > 0) return existing
-    if (!this.#bus.retained) return existing
-    const channel = this.acquire(projectId)
-    for (const event of await this.#bus.retained(projectId)) channel.receive(event)
+    if (!existing && !this.#bus.retained) return undefined
+    const channel = existing ?? this.acquire(projectId)
+    await channel.rebuilt
     this.releaseIfIdle(projectId)
     return this.#channels.get(projectId)
+  }
+
+  /** Writes each followed project's checkpoint to a shared bus (those that changed). */
+  async checkpointAll(): Promise<void> {
+    await Promise.all([...this.#channels.values()].map((channel) => channel.checkpoint()))
   }
 
   /** Forgets operations finished before `cutoff` (epoch ms), then releases the idle channels. */
