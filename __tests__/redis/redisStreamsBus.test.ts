@@ -22,9 +22,9 @@ async function redisFor(url: string) {
   return redis
 }
 
-async function instance(url: string, errors: unknown[] = []) {
+async function instance(url: string, errors: unknown[] = [], recoveries: number[] = []) {
   const redis = await redisFor(url)
-  const bus = new RedisStreamsBus({ redis, blockMs: 1000, onError: (error) => errors.push(error) })
+  const bus = new RedisStreamsBus({ redis, blockMs: 1000, onError: (error) => errors.push(error), onRecover: (failed) => recoveries.push(failed) })
   cleanups.push(() => bus.close())
   return { bus, ...(await startServer({ bus })) }
 }
@@ -76,8 +76,9 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const redis = await startRedis()
     cleanups.push(() => redis.kill())
     const errors: unknown[] = []
+    const recoveries: number[] = []
     const a = await instance(redis.url, errors)
-    const b = await instance(redis.url, errors)
+    const b = await instance(redis.url, errors, recoveries)
     const client = b.connect('/ws/projects/p1?token=tok-alice')
     await client.opened()
     await joined(b)
@@ -98,6 +99,9 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const after = ops(client.events()).map((event) => event.n).filter((n) => n! >= 3)
     expect(after).toEqual([3, 4, 5, 6, 7, 8, 9, 10])
     expect(errors.length).toBeGreaterThan(0)
+    // B's reader said it was failing, then that it reads again.
+    expect(recoveries).toHaveLength(1)
+    expect(recoveries[0]).toBeGreaterThan(0)
   })
 
   test('a since older than what the stream keeps is a gap (null: the server sends a snapshot); above the head, nothing', async () => {

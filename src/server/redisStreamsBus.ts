@@ -42,6 +42,11 @@ export interface RedisStreamsBusOptions {
   subscribeMarginMs?: number
   /** Redis errors (down, refused): the bus keeps going, delivering locally. @default console.warn */
   onError?: (error: unknown) => void
+  /**
+   * Reads work again after `failedAttempts` failed ones (Redis is back): the other half of what
+   * `onError` reported. @default console.info
+   */
+  onRecover?: (failedAttempts: number) => void
 }
 
 /**
@@ -107,6 +112,7 @@ export class RedisStreamsBus implements EventBus {
   readonly #blockMs: number
   readonly #marginMs: number
   readonly #onError: (error: unknown) => void
+  readonly #onRecover: (failedAttempts: number) => void
   #listeners = new Map<string, Set<Listener>>()
   /** Per followed project: the stream id read up to, and the highest seq delivered. */
   #positions = new Map<string, { id: string; delivered: number }>()
@@ -128,6 +134,7 @@ export class RedisStreamsBus implements EventBus {
     this.#blockMs = options.blockMs ?? 5000
     this.#marginMs = options.subscribeMarginMs ?? 5000
     this.#onError = options.onError ?? ((error) => console.warn('[live-status/server] redis bus:', error instanceof Error ? error.message : error))
+    this.#onRecover = options.onRecover ?? ((failedAttempts) => console.info(`[live-status/server] redis bus: reading again after ${failedAttempts} failed attempts`))
     void this.#readLoop()
   }
 
@@ -308,6 +315,13 @@ export class RedisStreamsBus implements EventBus {
           | [string, [string, string[]][]][]
           | null
         this.#reading = false
+        if (failures > 0) {
+          try {
+            this.#onRecover(failures)
+          } catch (error) {
+            this.#onError(error)
+          }
+        }
         failures = 0
         for (const [stream, entries] of reply ?? []) {
           const projectId = projects[projects.findIndex((p) => this.#stream(p) === stream)]
