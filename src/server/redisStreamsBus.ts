@@ -63,16 +63,23 @@ local text = string.format('%.0f', seq)
 redis.call('SET', KEYS[2], text, 'PX', ARGV[3])
 redis.call('XADD', KEYS[1], text .. '-0', 'e', ARGV[1])
 -- Keep the newest maxLen entries, and every entry younger than minAge whatever their number: an
--- instance reading behind a burst must find what it has not read yet. Trimmed once 10 % over.
+-- instance reading behind a burst must find what it has not read yet. Checked in O(1) (length, the
+-- oldest id) and trimmed only once 10 % over in count and in age, so the O(maxLen) search for the
+-- count boundary runs once per maxLen/10 events or minAge/10, not on every publish of a burst.
 local maxLen = tonumber(ARGV[2])
+local minAge = tonumber(ARGV[6]) * 1000
 if redis.call('XLEN', KEYS[1]) > maxLen + math.floor(maxLen / 10) + 1 then
-  local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', maxLen)
-  local boundary = newest[#newest][1]
-  local byCount = tonumber(string.sub(boundary, 1, string.find(boundary, '-') - 1))
-  local byAge = seq - tonumber(ARGV[6]) * 1000
-  local cut = byCount
-  if byAge < cut then cut = byAge end
-  if cut > 0 then redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', cut) .. '-0') end
+  local byAge = seq - minAge
+  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
+  local oldestSeq = tonumber(string.sub(oldest, 1, string.find(oldest, '-') - 1))
+  if oldestSeq < byAge - math.floor(minAge / 10) then
+    local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', maxLen)
+    local boundary = newest[#newest][1]
+    local byCount = tonumber(string.sub(boundary, 1, string.find(boundary, '-') - 1))
+    local cut = byCount
+    if byAge < cut then cut = byAge end
+    if cut > 0 then redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f', cut) .. '-0') end
+  end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if ARGV[4] ~= '' then redis.call('SET', ARGV[4], ARGV[5], 'PX', ARGV[3]) end
