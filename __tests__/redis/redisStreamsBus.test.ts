@@ -178,11 +178,13 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     cleanups.push(() => redis.kill())
     const a = await instance(redis.url)
     const b = await instance(redis.url)
-    await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-race', operation_type: 'index', total_files: 300 })
+    await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-race', operation_type: 'index', total_files: 300, timestamp: new Date().toISOString() })
     const publishing = (async () => {
-      for (let n = 1; n <= 300; n++) await a.server.publish('p1', { type: 'file_completed', operation_id: 'op-race', processed_files: n, total_files: 300 })
-      return a.server.publish('p1', { type: 'operation_completed', operation_id: 'op-race', processed_files: 300, total_files: 300 })
+      for (let n = 1; n <= 300; n++) await a.server.publish('p1', { type: 'file_completed', operation_id: 'op-race', processed_files: n, total_files: 300, timestamp: new Date().toISOString() })
+      return a.server.publish('p1', { type: 'operation_completed', operation_id: 'op-race', processed_files: 300, total_files: 300, timestamp: new Date().toISOString() })
     })()
+    // Server timestamps, as a real worker sends: without them each instance stamps its own receipt
+    // time into `updated_at`.
     // Joins and REST reads on B land at different points of the stream while it is being written.
     const clients = []
     for (let i = 0; i < 5; i++) {
@@ -202,6 +204,41 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
       const live = client.events().filter((event: { type: string }) => event.type !== 'current_state')
       expect(new Set(live.map((event: { seq: number }) => event.seq)).size).toBe(live.length)
     }
+  })
+
+  test('checkpoints: an instance writes its own when it closes, and an older one never replaces a newer', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.kill())
+    const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), blockMs: 1000 })
+    cleanups.push(() => bus.close())
+    const a = await startServer({ bus, checkpointIntervalMs: 3_600_000 })
+    const last = await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-1', total_files: 3 })
+    const control = await redisFor(redis.url)
+    await expect.poll(() => a.server.metrics().eventsIn).toBeGreaterThanOrEqual(1)
+    expect(await control.hget('live-status:{p1}:checkpoint', 'seq')).toBeNull()
+    await a.server.close()
+    expect(Number(await control.hget('live-status:{p1}:checkpoint', 'seq'))).toBe(last.seq)
+    await bus.checkpoint('p1', last.seq - 1, [{ type: 'index_status', project_id: 'p1', status: 'failed', seq: last.seq - 1 }])
+    expect(Number(await control.hget('live-status:{p1}:checkpoint', 'seq'))).toBe(last.seq)
+    expect((await bus.retained('p1')).checkpoint).toMatchObject([{ type: 'current_state', operation_id: 'op-1', seq: last.seq }])
+  })
+
+  test('Redis stalled while an instance rebuilds a project: its sockets close with 1013 and REST answers 503 (never a wrong 404 or an empty snapshot), then both work', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.kill())
+    const a = await instance(redis.url)
+    await a.server.publish('p1', { type: 'index_complete', project_id: 'p1', entity_count: 9 })
+    const bRedis = await redisFor(redis.url)
+    const b = { ...(await startServer({ bus: new RedisStreamsBus({ redis: bRedis, blockMs: 1000, onError: () => {} }), rebuildTimeoutMs: 200 })) }
+    const control = await redisFor(redis.url)
+    await control.call('CLIENT', 'PAUSE', '1500', 'ALL')
+    const index = () => fetch(`${b.url}/api/projects/p1/index`, { headers: { Authorization: 'Bearer tok-alice' } })
+    expect((await index()).status).toBe(503)
+    const client = b.connect('/ws/projects/p1?token=tok-alice')
+    expect((await client.untilClosed()).code).toBe(1013)
+    expect(client.events()).toEqual([])
+    await expect.poll(async () => (await index()).status, { timeout: 10_000 }).toBe(200)
+    expect(await (await index()).json()).toMatchObject({ status: 'ready', entity_count: 9 })
   })
 
   // Found a loss: with trimming by count alone, a reader behind the burst found its next entries
@@ -233,5 +270,5 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
       if (got.length !== EVENTS || got.some((event, i) => event.n !== i || (i > 0 && event.seq <= got[i - 1]!.seq))) wrong++
     }
     expect(wrong).toBe(0)
-  }, 120_000)
+  }, 300_000)
 })

@@ -35,7 +35,7 @@ test('every frame is under maxFrameBytes, and the reference client decodes the e
 
 test('memory stays flat over 100,000 distinct project ids: the registry and the bus return to 0', async () => {
   const bus = new InMemoryEventBus()
-  const registry = new ProjectRegistry(bus, { batchIntervalMs: 50, batchMaxEvents: 100, maxFrameBytes: 65536, onEventIn: () => {}, onDropped: () => {}, onBusError: () => {} })
+  const registry = new ProjectRegistry(bus, { batchIntervalMs: 50, batchMaxEvents: 100, maxFrameBytes: 65536, onEventIn: () => {}, onDropped: () => {}, onBusError: () => {}, rebuildTimeoutMs: 5000 })
   const member = () => ({ sentSeq: 0, pending: undefined as undefined | SequencedEvent[], sendFrames: () => true })
   for (let i = 0; i < 100_000; i++) {
     const id = `project-${i}`

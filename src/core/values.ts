@@ -8,13 +8,20 @@ export function toDate(value: unknown, fallback: Date): Date {
   return fallback
 }
 
+/** The largest epoch ms a `Date` holds: beyond it `new Date(ms)` is an Invalid Date. */
+const MAX_DATE_MS = 8.64e15
+
 /**
  * A server's timestamp (ISO string, or epoch seconds or ms) as epoch ms; `undefined` when absent or
- * unreadable. Only ever compared with other server timestamps, never with this machine's clock.
+ * unreadable (including numbers no `Date` can hold). Only ever compared with other server
+ * timestamps, never with this machine's clock.
  */
 export function serverTime(value: unknown): number | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime()
-  if (typeof value === 'number') return Number.isFinite(value) ? (value < 1e12 ? value * 1000 : value) : undefined
+  if (typeof value === 'number') {
+    const ms = value < 1e12 ? value * 1000 : value
+    return Math.abs(ms) <= MAX_DATE_MS ? ms : undefined
+  }
   if (typeof value === 'string') {
     const ms = Date.parse(value)
     return Number.isNaN(ms) ? undefined : ms

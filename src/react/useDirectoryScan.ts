@@ -76,12 +76,12 @@ export function useDirectoryScan(): UseDirectoryScanResult {
   )
 
   const cancel = useCallback(() => {
-    if (!scan || !socketUrl) return
-    client.hub.get(socketUrl)?.send({ action: 'cancel' })
+    if (!scan) return
+    client.send(directoryScanChannel, scan, { action: 'cancel' })
     const key = liveStatusKeys.scan(scan.scanId)
     queryClient.setQueryData<DirectoryScan>(key, (current) => reduceScan(current, { type: 'cancelled' }, Date.now()))
     setConnected(false)
-  }, [client, queryClient, scan, socketUrl])
+  }, [client, queryClient, scan])
 
   return { start, cancel, data, connection, scanId: scan?.scanId ?? null }
 }

@@ -19,6 +19,8 @@ export const CloseCode = {
   internalError: 1011,
   /** `close()`: the server is shutting down. Client: reconnect with backoff. */
   goingAway: 1001,
+  /** The project's state could not be read from the shared bus. Client: reconnect with backoff. */
+  tryAgainLater: 1013,
   /**
    * Policy violation. Not sent by the server any more: the reference client reads it as "sign-in
    * required". Kept for callers of `disconnectAll(CloseCode.policy)`.

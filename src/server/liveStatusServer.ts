@@ -64,6 +64,7 @@ export class LiveStatusServer<User = unknown> {
         this.#metrics.drop(reason)
         this.#log.warn('an event could not be sent', { reason, maxFrameBytes: resolved.maxFrameBytes })
       },
+      rebuildTimeoutMs: resolved.rebuildTimeoutMs,
       onBusError: (what, error) => this.#log.error(what === 'rebuild' ? 'could not rebuild a project from the bus' : 'could not write a checkpoint', errorFields(error)),
     })
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: resolved.maxPayloadBytes, handleProtocols: selectProtocol })

@@ -79,6 +79,13 @@ export interface LiveStatusServerOptions<User> {
    */
   checkpointIntervalMs?: number
   /**
+   * With a shared bus: how long an instance new to a project may take to read its state from the
+   * bus. Past it (Redis down or stalled) the project's sockets are closed with 1013 (try again) and
+   * its REST routes answer 503, rather than serve a state missing what the bus holds.
+   * @default 5000
+   */
+  rebuildTimeoutMs?: number
+  /**
    * Whether `handleRequest` serves `/healthz`, `/readyz` and `/metrics` (Prometheus text, or JSON
    * with `Accept: application/json` or `?format=json`). They carry counts only: no ids, no tokens.
    * @default true
@@ -128,6 +135,7 @@ export const serverDefaults = {
   closeTimeoutMs: 5000,
   readinessTimeoutMs: 2000,
   checkpointIntervalMs: 10_000,
+  rebuildTimeoutMs: 5000,
   serviceRoutes: true,
   tokenQueryParam: 'token',
 }
@@ -191,7 +199,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     onConnection: options.onConnection,
     logger: options.logger ?? (options.log ? loggerFromLogFunction(options.log) : consoleLogger),
   }
-  for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs'] as const)
+  for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs'] as const)
     positive(name, resolved[name])
   positive('retainFinishedMs', resolved.retainFinishedMs, true)
   return resolved

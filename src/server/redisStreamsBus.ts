@@ -68,7 +68,7 @@ redis.call('XADD', KEYS[1], text .. '-0', 'e', ARGV[1])
 -- count boundary runs once per maxLen/10 events or minAge/10, not on every publish of a burst.
 local maxLen = tonumber(ARGV[2])
 local minAge = tonumber(ARGV[6]) * 1000
-if redis.call('XLEN', KEYS[1]) > maxLen + math.floor(maxLen / 10) + 1 then
+if redis.call('XLEN', KEYS[1]) > maxLen + math.max(1, math.floor(maxLen / 10)) then
   local byAge = seq - minAge
   local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1][1]
   local oldestSeq = tonumber(string.sub(oldest, 1, string.find(oldest, '-') - 1))
@@ -135,11 +135,12 @@ export class RedisStreamsBus implements EventBus {
     // Connection errors also fail the pending read, which reports them (once per attempt).
     this.#reader.on?.('error', () => {})
     this.#prefix = options.keyPrefix ?? 'live-status:'
-    this.#maxLen = options.maxLen ?? 1000
-    this.#minAgeMs = options.minAgeMs ?? 60_000
-    this.#ttlMs = options.ttlMs ?? 86_400_000
-    this.#blockMs = options.blockMs ?? 5000
-    this.#marginMs = options.subscribeMarginMs ?? 5000
+    // Checked here: the publish script would store the event and then fail on a bad number.
+    this.#maxLen = integerOption('maxLen', options.maxLen ?? 1000, 1)
+    this.#minAgeMs = integerOption('minAgeMs', options.minAgeMs ?? 60_000, 0)
+    this.#ttlMs = integerOption('ttlMs', options.ttlMs ?? 86_400_000, 1)
+    this.#blockMs = integerOption('blockMs', options.blockMs ?? 5000, 0)
+    this.#marginMs = integerOption('subscribeMarginMs', options.subscribeMarginMs ?? 5000, 0)
     this.#onError = options.onError ?? ((error) => console.warn('[live-status/server] redis bus:', error instanceof Error ? error.message : error))
     this.#onRecover = options.onRecover ?? ((failedAttempts) => console.info(`[live-status/server] redis bus: reading again after ${failedAttempts} failed attempts`))
     void this.#readLoop()
@@ -352,6 +353,11 @@ export class RedisStreamsBus implements EventBus {
       }
     }
   }
+}
+
+function integerOption(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new TypeError(`[live-status/server] RedisStreamsBus: ${name} must be an integer ≥ ${min} (got ${String(value)})`)
+  return value
 }
 
 function seqOf(id: string): number {

@@ -24,8 +24,10 @@ export interface ChannelConfig {
   maxFrameBytes: number
   onEventIn: () => void
   onDropped: (reason: 'event_too_large' | 'unserialisable_event') => void
-  /** Reading or writing the shared bus's retained state failed (the channel goes on without it). */
+  /** Reading or writing the shared bus's retained state failed. */
   onBusError: (what: 'rebuild' | 'checkpoint', error: unknown) => void
+  /** A rebuild from the shared bus that has not finished by then has failed. */
+  rebuildTimeoutMs: number
 }
 
 /** What a member got on joining: the events of its replay or snapshot and the frames they took. */
@@ -55,11 +57,12 @@ export class ProjectChannel {
   #held: SequencedEvent[] | undefined
   #checkpointedSeq = 0
   /**
-   * Settles once the state holds what the shared bus retains (at once without a shared bus):
-   * snapshots and REST answers wait for it, so an instance new to a project never serves an
-   * empty state for a project with history.
+   * True once the state holds what the shared bus retains (at once without a shared bus); false
+   * when that could not be read in time: the channel then serves nothing (no snapshot, no REST
+   * answer, no checkpoint: a partial state must not pass for the project's) and the registry drops
+   * it, so the next socket or request tries again.
    */
-  readonly rebuilt: Promise<void>
+  readonly rebuilt: Promise<boolean>
 
   constructor(projectId: string, bus: EventBus, config: ChannelConfig) {
     this.projectId = projectId
@@ -68,25 +71,33 @@ export class ProjectChannel {
     this.#config = config
     // Subscribed first, read second: an event published during the read is held, not missed.
     this.#unsubscribe = bus.subscribe(projectId, (event) => (this.#held ? this.#held.push(event) : this.receive(event)))
-    this.rebuilt = bus.retained ? this.#rebuild(bus.retained.bind(bus)) : Promise.resolve()
+    this.rebuilt = bus.retained ? this.#rebuild(bus.retained.bind(bus)) : Promise.resolve(true)
   }
 
-  async #rebuild(retained: (projectId: string) => Promise<RetainedState>): Promise<void> {
+  async #rebuild(retained: (projectId: string) => Promise<RetainedState>): Promise<boolean> {
     this.#held = []
+    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      const { checkpoint, events } = await retained(this.projectId)
+      const timeoutMs = this.#config.rebuildTimeoutMs
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the bus did not answer within ${timeoutMs} ms`)), timeoutMs)
+      })
+      const { checkpoint, events } = await Promise.race([retained(this.projectId), timeout])
       // Checkpoint events share one seq: folded as a whole, not through the per-event dedupe.
       for (const event of checkpoint) this.state.apply(event)
-      const checkpointSeq = Math.max(0, ...checkpoint.map((event) => event.seq))
+      const checkpointSeq = checkpoint[0]?.seq ?? 0
       this.appliedSeq = Math.max(this.appliedSeq, checkpointSeq)
       this.#checkpointedSeq = checkpointSeq
       for (const event of events) this.receive(event)
-    } catch (error) {
-      this.#config.onBusError('rebuild', error)
-    } finally {
       const held = this.#held
       this.#held = undefined
       for (const event of held) this.receive(event)
+      return true
+    } catch (error) {
+      this.#config.onBusError('rebuild', error)
+      return false
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -160,11 +171,14 @@ export class ProjectChannel {
    * live events that arrived meanwhile. Subscribed first, read second: an event published while a
    * slow bus reads history is in the history or in `pending`, and sent once either way.
    */
-  async join(member: ChannelMember, sinceSeq: number | null, isCurrent: () => boolean): Promise<JoinResult | null> {
-    await this.rebuilt
-    if (!isCurrent()) return null
+  async join(member: ChannelMember, sinceSeq: number | null, isCurrent: () => boolean): Promise<JoinResult | 'unavailable' | null> {
+    // A member from the start, so the channel is not idle (and not released) while it rebuilds.
     member.pending = []
     this.members.add(member)
+    if (!(await this.rebuilt)) {
+      this.members.delete(member)
+      return 'unavailable'
+    }
     let replay: SequencedEvent[] | null = null
     if (sinceSeq !== null) {
       const head = Math.max(await this.#bus.head(this.projectId), this.appliedSeq)

@@ -31,7 +31,17 @@ export class ProjectRegistry {
 
   acquire(projectId: string): ProjectChannel {
     let channel = this.#channels.get(projectId)
-    if (!channel) this.#channels.set(projectId, (channel = new ProjectChannel(projectId, this.#bus, this.#config)))
+    if (!channel) {
+      const created = new ProjectChannel(projectId, this.#bus, this.#config)
+      this.#channels.set(projectId, (channel = created))
+      // A channel whose rebuild failed serves nothing: dropped, so the next socket or request
+      // builds a new one (registered before any join awaits it, so it runs first).
+      void created.rebuilt.then((ok) => {
+        if (ok) return
+        if (this.#channels.get(projectId) === created) this.#channels.delete(projectId)
+        created.dispose()
+      })
+    }
     return channel
   }
 
@@ -62,13 +72,14 @@ export class ProjectRegistry {
 
   /**
    * A project's channel once its state holds what a shared bus retains (the project's events may
-   * have been published on another instance), or `undefined` when there is nothing to report.
+   * have been published on another instance); `undefined` when there is nothing to report;
+   * `'unavailable'` when the shared bus could not be read.
    */
-  async hydrate(projectId: string): Promise<ProjectChannel | undefined> {
+  async hydrate(projectId: string): Promise<ProjectChannel | undefined | 'unavailable'> {
     const existing = this.#channels.get(projectId)
     if (!existing && !this.#bus.retained) return undefined
     const channel = existing ?? this.acquire(projectId)
-    await channel.rebuilt
+    if (!(await channel.rebuilt)) return 'unavailable'
     this.releaseIfIdle(projectId)
     return this.#channels.get(projectId)
   }

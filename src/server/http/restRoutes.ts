@@ -65,7 +65,9 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
       const projectId = operationId === null ? undefined : await projects.locateOperation(operationId)
       if (operationId === null || projectId === undefined) return sendJson(response, 404, { detail: 'no such operation' })
       if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
-      const body = (await projects.hydrate(projectId))?.state.operationBody(operationId)
+      const channel = await projects.hydrate(projectId)
+      if (channel === 'unavailable') return unavailable(response)
+      const body = channel?.state.operationBody(operationId)
       return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'no such operation' })
     }
 
@@ -91,7 +93,9 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
     }
     if (request.method !== 'GET') return sendJson(response, 405, { detail: 'method not allowed' })
     if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
-    const body = (await projects.hydrate(projectId))?.state.indexBody()
+    const channel = await projects.hydrate(projectId)
+    if (channel === 'unavailable') return unavailable(response)
+    const body = channel?.state.indexBody()
     return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'not indexed yet' })
   } catch (error) {
     ctx.log.error('REST handler failed', { route: route.kind, ...errorFields(error, token) })
@@ -101,4 +105,9 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
       response.destroy()
     }
   }
+}
+
+/** The shared bus could not be read: the state is not known, so nothing (not a 404) is claimed. */
+function unavailable(response: ServerResponse): void {
+  sendJson(response, 503, { detail: 'project state unavailable, try again' })
 }

@@ -165,6 +165,11 @@ export async function admitSocket<User>(ctx: AdmissionContext<User>, socket: Web
     if (!open()) return
 
     const joined = await ctx.channel(projectId).join(admitted, sinceOf(url), () => open())
+    if (joined === 'unavailable') {
+      // Neither an empty snapshot nor silence: the client retries, and polls meanwhile.
+      if (open()) socket.close(CloseCode.tryAgainLater, 'project state unavailable')
+      return
+    }
     if (joined) metrics.replay(joined.events, joined.frames)
     // Frames sent before admission, in order, then live handling.
     for (const frame of buffer.take()) admitted.onMessage(frame.data, frame.isBinary)
