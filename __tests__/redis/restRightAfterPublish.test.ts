@@ -4,8 +4,11 @@
 // By hand, 20 of 200 `GET`s on B right after a `POST` on A answered 404.
 //
 // Made deterministic here: B's reader receives the entry from Redis but holds it back, as a slow
-// network would. `test.fails` while the bug stands: once `GET /api/operations/{id}` on B reads the
-// stream for an operation the bus locates but B's state lacks, this turns red: make it `test`.
+// network would. `test.fails` while the bug stands (checked: it fails by the 404, on this branch
+// and on main as of 7664420): once `GET /api/operations/{id}` on B reads the stream for an
+// operation the bus locates but B's state lacks, this turns red: make it `test`. A fix that waits
+// for B's own reader instead would hang here (the reader is held): release the gate after the GET
+// is sent in that case.
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, test } from 'vitest'
 import { RedisStreamsBus, type RedisLike } from '../../src/server'
@@ -53,15 +56,15 @@ describe.skipIf(!haveRedis)('REST on B right after a publish on A', () => {
     const a = await startServer({ bus: busA })
     const b = await startServer({ bus: busB })
 
-    // B follows p1 (a client there) and has folded an event of it.
+    // B follows p1 (a client there) and has delivered an event of it.
     const client = b.connect('/ws/projects/p1?token=tok-alice')
     await client.opened()
-    await a.server.publish('p1', { type: 'index_started', project_id: 'p1' })
-    await client.until(() => client.events().some((event) => event.type === 'index_started'))
+    const first = await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-1', operation_type: 'index', total_files: 4 })
+    await client.until(() => client.events().some((event) => event.seq === first.seq))
 
     gate.held = true
     await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-9', operation_type: 'index', total_files: 4 })
-    const response = await fetch(`${b.url}/api/operations/op-9`, { headers: { Authorization: 'Bearer tok-alice' } })
+    const response = await fetch(`${b.url}/api/operations/op-9`, { headers: { Authorization: 'Bearer tok-alice' }, signal: AbortSignal.timeout(10_000) })
     expect(response.status).toBe(200)
   })
 })
