@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
 import { rejectUpgrade, requestTarget } from '../src/server'
+import { answerCors } from '../src/server/http/restRoutes'
 import { PROJECT, type OperationType, type Trouble, type World } from './world'
 
 const types: Record<string, string> = {
@@ -18,14 +19,14 @@ const types: Record<string, string> = {
   '.map': 'application/json',
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
+export function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
   res.end(JSON.stringify(body))
 }
 
 const bearer = (req: IncomingMessage) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   let text = ''
   for await (const chunk of req) {
     text += chunk
@@ -41,12 +42,36 @@ export interface DemoHttpOptions {
   clientDir: string
   /** Start with sockets refused (REST only), as a server whose WebSocket side comes up late. */
   socketsEnabled?: boolean
+  /** The operations started from pages, newest first. @default a list in this process's memory */
+  operations?: OperationLog
+  /**
+   * Page origins the demo routes answer with CORS headers: a page served by one instance calls
+   * the others. @default none (same-origin only)
+   */
+  corsOrigins?: readonly string[]
+  /** More demo routes (the cluster's controls), asked first; true when it answered. @default none */
+  routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>
+}
+
+/** Where the operations list lives: this process, or a store every instance reads (the cluster). */
+export interface OperationLog {
+  add(operationId: string): Promise<void>
+  /** Newest first. */
+  list(): Promise<string[]>
+}
+
+export function memoryOperationLog(): OperationLog {
+  const operations: string[] = []
+  return {
+    add: async (operationId) => void operations.unshift(operationId),
+    list: async () => [...operations],
+  }
 }
 
 export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   const { port = 0, host = '127.0.0.1', clientDir } = options
   let socketsEnabled = options.socketsEnabled ?? true
-  const operations: string[] = []
+  const operations = options.operations ?? memoryOperationLog()
   /** Upgrade requests per kind, accepted or not: what "no further attempts" is measured by. */
   const upgrades = { project: 0, scan: 0 }
   const scanWss = new WebSocketServer({ noServer: true })
@@ -63,14 +88,17 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   })
 
   async function demoRoute(req: IncomingMessage, res: ServerResponse, url: URL) {
+    if (answerCors(req, res, options.corsOrigins)) return
+    if (options.routes && (await options.routes(req, res, url))) return
     const route = `${req.method} ${url.pathname}`
-    if (route === 'GET /api/demo/operations') return sendJson(res, 200, { projectId: PROJECT, operations })
+    if (route === 'GET /api/demo/operations') return sendJson(res, 200, { projectId: PROJECT, operations: await operations.list() })
     if (route === 'POST /api/demo/operations') {
       const body = await readJson(req)
       const type = String(body.type ?? 'index') as OperationType
       if (!['index', 'append', 'reindex', 'remove_source'].includes(type)) return sendJson(res, 400, { detail: 'unknown type' })
       const operationId = world.startOperation(type, typeof body.totalFiles === 'number' ? body.totalFiles : undefined)
-      operations.unshift(operationId)
+      // Answered once the operation is known to the bus (and so to every instance).
+      await Promise.all([operations.add(operationId), world.published()])
       return sendJson(res, 201, { operationId })
     }
     // The tab's own token says whose token 'reject' revokes, and which switch state is that tab's.
@@ -83,6 +111,8 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
     if (route === 'GET /api/demo/trouble') return sendJson(res, 200, { mode: world.troubleFor(bearer(req)) })
     if (route === 'POST /api/demo/login') return sendJson(res, 200, { token: world.login() })
     if (route === 'GET /api/demo/stats') return sendJson(res, 200, { ...world.stats(), upgrades })
+    // The page asks whether it is served by a cluster (see demo/cluster.ts); here: one instance.
+    if (route === 'GET /api/demo/cluster') return sendJson(res, 200, { self: null, instances: [] })
     return sendJson(res, 404, { detail: 'not found' })
   }
 

@@ -4,8 +4,9 @@
  * job queue and a database outlive an API process.
  */
 import type { WebSocket } from 'ws'
-import { createLiveStatusServer, type LiveStatusServer } from '../src/server'
+import { createLiveStatusServer, type EventBus, type LiveStatusServer } from '../src/server'
 import { operationEvents, runScan, type OperationType } from '../src/testing/operationScript'
+import { memoryTokens, type TokenBook } from './tokens'
 
 export const PROJECT = 'demo'
 export type Trouble = 'none' | 'drop' | 'silent' | 'reject'
@@ -15,19 +16,34 @@ interface DemoUser {
   id: string
 }
 
-/** The fixed token for scripts and curl (`Authorization: Bearer demo-token`); pages get their own. */
-export const SCRIPT_TOKEN = 'demo-token'
+export { SCRIPT_TOKEN } from './tokens'
 
-export function createWorld(options: { stepMs?: number; scanTickMs?: number; totalFiles?: number; allowedOrigins?: string[] } = {}) {
+export interface WorldOptions {
+  /** Time between two events of an operation. @default 150 */
+  stepMs?: number
+  /** Time between two scan progress messages. @default 60 */
+  scanTickMs?: number
+  /** Files of an operation started without a count. @default 24 */
+  totalFiles?: number
+  /** Page origins the live-status server answers (CORS, the sockets' `Origin`). @default the server's default */
+  allowedOrigins?: string[]
+  /** The live-status server's bus: a `RedisStreamsBus` when several instances serve the page. @default its in-memory bus */
+  bus?: EventBus
+  /** Who the sign-in tokens stand for. @default memoryTokens() (this process only) */
+  tokens?: TokenBook
+  /** Operation ids are this followed by a counter: unique per instance in a cluster. @default 'op-' */
+  operationIdPrefix?: string
+}
+
+export function createWorld(options: WorldOptions = {}) {
   const stepMs = options.stepMs ?? 150
   const defaultTotalFiles = options.totalFiles ?? 24
   const scanTickMs = options.scanTickMs ?? 60
+  const operationIdPrefix = options.operationIdPrefix ?? 'op-'
   // Sign-in is per tab: each tab holds its own token (sessionStorage), so revoking one ("reject the
   // token") or signing in again never touches another tab. Token → the tab's user id (never the token).
-  const tokens = new Map<string, string>([[SCRIPT_TOKEN, 'script']])
-  const revoked = new Set<string>()
+  const tokens = options.tokens ?? memoryTokens()
   const socketsByUser = new Map<string, Set<WebSocket>>()
-  let tokenCounter = 1
   /** Network trouble is server-wide: drop and silent hit every tab. */
   let trouble: Exclude<Trouble, 'reject'> = 'none'
   const timers = new Set<ReturnType<typeof setTimeout>>()
@@ -35,6 +51,8 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
   let maxConcurrentSockets = 0
   let scanSockets = 0
   let operationCounter = 0
+  /** Publishes not yet answered by the bus (a Redis round trip in a cluster). */
+  const publishing = new Set<Promise<unknown>>()
 
   const later = (ms: number, fn: () => void) => {
     const timer = setTimeout(() => {
@@ -53,11 +71,12 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
 
   const server: LiveStatusServer<DemoUser> = createLiveStatusServer<DemoUser>({
     authenticate: (token) => {
-      const id = tokens.get(token)
+      const id = tokens.userOf(token)
       return id ? { id } : null
     },
     maxConnectionsPerUser: 50,
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+    ...(options.bus ? { bus: options.bus } : {}),
     onReindex: (projectId, branch) => runIndexJob(projectId, branch),
     onConnection: (socket, { userId }) => {
       openSockets.add(socket)
@@ -72,7 +91,11 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
     },
     log: () => {},
   })
-  const publish = (event: Record<string, unknown> & { type: string }) => void server.publish(PROJECT, event)
+  const publish = (event: Record<string, unknown> & { type: string }) => {
+    const sent = server.publish(PROJECT, event).catch(() => {})
+    publishing.add(sent)
+    void sent.then(() => publishing.delete(sent))
+  }
   // The project starts indexed, as a real one would be.
   publish({ type: 'index_complete', project_id: PROJECT, entity_count: 1234 })
 
@@ -84,8 +107,13 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
   }
 
   function startOperation(type: OperationType, totalFiles = defaultTotalFiles): string {
-    const operationId = `op-${++operationCounter}`
-    operationEvents(type, totalFiles).forEach((event, i) => later(i * stepMs, () => publish({ ...event, operation_id: operationId })))
+    const operationId = `${operationIdPrefix}${++operationCounter}`
+    // The first event goes out now: once `published()` resolves, any instance knows the operation.
+    operationEvents(type, totalFiles).forEach((event, i) => {
+      const send = () => publish({ ...event, operation_id: operationId })
+      if (i === 0) send()
+      else later(i * stepMs, send)
+    })
     return operationId
   }
 
@@ -93,7 +121,7 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
   function handleScanSocket(socket: WebSocket, token: string | null) {
     scanSockets++
     socket.on('close', () => scanSockets--)
-    const userId = token ? tokens.get(token) : undefined
+    const userId = token ? tokens.userOf(token) : null
     if (!userId) return socket.close(4401, 'invalid token')
     const mine = socketsByUser.get(userId) ?? new Set()
     socketsByUser.set(userId, mine.add(socket))
@@ -124,7 +152,7 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
     },
     /** What the trouble switch of the tab holding `token` shows: 'reject' once its token is revoked. */
     troubleFor(token: string | null): Trouble {
-      return token && revoked.has(token) ? 'reject' : trouble
+      return token && tokens.isRevoked(token) ? 'reject' : trouble
     },
     /**
      * 'reject' revokes `token` only (that tab's sockets close with 4401, its next ones are refused);
@@ -132,10 +160,8 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
      */
     setTrouble(next: Trouble, token: string | null = null) {
       if (next === 'reject') {
-        if (!token || !tokens.has(token)) return
-        const userId = tokens.get(token)!
-        tokens.delete(token)
-        revoked.add(token)
+        const userId = token ? tokens.revoke(token) : null
+        if (!userId) return
         for (const socket of socketsByUser.get(userId) ?? []) socket.close(4401, 'token revoked')
         return
       }
@@ -153,11 +179,10 @@ export function createWorld(options: { stepMs?: number; scanTickMs?: number; tot
       if (next === 'silent') openSockets.forEach(silence)
     },
     /** A fresh token for one tab (first visit, "Sign in again"); every other token stays valid. */
-    login(): string {
-      const n = ++tokenCounter
-      const token = `demo-token-${n}-${Math.random().toString(36).slice(2, 10)}`
-      tokens.set(token, `tab-${n}`)
-      return token
+    login: (): string => tokens.issue(),
+    /** Resolves once every event published so far has been answered by the bus. */
+    async published(): Promise<void> {
+      await Promise.all([...publishing])
     },
     stats: () => ({ ...server.stats, maxConcurrentSockets, openSockets: openSockets.size, openScanSockets: scanSockets }),
     resetMaxConcurrent() {

@@ -12,13 +12,15 @@ import { LiveStatusDevtools, LiveStatusProfiler } from '../../src/devtools'
 import { createCrossTab } from '../../src/core/crossTab'
 import { NaiveIndexPanel, NaiveOperationRow } from './naive/NaivePanels'
 import { authHeaders, signIn, storedToken, tabToken } from './session'
+import { demoFetch, type Cluster } from './cluster'
+import { ClusterPanel } from './ClusterPanel'
 
 const PROJECT = 'demo'
 type Trouble = 'none' | 'drop' | 'silent' | 'reject'
 type RowProps = { operationId: string; token: string | null }
 
 async function post<T>(path: string, body: unknown = {}, token: string | null = null): Promise<T> {
-  const response = await fetch(path, {
+  const response = await demoFetch(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...authHeaders(token) },
     body: JSON.stringify(body),
@@ -26,14 +28,29 @@ async function post<T>(path: string, body: unknown = {}, token: string | null = 
   return (await response.json()) as T
 }
 
-export function App() {
+/** `cluster`: served by `npm run demo:cluster` (see ./cluster.ts); null for one instance. */
+export function App({ cluster = null }: { cluster?: Cluster | null }) {
   // This tab's own sign-in (sessionStorage): other tabs and reloads never share a revoked token.
   const [token, setToken] = useState<string | null>(storedToken)
   const [signInRequired, setSignInRequired] = useState(false)
   const [naive, setNaive] = useState(false)
   // Tabs with the same sign-in share one socket; a tab opened by the button below inherits this
   // tab's sessionStorage, hence its token. A tab signed in on its own has its own socket.
-  const [crossTab] = useState(() => createCrossTab({ key: 'demo' }))
+  // Not in the cluster: a shared socket never resumes with `since`, and moving between instances
+  // with `since` is what the cluster demo shows.
+  const [crossTab] = useState(() => (cluster ? null : createCrossTab({ key: 'demo' })))
+  const [WebSocketClass] = useState(() => (cluster ? cluster.webSocket(CountingWebSocket) : CountingWebSocket))
+  // In the cluster, REST takes turns over the instances too; it then carries the token itself.
+  const [clusterFetch] = useState(() =>
+    cluster
+      ? async (url: string, init: RequestInit = {}) => {
+          const headers = new Headers(init.headers)
+          headers.set('Authorization', `Bearer ${storedToken() ?? (await tabToken())}`)
+          if (!headers.has('Accept')) headers.set('Accept', 'application/json')
+          return cluster.fetch(url, { ...init, headers })
+        }
+      : undefined,
+  )
   useEffect(() => {
     if (!token) void tabToken().then(setToken)
   }, [token])
@@ -48,8 +65,9 @@ export function App() {
       apiUrl={window.location.origin}
       accessToken={token}
       // The DOM's handler types are narrower than the option's structural socket type.
-      WebSocket={CountingWebSocket as unknown as WebSocketConstructor}
+      WebSocket={WebSocketClass as unknown as WebSocketConstructor}
       crossTab={crossTab}
+      {...(clusterFetch ? { fetch: clusterFetch } : {})}
       pollIntervalMs={2000}
       resumeParam="since"
       heartbeat={{ intervalMs: 5000, timeoutMs: 3000 }}
@@ -69,13 +87,16 @@ export function App() {
             Sign in again
           </button>
         ) : null}
-        <TroubleSwitch token={token} signInAgain={signInAgain} />
+        {cluster ? <ClusterPanel cluster={cluster} /> : <TroubleSwitch token={token} signInAgain={signInAgain} />}
       </header>
       <div className="toolbar">
-        <label>
-          <input type="checkbox" checked={naive} onChange={(event) => setNaive(event.target.checked)} /> Written by hand (one socket per
-          component, a cache write per event)
-        </label>
+        {/* The hand-written page talks to the instance that served it only: no balancing to show. */}
+        {cluster ? null : (
+          <label>
+            <input type="checkbox" checked={naive} onChange={(event) => setNaive(event.target.checked)} /> Written by hand (one socket per
+            component, a cache write per event)
+          </label>
+        )}
         {crossTab ? (
           <button type="button" onClick={() => window.open(window.location.href, '_blank')}>
             Open a tab sharing this socket
@@ -87,7 +108,7 @@ export function App() {
         <LiveStatusProfiler>
           <main>
             {naive ? <NaiveIndexPanel token={token} /> : <IndexPanel />}
-            <Operations token={token} Row={naive ? NaiveOperationRow : OperationRow} />
+            <Operations token={token} Row={naive ? NaiveOperationRow : OperationRow} listRefreshMs={cluster ? 1000 : null} />
             <ScanPanel />
           </main>
         </LiveStatusProfiler>
@@ -134,7 +155,7 @@ function TroubleSwitch({ token, signInAgain }: { token: string | null; signInAga
   // The switch shows the server's state (remembered across reloads): drop and silent are
   // server-wide, 'reject' is this tab's revoked token.
   useEffect(() => {
-    if (token) void apply(fetch('/api/demo/trouble', { headers: authHeaders(token) }).then((r) => r.json()))
+    if (token) void apply(demoFetch('/api/demo/trouble', { headers: authHeaders(token) }).then((r) => r.json()))
   }, [token])
   const choose = async (next: Trouble) => {
     setMode(next)
@@ -176,13 +197,19 @@ function IndexPanel() {
   )
 }
 
-function Operations({ token, Row }: { token: string | null; Row: ComponentType<RowProps> }) {
+/** `listRefreshMs`: re-read the list this often (the cluster: operations started by other tabs, on either instance). */
+function Operations({ token, Row, listRefreshMs }: { token: string | null; Row: ComponentType<RowProps>; listRefreshMs: number | null }) {
   const [ids, setIds] = useState<string[]>([])
   useEffect(() => {
-    void fetch('/api/demo/operations')
-      .then((r) => r.json())
-      .then((body: { operations: string[] }) => setIds((current) => [...new Set([...current, ...body.operations])]))
-  }, [])
+    const read = () =>
+      demoFetch('/api/demo/operations')
+        .then((r) => r.json())
+        .then((body: { operations: string[] }) => setIds((current) => [...new Set([...current, ...body.operations])]))
+    void read()
+    if (listRefreshMs === null) return
+    const timer = setInterval(() => void read().catch(() => {}), listRefreshMs)
+    return () => clearInterval(timer)
+  }, [listRefreshMs])
   const start = async (type: string) => {
     const { operationId } = await post<{ operationId: string }>('/api/demo/operations', { type })
     setIds((current) => [operationId, ...current])

@@ -3,6 +3,8 @@
  * sessionStorage (kept across reloads of this tab, not shared with other tabs), and a fresh one
  * comes from the demo server's sign-in route. Revoking it ("reject the token") affects this tab only.
  */
+import { demoFetch } from './cluster'
+
 const KEY = 'live-status-demo:token'
 
 export function storedToken(): string | null {
@@ -14,7 +16,7 @@ export function storedToken(): string | null {
 }
 
 export async function signIn(): Promise<string> {
-  const response = await fetch('/api/demo/login', { method: 'POST' })
+  const response = await demoFetch('/api/demo/login', { method: 'POST' })
   if (!response.ok) throw new Error(`sign-in failed (HTTP ${response.status})`)
   const { token } = (await response.json()) as { token: string }
   try {
