@@ -4,11 +4,8 @@
 // By hand, 20 of 200 `GET`s on B right after a `POST` on A answered 404.
 //
 // Made deterministic here: B's reader receives the entry from Redis but holds it back, as a slow
-// network would. `test.fails` while the bug stands (checked: it fails by the 404, on this branch
-// and on main as of 7664420): once `GET /api/operations/{id}` on B reads the stream for an
-// operation the bus locates but B's state lacks, this turns red: make it `test`. A fix that waits
-// for B's own reader instead would hang here (the reader is held): release the gate after the GET
-// is sent in that case.
+// network would. It failed by the 404 before the fix: `GET` on B now reads the stream beyond what
+// B has folded when its state lacks the operation (ProjectChannel.catchUp).
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, test } from 'vitest'
 import { RedisStreamsBus, type RedisLike } from '../../src/server'
@@ -38,7 +35,7 @@ function gated(client: Redis, gate: { held: boolean; waiting: (() => void)[] }):
 }
 
 describe.skipIf(!haveRedis)('REST on B right after a publish on A', () => {
-  test.fails('B, already following the project, answers 200 for an operation A has just published', async () => {
+  test('B, already following the project, answers 200 for an operation A has just published', async () => {
     const redis = await startRedis()
     cleanups.push(() => redis.kill())
     const clientFor = () => {

@@ -101,6 +101,17 @@ export class ProjectChannel {
     }
   }
 
+  /**
+   * Folds what the bus holds beyond `appliedSeq` now, ahead of this instance's own reader (which
+   * may lag a moment behind another instance's publish): a REST answer must not be a 404 for an
+   * operation another instance has just published. The reader's copies are then dropped by `seq`.
+   */
+  async catchUp(): Promise<void> {
+    if (!this.#bus.retained || this.#held) return
+    const events = await this.#bus.history(this.projectId, this.appliedSeq)
+    for (const event of events ?? []) this.receive(event)
+  }
+
   /** Writes the state as the project's checkpoint on a shared bus, if it changed since the last. */
   async checkpoint(): Promise<void> {
     const seq = this.appliedSeq

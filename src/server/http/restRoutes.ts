@@ -67,7 +67,9 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
       if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
       const channel = await projects.hydrate(projectId)
       if (channel === 'unavailable') return unavailable(response)
-      const body = channel?.state.operationBody(operationId)
+      let body = channel?.state.operationBody(operationId)
+      // Located on the shared bus but not in this instance's state yet: published a moment ago.
+      if (!body && channel) body = await channel.catchUp().then(() => channel.state.operationBody(operationId))
       return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'no such operation' })
     }
 
@@ -95,7 +97,8 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
     if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
     const channel = await projects.hydrate(projectId)
     if (channel === 'unavailable') return unavailable(response)
-    const body = channel?.state.indexBody()
+    let body = channel?.state.indexBody()
+    if (!body && channel) body = await channel.catchUp().then(() => channel.state.indexBody())
     return body ? sendJson(response, 200, body) : sendJson(response, 404, { detail: 'not indexed yet' })
   } catch (error) {
     ctx.log.error('REST handler failed', { route: route.kind, ...errorFields(error, token) })
