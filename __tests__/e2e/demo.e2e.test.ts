@@ -117,13 +117,18 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
 
   test('a rejected token shows "Sign-in required" and makes no further socket attempts', async () => {
     await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+    // The page's timers from here on are fake: "no retry" is checked by running time forward, not
+    // by waiting for it.
+    await page.clock.install()
     await page.getByLabel('reject the token').check()
     await page.locator('[role=status][data-state="unauthorized"]').waitFor()
     expect(await connectionState().innerText()).toBe('Sign-in required')
     await shot('token-rejected')
     const attempts = http.upgrades.project
-    // Longer than the first three backoff delays (1 + 2 + 4 s): a retrying client would have tried.
-    await page.waitForTimeout(7500)
+    // Longer than the first five backoff delays (1 + 2 + 4 + 8 + 16 s): a retrying client would have tried.
+    await page.clock.runFor(60_000)
+    // A request from the page after that: a socket it had opened meanwhile reached the server first.
+    await page.evaluate(() => fetch('/api/demo/stats').then((response) => response.text()))
     expect(http.upgrades.project).toBe(attempts)
     await page.getByTestId('sign-in').click()
     await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
