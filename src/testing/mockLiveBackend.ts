@@ -56,6 +56,8 @@ export function createMockLiveBackend(options: { host?: string; answerPings?: bo
       created.push({ socket: this, url: target, protocols })
     }
   }
+  // Checked, not cast: mock-socket's class is what the client's `WebSocket` option takes.
+  const WebSocket: WebSocketConstructor = RecordingWebSocket
 
   const socketAt = (path: string): SocketEntry => {
     const existing = sockets.get(path)
@@ -119,7 +121,7 @@ export function createMockLiveBackend(options: { host?: string; answerPings?: bo
     calls,
     created,
     /** For the provider's `WebSocket`: mock-socket's, recording every socket made. */
-    WebSocket: RecordingWebSocket as unknown as WebSocketConstructor,
+    WebSocket,
     /** Sockets the client holds in CONNECTING or OPEN. */
     live: () => created.filter(({ socket }) => socket.readyState <= 1).length,
     /** Makes sure a socket server exists at `path` (clients cannot connect before). */
