@@ -297,7 +297,7 @@ for (const mode of ['one tick', 'macrotasks', 'paced 1/ms'] as Delivery[]) {
     })
   })
   const oursRate = async () => {
-    const client = new LiveStatusClient({ apiUrl: `http://127.0.0.1:${port}`, accessToken: 't', WebSocket: WsWebSocket as unknown as WebSocketConstructor, heartbeat: false, quietCheckMs: false })
+    const client = new LiveStatusClient({ apiUrl: `http://127.0.0.1:${port}`, accessToken: 't', WebSocket: WsWebSocket, heartbeat: false, quietCheckMs: false })
     const queryClient = new QueryClient()
     const key = liveStatusKeys.operation('op1')
     let done: () => void

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { SocketHub, type WebSocketConstructor } from '../../src/core'
+import { SocketHub } from '../../src/core'
 import { closeAction } from '../../src/core/closeAction'
 import { createLiveStatusServer, InMemoryEventBus, type LiveStatusServer } from '../../src/server'
 import { rawClient } from '../helpers/serverClient'
@@ -71,7 +71,7 @@ describe('auth', () => {
   test('the hub client stops at 4401 and reports it once', async () => {
     const { ws } = await start()
     const onAuthError = vi.fn()
-    const hub = new SocketHub({ token: 'expired', WebSocket: WebSocket as unknown as WebSocketConstructor, onAuthError })
+    const hub = new SocketHub({ token: 'expired', WebSocket, onAuthError })
     const lease = hub.acquire(`${ws}/ws/projects/p1`)
     const status = await waitForStatus(lease.connection.status, (s) => s.state === 'unauthorized')
     expect(status.lastCloseCode).toBe(4401)
@@ -211,7 +211,7 @@ describe('snapshot, seq and replay', () => {
         urls.push(url)
       }
     }
-    const hub = new SocketHub({ token: 'tok-alice', WebSocket: Recording as unknown as WebSocketConstructor, resumeParam: 'since', reconnect: { initialDelayMs: 50 } })
+    const hub = new SocketHub({ token: 'tok-alice', WebSocket: Recording, resumeParam: 'since', reconnect: { initialDelayMs: 50 } })
     const got: { type: string; processed_files?: number; seq: number }[] = []
     const lease = hub.acquire<{ type: string; seq: number }>(`${ws}/ws/projects/p1`, { onEvents: (events) => got.push(...(events as typeof got)) })
     await waitForStatus(lease.connection.status, (s) => s.state === 'open')

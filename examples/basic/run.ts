@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { z } from 'zod'
-import { SocketHub, type WebSocketConstructor } from '../../src/core'
+import { SocketHub } from '../../src/core'
 
 const TOKEN = 'demo-token'
 const events = z.discriminatedUnion('type', [
@@ -53,7 +53,7 @@ console.log(`server on ws://127.0.0.1:${server.port}`)
 
 const hub = new SocketHub({
   token: TOKEN,
-  WebSocket: WebSocket as unknown as WebSocketConstructor,
+  WebSocket,
   reconnect: { initialDelayMs: 250 },
   onEventError: (error) => console.warn('dropped event:', error.reason, error.message),
 })
