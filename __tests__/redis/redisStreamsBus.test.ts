@@ -2,7 +2,7 @@
 // the test): fan-out across instances, replay on another instance with `since`, Redis crashing and
 // coming back mid-stream.
 import { Redis } from 'ioredis'
-import { afterEach, describe, expect, test } from 'vitest'
+import { afterEach, describe, expect, test, vi } from 'vitest'
 import { RedisStreamsBus } from '../../src/server'
 import { haveRedis, requireRedisInCi, startRedis } from '../helpers/redisServer'
 import { disposeAll, startServer } from '../server/support/serverHarness'
@@ -102,6 +102,32 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     // B's reader said it was failing, then that it reads again.
     expect(recoveries).toHaveLength(1)
     expect(recoveries[0]).toBeGreaterThan(0)
+  })
+
+  test('events published while Redis is down take seqs in Redis\'s seq space: with this host\'s clock 10 s ahead of Redis, what B publishes after Redis is back still reaches A\'s client', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.kill())
+    const a = await instance(redis.url)
+    const b = await instance(redis.url)
+    const client = a.connect('/ws/projects/p1?token=tok-alice')
+    await client.opened()
+    await joined(a)
+    await b.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 1 })
+    await client.until(() => ops(client.events()).length === 1)
+    await redis.kill()
+    const realNow = performance.now.bind(performance)
+    const ahead = vi.spyOn(performance, 'now').mockImplementation(() => realNow() + 10_000)
+    try {
+      await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 2 })
+    } finally {
+      ahead.mockRestore()
+    }
+    await client.until(() => ops(client.events()).length === 2)
+    await redis.start()
+    await expect.poll(() => b.bus.ready(), { timeout: 10_000 }).toBe(true)
+    await b.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 3 })
+    await client.until(() => ops(client.events()).some((event) => event.n === 3))
+    expect(ops(client.events()).map((event) => event.n)).toEqual([1, 2, 3])
   })
 
   test('a since older than what the stream keeps is a gap (null: the server sends a snapshot); above the head, nothing', async () => {

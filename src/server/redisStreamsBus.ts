@@ -1,4 +1,4 @@
-import { nextSeq, type EventBus, type RetainedState, type SequencedEvent } from './eventBus'
+import { type EventBus, type RetainedState, type SequencedEvent } from './eventBus'
 
 /**
  * The part of an ioredis client the bus uses (`call` sends any command). Nothing of ioredis is
@@ -127,7 +127,6 @@ export class RedisStreamsBus implements EventBus {
   #reading = false
   #wake: (() => void) | null = null
   #closed = false
-  #localSeq = 0
 
   constructor(options: RedisStreamsBusOptions) {
     this.#redis = options.redis
@@ -217,8 +216,11 @@ export class RedisStreamsBus implements EventBus {
     } catch (error) {
       this.#onError(error)
       // Degraded: this instance's own clients still get it.
-      this.#localSeq = nextSeq(Math.max(this.#localSeq, this.#positions.get(projectId)?.delivered ?? 0))
-      const sequenced = { ...body, seq: this.#localSeq } as SequencedEvent
+      // One above the last seq seen, in Redis's seq space rather than this host's clock: what Redis
+      // numbers once it is back stays above it, whatever the skew between the two clocks (with a
+      // host clock ahead, later events from other instances were dropped as already seen).
+      const position = this.#positions.get(projectId)
+      const sequenced = { ...body, seq: (position?.delivered ?? 0) + 1 } as SequencedEvent
       this.#deliver(projectId, sequenced)
       return sequenced
     }
