@@ -130,6 +130,26 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     expect(ops(client.events()).map((event) => event.n)).toEqual([1, 2, 3])
   })
 
+  test('an instance whose clock is 10 s ahead of Redis\'s starts following a project from Redis\'s clock: it misses nothing published next', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.kill())
+    const a = await instance(redis.url)
+    const b = await instance(redis.url)
+    const realNow = Date.now
+    const ahead = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 10_000)
+    let client
+    try {
+      client = a.connect('/ws/projects/p1?token=tok-alice')
+      await client.opened()
+      await joined(a)
+    } finally {
+      ahead.mockRestore()
+    }
+    await b.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 1 })
+    await client.until(() => ops(client.events()).length === 1)
+    expect(ops(client.events())[0]).toMatchObject({ n: 1 })
+  })
+
   test('a since older than what the stream keeps is a gap (null: the server sends a snapshot); above the head, nothing', async () => {
     const redis = await startRedis()
     cleanups.push(() => redis.kill())

@@ -34,9 +34,10 @@ export interface RedisStreamsBusOptions {
   /** How long one blocking read waits before it is made again. @default 5000 */
   blockMs?: number
   /**
-   * A new subscription to a project this instance did not follow yet reads from this far back
-   * (the stream position is a server timestamp; this covers clock skew between the instance and
-   * Redis). Subscribers may get events from before they subscribed: the server drops those by `seq`.
+   * A new subscription to a project this instance did not follow yet reads from this far back,
+   * on Redis's clock (`TIME`, asked just before its first read): this covers what was published
+   * between subscribing and that read. Subscribers may get events from before they subscribed:
+   * the server drops those by `seq`.
    * @default 5000
    */
   subscribeMarginMs?: number
@@ -122,7 +123,8 @@ export class RedisStreamsBus implements EventBus {
   readonly #onRecover: (failedAttempts: number) => void
   #listeners = new Map<string, Set<Listener>>()
   /** Per followed project: the stream id read up to, and the highest seq delivered. */
-  #positions = new Map<string, { id: string; delivered: number }>()
+  /** `id` is null until the first read fixes it from Redis's clock. */
+  #positions = new Map<string, { id: string | null; delivered: number }>()
   #readerId: number | null = null
   #reading = false
   #wake: (() => void) | null = null
@@ -230,8 +232,8 @@ export class RedisStreamsBus implements EventBus {
     let listeners = this.#listeners.get(projectId)
     if (!listeners) {
       this.#listeners.set(projectId, (listeners = new Set()))
-      const fromMicros = (Date.now() - this.#marginMs) * 1000
-      this.#positions.set(projectId, { id: `${Math.max(0, fromMicros)}-0`, delivered: 0 })
+      // Not from this host's clock: one ahead of Redis's by more than the margin skipped events.
+      this.#positions.set(projectId, { id: null, delivered: 0 })
       this.#restartRead()
     }
     listeners.add(listener)
@@ -318,8 +320,16 @@ export class RedisStreamsBus implements EventBus {
       }
       try {
         this.#readerId ??= Number(await this.#reader.call('CLIENT', 'ID'))
-        const projects = [...this.#positions.keys()]
-        const ids = projects.map((projectId) => this.#positions.get(projectId)!.id)
+        const unplaced = [...this.#positions.values()].filter((position) => position.id === null)
+        if (unplaced.length > 0) {
+          const [seconds, micros] = (await this.#reader.call('TIME')) as [string, string]
+          const fromMicros = Number(seconds) * 1_000_000 + Number(micros) - this.#marginMs * 1000
+          for (const position of unplaced) position.id ??= `${Math.max(0, fromMicros)}-0`
+        }
+        // Subscribed during the TIME call: placed on the next turn.
+        const projects = [...this.#positions.keys()].filter((projectId) => this.#positions.get(projectId)!.id !== null)
+        if (projects.length === 0) continue
+        const ids = projects.map((projectId) => this.#positions.get(projectId)!.id!)
         this.#reading = true
         const reply = (await this.#reader.call('XREAD', 'COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', ...projects.map((p) => this.#stream(p)), ...ids)) as
           | [string, [string, string[]][]][]
