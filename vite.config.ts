@@ -3,7 +3,7 @@ import { builtinModules } from 'node:module'
 import { resolve } from 'node:path'
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
 import { playwright } from '@vitest/browser-playwright'
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
 import { CHROMIUM_PATH, chromiumArgs, haveChromium, isCi, MissingChromiumReporter } from './scripts/chromium'
 
 // Stories run as tests in Chromium. Without Chromium they are left out locally, and the run ends with
@@ -92,7 +92,9 @@ export default defineConfig({
     restoreMocks: true,
     ...(withStories ? {} : { reporters: ['default', new MissingChromiumReporter(storyFiles)] }),
     projects: [
-      { extends: true, test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], environment: 'node' } },
+      { extends: true, test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], exclude: [...configDefaults.exclude, '__tests__/**/*.heavy.test.ts'], environment: 'node' } },
+      // Load tests that keep every core busy run last, alone: beside them the Chromium tests starve.
+      { extends: true, test: { name: 'heavy', include: ['__tests__/**/*.heavy.test.ts'], environment: 'node', sequence: { groupOrder: 1 } } },
       ...(withStories ? [storybookProject] : []),
     ],
   },

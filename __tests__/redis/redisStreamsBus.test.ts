@@ -1,26 +1,13 @@
 // Two reference-server instances on one real redis-server (Debian's, started on a free port by
 // the test): fan-out across instances, replay on another instance with `since`, Redis crashing and
 // coming back mid-stream.
-import { Redis } from 'ioredis'
-import { afterEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { RedisStreamsBus } from '../../src/server'
 import { haveRedis, requireRedisInCi, startRedis } from '../helpers/redisServer'
-import { disposeAll, startServer } from '../server/support/serverHarness'
+import { startServer } from '../server/support/serverHarness'
+import { cleanups, joined, redisFor } from './support'
 
 requireRedisInCi()
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  await disposeAll()
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function redisFor(url: string) {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 500), lazyConnect: false })
-  redis.on('error', () => {})
-  cleanups.push(() => redis.disconnect())
-  return redis
-}
 
 async function instance(url: string, errors: unknown[] = [], recoveries: number[] = []) {
   const redis = await redisFor(url)
@@ -28,11 +15,6 @@ async function instance(url: string, errors: unknown[] = [], recoveries: number[
   cleanups.push(() => bus.close())
   return { bus, ...(await startServer({ bus })) }
 }
-
-// A socket is open before it has joined: an instance new to a project first rebuilds its state
-// from Redis, and events published meanwhile reach that client inside its snapshot instead.
-const joined = (instance: { server: { metrics(): { replays: { count: number } } } }, count = 1) =>
-  expect.poll(() => instance.server.metrics().replays.count).toBeGreaterThanOrEqual(count)
 
 const ops = (events: { type: string; seq: number; n: number }[]) => events.filter((event) => event.type === 'file_completed')
 
@@ -286,35 +268,4 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     await expect.poll(async () => (await index()).status, { timeout: 10_000 }).toBe(200)
     expect(await (await index()).json()).toMatchObject({ status: 'ready', entity_count: 9 })
   })
-
-  // Found a loss: with trimming by count alone, a reader behind the burst found its next entries
-  // trimmed (1,401 of 10,000 arrived). Entries younger than minAgeMs are now kept.
-  test('2 instances × 500 clients receive every event of a 10,000-event burst exactly once, in order', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
-    const busFor = async () => {
-      const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), blockMs: 1000 })
-      cleanups.push(() => bus.close())
-      return bus
-    }
-    const servers = await Promise.all(
-      [0, 1].map(async () => startServer<{ id: string }>({ bus: await busFor(), authenticate: (token) => ({ id: token }), authorize: () => true, maxConnectionsPerUser: 1000 })),
-    )
-    const EVENTS = 10_000
-    const clients = servers.flatMap((instance) => Array.from({ length: 500 }, (_, i) => instance.connect(`/ws/projects/p1?token=u${i}`)))
-    await Promise.all(clients.map((client) => client.opened()))
-    await Promise.all(servers.map((instance) => joined(instance, 500)))
-    const publishes: Promise<unknown>[] = []
-    // One connection pipelines the scripts in order: seq follows n.
-    for (let n = 0; n < EVENTS; n++) publishes.push(servers[0]!.server.publish('p1', { type: 'tick', n }))
-    await Promise.all(publishes)
-    const ticks = (client: (typeof clients)[number]) => client.events().filter((event: { type: string }) => event.type === 'tick') as { n: number; seq: number }[]
-    await Promise.all(clients.map((client) => client.until(() => ticks(client).length >= EVENTS)))
-    let wrong = 0
-    for (const client of clients) {
-      const got = ticks(client)
-      if (got.length !== EVENTS || got.some((event, i) => event.n !== i || (i > 0 && event.seq <= got[i - 1]!.seq))) wrong++
-    }
-    expect(wrong).toBe(0)
-  }, 300_000)
 })
