@@ -2,7 +2,7 @@
 // the test): fan-out across instances, replay on another instance with `since`, Redis crashing and
 // coming back mid-stream.
 import { describe, expect, test, vi } from 'vitest'
-import { RedisStreamsBus } from '../../src/server'
+import { RedisStreamsBus, type RedisLike } from '../../src/server'
 import { haveRedis, requireRedisInCi, startRedis } from '../helpers/redisServer'
 import { startServer } from '../server/support/serverHarness'
 import { cleanups, joined, redisFor } from './support'
@@ -130,6 +130,34 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     await b.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 1 })
     await client.until(() => ops(client.events()).length === 1)
     expect(ops(client.events())[0]).toMatchObject({ n: 1 })
+  })
+
+  test('a project followed while the reader\'s blocking read is still on its way to Redis is read at once, not after blockMs', async () => {
+    const redis = await startRedis()
+    cleanups.push(() => redis.kill())
+    // B's reader sends each XREAD 100 ms late: the UNBLOCK for a new project reaches Redis first.
+    const delayed = (client: Awaited<ReturnType<typeof redisFor>>): RedisLike => ({
+      async call(command, ...args) {
+        if (command === 'XREAD') await new Promise((resolve) => setTimeout(resolve, 100))
+        return client.call(command, ...args)
+      },
+      duplicate: () => delayed(client.duplicate()),
+      disconnect: () => client.disconnect(),
+      on: (event, listener) => client.on(event, listener),
+    })
+    const a = await instance(redis.url)
+    // A blocking read that, unless unblocked, outlasts the test.
+    const busB = new RedisStreamsBus({ redis: delayed(await redisFor(redis.url)), blockMs: 60_000 })
+    cleanups.push(() => busB.close())
+    const b = await startServer({ bus: busB })
+    const first = b.connect('/ws/projects/p1?token=tok-alice')
+    await first.opened()
+    await joined(b)
+    const second = b.connect('/ws/projects/p2?token=tok-alice')
+    await second.opened()
+    await joined(b, 2)
+    await a.server.publish('p2', { type: 'file_completed', operation_id: 'op2', n: 1 })
+    await second.until(() => ops(second.events()).length === 1)
   })
 
   test('a since older than what the stream keeps is a gap (null: the server sends a snapshot); above the head, nothing', async () => {

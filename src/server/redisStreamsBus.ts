@@ -307,7 +307,22 @@ export class RedisStreamsBus implements EventBus {
   /** The set of streams changed: end the blocking read so the next one reads them. */
   #restartRead(): void {
     this.#wake?.()
-    if (this.#reading && this.#readerId !== null) void this.#redis.call('CLIENT', 'UNBLOCK', this.#readerId).catch(() => {})
+    if (this.#reading) void this.#unblock()
+  }
+
+  /**
+   * `CLIENT UNBLOCK` travels on another connection than the read: it can reach Redis before the
+   * read does, and then unblocks nothing (the read would block `blockMs` on the old set of
+   * streams). Repeated until a read is unblocked or none is pending.
+   */
+  async #unblock(): Promise<void> {
+    for (let tries = 0; tries < 100 && this.#reading && !this.#closed; tries++) {
+      const id = this.#readerId
+      if (id === null) return
+      const unblocked = await this.#redis.call('CLIENT', 'UNBLOCK', id).catch(() => 0)
+      if (Number(unblocked) === 1) return
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
   }
 
   async #readLoop(): Promise<void> {
@@ -325,10 +340,10 @@ export class RedisStreamsBus implements EventBus {
           const [seconds, micros] = (await this.#reader.call('TIME')) as [string, string]
           const fromMicros = Number(seconds) * 1_000_000 + Number(micros) - this.#marginMs * 1000
           for (const position of unplaced) position.id ??= `${Math.max(0, fromMicros)}-0`
+          // Followed during the TIME call: placed before the read, not after it.
+          continue
         }
-        // Subscribed during the TIME call: placed on the next turn.
-        const projects = [...this.#positions.keys()].filter((projectId) => this.#positions.get(projectId)!.id !== null)
-        if (projects.length === 0) continue
+        const projects = [...this.#positions.keys()]
         const ids = projects.map((projectId) => this.#positions.get(projectId)!.id!)
         this.#reading = true
         const reply = (await this.#reader.call('XREAD', 'COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', ...projects.map((p) => this.#stream(p)), ...ids)) as
