@@ -44,49 +44,50 @@ async function until(predicate: () => boolean): Promise<void> {
   while (!predicate()) await new Promise((resolve) => setImmediate(resolve))
 }
 
+/** A server and `count` tabs, each with its socket open; `leader` is the tab holding the connection. */
+async function openTabs(count: number) {
+  const started = (server = await startWsServer())
+  const group = tabs(count)
+  const sockets = group.map((tab) => watch(tab.crossTab.open(request(started.url), tab.WebSocket)))
+  await until(() => sockets.every(({ seen }) => seen.opened === 1))
+  const leader = group.findIndex((tab) => tab.crossTab.roles()[0]?.leading)
+  return { server: started, group, sockets, leader }
+}
+
 describe('cross-tab sharing', () => {
   test('5 tabs → 1 server connection; every tab gets every frame in order; a follower sends through the leader', async () => {
-    server = await startWsServer()
-    const group = tabs(5)
-    const sockets = group.map((tab) => watch(tab.crossTab.open(request(server!.url), tab.WebSocket)))
-    await until(() => sockets.every(({ seen }) => seen.opened === 1))
+    const { server, group, sockets } = await openTabs(5)
     expect(server.sockets.size).toBe(1)
     expect(server.connections).toBe(1)
     for (let i = 0; i < 100; i++) server.broadcast({ type: 'tick', i })
     await until(() => sockets.every(({ seen }) => seen.frames.length === 100))
     for (const { seen } of sockets) expect(seen.frames.map((frame) => JSON.parse(frame).i)).toEqual([...Array(100).keys()])
     sockets[3]!.socket.send(JSON.stringify({ type: 'scan', from: 3 }))
-    await server.waitFor(() => server!.messages.length === 1)
+    await server.waitFor(() => server.messages.length === 1)
     expect(server.messages).toEqual([{ type: 'scan', from: 3 }])
     expect(group.filter((tab) => tab.crossTab.roles()[0]?.leading)).toHaveLength(1)
   })
 
   test('the leader crashes: another tab takes over, followers resync (1006) and one connection serves them again', async () => {
-    server = await startWsServer()
-    const group = tabs(3)
-    let sockets = group.map((tab) => watch(tab.crossTab.open(request(server!.url), tab.WebSocket)))
-    await until(() => sockets.every(({ seen }) => seen.opened === 1))
-    const leader = group.findIndex((tab) => tab.crossTab.roles()[0]?.leading)
+    const opened = await openTabs(3)
+    const { server, group, leader } = opened
+    let sockets = opened.sockets
     group[leader]!.crash()
     const followers = sockets.filter((_, index) => index !== leader)
     await until(() => followers.every(({ seen }) => seen.closed !== null))
     for (const { seen } of followers) expect(seen.closed?.code).toBe(1006)
     // Their connections reconnect, as after any loss.
-    sockets = group.map((tab, index) => (index === leader ? sockets[index]! : watch(tab.crossTab.open(request(server!.url), tab.WebSocket))))
+    sockets = group.map((tab, index) => (index === leader ? sockets[index]! : watch(tab.crossTab.open(request(server.url), tab.WebSocket))))
     const alive = sockets.filter((_, index) => index !== leader)
     await until(() => alive.every(({ seen }) => seen.opened === 1))
-    await server.waitFor(() => server!.sockets.size === 1)
+    await server.waitFor(() => server.sockets.size === 1)
     server.broadcast('after')
     await until(() => alive.every(({ seen }) => seen.frames.includes('after')))
     expect(group.filter((tab, index) => index !== leader && tab.crossTab.roles()[0]?.leading)).toHaveLength(1)
   })
 
   test('the leader signs out (closes its socket): it keeps serving the others, with no interruption', async () => {
-    server = await startWsServer()
-    const group = tabs(3)
-    const sockets = group.map((tab) => watch(tab.crossTab.open(request(server!.url), tab.WebSocket)))
-    await until(() => sockets.every(({ seen }) => seen.opened === 1))
-    const leader = group.findIndex((tab) => tab.crossTab.roles()[0]?.leading)
+    const { server, sockets, leader } = await openTabs(3)
     sockets[leader]!.socket.close(1000)
     await until(() => sockets[leader]!.seen.closed !== null)
     server.broadcast('still here')
@@ -96,7 +97,7 @@ describe('cross-tab sharing', () => {
     expect(server.connections).toBe(1)
     // The last tab lets go: the leader closes the real socket.
     for (const { socket } of others) socket.close(1000)
-    await server.waitFor(() => server!.sockets.size === 0)
+    await server.waitFor(() => server.sockets.size === 0)
   })
 
   test('a tab with another token has its own connection; tokens never appear in what tabs post', async () => {

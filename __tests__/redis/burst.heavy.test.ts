@@ -4,9 +4,9 @@
 // starved them past their timeouts.
 import { describe, expect, test } from 'vitest'
 import { RedisStreamsBus } from '../../src/server'
-import { haveRedis, requireRedisInCi, startRedis } from '../helpers/redisServer'
+import { haveRedis, requireRedisInCi } from '../helpers/redisServer'
 import { startServer } from '../server/support/serverHarness'
-import { cleanups, joined, redisFor } from './support'
+import { cleanups, joined, redisFor, testRedis } from './support'
 
 requireRedisInCi()
 
@@ -14,8 +14,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus under a burst', () => {
   // Found a loss: with trimming by count alone, a reader behind the burst found its next entries
   // trimmed (1,401 of 10,000 arrived). Entries younger than minAgeMs are now kept.
   test('2 instances × 500 clients receive every event of a 10,000-event burst exactly once, in order', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const busFor = async () => {
       const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), blockMs: 1000 })
       cleanups.push(() => bus.close())

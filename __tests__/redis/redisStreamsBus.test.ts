@@ -2,10 +2,10 @@
 // the test): fan-out across instances, replay on another instance with `since`, Redis crashing and
 // coming back mid-stream.
 import { describe, expect, test, vi } from 'vitest'
-import { RedisStreamsBus, type RedisLike } from '../../src/server'
-import { haveRedis, requireRedisInCi, startRedis } from '../helpers/redisServer'
+import { RedisStreamsBus } from '../../src/server'
+import { haveRedis, requireRedisInCi } from '../helpers/redisServer'
 import { startServer } from '../server/support/serverHarness'
-import { cleanups, joined, redisFor } from './support'
+import { cleanups, interceptXread, joined, redisFor, testRedis } from './support'
 
 requireRedisInCi()
 
@@ -20,8 +20,7 @@ const ops = (events: { type: string; seq: number; n: number }[]) => events.filte
 
 describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   test('an event published on A reaches a client on B, with the same seq as A stored', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
     const client = b.connect('/ws/projects/p1?token=tok-alice')
@@ -34,8 +33,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('a client that leaves A and resumes on B with since gets exactly what it missed, in order', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
     const first = a.connect('/ws/projects/p1?token=tok-alice')
@@ -55,8 +53,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('Redis killed and restarted mid-stream: no crash, readiness says so, and everything published after it came back reaches B', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const errors: unknown[] = []
     const recoveries: number[] = []
     const a = await instance(redis.url, errors)
@@ -87,8 +84,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('events published while Redis is down take seqs in Redis\'s seq space: with this host\'s clock 10 s ahead of Redis, what B publishes after Redis is back still reaches A\'s client', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
     const client = a.connect('/ws/projects/p1?token=tok-alice')
@@ -113,8 +109,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('an instance whose clock is 10 s ahead of Redis\'s starts following a project from Redis\'s clock: it misses nothing published next', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
     const realNow = Date.now
@@ -133,21 +128,15 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('a project followed while the reader\'s blocking read is still on its way to Redis is read at once, not after blockMs', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     // B's reader sends each XREAD 100 ms late: the UNBLOCK for a new project reaches Redis first.
-    const delayed = (client: Awaited<ReturnType<typeof redisFor>>): RedisLike => ({
-      async call(command, ...args) {
-        if (command === 'XREAD') await new Promise((resolve) => setTimeout(resolve, 100))
-        return client.call(command, ...args)
-      },
-      duplicate: () => delayed(client.duplicate()),
-      disconnect: () => client.disconnect(),
-      on: (event, listener) => client.on(event, listener),
-    })
     const a = await instance(redis.url)
     // A blocking read that, unless unblocked, outlasts the test.
-    const busB = new RedisStreamsBus({ redis: delayed(await redisFor(redis.url)), blockMs: 60_000 })
+    const late = async (send: () => Promise<unknown>) => {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      return send()
+    }
+    const busB = new RedisStreamsBus({ redis: interceptXread(await redisFor(redis.url), late), blockMs: 60_000 })
     cleanups.push(() => busB.close())
     const b = await startServer({ bus: busB })
     const first = b.connect('/ws/projects/p1?token=tok-alice')
@@ -161,8 +150,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('a since older than what the stream keeps is a gap (null: the server sends a snapshot); above the head, nothing', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), maxLen: 10, minAgeMs: 0 })
     cleanups.push(() => bus.close())
     const seqs: number[] = []
@@ -176,8 +164,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('any instance answers REST for operations and indexes published on another (state rebuilt from the stream)', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
     await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-7', operation_type: 'index', total_files: 4 })
@@ -196,8 +183,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('an instance new to a project rebuilds what the stream has trimmed, from the checkpoint another instance wrote', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const trimming = async () => {
       const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), maxLen: 10, minAgeMs: 0, blockMs: 1000 })
       cleanups.push(() => bus.close())
@@ -230,8 +216,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('state rebuilt while another instance publishes: B ends with exactly A\'s state, and its client sees seq only grow', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
     await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-race', operation_type: 'index', total_files: 300, timestamp: new Date().toISOString() })
@@ -263,8 +248,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('checkpoints: an instance writes its own when it closes, and an older one never replaces a newer', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), blockMs: 1000 })
     cleanups.push(() => bus.close())
     const a = await startServer({ bus, checkpointIntervalMs: 3_600_000 })
@@ -280,8 +264,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
   })
 
   test('Redis stalled while an instance rebuilds a project: its sockets close with 1013 and REST answers 503 (never a wrong 404 or an empty snapshot), then both work', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
+    const redis = await testRedis()
     const a = await instance(redis.url)
     await a.server.publish('p1', { type: 'index_complete', project_id: 'p1', entity_count: 9 })
     const bRedis = await redisFor(redis.url)

@@ -6,48 +6,27 @@
 // Made deterministic here: B's reader receives the entry from Redis but holds it back, as a slow
 // network would. It failed by the 404 before the fix: `GET` on B now reads the stream beyond what
 // B has folded when its state lacks the operation (ProjectChannel.catchUp).
-import { Redis } from 'ioredis'
-import { afterEach, describe, expect, test } from 'vitest'
-import { RedisStreamsBus, type RedisLike } from '../../src/server'
-import { haveRedis, requireRedisInCi, startRedis } from '../helpers/redisServer'
-import { disposeAll, startServer } from '../server/support/serverHarness'
+import { describe, expect, test } from 'vitest'
+import { RedisStreamsBus } from '../../src/server'
+import { haveRedis, requireRedisInCi } from '../helpers/redisServer'
+import { startServer } from '../server/support/serverHarness'
+import { cleanups, interceptXread, redisFor, testRedis } from './support'
 
 requireRedisInCi()
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  await disposeAll()
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-/** An ioredis client whose `XREAD` answers wait while `held` is set. */
-function gated(client: Redis, gate: { held: boolean; waiting: (() => void)[] }): RedisLike {
-  return {
-    async call(command, ...args) {
-      const reply = await client.call(command, ...args)
-      if (command === 'XREAD' && reply !== null && gate.held) await new Promise<void>((release) => gate.waiting.push(release))
-      return reply
-    },
-    duplicate: () => gated(client.duplicate(), gate),
-    disconnect: () => client.disconnect(),
-    on: (event, listener) => client.on(event, listener),
-  }
-}
-
 describe.skipIf(!haveRedis)('REST on B right after a publish on A', () => {
   test('B, already following the project, answers 200 for an operation A has just published', async () => {
-    const redis = await startRedis()
-    cleanups.push(() => redis.kill())
-    const clientFor = () => {
-      const client = new Redis(redis.url, { maxRetriesPerRequest: 1 })
-      client.on('error', () => {})
-      cleanups.push(() => client.disconnect())
-      return client
-    }
+    const redis = await testRedis()
+    // B's reader gets each XREAD answer from Redis but holds it back while `held` is set.
     const gate = { held: false, waiting: [] as (() => void)[] }
     cleanups.push(() => gate.waiting.splice(0).forEach((release) => release()))
-    const busA = new RedisStreamsBus({ redis: clientFor(), blockMs: 1000 })
-    const busB = new RedisStreamsBus({ redis: gated(clientFor(), gate), blockMs: 1000 })
+    const holdBack = async (send: () => Promise<unknown>) => {
+      const reply = await send()
+      if (reply !== null && gate.held) await new Promise<void>((release) => gate.waiting.push(release))
+      return reply
+    }
+    const busA = new RedisStreamsBus({ redis: await redisFor(redis.url), blockMs: 1000 })
+    const busB = new RedisStreamsBus({ redis: interceptXread(await redisFor(redis.url), holdBack), blockMs: 1000 })
     cleanups.push(() => busA.close())
     cleanups.push(() => busB.close())
     const a = await startServer({ bus: busA })

@@ -65,12 +65,12 @@ export function reconnectDecision(
   policy: CloseCodePolicy & { reconnect: Required<ReconnectOptions>; random: () => number },
 ): ReconnectDecision {
   // The close-code table above, read for a close we did not ask for.
-  const auth = policy.authCloseCodes.includes(code)
-  if (auth && !tokenReplaced) return { state: 'unauthorized' }
+  const action = closeAction(code, false, policy)
+  if (action === 'unauthorized' && !tokenReplaced) return { state: 'unauthorized' }
   const { maxAttempts, initialDelayMs, maxDelayMs } = policy.reconnect
-  if (policy.fatalCloseCodes.includes(code) || attempt >= maxAttempts) return { state: 'closed' }
+  if (action === 'give-up' || attempt >= maxAttempts) return { state: 'closed' }
   if (!online) return { state: 'offline' }
-  attempt++
+  const next = attempt + 1
   // A refusal of a replaced token says nothing of the current one: try it at once.
-  return { state: 'reconnecting', attempt, delayMs: auth ? 0 : backoffDelayMs(attempt, initialDelayMs, maxDelayMs, policy.random) }
+  return { state: 'reconnecting', attempt: next, delayMs: action === 'unauthorized' ? 0 : backoffDelayMs(next, initialDelayMs, maxDelayMs, policy.random) }
 }

@@ -28,6 +28,10 @@ type Decoded = { ok: true; messages: unknown[]; text: string; batched: boolean }
 /** Keys no parsed frame keeps: once merged or assigned somewhere, they reach prototypes. */
 const dangerousKeys = ['__proto__', 'constructor', 'prototype']
 
+// Module-level, not closures made per decoded frame: only a dropped frame builds its report.
+const fail = (reason: EventErrorReason, message: string, sample = ''): Decoded => ({ ok: false, reason, message, sample })
+const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -130,13 +134,11 @@ export class FrameDecoder {
 
   #decode(data: unknown): Decoded {
     const { maxPayloadBytes: limit, maxNestingDepth = 64 } = this.#options
-    const fail = (reason: EventErrorReason, message: string, sample = ''): Decoded => ({ ok: false, reason, message, sample })
-    const tooLarge = (bytes: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
     let text: string
     if (typeof data === 'string') {
       text = data
     } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      if (data.byteLength > limit) return tooLarge(data.byteLength)
+      if (data.byteLength > limit) return tooLarge(data.byteLength, limit)
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(data as ArrayBuffer)
       } catch {
@@ -148,7 +150,7 @@ export class FrameDecoder {
     // The JS length is a lower bound of the UTF-8 length and three times it an upper bound: most
     // frames are decided without counting, and only frames near the limit pay for an encoding.
     const bytes = text.length > limit || text.length * 3 <= limit ? text.length : new TextEncoder().encode(text).length
-    if (bytes > limit) return tooLarge(bytes)
+    if (bytes > limit) return tooLarge(bytes, limit)
 
     // Parse time grows with nesting far more than with length (400k levels: 0.4 s): measure first.
     const scanned = scan(text, maxNestingDepth)
