@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { backoffDelayMs } from '../core/backoff'
 import { type EventBus, type RetainedState, type SequencedEvent } from './eventBus'
 
 /**
@@ -54,7 +56,7 @@ export interface RedisStreamsBusOptions {
  * Atomically: seq = max(last + 1, Redis time in µs), appended with the stream id `<seq>-0`, so the
  * position is the seq, identical on every instance and in the same µs space as the in-memory bus.
  */
-const PUBLISH = `
+const PUBLISH = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -85,16 +87,16 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if ARGV[4] ~= '' then redis.call('SET', ARGV[4], ARGV[5], 'PX', ARGV[3]) end
 return text
-`
+`)
 
 /** Keeps the newest checkpoint only: two instances following a project both write theirs. */
-const CHECKPOINT = `
+const CHECKPOINT = luaScript(`
 local current = redis.call('HGET', KEYS[1], 'seq')
 if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'events', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
-`
+`)
 
 type Listener = (event: SequencedEvent) => void
 
@@ -128,6 +130,10 @@ export class RedisStreamsBus implements EventBus {
   #readerId: number | null = null
   #reading = false
   #wake: (() => void) | null = null
+  /** Bumped when the set of followed streams changes; `#readVersion` is the set the pending read covers. */
+  #version = 0
+  #readVersion = 0
+  #unblocking: Promise<void> | null = null
   #closed = false
 
   constructor(options: RedisStreamsBusOptions) {
@@ -189,9 +195,20 @@ export class RedisStreamsBus implements EventBus {
     return { checkpoint, events }
   }
 
+  /** By hash (the script text is sent once per Redis process, not with every call). */
+  async #eval(script: LuaScript, keyCount: number, ...args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.#redis.call('EVALSHA', script.sha, keyCount, ...args)
+    } catch (error) {
+      // Not cached (first call, or Redis restarted): EVAL runs it and caches it.
+      if (!String(error instanceof Error ? error.message : error).includes('NOSCRIPT')) throw error
+      return this.#redis.call('EVAL', script.text, keyCount, ...args)
+    }
+  }
+
   async checkpoint(projectId: string, seq: number, events: SequencedEvent[]): Promise<void> {
     const bodies = events.map(({ seq: _seq, ...body }) => body)
-    await this.#redis.call('EVAL', CHECKPOINT, 1, this.#checkpointKey(projectId), String(seq), JSON.stringify(bodies), this.#ttlMs)
+    await this.#eval(CHECKPOINT, 1, this.#checkpointKey(projectId), String(seq), JSON.stringify(bodies), this.#ttlMs)
   }
 
   async publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<SequencedEvent> {
@@ -199,8 +216,7 @@ export class RedisStreamsBus implements EventBus {
     try {
       const operationId = typeof body.operation_id === 'string' ? body.operation_id : null
       const seq = Number(
-        await this.#redis.call(
-          'EVAL',
+        await this.#eval(
           PUBLISH,
           2,
           this.#stream(projectId),
@@ -306,17 +322,18 @@ export class RedisStreamsBus implements EventBus {
 
   /** The set of streams changed: end the blocking read so the next one reads them. */
   #restartRead(): void {
+    this.#version++
     this.#wake?.()
-    if (this.#reading) void this.#unblock()
+    if (this.#reading) this.#unblocking ??= this.#unblock().finally(() => (this.#unblocking = null))
   }
 
   /**
    * `CLIENT UNBLOCK` travels on another connection than the read: it can reach Redis before the
    * read does, and then unblocks nothing (the read would block `blockMs` on the old set of
-   * streams). Repeated until a read is unblocked or none is pending.
+   * streams). One loop at a time, repeated until the pending read covers the current set.
    */
   async #unblock(): Promise<void> {
-    for (let tries = 0; tries < 100 && this.#reading && !this.#closed; tries++) {
+    for (let tries = 0; tries < 100 && this.#reading && this.#readVersion < this.#version && !this.#closed; tries++) {
       const id = this.#readerId
       if (id === null) return
       const unblocked = await this.#redis.call('CLIENT', 'UNBLOCK', id).catch(() => 0)
@@ -344,9 +361,11 @@ export class RedisStreamsBus implements EventBus {
           continue
         }
         const projects = [...this.#positions.keys()]
+        const byStream = new Map(projects.map((projectId) => [this.#stream(projectId), projectId]))
         const ids = projects.map((projectId) => this.#positions.get(projectId)!.id!)
         this.#reading = true
-        const reply = (await this.#reader.call('XREAD', 'COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', ...projects.map((p) => this.#stream(p)), ...ids)) as
+        this.#readVersion = this.#version
+        const reply = (await this.#reader.call('XREAD', 'COUNT', 1000, 'BLOCK', this.#blockMs, 'STREAMS', ...byStream.keys(), ...ids)) as
           | [string, [string, string[]][]][]
           | null
         this.#reading = false
@@ -359,7 +378,7 @@ export class RedisStreamsBus implements EventBus {
         }
         failures = 0
         for (const [stream, entries] of reply ?? []) {
-          const projectId = projects[projects.findIndex((p) => this.#stream(p) === stream)]
+          const projectId = byStream.get(stream)
           if (projectId === undefined) continue
           for (const [id, fields] of entries) {
             const position = this.#positions.get(projectId)
@@ -375,11 +394,19 @@ export class RedisStreamsBus implements EventBus {
         // A new connection has a new id.
         this.#readerId = null
         this.#onError(error)
-        const delayMs = Math.min(5000, 100 * 2 ** failures++)
-        await new Promise((resolve) => setTimeout(resolve, delayMs))
+        await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(++failures, 100, 5000)))
       }
     }
   }
+}
+
+interface LuaScript {
+  text: string
+  sha: string
+}
+
+function luaScript(text: string): LuaScript {
+  return { text, sha: createHash('sha1').update(text).digest('hex') }
 }
 
 function integerOption(name: string, value: number, min: number): number {

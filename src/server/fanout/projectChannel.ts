@@ -46,6 +46,8 @@ export class ProjectChannel {
   readonly projectId: string
   readonly state: ProjectState
   readonly members = new Set<ChannelMember>()
+  /** Members still joining (they collect live events in `pending`): a subset, so `receive` does not walk every member per event. */
+  #joining = new Set<ChannelMember>()
   /** The highest seq folded into `state`. */
   appliedSeq = 0
   #buffer: SequencedEvent[] = []
@@ -139,7 +141,7 @@ export class ProjectChannel {
     this.appliedSeq = event.seq
     this.state.apply(event)
     if (this.members.size === 0) return
-    for (const member of this.members) member.pending?.push(event)
+    for (const member of this.#joining) member.pending?.push(event)
     this.#buffer.push(event)
     if (this.#buffer.length >= this.#config.batchMaxEvents) this.flush()
     else this.#timer ??= setTimeout(() => this.flush(), this.#config.batchIntervalMs)
@@ -186,15 +188,17 @@ export class ProjectChannel {
     // A member from the start, so the channel is not idle (and not released) while it rebuilds.
     member.pending = []
     this.members.add(member)
+    this.#joining.add(member)
     if (!(await this.rebuilt)) {
-      this.members.delete(member)
+      this.leave(member)
       return 'unavailable'
     }
     let replay: SequencedEvent[] | null = null
     if (sinceSeq !== null) {
-      const head = Math.max(await this.#bus.head(this.projectId), this.appliedSeq)
+      // One round trip, not two: a history read above the head is empty and cheap.
+      const [head, history] = await Promise.all([this.#bus.head(this.projectId), this.#bus.history(this.projectId, sinceSeq)])
       // A `since` above the head (another process's clock, a forged value) gets a snapshot.
-      if (sinceSeq <= head) replay = await this.#bus.history(this.projectId, sinceSeq)
+      if (sinceSeq <= Math.max(head, this.appliedSeq)) replay = history
     }
     if (!isCurrent() || !this.members.has(member)) return null
     let first: SequencedEvent[]
@@ -217,6 +221,7 @@ export class ProjectChannel {
     }
     const pending = member.pending.filter((e) => e.seq > member.sentSeq)
     member.pending = undefined
+    this.#joining.delete(member)
     const encoded = this.#encode(first)
     if (encoded.frames.length > 0) member.sendFrames(encoded.frames, encoded.events)
     if (pending.length > 0) {
@@ -229,6 +234,7 @@ export class ProjectChannel {
 
   leave(member: ChannelMember): void {
     this.members.delete(member)
+    this.#joining.delete(member)
     if (this.members.size === 0) {
       if (this.#timer) clearTimeout(this.#timer)
       this.#timer = undefined
@@ -241,6 +247,7 @@ export class ProjectChannel {
     this.#timer = undefined
     this.#buffer = []
     this.members.clear()
+    this.#joining.clear()
     this.#unsubscribe()
   }
 }
