@@ -4,13 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { isCi } from './chromium'
 import { freePort } from './freePort'
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server'
 export const haveRedis = existsSync(REDIS_SERVER)
 
-/** CI as most services set it (`CI=true`, `CI=1`). */
-const isCi = process.env.CI === 'true' || process.env.CI === '1'
 
 /** Fails loudly in CI when Debian's redis-server is missing (`.ci/run` installs it). */
 export function requireRedisInCi(): void {

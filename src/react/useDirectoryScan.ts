@@ -8,6 +8,7 @@ import {
   type DirectoryScanParams,
 } from '../core/channels/directoryScan'
 import { liveStatusKeys } from '../core/queryKeys'
+import { randomId } from '../core/values'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
 
@@ -24,16 +25,6 @@ export interface UseDirectoryScanResult {
 }
 
 const idleKey = ['live-status', 'scan', null] as const
-
-/** A random UUID where available (secure contexts, Node ≥ 19), else 128 random bits in hex. */
-function newScanId(): string {
-  const crypto = globalThis.crypto
-  if (crypto?.randomUUID) return crypto.randomUUID()
-  const bytes = new Uint8Array(16)
-  if (crypto?.getRandomValues) crypto.getRandomValues(bytes)
-  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256)
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
 
 /**
  * A directory scan over its own socket: `start()` opens the scan socket with a fresh id and sends
@@ -67,7 +58,7 @@ export function useDirectoryScan(): UseDirectoryScanResult {
 
   const start = useCallback(
     ({ path, recursive = true }: { path: string; recursive?: boolean }) => {
-      const next = { scanId: newScanId(), path, recursive }
+      const next = { scanId: randomId(), path, recursive }
       queryClient.setQueryData<DirectoryScan>(liveStatusKeys.scan(next.scanId), { ...idleScan, state: 'scanning' })
       setScan(next)
       setConnected(true)

@@ -13,6 +13,7 @@ import { isServiceRoute, serveService, type ServiceContext } from './http/servic
 import { isValidId, projectIdFromSegment } from './limits/projectId'
 import { UserConnections } from './limits/userConnections'
 import { errorFields, Log } from './logger'
+import { withTimeout } from './withTimeout'
 import { ServerMetrics, prometheusText, type MetricsSnapshot } from './metrics/serverMetrics'
 import { resolveOptions, type LiveStatusServerOptions, type ResolvedOptions } from './options'
 import { ProjectState } from './projectState'
@@ -271,9 +272,7 @@ export class LiveStatusServer<User = unknown> {
     await waitClosed(sockets, this.#options.closeTimeoutMs)
     // The last state this instance folded outlives it, for the instances that stay.
     // Bounded: a bus that is down must not hold the shutdown.
-    let timer: ReturnType<typeof setTimeout> | undefined
-    await Promise.race([this.#projects.checkpointAll(), new Promise((resolve) => (timer = setTimeout(resolve, this.#options.closeTimeoutMs)))])
-    clearTimeout(timer)
+    await withTimeout(this.#projects.checkpointAll(), this.#options.closeTimeoutMs, () => undefined)
     this.#projects.dispose()
     this.#wss.close()
     const http = this.#http
@@ -309,14 +308,10 @@ export class LiveStatusServer<User = unknown> {
 
   async #busReady(): Promise<boolean> {
     const check = this.bus.ready ? this.bus.ready() : Promise.resolve(true)
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.#options.readinessTimeoutMs)))
     try {
-      return (await Promise.race([check.then((ok) => ok !== false), timeout])) === true
+      return (await withTimeout(check.then((ok) => ok !== false), this.#options.readinessTimeoutMs, () => false)) === true
     } catch {
       return false
-    } finally {
-      clearTimeout(timer)
     }
   }
 

@@ -1,6 +1,7 @@
 import type { WebSocketConstructor, WebSocketLike } from '../types'
 import { TabGroup, type BroadcastChannelConstructor, type LockManagerLike, type SocketRequest } from './tabGroup'
 import { VirtualSocket } from './virtualSocket'
+import { randomId, toHex } from '../values'
 
 export interface CrossTabOptions {
   /**
@@ -82,7 +83,6 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
   const stillWantedCheckMs = options.stillWantedCheckMs ?? 5000
   const relayBatchMs = options.relayBatchMs ?? 16
   const groups = new Map<string, TabGroup>()
-  const pendingNames = new Map<string, Promise<string>>()
   const roleListeners = new Set<() => void>()
   const notifyRoles = () => {
     for (const listener of [...roleListeners]) listener()
@@ -91,14 +91,9 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
     for (const group of groups.values()) group.leave()
   })
 
-  const nameOf = (identity: string): Promise<string> => {
-    let name = pendingNames.get(identity)
-    if (!name) {
-      name = digest(`${key}\n${identity}`).then((hash) => `live-status:${key}:${hash}`)
-      pendingNames.set(identity, name)
-    }
-    return name
-  }
+  // Not cached: identities carry tokens, and a cache would keep every token a long-lived tab has
+  // used. One digest per connect attempt costs nothing that matters.
+  const nameOf = (identity: string): Promise<string> => digest(`${key}\n${identity}`).then((hash) => `live-status:${key}:${hash}`)
 
   return {
     open(request, WebSocket) {
@@ -143,11 +138,7 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
 
 async function sha256(text: string): Promise<string> {
   const bytes = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
-  return [...new Uint8Array(bytes).slice(0, 16)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+  return toHex(new Uint8Array(bytes, 0, 16))
 }
 
-function randomId(): string {
-  const crypto = globalThis.crypto
-  if (crypto?.randomUUID) return crypto.randomUUID()
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
-}
+

@@ -340,7 +340,9 @@ export class TabGroup implements VirtualSocketHost {
         return
       case 'frames':
         if (this.#role === 'leader' || !this.#following || message.epoch !== this.#leaderEpoch) return
-        for (const data of message.data) for (const socket of [...this.#local]) socket.received(data)
+        // One copy per batch, not per frame: a socket that closes mid-batch ignores the rest itself.
+        const local = [...this.#local]
+        for (const data of message.data) for (const socket of local) socket.received(data)
         return
       case 'close':
         if (this.#role === 'leader' || message.epoch !== this.#leaderEpoch) return

@@ -1,5 +1,6 @@
 import type { EventBus, RetainedState, SequencedEvent } from '../eventBus'
 import { ProjectState } from '../projectState'
+import { withTimeout } from '../withTimeout'
 import { encodeFrames } from './frames'
 
 /** Frames encoded once per flush: every member is sent the same bytes, not a string to re-encode. */
@@ -78,13 +79,11 @@ export class ProjectChannel {
 
   async #rebuild(retained: (projectId: string) => Promise<RetainedState>): Promise<boolean> {
     this.#held = []
-    let timer: ReturnType<typeof setTimeout> | undefined
     try {
       const timeoutMs = this.#config.rebuildTimeoutMs
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the bus did not answer within ${timeoutMs} ms`)), timeoutMs)
+      const { checkpoint, events } = await withTimeout(retained(this.projectId), timeoutMs, () => {
+        throw new Error(`the bus did not answer within ${timeoutMs} ms`)
       })
-      const { checkpoint, events } = await Promise.race([retained(this.projectId), timeout])
       // Checkpoint events share one seq: folded as a whole, not through the per-event dedupe.
       for (const event of checkpoint) this.state.apply(event)
       const checkpointSeq = checkpoint[0]?.seq ?? 0
@@ -98,8 +97,6 @@ export class ProjectChannel {
     } catch (error) {
       this.#config.onBusError('rebuild', error)
       return false
-    } finally {
-      clearTimeout(timer)
     }
   }
 

@@ -57,10 +57,6 @@ export class ProjectRegistry {
     this.#operationProjects.set(operationId, projectId)
   }
 
-  projectOfOperation(operationId: string): string | undefined {
-    return this.#operationProjects.get(operationId)
-  }
-
   /** The project of an operation: this instance's own record, else the shared bus's. */
   async locateOperation(operationId: string): Promise<string | undefined> {
     const known = this.#operationProjects.get(operationId)
