@@ -5,12 +5,11 @@
  * throughput. Skipped without redis-server (BENCH_SKIP_REDIS=1 leaves it out).
  * Env: BENCH_REDIS_CLIENTS (200), BENCH_REDIS_EVENTS (2000), BENCH_REDIS_ROUNDS (3).
  */
-import { existsSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { Redis } from 'ioredis'
 import { WebSocket } from 'ws'
 import { createLiveStatusServer, RedisStreamsBus, type EventBus, type LiveStatusServer } from '../src/server'
-import { REDIS_SERVER, startRedis } from '../__tests__/helpers/redisServer'
+import { haveRedis, REDIS_SERVER, startRedis } from '../scripts/redisServer'
 
 const CLIENTS = Number(process.env.BENCH_REDIS_CLIENTS ?? 200)
 const EVENTS = Number(process.env.BENCH_REDIS_EVENTS ?? 2000)
@@ -87,7 +86,7 @@ async function burst(publisher: LiveStatusServer<{ id: string }>, receivers: Awa
 }
 
 export async function runRedisBench(): Promise<string[][]> {
-  if (!existsSync(REDIS_SERVER)) return [[`several instances (Redis Streams)`, `skipped: no redis-server at ${REDIS_SERVER}`, '', '', '']]
+  if (!haveRedis) return [[`several instances (Redis Streams)`, `skipped: no redis-server at ${REDIS_SERVER}`, '', '', '']]
   const redisProcess = await startRedis()
   const connections: Redis[] = []
   const redis = () => {

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { sendJson } from './http/respond'
-import { isValidId } from './limits/projectId'
+import { projectIdFromSegment } from './limits/projectId'
 import { serverDefaults } from './options'
 import { startStandalone } from './standalone'
 import { sameSecret, verifyHs256Jwt } from './standaloneAuth'
@@ -47,13 +47,8 @@ const started = await startStandalone<JwtUser>({
       const token = bearerToken(request)
       if (!publishToken || !token || !sameSecret(token, publishToken)) return sendJson(response, 401, { detail: 'not authenticated' })
       if (request.method !== 'POST') return sendJson(response, 405, { detail: 'method not allowed' })
-      let projectId: string
-      try {
-        projectId = decodeURIComponent(match[1]!)
-      } catch {
-        return sendJson(response, 400, { detail: 'bad project id' })
-      }
-      if (!isValidId(projectId, serverDefaults.projectIdPattern)) return sendJson(response, 400, { detail: 'bad project id' })
+      const projectId = projectIdFromSegment(match[1]!, serverDefaults.projectIdPattern)
+      if (projectId === null) return sendJson(response, 400, { detail: 'bad project id' })
       const text = await readBody(request)
       if (text === null) return sendJson(response, 413, { detail: `body over ${MAX_BODY_BYTES} bytes` })
       let body: unknown
