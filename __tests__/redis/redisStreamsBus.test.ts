@@ -149,6 +149,20 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     await second.until(() => ops(second.events()).length === 1)
   })
 
+  test('a project\'s stream, seq, operation index and checkpoint expire ttlMs after its last event', async () => {
+    const redis = await testRedis()
+    const control = await redisFor(redis.url)
+    const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), ttlMs: 60_000 })
+    cleanups.push(() => bus.close())
+    const published = await bus.publish('p1', { type: 'operation_completed', operation_id: 'op-1' })
+    await bus.checkpoint('p1', published.seq, [{ ...published }])
+    for (const key of ['live-status:{p1}:events', 'live-status:{p1}:seq', 'live-status:op:op-1', 'live-status:{p1}:checkpoint']) {
+      const ttl = await control.pttl(key)
+      expect(ttl, key).toBeGreaterThan(0)
+      expect(ttl, key).toBeLessThanOrEqual(60_000)
+    }
+  })
+
   test('a since older than what the stream keeps is a gap (null: the server sends a snapshot); above the head, nothing', async () => {
     const redis = await testRedis()
     const bus = new RedisStreamsBus({ redis: await redisFor(redis.url), maxLen: 10, minAgeMs: 0 })
