@@ -69,7 +69,7 @@ export default defineConfig({
         'server/index': resolve(__dirname, 'src/server/index.ts'),
         'testing/index': resolve(__dirname, 'src/testing/index.ts'),
         'devtools/index': resolve(__dirname, 'src/devtools/index.ts'),
-        'cross-tab/index': resolve(__dirname, 'src/core/crossTab/index.ts'),
+        'cross-tab/index': resolve(__dirname, 'src/transport/crossTab/index.ts'),
       },
       formats: ['es'],
     },

@@ -16,11 +16,11 @@ import { notifyManager, QueryClient, QueryObserver } from '@tanstack/query-core'
 import { performance } from 'node:perf_hooks'
 import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import { WebSocket as WsWebSocket, WebSocketServer } from 'ws'
-import { FrameDecoder } from '../src/core/frameDecoder'
+import { FrameDecoder } from '../src/transport/frameDecoder'
 import { LiveStatusClient } from '../src/core/liveStatusClient'
 import { operationEventSchema, operationProgressChannel, reduceOperation, type OperationProgress } from '../src/core/channels/operationProgress'
 import { liveStatusKeys } from '../src/core/queryKeys'
-import type { WebSocketConstructor, WebSocketLike } from '../src/core/types'
+import type { WebSocketConstructor, WebSocketLike } from '../src/transport/types'
 import { runServerBench } from './server'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30)

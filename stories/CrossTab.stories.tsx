@@ -3,7 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { useEffect, useState, useSyncExternalStore } from 'react'
 import { expect, waitFor, within } from 'storybook/test'
 import { LiveStatusProvider } from '../src'
-import { createCrossTab, type CrossTab } from '../src/core/crossTab'
+import { createCrossTab, type CrossTab } from '../src/transport/crossTab'
 import { createMockLiveBackend, every, mockReferenceServer, operationEvents, playScenario, type MockLiveBackend } from '../src/testing'
 import { OperationView } from './support/views'
 

@@ -11,7 +11,7 @@ import fc from 'fast-check'
 import { afterEach, beforeEach, describe, test, vi } from 'vitest'
 import { LiveStatusClient, indexStatusChannel, operationProgressChannel, type IndexStatus, type OperationProgress } from '../../src/core'
 import type { ChannelDefinition } from '../../src/core/defineChannel'
-import type { WebSocketLike } from '../../src/core/types'
+import type { WebSocketLike } from '../../src/transport/types'
 import { fakeSource } from '../helpers/fakeSources'
 
 const SEED = Number(process.env.MODEL_SEED ?? 20261123)

@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest'
 import { z } from 'zod'
-import { FrameDecoder } from '../../src/core/frameDecoder'
+import { FrameDecoder } from '../../src/transport/frameDecoder'
 
 const schema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('index_started'), project_id: z.string() }),

@@ -3,7 +3,7 @@
 // sends behave as over a socket of its own; a leader that leaves makes the others reconnect.
 import { afterEach, describe, expect, test } from 'vitest'
 import { SocketHub } from '../../src/core'
-import { createCrossTab, type CrossTab } from '../../src/core/crossTab'
+import { createCrossTab, type CrossTab } from '../../src/transport/crossTab'
 import { FakeLocks, fakeTab } from '../helpers/fakeTabs'
 import { startWsServer, waitForStatus, type TestServer } from '../helpers/wsServer'
 

@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
 import type { WebSocketLike } from '../../src/core'
-import { createCrossTab, type CrossTab } from '../../src/core/crossTab/crossTab'
+import { createCrossTab, type CrossTab } from '../../src/transport/crossTab/crossTab'
 import { FakeLocks, fakeTab } from '../helpers/fakeTabs'
 import { startWsServer, type TestServer } from '../helpers/wsServer'
 

@@ -1,7 +1,7 @@
 // Several simulated tabs (Node's real BroadcastChannel between them, Web Locks faked with the
 // browser's semantics) sharing one real `ws` socket to a server on loopback.
 import { afterEach, describe, expect, test } from 'vitest'
-import { createCrossTab, type CrossTab } from '../../src/core/crossTab/crossTab'
+import { createCrossTab, type CrossTab } from '../../src/transport/crossTab/crossTab'
 import type { WebSocketLike } from '../../src/core'
 import { FakeLocks, fakeTab } from '../helpers/fakeTabs'
 import { startWsServer, type TestServer } from '../helpers/wsServer'

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws'
 import type { WebSocketConstructor } from '../../src/core'
-import type { BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from '../../src/core/crossTab/tabGroup'
+import type { BroadcastChannelConstructor, BroadcastChannelLike, LockManagerLike } from '../../src/transport/crossTab/tabGroup'
 
 interface Waiter {
   tab: string

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { SocketHub, type WebSocketConstructor } from '../../src/core'
-import { closeAction } from '../../src/core/closeAction'
+import { closeAction } from '../../src/transport/closeAction'
 import { InMemoryEventBus, type EventBus, type SequencedEvent } from '../../src/server'
 import { disposeAll, startServer } from './support/serverHarness'
 

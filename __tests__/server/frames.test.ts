@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
-import { FrameDecoder } from '../../src/core/frameDecoder'
+import { FrameDecoder } from '../../src/transport/frameDecoder'
 import type { SequencedEvent } from '../../src/server'
 import { encodeFrames } from '../../src/server/fanout/frames'
 import { InMemoryEventBus } from '../../src/server'

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { SocketHub } from '../../src/core'
-import { closeAction } from '../../src/core/closeAction'
+import { closeAction } from '../../src/transport/closeAction'
 import { createLiveStatusServer, InMemoryEventBus, type LiveStatusServer } from '../../src/server'
 import { rawClient } from '../helpers/serverClient'
 import { waitForStatus } from '../helpers/wsServer'

@@ -9,7 +9,7 @@ import {
 } from '../../src'
 import { CountingWebSocket, meter } from './meter'
 import { LiveStatusDevtools, LiveStatusProfiler } from '../../src/devtools'
-import { createCrossTab } from '../../src/core/crossTab'
+import { createCrossTab } from '../../src/transport/crossTab'
 import { NaiveIndexPanel, NaiveOperationRow } from './naive/NaivePanels'
 import { authHeaders, signIn, storedToken, tabToken } from './session'
 import { demoFetch, type Cluster } from './cluster'

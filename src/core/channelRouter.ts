@@ -1,7 +1,7 @@
 import type { ChannelDefinition } from './defineChannel'
 import { toEventSchema } from './standardSchema'
-import type { EventError } from './types'
-import type { Lease, SocketHub } from './socketHub'
+import type { EventError } from '../transport/types'
+import type { Lease, SocketHub } from '../transport/socketHub'
 
 /** What a router hands events and socket news to: one live query's writer. */
 export interface RoutedQuery<TEvent> {

@@ -1,3 +1,7 @@
+import { withQuery } from '../transport/url'
+
+export { withQuery }
+
 /**
  * URL builders, one per channel, relative to `wsUrl` (sockets) or `apiUrl` (REST). Absolute URLs
  * are used as they are. The defaults point at live-status's reference server, where every channel
@@ -64,13 +68,4 @@ export function toWebSocketBase(apiUrl: string): string {
 export function joinUrl(base: string, path: string): string {
   if (/^(wss?|https?):\/\//i.test(path)) return path
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`
-}
-
-/** Appends query parameters, skipping `undefined` values. */
-export function withQuery(url: string, query: Record<string, string | undefined> | undefined): string {
-  if (!query) return url
-  const pairs = Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined)
-  if (pairs.length === 0) return url
-  const search = pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&')
-  return `${url}${url.includes('?') ? '&' : '?'}${search}`
 }

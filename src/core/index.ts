@@ -2,9 +2,9 @@
  * `live-status/core`: the framework-free half. Shared, ref-counted WebSocket connections with
  * token gating, backoff, heartbeat and validated events. No React in here.
  */
-export { SocketHub, createSocketHub, type Lease } from './socketHub'
-export { Connection, type ConnectionSubscriber } from './connection'
-export type { FrameSubscriber } from './frameDecoder'
+export { SocketHub, createSocketHub, type Lease } from '../transport/socketHub'
+export { Connection, type ConnectionSubscriber } from '../transport/connection'
+export type { FrameSubscriber } from '../transport/frameDecoder'
 export {
   defaultHeartbeat,
   defaultReconnect,
@@ -17,11 +17,11 @@ export {
   type OnlineSource,
   type ReconnectOptions,
   type SocketHubOptions,
-} from './options'
-export { authenticate, type AuthTransport } from './authTransport'
-export { backoffDelayMs } from './backoff'
-export { closeAction, reconnectDecision, type CloseAction, type CloseCodePolicy, type Loss, type ReconnectDecision } from './closeAction'
-export { redact } from './redact'
+} from '../transport/options'
+export { authenticate, type AuthTransport } from '../transport/authTransport'
+export { backoffDelayMs } from '../transport/backoff'
+export { closeAction, reconnectDecision, type CloseAction, type CloseCodePolicy, type Loss, type ReconnectDecision } from '../transport/closeAction'
+export { redact } from '../transport/redact'
 export {
   ReadyState,
   type ConnectionState,
@@ -32,8 +32,8 @@ export {
   type EventSchema,
   type WebSocketConstructor,
   type WebSocketLike,
-} from './types'
-export type { StatusSource } from './socketHub'
+} from '../transport/types'
+export type { StatusSource } from '../transport/socketHub'
 export { LiveStatusClient, LiveStatusNoTokenError, type LiveActivity, type LiveStatusClientOptions, type LiveConnectionStatus } from './liveStatusClient'
 export { defaultEndpoints, toWebSocketBase, type Endpoints } from './endpoints'
 export { LiveStatusHttpError, isAuthError, isClientError } from './httpError'

@@ -2,7 +2,7 @@ import type { QueryClient, QueryKey } from '@tanstack/query-core'
 import type { RoutedQuery } from './channelRouter'
 import type { ChannelDefinition, ReduceContext } from './defineChannel'
 import type { LiveStatusClient } from './liveStatusClient'
-import type { EventError } from './types'
+import type { EventError } from '../transport/types'
 
 /** One write while a fetch is out: a flush's events, or a local update (an optimistic state). */
 type JournalEntry<TEvent, TData> = { events: TEvent[]; update?: undefined } | { events?: undefined; update: (data: TData | undefined) => TData | undefined }

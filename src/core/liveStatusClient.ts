@@ -1,15 +1,15 @@
-import { hashKey, type QueryClient, type QueryKey } from '@tanstack/query-core'
+import { focusManager, hashKey, onlineManager, type QueryClient, type QueryKey } from '@tanstack/query-core'
 import { ChannelRouter } from './channelRouter'
 import { defaultEndpoints, joinUrl, toWebSocketBase, withQuery, type Endpoints } from './endpoints'
 import { FlushQueue, frameScheduler, type ScheduleFlush } from './flushScheduler'
 import { LiveStatusHttpError } from './httpError'
 import { LiveQuerySync } from './liveQuerySync'
 import type { ChannelDefinition } from './defineChannel'
-import { isPresentToken, type AccessToken, type SocketHubOptions } from './options'
-import { redact, redactShort } from './redact'
-import { SocketHub, type StatusSource } from './socketHub'
-import { initialStatus } from './statusStore'
-import type { ConnectionSnapshot } from './types'
+import { isPresentToken, type AccessToken, type SocketHubOptions } from '../transport/options'
+import { redact, redactShort } from '../transport/redact'
+import { SocketHub, type StatusSource } from '../transport/socketHub'
+import { initialStatus } from '../transport/statusStore'
+import type { ConnectionSnapshot } from '../transport/types'
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 
@@ -150,6 +150,9 @@ export class LiveStatusClient {
     let checking = false
     this.hub = new SocketHub({
       ...hubOptions,
+      // TanStack's managers, so queries and sockets agree on online and focus (and on their mocks).
+      onlineManager: hubOptions.onlineManager ?? onlineManager,
+      focusManager: hubOptions.focusManager ?? focusManager,
       token: accessToken,
       getToken: getAccessToken,
       onHandshakeError: (info) => {

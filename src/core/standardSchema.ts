@@ -1,4 +1,4 @@
-import type { EventSchema } from './types'
+import type { EventSchema } from '../transport/types'
 
 /** The Standard Schema interface (standardschema.dev), which zod 4, Valibot and ArkType implement. */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {

@@ -1,7 +1,7 @@
 import { hashKey, type QueryKey } from '@tanstack/query-core'
 import type { LiveActivity, LiveStatusClient } from '../core/liveStatusClient'
-import type { Connection } from '../core/connection'
-import type { ConnectionState } from '../core/types'
+import type { Connection } from '../transport/connection'
+import type { ConnectionState } from '../transport/types'
 
 /** One socket as the devtools show it. */
 export interface DevtoolsSocket {

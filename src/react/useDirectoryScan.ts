@@ -8,7 +8,7 @@ import {
   type DirectoryScanParams,
 } from '../core/channels/directoryScan'
 import { liveStatusKeys } from '../core/queryKeys'
-import { randomId } from '../core/values'
+import { randomId } from '../transport/ids'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
 

@@ -1,4 +1,4 @@
-import { redact } from '../core/redact'
+import { redact } from '../transport/redact'
 
 /** One pino-style log method: structured fields first, then the message. */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { backoffDelayMs } from '../core/backoff'
+import { backoffDelayMs } from '../transport/backoff'
 import { type EventBus, type RetainedState, type SequencedEvent } from './eventBus'
 
 /**

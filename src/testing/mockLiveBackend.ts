@@ -1,5 +1,5 @@
 import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket'
-import type { WebSocketConstructor } from '../core/types'
+import type { WebSocketConstructor } from '../transport/types'
 
 export interface RestCall {
   method: string

@@ -1,7 +1,7 @@
 // What one tab runs in the cross-tab browser tests: sockets shared through createCrossTab, each
 // reopened after a loss the way a connection would, with everything it saw kept for the test.
-import { createCrossTab } from '../../../src/core/crossTab/crossTab'
-import type { WebSocketLike } from '../../../src/core/types'
+import { createCrossTab } from '../../../src/transport/crossTab/crossTab'
+import type { WebSocketLike } from '../../../src/transport/types'
 
 interface Shared {
   socket: WebSocketLike | null

@@ -1,7 +1,7 @@
 import type { WebSocketConstructor, WebSocketLike } from '../types'
 import { TabGroup, type BroadcastChannelConstructor, type LockManagerLike, type SocketRequest } from './tabGroup'
 import { VirtualSocket } from './virtualSocket'
-import { randomId, toHex } from '../values'
+import { randomId, toHex } from '../ids'
 
 export interface CrossTabOptions {
   /**

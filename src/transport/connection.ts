@@ -1,6 +1,6 @@
 import { authenticate } from './authTransport'
 import { reconnectDecision } from './closeAction'
-import { withQuery } from './endpoints'
+import { withQuery } from './url'
 import { FrameDecoder, type FrameSubscriber } from './frameDecoder'
 import { startHeartbeat, type Heartbeat } from './heartbeat'
 import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'

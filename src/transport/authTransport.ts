@@ -1,4 +1,4 @@
-import { withQuery } from './endpoints'
+import { withQuery } from './url'
 
 /**
  * How the access token reaches the server. All four forms are in use by real backends:

@@ -1,6 +1,6 @@
 import type { CrossTab } from './crossTab/crossTab'
-import { focusManager as tanstackFocusManager, onlineManager as tanstackOnlineManager } from '@tanstack/query-core'
 import type { AuthTransport } from './authTransport'
+import { browserFocus, browserOnline } from './environment'
 import type { EventError, WebSocketConstructor } from './types'
 
 /** An access token, or its absence. `''` counts as absent. */
@@ -171,9 +171,9 @@ export interface SocketHubOptions {
    * @default console.error
    */
   onCallbackError?: (error: unknown) => void
-  /** Online state source. @default TanStack Query's `onlineManager` */
+  /** Online state source. @default the browser's `online` / `offline` events (`LiveStatusClient` passes TanStack Query's `onlineManager`) */
   onlineManager?: OnlineSource
-  /** Visibility source. @default TanStack Query's `focusManager` */
+  /** Visibility source. @default the document's `visibilitychange` (`LiveStatusClient` passes TanStack Query's `focusManager`) */
   focusManager?: FocusSource
   /** Random source for backoff jitter, in [0, 1). @default Math.random */
   random?: () => number
@@ -248,8 +248,8 @@ const hubDefaults: Partial<ResolvedHubOptions> = {
   controlTypes: ['ping', 'pong', 'heartbeat'],
   reply: answerPing,
   onCallbackError: (error: unknown) => console.error('[live-status] a callback threw:', error),
-  onlineManager: tanstackOnlineManager,
-  focusManager: tanstackFocusManager,
+  onlineManager: browserOnline,
+  focusManager: browserFocus,
   random: Math.random,
 }
 
