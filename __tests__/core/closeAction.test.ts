@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { closeAction, defaultReconnect, reconnectDecision, type Loss } from '../../src/core'
 
-const policy = { authCloseCodes: [1008, 4401, 4403], fatalCloseCodes: [1002, 1003, 1007, 1009, 1010] }
+const policy = { authCloseCodes: [1008, 4401, 4403], fatalCloseCodes: [1003, 1007, 1009, 1010] }
 
 test('the close-code table', () => {
   const table = Object.fromEntries(
@@ -12,7 +12,7 @@ test('the close-code table', () => {
   expect(table).toEqual({
     1000: 'reconnect',
     1001: 'reconnect',
-    1002: 'give-up',
+    1002: 'retry-unless-repeated',
     1003: 'give-up',
     1006: 'reconnect',
     1007: 'give-up',
@@ -51,6 +51,14 @@ describe('reconnectDecision: the one place that says retry (after how long) or s
     expect(decide({ code: 4401 })).toEqual({ state: 'unauthorized' })
     expect(decide({ code: 4401, tokenReplaced: true })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 0 })
     expect(decide({ code: 1008, tokenReplaced: true, attempt: 10 })).toEqual({ state: 'closed' })
+  })
+
+  test('1002 (one bad message on a shared socket): backoff, and closed only when it repeats on every attempt', () => {
+    expect(decide({ code: 1002 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 1000 })
+    expect(decide({ code: 1002, attempt: 1, repeats: 2 })).toEqual({ state: 'reconnecting', attempt: 2, delayMs: 2000 })
+    expect(decide({ code: 1002, attempt: 2, repeats: 3 })).toEqual({ state: 'closed' })
+    // Listed as fatal by the app: the first one ends it.
+    expect(reconnectDecision({ code: 1002, attempt: 0, online: true }, { ...policy, fatalCloseCodes: [1002], reconnect: defaultReconnect, random: () => 1 })).toEqual({ state: 'closed' })
   })
 
   test('fatal codes: closed', () => {

@@ -438,7 +438,41 @@ describe('close codes', () => {
     expect(lease.connection.getStatus().state).toBe('open')
   })
 
-  test.each([1002, 1003, 1007, 1009, 1010])('%i → closed (retrying cannot help)', async (code) => {
+  test('1002 → retried with backoff; closed when every attempt ends 1002; a stable socket in between starts the count anew', async () => {
+    const { endpoint, hub } = setup()
+    const lease = hub.acquire(endpoint.url)
+    await flush()
+    await endpoint.closeClients(1002)
+    expect(lease.connection.getStatus()).toMatchObject({ state: 'reconnecting', attempt: 1, lastCloseCode: 1002 })
+    await vi.advanceTimersByTimeAsync(1010)
+    expect(lease.connection.getStatus().state).toBe('open')
+    // Stable for stableAfterMs: the next 1002 is a first one again.
+    await vi.advanceTimersByTimeAsync(5000)
+    await endpoint.closeClients(1002)
+    expect(lease.connection.getStatus()).toMatchObject({ state: 'reconnecting', attempt: 1 })
+    await vi.advanceTimersByTimeAsync(1010)
+    await endpoint.closeClients(1002)
+    expect(lease.connection.getStatus()).toMatchObject({ state: 'reconnecting', attempt: 2 })
+    await vi.advanceTimersByTimeAsync(2010)
+    await endpoint.closeClients(1002)
+    expect(lease.connection.getStatus().state).toBe('closed')
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(endpoint.created).toHaveLength(4)
+  })
+
+  test('a client_error frame (the server did not take a message we sent) is reported as `rejected`; the socket stays open', async () => {
+    const onEventError = vi.fn()
+    const { endpoint, hub } = setup({ onEventError })
+    const lease = hub.acquire(endpoint.url, { onEvents: () => {} })
+    await flush()
+    endpoint.send({ type: 'client_error', messageType: 'subscribe-all', reason: 'unsupported message type "subscribe-all"' })
+    expect(onEventError).toHaveBeenCalledTimes(1)
+    expect(onEventError.mock.calls[0]![0]).toMatchObject({ reason: 'rejected', message: expect.stringContaining('"subscribe-all"') })
+    expect(lease.connection.stats.dropped.rejected).toBe(1)
+    expect(lease.connection.getStatus().state).toBe('open')
+  })
+
+  test.each([1003, 1007, 1009, 1010])('%i → closed (retrying cannot help)', async (code) => {
     const { endpoint, hub } = setup()
     const lease = hub.acquire(endpoint.url)
     await flush()
@@ -668,7 +702,7 @@ describe('frames', () => {
     expect(lease.connection.stats).toEqual({
       framesReceived: 8,
       eventsDelivered: 4,
-      dropped: { invalid_json: 1, too_large: 1, binary: 0, not_an_object: 1, unknown_type: 1, schema_mismatch: 1 },
+      dropped: { invalid_json: 1, too_large: 1, binary: 0, not_an_object: 1, unknown_type: 1, schema_mismatch: 1, rejected: 0 },
     })
     const reasons = onEventError.mock.calls.map(([e]) => e.reason)
     expect(reasons).toEqual(['unknown_type', 'invalid_json', 'schema_mismatch', 'not_an_object', 'too_large'])

@@ -29,10 +29,15 @@ export class ChannelRouter<TEvent> {
   constructor(hub: SocketHub, url: string, channel: ChannelDefinition<any, TEvent, any>, onEmpty: () => void) {
     this.#route = channel.route?.event
     this.#onEmpty = onEmpty
+    const decodeBinary = channel.decodeBinary
     this.#lease = hub.acquire<TEvent>(url, {
       schema: toEventSchema(channel.schema),
       discriminator: channel.discriminator,
       onEvents: (events) => this.#deliver(events),
+      onBinary: decodeBinary && ((data) => {
+        const decoded = decodeBinary(data)
+        if (decoded !== undefined) this.#deliver(Array.isArray(decoded) ? decoded : [decoded as TEvent])
+      }),
       onOpen: ({ reconnected }) => {
         for (const query of [...this.#all]) query.opened(reconnected, this.#send)
       },
@@ -84,7 +89,7 @@ export class ChannelRouter<TEvent> {
 
   #send = (message: unknown): boolean => this.#lease.connection.send(message)
 
-  #deliver(events: TEvent[]): void {
+  #deliver(events: readonly TEvent[]): void {
     const route = this.#route
     if (route === undefined || this.#all.size === 1) {
       for (const query of this.#all) for (const event of events) query.accept(event)

@@ -53,6 +53,14 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   /** Field that names the event type, for error reports. @default the provider's `discriminator` */
   discriminator?: string
   /**
+   * Turns a binary frame that is not JSON into this channel's events (a backend that sends image
+   * previews between its JSON events, say). What it returns is not checked by `schema`. Without it
+   * such frames are dropped and counted (`binary` in `onEventError` and the devtools), and never
+   * make the channel refetch.
+   * @default undefined
+   */
+  decodeBinary?: (data: unknown) => TEvent | readonly TEvent[] | undefined
+  /**
    * Routes each event of a shared socket to the queries it names, so 50 queries on one socket cost
    * about what one does. `matches` still runs on what is routed.
    * @default undefined (every event goes to every query of the socket)

@@ -82,7 +82,8 @@ interface LiveEntry {
 /** REST answers after which a query's socket stops: the thing is gone or not ours. */
 const definitive = new Set([403, 404])
 
-const unreadable = new Set<string>(['too_large', 'invalid_json', 'binary', 'not_an_object'])
+/** Frames that may have carried an event. Binary frames that are not JSON never do: not here. */
+const unreadable = new Set<string>(['too_large', 'invalid_json', 'not_an_object'])
 
 /** Thrown by REST calls made before a token-gated client has a token: nothing was sent. */
 export class LiveStatusNoTokenError extends Error {

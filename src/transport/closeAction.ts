@@ -7,8 +7,13 @@ export type CloseAction =
   | 'stop'
   /** The server refused the credentials: wait for a new token. */
   | 'unauthorized'
-  /** Retrying cannot help (protocol or payload errors): give up until something changes. */
+  /** Retrying cannot help (payload errors): give up until something changes. */
   | 'give-up'
+  /**
+   * The server saw a protocol error (1002). Often one component's bad message on a shared socket,
+   * not the socket itself: retry with backoff, and give up only when it repeats on every attempt.
+   */
+  | 'retry-unless-repeated'
   /** Transient: server restart, network loss, going away. Back off and retry. */
   | 'reconnect'
 
@@ -17,6 +22,9 @@ export interface CloseCodePolicy {
   fatalCloseCodes: readonly number[]
 }
 
+/** 1002 closes in a row, with no stable socket between, after which retrying stops. */
+export const PROTOCOL_ERROR_REPEATS = 3
+
 /**
  * The close-code table.
  *
@@ -24,8 +32,15 @@ export interface CloseCodePolicy {
  * | --------------------------------------- | -------------- |
  * | requested by us (release, sign-out)     | `stop`         |
  * | in `authCloseCodes` (1008, 4401, 4403)  | `unauthorized` |
- * | in `fatalCloseCodes` (1002, 1003, 1007, 1009, 1010) | `give-up` |
+ * | in `fatalCloseCodes` (1003, 1007, 1009, 1010) | `give-up` |
+ * | 1002 (protocol error), unless in `fatalCloseCodes` | `retry-unless-repeated`: backoff; `closed` after `PROTOCOL_ERROR_REPEATS` (3) in a row |
  * | anything else: 1000 from the server, 1001, 1006 (also a failed handshake), 1011, 1012, 1013, 4000–4999 | `reconnect` |
+ *
+ * Why 1002 is retried: on a socket shared by every component of a project, one component that
+ * sends something the server does not support must not end live updates for all the others. The
+ * reference server answers such a message with a `client_error` frame and closes 1002 only a
+ * socket that floods; a server that closes 1002 at once is retried, and a socket refused 1002 on
+ * every attempt stops there.
  *
  * A failed handshake is a bare 1006 in browsers, so a token the server rejects before the upgrade
  * looks like a network failure here: `onHandshakeError` (the client's `authCheckPath`) asks REST and
@@ -35,7 +50,7 @@ export function closeAction(code: number, requested: boolean, policy: CloseCodeP
   if (requested) return 'stop'
   if (policy.authCloseCodes.includes(code)) return 'unauthorized'
   if (policy.fatalCloseCodes.includes(code)) return 'give-up'
-  return 'reconnect'
+  return code === 1002 ? 'retry-unless-repeated' : 'reconnect'
 }
 
 /** A socket that was lost (not closed by us), as the reconnect decision sees it. */
@@ -47,6 +62,8 @@ export interface Loss {
   online: boolean
   /** The refused token is no longer the current one (rotated while its socket was being refused). */
   tokenReplaced?: boolean
+  /** Losses in a row with this same code, this one included, with no stable socket between. @default 1 */
+  repeats?: number
 }
 
 /** What a connection does after a loss: retry (after `delayMs`), or stay in `state`. */
@@ -61,14 +78,14 @@ export type ReconnectDecision =
  * `reconnect()`.
  */
 export function reconnectDecision(
-  { code, attempt, online, tokenReplaced }: Loss,
+  { code, attempt, online, tokenReplaced, repeats = 1 }: Loss,
   policy: CloseCodePolicy & { reconnect: Required<ReconnectOptions>; random: () => number },
 ): ReconnectDecision {
   // The close-code table above, read for a close we did not ask for.
   const action = closeAction(code, false, policy)
   if (action === 'unauthorized' && !tokenReplaced) return { state: 'unauthorized' }
   const { maxAttempts, initialDelayMs, maxDelayMs } = policy.reconnect
-  if (action === 'give-up' || attempt >= maxAttempts) return { state: 'closed' }
+  if (action === 'give-up' || attempt >= maxAttempts || (action === 'retry-unless-repeated' && repeats >= PROTOCOL_ERROR_REPEATS)) return { state: 'closed' }
   if (!online) return { state: 'offline' }
   const next = attempt + 1
   // A refusal of a replaced token says nothing of the current one: try it at once.

@@ -55,6 +55,9 @@ export class Connection {
   #tokenPending = false
   #tokenInUse: string | null = null
   #attempt = 0
+  /** The last loss's close code and how many losses in a row had it (no stable socket between). */
+  #lastLoss = 0
+  #repeats = 0
   #everOpened = false
   #disposed = false
   #retryTimer: Timer | undefined
@@ -203,7 +206,7 @@ export class Connection {
   /** Connects now with a fresh retry budget: something changed that may let it succeed. */
   #revive(): void {
     if (this.#disposed || this.#socket || this.#tokenPending || this.#subscribers.size === 0) return
-    this.#attempt = 0
+    this.#attempt = this.#repeats = 0
     this.#clearRetry()
     this.#connect()
   }
@@ -353,6 +356,7 @@ export class Connection {
   #markStable(): void {
     clearTimeout(this.#stableTimer)
     this.#stableTimer = undefined
+    this.#repeats = 0
     if (this.#attempt === 0) return
     this.#attempt = 0
     this.status.set({ attempt: 0 })
@@ -365,7 +369,9 @@ export class Connection {
       this.status.set({ ...closed, state: 'idle', attempt: 0 })
       return
     }
-    const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced }, this.options)
+    this.#repeats = code === this.#lastLoss ? this.#repeats + 1 : 1
+    this.#lastLoss = code
+    const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced, repeats: this.#repeats }, this.options)
     if (decision.state !== 'reconnecting') {
       if (decision.state !== 'unauthorized') return this.status.set({ ...closed, state: decision.state })
       this.#attempt = 0

@@ -9,6 +9,12 @@ export interface FrameSubscriber<T = unknown> {
   onEvents?: (events: T[]) => void
   /** Field naming the event type for this subscriber's error reports. @default the hub's `discriminator` */
   discriminator?: string
+  /**
+   * Binary frames that are not JSON (image previews between a job's JSON events). Without a
+   * subscriber that takes them they are dropped and counted as `binary`, never taken as lost events.
+   * @default undefined
+   */
+  onBinary?: (data: unknown) => void
 }
 
 export interface FrameDecoderOptions {
@@ -17,19 +23,23 @@ export interface FrameDecoderOptions {
   maxNestingDepth?: number
   discriminator: string
   controlTypes: readonly string[]
+  /** Type of the server's answer to a message it did not take; reported as `rejected`. @default 'client_error' */
+  rejectionType?: string | null
   onEventError: ((error: EventError) => void) | undefined
   onCallbackError: (error: unknown) => void
 }
 
 /** `text` is the frame itself: the sample for a rejected message unless it came out of a batch. */
-type Decoded = { ok: true; messages: unknown[]; text: string; batched: boolean } | { ok: false; reason: EventErrorReason; message: string; sample: string }
+type Decoded =
+  | { ok: true; messages: unknown[]; text: string; batched: boolean }
+  | { ok: false; reason: EventErrorReason; message: string; sample: string; binary?: unknown }
 
 
 /** Keys no parsed frame keeps: once merged or assigned somewhere, they reach prototypes. */
 const dangerousKeys = ['__proto__', 'constructor', 'prototype']
 
 // Module-level, not closures made per decoded frame: only a dropped frame builds its report.
-const fail = (reason: EventErrorReason, message: string, sample = ''): Decoded => ({ ok: false, reason, message, sample })
+const fail = (reason: EventErrorReason, message: string, sample = '', binary?: unknown): Decoded => ({ ok: false, reason, message, sample, binary })
 const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -41,7 +51,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * fed can throw out of `dispatch`.
  */
 export class FrameDecoder {
-  readonly stats: ConnectionStats = { framesReceived: 0, eventsDelivered: 0, dropped: { invalid_json: 0, too_large: 0, binary: 0, not_an_object: 0, unknown_type: 0, schema_mismatch: 0 } }
+  readonly stats: ConnectionStats = { framesReceived: 0, eventsDelivered: 0, dropped: { invalid_json: 0, too_large: 0, binary: 0, not_an_object: 0, unknown_type: 0, schema_mismatch: 0, rejected: 0 } }
   /** The highest `seq` any message carried: where a resuming connection asks the server to go on from. */
   maxSeq = 0
   #options: FrameDecoderOptions
@@ -65,10 +75,23 @@ export class FrameDecoder {
     this.stats.framesReceived++
     const decoded = this.#decode(data)
     if (!decoded.ok) {
+      if (decoded.binary !== undefined) {
+        let taken = false
+        for (const sub of subscribers) {
+          if (!sub.onBinary) continue
+          taken = true
+          try {
+            sub.onBinary(decoded.binary)
+          } catch (error) {
+            this.#options.onCallbackError(error)
+          }
+        }
+        if (taken) return 0
+      }
       this.#drop(decoded.reason, decoded.message, decoded.sample)
       return 0
     }
-    const { discriminator, controlTypes } = this.#options
+    const { discriminator, controlTypes, rejectionType = 'client_error' } = this.#options
     const count = subscribers.length
     // One batch per subscriber, made only when it gets something: this runs for every frame.
     const batches: (unknown[] | undefined)[] = new Array(count)
@@ -86,6 +109,12 @@ export class FrameDecoder {
         (discriminator !== 'type' && typeof message.type === 'string' && controlTypes.includes(message.type))
       ) {
         this.#onControl?.(message)
+        continue
+      }
+      if (rejectionType && message.type === rejectionType) {
+        // One component's bad message: said to whoever listens, and the socket stays.
+        const what = typeof message.messageType === 'string' ? `a "${message.messageType}" message` : 'a message'
+        this.#drop('rejected', `the server rejected ${what} from this client: ${String(message.reason ?? message.message ?? 'no reason given')}`, () => sampleOf(decoded, message))
         continue
       }
       if (count === 0) continue
@@ -139,13 +168,16 @@ export class FrameDecoder {
       text = data
     } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
       if (data.byteLength > limit) return tooLarge(data.byteLength, limit)
+      // Some servers send their JSON in binary frames; anything else binary (an image preview) is
+      // not an event, and not a sign that one was lost.
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(data as ArrayBuffer)
       } catch {
-        return fail('binary', 'binary frame is not UTF-8 text')
+        text = ''
       }
+      if (!/^\s*[[{]/.test(text)) return fail('binary', `binary frame of ${data.byteLength} bytes ignored (not JSON)`, '', data)
     } else {
-      return fail('binary', 'frame is neither text nor bytes')
+      return fail('binary', 'binary frame ignored (not JSON)', '', data ?? null)
     }
     // The JS length is a lower bound of the UTF-8 length and three times it an upper bound: most
     // frames are decided without counting, and only frames near the limit pay for an encoding.

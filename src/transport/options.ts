@@ -126,7 +126,11 @@ export interface SocketHubOptions {
    * @default [1008, 4401, 4403]
    */
   authCloseCodes?: readonly number[]
-  /** Close codes after which retrying cannot help. @default [1002, 1003, 1007, 1009, 1010] */
+  /**
+   * Close codes after which retrying cannot help. 1002 is not among them: it is retried unless it
+   * repeats on every attempt (see `closeAction`); list it here to give up at the first one.
+   * @default [1003, 1007, 1009, 1010]
+   */
   fatalCloseCodes?: readonly number[]
   /** Frames larger than this are dropped unparsed. @default 1048576 (1 MiB) */
   maxPayloadBytes?: number
@@ -241,7 +245,7 @@ const hubDefaults: Partial<ResolvedHubOptions> = {
   connectTimeoutMs: 10_000,
   idleCloseMs: 1000,
   authCloseCodes: [1008, 4401, 4403],
-  fatalCloseCodes: [1002, 1003, 1007, 1009, 1010],
+  fatalCloseCodes: [1003, 1007, 1009, 1010],
   maxPayloadBytes: 1024 * 1024,
   maxNestingDepth: 64,
   discriminator: 'type',

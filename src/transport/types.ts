@@ -67,6 +67,8 @@ export type EventErrorReason =
   | 'not_an_object'
   | 'unknown_type'
   | 'schema_mismatch'
+  /** The server's answer to a message this client sent: it did not take it (`client_error`). */
+  | 'rejected'
 
 /** Reported to `onEventError` for each dropped frame or message. */
 export interface EventError {
