@@ -10,7 +10,7 @@ import { QueryClient, QueryObserver, type QueryKey } from '@tanstack/query-core'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, test, vi } from 'vitest'
 import { LiveStatusClient, indexStatusChannel, operationProgressChannel, type IndexStatus, type OperationProgress } from '../../src/core'
-import type { ChannelDefinition } from '../../src/core/defineChannel'
+import type { ChannelDefinition } from '../../src/sync/defineChannel'
 import type { WebSocketLike } from '../../src/transport/types'
 import { fakeSource } from '../helpers/fakeSources'
 

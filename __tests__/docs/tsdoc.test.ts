@@ -6,11 +6,11 @@ import { expect, test } from 'vitest'
 // Files whose exported interfaces are public options: every optional member documents its default.
 const files = [
   'src/transport/options.ts',
-  'src/core/liveStatusClient.ts',
+  'src/sync/liveStatusClient.ts',
   'src/transport/frameDecoder.ts',
   'src/transport/connection.ts',
-  'src/core/defineChannel.ts',
-  'src/core/liveInvalidation.ts',
+  'src/sync/defineChannel.ts',
+  'src/sync/liveInvalidation.ts',
   'src/transport/authTransport.ts',
   'src/server/liveStatusServer.ts',
   'src/server/options.ts',

@@ -388,7 +388,7 @@ test('a shared project socket routes each event to the query it names: 50 querie
 })
 
 test('reduceMany folds a flush in one draft: same result as event by event', async () => {
-  const { reduceOperation, reduceOperations } = await import('../../src/core/channels/operationProgress')
+  const { reduceOperation, reduceOperations } = await import('../../src/channels/operationProgress')
   const events = Array.from({ length: 30 }, (_, i) => ({ type: 'file_completed' as const, processed_files: i + 1, total_files: 30, current_file: `f${i}` }))
   const context = () => ({ params: { operationId: 'op1' }, now: 1_000_000, scratch: {} })
   let one: OperationProgress | undefined

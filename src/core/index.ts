@@ -34,17 +34,17 @@ export {
   type WebSocketLike,
 } from '../transport/types'
 export type { StatusSource } from '../transport/socketHub'
-export { LiveStatusClient, LiveStatusNoTokenError, type LiveActivity, type LiveStatusClientOptions, type LiveConnectionStatus } from './liveStatusClient'
-export { defaultEndpoints, toWebSocketBase, type Endpoints } from './endpoints'
-export { LiveStatusHttpError, isAuthError, isClientError } from './httpError'
-export { liveStatusKeys } from './queryKeys'
-export { defineChannel, withReducer, type ChannelDefinition, type FetchContext, type ReduceContext } from './defineChannel'
-export { LiveQuerySync } from './liveQuerySync'
-export { liveQueryOptions, type LiveQueryOptionsResult } from './liveQueryOptions'
-export { frameScheduler, type ScheduleFlush } from './flushScheduler'
-export { type ChannelRoute } from './defineChannel'
-export { toEventSchema, type SchemaLike, type StandardSchemaV1 } from './standardSchema'
-export { subscribeLiveInvalidation, type LiveInvalidationOptions } from './liveInvalidation'
+export { LiveStatusClient, LiveStatusNoTokenError, type LiveActivity, type LiveStatusClientOptions, type LiveConnectionStatus } from '../sync/liveStatusClient'
+export { defaultEndpoints, toWebSocketBase, type Endpoints } from '../sync/endpoints'
+export { LiveStatusHttpError, isAuthError, isClientError } from '../sync/httpError'
+export { liveStatusKeys } from '../sync/queryKeys'
+export { defineChannel, withReducer, type ChannelDefinition, type FetchContext, type ReduceContext } from '../sync/defineChannel'
+export { LiveQuerySync } from '../sync/liveQuerySync'
+export { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
+export { frameScheduler, type ScheduleFlush } from '../sync/flushScheduler'
+export { type ChannelRoute } from '../sync/defineChannel'
+export { toEventSchema, type SchemaLike, type StandardSchemaV1 } from '../sync/standardSchema'
+export { subscribeLiveInvalidation, type LiveInvalidationOptions } from '../sync/liveInvalidation'
 export {
   indexStatusChannel,
   indexEventSchema,
@@ -55,7 +55,7 @@ export {
   type IndexState,
   type IndexStatus,
   type IndexStatusParams,
-} from './channels/indexStatus'
+} from '../channels/indexStatus'
 export {
   operationProgressChannel,
   operationEventSchema,
@@ -69,7 +69,7 @@ export {
   type OperationProgress,
   type OperationProgressParams,
   type OperationStatus,
-} from './channels/operationProgress'
+} from '../channels/operationProgress'
 export {
   directoryScanChannel,
   scanEventSchema,
@@ -80,4 +80,4 @@ export {
   type ScanEvent,
   type ScanState,
   type ScannedFile,
-} from './channels/directoryScan'
+} from '../channels/directoryScan'

@@ -1,5 +1,5 @@
 import { hashKey, type QueryKey } from '@tanstack/query-core'
-import type { LiveActivity, LiveStatusClient } from '../core/liveStatusClient'
+import type { LiveActivity, LiveStatusClient } from '../sync/liveStatusClient'
 import type { Connection } from '../transport/connection'
 import type { ConnectionState } from '../transport/types'
 

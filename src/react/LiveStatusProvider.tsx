@@ -1,8 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
-import { isAuthError } from '../core/httpError'
-import { LiveStatusClient, type LiveStatusClientOptions } from '../core/liveStatusClient'
-import { liveStatusKeys } from '../core/queryKeys'
+import { isAuthError } from '../sync/httpError'
+import { LiveStatusClient, type LiveStatusClientOptions } from '../sync/liveStatusClient'
+import { liveStatusKeys } from '../sync/queryKeys'
 import { LiveStatusContext } from './context'
 
 export interface LiveStatusProviderProps extends LiveStatusClientOptions {

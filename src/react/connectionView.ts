@@ -1,4 +1,4 @@
-import type { LiveConnectionStatus } from '../core/liveStatusClient'
+import type { LiveConnectionStatus } from '../sync/liveStatusClient'
 
 /** What `<ConnectionStatus>` shows; `connected` covers open, idle and a first connect. */
 export type ConnectionDisplayState = 'connected' | 'reconnecting' | 'polling' | 'offline' | 'closed' | 'unauthorized'

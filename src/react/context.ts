@@ -1,5 +1,5 @@
 import { createContext, useContext } from 'react'
-import type { LiveStatusClient } from '../core/liveStatusClient'
+import type { LiveStatusClient } from '../sync/liveStatusClient'
 
 export const LiveStatusContext = createContext<LiveStatusClient | null>(null)
 

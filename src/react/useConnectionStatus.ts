@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useSyncExternalStore } from 'react'
-import type { LiveConnectionStatus, LiveStatusClient } from '../core/liveStatusClient'
+import type { LiveConnectionStatus, LiveStatusClient } from '../sync/liveStatusClient'
 import { useLiveStatusClient } from './context'
 
 /**

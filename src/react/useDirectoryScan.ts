@@ -6,8 +6,8 @@ import {
   reduceScan,
   type DirectoryScan,
   type DirectoryScanParams,
-} from '../core/channels/directoryScan'
-import { liveStatusKeys } from '../core/queryKeys'
+} from '../channels/directoryScan'
+import { liveStatusKeys } from '../sync/queryKeys'
 import { randomId } from '../transport/ids'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'

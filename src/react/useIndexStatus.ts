@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useMemo } from 'react'
-import { indexStatusChannel, type IndexStatus, type IndexStatusParams } from '../core/channels/indexStatus'
+import { indexStatusChannel, type IndexStatus, type IndexStatusParams } from '../channels/indexStatus'
 import { useLiveQuery, withExtras, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
 import { useLiveStatusClient } from './context'
 import { showQueued, useReindex } from './useReindex'

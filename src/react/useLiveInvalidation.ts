@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef } from 'react'
-import { subscribeLiveInvalidation, type LiveInvalidationOptions } from '../core/liveInvalidation'
+import { subscribeLiveInvalidation, type LiveInvalidationOptions } from '../sync/liveInvalidation'
 import { useLiveStatusClient } from './context'
 
 export interface UseLiveInvalidationOptions<TEvent> extends LiveInvalidationOptions<TEvent> {

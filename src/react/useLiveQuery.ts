@@ -1,9 +1,9 @@
 import { useQuery, useQueryClient, type QueryKey, type UseQueryOptions, type UseQueryResult } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
-import type { ChannelDefinition } from '../core/defineChannel'
-import { isClientError } from '../core/httpError'
-import { liveQueryOptions } from '../core/liveQueryOptions'
-import type { LiveStatusClient } from '../core/liveStatusClient'
+import type { ChannelDefinition } from '../sync/defineChannel'
+import { isClientError } from '../sync/httpError'
+import { liveQueryOptions } from '../sync/liveQueryOptions'
+import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
 

@@ -3,7 +3,7 @@ import {
   operationProgressChannel,
   type OperationProgress,
   type OperationProgressParams,
-} from '../core/channels/operationProgress'
+} from '../channels/operationProgress'
 import { useLiveQuery, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
 
 export interface UseOperationProgressOptions<TSelected = OperationProgress> extends LiveQueryOptions<OperationProgress, TSelected> {

@@ -1,8 +1,8 @@
 import { useMutation, useQueryClient, type QueryClient, type UseMutationResult } from '@tanstack/react-query'
-import { indexStatusChannel, type IndexStatus } from '../core/channels/indexStatus'
-import { LiveStatusHttpError } from '../core/httpError'
-import type { LiveStatusClient } from '../core/liveStatusClient'
-import { compact } from '../core/values'
+import { indexStatusChannel, type IndexStatus } from '../channels/indexStatus'
+import { LiveStatusHttpError } from '../sync/httpError'
+import type { LiveStatusClient } from '../sync/liveStatusClient'
+import { compact } from '../sync/values'
 import { useLiveStatusClient } from './context'
 
 /** What `useReindex`'s mutation remembers for a rollback. */

@@ -1,5 +1,5 @@
-import { indexEventSchema, indexStatusChannel, type IndexStatus } from '../core/channels/indexStatus'
-import { isTerminalStatus, operationEventSchema, reduceOperation, type OperationProgress } from '../core/channels/operationProgress'
+import { indexEventSchema, indexStatusChannel, type IndexStatus } from '../channels/indexStatus'
+import { isTerminalStatus, operationEventSchema, reduceOperation, type OperationProgress } from '../channels/operationProgress'
 import type { SequencedEvent } from './eventBus'
 
 const restIndexStatus: Record<IndexStatus['state'], string> = {

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { defineChannel } from '../defineChannel'
-import { liveQueryOptions, type LiveQueryOptionsResult } from '../liveQueryOptions'
-import type { LiveStatusClient } from '../liveStatusClient'
-import { liveStatusKeys } from '../queryKeys'
-import { compact, serverTime } from '../values'
+import { defineChannel } from '../sync/defineChannel'
+import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
+import type { LiveStatusClient } from '../sync/liveStatusClient'
+import { liveStatusKeys } from '../sync/queryKeys'
+import { compact, serverTime } from '../sync/values'
 
 export type IndexState = 'not_indexed' | 'queued' | 'indexing' | 'complete' | 'failed'
 

@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { defineChannel } from '../defineChannel'
-import { liveStatusKeys } from '../queryKeys'
-import { compact, maxDefined, toDate } from '../values'
+import { defineChannel } from '../sync/defineChannel'
+import { liveStatusKeys } from '../sync/queryKeys'
+import { compact, maxDefined, toDate } from '../sync/values'
 
 export type ScanState = 'idle' | 'scanning' | 'completed' | 'cancelled' | 'failed'
 

@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { defineChannel } from '../defineChannel'
-import { liveQueryOptions, type LiveQueryOptionsResult } from '../liveQueryOptions'
-import type { LiveStatusClient } from '../liveStatusClient'
-import { liveStatusKeys } from '../queryKeys'
-import { compact, maxDefined, serverTime } from '../values'
+import { defineChannel } from '../sync/defineChannel'
+import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
+import type { LiveStatusClient } from '../sync/liveStatusClient'
+import { liveStatusKeys } from '../sync/queryKeys'
+import { compact, maxDefined, serverTime } from '../sync/values'
 
 export type OperationStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled'
 
