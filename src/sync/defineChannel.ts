@@ -1,6 +1,20 @@
 import type { QueryKey } from '@tanstack/query-core'
-import type { LiveStatusClient } from './liveStatusClient'
+import type { Endpoints } from './endpoints'
 import type { SchemaLike } from './standardSchema'
+
+/**
+ * What a channel's `socket`, `fetch` and `onOpen` get of the client: URL builders and
+ * authenticated REST. `ChannelClient` is one; declared here so channels need nothing else of it.
+ */
+export interface ChannelClient {
+  readonly endpoints: Endpoints
+  /** An authenticated REST call (the token added, a rejected token reported). */
+  request(path: string, init?: RequestInit & { query?: Record<string, string | undefined> }): Promise<Response>
+  /** `GET` JSON; `null` for 404 when `allow404`; other non-2xx answers throw `LiveStatusHttpError`. */
+  getJson(path: string, options?: { query?: Record<string, string | undefined>; signal?: AbortSignal; allow404?: boolean }): Promise<unknown>
+  /** A REST path (or absolute URL) resolved against `apiUrl`, with query parameters. */
+  restUrl(path: string, query?: Record<string, string | undefined>): string
+}
 
 /** What a reducer gets besides the data and the event. */
 export interface ReduceContext<TParams> {
@@ -16,7 +30,7 @@ export interface ReduceContext<TParams> {
 
 /** What a channel's REST fetch gets. */
 export interface FetchContext<TParams, TData> {
-  client: LiveStatusClient
+  client: ChannelClient
   params: TParams
   signal: AbortSignal
   /**
@@ -47,7 +61,7 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   /** The TanStack Query key of the data for `params`. */
   queryKey: (params: TParams) => QueryKey
   /** Socket path (relative to `wsUrl`) or absolute URL carrying the events; `null` for poll-only. */
-  socket: (client: LiveStatusClient, params: TParams) => string | null
+  socket: (client: ChannelClient, params: TParams) => string | null
   /** Validates each message (zod, or any Standard Schema validator); what it rejects is dropped and reported. */
   schema: SchemaLike<TEvent>
   /** Field that names the event type, for error reports. @default the provider's `discriminator` */
@@ -100,7 +114,7 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
     params: TParams
     send: (message: unknown) => boolean
     reconnected: boolean
-    client: LiveStatusClient
+    client: ChannelClient
     write: (update: (data: TData | undefined) => TData | undefined) => void
   }) => void
 }

@@ -1,8 +1,22 @@
 import type { QueryClient, QueryKey } from '@tanstack/query-core'
 import type { RoutedQuery } from './channelRouter'
-import type { ChannelDefinition, ReduceContext } from './defineChannel'
-import type { LiveStatusClient } from './liveStatusClient'
-import type { EventError } from '../transport/types'
+import type { ChannelClient, ChannelDefinition, ReduceContext } from './defineChannel'
+import type { FlushQueue } from './flushScheduler'
+import type { ConnectionSnapshot, EventError } from '../transport/types'
+
+/** What a live query's writer did, for devtools (`LiveStatusClient.onActivity`). */
+export type LiveActivity =
+  | { type: 'write'; queryKey: QueryKey; events: number }
+  | { type: 'fetch'; queryKey: QueryKey; ok: boolean }
+
+/** What a writer needs of the client that made it (`LiveStatusClient` implements it). */
+export interface SyncHost extends ChannelClient {
+  readonly flushQueue: Pick<FlushQueue, 'add' | 'delete'>
+  readonly quietCheckMs: number | false
+  reportActivity(activity: LiveActivity): void
+  /** The status of the connection for `url`, if there is one. */
+  socketStatus(url: string): ConnectionSnapshot | undefined
+}
 
 /** One write while a fetch is out: a flush's events, or a local update (an optimistic state). */
 type JournalEntry<TEvent, TData> = { events: TEvent[]; update?: undefined } | { events?: undefined; update: (data: TData | undefined) => TData | undefined }
@@ -28,7 +42,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   readonly queryKey: QueryKey
   readonly url: string | null
   #queryClient: QueryClient
-  #client: LiveStatusClient
+  #client: SyncHost
   #channel: ChannelDefinition<TParams, TEvent, TData>
   #params: TParams
   #pending: TEvent[] = []
@@ -49,7 +63,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #lastNewsAt = 0
   #stopped = false
 
-  constructor(queryClient: QueryClient, client: LiveStatusClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, url: string | null, dedicated: boolean) {
+  constructor(queryClient: QueryClient, client: SyncHost, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, url: string | null, dedicated: boolean) {
     this.#queryClient = queryClient
     this.#client = client
     this.#channel = channel
@@ -230,7 +244,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       return
     }
     // A socket that is down is covered by polling; an open one that stays quiet is what this is for.
-    if (this.url !== null && this.#client.hub.get(this.url)?.getStatus().state === 'open') this.refetch()
+    if (this.url !== null && this.#client.socketStatus(this.url)?.state === 'open') this.refetch()
     this.#lastNewsAt = Date.now()
     this.#armQuietCheck(data)
   }

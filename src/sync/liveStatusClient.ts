@@ -1,9 +1,11 @@
-import { focusManager, hashKey, onlineManager, type QueryClient, type QueryKey } from '@tanstack/query-core'
+import { focusManager, hashKey, onlineManager, type QueryClient } from '@tanstack/query-core'
 import { ChannelRouter } from './channelRouter'
 import { defaultEndpoints, joinUrl, toWebSocketBase, withQuery, type Endpoints } from './endpoints'
 import { FlushQueue, frameScheduler, type ScheduleFlush } from './flushScheduler'
 import { LiveStatusHttpError } from './httpError'
-import { LiveQuerySync } from './liveQuerySync'
+import { LiveQuerySync, type LiveActivity, type SyncHost } from './liveQuerySync'
+
+export type { LiveActivity }
 import type { ChannelDefinition } from './defineChannel'
 import { isPresentToken, type AccessToken, type SocketHubOptions } from '../transport/options'
 import { redact, redactShort } from '../transport/redact'
@@ -61,10 +63,6 @@ export interface LiveStatusClientOptions
   scheduleFlush?: ScheduleFlush
 }
 
-/** What a live query's writer did, for devtools (`LiveStatusClient.onActivity`). */
-export type LiveActivity =
-  | { type: 'write'; queryKey: QueryKey; events: number }
-  | { type: 'fetch'; queryKey: QueryKey; ok: boolean }
 
 /** Whether REST polling is keeping a connection's data fresh while its socket is down. */
 export interface LiveConnectionStatus extends ConnectionSnapshot {
@@ -97,7 +95,7 @@ export class LiveStatusNoTokenError extends Error {
  * The framework-free half of `<LiveStatusProvider>`: the socket hub, the endpoints, authenticated
  * REST, and the registry that keeps one cache writer per live query.
  */
-export class LiveStatusClient {
+export class LiveStatusClient implements SyncHost {
   readonly hub: SocketHub
   readonly endpoints: Endpoints
   readonly apiUrl: string
@@ -368,6 +366,11 @@ export class LiveStatusClient {
       byChannel.set(channel, router)
     }
     return router
+  }
+
+  /** The status of the connection for `url`, if there is one. */
+  socketStatus(url: string): ConnectionSnapshot | undefined {
+    return this.hub.get(url)?.getStatus()
   }
 
   /** The status of `url`'s connection plus whether polling covers for it. */

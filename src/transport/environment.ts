@@ -1,4 +1,14 @@
-import type { FocusSource, OnlineSource } from './options'
+/** What live-status needs of TanStack Query's `onlineManager`. */
+export interface OnlineSource {
+  isOnline(): boolean
+  subscribe(listener: (online: boolean) => void): () => void
+}
+
+/** What live-status needs of TanStack Query's `focusManager`. */
+export interface FocusSource {
+  isFocused(): boolean
+  subscribe(listener: (focused: boolean) => void): () => void
+}
 
 /**
  * The hub's own online and visibility sources, for hubs used without TanStack Query. The sync

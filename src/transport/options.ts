@@ -1,6 +1,8 @@
 import type { CrossTab } from './crossTab/crossTab'
 import type { AuthTransport } from './authTransport'
-import { browserFocus, browserOnline } from './environment'
+import { browserFocus, browserOnline, type FocusSource, type OnlineSource } from './environment'
+
+export type { FocusSource, OnlineSource }
 import type { EventError, WebSocketConstructor } from './types'
 
 /** An access token, or its absence. `''` counts as absent. */
@@ -58,18 +60,6 @@ export type EndpointOptions = Pick<
   SocketHubOptions,
   'auth' | 'protocols' | 'authCloseCodes' | 'fatalCloseCodes' | 'heartbeat' | 'reply' | 'controlTypes' | 'discriminator'
 >
-
-/** What live-status needs of TanStack Query's `onlineManager`. */
-export interface OnlineSource {
-  isOnline(): boolean
-  subscribe(listener: (online: boolean) => void): () => void
-}
-
-/** What live-status needs of TanStack Query's `focusManager`. */
-export interface FocusSource {
-  isFocused(): boolean
-  subscribe(listener: (focused: boolean) => void): () => void
-}
 
 /** Passed to `onAuthError`. */
 export interface AuthErrorInfo {
