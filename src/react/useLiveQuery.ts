@@ -74,6 +74,7 @@ export function useLiveSubscription<TParams, TEvent, TData>(
 ): Omit<LiveExtras, 'isOutOfSync'> {
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
+  channel = client.channel(channel)
   const enabled = options.enabled ?? true
   const paramsRef = useRef(params)
   paramsRef.current = params
@@ -103,6 +104,7 @@ export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
   const { enabled: wanted = true, pollIntervalMs, ...queryOptions } = options
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
+  channel = client.channel(channel)
   // No request leaves before a token-gated provider has its token (it would only earn a 401).
   const canRequest = useCanRequest(client)
   const enabled = wanted && canRequest

@@ -33,6 +33,7 @@ export function liveQueryOptions<TParams, TEvent, TData>(
     queryClient?: QueryClient
   } = {},
 ): LiveQueryOptionsResult<TData> {
+  channel = client.channel(channel)
   const queryKey = channel.queryKey(params) as DataTag<QueryKey, TData, Error>
   const path = channel.socket(client, params)
   const url = path === null ? null : client.socketUrl(path)

@@ -1,0 +1,83 @@
+import type { ChannelDefinition } from './defineChannel'
+import type { Endpoints } from './endpoints'
+import type { ScheduleFlush } from './flushScheduler'
+import type { AccessToken, SocketHubOptions } from '../transport/options'
+
+/** `fetch` as REST calls use it. */
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
+
+/** Options of a `LiveStatusClient`, which is what `<LiveStatusProvider>` creates from its props. */
+export interface LiveStatusClientOptions
+  extends Omit<SocketHubOptions, 'token' | 'getToken'> {
+  /** REST base URL, e.g. `https://api.example.com`. */
+  apiUrl: string
+  /** WebSocket base URL. @default `apiUrl` with http→ws, https→wss */
+  wsUrl?: string
+  /** The access token; no socket opens until it is present. @default undefined */
+  accessToken?: AccessToken
+  /** Asked before every connect and every REST call; wins over `accessToken`. @default undefined */
+  getAccessToken?: () => AccessToken | Promise<AccessToken>
+  /** URL builders per channel. @default the dialect's, else the reference server's (`defaultEndpoints`) */
+  endpoints?: Partial<Endpoints>
+  /**
+   * The backend's dialect (`live-status/dialects/…`): its endpoints, connection options and channel
+   * variants, under the options given here. Omitted: the reference server's protocol.
+   * @default undefined
+   */
+  dialect?: Dialect
+  /** How often an active job is polled over REST while its socket is not open. @default 5000 */
+  pollIntervalMs?: number
+  /**
+   * `fetch` for REST calls. The default is `globalThis.fetch` with `Authorization: Bearer <token>`;
+   * a custom one receives the request without that header and handles auth itself.
+   * @default bearer-token fetch
+   */
+  fetch?: FetchLike
+  /** REST statuses that mean "this token is rejected": the sockets stop retrying too. @default [401] */
+  authErrorStatuses?: readonly number[]
+  /**
+   * A REST path fetched (`GET`, with the token) each time a socket fails before it opens. Servers
+   * that refuse a bad token before the upgrade (HTTP 401/403) look like a network failure to a
+   * browser (close 1006): this check tells them apart, and an answer in `authErrorStatuses` puts
+   * every socket in `unauthorized` instead of retrying to the budget. Pick a cheap endpoint that
+   * needs the same token (`/api/v1/me`, the job's status).
+   * @default null (no check: refusals look like network failures until some REST call says 401)
+   */
+  authCheckPath?: string | null
+  /**
+   * An active job whose open socket has said nothing about it for this long is checked over REST:
+   * some backends end a job without publishing anything (a worker that fails and only writes its
+   * database). `false` turns the check off.
+   * @default 30000
+   */
+  quietCheckMs?: number | false
+  /**
+   * When waiting events are written into the cache: once per animation frame in a browser (a 100 ms
+   * timer stands in while the tab is hidden), every 16 ms elsewhere. Tests may pass
+   * `(flush) => { queueMicrotask(flush); return () => {} }`.
+   * @default frameScheduler
+   */
+  scheduleFlush?: ScheduleFlush
+}
+
+/**
+ * What one backend needs beyond the reference server's protocol, in one object an app passes as
+ * `dialect`: URL builders, how its sockets authenticate and close, and its variants of the built-in
+ * channels (by channel name: `operation`, `index`, `scan`). Adding a backend means writing one of
+ * these (see docs/backends.md); nothing in the transport or sync layers changes.
+ */
+export interface Dialect {
+  /** For messages and devtools. */
+  name: string
+  /** Client options this backend needs (endpoints, auth, close codes, heartbeat, …); the app's own options win. @default undefined */
+  options?: Partial<Omit<LiveStatusClientOptions, 'dialect' | 'apiUrl' | 'accessToken' | 'getAccessToken'>>
+  /** Channels used instead of the built-in ones of the same `name`. @default undefined */
+  channels?: Readonly<Record<string, ChannelDefinition<any, any, any>>>
+}
+
+/** The sync layer's defaults, in one place. */
+export const syncDefaults = {
+  pollIntervalMs: 5000,
+  authErrorStatuses: [401] as readonly number[],
+  quietCheckMs: 30_000 as number | false,
+}

@@ -1,0 +1,170 @@
+import { hashKey, type QueryClient } from '@tanstack/query-core'
+import { ChannelRouter } from './channelRouter'
+import type { ChannelClient, ChannelDefinition } from './defineChannel'
+import { LiveStatusHttpError } from './httpError'
+import { LiveQuerySync, type SyncHost } from './liveQuerySync'
+import type { PollingCover } from './pollingCover'
+import type { SocketHub } from '../transport/socketHub'
+
+interface LiveEntry {
+  sync: LiveQuerySync<unknown, unknown, unknown>
+  router: ChannelRouter<unknown> | undefined
+  /** Off its socket after a definitive REST answer (403, 404): retrying the socket cannot help. */
+  detached: boolean
+}
+
+/** REST answers after which a query's socket stops: the thing is gone or not ours. */
+const definitive = new Set([403, 404])
+
+/** What the registry needs of the client around it. */
+export interface RegistryHost extends SyncHost {
+  readonly hub: SocketHub
+  readonly polling: PollingCover
+  /** A socket path (or absolute URL) resolved against `wsUrl`. */
+  socketUrl(path: string): string
+}
+
+/**
+ * One cache writer per live query (query key and QueryClient), however many components show it,
+ * and one router per socket URL and channel, shared by the writers of every QueryClient.
+ */
+export class LiveRegistry {
+  #host: RegistryHost
+  #live = new WeakMap<QueryClient, Map<string, LiveEntry>>()
+  #routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
+
+  constructor(host: RegistryHost) {
+    this.#host = host
+  }
+
+  /** Starts (or joins) the writer of one live query. Returns the release function. */
+  live<TParams, TEvent, TData>(queryClient: QueryClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams): () => void {
+    const host = this.#host
+    let byKey = this.#live.get(queryClient)
+    if (!byKey) this.#live.set(queryClient, (byKey = new Map()))
+    const hash = hashKey(channel.queryKey(params))
+    let entry = byKey.get(hash)
+    if (!entry) {
+      const path = channel.socket(host, params)
+      const url = path === null ? null : host.socketUrl(path)
+      const dedicated = path !== null && isDedicated(host, channel.socket, params, path)
+      const sync = new LiveQuerySync(queryClient, host, channel, params, url, dedicated) as LiveQuerySync<unknown, unknown, unknown>
+      const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
+      entry = { sync, router, detached: false }
+      byKey.set(hash, entry)
+      router?.add(sync)
+    }
+    entry.sync.holders++
+    const held = entry
+    const map = byKey
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (--held.sync.holders > 0) return
+      held.sync.stop()
+      if (!held.detached) held.router?.remove(held.sync)
+      if (map.get(hash) === held) map.delete(hash)
+    }
+  }
+
+  /** The channel's REST fetch as a live query's `queryFn` runs it (see `LiveStatusClient.fetchLive`). */
+  async fetchLive<TParams, TEvent, TData>(queryClient: QueryClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, signal: AbortSignal): Promise<TData> {
+    const host = this.#host
+    const queryKey = channel.queryKey(params)
+    const entry = this.#live.get(queryClient)?.get(hashKey(queryKey))
+    let data: TData
+    try {
+      data = entry
+        ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
+        : await channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
+    } catch (error) {
+      host.reportActivity({ type: 'fetch', queryKey, ok: false })
+      // "No such operation" or "not yours": a socket of its own would only be refused, to the retry
+      // budget. (A shared socket stays: the operation may appear on it later.)
+      if (entry && !entry.detached && entry.sync.dedicated && error instanceof LiveStatusHttpError && !error.isAuthError && definitive.has(error.status)) {
+        entry.detached = true
+        entry.router?.remove(entry.sync)
+      }
+      throw error
+    }
+    host.reportActivity({ type: 'fetch', queryKey, ok: true })
+    if (entry?.detached && entry.sync.url !== null) {
+      // It exists after all (created late, access granted): back on a socket, a fresh router if
+      // the old one closed with its last query.
+      entry.detached = false
+      entry.router = this.#router(entry.sync.url, channel as ChannelDefinition<any, any, any>)
+      entry.router.add(entry.sync)
+    }
+    const path = channel.socket(host, params)
+    // The query goes on polling only while its job is active: say "updating every N s" no longer.
+    host.polling.note(path === null ? null : host.socketUrl(path), hashKey(queryKey), channel.isActive(data))
+    return data
+  }
+
+  /** A local write into a live query (see `LiveStatusClient.writeLive`). */
+  writeLive<TParams, TEvent, TData>(queryClient: QueryClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, update: (data: TData | undefined) => TData | undefined): void {
+    const queryKey = channel.queryKey(params)
+    const entry = this.#live.get(queryClient)?.get(hashKey(queryKey))
+    if (entry) (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).write(update)
+    else queryClient.setQueryData<TData>(queryKey, update)
+  }
+
+  /** The routers of `url`, for frames lost on it. */
+  routersOf(url: string): Iterable<ChannelRouter<unknown>> {
+    return this.#routers.get(url)?.values() ?? []
+  }
+
+  /** The sockets live queries hold now, with how many queries and components share each (devtools). */
+  sockets(): { url: string; queries: number; components: number }[] {
+    const sockets: { url: string; queries: number; components: number }[] = []
+    for (const [url, routers] of this.#routers) {
+      let queries = 0
+      let components = 0
+      for (const router of routers.values()) {
+        queries += router.size
+        components += router.holders
+      }
+      sockets.push({ url, queries, components })
+    }
+    return sockets
+  }
+
+  #router(url: string, channel: ChannelDefinition<any, any, any>): ChannelRouter<unknown> {
+    let byChannel = this.#routers.get(url)
+    if (!byChannel) this.#routers.set(url, (byChannel = new Map()))
+    let router = byChannel.get(channel)
+    if (!router) {
+      const routers = byChannel
+      router = new ChannelRouter(this.#host.hub, url, channel, () => {
+        routers.delete(channel)
+        if (routers.size === 0 && this.#routers.get(url) === routers) this.#routers.delete(url)
+      })
+      byChannel.set(channel, router)
+    }
+    return router
+  }
+}
+
+/**
+ * A socket is dedicated to this query when its URL depends on the query's own id: then events
+ * that name no id are ours. Found by asking the endpoint for a different id.
+ */
+function isDedicated<TParams>(client: ChannelClient, socket: (client: ChannelClient, params: TParams) => string | null, params: TParams, path: string): boolean {
+  if (typeof params !== 'object' || params === null) return false
+  const probe = { ...(params as object) } as Record<string, unknown>
+  let changed = false
+  for (const key of ['operationId', 'scanId', 'projectId', 'id']) {
+    if (typeof probe[key] === 'string') {
+      probe[key] = `${probe[key] as string}\u0000other`
+      changed = true
+      break
+    }
+  }
+  if (!changed) return false
+  try {
+    return socket(client, probe as TParams) !== path
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,87 @@
+import type { SocketHub, StatusSource } from '../transport/socketHub'
+import { initialStatus } from '../transport/statusStore'
+import type { ConnectionSnapshot } from '../transport/types'
+
+/** Whether REST polling is keeping a connection's data fresh while its socket is down. */
+export interface LiveConnectionStatus extends ConnectionSnapshot {
+  /** True while the socket is not open and a poll has succeeded since it went down. */
+  readonly polling: boolean
+}
+
+/**
+ * Which sockets polling covers for: per socket URL, the queries whose polling has refreshed them
+ * since the socket went down and that still poll (their job is active). What a connection
+ * indicator needs to say "Offline — updating every 5 s" rather than only "Reconnecting…".
+ */
+export class PollingCover {
+  #hub: SocketHub
+  #covers = new Map<string, Set<string>>()
+  #listeners = new Set<(url: string) => void>()
+
+  constructor(hub: SocketHub) {
+    this.#hub = hub
+  }
+
+  /** The status of `url`'s connection plus whether polling covers for it. */
+  status(url: string | null): { subscribe(listener: () => void): () => void; getSnapshot(): LiveConnectionStatus } {
+    const source: StatusSource | null = url ? this.#hub.watchStatus(url) : null
+    let last: LiveConnectionStatus | undefined
+    let lastStatus: ConnectionSnapshot | undefined
+    return {
+      subscribe: (listener) => {
+        const offStatus = source?.subscribe(listener)
+        const onPolling = (changed: string) => changed === url && listener()
+        this.#listeners.add(onPolling)
+        return () => {
+          offStatus?.()
+          this.#listeners.delete(onPolling)
+        }
+      },
+      getSnapshot: () => {
+        const status = source ? source.getSnapshot() : initialStatus
+        const polling = url !== null && status.state !== 'open' && this.#covers.has(url)
+        // Snapshots are new objects only when something in them changed.
+        if (!last || last.polling !== polling || lastStatus !== status) last = { ...(lastStatus = status), polling }
+        return last
+      },
+    }
+  }
+
+  /**
+   * After a successful REST fetch of a query (`key`) whose socket is `url`: while that socket is
+   * down and some query of it still polls (`polling`: its job is active), polling covers for it.
+   */
+  note(url: string | null, key = '', polling = true): void {
+    if (!url) return
+    const covers = this.#covers.get(url)
+    if (!polling) {
+      if (covers?.delete(key) && covers.size === 0) {
+        this.#covers.delete(url)
+        this.#notify(url)
+      }
+      return
+    }
+    if (covers?.has(key)) return
+    // Only a socket that is down (not one still making its first connection) needs covering.
+    const state = this.#hub.get(url)?.getStatus().state
+    if (state !== 'reconnecting' && state !== 'offline' && state !== 'closed' && state !== 'unauthorized') return
+    if (covers) {
+      covers.add(key)
+      return
+    }
+    this.#covers.set(url, new Set([key]))
+    this.#notify(url)
+    // Covered until the socket is back (possibly as a new connection for the same URL).
+    const source = this.#hub.watchStatus(url)
+    const off = source.subscribe(() => {
+      if (source.getSnapshot().state !== 'open') return
+      off()
+      this.#covers.delete(url)
+      this.#notify(url)
+    })
+  }
+
+  #notify(url: string): void {
+    for (const listener of [...this.#listeners]) listener(url)
+  }
+}

@@ -1,0 +1,77 @@
+import type { FetchLike } from './clientOptions'
+import { joinUrl, withQuery } from './endpoints'
+import { LiveStatusHttpError } from './httpError'
+import { redact, redactShort } from '../transport/redact'
+
+/** Thrown by REST calls made before a token-gated client has a token: nothing was sent. */
+export class LiveStatusNoTokenError extends Error {
+  constructor() {
+    super('[live-status] No access token yet: the request was not sent. It runs once the provider has a token.')
+    this.name = 'LiveStatusNoTokenError'
+  }
+}
+
+/** Query parameters; `undefined` values are left out. */
+export type Query = Record<string, string | undefined>
+
+/** What the REST half needs of the client around it. */
+export interface RestHost {
+  apiUrl: string
+  fetch: FetchLike | undefined
+  authErrorStatuses: readonly number[]
+  /** The token a call carries now (`null`: none). */
+  resolveToken(): Promise<string | null>
+  /** Whether a call without a token must not leave (the sockets need one too). */
+  requiresToken(): boolean
+  /** The token still in use was refused: the sockets stop retrying. */
+  rejected(status: number): void
+}
+
+/**
+ * Authenticated REST: the token as `Authorization: Bearer`, and a status in `authErrorStatuses`
+ * for the token still in use reported (a browser cannot tell a refused handshake from a network
+ * error, so REST is how the sockets learn of it). A token replaced while a call was out: its
+ * refusal says nothing, the call is made again with the new one.
+ */
+export async function request(host: RestHost, path: string, init: RequestInit & { query?: Query } = {}): Promise<Response> {
+  const { query, ...rest } = init
+  const url = restUrl(host.apiUrl, path, query)
+  for (let attempt = 0; ; attempt++) {
+    const token = await host.resolveToken()
+    if (token === null && !host.fetch && host.requiresToken()) throw new LiveStatusNoTokenError()
+    let response: Response
+    if (host.fetch) {
+      response = await host.fetch(url, rest)
+    } else {
+      const headers = new Headers(rest.headers)
+      if (token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`)
+      if (!headers.has('Accept')) headers.set('Accept', 'application/json')
+      response = await globalThis.fetch(url, { ...rest, headers })
+    }
+    if (!host.authErrorStatuses.includes(response.status)) return response
+    const current = await host.resolveToken()
+    if (current !== token && current !== null && attempt < 2) continue
+    if (token === current) host.rejected(response.status)
+    throw new LiveStatusHttpError(response.status, redact(url, token), true)
+  }
+}
+
+/** `GET` JSON; `null` for 404 when `allow404`. Other non-2xx answers throw `LiveStatusHttpError`. */
+export async function getJson(host: RestHost, path: string, options: { query?: Query; signal?: AbortSignal; allow404?: boolean } = {}): Promise<unknown> {
+  const response = await request(host, path, { method: 'GET', query: options.query, signal: options.signal })
+  if (response.status === 404 && options.allow404) return null
+  if (!response.ok) throw new LiveStatusHttpError(response.status, restUrl(host.apiUrl, path, options.query), false, await safeText(response, await host.resolveToken()))
+  return response.json()
+}
+
+/** A REST path (or absolute URL) resolved against `apiUrl`, with query parameters. */
+export const restUrl = (apiUrl: string, path: string, query?: Query): string => withQuery(joinUrl(apiUrl, path), query)
+
+/** The start of an error body, for the error message: a server may echo the token. */
+async function safeText(response: Response, token: string | null): Promise<string | undefined> {
+  try {
+    return redactShort(await response.text(), token) || undefined
+  } catch {
+    return undefined
+  }
+}
