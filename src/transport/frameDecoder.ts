@@ -1,3 +1,4 @@
+import { transportDefaults } from './options'
 import { redact, redactShort } from './redact'
 import type { ConnectionStats, EventError, EventErrorReason, EventSchema } from './types'
 
@@ -23,6 +24,8 @@ export interface FrameDecoderOptions {
   maxNestingDepth?: number
   discriminator: string
   controlTypes: readonly string[]
+  /** Envelope types that carry many messages, and the field holding them. @default { batch: 'events' } */
+  batches?: Readonly<Record<string, string>>
   /** Type of the server's answer to a message it did not take; reported as `rejected`. @default 'client_error' */
   rejectionType?: string | null
   onEventError: ((error: EventError) => void) | undefined
@@ -34,6 +37,8 @@ type Decoded =
   | { ok: true; messages: unknown[]; text: string; batched: boolean }
   | { ok: false; reason: EventErrorReason; message: string; sample: string; binary?: unknown }
 
+
+const referenceBatches: Readonly<Record<string, string>> = { batch: 'events' }
 
 /** Keys no parsed frame keeps: once merged or assigned somewhere, they reach prototypes. */
 const dangerousKeys = ['__proto__', 'constructor', 'prototype']
@@ -162,7 +167,7 @@ export class FrameDecoder {
   }
 
   #decode(data: unknown): Decoded {
-    const { maxPayloadBytes: limit, maxNestingDepth = 64 } = this.#options
+    const { maxPayloadBytes: limit, maxNestingDepth = transportDefaults.maxNestingDepth! } = this.#options
     let text: string
     if (typeof data === 'string') {
       text = data
@@ -194,8 +199,10 @@ export class FrameDecoder {
     } catch (error) {
       return fail('invalid_json', `frame is not JSON (${error instanceof Error ? error.message : 'parse error'})`, text)
     }
-    // `batch` (the reference server) and `batch-update` (the app builder) carry many messages.
-    const list = isRecord(parsed) ? (parsed.type === 'batch' ? 'events' : parsed.type === 'batch-update' ? 'updates' : '') : ''
+    // Envelopes that carry many messages: the reference server's `batch`, a dialect's own.
+    const batches = this.#options.batches ?? referenceBatches
+    const type = isRecord(parsed) ? parsed.type : undefined
+    const list = typeof type === 'string' && Object.hasOwn(batches, type) ? batches[type]! : ''
     const batched = list !== '' && Array.isArray((parsed as Record<string, unknown>)[list])
     return { ok: true, messages: batched ? unpack(parsed as Record<string, unknown>, list) : [parsed], text, batched }
   }

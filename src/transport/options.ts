@@ -58,7 +58,7 @@ export type ControlReply = (message: Record<string, unknown>) => unknown
  */
 export type EndpointOptions = Pick<
   SocketHubOptions,
-  'auth' | 'protocols' | 'authCloseCodes' | 'fatalCloseCodes' | 'heartbeat' | 'reply' | 'controlTypes' | 'discriminator'
+  'auth' | 'protocols' | 'authCloseCodes' | 'fatalCloseCodes' | 'heartbeat' | 'reply' | 'controlTypes' | 'discriminator' | 'batches'
 >
 
 /** Passed to `onAuthError`. */
@@ -129,6 +129,12 @@ export interface SocketHubOptions {
   /** Field that names an event's type: `type` for most backends, `event` for the transcriber. @default 'type' */
   discriminator?: string
   /**
+   * Envelope types that carry many messages, with the field that holds them. Each message keeps
+   * the envelope's other fields (not `type` or `seq`) unless it sets them itself.
+   * @default { batch: 'events' } (the reference server's)
+   */
+  batches?: Readonly<Record<string, string>>
+  /**
    * Message types that only prove the connection alive (our ping's answer, the server's pings and
    * heartbeats): consumed without validation or reporting, and handed to `reply`.
    * @default ['ping', 'pong', 'heartbeat']
@@ -197,6 +203,7 @@ export interface ResolvedHubOptions {
   maxPayloadBytes: number
   maxNestingDepth: number
   discriminator: string
+  batches: Readonly<Record<string, string>> | undefined
   controlTypes: readonly string[]
   reply: ControlReply | false
   resumeParam: string | undefined
@@ -229,8 +236,8 @@ const answerPing: ControlReply = (message) => (message.type === 'ping' ? { type:
 const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): Required<HeartbeatOptions> | false =>
   heartbeat === false ? false : { ...defaultHeartbeat, ...heartbeat }
 
-/** The defaults of every option that has one (`reconnect` and `heartbeat` have theirs above). */
-const hubDefaults: Partial<ResolvedHubOptions> = {
+/** The transport's defaults, in one place (`reconnect` and `heartbeat` have theirs above). */
+export const transportDefaults: Partial<ResolvedHubOptions> = {
   auth: { type: 'query' },
   connectTimeoutMs: 10_000,
   idleCloseMs: 1000,
@@ -257,7 +264,7 @@ function merge<T extends object>(base: T, overrides: object): T {
 export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions {
   // The token lives in the hub (it changes); a copy here would go stale, and leak wherever options are shown.
   const { token, ...rest } = options
-  const resolved = merge(hubDefaults as ResolvedHubOptions, rest)
+  const resolved = merge(transportDefaults as ResolvedHubOptions, rest)
   resolved.reconnect = { ...defaultReconnect, ...options.reconnect }
   resolved.heartbeat = resolveHeartbeat(options.heartbeat)
   return resolved
