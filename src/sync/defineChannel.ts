@@ -119,10 +119,16 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   }) => void
 }
 
-/** Declares a channel; the identity function, there for type inference. */
+/** Declares a channel, for type inference; in development it also checks that nothing required is missing. */
 export function defineChannel<TParams, TEvent, TData>(
   definition: ChannelDefinition<TParams, TEvent, TData>,
 ): ChannelDefinition<TParams, TEvent, TData> {
+  if (process.env.NODE_ENV !== 'production') {
+    const missing = (['queryKey', 'socket', 'reduce', 'fetch', 'isActive'] as const).filter((key) => typeof definition[key] !== 'function')
+    if (typeof definition.name !== 'string' || !definition.name) missing.unshift('name' as never)
+    if (!definition.schema) missing.push('schema' as never)
+    if (missing.length > 0) throw new Error(`[live-status] defineChannel(${JSON.stringify(definition.name ?? '?')}): missing ${missing.join(', ')}.`)
+  }
   return definition
 }
 

@@ -11,6 +11,9 @@ export class LiveStatusNoTokenError extends Error {
   }
 }
 
+/** Development only: a refused token is said once per page, not per request. */
+let warnedRefusal = false
+
 /** Query parameters; `undefined` values are left out. */
 export type Query = Record<string, string | undefined>
 
@@ -52,6 +55,10 @@ export async function request(host: RestHost, path: string, init: RequestInit & 
     const current = await host.resolveToken()
     if (current !== token && current !== null && attempt < 2) continue
     if (token === current) host.rejected(response.status)
+    if (process.env.NODE_ENV !== 'production' && !warnedRefusal) {
+      warnedRefusal = true
+      console.warn(`[live-status] ${redact(url, token)} answered ${response.status}: the access token was refused. Sockets stop retrying until the provider gets a new \`accessToken\` (or \`getAccessToken\` returns one). A 401 for a route that needs no token? Set \`authErrorStatuses\`.`)
+    }
     throw new LiveStatusHttpError(response.status, redact(url, token), true)
   }
 }

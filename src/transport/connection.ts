@@ -58,6 +58,9 @@ export class Connection {
   /** The last loss's close code and how many losses in a row had it (no stable socket between). */
   #lastLoss = 0
   #repeats = 0
+  /** Development only: handshakes failed in a row, and whether that was said already. */
+  #refusals = 0
+  #warned = false
   #everOpened = false
   #disposed = false
   #retryTimer: Timer | undefined
@@ -300,6 +303,7 @@ export class Connection {
     socket.onopen = () => {
       if (!current()) return
       opened = true
+      this.#refusals = 0
       this.#clearConnectTimer()
       // A shared socket's leader sent it once when its socket opened.
       if (request.firstMessage !== undefined && !crossTab) this.send(request.firstMessage)
@@ -336,7 +340,17 @@ export class Connection {
       const code = typeof event.code === 'number' ? event.code : 1006
       const reason = redact(String(event.reason ?? ''), token)
       this.#detach()
-      if (!opened && code === 1006) this.#safely(() => options.onHandshakeError?.({ url: this.url }))
+      if (!opened && code === 1006) {
+        this.#safely(() => options.onHandshakeError?.({ url: this.url }))
+        if (process.env.NODE_ENV !== 'production' && ++this.#refusals === 3 && !this.#warned) {
+          this.#warned = true
+          console.warn(
+            `[live-status] ${this.url} failed 3 times before it opened (a bare 1006). If the server is up, the browser hides why: ` +
+              'a wrong `wsUrl` or endpoint (404), an origin the server does not allow (403: add this page\'s origin to the server\'s allowed origins), ' +
+              'or a token refused before the upgrade (set `authCheckPath` so a REST check tells them apart).',
+          )
+        }
+      }
       // A refused token that is no longer the current one says nothing: find out which it is.
       if (token !== null && options.authCloseCodes.includes(code)) {
         this.#withToken((current) => this.#lost(code, reason, token, isPresentToken(current) && current !== token))
