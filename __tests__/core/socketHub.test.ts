@@ -93,7 +93,7 @@ describe('token gating', () => {
     const lease = hub.acquire(endpoint.url)
     await vi.advanceTimersByTimeAsync(60_000)
     expect(endpoint.created).toHaveLength(0)
-    expect(lease.connection.getStatus().state).toBe('idle')
+    expect(lease.connection.getStatus().state).toBe('signed-out')
     hub.setToken(TOKEN)
     await flush()
     expect(endpoint.created).toHaveLength(1)
@@ -142,7 +142,7 @@ describe('token gating', () => {
     expect(endpoint.live()).toBe(1)
     hub.setToken(null)
     expect(endpoint.live()).toBe(0)
-    expect(lease.connection.getStatus().state).toBe('idle')
+    expect(lease.connection.getStatus().state).toBe('signed-out')
     await vi.advanceTimersByTimeAsync(120_000)
     expect(endpoint.created).toHaveLength(1)
   })
@@ -682,7 +682,8 @@ describe('frames', () => {
 
   test('valid events reach subscribers as one batch per frame; bad ones are dropped, counted and reported', async () => {
     const onEventError = vi.fn()
-    const { endpoint, hub } = setup({ onEventError })
+    // The reference server's `batch`, and a dialect's own envelope (the app builder's).
+    const { endpoint, hub } = setup({ onEventError, batches: { batch: 'events', 'batch-update': 'updates' } })
     const batches: unknown[][] = []
     const lease = hub.acquire(endpoint.url, { schema, onEvents: (events) => batches.push(events) })
     await flush()

@@ -25,6 +25,7 @@ const pill: CSSProperties = {
 }
 const colours: Record<ConnectionDisplayState, CSSProperties> = {
   connected: { display: 'none' },
+  'signed-out': { background: '#eef0f3', color: '#3d4451' },
   reconnecting: { background: '#fff4d6', color: '#7a5200' },
   polling: { background: '#eef0f3', color: '#3d4451' },
   offline: { background: '#eef0f3', color: '#3d4451' },

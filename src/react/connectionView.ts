@@ -1,7 +1,7 @@
-import type { LiveConnectionStatus } from '../sync/liveStatusClient'
+import type { ConnectionSnapshot } from '../transport/types'
 
-/** What `<ConnectionStatus>` shows; `connected` covers open, idle and a first connect. */
-export type ConnectionDisplayState = 'connected' | 'reconnecting' | 'polling' | 'offline' | 'closed' | 'unauthorized'
+/** What `<ConnectionStatus>` shows; `connected` covers open, idle and a first connect; `signed-out` waits for a token. */
+export type ConnectionDisplayState = 'connected' | 'signed-out' | 'reconnecting' | 'polling' | 'offline' | 'closed' | 'unauthorized'
 
 export interface ConnectionView {
   state: ConnectionDisplayState
@@ -16,12 +16,14 @@ export interface ConnectionView {
 }
 
 /** Turns a connection status into what an indicator says. Pure, so apps can reuse it. */
-export function connectionView(status: LiveConnectionStatus, pollIntervalMs: number, now: number): ConnectionView {
+export function connectionView(status: ConnectionSnapshot, pollIntervalMs: number, now: number): ConnectionView {
   const secondsToRetry = status.nextRetryAt === null ? null : Math.max(0, Math.ceil((status.nextRetryAt - now) / 1000))
   const base = { attempt: status.attempt, secondsToRetry, pollIntervalMs, canRetry: false }
   switch (status.state) {
     case 'unauthorized':
       return { ...base, state: 'unauthorized', text: 'Sign-in required' }
+    case 'signed-out':
+      return { ...base, state: 'signed-out', text: 'Waiting for sign-in' }
     case 'closed':
       return { ...base, state: 'closed', text: 'Disconnected', canRetry: true }
     case 'reconnecting':

@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useSyncExternalStore } from 'react'
-import type { LiveConnectionStatus, LiveStatusClient } from '../sync/liveStatusClient'
+import type { LiveStatusClient } from '../sync/liveStatusClient'
+import type { ConnectionSnapshot } from '../transport/types'
 import { useLiveStatusClient } from './context'
 
 /**
@@ -13,7 +14,7 @@ export type ConnectionTarget =
   | null
   | undefined
 
-export interface ConnectionStatusResult extends LiveConnectionStatus {
+export interface ConnectionStatusResult extends ConnectionSnapshot {
   /** Connect now with a fresh retry budget (the Retry button). */
   reconnect: () => void
 }

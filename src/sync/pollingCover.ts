@@ -1,12 +1,9 @@
 import type { SocketHub, StatusSource } from '../transport/socketHub'
 import { initialStatus } from '../transport/statusStore'
-import type { ConnectionSnapshot } from '../transport/types'
+import { isDown, type ConnectionSnapshot } from '../transport/types'
 
-/** Whether REST polling is keeping a connection's data fresh while its socket is down. */
-export interface LiveConnectionStatus extends ConnectionSnapshot {
-  /** True while the socket is not open and a poll has succeeded since it went down. */
-  readonly polling: boolean
-}
+/** @deprecated The one status shape is `ConnectionSnapshot`, which carries `polling`. */
+export type LiveConnectionStatus = ConnectionSnapshot
 
 /**
  * Which sockets polling covers for: per socket URL, the queries whose polling has refreshed them
@@ -64,7 +61,7 @@ export class PollingCover {
     if (covers?.has(key)) return
     // Only a socket that is down (not one still making its first connection) needs covering.
     const state = this.#hub.get(url)?.getStatus().state
-    if (state !== 'reconnecting' && state !== 'offline' && state !== 'closed' && state !== 'unauthorized') return
+    if (!state || !isDown(state)) return
     if (covers) {
       covers.add(key)
       return

@@ -142,7 +142,7 @@ export class Connection {
     const { state } = this.status.getSnapshot()
     if (state === 'open') this.#safely(() => subscriber.onOpen?.({ reconnected: false }))
     // The first subscriber, or someone new after we gave up (a page opened): one fresh try.
-    else if (state === 'idle' || state === 'closed') this.#revive()
+    else if (state === 'idle' || state === 'signed-out' || state === 'closed') this.#revive()
   }
 
   /** @internal */
@@ -164,7 +164,7 @@ export class Connection {
       // Signed out: close now, and do not come back until a token is given.
       this.#abandon(1000, 'signed out')
       this.#attempt = 0
-      this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
+      this.status.set({ state: 'signed-out', attempt: 0, nextRetryAt: null })
       return
     }
     // An open (or opening) socket was authenticated with the old token and stays; the new one is
@@ -226,7 +226,7 @@ export class Connection {
     if (this.options.auth.type === 'none') return this.#open(generation, null)
     this.#withToken((token) => {
       if (this.#disposed || this.#subscribers.size === 0) return
-      if (!isPresentToken(token)) this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
+      if (!isPresentToken(token)) this.status.set({ state: 'signed-out', attempt: 0, nextRetryAt: null })
       else this.#open(generation, token)
     })
   }

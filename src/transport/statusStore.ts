@@ -7,6 +7,7 @@ export const initialStatus: ConnectionSnapshot = Object.freeze({
   nextRetryAt: null,
   lastCloseCode: null,
   lastCloseReason: null,
+  polling: false,
 })
 
 /**

@@ -25,17 +25,19 @@ export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as c
 
 /**
  * Where a connection stands.
- * - `idle`: not trying: no subscribers, or no access token yet.
+ * - `idle`: not trying: no subscribers.
  * - `connecting`: the first socket is being opened (or the token is being fetched).
  * - `open`: connected; events flow.
  * - `reconnecting`: lost; waiting for the next attempt (`nextRetryAt`) or making it.
  * - `offline`: the browser is offline; one attempt follows as soon as it is online.
  * - `unauthorized`: the server refused the token; nothing happens until the token changes.
+ * - `signed-out`: wanted, but there is no token: nothing opens until one is given.
  * - `closed`: gave up (attempts exhausted or a fatal close code); comes back on online, tab
  *   visible, token change or `reconnect()`.
  */
 export type ConnectionState =
   | 'idle'
+  | 'signed-out'
   | 'connecting'
   | 'open'
   | 'reconnecting'
@@ -54,7 +56,16 @@ export interface ConnectionSnapshot {
   readonly lastCloseCode: number | null
   /** Close reason of the last socket that closed; never contains the token or 8+ characters of it. */
   readonly lastCloseReason: string | null
+  /**
+   * The socket is not open and REST polling keeps the data of its active jobs fresh meanwhile.
+   * Set by the sync layer (`LiveStatusClient.liveStatus`); always `false` from a bare hub.
+   */
+  readonly polling: boolean
 }
+
+/** A socket that was up and is not (the states polling covers for). */
+export const isDown = (state: ConnectionState): boolean =>
+  state === 'reconnecting' || state === 'offline' || state === 'closed' || state === 'unauthorized'
 
 /**
  * Why a frame or message was dropped. `too_large` covers both limits a frame is checked against
