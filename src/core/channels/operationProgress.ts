@@ -185,6 +185,34 @@ interface OperationDraft {
 
 const emptyMeta: Record<string, unknown> = {}
 
+/**
+ * What `error` says when an operation failed and no source (event or REST) gave a reason. It is
+ * only ever written at the end (`finaliseOperation`, `mergeOperation`): the draft keeps `error`
+ * undefined until a real message arrives, so a real message from any source replaces it, and it
+ * never replaces a real one. Compared by value, so it stays a placeholder when it comes back
+ * (the reference server echoes what its reducer wrote).
+ */
+export const OPERATION_FAILED_PLACEHOLDER = 'Operation failed'
+
+/** A real failure message, or undefined for none (or the placeholder). */
+const realError = (value: unknown): string | undefined => {
+  const message = str(value)
+  return message === OPERATION_FAILED_PLACEHOLDER ? undefined : message
+}
+
+/** The failure message an event carries, if any: flat, inside `data`, or (error events) its `message`. */
+function errorMessageOf(event: OperationEvent): string | undefined {
+  const body = event.data as (NonNullable<OperationEvent['data']> & { error?: unknown }) | null | undefined
+  const isErrorEvent = event.type === 'error' || event.type === 'operation_failed'
+  return (
+    realError(event.error) ??
+    realError(event.error_message) ??
+    realError(body?.error_message) ??
+    realError(body?.error) ??
+    (isErrorEvent ? (realError(event.message) ?? realError(body?.message)) : undefined)
+  )
+}
+
 function draftOf(data: OperationProgress | undefined, operationId: string): OperationDraft {
   return {
     operationId: data?.operationId ?? operationId,
@@ -197,7 +225,7 @@ function draftOf(data: OperationProgress | undefined, operationId: string): Oper
     currentFile: data?.currentFile,
     percent: data?.percent ?? 0,
     message: data?.message,
-    error: data?.error,
+    error: realError(data?.error),
     timestamp: undefined,
     changed: data === undefined,
   }
@@ -243,15 +271,10 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent): void {
   if (!finished) d.stage = stageInfo?.stage ?? str(meta.stage) ?? d.stage
   d.operationType = str(event.operation_type) ?? str(body?.operation_type) ?? str(meta.operation_type) ?? d.operationType
   d.currentFile = str(event.current_file) ?? str(body?.current_file) ?? str(meta.current_file) ?? d.currentFile
-  d.message = str(body?.message) ?? (event.type === 'error' ? undefined : str(event.message)) ?? d.message
-  if (d.status === 'failed' && (!finished || d.error === undefined)) {
-    d.error =
-      str(event.error) ??
-      str(event.error_message) ??
-      str(body?.error_message) ??
-      (event.type === 'error' || event.type === 'operation_failed' ? str(event.message) : undefined) ??
-      d.error
-  }
+  d.message = (event.type === 'error' ? undefined : (str(body?.message) ?? str(event.message))) ?? d.message
+  // A failure's reason, from whichever event carries it (before or after the terminal one): the
+  // first real message of a finished operation stays; until then the placeholder is not stored.
+  if (d.status === 'failed' && (!finished || d.error === undefined)) d.error = errorMessageOf(event) ?? d.error
   if (event.timestamp !== undefined) d.timestamp = event.timestamp
 }
 
@@ -275,7 +298,7 @@ function finaliseOperation(
   if (d.stage !== undefined) out.stage = d.stage
   if (d.currentFile !== undefined) out.currentFile = d.currentFile
   if (d.message !== undefined) out.message = d.message
-  if (d.status === 'failed') out.error = d.error ?? 'Operation failed'
+  if (d.status === 'failed') out.error = d.error ?? OPERATION_FAILED_PLACEHOLDER
   else if (d.error !== undefined) out.error = d.error
   const known = serverAt ?? data?.serverUpdatedAt?.getTime()
   if (known !== undefined) out.serverUpdatedAt = serverAt !== undefined && data?.serverUpdatedAt && data.serverUpdatedAt.getTime() > serverAt ? data.serverUpdatedAt : new Date(known)
@@ -388,6 +411,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
       failedFiles: 0,
       totalFiles: 0,
       ...fetched,
+      error: fetched.status === 'failed' ? (realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : fetched.error,
       operationId,
       status: fetched.status ?? 'pending',
       percent: fetched.status === 'completed' ? 100 : (fetched.percent ?? 0),
@@ -402,7 +426,8 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     operationType: previous.operationType ?? fetched.operationType,
     stage: forward || previous.stage === undefined ? (fetched.stage ?? previous.stage) : previous.stage,
     currentFile: previous.currentFile ?? fetched.currentFile,
-    error: status === 'failed' ? (previous.error ?? fetched.error) : previous.error,
+    // A real message from either side replaces the placeholder; the socket's comes first.
+    error: status === 'failed' ? (realError(previous.error) ?? realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : previous.error,
     operationId,
     status,
     processedFiles: maxDefined(previous.processedFiles, fetched.processedFiles) ?? 0,
