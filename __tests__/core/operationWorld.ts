@@ -42,8 +42,11 @@ export interface OperationWorld {
   answerAll(): void
   refetch(): void
   data(): OperationProgress | undefined
-  /** Delivers, flushes and answers until nothing is left, letting timers run `ms` between rounds. */
-  settle(options?: { rounds?: number; ms?: number }): Promise<void>
+  /**
+   * Delivers, flushes and answers until nothing is left, letting timers run `ms` between rounds;
+   * with `untilIdle: false`, for all `rounds` (so timers armed for later fire too).
+   */
+  settle(options?: { rounds?: number; ms?: number; untilIdle?: boolean }): Promise<void>
   dispose(): void
 }
 
@@ -175,7 +178,7 @@ export async function createOperationWorld(rest: () => RestBody, options: { quie
       void queryClient.refetchQueries({ queryKey })
     },
     data: () => queryClient.getQueryData<OperationProgress>(queryKey),
-    async settle({ rounds = 12, ms = 1000 } = {}) {
+    async settle({ rounds = 12, ms = 1000, untilIdle = true } = {}) {
       for (let round = 0; round < rounds; round++) {
         world.deliver()
         await micro()
@@ -185,7 +188,7 @@ export async function createOperationWorld(rest: () => RestBody, options: { quie
         await micro()
         world.flush()
         await vi.advanceTimersByTimeAsync(ms)
-        if (world.pending() === 0 && world.inbox.length === 0 && scheduled === undefined && round > 0) {
+        if (untilIdle && world.pending() === 0 && world.inbox.length === 0 && scheduled === undefined && round > 0) {
           await vi.advanceTimersByTimeAsync(ms)
           if (world.pending() === 0) break
         }

@@ -551,9 +551,12 @@ export const operationProgressChannel = defineChannel<OperationProgressParams, O
   },
   reduce: reduceOperation,
   reduceMany: reduceOperations,
-  fetch: async ({ client, params, signal, previous }) => {
+  fetch: async ({ client, params, signal, previous, reportEnded }) => {
     const body = await client.getJson(client.endpoints.operationStatus(params.operationId), { signal })
-    return mergeOperation(previous, (params.parse ?? parseOperationStatus)(body, params), params.operationId)
+    const fetched = (params.parse ?? parseOperationStatus)(body, params)
+    // The merge keeps the socket's end: whether REST itself has it is only known here.
+    reportEnded?.(isTerminalStatus(fetched.status))
+    return mergeOperation(previous, fetched, params.operationId)
   },
   isActive: (data) => data !== undefined && !isTerminalStatus(data.status),
   isTerminal: (data) => isTerminalStatus(data?.status),
