@@ -135,25 +135,6 @@ export const toOperationStatus = (value: unknown): OperationStatus | undefined =
 export const isTerminalStatus = (status: OperationStatus | undefined) =>
   status === 'completed' || status === 'failed' || status === 'cancelled'
 
-/** Stage events and the stage (and for REINDEX, the documented progress weight) they mean. */
-const stages: Partial<Record<OperationEvent['type'], { stage: string; percent?: number; done?: true }>> = {
-  scanning_documents: { stage: 'scanning' },
-  scanning_completed: { stage: 'scanning' },
-  processing_embeddings: { stage: 'embedding' },
-  document_processed: { stage: 'processing' },
-  // APPEND's per-document event in the indexer's current server, counters inside `data`.
-  processing_progress: { stage: 'processing' },
-  index_completed: { stage: 'completed', done: true },
-  append_completed: { stage: 'completed', done: true },
-  reindex_preflight: { stage: 'preflight', percent: 10 },
-  staging_created: { stage: 'staging', percent: 20 },
-  reprocessing_progress: { stage: 'reprocessing', percent: 20 },
-  validation_complete: { stage: 'validation', percent: 90 },
-  reindex_completed: { stage: 'completed', percent: 100, done: true },
-  removing_documents: { stage: 'removing' },
-  remove_source_completed: { stage: 'completed', done: true },
-}
-
 const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined)
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined)
 
@@ -185,6 +166,153 @@ interface OperationDraft {
 
 const emptyMeta: Record<string, unknown> = {}
 
+// ---- the document indexer's vocabulary: stage table and counter readers ------------------------
+
+/**
+ * What a stage event means: the stage; the percent reached on entering it (REINDEX's documented
+ * weights); the part of the operation's percent that the stage's own progress covers (its
+ * `progress_percent` and its counts run 0–100 within `span`; default the whole 0–100); whether it
+ * ends the operation.
+ */
+interface StageInfo {
+  stage: string
+  percent?: number
+  span?: readonly [from: number, to: number]
+  done?: true
+}
+
+/** Stage events of the document indexer's worker, by event type. */
+const stages: Partial<Record<OperationEvent['type'], StageInfo>> = {
+  scanning_documents: { stage: 'scanning' },
+  scanning_completed: { stage: 'scanning' },
+  processing_embeddings: { stage: 'embedding' },
+  document_processed: { stage: 'processing' },
+  // APPEND's per-document event in the indexer's current server, counters inside `data`.
+  processing_progress: { stage: 'processing' },
+  index_completed: { stage: 'completed', done: true },
+  append_completed: { stage: 'completed', done: true },
+  reindex_preflight: { stage: 'preflight', percent: 10 },
+  staging_created: { stage: 'staging', percent: 20 },
+  // Documented weights: staging ends at 20, reprocessing at 70.
+  reprocessing_progress: { stage: 'reprocessing', percent: 20, span: [20, 70] },
+  validation_complete: { stage: 'validation', percent: 90 },
+  reindex_completed: { stage: 'completed', percent: 100, done: true },
+  removing_documents: { stage: 'removing' },
+  remove_source_completed: { stage: 'completed', done: true },
+}
+
+const wholeOperation: readonly [number, number] = [0, 100]
+
+/**
+ * Where each counter may be, by field name. Read flat on the event, then inside `data`, then in
+ * `data.metadata` (see `readCount`); the first one found wins.
+ */
+const counterFields = {
+  processed: ['processed_files', 'processed', 'removed'],
+  failed: ['failed_files', 'failed'],
+  /** Documents done in any way, skipped ones included (APPEND's parallel path: `total_processed`). */
+  done: ['total_processed'],
+  /** Totals, the ones announced before the counts included (`scanning_completed`, `processing_embeddings`, `reindex_preflight`). */
+  total: ['total_files', 'total', 'total_files_found', 'documents_to_process'],
+  /** The stage's own percent (`removing_documents`, `reprocessing_progress`, `document_processed`). */
+  stagePercent: ['progress_percent'],
+  /** The enveloped dialect's percent of the whole operation (`data.progress`, `data.metadata.progress`); not read flat. */
+  operationPercent: ['progress'],
+  currentFile: ['current_file', 'current_document'],
+  operationType: ['operation_type'],
+} as const
+
+type Fields = Record<string, unknown> | null | undefined
+
+/** The first finite, non-negative number found under `names`, source by source. */
+function readCount(sources: readonly Fields[], names: readonly string[]): number | undefined {
+  for (const source of sources) {
+    if (!source) continue
+    for (const name of names) {
+      const value = num(source[name])
+      if (value !== undefined) return value
+    }
+  }
+  return undefined
+}
+
+/** The first non-empty string found under `names`, source by source. */
+function readText(sources: readonly Fields[], names: readonly string[]): string | undefined {
+  for (const source of sources) {
+    if (!source) continue
+    for (const name of names) {
+      const value = str(source[name])
+      if (value !== undefined) return value
+    }
+  }
+  return undefined
+}
+
+/** The counters one event carries, wherever its dialect puts them. */
+interface EventCounters {
+  processed: number | undefined
+  failed: number | undefined
+  done: number | undefined
+  total: number | undefined
+  stagePercent: number | undefined
+  operationPercent: number | undefined
+}
+
+function readCounters(event: OperationEvent, body: Fields, meta: Fields): EventCounters {
+  const everywhere = [event, body, meta]
+  return {
+    processed: readCount(everywhere, counterFields.processed),
+    failed: readCount(everywhere, counterFields.failed),
+    done: readCount(everywhere, counterFields.done),
+    total: readCount(everywhere, counterFields.total),
+    stagePercent: readCount(everywhere, counterFields.stagePercent),
+    operationPercent: readCount([body, meta], counterFields.operationPercent),
+  }
+}
+
+/**
+ * The operation's percent this event implies, if any: the stage's own percent placed in its span,
+ * else the whole operation's percent, else the counts over the total (in the span), else the
+ * weight of the stage it enters.
+ */
+function percentOf(counters: EventCounters, stage: StageInfo | undefined, d: OperationDraft): number | undefined {
+  const [from, to] = stage?.span ?? wholeOperation
+  const within = (fraction: number) => from + Math.min(1, fraction) * (to - from)
+  if (counters.stagePercent !== undefined) return within(counters.stagePercent / 100)
+  if (counters.operationPercent !== undefined) return counters.operationPercent
+  const counted = counters.processed !== undefined || counters.failed !== undefined || counters.done !== undefined
+  if (counted && d.totalFiles > 0) return within(Math.max(d.processedFiles + d.failedFiles, counters.done ?? 0) / d.totalFiles)
+  return stage?.percent
+}
+
+/**
+ * What `error` says when an operation failed and no source (event or REST) gave a reason. It is
+ * only ever written at the end (`finaliseOperation`, `mergeOperation`): the draft keeps `error`
+ * undefined until a real message arrives, so a real message from any source replaces it, and it
+ * never replaces a real one. Compared by value, so it stays a placeholder when it comes back
+ * (the reference server echoes what its reducer wrote).
+ */
+export const OPERATION_FAILED_PLACEHOLDER = 'Operation failed'
+
+/** A real failure message, or undefined for none (or the placeholder). */
+const realError = (value: unknown): string | undefined => {
+  const message = str(value)
+  return message === OPERATION_FAILED_PLACEHOLDER ? undefined : message
+}
+
+/** The failure message an event carries, if any: flat, inside `data`, or (error events) its `message`. */
+function errorMessageOf(event: OperationEvent): string | undefined {
+  const body = event.data as (NonNullable<OperationEvent['data']> & { error?: unknown }) | null | undefined
+  const isErrorEvent = event.type === 'error' || event.type === 'operation_failed'
+  return (
+    realError(event.error) ??
+    realError(event.error_message) ??
+    realError(body?.error_message) ??
+    realError(body?.error) ??
+    (isErrorEvent ? (realError(event.message) ?? realError(body?.message)) : undefined)
+  )
+}
+
 function draftOf(data: OperationProgress | undefined, operationId: string): OperationDraft {
   return {
     operationId: data?.operationId ?? operationId,
@@ -197,7 +325,7 @@ function draftOf(data: OperationProgress | undefined, operationId: string): Oper
     currentFile: data?.currentFile,
     percent: data?.percent ?? 0,
     message: data?.message,
-    error: data?.error,
+    error: realError(data?.error),
     timestamp: undefined,
     changed: data === undefined,
   }
@@ -211,47 +339,37 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent): void {
   const finished = isTerminalStatus(d.status)
   d.changed = true
 
-  // Counters, from whichever field this dialect uses: flat, inside `data`, or in `data.metadata`.
-  const processed = num(event.processed_files) ?? num(event.processed) ?? num(body?.processed) ?? num(meta.processed_files) ?? num(meta.processed)
-  const failed = num(event.failed_files) ?? num(event.failed) ?? num(body?.failed) ?? num(meta.failed_files) ?? num(meta.failed)
-  const total =
-    num(event.total_files) ?? num(event.total) ?? num(event.total_files_found) ?? num(body?.total) ?? num(meta.total_files) ?? num(meta.total)
-  if (processed !== undefined && processed > d.processedFiles) d.processedFiles = processed
-  if (failed !== undefined && failed > d.failedFiles) d.failedFiles = failed
-  if (total !== undefined && total > d.totalFiles) d.totalFiles = total
+  // Counters, from whichever field this dialect uses; never backwards.
+  const counters = readCounters(event, body, meta)
+  if (counters.processed !== undefined && counters.processed > d.processedFiles) d.processedFiles = counters.processed
+  if (counters.failed !== undefined && counters.failed > d.failedFiles) d.failedFiles = counters.failed
+  if (counters.total !== undefined && counters.total > d.totalFiles) d.totalFiles = counters.total
 
   // Status: explicit words first, then what the event type implies; never backwards.
   let status =
     toOperationStatus(body?.status) ?? toOperationStatus(event.type === 'file_processing' ? undefined : event.status) ?? toOperationStatus(meta.status)
-  if (event.type === 'operation_completed') status = toOperationStatus(event.status) ?? 'completed'
+  if (event.type === 'operation_completed') status = toOperationStatus(event.status) ?? toOperationStatus(body?.status) ?? 'completed'
   else if (event.type === 'operation_failed' || event.type === 'error') status = 'failed'
   else if (event.type === 'operation_cancelled') status = 'cancelled'
   else if (stageInfo?.done) status = 'completed'
   else if (!status && event.type !== 'current_state') status = 'processing'
   if (!finished && status !== undefined && statusRank[status] > statusRank[d.status]) d.status = status
 
-  // Percent: the explicit figure, else counts, else the stage weight; never backwards.
-  let percent = num(event.progress_percent) ?? num(body?.progress) ?? num(meta.progress)
-  if (percent === undefined && d.totalFiles > 0 && (processed !== undefined || failed !== undefined)) {
-    const fraction = Math.min(1, (d.processedFiles + d.failedFiles) / d.totalFiles)
-    // REINDEX's documented weights: staging ends at 20, reprocessing at 70.
-    percent = event.type === 'reprocessing_progress' ? 20 + fraction * 50 : fraction * 100
-  }
-  if (percent === undefined && stageInfo?.percent !== undefined) percent = stageInfo.percent
+  // Percent: never backwards.
+  const percent = percentOf(counters, stageInfo, d)
   if (percent !== undefined && percent > d.percent) d.percent = Math.min(100, percent)
 
   if (!finished) d.stage = stageInfo?.stage ?? str(meta.stage) ?? d.stage
-  d.operationType = str(event.operation_type) ?? str(body?.operation_type) ?? str(meta.operation_type) ?? d.operationType
-  d.currentFile = str(event.current_file) ?? str(body?.current_file) ?? str(meta.current_file) ?? d.currentFile
-  d.message = str(body?.message) ?? (event.type === 'error' ? undefined : str(event.message)) ?? d.message
-  if (d.status === 'failed' && (!finished || d.error === undefined)) {
-    d.error =
-      str(event.error) ??
-      str(event.error_message) ??
-      str(body?.error_message) ??
-      (event.type === 'error' || event.type === 'operation_failed' ? str(event.message) : undefined) ??
-      d.error
-  }
+  d.operationType =
+    readText([event, body, meta], counterFields.operationType) ??
+    // The indexer's `operation_started` names it `data.type`.
+    (event.type === 'operation_started' ? str((body as Fields)?.type) : undefined) ??
+    d.operationType
+  d.currentFile = readText([event, body, meta], counterFields.currentFile) ?? d.currentFile
+  d.message = (event.type === 'error' ? undefined : (str(body?.message) ?? str(event.message))) ?? d.message
+  // A failure's reason, from whichever event carries it (before or after the terminal one): the
+  // first real message of a finished operation stays; until then the placeholder is not stored.
+  if (d.status === 'failed' && (!finished || d.error === undefined)) d.error = errorMessageOf(event) ?? d.error
   if (event.timestamp !== undefined) d.timestamp = event.timestamp
 }
 
@@ -275,7 +393,7 @@ function finaliseOperation(
   if (d.stage !== undefined) out.stage = d.stage
   if (d.currentFile !== undefined) out.currentFile = d.currentFile
   if (d.message !== undefined) out.message = d.message
-  if (d.status === 'failed') out.error = d.error ?? 'Operation failed'
+  if (d.status === 'failed') out.error = d.error ?? OPERATION_FAILED_PLACEHOLDER
   else if (d.error !== undefined) out.error = d.error
   const known = serverAt ?? data?.serverUpdatedAt?.getTime()
   if (known !== undefined) out.serverUpdatedAt = serverAt !== undefined && data?.serverUpdatedAt && data.serverUpdatedAt.getTime() > serverAt ? data.serverUpdatedAt : new Date(known)
@@ -388,6 +506,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
       failedFiles: 0,
       totalFiles: 0,
       ...fetched,
+      error: fetched.status === 'failed' ? (realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : fetched.error,
       operationId,
       status: fetched.status ?? 'pending',
       percent: fetched.status === 'completed' ? 100 : (fetched.percent ?? 0),
@@ -402,7 +521,8 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     operationType: previous.operationType ?? fetched.operationType,
     stage: forward || previous.stage === undefined ? (fetched.stage ?? previous.stage) : previous.stage,
     currentFile: previous.currentFile ?? fetched.currentFile,
-    error: status === 'failed' ? (previous.error ?? fetched.error) : previous.error,
+    // A real message from either side replaces the placeholder; the socket's comes first.
+    error: status === 'failed' ? (realError(previous.error) ?? realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : previous.error,
     operationId,
     status,
     processedFiles: maxDefined(previous.processedFiles, fetched.processedFiles) ?? 0,
@@ -431,9 +551,12 @@ export const operationProgressChannel = defineChannel<OperationProgressParams, O
   },
   reduce: reduceOperation,
   reduceMany: reduceOperations,
-  fetch: async ({ client, params, signal, previous }) => {
+  fetch: async ({ client, params, signal, previous, reportEnded }) => {
     const body = await client.getJson(client.endpoints.operationStatus(params.operationId), { signal })
-    return mergeOperation(previous, (params.parse ?? parseOperationStatus)(body, params), params.operationId)
+    const fetched = (params.parse ?? parseOperationStatus)(body, params)
+    // The merge keeps the socket's end: whether REST itself has it is only known here.
+    reportEnded?.(isTerminalStatus(fetched.status))
+    return mergeOperation(previous, fetched, params.operationId)
   },
   isActive: (data) => data !== undefined && !isTerminalStatus(data.status),
   isTerminal: (data) => isTerminalStatus(data?.status),

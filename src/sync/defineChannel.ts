@@ -40,6 +40,15 @@ export interface FetchContext<TParams, TData> {
    * is in flight are not here: the cache writer applies them on top of what `fetch` returns.
    */
   previous: TData | undefined
+  /**
+   * Say whether REST's own answer, before the merge with `previous`, shows the job ended. A merge
+   * that keeps an end the socket reported hides that REST has not caught up yet; when the socket
+   * ended the job first, the cache writer asks REST again with backoff until it agrees (its
+   * answers then hold the final results). Not calling it: `isTerminal` of what `fetch` returns
+   * stands for REST's view.
+   * @default undefined outside a live query's writer
+   */
+  reportEnded?: (ended: boolean) => void
 }
 
 /** How a shared socket's events find the queries they concern. */

@@ -21,6 +21,16 @@ export interface SyncHost extends ChannelClient {
 /** One write while a fetch is out: a flush's events, or a local update (an optimistic state). */
 type JournalEntry<TEvent, TData> = { events: TEvent[]; update?: undefined } | { events?: undefined; update: (data: TData | undefined) => TData | undefined }
 
+/**
+ * When the socket ends a job before REST knows it (a backend that publishes before it writes its
+ * history), the refetch at the end reads the old answer. REST is then asked again until its own
+ * answer shows the end: first after REST_AGREE_FIRST_DELAY_MS, doubling up to
+ * REST_AGREE_MAX_DELAY_MS, at most REST_AGREE_MAX_TRIES more times (1 + 2 + 4 + 8 + 8 + 8 s).
+ */
+export const REST_AGREE_FIRST_DELAY_MS = 1000
+export const REST_AGREE_MAX_DELAY_MS = 8000
+export const REST_AGREE_MAX_TRIES = 6
+
 const seqOf = (event: unknown): number | undefined => {
   const seq = (event as { seq?: unknown } | null)?.seq
   return typeof seq === 'number' && Number.isFinite(seq) ? seq : undefined
@@ -32,8 +42,9 @@ const seqOf = (event: unknown): number | undefined => {
  * - drops repeated or old `seq` within one socket's life;
  * - applies the events that arrive while a REST fetch is in flight on top of its answer, so a slow
  *   answer never erases what the socket said meanwhile;
- * - invalidates once when the job ends, refetches after a reconnect or a dropped frame, and checks
- *   REST when an active job's open socket has said nothing about it for `quietCheckMs`.
+ * - invalidates when the job ends (again, with backoff, while REST's own answer still shows it
+ *   running), refetches after a reconnect or a dropped frame, and checks REST when an active
+ *   job's open socket has said nothing about it for `quietCheckMs`.
  */
 export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent> {
   /** Components (hook instances) showing this query; the writer stops when the last one leaves. */
@@ -60,6 +71,9 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   }
   #quietTimer: ReturnType<typeof setTimeout> | undefined
   #confirmTimer: ReturnType<typeof setTimeout> | undefined
+  /** The socket ended the job and REST has not said so yet: the re-fetches made so far. */
+  #awaitingRest: { tries: number } | undefined
+  #agreeTimer: ReturnType<typeof setTimeout> | undefined
   #lastNewsAt = 0
   #stopped = false
 
@@ -116,7 +130,16 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#queryClient.setQueryData<TData>(this.queryKey, after)
     this.#client.reportActivity({ type: 'write', queryKey: this.queryKey, events: events.length })
     const isTerminal = this.#channel.isTerminal
-    if (isTerminal?.(after) === true && isTerminal(before) !== true) this.refetch()
+    if (isTerminal?.(after) === true && isTerminal(before) !== true) {
+      // The job ended on the socket: REST's copy is read once more, until REST has the end too.
+      this.#awaitingRest = { tries: 0 }
+      this.#clearAgree()
+      this.refetch()
+    } else if (this.#awaitingRest && isTerminal?.(after) !== true) {
+      // A new run began (channels whose jobs repeat): that end is no longer the news.
+      this.#awaitingRest = undefined
+      this.#clearAgree()
+    }
     this.#armQuietCheck(after)
   }
 
@@ -141,8 +164,15 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     }
     // A fetch that ignores its signal must not keep the journal growing after TanStack gave up on it.
     signal.addEventListener('abort', close, { once: true })
+    // Only an answer asked for after the socket ended the job can tell whether REST has caught up.
+    const awaiting = this.#awaitingRest
+    let restEnded: boolean | undefined
     try {
-      const fetched = await this.#channel.fetch({ client: this.#client, params: this.#params, signal, previous })
+      const fetched = await this.#channel.fetch({ client: this.#client, params: this.#params, signal, previous, reportEnded: (ended) => (restEnded = ended) })
+      if (awaiting !== undefined && awaiting === this.#awaitingRest) {
+        if (restEnded ?? this.#channel.isTerminal?.(fetched) === true) this.#awaitingRest = undefined
+        else this.#armAgree()
+      }
       let data: TData = fetched
       for (let i = start; i < journal.length; i++) {
         const entry = journal[i]!
@@ -156,6 +186,10 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       const isActive = this.#channel.isActive
       if (isActive(this.#queryClient.getQueryData<TData>(this.queryKey)) && !isActive(data)) this.#armConfirm()
       return data
+    } catch (error) {
+      // A failed check (not one TanStack cancelled) is asked again the same way.
+      if (!signal.aborted && awaiting !== undefined && awaiting === this.#awaitingRest) this.#armAgree()
+      throw error
     } finally {
       signal.removeEventListener('abort', close)
       close()
@@ -197,6 +231,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     clearTimeout(this.#quietTimer)
     clearTimeout(this.#confirmTimer)
     this.#quietTimer = this.#confirmTimer = undefined
+    this.#awaitingRest = undefined
+    this.#clearAgree()
   }
 
   #fold(data: TData | undefined, events: readonly TEvent[]): TData | undefined {
@@ -230,6 +266,32 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       this.#confirmTimer = undefined
       this.refetch()
     }, quietMs)
+  }
+
+  // ---- REST catching up with an end the socket reported -------------------------------------
+
+  /**
+   * The counterpart of `#armConfirm`: the socket ended the job and REST's answer still shows it
+   * running. One more fetch after a delay that doubles each time, until REST agrees or the tries
+   * run out. The cache keeps the end meanwhile (the channel's merge keeps it).
+   */
+  #armAgree(): void {
+    const awaiting = this.#awaitingRest
+    if (!awaiting || this.#agreeTimer !== undefined || this.#stopped) return
+    if (awaiting.tries >= REST_AGREE_MAX_TRIES) {
+      this.#awaitingRest = undefined
+      return
+    }
+    const delayMs = Math.min(REST_AGREE_MAX_DELAY_MS, REST_AGREE_FIRST_DELAY_MS * 2 ** awaiting.tries++)
+    this.#agreeTimer = setTimeout(() => {
+      this.#agreeTimer = undefined
+      if (this.#awaitingRest === awaiting) this.refetch()
+    }, delayMs)
+  }
+
+  #clearAgree(): void {
+    clearTimeout(this.#agreeTimer)
+    this.#agreeTimer = undefined
   }
 
   #quietCheck(): void {
