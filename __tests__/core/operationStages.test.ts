@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from 'vitest'
 import { operationEventSchema, reduceOperation, type OperationProgress } from '../../src/core'
-import { isTerminalStatus, type OperationEvent } from '../../src/core/channels/operationProgress'
+import { isTerminalStatus, type OperationEvent } from '../../src/channels/operationProgress'
 import { appendFrames, indexFrames, OP, reindexFrames, removeSourceFrames } from './indexerFrames'
 
 /** The frames the schema accepts, as the frame decoder hands them on (the rest is reported and dropped). */

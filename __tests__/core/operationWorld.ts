@@ -7,7 +7,7 @@
 import { QueryClient, QueryObserver } from '@tanstack/query-core'
 import { vi } from 'vitest'
 import { LiveStatusClient, operationProgressChannel, type OperationProgress } from '../../src/core'
-import type { WebSocketLike } from '../../src/core/types'
+import type { WebSocketLike } from '../../src/transport/types'
 import { fakeSource } from '../helpers/fakeSources'
 
 export type Frame = Record<string, unknown>

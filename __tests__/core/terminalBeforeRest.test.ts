@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import { REST_AGREE_MAX_TRIES } from '../../src/core/liveQuerySync'
+import { REST_AGREE_MAX_TRIES } from '../../src/sync/liveQuerySync'
 import { createOperationWorld } from './operationWorld'
 
 const SEED = Number(process.env.MODEL_SEED ?? 20260421)
