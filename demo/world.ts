@@ -74,6 +74,9 @@ export function createWorld(options: WorldOptions = {}) {
       const id = tokens.userOf(token)
       return id ? { id } : null
     },
+    // Open access, said out loud: the demo has one project, and every signed-in tab may see it.
+    // Without this the server refuses every join (issue #21: authorization fails closed).
+    authorize: 'any-authenticated-user',
     maxConnectionsPerUser: 50,
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.bus ? { bus: options.bus } : {}),

@@ -269,15 +269,4 @@ describe('REST', () => {
   })
 })
 
-describe('defaults', () => {
-  test('no `authorize`: allowed for authenticated users, with a warning at start-up', async () => {
-    const warnings: string[] = []
-    const { connect } = await startServer({ authorize: undefined, log: (message) => warnings.push(message) })
-    expect(warnings.some((w) => w.includes('no `authorize` option'))).toBe(true)
-    const client = connect('/ws/projects/p9?token=tok-bob')
-    await client.opened()
-    await client.until(() => true)
-  })
-})
-
 export type { SequencedEvent }

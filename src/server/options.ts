@@ -7,11 +7,14 @@ export interface LiveStatusServerOptions<User> {
   /** Who owns `token`; `null`/`undefined` rejects it (4401 on sockets, 401 on REST). A throw is answered 1011 / 500. */
   authenticate: (token: string, request: IncomingMessage) => User | null | undefined | Promise<User | null | undefined>
   /**
-   * Whether `user` may see `projectId` (4403 / 403 when not).
-   * @default every authenticated user may see every project; a warning is logged at start-up. Pass
-   * `() => true` to make that choice explicit and silence the warning.
+   * Who may see which project. A function answers whether `user` may see `projectId` (`false` →
+   * 4403 on sockets, 403 on REST; a throw → 1011 / 500). `'any-authenticated-user'` lets every
+   * user `authenticate` accepts see every project: pass it only when that really is the policy
+   * (a single-tenant app, a demo). The start-up log names the mode in effect.
+   * @default undefined: every join is refused (4403 / 403), with a warning at start-up naming the
+   * fix. Fails closed: a token for one project never reads another because an option was left out.
    */
-  authorize?: (user: User, projectId: string) => boolean | Promise<boolean>
+  authorize?: ((user: User, projectId: string) => boolean | Promise<boolean>) | typeof ANY_AUTHENTICATED_USER
   /**
    * A stable id of `user`, the key of per-user limits.
    * @default the user's `id`, `sub` or `userId` (string or number), or the user itself when it is a
@@ -117,6 +120,12 @@ export interface LiveStatusServerOptions<User> {
   log?: (message: string, error?: unknown) => void
 }
 
+/** `authorize: 'any-authenticated-user'`: every authenticated user may see every project (open access, said out loud). */
+export const ANY_AUTHENTICATED_USER = 'any-authenticated-user'
+
+/** How joins are authorized, as the start-up log names it. */
+export type AuthorizationMode = 'authorize' | typeof ANY_AUTHENTICATED_USER | 'none'
+
 /** The defaults, written once: the resolved options' type is derived from them. */
 export const serverDefaults = {
   maxConnectionsPerUser: 10,
@@ -142,9 +151,9 @@ export const serverDefaults = {
 
 export type ResolvedOptions<User> = typeof serverDefaults & {
   authenticate: LiveStatusServerOptions<User>['authenticate']
-  authorize: NonNullable<LiveStatusServerOptions<User>['authorize']>
-  /** False when the app gave no `authorize` (start-up warning). */
-  authorizeGiven: boolean
+  authorize: (user: User, projectId: string) => boolean | Promise<boolean>
+  /** Which `authorize` was given: a function, open access, or none (every join refused). */
+  authorization: AuthorizationMode
   userId: (user: User) => string
   allowedOrigins: readonly string[] | undefined
   bus: EventBus
@@ -183,6 +192,18 @@ const positive = (name: string, value: number, allowInfinity = false) => {
     throw new TypeError(`[live-status/server] ${name} must be a positive number (got ${String(value)})`)
 }
 
+const refuseAll = () => false
+const allowAll = () => true
+
+function authorizationOf<User>(authorize: LiveStatusServerOptions<User>['authorize']): Pick<ResolvedOptions<User>, 'authorize' | 'authorization'> {
+  if (typeof authorize === 'function') return { authorize, authorization: 'authorize' }
+  if (authorize === ANY_AUTHENTICATED_USER) return { authorize: allowAll, authorization: ANY_AUTHENTICATED_USER }
+  if (authorize === undefined) return { authorize: refuseAll, authorization: 'none' }
+  throw new TypeError(
+    `[live-status/server] \`authorize\` must be a function (user, projectId) => boolean, or '${ANY_AUTHENTICATED_USER}' (got ${typeof authorize === 'string' ? JSON.stringify(authorize) : typeof authorize})`,
+  )
+}
+
 export function resolveOptions<User>(options: LiveStatusServerOptions<User>): ResolvedOptions<User> {
   if (typeof options?.authenticate !== 'function') throw new TypeError('[live-status/server] `authenticate(token, request)` is required')
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LiveStatusServerOptions<User>
@@ -190,8 +211,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     ...serverDefaults,
     ...(defined as Partial<typeof serverDefaults>),
     authenticate: options.authenticate,
-    authorize: options.authorize ?? (() => true),
-    authorizeGiven: options.authorize !== undefined,
+    ...authorizationOf(options.authorize),
     userId: options.userId ?? defaultUserId,
     allowedOrigins: options.allowedOrigins,
     bus: options.bus ?? new InMemoryEventBus({ historySize: 1000 }),

@@ -1,4 +1,4 @@
-import type { LiveStatusServerOptions } from '../options'
+import { ANY_AUTHENTICATED_USER, type LiveStatusServerOptions } from '../options'
 
 /** What the environment configures for a standalone start. */
 export interface EnvConfig {
@@ -7,7 +7,10 @@ export interface EnvConfig {
   historySize: number | undefined
   options: Partial<Pick<LiveStatusServerOptions<unknown>,
     'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'tokenQueryParam'
-  >>
+  >> & {
+    /** Only the open-access opt-in can come from the environment; a per-project check is code. */
+    authorize?: typeof ANY_AUTHENTICATED_USER
+  }
 }
 
 /** Numeric settings: environment variable → option. */
@@ -27,7 +30,7 @@ const numeric = {
 } as const
 
 /** Every variable read, for documentation and for warning about misspelt ones. */
-export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_TOKEN_QUERY_PARAM', ...Object.keys(numeric)]
+export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_TOKEN_QUERY_PARAM', 'LIVE_STATUS_AUTHORIZE', ...Object.keys(numeric)]
 
 function positiveInteger(name: string, text: string): number {
   const value = Number(text)
@@ -70,6 +73,12 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   }
   const tokenParam = set('LIVE_STATUS_TOKEN_QUERY_PARAM')
   if (tokenParam !== undefined) options.tokenQueryParam = tokenParam
+  const authorize = set('LIVE_STATUS_AUTHORIZE')
+  if (authorize !== undefined) {
+    // The one value there is: open access has to be asked for by name, never implied by a typo.
+    if (authorize !== ANY_AUTHENTICATED_USER) throw new Error(`[live-status/server] LIVE_STATUS_AUTHORIZE must be ${ANY_AUTHENTICATED_USER} (or unset)`)
+    options.authorize = ANY_AUTHENTICATED_USER
+  }
   const history = set('LIVE_STATUS_HISTORY_SIZE')
   return {
     port,
