@@ -24,7 +24,7 @@ describe('without `authorize`', () => {
     await server.publish('SECRET', { type: 'operation_started', operation_id: 'op-secret', operation_type: 'index', total_files: 3 })
     await server.publish('SECRET', { type: 'index_complete', project_id: 'SECRET', entity_count: 7 })
 
-    const client = connect('/ws/projects/SECRET?token=tok-alice')
+    const client = connect('/ws/projects/SECRET', { token: 'tok-alice' })
     expect(await client.untilClosed()).toEqual({ code: 4403, reason: 'forbidden' })
     expect(client.events()).toEqual([])
     expect((await fetch(`${url}/api/projects/SECRET/index`, bearer('tok-alice'))).status).toBe(403)
@@ -32,7 +32,7 @@ describe('without `authorize`', () => {
     const reindex = await fetch(`${url}/api/projects/SECRET/index/reindex`, { method: 'POST', ...bearer('tok-alice') })
     expect([reindex.status, await reindex.json()]).toEqual([403, { detail: 'forbidden' }])
     // Refused, not merely unauthenticated: a bad token is still 4401 / 401.
-    expect((await connect('/ws/projects/SECRET?token=nope').untilClosed()).code).toBe(4401)
+    expect((await connect('/ws/projects/SECRET', { token: 'nope' }).untilClosed()).code).toBe(4401)
     expect((await fetch(`${url}/api/projects/SECRET/index`, bearer('nope'))).status).toBe(401)
     expect(server.metrics().drops.forbidden).toBe(1)
 
@@ -52,12 +52,12 @@ describe("`authorize: 'any-authenticated-user'`", () => {
     const { lines, logger } = capture()
     const { server, url, connect } = await startServer({ authorize: ANY_AUTHENTICATED_USER, logger })
     await server.publish('SECRET', { type: 'index_complete', project_id: 'SECRET', entity_count: 7 })
-    const client = connect('/ws/projects/SECRET?token=tok-bob')
+    const client = connect('/ws/projects/SECRET', { token: 'tok-bob' })
     await client.until(() => client.events().length > 0)
     expect(client.events()[0]).toMatchObject({ type: 'index_status', project_id: 'SECRET' })
     expect((await fetch(`${url}/api/projects/SECRET/index`, bearer('tok-bob'))).status).toBe(200)
     // Open to every *authenticated* user only.
-    expect((await connect('/ws/projects/SECRET?token=nope').untilClosed()).code).toBe(4401)
+    expect((await connect('/ws/projects/SECRET', { token: 'nope' }).untilClosed()).code).toBe(4401)
     expect(modeLines(lines)).toEqual([{ level: 'info', fields: { authorization: 'any-authenticated-user' }, message: expect.stringContaining('any authenticated user may join any project') }])
   })
 

@@ -5,7 +5,10 @@
  * uses 1008.
  */
 export const CloseCode = {
-  /** No token, or `authenticate` refused it. Client: sign-in required. */
+  /**
+   * No token, `authenticate` refused it, or it came in the URL without `allowTokenInQuery` (the
+   * reason then names the auth message and the subprotocol). Client: sign-in required.
+   */
   unauthenticated: 4401,
   /** `authorize` refused the project. Client: sign-in required. */
   forbidden: 4403,

@@ -163,7 +163,8 @@ export class LiveStatusServer<User = unknown> {
       })
     } catch (error) {
       this.#metrics.drop('internal_error')
-      this.#log.error('upgrade failed', errorFields(error))
+      // Never the URL; and a token in its query is masked should an error quote it.
+      this.#log.error('upgrade failed', errorFields(error, url.searchParams.get(this.#options.tokenQueryParam)))
       rejectUpgrade(socket, 500, 'Internal Server Error')
     }
     return true

@@ -94,7 +94,15 @@ export interface LiveStatusServerOptions<User> {
    * @default true
    */
   serviceRoutes?: boolean
-  /** Query parameter carrying the token. @default 'token' */
+  /**
+   * Whether a socket may carry its token in the URL (`?token=…`, see `tokenQueryParam`). URLs end
+   * up in proxy and access logs and in browser history, so by default such a socket is closed with
+   * 4401 and a reason naming the fix: send `{ "type": "auth", "token": … }` as the first message,
+   * or offer the subprotocols `bearer, <token>`. Turn it on only for clients that can do neither.
+   * @default false
+   */
+  allowTokenInQuery?: boolean
+  /** Query parameter carrying the token: read with `allowTokenInQuery`, refused without it. @default 'token' */
   tokenQueryParam?: string
   /** Fan-out and history. @default new InMemoryEventBus({ historySize: 1000 }) */
   bus?: EventBus
@@ -146,6 +154,7 @@ export const serverDefaults = {
   checkpointIntervalMs: 10_000,
   rebuildTimeoutMs: 5000,
   serviceRoutes: true,
+  allowTokenInQuery: false,
   tokenQueryParam: 'token',
 }
 

@@ -6,7 +6,7 @@ export interface EnvConfig {
   host: string
   historySize: number | undefined
   options: Partial<Pick<LiveStatusServerOptions<unknown>,
-    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'tokenQueryParam'
+    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
   >> & {
     /** Only the open-access opt-in can come from the environment; a per-project check is code. */
     authorize?: typeof ANY_AUTHENTICATED_USER
@@ -30,12 +30,18 @@ const numeric = {
 } as const
 
 /** Every variable read, for documentation and for warning about misspelt ones. */
-export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_TOKEN_QUERY_PARAM', 'LIVE_STATUS_AUTHORIZE', ...Object.keys(numeric)]
+export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', 'LIVE_STATUS_TOKEN_QUERY_PARAM', 'LIVE_STATUS_AUTHORIZE', ...Object.keys(numeric)]
 
 function positiveInteger(name: string, text: string): number {
   const value = Number(text)
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value <= 0) throw new Error(`[live-status/server] ${name}=${JSON.stringify(text)} must be a positive integer`)
   return value
+}
+
+function boolean(name: string, text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined
+  if (!['true', 'false'].includes(text)) throw new Error(`[live-status/server] ${name} must be true or false`)
+  return text === 'true'
 }
 
 /**
@@ -66,11 +72,10 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     }
     options.allowedOrigins = list
   }
-  const serviceRoutes = set('LIVE_STATUS_SERVICE_ROUTES')
-  if (serviceRoutes !== undefined) {
-    if (!['true', 'false'].includes(serviceRoutes)) throw new Error('[live-status/server] LIVE_STATUS_SERVICE_ROUTES must be true or false')
-    options.serviceRoutes = serviceRoutes === 'true'
-  }
+  const serviceRoutes = boolean('LIVE_STATUS_SERVICE_ROUTES', set('LIVE_STATUS_SERVICE_ROUTES'))
+  if (serviceRoutes !== undefined) options.serviceRoutes = serviceRoutes
+  const tokenInQuery = boolean('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', set('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY'))
+  if (tokenInQuery !== undefined) options.allowTokenInQuery = tokenInQuery
   const tokenParam = set('LIVE_STATUS_TOKEN_QUERY_PARAM')
   if (tokenParam !== undefined) options.tokenQueryParam = tokenParam
   const authorize = set('LIVE_STATUS_AUTHORIZE')

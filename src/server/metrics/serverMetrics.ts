@@ -4,6 +4,7 @@ export const dropReasons = [
   'closing',
   'origin',
   'auth_timeout',
+  'token_in_url',
   'unauthenticated',
   'forbidden',
   'too_many_connections',
