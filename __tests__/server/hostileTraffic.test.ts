@@ -73,7 +73,7 @@ describe('resets', () => {
 })
 
 describe('hostile frames and throwing callbacks', () => {
-  test('`{"type":{"toString":1}}` after auth gets an error frame; the other clients keep their socket', async () => {
+  test('`{"type":{"toString":1}}` after auth gets a client_error frame; the other clients keep their socket', async () => {
     watch = watchProcess()
     const { server, connect } = await startServer({ batchIntervalMs: 5 })
     const attacker = connect('/ws/projects/p1', { token: 'tok-alice' })
@@ -83,7 +83,8 @@ describe('hostile frames and throwing callbacks', () => {
     for (const frame of ['{"type":{"toString":1}}', '{"type":{"valueOf":1,"toString":1}}', '{"type":[{"toString":1}]}', '{"type":"ping","__proto__":{"toString":1}}'])
       attacker.send(frame)
     await attacker.until(() => attacker.frames.length >= 4)
-    expect(attacker.frames.filter((f) => f.type === 'error')).toHaveLength(3)
+    expect(attacker.frames.filter((f) => f.type === 'client_error')).toHaveLength(3)
+    expect(attacker.frames.filter((f) => f.type === 'client_error').every((f) => f.messageType === null)).toBe(true)
     await server.publish('p2', { type: 'index_started', project_id: 'p2' })
     await bystander.until(() => bystander.events().some((e) => e.type === 'index_started'))
     expect(attacker.closed).toBeNull()

@@ -42,8 +42,20 @@ export interface LiveStatusServerOptions<User> {
   maxPreAuthFrames?: number
   /** Bytes a socket may send before it is authenticated; more closes it with 1002. @default 65536 (64 KiB) */
   maxPreAuthBytes?: number
-  /** Invalid frames (each answered with an error frame) before the socket is closed with 1002. @default 20 */
+  /**
+   * Unsupported or unreadable client messages a socket may send within `invalidFramesWindowMs`.
+   * Each is answered with `{"type":"client_error","messageType":…,"reason":…}` and the socket stays
+   * open (it is shared by every component of a tab: one component's mistake must not cut the
+   * others off); one more within the window is a flood and closes the socket with 1002.
+   * @default 100
+   */
   maxInvalidFrames?: number
+  /**
+   * The window `maxInvalidFrames` is counted in; the count starts again after it. `Infinity` counts
+   * over the socket's whole life.
+   * @default 10000
+   */
+  invalidFramesWindowMs?: number
   /**
    * Project ids accepted in socket paths, REST paths and `publish`: anything else is refused (400)
    * or thrown on (`publish`). Decoded ids are tested, so `..%2F` or `%00` never pass.
@@ -141,7 +153,8 @@ export const serverDefaults = {
   maxFrameBytes: 256 * 1024,
   maxPreAuthFrames: 8,
   maxPreAuthBytes: 64 * 1024,
-  maxInvalidFrames: 20,
+  maxInvalidFrames: 100,
+  invalidFramesWindowMs: 10_000,
   projectIdPattern: /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/ as RegExp,
   idleTimeoutMs: 60_000,
   batchIntervalMs: 50,
@@ -231,5 +244,6 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
   for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs'] as const)
     positive(name, resolved[name])
   positive('retainFinishedMs', resolved.retainFinishedMs, true)
+  positive('invalidFramesWindowMs', resolved.invalidFramesWindowMs, true)
   return resolved
 }

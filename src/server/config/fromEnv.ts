@@ -6,7 +6,7 @@ export interface EnvConfig {
   host: string
   historySize: number | undefined
   options: Partial<Pick<LiveStatusServerOptions<unknown>,
-    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
+    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
   >> & {
     /** Only the open-access opt-in can come from the environment; a per-project check is code. */
     authorize?: typeof ANY_AUTHENTICATED_USER
@@ -20,6 +20,8 @@ const numeric = {
   LIVE_STATUS_MAX_FRAME_BYTES: 'maxFrameBytes',
   LIVE_STATUS_MAX_PRE_AUTH_FRAMES: 'maxPreAuthFrames',
   LIVE_STATUS_MAX_PRE_AUTH_BYTES: 'maxPreAuthBytes',
+  LIVE_STATUS_MAX_INVALID_FRAMES: 'maxInvalidFrames',
+  LIVE_STATUS_INVALID_FRAMES_WINDOW_MS: 'invalidFramesWindowMs',
   LIVE_STATUS_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
   LIVE_STATUS_BATCH_INTERVAL_MS: 'batchIntervalMs',
   LIVE_STATUS_BATCH_MAX_EVENTS: 'batchMaxEvents',
