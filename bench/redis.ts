@@ -34,7 +34,7 @@ async function clients(url: string) {
   let lastAt = 0
   const sockets = await Promise.all(
     Array.from({ length: CLIENTS }, (_, i) => {
-      const socket = new WebSocket(`${url}/ws/projects/bench?token=u${i % 50}`)
+      const socket = new WebSocket(`${url}/ws/projects/bench`, ['bearer', `u${i % 50}`])
       socket.on('message', (data) => {
         const at = now()
         const frame = JSON.parse(String(data)) as { type: string; events?: { t?: number }[]; t?: number }

@@ -73,7 +73,8 @@ async function runClients() {
       let failed = 0
       const open = (i: number) =>
         new Promise<void>((resolve) => {
-          const socket = new WebSocket(message.tokens ? `${message.url}?token=u${i}` : message.url, { perMessageDeflate: false })
+          // The token as a subprotocol: the reference server refuses `?token=` by default.
+          const socket = new WebSocket(message.url, message.tokens ? ['bearer', `u${i}`] : [], { perMessageDeflate: false })
           socket.on('message', (data: Buffer) => onMessage(socket, data))
           socket.on('error', () => {})
           socket.once('open', () => {

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
-import { rejectUpgrade, requestTarget } from '../src/server'
+import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest } from '../src/server'
+import { TOKEN_IN_URL_REASON } from '../src/server/upgrade/admitSocket'
 import { answerCors } from '../src/server/http/restRoutes'
 import { PROJECT, type OperationType, type Trouble, type World } from './world'
 
@@ -74,7 +75,8 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   const operations = options.operations ?? memoryOperationLog()
   /** Upgrade requests per kind, accepted or not: what "no further attempts" is measured by. */
   const upgrades = { project: 0, scan: 0 }
-  const scanWss = new WebSocketServer({ noServer: true })
+  // Subprotocols as the reference server picks them (`bearer` is answered, the token never echoed).
+  const scanWss = new WebSocketServer({ noServer: true, handleProtocols: selectProtocol })
 
   const http: Server = createServer((req, res) => {
     void (async () => {
@@ -135,7 +137,12 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
       return
     }
     if (/^\/ws\/scan\/[^/]+$/.test(url.pathname)) {
-      scanWss.handleUpgrade(req, socket, head, (ws) => world.handleScanSocket(ws, url.searchParams.get('token')))
+      scanWss.handleUpgrade(req, socket, head, (ws) => {
+        // As the reference server does by default: no token in a URL (access logs keep URLs).
+        if (url.searchParams.get('token')) return ws.close(4401, TOKEN_IN_URL_REASON)
+        // A `bearer, <token>` subprotocol, or else the `{ type: 'auth', token }` first message.
+        world.handleScanSocket(ws, tokenFromRequest(req, url, 'token'))
+      })
       return
     }
     if (!world.server.handleUpgrade(req, socket, head)) rejectUpgrade(socket, 404, 'Not Found')

@@ -9,6 +9,8 @@ import { operationEvents, runScan, type OperationType } from '../src/testing/ope
 import { memoryTokens, type TokenBook } from './tokens'
 
 export const PROJECT = 'demo'
+/** A scan socket without a token in its subprotocols has this long to send its auth message. */
+const SCAN_AUTH_TIMEOUT_MS = 5000
 export type Trouble = 'none' | 'drop' | 'silent' | 'reject'
 export type { OperationType }
 
@@ -74,6 +76,9 @@ export function createWorld(options: WorldOptions = {}) {
       const id = tokens.userOf(token)
       return id ? { id } : null
     },
+    // Open access, said out loud: the demo has one project, and every signed-in tab may see it.
+    // Without this the server refuses every join (issue #21: authorization fails closed).
+    authorize: 'any-authenticated-user',
     maxConnectionsPerUser: 50,
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.bus ? { bus: options.bus } : {}),
@@ -117,23 +122,34 @@ export function createWorld(options: WorldOptions = {}) {
     return operationId
   }
 
-  /** The scan socket of the document indexer's dialect, over the generated tree. */
+  /**
+   * The scan socket of the document indexer's dialect, over the generated tree. `token` is the
+   * one its subprotocols carried; without one, the first message must be `{ type: 'auth', token }`
+   * (within `SCAN_AUTH_TIMEOUT_MS`), as on the reference server's sockets.
+   */
   function handleScanSocket(socket: WebSocket, token: string | null) {
     scanSockets++
     socket.on('close', () => scanSockets--)
-    const userId = token ? tokens.userOf(token) : null
-    if (!userId) return socket.close(4401, 'invalid token')
-    const mine = socketsByUser.get(userId) ?? new Set()
-    socketsByUser.set(userId, mine.add(socket))
-    socket.on('close', () => mine.delete(socket))
+    let userId: string | null = null
+    const admit = (given: string | null) => {
+      userId = given ? tokens.userOf(given) : null
+      if (!userId) return void socket.close(4401, given ? 'invalid token' : 'authentication required')
+      const mine = socketsByUser.get(userId) ?? new Set()
+      socketsByUser.set(userId, mine.add(socket))
+      socket.on('close', () => mine.delete(socket))
+    }
+    if (token !== null) admit(token)
+    else later(SCAN_AUTH_TIMEOUT_MS, () => userId === null && socket.close(4401, 'authentication required'))
     let cancel = () => {}
     socket.on('message', (data) => {
-      let message: { action?: string; path?: string; recursive?: boolean }
+      let message: { type?: string; token?: unknown; action?: string; path?: string; recursive?: boolean }
       try {
         message = JSON.parse(String(data))
       } catch {
         return
       }
+      if (typeof message !== 'object' || message === null) return
+      if (userId === null) return admit(message.type === 'auth' && typeof message.token === 'string' ? message.token : null)
       if (message.action === 'cancel') cancel()
       if (message.action !== 'scan') return
       cancel()

@@ -23,6 +23,8 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
   let http: Awaited<ReturnType<typeof startDemoHttp>>
   let page: Page
   let consoleErrors: string[] = []
+  /** Every WebSocket URL the page opened (project, scan and hand-written sockets). */
+  let socketUrls: string[] = []
 
   beforeAll(async () => {
     clientDir = mkdtempSync(join(tmpdir(), 'live-status-demo-'))
@@ -50,7 +52,9 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
     http = await startDemoHttp(world, { clientDir })
     page = await context.newPage()
     consoleErrors = []
+    socketUrls = []
     page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()))
+    page.on('websocket', (socket) => socketUrls.push(socket.url()))
     await page.goto(http.url)
     testContext.onTestFinished(async () => {
       await page.close()
@@ -256,6 +260,27 @@ describe.skipIf(!haveChromium)('demo in Chromium', () => {
     await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached', timeout: 20_000 })
     expect(world.stats().openSockets).toBe(1)
   }, 45_000)
+
+  test('no socket the page opens carries the token in its URL: the shared socket, the scan socket, the hand-written ones', async () => {
+    await page.locator('[role=status][data-state="connected"]').waitFor({ state: 'attached' })
+    await page.getByRole('button', { name: 'Scan' }).click()
+    await page.getByTestId('scan-result').waitFor({ timeout: 30_000 })
+    await page.getByTestId('start-index').click()
+    await page.locator('[data-testid^="operation-op-"]').first().waitFor()
+    await page.getByLabel(/Written by hand/).check()
+    await expect.poll(() => world.stats().openSockets).toBe(2)
+    const token = await page.evaluate(() => sessionStorage.getItem('live-status-demo:token'))
+    expect(token).toBeTruthy()
+    const paths = socketUrls.map((url) => new URL(url).pathname)
+    expect(paths.filter((path) => path === '/ws/projects/demo').length).toBeGreaterThanOrEqual(3)
+    expect(paths.some((path) => path.startsWith('/ws/scan/'))).toBe(true)
+    for (const url of socketUrls) {
+      expect(new URL(url).searchParams.has('token')).toBe(false)
+      expect(url).not.toContain(token!)
+      expect(url).not.toContain(encodeURIComponent(token!))
+    }
+    expect(consoleErrors).toEqual([])
+  }, 60_000)
 
   test('a scan streams progress and can be cancelled', async () => {
     await page.getByRole('button', { name: 'Scan' }).click()

@@ -24,7 +24,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus under a burst', () => {
       [0, 1].map(async () => startServer<{ id: string }>({ bus: await busFor(), authenticate: (token) => ({ id: token }), authorize: () => true, maxConnectionsPerUser: 1000 })),
     )
     const EVENTS = 10_000
-    const clients = servers.flatMap((instance) => Array.from({ length: 500 }, (_, i) => instance.connect(`/ws/projects/p1?token=u${i}`)))
+    const clients = servers.flatMap((instance) => Array.from({ length: 500 }, (_, i) => instance.connect('/ws/projects/p1', { token: `u${i}` })))
     await Promise.all(clients.map((client) => client.opened()))
     await Promise.all(servers.map((instance) => joined(instance, 500)))
     const publishes: Promise<unknown>[] = []

@@ -23,7 +23,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
-    const client = b.connect('/ws/projects/p1?token=tok-alice')
+    const client = b.connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     await joined(b)
     const published = await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 1 })
@@ -36,7 +36,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
-    const first = a.connect('/ws/projects/p1?token=tok-alice')
+    const first = a.connect('/ws/projects/p1', { token: 'tok-alice' })
     await first.opened()
     await joined(a)
     for (let n = 1; n <= 5; n++) await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n })
@@ -44,7 +44,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const lastSeen = Math.max(...ops(first.events()).map((event) => event.seq))
     first.close()
     for (let n = 6; n <= 40; n++) await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n })
-    const resumed = b.connect(`/ws/projects/p1?token=tok-alice&since=${lastSeen}`)
+    const resumed = b.connect(`/ws/projects/p1?since=${lastSeen}`, { token: 'tok-alice' })
     await resumed.opened()
     await resumed.until(() => ops(resumed.events()).length >= 35)
     await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 41 })
@@ -58,7 +58,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const recoveries: number[] = []
     const a = await instance(redis.url, errors)
     const b = await instance(redis.url, errors, recoveries)
-    const client = b.connect('/ws/projects/p1?token=tok-alice')
+    const client = b.connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     await joined(b)
     await a.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 1 })
@@ -87,7 +87,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const redis = await testRedis()
     const a = await instance(redis.url)
     const b = await instance(redis.url)
-    const client = a.connect('/ws/projects/p1?token=tok-alice')
+    const client = a.connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     await joined(a)
     await b.server.publish('p1', { type: 'file_completed', operation_id: 'op1', n: 1 })
@@ -116,7 +116,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const ahead = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 10_000)
     let client
     try {
-      client = a.connect('/ws/projects/p1?token=tok-alice')
+      client = a.connect('/ws/projects/p1', { token: 'tok-alice' })
       await client.opened()
       await joined(a)
     } finally {
@@ -139,10 +139,10 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const busB = new RedisStreamsBus({ redis: interceptXread(await redisFor(redis.url), late), blockMs: 60_000 })
     cleanups.push(() => busB.close())
     const b = await startServer({ bus: busB })
-    const first = b.connect('/ws/projects/p1?token=tok-alice')
+    const first = b.connect('/ws/projects/p1', { token: 'tok-alice' })
     await first.opened()
     await joined(b)
-    const second = b.connect('/ws/projects/p2?token=tok-alice')
+    const second = b.connect('/ws/projects/p2', { token: 'tok-alice' })
     await second.opened()
     await joined(b, 2)
     await a.server.publish('p2', { type: 'file_completed', operation_id: 'op2', n: 1 })
@@ -223,7 +223,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     expect(await get(b, '/api/operations/op-old')).toEqual(fromA)
     expect(await get(b, '/api/projects/p1/index')).toEqual(await get(a, '/api/projects/p1/index'))
     // A client connecting to B without `since` gets the same state in its snapshot.
-    const client = b.connect('/ws/projects/p1?token=tok-alice')
+    const client = b.connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     await client.until(() => client.events().some((event: { operation_id?: string }) => event.operation_id === 'op-old'))
     expect(client.events().find((event: { operation_id?: string }) => event.operation_id === 'op-old')).toMatchObject({ type: 'current_state', status: 'completed', total_files: 4 })
@@ -244,7 +244,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     const clients = []
     for (let i = 0; i < 5; i++) {
       await a.server.publish('p1', { type: 'tick', n: i })
-      clients.push(b.connect('/ws/projects/p1?token=tok-alice'))
+      clients.push(b.connect('/ws/projects/p1', { token: 'tok-alice' }))
       await fetch(`${b.url}/api/operations/op-race`, { headers: { Authorization: 'Bearer tok-alice' } })
     }
     const done = await publishing
@@ -287,7 +287,7 @@ describe.skipIf(!haveRedis)('RedisStreamsBus with two server instances', () => {
     await control.call('CLIENT', 'PAUSE', '1500', 'ALL')
     const index = () => fetch(`${b.url}/api/projects/p1/index`, { headers: { Authorization: 'Bearer tok-alice' } })
     expect((await index()).status).toBe(503)
-    const client = b.connect('/ws/projects/p1?token=tok-alice')
+    const client = b.connect('/ws/projects/p1', { token: 'tok-alice' })
     expect((await client.untilClosed()).code).toBe(1013)
     expect(client.events()).toEqual([])
     await expect.poll(async () => (await index()).status, { timeout: 10_000 }).toBe(200)

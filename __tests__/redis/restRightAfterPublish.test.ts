@@ -33,7 +33,7 @@ describe.skipIf(!haveRedis)('REST on B right after a publish on A', () => {
     const b = await startServer({ bus: busB })
 
     // B follows p1 (a client there) and has delivered an event of it.
-    const client = b.connect('/ws/projects/p1?token=tok-alice')
+    const client = b.connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     const first = await a.server.publish('p1', { type: 'operation_started', operation_id: 'op-1', operation_type: 'index', total_files: 4 })
     await client.until(() => client.events().some((event) => event.seq === first.seq))

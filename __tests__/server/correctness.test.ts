@@ -3,7 +3,7 @@ import { WebSocket } from 'ws'
 import { SocketHub, type WebSocketConstructor } from '../../src/core'
 import { closeAction } from '../../src/transport/closeAction'
 import { InMemoryEventBus, type EventBus, type SequencedEvent } from '../../src/server'
-import { disposeAll, startServer } from './support/serverHarness'
+import { disposeAll, messageAuth, startServer } from './support/serverHarness'
 
 afterEach(async () => {
   await disposeAll()
@@ -20,18 +20,18 @@ const deferred = <T>() => {
 describe('per-user limits key on a stable id', () => {
   test('JWT-style users ({ sub }) each get their own 10 sockets', async () => {
     const { server, connect } = await startServer<{ sub: string }>({ authenticate: (token) => ({ sub: token }), authorize: () => true })
-    const alice = Array.from({ length: 10 }, () => connect('/ws/projects/p1?token=alice'))
-    const bob = Array.from({ length: 10 }, () => connect('/ws/projects/p1?token=bob'))
+    const alice = Array.from({ length: 10 }, () => connect('/ws/projects/p1', { token: 'alice' }))
+    const bob = Array.from({ length: 10 }, () => connect('/ws/projects/p1', { token: 'bob' }))
     await Promise.all([...alice, ...bob].map((c) => c.opened()))
     await vi.waitUntil(() => server.stats.connections === 20)
-    expect(await connect('/ws/projects/p1?token=alice').untilClosed()).toEqual({ code: 4429, reason: 'too many connections' })
+    expect(await connect('/ws/projects/p1', { token: 'alice' }).untilClosed()).toEqual({ code: 4429, reason: 'too many connections' })
     expect(server.retained.users).toBe(2)
   })
 
   test('a user with no id, sub or userId is refused with 1011 and a log line naming the `userId` option', async () => {
     const lines: string[] = []
     const { connect } = await startServer<{ name: string }>({ authenticate: () => ({ name: 'x' }), authorize: () => true, log: (message) => lines.push(message) })
-    expect((await connect('/ws/projects/p1?token=t').untilClosed()).code).toBe(1011)
+    expect((await connect('/ws/projects/p1', { token: 't' }).untilClosed()).code).toBe(1011)
     expect(lines.join('\n')).toContain('`userId` option')
   })
 })
@@ -46,10 +46,10 @@ describe('frames before authentication are bounded', () => {
         return token === 'tok-alice' ? { id: 'alice', projects: ['p1'] } : null
       },
     })
-    const polite = connect('/ws/projects/p1?token=tok-alice')
+    const polite = connect('/ws/projects/p1', { token: 'tok-alice' })
     await polite.opened()
     polite.send({ type: 'ping' })
-    const flooder = connect('/ws/projects/p1?token=tok-alice')
+    const flooder = connect('/ws/projects/p1', { token: 'tok-alice' })
     await flooder.opened()
     for (let i = 0; i < 4; i++) flooder.send({ type: 'ping' })
     const closed = await flooder.untilClosed()
@@ -62,7 +62,7 @@ describe('frames before authentication are bounded', () => {
   test('bytes are bounded too', async () => {
     const gate = deferred<void>()
     const { server, connect } = await startServer({ maxPreAuthBytes: 1000, authenticate: async () => (await gate.promise, null) })
-    const flooder = connect('/ws/projects/p1?token=x')
+    const flooder = connect('/ws/projects/p1', { token: 'x' })
     await flooder.opened()
     flooder.send({ type: 'ping', pad: 'x'.repeat(600) })
     flooder.send({ type: 'ping', pad: 'x'.repeat(600) })
@@ -74,7 +74,7 @@ describe('frames before authentication are bounded', () => {
 
 test('a hung authenticate closes the socket with 1011 after 2 × authTimeoutMs, so unadmitted sockets cannot pile up', async () => {
   const { server, connect } = await startServer({ authTimeoutMs: 100, authenticate: () => new Promise(() => {}) })
-  const client = connect('/ws/projects/p1?token=tok-alice')
+  const client = connect('/ws/projects/p1', { token: 'tok-alice' })
   expect(await client.untilClosed()).toEqual({ code: 1011, reason: 'authentication timed out' })
   await vi.waitUntil(() => server.metrics().authenticating === 0)
 })
@@ -87,7 +87,7 @@ describe('replay and snapshot frames stay under maxFrameBytes', () => {
     const { server, ws, connect } = await startServer({ maxFrameBytes })
     const first = await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: 0, total_files: 1000, current_file: pad })
     for (let n = 1; n <= 1000; n++) await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: n, total_files: 1000, current_file: pad })
-    const raw = connect(`/ws/projects/p1?token=tok-alice&since=${first.seq}`)
+    const raw = connect(`/ws/projects/p1?since=${first.seq}`, { token: 'tok-alice' })
     await raw.until(() => raw.events().length === 1000)
     expect(raw.frames.length).toBeGreaterThan(1)
     // The harness client parsed each frame; re-measure what the server sent.
@@ -96,7 +96,7 @@ describe('replay and snapshot frames stay under maxFrameBytes', () => {
 
     // The same resume through the reference client (1 MiB limit, batch frames unpacked).
     const got: { processed_files: number }[] = []
-    const hub = new SocketHub({ token: 'tok-alice', WebSocket: WebSocket as unknown as WebSocketConstructor })
+    const hub = new SocketHub({ token: 'tok-alice', auth: messageAuth, WebSocket: WebSocket as unknown as WebSocketConstructor })
     const lease = hub.acquire<{ processed_files: number }>(`${ws}/ws/projects/p1?since=${first.seq}`, { onEvents: (events) => got.push(...events) })
     await vi.waitUntil(() => got.length === 1000, { timeout: 10_000 })
     expect(Object.values(lease.connection.stats.dropped).every((n) => n === 0)).toBe(true)
@@ -108,7 +108,7 @@ describe('replay and snapshot frames stay under maxFrameBytes', () => {
     for (let i = 0; i < 6000; i++)
       await server.publish('p1', { type: 'file_completed', operation_id: `operation-${i}`, processed_files: 1, total_files: 10, current_file: `/some/long/path/to/file-${i}.pdf` })
     const got: { type: string }[] = []
-    const hub = new SocketHub({ token: 'tok-alice', WebSocket: WebSocket as unknown as WebSocketConstructor })
+    const hub = new SocketHub({ token: 'tok-alice', auth: messageAuth, WebSocket: WebSocket as unknown as WebSocketConstructor })
     const lease = hub.acquire<{ type: string }>(`${ws}/ws/projects/p1`, { onEvents: (events) => got.push(...events) })
     await vi.waitUntil(() => got.length === 6000, { timeout: 10_000 })
     expect(got.every((e) => e.type === 'current_state')).toBe(true)
@@ -120,7 +120,7 @@ describe('replay and snapshot frames stay under maxFrameBytes', () => {
 
   test('an event larger than maxFrameBytes on its own is dropped and counted, the rest still arrive', async () => {
     const { server, connect } = await startServer({ maxFrameBytes: 2048, batchIntervalMs: 5 })
-    const client = connect('/ws/projects/p1?token=tok-alice')
+    const client = connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     await vi.waitUntil(() => server.stats.connections === 1)
     await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: 1, total_files: 3, current_file: 'x'.repeat(5000) })
@@ -159,7 +159,7 @@ describe('no event lost or duplicated across a replay, whatever the bus latency'
     publishDuringHistory = async () => {
       for (let n = 4; n <= 6; n++) await publish(n)
     }
-    const client = connect(`/ws/projects/p1?token=tok-alice&since=${published[0]}`)
+    const client = connect(`/ws/projects/p1?since=${published[0]}`, { token: 'tok-alice' })
     await client.until(() => client.events().some((e) => e.processed_files === 6))
     for (let n = 7; n <= 8; n++) await publish(n)
     await client.until(() => client.events().some((e) => e.processed_files === 8))
@@ -169,7 +169,7 @@ describe('no event lost or duplicated across a replay, whatever the bus latency'
   test('?since= above the head (another process clock) gets a snapshot, not nothing', async () => {
     const { server, connect } = await startServer()
     const last = await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: 2, total_files: 4 })
-    const client = connect(`/ws/projects/p1?token=tok-alice&since=${last.seq + 1e12}`)
+    const client = connect(`/ws/projects/p1?since=${last.seq + 1e12}`, { token: 'tok-alice' })
     await client.until(() => client.events().length > 0)
     expect(client.events()[0]).toMatchObject({ type: 'current_state', operation_id: 'op1', processed_files: 2 })
   })
@@ -185,10 +185,10 @@ describe('close()', () => {
         return { id: token, projects: ['p1'] }
       },
     })
-    const joined = connect('/ws/projects/p1?token=alice')
+    const joined = connect('/ws/projects/p1', { token: 'alice' })
     await joined.opened()
     await vi.waitUntil(() => server.stats.connections === 1)
-    const midAuth = connect('/ws/projects/p1?token=slow')
+    const midAuth = connect('/ws/projects/p1', { token: 'slow' })
     const midAuthMessage = connect('/ws/projects/p1')
     await Promise.all([midAuth.opened(), midAuthMessage.opened()])
     await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: 1, total_files: 2 })
@@ -205,11 +205,11 @@ describe('close()', () => {
 
   test('an upgrade during the drain is refused with 503', async () => {
     const { server, connect } = await startServer({ closeTimeoutMs: 200 })
-    const stay = connect('/ws/projects/p1?token=tok-alice')
+    const stay = connect('/ws/projects/p1', { token: 'tok-alice' })
     await stay.opened()
     stay.socket.close = () => {} // a client that does not answer the close: the drain waits for it
     const closing = server.close()
-    const late = connect('/ws/projects/p1?token=tok-alice')
+    const late = connect('/ws/projects/p1', { token: 'tok-alice' })
     expect(await late.untilClosed()).toEqual({ code: 1006, reason: 'HTTP 503' })
     await closing
   })
@@ -224,14 +224,14 @@ describe('project ids and memory', () => {
     ['encoded ../ in one segment', '%2e%2e%2fx'],
   ])('%s is refused on sockets (400), REST (400) and publish', async (_label, id) => {
     const { server, url, connect } = await startServer({ authorize: () => true })
-    expect(await connect(`/ws/projects/${id}?token=tok-alice`).untilClosed()).toEqual({ code: 1006, reason: 'HTTP 400' })
+    expect(await connect(`/ws/projects/${id}`, { token: 'tok-alice' }).untilClosed()).toEqual({ code: 1006, reason: 'HTTP 400' })
     expect((await fetch(`${url}/api/projects/${id}/index`, { headers: { Authorization: 'Bearer tok-alice' } })).status).toBe(400)
     await expect(server.publish(decodeURIComponent(id), { type: 'index_started' })).rejects.toThrow(/projectIdPattern/)
   })
 
   test('a project is released when its last client leaves and it has no retained job', async () => {
     const { server, connect } = await startServer({ authorize: () => true, maxConnectionsPerUser: 1000 })
-    const clients = Array.from({ length: 300 }, (_, i) => connect(`/ws/projects/probe-${i}?token=tok-alice`))
+    const clients = Array.from({ length: 300 }, (_, i) => connect(`/ws/projects/probe-${i}`, { token: 'tok-alice' }))
     await Promise.all(clients.map((c) => c.opened()))
     await vi.waitUntil(() => server.stats.connections === 300)
     expect(server.retained.projects).toBe(300)
@@ -266,17 +266,6 @@ describe('REST', () => {
     expect(response.status).toBe(500)
     const status = await fetch(`${url}/api/projects/p1/index`, { headers: { Authorization: 'Bearer tok-alice' } })
     expect(await status.json()).toMatchObject({ status: 'failed', error_message: 'the reindex could not be started' })
-  })
-})
-
-describe('defaults', () => {
-  test('no `authorize`: allowed for authenticated users, with a warning at start-up', async () => {
-    const warnings: string[] = []
-    const { connect } = await startServer({ authorize: undefined, log: (message) => warnings.push(message) })
-    expect(warnings.some((w) => w.includes('no `authorize` option'))).toBe(true)
-    const client = connect('/ws/projects/p9?token=tok-bob')
-    await client.opened()
-    await client.until(() => true)
   })
 })
 

@@ -22,7 +22,7 @@ describe('malformed request targets', () => {
     expect(await rawExchange(port, get('//a:99999/'))).toMatch(/^HTTP\/1\.1 40[04]/)
     expect(await rawExchange(port, upgrade('//a:99999/'))).toMatch(/^HTTP\/1\.1 40[04]/)
     expect(await rawExchange(port, upgrade('//a:99999/ws/projects/p1'))).toMatch(/^HTTP\/1\.1 40[04]/)
-    const client = connect('/ws/projects/p1?token=tok-alice')
+    const client = connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     expect(watch.problems).toEqual([])
   })
@@ -42,7 +42,7 @@ describe('malformed request targets', () => {
       expect(await rawExchange(port, get('//a:99999/'))).toMatch(/^HTTP\/1\.1 404/)
       await rawExchange(port, upgrade('//a:99999/'))
       expect(await rawExchange(port, upgrade('/ws/projects/%E0%A4%A'))).toMatch(/^HTTP\/1\.1 400/)
-      const client = rawClient(`ws://127.0.0.1:${port}/ws/projects/p1?token=t`)
+      const client = rawClient(`ws://127.0.0.1:${port}/ws/projects/p1`, { protocols: ['bearer', 't'] })
       await client.opened()
       client.close()
     } finally {
@@ -59,31 +59,32 @@ describe('resets', () => {
     watch = watchProcess()
     const { port, connect } = await startServer({ allowedOrigins: ['https://app.example.com'] })
     const refused = [
-      upgrade('/ws/projects/p1?token=tok-alice', 'Origin: https://evil.example.net\r\n'),
-      upgrade('/ws/projects/%E0%A4%A?token=tok-alice', 'Origin: https://app.example.com\r\n'),
+      upgrade('/ws/projects/p1', 'Origin: https://evil.example.net\r\nSec-WebSocket-Protocol: bearer, tok-alice\r\n'),
+      upgrade('/ws/projects/%E0%A4%A', 'Origin: https://app.example.com\r\nSec-WebSocket-Protocol: bearer, tok-alice\r\n'),
       upgrade('/nowhere', 'Origin: https://app.example.com\r\n'),
     ]
     for (let round = 0; round < 100; round++) {
       await Promise.all(refused.map((bytes) => rawExchange(port, bytes, { resetAfter: bytes.length })))
     }
-    const client = connect('/ws/projects/p1?token=tok-alice', { origin: 'https://app.example.com' })
+    const client = connect('/ws/projects/p1', { token: 'tok-alice', origin: 'https://app.example.com' })
     await client.opened()
     expect(watch.problems).toEqual([])
   })
 })
 
 describe('hostile frames and throwing callbacks', () => {
-  test('`{"type":{"toString":1}}` after auth gets an error frame; the other clients keep their socket', async () => {
+  test('`{"type":{"toString":1}}` after auth gets a client_error frame; the other clients keep their socket', async () => {
     watch = watchProcess()
     const { server, connect } = await startServer({ batchIntervalMs: 5 })
-    const attacker = connect('/ws/projects/p1?token=tok-alice')
-    const bystander = connect('/ws/projects/p2?token=tok-bob')
+    const attacker = connect('/ws/projects/p1', { token: 'tok-alice' })
+    const bystander = connect('/ws/projects/p2', { token: 'tok-bob' })
     await Promise.all([attacker.opened(), bystander.opened()])
     await vi.waitUntil(() => server.stats.connections === 2)
     for (const frame of ['{"type":{"toString":1}}', '{"type":{"valueOf":1,"toString":1}}', '{"type":[{"toString":1}]}', '{"type":"ping","__proto__":{"toString":1}}'])
       attacker.send(frame)
     await attacker.until(() => attacker.frames.length >= 4)
-    expect(attacker.frames.filter((f) => f.type === 'error')).toHaveLength(3)
+    expect(attacker.frames.filter((f) => f.type === 'client_error')).toHaveLength(3)
+    expect(attacker.frames.filter((f) => f.type === 'client_error').every((f) => f.messageType === null)).toBe(true)
     await server.publish('p2', { type: 'index_started', project_id: 'p2' })
     await bystander.until(() => bystander.events().some((e) => e.type === 'index_started'))
     expect(attacker.closed).toBeNull()
@@ -99,7 +100,7 @@ describe('hostile frames and throwing callbacks', () => {
     watch = watchProcess()
     const lines: string[] = []
     const { connect } = await startServer({ ...options, log: (message: string, error?: unknown) => lines.push(`${message} ${JSON.stringify(error)}`) } as never)
-    expect((await connect('/ws/projects/p1?token=tok-alice').untilClosed()).code).toBe(1011)
+    expect((await connect('/ws/projects/p1', { token: 'tok-alice' }).untilClosed()).code).toBe(1011)
     expect(lines.length).toBeGreaterThan(0)
     // The token, even inside the app's own error message, never reaches the log.
     expect(lines.join('\n')).not.toContain('tok-alice')
@@ -113,7 +114,7 @@ describe('hostile frames and throwing callbacks', () => {
     }
     for (const options of [{ log: boom }, { logger: { info: boom, warn: boom, error: boom, debug: boom } }]) {
       const { url, connect } = await startServer({ ...options, authenticate: () => Promise.reject(new Error('x')) } as never)
-      expect((await connect('/ws/projects/p1?token=tok-alice').untilClosed()).code).toBe(1011)
+      expect((await connect('/ws/projects/p1', { token: 'tok-alice' }).untilClosed()).code).toBe(1011)
       const response = await fetch(`${url}/api/projects/p1/index`, { headers: { Authorization: 'Bearer tok-alice' } })
       expect(response.status).toBe(500)
     }

@@ -5,6 +5,7 @@ import { closeAction } from '../../src/transport/closeAction'
 import { createLiveStatusServer, InMemoryEventBus, type LiveStatusServer } from '../../src/server'
 import { rawClient } from '../helpers/serverClient'
 import { waitForStatus } from '../helpers/wsServer'
+import { messageAuth, withToken, type ConnectOptions } from './support/serverHarness'
 
 const users: Record<string, { id: string; projects: string[] }> = {
   'tok-alice': { id: 'alice', projects: ['p1', 'p2'] },
@@ -29,8 +30,8 @@ async function start(options: Partial<Parameters<typeof createLiveStatusServer<{
   servers.push(server)
   const { port, url } = await server.listen()
   const ws = `ws://127.0.0.1:${port}`
-  const connect = (path: string, opts: Parameters<typeof rawClient>[1] = {}) => {
-    const client = rawClient(`${ws}${path}`, opts)
+  const connect = (path: string, opts: ConnectOptions = {}) => {
+    const client = rawClient(`${ws}${path}`, withToken(opts))
     sockets.push(client)
     return client
   }
@@ -38,8 +39,8 @@ async function start(options: Partial<Parameters<typeof createLiveStatusServer<{
 }
 
 describe('auth', () => {
-  test('all three transports are accepted', async () => {
-    const { server, connect } = await start()
+  test('all three transports are accepted (the query only with allowTokenInQuery)', async () => {
+    const { server, connect } = await start({ allowTokenInQuery: true })
     await server.publish('p1', { type: 'index_started', project_id: 'p1' })
     const byQuery = connect('/ws/projects/p1?token=tok-alice')
     const byBearer = connect('/ws/projects/p1', { protocols: ['bearer', 'tok-alice'] })
@@ -58,8 +59,8 @@ describe('auth', () => {
 
   test('4401 for a bad or missing token, 4403 for a project the user may not see', async () => {
     const { connect } = await start({ authTimeoutMs: 100 })
-    expect(await connect('/ws/projects/p1?token=nope').untilClosed()).toEqual({ code: 4401, reason: 'invalid token' })
-    expect(await connect('/ws/projects/p1?token=tok-bob').untilClosed()).toEqual({ code: 4403, reason: 'forbidden' })
+    expect(await connect('/ws/projects/p1', { token: 'nope' }).untilClosed()).toEqual({ code: 4401, reason: 'invalid token' })
+    expect(await connect('/ws/projects/p1', { token: 'tok-bob' }).untilClosed()).toEqual({ code: 4403, reason: 'forbidden' })
     const silent = connect('/ws/projects/p1')
     expect(await silent.untilClosed()).toEqual({ code: 4401, reason: 'authentication required' })
     const wrongFirst = connect('/ws/projects/p1')
@@ -71,7 +72,7 @@ describe('auth', () => {
   test('the hub client stops at 4401 and reports it once', async () => {
     const { ws } = await start()
     const onAuthError = vi.fn()
-    const hub = new SocketHub({ token: 'expired', WebSocket, onAuthError })
+    const hub = new SocketHub({ token: 'expired', auth: messageAuth, WebSocket, onAuthError })
     const lease = hub.acquire(`${ws}/ws/projects/p1`)
     const status = await waitForStatus(lease.connection.status, (s) => s.state === 'unauthorized')
     expect(status.lastCloseCode).toBe(4401)
@@ -94,16 +95,16 @@ describe('auth', () => {
 describe('limits and origin', () => {
   test('the 11th socket of one user gets 4429', async () => {
     const { server, connect } = await start()
-    const clients = Array.from({ length: 10 }, () => connect('/ws/projects/p1?token=tok-alice'))
+    const clients = Array.from({ length: 10 }, () => connect('/ws/projects/p1', { token: 'tok-alice' }))
     await Promise.all(clients.map((c) => c.opened()))
     await vi.waitUntil(() => server.stats.connections === 10)
-    expect(await connect('/ws/projects/p2?token=tok-alice').untilClosed()).toEqual({ code: 4429, reason: 'too many connections' })
+    expect(await connect('/ws/projects/p2', { token: 'tok-alice' }).untilClosed()).toEqual({ code: 4429, reason: 'too many connections' })
     // Another user is not affected; a freed slot can be used again.
-    const bob = connect('/ws/projects/p2?token=tok-bob')
+    const bob = connect('/ws/projects/p2', { token: 'tok-bob' })
     await bob.opened()
     clients[0]!.close()
     await vi.waitUntil(() => server.stats.connections === 10)
-    const again = connect('/ws/projects/p1?token=tok-alice')
+    const again = connect('/ws/projects/p1', { token: 'tok-alice' })
     await again.opened()
     await vi.waitUntil(() => server.stats.connections === 11)
     expect(again.closed).toBeNull()
@@ -111,9 +112,9 @@ describe('limits and origin', () => {
 
   test('with an allow-list, a foreign Origin is refused before the upgrade', async () => {
     const { connect } = await start({ allowedOrigins: ['https://app.example.com'] })
-    const evil = connect('/ws/projects/p1?token=tok-alice', { origin: 'https://evil.example.net' })
+    const evil = connect('/ws/projects/p1', { token: 'tok-alice', origin: 'https://evil.example.net' })
     expect((await evil.untilClosed()).reason).toBe('HTTP 403')
-    const good = connect('/ws/projects/p1?token=tok-alice', { origin: 'https://app.example.com' })
+    const good = connect('/ws/projects/p1', { token: 'tok-alice', origin: 'https://app.example.com' })
     await good.opened()
   })
 
@@ -135,7 +136,7 @@ describe('limits and origin', () => {
 
   test('frames over maxPayloadBytes close with 1009', async () => {
     const { connect } = await start({ maxPayloadBytes: 1024 })
-    const client = connect('/ws/projects/p1?token=tok-alice')
+    const client = connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     client.send({ type: 'ping', pad: 'x'.repeat(2000) })
     expect((await client.untilClosed()).code).toBe(1009)
@@ -143,10 +144,10 @@ describe('limits and origin', () => {
 })
 
 describe('malformed frames', () => {
-  test('get an error frame; the connection and other projects are unaffected; a flood is cut off with 1002, which the client does not read as sign-in required', async () => {
-    const { server, connect } = await start()
-    const other = connect('/ws/projects/p2?token=tok-bob')
-    const client = connect('/ws/projects/p1?token=tok-alice')
+  test('get a client_error frame; the connection and other projects are unaffected; a flood is cut off with 1002, which the client does not read as sign-in required', async () => {
+    const { server, connect } = await start({ maxInvalidFrames: 20, invalidFramesWindowMs: Infinity })
+    const other = connect('/ws/projects/p2', { token: 'tok-bob' })
+    const client = connect('/ws/projects/p1', { token: 'tok-alice' })
     await Promise.all([client.opened(), other.opened()])
     await vi.waitUntil(() => server.stats.connections === 2)
     const bad = ['not json', '[1,2]', 'null', '{"type":"subscribe","project":"p2"}', '{"__proto__":{"x":1}}', '{"type":42}']
@@ -154,15 +155,14 @@ describe('malformed frames', () => {
     client.socket.send(Buffer.from([0xff, 0x00, 0x12]), { binary: true })
     client.send({ type: 'ping' })
     await client.until(() => client.frames.length >= bad.length + 2)
-    expect(client.frames.slice(0, -1).every((f) => f.type === 'error')).toBe(true)
+    expect(client.frames.slice(0, -1).every((f) => f.type === 'client_error' && typeof f.reason === 'string')).toBe(true)
     expect(client.frames.at(-1)).toEqual({ type: 'pong' })
-    expect(client.frames.map((f) => f.code)).toContain('invalid_json')
-    expect(client.frames.map((f) => f.code)).toContain('unsupported')
+    expect(client.frames.map((f) => f.messageType)).toEqual([null, null, null, 'subscribe', null, null, null, undefined])
     expect(({} as Record<string, unknown>).x).toBeUndefined()
     expect(other.frames).toEqual([])
     for (let i = 0; i < 30; i++) client.send('garbage')
     const closed = await client.untilClosed()
-    expect(closed).toEqual({ code: 1002, reason: 'too many invalid frames' })
+    expect(closed).toEqual({ code: 1002, reason: 'too many unsupported or invalid messages' })
     expect(closeAction(closed.code, false, { authCloseCodes: [1008, 4401, 4403], fatalCloseCodes: [1002, 1003, 1007, 1009, 1010] })).toBe('give-up')
     expect(other.closed).toBeNull()
   })
@@ -173,7 +173,7 @@ describe('snapshot, seq and replay', () => {
     const { server, connect } = await start({ batchIntervalMs: 5 })
     await server.publish('p1', { type: 'operation_started', operation_id: 'op1', operation_type: 'index', total_files: 4 })
     await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: 1, total_files: 4 })
-    const client = connect('/ws/projects/p1?token=tok-alice')
+    const client = connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.until(() => client.events().length > 0)
     expect(client.events()[0]).toMatchObject({ type: 'current_state', operation_id: 'op1', processed_files: 1, total_files: 4, status: 'processing' })
     await server.publish('p2', { type: 'index_started', project_id: 'p2' })
@@ -192,11 +192,11 @@ describe('snapshot, seq and replay', () => {
     const { server, connect } = await start({ bus: new InMemoryEventBus({ historySize: 5 }), batchIntervalMs: 5 })
     const first = await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: 1, total_files: 10 })
     for (let n = 2; n <= 4; n++) await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: n, total_files: 10 })
-    const resumed = connect(`/ws/projects/p1?token=tok-alice&since=${first.seq}`)
+    const resumed = connect(`/ws/projects/p1?since=${first.seq}`, { token: 'tok-alice' })
     await resumed.until(() => resumed.events().length === 3)
     expect(resumed.events().map((e) => e.processed_files)).toEqual([2, 3, 4])
     for (let n = 5; n <= 12; n++) await server.publish('p1', { type: 'file_completed', operation_id: 'op1', processed_files: n, total_files: 10 })
-    const tooOld = connect(`/ws/projects/p1?token=tok-alice&since=${first.seq}`)
+    const tooOld = connect(`/ws/projects/p1?since=${first.seq}`, { token: 'tok-alice' })
     await tooOld.until(() => tooOld.events().length > 0)
     expect(tooOld.events()).toHaveLength(1)
     expect(tooOld.events()[0]).toMatchObject({ type: 'current_state', processed_files: 12 })
@@ -211,7 +211,7 @@ describe('snapshot, seq and replay', () => {
         urls.push(url)
       }
     }
-    const hub = new SocketHub({ token: 'tok-alice', WebSocket: Recording, resumeParam: 'since', reconnect: { initialDelayMs: 50 } })
+    const hub = new SocketHub({ token: 'tok-alice', auth: messageAuth, WebSocket: Recording, resumeParam: 'since', reconnect: { initialDelayMs: 50 } })
     const got: { type: string; processed_files?: number; seq: number }[] = []
     const lease = hub.acquire<{ type: string; seq: number }>(`${ws}/ws/projects/p1`, { onEvents: (events) => got.push(...(events as typeof got)) })
     await waitForStatus(lease.connection.status, (s) => s.state === 'open')
@@ -240,7 +240,7 @@ describe('snapshot, seq and replay', () => {
 describe('fan-out', () => {
   test('1,000 concurrent clients on loopback each receive every event of a burst', async () => {
     const { server, connect } = await start({ maxConnectionsPerUser: 2000 })
-    const clients = Array.from({ length: 1000 }, () => connect('/ws/projects/p1?token=tok-alice'))
+    const clients = Array.from({ length: 1000 }, () => connect('/ws/projects/p1', { token: 'tok-alice' }))
     await Promise.all(clients.map((c) => c.opened()))
     await vi.waitUntil(() => server.stats.connections === 1000, { timeout: 20_000 })
     const burst = 250
@@ -275,7 +275,7 @@ describe('memory', () => {
 describe('liveness', () => {
   test('answers pings; a client silent for idleTimeoutMs is dropped', async () => {
     const { server, connect } = await start({ idleTimeoutMs: 4000 })
-    const client = connect('/ws/projects/p1?token=tok-alice')
+    const client = connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     client.send({ type: 'ping' })
     await client.until(() => client.frames.some((f) => f.type === 'pong'))

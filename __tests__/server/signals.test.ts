@@ -38,7 +38,7 @@ test('demo/start.ts: SIGTERM closes clients with 1001 and exits 0', async () => 
   // The demo checks Origin: allow the test's own.
   const demo = start('demo/start.ts', { PORT: '0', LIVE_STATUS_ALLOWED_ORIGINS: 'http://signals.test' })
   const host = await demo.url
-  const client = rawClient(`ws://${host}/ws/projects/demo?token=demo-token`, { origin: 'http://signals.test' })
+  const client = rawClient(`ws://${host}/ws/projects/demo`, { origin: 'http://signals.test', protocols: ['bearer', 'demo-token'] })
   await client.until(() => client.events().length > 0)
   demo.child.kill('SIGTERM')
   expect(await client.untilClosed()).toEqual({ code: 1001, reason: 'server shutting down' })
@@ -51,11 +51,11 @@ test('npm run serve: env config, JWT auth, publish route, health; SIGTERM drains
   const host = await service.url
   expect((await fetch(`http://${host}/healthz`)).status).toBe(200)
   expect((await fetch(`http://${host}/readyz`)).status).toBe(200)
-  const denied = rawClient(`ws://${host}/ws/projects/p1?token=${jwt({ sub: 'u1', projects: ['p2'] }, secret)}`)
+  const denied = rawClient(`ws://${host}/ws/projects/p1`, { protocols: ['bearer', jwt({ sub: 'u1', projects: ['p2'] }, secret)] })
   expect((await denied.untilClosed()).code).toBe(4403)
-  const forged = rawClient(`ws://${host}/ws/projects/p1?token=${jwt({ sub: 'u1', projects: ['*'] }, 'x'.repeat(40))}`)
+  const forged = rawClient(`ws://${host}/ws/projects/p1`, { protocols: ['bearer', jwt({ sub: 'u1', projects: ['*'] }, 'x'.repeat(40))] })
   expect((await forged.untilClosed()).code).toBe(4401)
-  const client = rawClient(`ws://${host}/ws/projects/p1?token=${jwt({ sub: 'u1', projects: ['p1'], exp: Math.floor(Date.now() / 1000) + 600 }, secret)}`)
+  const client = rawClient(`ws://${host}/ws/projects/p1`, { protocols: ['bearer', jwt({ sub: 'u1', projects: ['p1'], exp: Math.floor(Date.now() / 1000) + 600 }, secret)] })
   await client.opened()
   const publish = (token: string) =>
     fetch(`http://${host}/api/projects/p1/events`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ type: 'index_started', project_id: 'p1' }) })

@@ -16,6 +16,12 @@ import { demoFetch, type Cluster } from './cluster'
 import { ClusterPanel } from './ClusterPanel'
 
 const PROJECT = 'demo'
+/**
+ * The token goes in a first message on every socket (project and scan), never in a URL: URLs end
+ * up in proxy and access logs, and the reference server refuses them by default. Said here even
+ * where it is the library's default, so the demo works whichever version it is built against.
+ */
+const AUTH = { type: 'message', message: (token: string) => ({ type: 'auth', token }) } as const
 type Trouble = 'none' | 'drop' | 'silent' | 'reject'
 type RowProps = { operationId: string; token: string | null }
 
@@ -64,6 +70,7 @@ export function App({ cluster = null }: { cluster?: Cluster | null }) {
     <LiveStatusProvider
       apiUrl={window.location.origin}
       accessToken={token}
+      auth={AUTH}
       // The DOM's handler types are narrower than the option's structural socket type.
       WebSocket={WebSocketClass as unknown as WebSocketConstructor}
       crossTab={crossTab}

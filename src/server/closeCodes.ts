@@ -3,9 +3,21 @@
  * (src/core/closeAction.ts) reads 1008, 4401 and 4403 as "sign-in required", 1002/1003/1007/1009/1010
  * as "give up", and everything else as "reconnect with backoff": protocol abuse therefore never
  * uses 1008.
+ *
+ * A message the server does not support is not a close. One socket carries every component of a
+ * tab (and, with cross-tab sharing, of several tabs), so closing it for one component's unsupported
+ * message would cut all the others off and, with 1002, stop their reconnects. The server answers
+ * such a message (an unknown `type`, or a frame that is not a JSON object) with
+ * `{"type":"client_error","messageType":<the type string, or null>,"reason":<text naming it>}`,
+ * counts it (`clientErrors`, `live_status_client_errors_total`) and keeps the socket. Only a flood,
+ * more than `maxInvalidFrames` (100) within `invalidFramesWindowMs` (10 s), closes it, with
+ * `protocolError` (1002): a client that floods is broken, and reconnecting would only repeat it.
  */
 export const CloseCode = {
-  /** No token, or `authenticate` refused it. Client: sign-in required. */
+  /**
+   * No token, `authenticate` refused it, or it came in the URL without `allowTokenInQuery` (the
+   * reason then names the auth message and the subprotocol). Client: sign-in required.
+   */
   unauthenticated: 4401,
   /** `authorize` refused the project. Client: sign-in required. */
   forbidden: 4403,
@@ -13,7 +25,11 @@ export const CloseCode = {
   tooManyConnections: 4429,
   /** A client frame over `maxPayloadBytes` (sent by `ws` itself). Client: give up. */
   tooLarge: 1009,
-  /** Too many invalid frames, or too much sent before authentication. Client: give up. */
+  /**
+   * A flood of unsupported or invalid messages (over `maxInvalidFrames` within
+   * `invalidFramesWindowMs`; fewer are answered with `client_error` frames), or too much sent
+   * before authentication. Client: give up.
+   */
   protocolError: 1002,
   /** An app callback threw, or setup failed. Client: reconnect with backoff. */
   internalError: 1011,

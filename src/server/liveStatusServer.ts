@@ -15,7 +15,7 @@ import { UserConnections } from './limits/userConnections'
 import { errorFields, Log } from './logger'
 import { withTimeout } from './withTimeout'
 import { ServerMetrics, prometheusText, type MetricsSnapshot } from './metrics/serverMetrics'
-import { resolveOptions, type LiveStatusServerOptions, type ResolvedOptions } from './options'
+import { ANY_AUTHENTICATED_USER, resolveOptions, type AuthorizationMode, type LiveStatusServerOptions, type ResolvedOptions } from './options'
 import { ProjectState } from './projectState'
 import { selectProtocol } from './tokenFromRequest'
 import { admitSocket, type AdmissionContext } from './upgrade/admitSocket'
@@ -69,8 +69,7 @@ export class LiveStatusServer<User = unknown> {
       onBusError: (what, error) => this.#log.error(what === 'rebuild' ? 'could not rebuild a project from the bus' : 'could not write a checkpoint', errorFields(error)),
     })
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: resolved.maxPayloadBytes, handleProtocols: selectProtocol })
-    if (!resolved.authorizeGiven)
-      this.#log.warn('no `authorize` option: every authenticated user may see every project. Pass `authorize` to restrict access, or `authorize: () => true` to make the choice explicit.')
+    this.#logAuthorization(resolved.authorization)
     const isClosing = () => this.#closing !== undefined
     this.#admission = {
       options: resolved,
@@ -164,7 +163,8 @@ export class LiveStatusServer<User = unknown> {
       })
     } catch (error) {
       this.#metrics.drop('internal_error')
-      this.#log.error('upgrade failed', errorFields(error))
+      // Never the URL; and a token in its query is masked should an error quote it.
+      this.#log.error('upgrade failed', errorFields(error, url.searchParams.get(this.#options.tokenQueryParam)))
       rejectUpgrade(socket, 500, 'Internal Server Error')
     }
     return true
@@ -287,6 +287,18 @@ export class LiveStatusServer<User = unknown> {
   }
 
   // ---- internals ----------------------------------------------------------------------------
+
+  /** Once, at creation: who may join which project. */
+  #logAuthorization(mode: AuthorizationMode): void {
+    const fields = { authorization: mode }
+    if (mode === 'none')
+      this.#log.warn(
+        "no `authorize` option: every project join is refused (4403 on sockets, 403 on REST). Pass `authorize(user, projectId)`, or `authorize: 'any-authenticated-user'` if every authenticated user may see every project.",
+        fields,
+      )
+    else if (mode === ANY_AUTHENTICATED_USER) this.#log.info("authorization: any authenticated user may join any project (`authorize: 'any-authenticated-user'`)", fields)
+    else this.#log.info('authorization: per project, by `authorize(user, projectId)`', fields)
+  }
 
   /**
    * One function for every raw socket: a closure made inside `handleUpgrade` would share its scope

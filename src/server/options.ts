@@ -7,11 +7,14 @@ export interface LiveStatusServerOptions<User> {
   /** Who owns `token`; `null`/`undefined` rejects it (4401 on sockets, 401 on REST). A throw is answered 1011 / 500. */
   authenticate: (token: string, request: IncomingMessage) => User | null | undefined | Promise<User | null | undefined>
   /**
-   * Whether `user` may see `projectId` (4403 / 403 when not).
-   * @default every authenticated user may see every project; a warning is logged at start-up. Pass
-   * `() => true` to make that choice explicit and silence the warning.
+   * Who may see which project. A function answers whether `user` may see `projectId` (`false` →
+   * 4403 on sockets, 403 on REST; a throw → 1011 / 500). `'any-authenticated-user'` lets every
+   * user `authenticate` accepts see every project: pass it only when that really is the policy
+   * (a single-tenant app, a demo). The start-up log names the mode in effect.
+   * @default undefined: every join is refused (4403 / 403), with a warning at start-up naming the
+   * fix. Fails closed: a token for one project never reads another because an option was left out.
    */
-  authorize?: (user: User, projectId: string) => boolean | Promise<boolean>
+  authorize?: ((user: User, projectId: string) => boolean | Promise<boolean>) | typeof ANY_AUTHENTICATED_USER
   /**
    * A stable id of `user`, the key of per-user limits.
    * @default the user's `id`, `sub` or `userId` (string or number), or the user itself when it is a
@@ -39,8 +42,20 @@ export interface LiveStatusServerOptions<User> {
   maxPreAuthFrames?: number
   /** Bytes a socket may send before it is authenticated; more closes it with 1002. @default 65536 (64 KiB) */
   maxPreAuthBytes?: number
-  /** Invalid frames (each answered with an error frame) before the socket is closed with 1002. @default 20 */
+  /**
+   * Unsupported or unreadable client messages a socket may send within `invalidFramesWindowMs`.
+   * Each is answered with `{"type":"client_error","messageType":…,"reason":…}` and the socket stays
+   * open (it is shared by every component of a tab: one component's mistake must not cut the
+   * others off); one more within the window is a flood and closes the socket with 1002.
+   * @default 100
+   */
   maxInvalidFrames?: number
+  /**
+   * The window `maxInvalidFrames` is counted in; the count starts again after it. `Infinity` counts
+   * over the socket's whole life.
+   * @default 10000
+   */
+  invalidFramesWindowMs?: number
   /**
    * Project ids accepted in socket paths, REST paths and `publish`: anything else is refused (400)
    * or thrown on (`publish`). Decoded ids are tested, so `..%2F` or `%00` never pass.
@@ -91,7 +106,15 @@ export interface LiveStatusServerOptions<User> {
    * @default true
    */
   serviceRoutes?: boolean
-  /** Query parameter carrying the token. @default 'token' */
+  /**
+   * Whether a socket may carry its token in the URL (`?token=…`, see `tokenQueryParam`). URLs end
+   * up in proxy and access logs and in browser history, so by default such a socket is closed with
+   * 4401 and a reason naming the fix: send `{ "type": "auth", "token": … }` as the first message,
+   * or offer the subprotocols `bearer, <token>`. Turn it on only for clients that can do neither.
+   * @default false
+   */
+  allowTokenInQuery?: boolean
+  /** Query parameter carrying the token: read with `allowTokenInQuery`, refused without it. @default 'token' */
   tokenQueryParam?: string
   /** Fan-out and history. @default new InMemoryEventBus({ historySize: 1000 }) */
   bus?: EventBus
@@ -117,6 +140,12 @@ export interface LiveStatusServerOptions<User> {
   log?: (message: string, error?: unknown) => void
 }
 
+/** `authorize: 'any-authenticated-user'`: every authenticated user may see every project (open access, said out loud). */
+export const ANY_AUTHENTICATED_USER = 'any-authenticated-user'
+
+/** How joins are authorized, as the start-up log names it. */
+export type AuthorizationMode = 'authorize' | typeof ANY_AUTHENTICATED_USER | 'none'
+
 /** The defaults, written once: the resolved options' type is derived from them. */
 export const serverDefaults = {
   maxConnectionsPerUser: 10,
@@ -124,7 +153,8 @@ export const serverDefaults = {
   maxFrameBytes: 256 * 1024,
   maxPreAuthFrames: 8,
   maxPreAuthBytes: 64 * 1024,
-  maxInvalidFrames: 20,
+  maxInvalidFrames: 100,
+  invalidFramesWindowMs: 10_000,
   projectIdPattern: /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/ as RegExp,
   idleTimeoutMs: 60_000,
   batchIntervalMs: 50,
@@ -137,14 +167,15 @@ export const serverDefaults = {
   checkpointIntervalMs: 10_000,
   rebuildTimeoutMs: 5000,
   serviceRoutes: true,
+  allowTokenInQuery: false,
   tokenQueryParam: 'token',
 }
 
 export type ResolvedOptions<User> = typeof serverDefaults & {
   authenticate: LiveStatusServerOptions<User>['authenticate']
-  authorize: NonNullable<LiveStatusServerOptions<User>['authorize']>
-  /** False when the app gave no `authorize` (start-up warning). */
-  authorizeGiven: boolean
+  authorize: (user: User, projectId: string) => boolean | Promise<boolean>
+  /** Which `authorize` was given: a function, open access, or none (every join refused). */
+  authorization: AuthorizationMode
   userId: (user: User) => string
   allowedOrigins: readonly string[] | undefined
   bus: EventBus
@@ -183,6 +214,18 @@ const positive = (name: string, value: number, allowInfinity = false) => {
     throw new TypeError(`[live-status/server] ${name} must be a positive number (got ${String(value)})`)
 }
 
+const refuseAll = () => false
+const allowAll = () => true
+
+function authorizationOf<User>(authorize: LiveStatusServerOptions<User>['authorize']): Pick<ResolvedOptions<User>, 'authorize' | 'authorization'> {
+  if (typeof authorize === 'function') return { authorize, authorization: 'authorize' }
+  if (authorize === ANY_AUTHENTICATED_USER) return { authorize: allowAll, authorization: ANY_AUTHENTICATED_USER }
+  if (authorize === undefined) return { authorize: refuseAll, authorization: 'none' }
+  throw new TypeError(
+    `[live-status/server] \`authorize\` must be a function (user, projectId) => boolean, or '${ANY_AUTHENTICATED_USER}' (got ${typeof authorize === 'string' ? JSON.stringify(authorize) : typeof authorize})`,
+  )
+}
+
 export function resolveOptions<User>(options: LiveStatusServerOptions<User>): ResolvedOptions<User> {
   if (typeof options?.authenticate !== 'function') throw new TypeError('[live-status/server] `authenticate(token, request)` is required')
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LiveStatusServerOptions<User>
@@ -190,8 +233,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     ...serverDefaults,
     ...(defined as Partial<typeof serverDefaults>),
     authenticate: options.authenticate,
-    authorize: options.authorize ?? (() => true),
-    authorizeGiven: options.authorize !== undefined,
+    ...authorizationOf(options.authorize),
     userId: options.userId ?? defaultUserId,
     allowedOrigins: options.allowedOrigins,
     bus: options.bus ?? new InMemoryEventBus({ historySize: 1000 }),
@@ -202,5 +244,6 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
   for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs'] as const)
     positive(name, resolved[name])
   positive('retainFinishedMs', resolved.retainFinishedMs, true)
+  positive('invalidFramesWindowMs', resolved.invalidFramesWindowMs, true)
   return resolved
 }

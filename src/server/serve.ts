@@ -1,7 +1,8 @@
 /**
  * `npm run serve`: the reference server as a standalone service (docs/server.md, "Standalone start").
  * Sockets and REST authenticate HS256 JWTs signed with LIVE_STATUS_JWT_SECRET; a token sees the
- * projects its `projects` claim lists (`"*"`: all). Jobs publish with
+ * projects its `projects` claim lists (`"*"`: all), unless LIVE_STATUS_AUTHORIZE=any-authenticated-user
+ * opens every project to every valid token (the claim is then ignored). Jobs publish with
  * `POST /api/projects/{id}/events` and `Authorization: Bearer $LIVE_STATUS_PUBLISH_TOKEN`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'

@@ -28,13 +28,23 @@ export async function startServer<User = TestUser>(options: Partial<LiveStatusSe
   servers.push(server)
   const { port, url } = await server.listen()
   const ws = `ws://127.0.0.1:${port}`
-  const connect = (path: string, opts: Parameters<typeof rawClient>[1] = {}) => {
-    const client = rawClient(`${ws}${path}`, opts)
+  const connect = (path: string, opts: ConnectOptions = {}) => {
+    const client = rawClient(`${ws}${path}`, withToken(opts))
     closers.push(() => client.close())
     return client
   }
   return { server, port, url, ws, connect }
 }
+
+/** `rawClient`'s options, plus `token`: sent as the subprotocols `bearer, <token>`, never in the URL. */
+export type ConnectOptions = Parameters<typeof rawClient>[1] & { token?: string }
+
+export function withToken({ token, ...opts }: ConnectOptions = {}): Parameters<typeof rawClient>[1] {
+  return token === undefined ? opts : { ...opts, protocols: [...(opts.protocols ?? []), 'bearer', token] }
+}
+
+/** The reference client's auth transport for the reference server: the token in a first message. */
+export const messageAuth = { type: 'message', message: (token: string) => ({ type: 'auth', token }) } as const
 
 /**
  * Writes `bytes` on a raw TCP connection and resolves with what came back once the server closes,

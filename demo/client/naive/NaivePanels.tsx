@@ -36,7 +36,9 @@ function useOwnSocket(token: string | null, onEvent: (event: Event) => void) {
     let retry: ReturnType<typeof setTimeout> | undefined
     let closed = false
     const open = () => {
-      socket = new CountingWebSocket(`${location.origin.replace(/^http/, 'ws')}/ws/projects/${PROJECT}?token=${encodeURIComponent(token)}`)
+      // The token in a first message, not in the URL (the server refuses `?token=` by default).
+      socket = new CountingWebSocket(`${location.origin.replace(/^http/, 'ws')}/ws/projects/${PROJECT}`)
+      socket.onopen = () => socket.send(JSON.stringify({ type: 'auth', token }))
       socket.onmessage = (message) => {
         const frame = JSON.parse(String(message.data)) as Event
         for (const event of frame.type === 'batch' ? (frame.events as Event[]) : [frame]) handler.current(event)

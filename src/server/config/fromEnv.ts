@@ -1,4 +1,4 @@
-import type { LiveStatusServerOptions } from '../options'
+import { ANY_AUTHENTICATED_USER, type LiveStatusServerOptions } from '../options'
 
 /** What the environment configures for a standalone start. */
 export interface EnvConfig {
@@ -6,8 +6,11 @@ export interface EnvConfig {
   host: string
   historySize: number | undefined
   options: Partial<Pick<LiveStatusServerOptions<unknown>,
-    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'tokenQueryParam'
-  >>
+    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
+  >> & {
+    /** Only the open-access opt-in can come from the environment; a per-project check is code. */
+    authorize?: typeof ANY_AUTHENTICATED_USER
+  }
 }
 
 /** Numeric settings: environment variable → option. */
@@ -17,6 +20,8 @@ const numeric = {
   LIVE_STATUS_MAX_FRAME_BYTES: 'maxFrameBytes',
   LIVE_STATUS_MAX_PRE_AUTH_FRAMES: 'maxPreAuthFrames',
   LIVE_STATUS_MAX_PRE_AUTH_BYTES: 'maxPreAuthBytes',
+  LIVE_STATUS_MAX_INVALID_FRAMES: 'maxInvalidFrames',
+  LIVE_STATUS_INVALID_FRAMES_WINDOW_MS: 'invalidFramesWindowMs',
   LIVE_STATUS_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
   LIVE_STATUS_BATCH_INTERVAL_MS: 'batchIntervalMs',
   LIVE_STATUS_BATCH_MAX_EVENTS: 'batchMaxEvents',
@@ -27,12 +32,18 @@ const numeric = {
 } as const
 
 /** Every variable read, for documentation and for warning about misspelt ones. */
-export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_TOKEN_QUERY_PARAM', ...Object.keys(numeric)]
+export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', 'LIVE_STATUS_TOKEN_QUERY_PARAM', 'LIVE_STATUS_AUTHORIZE', ...Object.keys(numeric)]
 
 function positiveInteger(name: string, text: string): number {
   const value = Number(text)
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value <= 0) throw new Error(`[live-status/server] ${name}=${JSON.stringify(text)} must be a positive integer`)
   return value
+}
+
+function boolean(name: string, text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined
+  if (!['true', 'false'].includes(text)) throw new Error(`[live-status/server] ${name} must be true or false`)
+  return text === 'true'
 }
 
 /**
@@ -63,13 +74,18 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     }
     options.allowedOrigins = list
   }
-  const serviceRoutes = set('LIVE_STATUS_SERVICE_ROUTES')
-  if (serviceRoutes !== undefined) {
-    if (!['true', 'false'].includes(serviceRoutes)) throw new Error('[live-status/server] LIVE_STATUS_SERVICE_ROUTES must be true or false')
-    options.serviceRoutes = serviceRoutes === 'true'
-  }
+  const serviceRoutes = boolean('LIVE_STATUS_SERVICE_ROUTES', set('LIVE_STATUS_SERVICE_ROUTES'))
+  if (serviceRoutes !== undefined) options.serviceRoutes = serviceRoutes
+  const tokenInQuery = boolean('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', set('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY'))
+  if (tokenInQuery !== undefined) options.allowTokenInQuery = tokenInQuery
   const tokenParam = set('LIVE_STATUS_TOKEN_QUERY_PARAM')
   if (tokenParam !== undefined) options.tokenQueryParam = tokenParam
+  const authorize = set('LIVE_STATUS_AUTHORIZE')
+  if (authorize !== undefined) {
+    // The one value there is: open access has to be asked for by name, never implied by a typo.
+    if (authorize !== ANY_AUTHENTICATED_USER) throw new Error(`[live-status/server] LIVE_STATUS_AUTHORIZE must be ${ANY_AUTHENTICATED_USER} (or unset)`)
+    options.authorize = ANY_AUTHENTICATED_USER
+  }
   const history = set('LIVE_STATUS_HISTORY_SIZE')
   return {
     port,

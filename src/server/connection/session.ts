@@ -8,7 +8,13 @@ import type { ServerMetrics } from '../metrics/serverMetrics'
 export interface SessionLimits {
   maxBufferedBytes: number
   maxInvalidFrames: number
+  invalidFramesWindowMs: number
 }
+
+/** What a client may send; everything else is answered with a `client_error` frame. */
+const SUPPORTED = 'this server accepts "ping", "pong" and "auth"'
+/** Longest `messageType` echoed back (a client's own string: bounded, not trusted). */
+const MAX_ECHOED_TYPE_CHARS = 256
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -17,7 +23,10 @@ const describe = (value: unknown): string => (typeof value === 'string' ? JSON.s
 
 /**
  * One authenticated socket: sends what the fan-out gives it (dropping a client that does not keep
- * up), answers pings, and counts invalid frames. Nothing a client sends can throw out of it.
+ * up), answers pings, and answers anything else with a `client_error` frame. The socket is shared
+ * by every component of a tab, so one component sending what the server does not support must not
+ * take it down: only a flood (over `maxInvalidFrames` within `invalidFramesWindowMs`) closes it.
+ * Nothing a client sends can throw out of it.
  */
 export class Session implements ChannelMember {
   readonly socket: WebSocket
@@ -26,7 +35,9 @@ export class Session implements ChannelMember {
   lastSeenAt = Date.now()
   sentSeq = 0
   pending: SequencedEvent[] | undefined
+  /** Unsupported or invalid frames in the current window, and when that window began. */
   #invalidFrames = 0
+  #windowStartedAt = 0
   #limits: SessionLimits
   #metrics: ServerMetrics
   #log: Log
@@ -70,12 +81,12 @@ export class Session implements ChannelMember {
     this.lastSeenAt = Date.now()
     let message: unknown
     try {
-      if (isBinary) return this.#invalid('invalid_json', 'frames must be JSON text')
+      if (isBinary) return this.#clientError(null, `binary frames are not supported: send JSON text objects; ${SUPPORTED}`)
       message = JSON.parse(String(data))
     } catch {
-      return this.#invalid('invalid_json', 'frames must be JSON objects')
+      return this.#clientError(null, `not JSON: send JSON text objects; ${SUPPORTED}`)
     }
-    if (!isRecord(message)) return this.#invalid('invalid_json', 'frames must be JSON objects')
+    if (!isRecord(message)) return this.#clientError(null, `not a JSON object: ${SUPPORTED}`)
     switch (message.type) {
       case 'ping':
         this.send('{"type":"pong"}')
@@ -83,19 +94,32 @@ export class Session implements ChannelMember {
       case 'pong':
       case 'auth':
         return
-      default:
-        return this.#invalid('unsupported', `unsupported message type ${describe(message.type)}`)
+      default: {
+        const type = typeof message.type === 'string' ? message.type.slice(0, MAX_ECHOED_TYPE_CHARS) : null
+        return this.#clientError(type, `unsupported message type ${describe(message.type)}: ${SUPPORTED}`)
+      }
     }
   }
 
-  #invalid(code: string, message: string): void {
-    this.#invalidFrames++
-    this.#metrics.drop('invalid_frame')
-    if (this.#invalidFrames > this.#limits.maxInvalidFrames) {
+  /**
+   * Answers a message the server does not support (or cannot read) with
+   * `{"type":"client_error","messageType":…,"reason":…}` and keeps the socket: the component that
+   * sent it is told, the others keep their events. Over `maxInvalidFrames` within
+   * `invalidFramesWindowMs` the client is flooding: 1002, which the reference client reads as
+   * "give up".
+   */
+  #clientError(messageType: string | null, reason: string): void {
+    const now = Date.now()
+    if (now - this.#windowStartedAt >= this.#limits.invalidFramesWindowMs) {
+      this.#windowStartedAt = now
+      this.#invalidFrames = 0
+    }
+    if (++this.#invalidFrames > this.#limits.maxInvalidFrames) {
       this.#metrics.drop('too_many_invalid_frames')
-      this.socket.close(CloseCode.protocolError, 'too many invalid frames')
+      this.socket.close(CloseCode.protocolError, 'too many unsupported or invalid messages')
       return
     }
-    this.send(JSON.stringify({ type: 'error', code, message }))
+    this.#metrics.clientErrors++
+    this.send(JSON.stringify({ type: 'client_error', messageType, reason }))
   }
 }

@@ -64,7 +64,7 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
       const operationId = projectIdFromSegment(route.segment, options.projectIdPattern)
       const projectId = operationId === null ? undefined : await projects.locateOperation(operationId)
       if (operationId === null || projectId === undefined) return sendJson(response, 404, { detail: 'no such operation' })
-      if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
+      if ((await options.authorize(user, projectId)) !== true) return sendJson(response, 403, { detail: 'forbidden' })
       const channel = await projects.hydrate(projectId)
       if (channel === 'unavailable') return unavailable(response)
       let body = channel?.state.operationBody(operationId)
@@ -77,7 +77,7 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
     if (projectId === null) return sendJson(response, 400, { detail: 'bad project id' })
     if (route.kind === 'reindex') {
       if (request.method !== 'POST') return sendJson(response, 405, { detail: 'method not allowed' })
-      if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
+      if ((await options.authorize(user, projectId)) !== true) return sendJson(response, 403, { detail: 'forbidden' })
       if (!options.onReindex) return sendJson(response, 501, { detail: 'reindex is not configured on this server' })
       const branch = url.searchParams.get('branch') ?? undefined
       if (branch !== undefined && !isValidId(branch, /^[^\u0000-\u001f]{1,255}$/)) return sendJson(response, 400, { detail: 'bad branch' })
@@ -94,7 +94,7 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
       return sendJson(response, 202, { status: 'accepted', branch: branch ?? null })
     }
     if (request.method !== 'GET') return sendJson(response, 405, { detail: 'method not allowed' })
-    if (!(await options.authorize(user, projectId))) return sendJson(response, 403, { detail: 'forbidden' })
+    if ((await options.authorize(user, projectId)) !== true) return sendJson(response, 403, { detail: 'forbidden' })
     const channel = await projects.hydrate(projectId)
     if (channel === 'unavailable') return unavailable(response)
     let body = channel?.state.indexBody()

@@ -4,11 +4,11 @@ export const dropReasons = [
   'closing',
   'origin',
   'auth_timeout',
+  'token_in_url',
   'unauthenticated',
   'forbidden',
   'too_many_connections',
   'pre_auth_overflow',
-  'invalid_frame',
   'too_many_invalid_frames',
   'event_too_large',
   'unserialisable_event',
@@ -36,6 +36,8 @@ export interface MetricsSnapshot extends MetricsGauges {
   eventsInPerSecond: number
   eventsOutPerSecond: number
   connectionsAccepted: number
+  /** Client messages the server does not support or cannot read, each answered with a `client_error` frame. */
+  clientErrors: number
   drops: Record<DropReason, number>
   replays: { count: number; events: number; frames: number; buckets: Record<string, number> }
 }
@@ -49,6 +51,7 @@ export class ServerMetrics {
   eventsOut = 0
   framesOut = 0
   connectionsAccepted = 0
+  clientErrors = 0
   readonly drops = Object.fromEntries(dropReasons.map((r) => [r, 0])) as Record<DropReason, number>
   readonly replays = { count: 0, events: 0, frames: 0, buckets: replayBuckets.map(() => 0), overflow: 0 }
   #samples: { at: number; in: number; out: number }[] = []
@@ -91,6 +94,7 @@ export class ServerMetrics {
       eventsInPerSecond: this.#rate('in'),
       eventsOutPerSecond: this.#rate('out'),
       connectionsAccepted: this.connectionsAccepted,
+      clientErrors: this.clientErrors,
       drops: { ...this.drops },
       replays: { count: this.replays.count, events: this.replays.events, frames: this.replays.frames, buckets },
     }
@@ -111,6 +115,7 @@ export function prometheusText(m: MetricsSnapshot): string {
   metric('live_status_events_in_total', 'counter', 'Events received from the bus.', [['', m.eventsIn]])
   metric('live_status_events_out_total', 'counter', 'Events sent to sockets (one per socket).', [['', m.eventsOut]])
   metric('live_status_frames_out_total', 'counter', 'Frames sent to sockets.', [['', m.framesOut]])
+  metric('live_status_client_errors_total', 'counter', 'Client messages of an unsupported type or not a JSON object, each answered with a client_error frame.', [['', m.clientErrors]])
   metric('live_status_events_in_per_second', 'gauge', 'Events received per second, over the last sweep interval.', [['', m.eventsInPerSecond]])
   metric('live_status_events_out_per_second', 'gauge', 'Events sent per second, over the last sweep interval.', [['', m.eventsOutPerSecond]])
   metric('live_status_drops_total', 'counter', 'Sockets, frames and events refused or dropped, by reason.', Object.entries(m.drops).map(([reason, n]) => [`{reason="${reason}"}`, n]))

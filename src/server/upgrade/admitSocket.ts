@@ -37,6 +37,9 @@ function authFrameToken(data: RawData, isBinary: boolean): string | null {
   return null
 }
 
+/** The close reason of a token in the URL: what to do instead (at most 123 bytes, as close reasons must be). */
+export const TOKEN_IN_URL_REASON = 'token in the URL refused: send {"type":"auth","token":…} as the first message, or the subprotocols bearer, <token>'
+
 /** The `?since=` of a resuming client, or null. */
 function sinceOf(url: URL): number | null {
   const since = Number(url.searchParams.get('since'))
@@ -44,8 +47,8 @@ function sinceOf(url: URL): number | null {
 }
 
 /**
- * Takes an upgraded socket from its first byte to a joined session: the token (query, subprotocol
- * or first frame), `authenticate`, `authorize`, the per-user limit, then the replay or snapshot.
+ * Takes an upgraded socket from its first byte to a joined session: the token (subprotocol, first
+ * frame, or the query when `allowTokenInQuery`), `authenticate`, `authorize`, the per-user limit, then the replay or snapshot.
  * Frames sent meanwhile are kept within the pre-auth bounds and handled once it is admitted. App
  * callbacks that throw close the socket with 1011; nothing here rejects.
  */
@@ -54,7 +57,9 @@ export async function admitSocket<User>(ctx: AdmissionContext<User>, socket: Web
   let buffer: PreAuthBuffer | undefined = new PreAuthBuffer(options.maxPreAuthFrames, options.maxPreAuthBytes)
   let awaitingAuthFrame: ((outcome: AuthOutcome) => void) | undefined
   let session: Session | undefined
-  let token: string | null = null
+  // A token in the URL is masked in what is logged even when it is refused.
+  const queryToken = url.searchParams.get(options.tokenQueryParam) || null
+  let token: string | null = queryToken
   const open = () => socket.readyState === socket.OPEN
   const refuse = (code: number, reason: string) => {
     if (open()) socket.close(code, reason)
@@ -99,6 +104,13 @@ export async function admitSocket<User>(ctx: AdmissionContext<User>, socket: Web
   })
 
   try {
+    if (queryToken !== null && !options.allowTokenInQuery) {
+      // Already in some proxy's access log: refused whatever else the socket carries, so the
+      // client is fixed rather than the leak kept.
+      metrics.drop('token_in_url')
+      log.debug('token in the URL refused', { projectId })
+      return refuse(CloseCode.unauthenticated, TOKEN_IN_URL_REASON)
+    }
     token = tokenFromRequest(request, url, options.tokenQueryParam)
     if (token === null) {
       const outcome = await new Promise<AuthOutcome>((resolve) => {
