@@ -18,7 +18,11 @@ import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import { WebSocket as WsWebSocket, WebSocketServer } from 'ws'
 import { FrameDecoder } from '../src/transport/frameDecoder'
 import { LiveStatusClient } from '../src/sync/liveStatusClient'
-import { operationEventSchema, operationProgressChannel, reduceOperation, type OperationProgress } from '../src/channels/operationProgress'
+import { operationEventSchema as operationEventValidator, operationProgressChannel, reduceOperation, type OperationEvent, type OperationProgress } from '../src/channels/operationProgress'
+import { toEventSchema } from '../src/sync/standardSchema'
+
+/** The channel's validator in the form the frame decoder calls. */
+const operationEventSchema = toEventSchema(operationEventValidator)
 import { liveStatusKeys } from '../src/sync/queryKeys'
 import type { WebSocketConstructor, WebSocketLike } from '../src/transport/types'
 import { runServerBench } from './server'
@@ -249,7 +253,7 @@ for (const mode of ['one tick', 'macrotasks', 'paced 1/ms'] as Delivery[]) {
     await settle()
     commits = 0
     await deliver(mode, (i) => {
-      const event = operationEventSchema.parse(JSON.parse(pacedFrames[i - 1]!))
+      const event = (operationEventSchema.safeParse(JSON.parse(pacedFrames[i - 1]!)) as { data: OperationEvent }).data
       queryClient.setQueryData<OperationProgress>(key, (prev) => reduceOperation(prev, event, { params: { operationId: 'op1' }, now: Date.now(), scratch }))
     })
     await settle()

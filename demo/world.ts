@@ -4,6 +4,7 @@
  * job queue and a database outlive an API process.
  */
 import type { WebSocket } from 'ws'
+import { documentIndexerOperationChannel } from '../src/dialects/documentIndexer'
 import { createLiveStatusServer, type EventBus, type LiveStatusServer } from '../src/server'
 import { operationEvents, runScan, type OperationType } from '../src/testing/operationScript'
 import { memoryTokens, type TokenBook } from './tokens'
@@ -72,6 +73,8 @@ export function createWorld(options: WorldOptions = {}) {
   }
 
   const server: LiveStatusServer<DemoUser> = createLiveStatusServer<DemoUser>({
+    // The simulated workers speak the document indexer's vocabulary (its dialect's channel).
+    operationChannel: documentIndexerOperationChannel,
     authenticate: (token) => {
       const id = tokens.userOf(token)
       return id ? { id } : null

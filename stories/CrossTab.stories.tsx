@@ -6,6 +6,7 @@ import { LiveStatusProvider } from '../src'
 import { createCrossTab, type CrossTab } from '../src/transport/crossTab'
 import { createMockLiveBackend, every, mockReferenceServer, operationEvents, playScenario, type MockLiveBackend } from '../src/testing'
 import { OperationView } from './support/views'
+import { documentIndexerEvents, documentIndexerOperationChannel } from '../src/dialects/documentIndexer'
 
 const meta: Meta = { title: 'Cross-tab sharing' }
 export default meta
@@ -27,7 +28,7 @@ function TwoTabs() {
   const [world, setWorld] = useState<World | null>(null)
   useEffect(() => {
     const backend = createMockLiveBackend()
-    const server = mockReferenceServer(backend)
+    const server = mockReferenceServer(backend, { operationChannel: documentIndexerOperationChannel })
     server.project('p1')
     const key = `story-${++stories}-${Math.random().toString(36).slice(2)}`
     const tabs = ['Tab A', 'Tab B'].map((name) => ({ name, crossTab: createCrossTab({ key, tabId: name })!, queryClient: new QueryClient() }))
@@ -54,6 +55,7 @@ function TwoTabs() {
             </h3>
             <QueryClientProvider client={tab.queryClient}>
               <LiveStatusProvider
+                dialect={documentIndexerEvents}
                 apiUrl={world.backend.apiUrl}
                 accessToken="story-token"
                 WebSocket={world.backend.WebSocket}

@@ -15,7 +15,7 @@ afterEach(() => {
 
 function setup(hubOptions: SocketHubOptions = {}) {
   const endpoint = createMockEndpoint()
-  const hub = new SocketHub({ token: 'old', WebSocket: endpoint.WebSocket, onlineManager: fakeSource(true), focusManager: fakeSource(true), random: () => 1, ...hubOptions })
+  const hub = new SocketHub({ token: 'old', WebSocket: endpoint.WebSocket, onlineManager: fakeSource(true), focusManager: fakeSource(true), random: () => 1, auth: { type: 'query' }, ...hubOptions })
   return { endpoint, hub }
 }
 

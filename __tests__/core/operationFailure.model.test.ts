@@ -161,7 +161,7 @@ describe('placeholder vs real message, reducer and merge (issue #21, item 1)', (
   const running: OperationProgress = { operationId: 'op1', status: 'processing', processedFiles: 0, failedFiles: 0, totalFiles: 0, percent: 0, updatedAt: new Date(0) }
 
   test('a message that arrives after the terminal event replaces the placeholder', () => {
-    const failed = reduceOperation(running, { type: 'status_update', data: { status: 'failed' } }, context())
+    const failed = reduceOperation(running, { type: 'operation_failed' }, context())
     expect(failed.error).toBe(PLACEHOLDER)
     const told = reduceOperation(failed, { type: 'error', message: 'Permission denied' }, context())
     expect(told.error).toBe('Permission denied')

@@ -6,8 +6,13 @@
  * reducer. Before the terminal event the percent must rise at least once, and it never falls.
  */
 import { describe, expect, test } from 'vitest'
-import { operationEventSchema, reduceOperation, type OperationProgress } from '../../src/core'
-import { isTerminalStatus, type OperationEvent } from '../../src/channels/operationProgress'
+import { isTerminalStatus, type OperationEvent, type OperationProgress } from '../../src/channels/operationProgress'
+import { documentIndexerOperationChannel as channel } from '../../src/dialects/documentIndexer'
+import { toEventSchema } from '../../src/sync/standardSchema'
+
+// The indexer's vocabulary lives in its dialect.
+const operationEventSchema = toEventSchema(channel.schema)
+const reduceOperation = channel.reduce as (data: OperationProgress | undefined, event: OperationEvent, context: { params: { operationId: string }; now: number; scratch: Record<string, unknown> }) => OperationProgress
 import { appendFrames, indexFrames, OP, reindexFrames, removeSourceFrames } from './indexerFrames'
 
 /** The frames the schema accepts, as the frame decoder hands them on (the rest is reported and dropped). */

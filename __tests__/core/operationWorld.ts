@@ -9,6 +9,7 @@ import { vi } from 'vitest'
 import { LiveStatusClient, operationProgressChannel, type OperationProgress } from '../../src/core'
 import type { WebSocketLike } from '../../src/transport/types'
 import { fakeSource } from '../helpers/fakeSources'
+import { documentIndexer } from '../../src/dialects/documentIndexer'
 
 export type Frame = Record<string, unknown>
 export type RestBody = { status: number; body?: unknown }
@@ -113,7 +114,8 @@ export async function createOperationWorld(rest: () => RestBody, options: { quie
     accessToken: 't',
     WebSocket: FakeSocket,
     fetch,
-    endpoints: { operationSocket: (id: string) => `/ws/operations/${id}`, operationStatus: (id: string) => `/api/v2/operations/${id}` },
+    // The document indexer: per-operation sockets, its REST route, its vocabulary.
+    dialect: documentIndexer,
     heartbeat: false,
     quietCheckMs: options.quietCheckMs ?? 30_000,
     onlineManager: fakeSource(true),

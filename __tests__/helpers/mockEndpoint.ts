@@ -17,6 +17,10 @@ export function createMockEndpoint() {
     get received() {
       return backend.received(path)
     },
+    /** Tokens sent as the reference protocol's first message. */
+    get tokens() {
+      return backend.tokens(path)
+    },
     get clients() {
       return backend.clients(path)
     },

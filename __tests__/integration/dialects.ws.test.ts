@@ -16,6 +16,10 @@ import {
   type LiveStatusClientOptions,
   type OperationProgress,
 } from '../../src/core'
+import { appBuilder } from '../../src/dialects/appBuilder'
+import { documentIndexer } from '../../src/dialects/documentIndexer'
+import { ontologyEditor } from '../../src/dialects/ontologyEditor'
+import { transcriber } from '../../src/dialects/transcriber'
 import { bearer, startDialectServer, waitForData } from '../helpers/dialectServer'
 import { waitForStatus } from '../helpers/wsServer'
 
@@ -81,7 +85,7 @@ describe('ontology editor: project-scoped index socket, ?token=, 404 before the 
       indexStatus: (id: string) => `/api/v1/projects/${id}/ontology/index-status`,
       reindex: (id: string) => `/api/v1/projects/${id}/ontology/reindex`,
     }
-    const { client, queryClient } = makeClient({ apiUrl: server.apiUrl, accessToken: TOKEN, endpoints })
+    const { client, queryClient } = makeClient({ apiUrl: server.apiUrl, accessToken: TOKEN, dialect: ontologyEditor })
     const params = { projectId: 'p1', branch: 'main' }
     const key = liveStatusKeys.index('p1', 'main')
     cleanups.push(client.live(queryClient, indexStatusChannel, params))
@@ -95,7 +99,7 @@ describe('ontology editor: project-scoped index socket, ?token=, 404 before the 
     expect(done).toMatchObject({ entityCount: 1234, branch: 'main' })
 
     // Another client with a bad token: the server says 1008, which means "stop".
-    const bad = makeClient({ apiUrl: server.apiUrl, accessToken: 'wrong', endpoints })
+    const bad = makeClient({ apiUrl: server.apiUrl, accessToken: 'wrong', dialect: ontologyEditor })
     const before = server.upgrades
     cleanups.push(bad.client.live(bad.queryClient, indexStatusChannel, params))
     const status = await waitForStatus(bad.client.hub.watchStatus(bad.client.socketUrl(endpoints.indexSocket('p1'))), (s) => s.state === 'unauthorized')
@@ -162,8 +166,9 @@ describe('document indexer: per-operation socket, access_token subprotocol, curr
     const { client, queryClient } = makeClient({
       apiUrl: server.apiUrl,
       accessToken: TOKEN,
-      auth: { type: 'protocol', protocols: (t) => [`access_token.${t}`] },
-      endpoints: { operationSocket: (id) => `/ws/operations/${id}`, operationStatus: (id) => `/api/v2/operations/${id}`, scanSocket: (id) => `/ws/scan/${id}` },
+      dialect: documentIndexer,
+      // The older scan socket: started by a message on it, not over REST.
+      endpoints: { scanSocket: (id) => `/ws/scan/${id}`, scanStart: null },
     })
     const key = liveStatusKeys.operation('op7')
     cleanups.push(client.live(queryClient, operationProgressChannel, { operationId: 'op7' }))
@@ -198,7 +203,7 @@ describe('meeting transcriber: user-level entity events, bearer subprotocol, 440
       ],
     })
     cleanups.push(() => server.close())
-    const { client, queryClient } = makeClient({ apiUrl: server.apiUrl, accessToken: TOKEN, auth: { type: 'protocol', protocols: (t) => ['bearer', t] } })
+    const { client, queryClient } = makeClient({ apiUrl: server.apiUrl, accessToken: TOKEN, dialect: transcriber })
     let listFetches = 0
     const listKey: QueryKey = ['transcripts']
     await queryClient.fetchQuery({ queryKey: listKey, queryFn: async () => ++listFetches })
@@ -227,7 +232,7 @@ describe('meeting transcriber: user-level entity events, bearer subprotocol, 440
     })
     expect(queryClient.getQueryState(listKey)?.isInvalidated).toBe(true)
 
-    const expired = makeClient({ apiUrl: server.apiUrl, accessToken: 'expired', auth: { type: 'protocol', protocols: (t) => ['bearer', t] } })
+    const expired = makeClient({ apiUrl: server.apiUrl, accessToken: 'expired', dialect: transcriber })
     const before = server.upgrades
     cleanups.push(subscribeLiveInvalidation(expired.queryClient, expired.client, { socket: '/v1/events', schema: z.object({ event: z.string() }), keysFor: () => [] }))
     const status = await waitForStatus(expired.client.hub.watchStatus(expired.client.socketUrl('/v1/events')), (s) => s.state === 'unauthorized')
@@ -291,12 +296,13 @@ describe('app builder: batched build state on one socket with query parameters',
       onOpen: ({ send }) => void send({ type: 'get-state' }),
     })
     const errors: unknown[] = []
-    const { client, queryClient } = makeClient({ apiUrl: server.apiUrl, accessToken: 'session-cookie-stand-in', onEventError: (e) => errors.push(e) })
+    const { client, queryClient } = makeClient({ apiUrl: server.apiUrl, dialect: appBuilder, onEventError: (e) => errors.push(e) })
     cleanups.push(client.live(queryClient, buildChannel, { projectId: 'app1', sessionId: 's1' }))
     const done = await waitForData<Build>(queryClient, ['build', 'app1'], (d) => d?.state === 'done')
     expect(done).toMatchObject({ state: 'done', step: 2, url: 'https://preview' })
     expect(done.at).toEqual(new Date('2026-01-01T00:00:03Z'))
-    expect(received).toEqual([{ type: 'get-state' }])
+    // get-state first; the server's heartbeat is answered (the dialect's `reply`).
+    expect(received[0]).toEqual({ type: 'get-state' })
     expect(writes).toBe(3)
     expect(errors).toEqual([])
   })

@@ -19,7 +19,8 @@ async function serve(options: Parameters<typeof startWsServer>[0] = {}) {
 }
 
 function hubFor(options: ConstructorParameters<typeof SocketHub>[0] = {}) {
-  const hub = new SocketHub({ token: 'good', ...options })
+  // The token on the URL: these servers count every message they receive.
+  const hub = new SocketHub({ token: 'good', auth: { type: 'query' }, ...options })
   hubs.push(hub)
   return hub
 }

@@ -78,7 +78,8 @@ describe('auth', () => {
     await advance()
     expect(text('connection')).toBe('open')
     expect(text('error')).toBe('')
-    expect(backend.created.at(-1)!.url).toContain('token=fresh-token')
+    expect(backend.tokens(SOCKET).at(-1)).toBe('fresh-token')
+    expect(backend.created.at(-1)!.url).not.toContain('fresh-token')
   })
 })
 

@@ -21,6 +21,7 @@ import {
 } from '../../src'
 import type { RestAnswer } from '../../src/testing'
 import { advance, FRAME_MS, setupLive, TOKEN, useFakeLiveClock } from '../helpers/renderWithLive'
+import { documentIndexer } from '../../src/dialects/documentIndexer'
 
 useFakeLiveClock()
 
@@ -431,7 +432,7 @@ test('a definitive REST answer (404 unknown operation) stops that operation’s 
 })
 
 test('processing_progress with counters inside data (the indexer’s current server) moves progress; other operations’ events are ignored', async () => {
-  const { backend, renderLive } = setupLive({ endpoints })
+  const { backend, renderLive } = setupLive({ endpoints, dialect: documentIndexer })
   backend.socketAt(OP_SOCKET)
   backend.route('GET', OP_STATUS, { status: 200, body: restOperation('processing', 0) })
   renderLive(<Operation />)

@@ -10,6 +10,7 @@ import { describe, expect, test, vi } from 'vitest'
 import { useOperationProgress } from '../../src'
 import { appendFrames, OP, removeSourceFrames } from '../core/indexerFrames'
 import { advance, FRAME_MS, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
+import { documentIndexer } from '../../src/dialects/documentIndexer'
 
 useFakeLiveClock()
 
@@ -37,7 +38,7 @@ describe('useOperationProgress against the document indexer’s worker frames (i
     ['remove_source', removeSourceFrames],
   ])('%s: the percent on screen moves before the end and never goes back', async (type, frames) => {
     const onEventError = vi.fn()
-    const { backend, renderLive } = setupLive({ endpoints, onEventError })
+    const { backend, renderLive } = setupLive({ endpoints, onEventError, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     let status = 'processing'
     backend.route('GET', STATUS, () => ({ status: 200, body: { id: OP, collection_id: 'c1', type, status, config: {}, error_message: null, created_at: '2026-01-21T10:00:00Z' } }))

@@ -4,6 +4,7 @@ import { Profiler } from 'react'
 import { describe, expect, test, vi } from 'vitest'
 import { liveStatusKeys, useOperationProgress, type OperationProgress } from '../../src'
 import { advance, setupLive, useFakeLiveClock , FRAME_MS } from '../helpers/renderWithLive'
+import { documentIndexer } from '../../src/dialects/documentIndexer'
 
 useFakeLiveClock()
 
@@ -37,7 +38,7 @@ function restOperation(status: string, extra: Record<string, unknown> = {}) {
 
 describe('useOperationProgress', () => {
   test('flat dialect: current_state, then file events; percent from counts; completion invalidates once', async () => {
-    const { backend, renderLive, queryClient } = setupLive({ endpoints })
+    const { backend, renderLive, queryClient } = setupLive({ endpoints, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     backend.route('GET', STATUS, { status: 200, body: restOperation('processing') })
     renderLive(<Operation />)
@@ -64,7 +65,7 @@ describe('useOperationProgress', () => {
   })
 
   test('worker stage events: INDEX and REINDEX stages with the documented weights', async () => {
-    const { backend, renderLive, queryClient } = setupLive({ endpoints })
+    const { backend, renderLive, queryClient } = setupLive({ endpoints, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     backend.route('GET', STATUS, { status: 200, body: restOperation('processing', { type: 'reindex' }) })
     renderLive(<Operation />)
@@ -93,7 +94,7 @@ describe('useOperationProgress', () => {
 
   test('envelope dialect with metadata; percent never goes backwards; unknown types are dropped and reported', async () => {
     const onEventError = vi.fn()
-    const { backend, renderLive } = setupLive({ endpoints, onEventError })
+    const { backend, renderLive } = setupLive({ endpoints, onEventError, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     backend.route('GET', STATUS, { status: 200, body: restOperation('pending') })
     renderLive(<Operation />)
@@ -113,7 +114,7 @@ describe('useOperationProgress', () => {
   })
 
   test('seq: applied in order once; older or repeated seq is dropped', async () => {
-    const { backend, renderLive, queryClient } = setupLive({ endpoints })
+    const { backend, renderLive, queryClient } = setupLive({ endpoints, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     backend.route('GET', STATUS, { status: 200, body: restOperation('processing') })
     renderLive(<Operation />)
@@ -128,7 +129,7 @@ describe('useOperationProgress', () => {
   })
 
   test('etaMs comes from the observed rate once there is enough of it', async () => {
-    const { backend, renderLive, queryClient } = setupLive({ endpoints })
+    const { backend, renderLive, queryClient } = setupLive({ endpoints, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     backend.route('GET', STATUS, { status: 200, body: restOperation('processing') })
     renderLive(<Operation />)
@@ -150,7 +151,7 @@ describe('useOperationProgress', () => {
   })
 
   test('a burst of 1,000 events in one tick renders once', async () => {
-    const { backend, renderLive, queryClient } = setupLive({ endpoints })
+    const { backend, renderLive, queryClient } = setupLive({ endpoints, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     backend.route('GET', STATUS, { status: 200, body: restOperation('processing') })
     let commits = 0
@@ -241,7 +242,7 @@ describe('polling fallback', () => {
   })
 
   test('no stale "Running…": socket down and polling failing too → isOutOfSync', async () => {
-    const { backend, renderLive } = setupLive({ endpoints })
+    const { backend, renderLive } = setupLive({ endpoints, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     let fail = false
     backend.route('GET', STATUS, () => (fail ? { status: 503, body: { detail: 'down' } } : { status: 200, body: restOperation('processing') }))

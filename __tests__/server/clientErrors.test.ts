@@ -1,7 +1,7 @@
 // Issue #21, item 7: one component must not take a shared socket down. A message the server does
 // not support is answered with a `client_error` frame and counted; only a flood closes (1002).
 import { afterEach, describe, expect, test, vi } from 'vitest'
-import { closeAction } from '../../src/core/closeAction'
+import { closeAction } from '../../src/transport/closeAction'
 import { configFromEnv } from '../../src/server/config/fromEnv'
 import { disposeAll, startServer } from './support/serverHarness'
 

@@ -4,6 +4,7 @@ import { expect, test } from 'vitest'
 import { useDirectoryScan, useIndexStatus, useOperationProgress } from '../../src'
 import { createMockLiveBackend, mockReferenceServer, mockScanSocket, operationEvents, playScenario, every } from '../../src/testing'
 import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
+import { documentIndexerEvents, documentIndexerOperationChannel } from '../../src/dialects/documentIndexer'
 
 useFakeLiveClock()
 
@@ -24,10 +25,11 @@ const text = (id: string) => screen.getByTestId(id).textContent
 
 test('the hooks run unchanged against the mock reference server, driven by scripted scenarios', async () => {
   const backend = createMockLiveBackend()
-  const server = mockReferenceServer(backend)
+  const server = mockReferenceServer(backend, { operationChannel: documentIndexerOperationChannel })
   server.project('p1')
   mockScanSocket(backend, '/ws/scan/00000000-0000-4000-8000-0000000000aa', { tickMs: 10 })
-  const { renderLive } = setupLive({ fetch: backend.fetch }, backend)
+  // The scripts are the document indexer's worker events, relayed by the reference server.
+  const { renderLive } = setupLive({ fetch: backend.fetch, dialect: documentIndexerEvents }, backend)
   globalThis.crypto.randomUUID = () => '00000000-0000-4000-8000-0000000000aa'
   renderLive(<Page />)
   await advance()

@@ -14,6 +14,7 @@ import { NaiveIndexPanel, NaiveOperationRow } from './naive/NaivePanels'
 import { authHeaders, signIn, storedToken, tabToken } from './session'
 import { demoFetch, type Cluster } from './cluster'
 import { ClusterPanel } from './ClusterPanel'
+import { documentIndexerEvents } from '../../src/dialects/documentIndexer'
 
 const PROJECT = 'demo'
 /**
@@ -71,6 +72,8 @@ export function App({ cluster = null }: { cluster?: Cluster | null }) {
       apiUrl={window.location.origin}
       accessToken={token}
       auth={AUTH}
+      // The reference server relays the document indexer's worker events: its vocabulary.
+      dialect={documentIndexerEvents}
       // The DOM's handler types are narrower than the option's structural socket type.
       WebSocket={WebSocketClass as unknown as WebSocketConstructor}
       crossTab={crossTab}

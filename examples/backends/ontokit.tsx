@@ -10,28 +10,15 @@ import {
   useIndexStatus,
   useLiveQuery,
   useReindex,
-  type Endpoints,
   type LiveStatusClientOptions,
 } from '../../src'
+import { ontologyEditor } from '../../src/dialects/ontologyEditor'
 
 const project = (projectId: string) => `/api/v1/projects/${encodeURIComponent(projectId)}`
 
-export const ontokitEndpoints = {
-  indexSocket: (projectId: string) => `${project(projectId)}/ontology/index-ws`,
-  indexStatus: (projectId: string) => `${project(projectId)}/ontology/index-status`,
-  reindex: (projectId: string) => `${project(projectId)}/ontology/reindex`,
-} satisfies Partial<Endpoints>
-
-/** Everything OntoKit needs; the token is the provider's `accessToken`. */
+/** Everything OntoKit needs is its dialect; the token is the provider's `accessToken`. */
 export function ontokitOptions(apiUrl: string): LiveStatusClientOptions {
-  return {
-    apiUrl,
-    endpoints: ontokitEndpoints,
-    // The socket reads `?token=`; REST takes `Authorization: Bearer` (the default fetch).
-    auth: { type: 'query', param: 'token' },
-    // 1008 means "authentication failed" here: `unauthorized`, no retry with the same token (the
-    // default `authCloseCodes` already say so).
-  }
+  return { apiUrl, dialect: ontologyEditor }
 }
 
 /** The lint socket has the index socket's shape: a channel of its own. */

@@ -6,6 +6,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { z } from 'zod'
 import { LiveStatusProvider, useLiveInvalidation, useLiveStatusClient, type LiveStatusClientOptions } from '../../src'
+import { transcriber, transcriberEventsSocket, transcriptSocket } from '../../src/dialects/transcriber'
 
 export const userEventSchema = z.object({
   event: z.enum(['TRANSCRIPT_CREATED', 'TRANSCRIPT_DELETED', 'TRANSCRIPT_STATUS', 'TRANSCRIPT_FINAL_TITLE', 'TRANSCRIPT_DURATION']),
@@ -22,33 +23,17 @@ export const transcriptKeys = {
   one: (id: string) => ['transcript', id] as const,
 }
 
-export const reflectorEventsSocket = '/v1/events'
-export const transcriptSocket = (id: string) => `/v1/transcripts/${encodeURIComponent(id)}/events`
+export { transcriberEventsSocket as reflectorEventsSocket, transcriptSocket }
 
+/** Everything the transcriber needs is its dialect; the token is the provider's `accessToken`. */
 export function reflectorOptions(apiUrl: string): LiveStatusClientOptions {
-  return {
-    apiUrl,
-    // The user socket: subprotocols `["bearer", <token>]`.
-    auth: { type: 'protocol', protocols: (token) => ['bearer', token] },
-    // The per-transcript socket accepts without selecting a subprotocol, which Node's `ws` refuses
-    // when it offered one: offer none there (browsers would cope; this works everywhere).
-    endpointOptions: (url) => (/\/v1\/transcripts\/[^/]+\/events$/.test(url) ? { auth: { type: 'none' } } : undefined),
-    // Events name their type in `event`, not `type`.
-    discriminator: 'event',
-    // A bad token on the user socket is refused before the upgrade (HTTP 403: the browser sees a
-    // bare 1006). After each failed handshake this REST check tells a refused token from a network
-    // failure, and `unauthorized` follows instead of ten retries. (4401 after the upgrade: the default
-    // `authCloseCodes`.)
-    authCheckPath: '/v1/me',
-    // What users relied on, all defaults: one shared socket closed 1 s after the last listener
-    // (`idleCloseMs`), the token pinned for a connection's life, backoff 1 s → 30 s, 10 tries.
-  }
+  return { apiUrl, dialect: transcriber }
 }
 
 /** Mount once near the root: every user event marks the list and that transcript stale. */
 export function useTranscriptEvents() {
   useLiveInvalidation({
-    socket: reflectorEventsSocket,
+    socket: transcriberEventsSocket,
     schema: userEventSchema,
     keysFor: (event) => [transcriptKeys.list, transcriptKeys.one(event.data.id)],
     resyncKeys: [transcriptKeys.list],

@@ -8,35 +8,13 @@ import {
   LiveStatusProvider,
   useDirectoryScan,
   useOperationProgress,
-  type Endpoints,
   type LiveStatusClientOptions,
 } from '../../src'
+import { documentIndexer } from '../../src/dialects/documentIndexer'
 
-const segment = encodeURIComponent
-
-export const semantikEndpoints = {
-  operationSocket: (operationId: string) => `/ws/operations/${segment(operationId)}`,
-  operationStatus: (operationId: string) => `/api/v2/operations/${segment(operationId)}`,
-  scanSocket: (scanId: string) => `/ws/directory-scan/${segment(scanId)}`,
-  // The scan starts over REST once its socket is open; its events carry the server's file count.
-  scanStart: () => '/api/v2/directory-scan/preview',
-} satisfies Partial<Endpoints>
-
+/** Everything the document indexer needs is its dialect; the token is the provider's `accessToken`. */
 export function semantikOptions(apiUrl: string): LiveStatusClientOptions {
-  return {
-    apiUrl,
-    endpoints: semantikEndpoints,
-    // Operation sockets: the token as a subprotocol (the `?token=` form is deprecated there)…
-    auth: { type: 'protocol', protocols: (token) => [`access_token.${token}`] },
-    // …the directory-scan socket: `?token=` only. Offered a subprotocol it does not pick, the
-    // handshake fails (in Node, `ws` refuses the reply): one backend, two auth transports.
-    endpointOptions: (url) => (url.includes('/ws/directory-scan/') ? { auth: { type: 'query', param: 'token' } } : undefined),
-    // A bad token is refused before the upgrade (1006); after it, 1008 means "too many sockets"
-    // (10 per user): back off and retry rather than sign out. REST's 401 tells a bad token.
-    authCloseCodes: [4401, 4403],
-    // The server pings `{"type":"ping"}` every 30 s: answered with `{"type":"pong"}` by default
-    // (`reply`), never reported as an error. Our own pings get `{"type":"pong"}` back.
-  }
+  return { apiUrl, dialect: documentIndexer }
 }
 
 export function OperationBar({ operationId }: { operationId: string }) {

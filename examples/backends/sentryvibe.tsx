@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { ConnectionStatus, defineChannel, LiveStatusProvider, useLiveQuery, type LiveStatusClientOptions } from '../../src'
+import { appBuilder } from '../../src/dialects/appBuilder'
 
 /** Each update of a `batch-update`, with the envelope's `projectId` / `sessionId` merged in. */
 export const buildUpdateSchema = z.looseObject({
@@ -69,19 +70,13 @@ export const buildChannel = defineChannel<BuildParams, BuildUpdate, BuildState>(
   onOpen: ({ send }) => void send({ type: 'get-state' }),
 })
 
+/**
+ * Everything the app builder needs is its dialect: cookie auth (no token; sign-out = unmount the
+ * provider), its `batch-update` envelope, client heartbeats. Cross-origin instead of same-origin?
+ * Pass a `fetch` that sets `credentials: 'include'`.
+ */
 export function sentryVibeOptions(origin: string): LiveStatusClientOptions {
-  return {
-    apiUrl: origin,
-    // Same-origin cookie auth: sockets open without waiting for a token and nothing is appended.
-    // Sign-out: unmount the provider (the server ends the cookie's session).
-    auth: { type: 'none' },
-    // The server drops a client whose own last `heartbeat` is older than 60 s, however busy the
-    // stream: send one every 25 s whatever the traffic, and answer each of the server's.
-    heartbeat: { schedule: 'fixed', intervalMs: 25_000, timeoutMs: 35_000, message: { type: 'heartbeat' } },
-    reply: (message) => (message.type === 'heartbeat' ? { type: 'heartbeat' } : undefined),
-    // `heartbeat` is a control type by default (with `ping` and `pong`): consumed, never an error.
-    // Cross-origin instead of same-origin? Pass a `fetch` that sets `credentials: 'include'`.
-  }
+  return { apiUrl: origin, dialect: appBuilder }
 }
 
 export function BuildIndicator({ projectId, sessionId }: BuildParams) {

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import { scanEventSchema, type ScanEvent } from './schemas'
 import { defineChannel } from '../sync/defineChannel'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { compact, maxDefined, toDate } from '../sync/values'
@@ -41,42 +41,7 @@ export const idleScan: DirectoryScan = Object.freeze({
   warnings: [],
 }) as DirectoryScan
 
-const count = z.number().finite().nonnegative()
-
-const fileSchema = z.looseObject({
-  path: z.string(),
-  size: count.default(0),
-  modified: z.union([z.string(), z.number()]).nullish(),
-  extension: z.string().nullish(),
-})
-
-/** Both dialects of the document indexer's scan socket. */
-export const scanEventSchema = z.looseObject({
-  type: z.enum(['started', 'counting', 'progress', 'warning', 'completed', 'cancelled', 'error']),
-  scan_id: z.string().optional(),
-  scanned: count.nullish(),
-  total: count.nullish(),
-  current_path: z.string().nullish(),
-  files: z.array(fileSchema).nullish(),
-  count: count.nullish(),
-  total_size: count.nullish(),
-  warnings: z.array(z.unknown()).nullish(),
-  message: z.string().nullish(),
-  data: z
-    .looseObject({
-      files_scanned: count.nullish(),
-      total_files: count.nullish(),
-      count: count.nullish(),
-      percentage: count.nullish(),
-      current_path: z.string().nullish(),
-      files: z.array(fileSchema).nullish(),
-      total_size: count.nullish(),
-      warnings: z.array(z.unknown()).nullish(),
-      message: z.string().nullish(),
-    })
-    .nullish(),
-})
-export type ScanEvent = z.infer<typeof scanEventSchema>
+export { scanEventSchema, type ScanEvent }
 
 const warningText = (warning: unknown): string =>
   typeof warning === 'string' ? warning : typeof warning === 'object' && warning !== null && 'message' in warning ? String((warning as { message: unknown }).message) : JSON.stringify(warning)

@@ -1,4 +1,5 @@
-import { z } from 'zod'
+import { run } from '../sync/validate'
+import { indexEventSchema, restIndexSchema, type IndexEvent } from './schemas'
 import { defineChannel } from '../sync/defineChannel'
 import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
@@ -32,21 +33,7 @@ export interface IndexStatusParams {
   parse?: (body: unknown, params: IndexStatusParams) => IndexStatus
 }
 
-const timestamp = z.union([z.string(), z.number()]).optional()
-
-/** Index events: the ontology editor's flat dialect, plus `index_queued` and an `index_status` snapshot. */
-export const indexEventSchema = z.looseObject({
-  type: z.enum(['index_queued', 'index_started', 'index_complete', 'index_failed', 'index_status']),
-  project_id: z.string().optional(),
-  branch: z.string().nullish(),
-  entity_count: z.number().int().nonnegative().nullish(),
-  error: z.string().nullish(),
-  /** On `index_status`: the REST vocabulary. */
-  status: z.enum(['not_indexed', 'pending', 'queued', 'indexing', 'ready', 'complete', 'failed']).optional(),
-  seq: z.number().optional(),
-  timestamp,
-})
-export type IndexEvent = z.infer<typeof indexEventSchema>
+export { indexEventSchema, type IndexEvent }
 
 const restStates: Record<string, IndexState> = {
   not_indexed: 'not_indexed',
@@ -58,27 +45,17 @@ const restStates: Record<string, IndexState> = {
   failed: 'failed',
 }
 
-const restIndexSchema = z.looseObject({
-  project_id: z.string().optional(),
-  branch: z.string().nullish(),
-  status: z.enum(['not_indexed', 'pending', 'queued', 'indexing', 'ready', 'complete', 'failed']),
-  entity_count: z.number().nullish(),
-  error_message: z.string().nullish(),
-  indexed_at: timestamp.nullable(),
-  updated_at: timestamp.nullable(),
-})
-
 /**
  * The default REST parser: the ontology editor's `{ status: pending | indexing | ready | failed,
  * entity_count, error_message, indexed_at }` (snake_case), which the reference server speaks too.
  */
 export function parseIndexStatus(body: unknown, params: IndexStatusParams): IndexStatus {
-  const result = restIndexSchema.safeParse(body)
-  if (!result.success) {
-    const issue = result.error.issues[0]
+  const result = run(restIndexSchema, body)
+  if (result.issues) {
+    const issue = result.issues[0]
     throw new Error(`[live-status] Index status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}. Pass \`parse\` to useIndexStatus for this backend.`)
   }
-  const rest = result.data
+  const rest = result.value
   const at = serverTime(rest.updated_at ?? rest.indexed_at)
   return compact({
     state: restStates[rest.status]!,

@@ -1,4 +1,5 @@
-import { z } from 'zod'
+import { run } from '../sync/validate'
+import { operationEventSchema, operationEventTypes, operationSchemaFor, restOperationSchema, type OperationEvent } from './schemas'
 import { defineChannel } from '../sync/defineChannel'
 import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
@@ -35,80 +36,11 @@ export interface OperationProgressParams {
   operationId: string
   /** With the default endpoints, operations of a project share the project's socket. */
   projectId?: string
-  /** Turns the REST status body into fields of `OperationProgress`. @default parseOperationStatus (document indexer) */
+  /** Turns the REST status body into fields of `OperationProgress`. @default the channel's (`parseOperationStatus` for the reference server) */
   parse?: (body: unknown, params: OperationProgressParams) => Partial<OperationProgress>
 }
 
-/** Every event type of the document indexer's two dialects (and the reference server's). */
-export const operationEventTypes = [
-  'current_state',
-  'operation_started',
-  'operation_progress',
-  'file_processing',
-  'file_completed',
-  'operation_completed',
-  'operation_failed',
-  'operation_cancelled',
-  'error',
-  'status_update',
-  'progress',
-  'scanning_documents',
-  'scanning_completed',
-  'processing_embeddings',
-  'document_processed',
-  'processing_progress',
-  'index_completed',
-  'append_completed',
-  'reindex_preflight',
-  'staging_created',
-  'reprocessing_progress',
-  'validation_complete',
-  'reindex_completed',
-  'removing_documents',
-  'remove_source_completed',
-] as const
-
-const count = z.number().finite().nonnegative()
-const text = z.string().nullish()
-
-/** Tolerant of both dialects: flat fields, and the `{ type, data: { status, progress, message, metadata } }` envelope. */
-export const operationEventSchema = z.looseObject({
-  type: z.enum(operationEventTypes),
-  operation_id: z.string().optional(),
-  operation_type: z.string().nullish(),
-  status: z.string().nullish(),
-  message: text,
-  error: text,
-  error_message: text,
-  total_files: count.nullish(),
-  processed_files: count.nullish(),
-  failed_files: count.nullish(),
-  current_file: text,
-  processed: count.nullish(),
-  failed: count.nullish(),
-  total: count.nullish(),
-  progress_percent: count.nullish(),
-  total_files_found: count.nullish(),
-  source_path: text,
-  seq: z.number().optional(),
-  timestamp: z.union([z.string(), z.number()]).optional(),
-  data: z
-    .looseObject({
-      status: z.string().nullish(),
-      progress: count.nullish(),
-      message: text,
-      metadata: z.record(z.string(), z.unknown()).nullish(),
-      operation_id: z.string().nullish(),
-      operation_type: text,
-      error_message: text,
-      current_file: text,
-      processed: count.nullish(),
-      failed: count.nullish(),
-      total: count.nullish(),
-    })
-    .nullish(),
-})
-export type OperationEvent = z.infer<typeof operationEventSchema>
+export { operationEventSchema, operationEventTypes, type OperationEvent }
 
 const statusWords: Record<string, OperationStatus> = {
   pending: 'pending',
@@ -166,61 +98,80 @@ interface OperationDraft {
 
 const emptyMeta: Record<string, unknown> = {}
 
-// ---- the document indexer's vocabulary: stage table and counter readers ------------------------
+// ---- vocabularies: what a backend's events mean ------------------------------------------------
 
 /**
- * What a stage event means: the stage; the percent reached on entering it (REINDEX's documented
- * weights); the part of the operation's percent that the stage's own progress covers (its
- * `progress_percent` and its counts run 0–100 within `span`; default the whole 0–100); whether it
- * ends the operation.
+ * What a stage event means: the stage; the percent reached on entering it (documented weights);
+ * the part of the operation's percent that the stage's own progress covers (its percent and its
+ * counts run 0–100 within `span`; default the whole 0–100); whether it ends the operation.
  */
-interface StageInfo {
+export interface StageInfo {
   stage: string
   percent?: number
   span?: readonly [from: number, to: number]
   done?: true
 }
 
-/** Stage events of the document indexer's worker, by event type. */
-const stages: Partial<Record<OperationEvent['type'], StageInfo>> = {
-  scanning_documents: { stage: 'scanning' },
-  scanning_completed: { stage: 'scanning' },
-  processing_embeddings: { stage: 'embedding' },
-  document_processed: { stage: 'processing' },
-  // APPEND's per-document event in the indexer's current server, counters inside `data`.
-  processing_progress: { stage: 'processing' },
-  index_completed: { stage: 'completed', done: true },
-  append_completed: { stage: 'completed', done: true },
-  reindex_preflight: { stage: 'preflight', percent: 10 },
-  staging_created: { stage: 'staging', percent: 20 },
-  // Documented weights: staging ends at 20, reprocessing at 70.
-  reprocessing_progress: { stage: 'reprocessing', percent: 20, span: [20, 70] },
-  validation_complete: { stage: 'validation', percent: 90 },
-  reindex_completed: { stage: 'completed', percent: 100, done: true },
-  removing_documents: { stage: 'removing' },
-  remove_source_completed: { stage: 'completed', done: true },
+/** Where each counter may be, by field name; the first one found wins. */
+export interface CounterFields {
+  processed: readonly string[]
+  failed: readonly string[]
+  /** Items done in any way, skipped ones included. */
+  done: readonly string[]
+  /** Totals, including those announced before the counts. */
+  total: readonly string[]
+  /** The current stage's own percent. */
+  stagePercent: readonly string[]
+  /** The whole operation's percent, read only inside the envelope. */
+  operationPercent: readonly string[]
+  currentFile: readonly string[]
+  operationType: readonly string[]
+}
+
+/**
+ * A backend's operation vocabulary, beyond the reference protocol: more event types, what its
+ * stage events mean, where it puts its counters, and how its REST body reads. A dialect module
+ * passes one to `createOperationChannel`; the reference protocol is the default.
+ */
+export interface OperationVocabulary {
+  /** Event types accepted besides the reference ones. @default [] */
+  eventTypes?: readonly string[]
+  /** Stage events, by type. @default {} */
+  stages?: Readonly<Record<string, StageInfo>>
+  /** Counter field names, added to the reference ones. @default {} */
+  fields?: Partial<CounterFields>
+  /** Read fields inside `data` and `data.metadata` too (an enveloped dialect). @default false */
+  envelope?: boolean
+  /** Turns the REST status body into fields of `OperationProgress`. @default parseOperationStatus */
+  parse?: (body: unknown) => Partial<OperationProgress>
 }
 
 const wholeOperation: readonly [number, number] = [0, 100]
 
-/**
- * Where each counter may be, by field name. Read flat on the event, then inside `data`, then in
- * `data.metadata` (see `readCount`); the first one found wins.
- */
-const counterFields = {
-  processed: ['processed_files', 'processed', 'removed'],
-  failed: ['failed_files', 'failed'],
-  /** Documents done in any way, skipped ones included (APPEND's parallel path: `total_processed`). */
-  done: ['total_processed'],
-  /** Totals, the ones announced before the counts included (`scanning_completed`, `processing_embeddings`, `reindex_preflight`). */
-  total: ['total_files', 'total', 'total_files_found', 'documents_to_process'],
-  /** The stage's own percent (`removing_documents`, `reprocessing_progress`, `document_processed`). */
+/** The reference protocol's field names. */
+const referenceFields: CounterFields = {
+  processed: ['processed_files'],
+  failed: ['failed_files'],
+  done: [],
+  total: ['total_files'],
   stagePercent: ['progress_percent'],
-  /** The enveloped dialect's percent of the whole operation (`data.progress`, `data.metadata.progress`); not read flat. */
   operationPercent: ['progress'],
-  currentFile: ['current_file', 'current_document'],
+  currentFile: ['current_file'],
   operationType: ['operation_type'],
-} as const
+}
+
+/** A vocabulary with every default applied, as the reducer reads it. */
+interface Vocabulary {
+  stages: Readonly<Record<string, StageInfo>>
+  fields: CounterFields
+  envelope: boolean
+}
+
+function resolveVocabulary(vocabulary: OperationVocabulary): Vocabulary {
+  const fields = { ...referenceFields }
+  for (const key of Object.keys(vocabulary.fields ?? {}) as (keyof CounterFields)[]) fields[key] = [...referenceFields[key], ...vocabulary.fields![key]!]
+  return { stages: vocabulary.stages ?? {}, fields, envelope: vocabulary.envelope ?? false }
+}
 
 type Fields = Record<string, unknown> | null | undefined
 
@@ -258,15 +209,14 @@ interface EventCounters {
   operationPercent: number | undefined
 }
 
-function readCounters(event: OperationEvent, body: Fields, meta: Fields): EventCounters {
-  const everywhere = [event, body, meta]
+function readCounters(everywhere: readonly Fields[], fields: CounterFields): EventCounters {
   return {
-    processed: readCount(everywhere, counterFields.processed),
-    failed: readCount(everywhere, counterFields.failed),
-    done: readCount(everywhere, counterFields.done),
-    total: readCount(everywhere, counterFields.total),
-    stagePercent: readCount(everywhere, counterFields.stagePercent),
-    operationPercent: readCount([body, meta], counterFields.operationPercent),
+    processed: readCount(everywhere, fields.processed),
+    failed: readCount(everywhere, fields.failed),
+    done: readCount(everywhere, fields.done),
+    total: readCount(everywhere, fields.total),
+    stagePercent: readCount(everywhere, fields.stagePercent),
+    operationPercent: everywhere.length > 1 ? readCount(everywhere.slice(1), fields.operationPercent) : undefined,
   }
 }
 
@@ -331,16 +281,18 @@ function draftOf(data: OperationProgress | undefined, operationId: string): Oper
   }
 }
 
-/** Folds one event of either dialect into the draft. */
-function applyOperationEvent(d: OperationDraft, event: OperationEvent): void {
-  const body = event.data
+/** Folds one event into the draft, read by the vocabulary. */
+function applyOperationEvent(d: OperationDraft, event: OperationEvent, vocabulary: Vocabulary): void {
+  // The envelope is read only where the dialect sends one.
+  const body = vocabulary.envelope ? event.data : undefined
   const meta = (body?.metadata ?? emptyMeta) as Record<string, unknown>
-  const stageInfo = stages[event.type]
+  const everywhere: readonly Fields[] = body ? [event, body, meta] : [event]
+  const stageInfo = Object.hasOwn(vocabulary.stages, event.type) ? vocabulary.stages[event.type] : undefined
   const finished = isTerminalStatus(d.status)
   d.changed = true
 
   // Counters, from whichever field this dialect uses; never backwards.
-  const counters = readCounters(event, body, meta)
+  const counters = readCounters(everywhere, vocabulary.fields)
   if (counters.processed !== undefined && counters.processed > d.processedFiles) d.processedFiles = counters.processed
   if (counters.failed !== undefined && counters.failed > d.failedFiles) d.failedFiles = counters.failed
   if (counters.total !== undefined && counters.total > d.totalFiles) d.totalFiles = counters.total
@@ -361,11 +313,11 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent): void {
 
   if (!finished) d.stage = stageInfo?.stage ?? str(meta.stage) ?? d.stage
   d.operationType =
-    readText([event, body, meta], counterFields.operationType) ??
+    readText(everywhere, vocabulary.fields.operationType) ??
     // The indexer's `operation_started` names it `data.type`.
     (event.type === 'operation_started' ? str((body as Fields)?.type) : undefined) ??
     d.operationType
-  d.currentFile = readText([event, body, meta], counterFields.currentFile) ?? d.currentFile
+  d.currentFile = readText(everywhere, vocabulary.fields.currentFile) ?? d.currentFile
   d.message = (event.type === 'error' ? undefined : (str(body?.message) ?? str(event.message))) ?? d.message
   // A failure's reason, from whichever event carries it (before or after the terminal one): the
   // first real message of a finished operation stays; until then the placeholder is not stored.
@@ -404,30 +356,30 @@ function finaliseOperation(
   return out
 }
 
+type ReduceOperationContext = { params: { operationId: string }; now: number; scratch: Record<string, unknown> }
+
 /**
- * Folds the events of one flush into the progress, in one mutable draft finalised once. Counters
- * and percent never decrease, the status only moves forward, and a finished operation stays
- * finished whatever late event arrives.
+ * The reducers of a vocabulary. They fold the events of one flush into the progress in one mutable
+ * draft, finalised once. Counters and percent never decrease, the status only moves forward, and
+ * a finished operation stays finished whatever late event arrives.
  */
-export function reduceOperations(
-  data: OperationProgress | undefined,
-  events: readonly OperationEvent[],
-  context: { params: { operationId: string }; now: number; scratch: Record<string, unknown> },
-): OperationProgress | undefined {
-  if (events.length === 0) return data
-  const draft = draftOf(data, context.params.operationId)
-  for (const event of events) applyOperationEvent(draft, event)
-  return finaliseOperation(draft, data, context)
+export function operationReducers(vocabulary: OperationVocabulary = {}) {
+  const resolved = resolveVocabulary(vocabulary)
+  const reduceMany = (data: OperationProgress | undefined, events: readonly OperationEvent[], context: ReduceOperationContext): OperationProgress | undefined => {
+    if (events.length === 0) return data
+    const draft = draftOf(data, context.params.operationId)
+    for (const event of events) applyOperationEvent(draft, event, resolved)
+    return finaliseOperation(draft, data, context)
+  }
+  const reduce = (data: OperationProgress | undefined, event: OperationEvent, context: ReduceOperationContext): OperationProgress => reduceMany(data, [event], context)!
+  return { reduce, reduceMany }
 }
 
-/** Folds one event of either dialect into the progress (see `reduceOperations`). */
-export function reduceOperation(
-  data: OperationProgress | undefined,
-  event: OperationEvent,
-  context: { params: { operationId: string }; now: number; scratch: Record<string, unknown> },
-): OperationProgress {
-  return reduceOperations(data, [event], context)!
-}
+const reference = operationReducers()
+/** Folds the events of one flush of the reference protocol into the progress (see `operationReducers`). */
+export const reduceOperations = reference.reduceMany
+/** Folds one event of the reference protocol into the progress (see `operationReducers`). */
+export const reduceOperation = reference.reduce
 
 /**
  * Remaining time from the rate seen since the first progress we observed. "Enough of it": at least
@@ -448,33 +400,14 @@ function estimateEta(scratch: Record<string, unknown>, now: number, progress: Op
   return Math.round((remaining * elapsed) / progressed)
 }
 
-const restOperationSchema = z.looseObject({
-  id: z.string().optional(),
-  type: z.string().nullish(),
-  operation_type: z.string().nullish(),
-  status: z.string(),
-  error_message: z.string().nullish(),
-  processed_files: count.nullish(),
-  failed_files: count.nullish(),
-  total_files: count.nullish(),
-  current_file: z.string().nullish(),
-  stage: z.string().nullish(),
-  progress: count.nullish(),
-  percent: count.nullish(),
-  updated_at: z.union([z.string(), z.number()]).nullish(),
-  completed_at: z.union([z.string(), z.number()]).nullish(),
-  started_at: z.union([z.string(), z.number()]).nullish(),
-  created_at: z.union([z.string(), z.number()]).nullish(),
-})
-
-/** The default REST parser: the document indexer's `GET /api/v2/operations/{id}` (the reference server adds counters). */
+/** The reference server's `GET /api/operations/{id}` body (snake_case; the document indexer's `/api/v2/operations/{id}` reads the same). */
 export function parseOperationStatus(body: unknown): Partial<OperationProgress> {
-  const result = restOperationSchema.safeParse(body)
-  if (!result.success) {
-    const issue = result.error.issues[0]
+  const result = run(restOperationSchema, body)
+  if (result.issues) {
+    const issue = result.issues[0]
     throw new Error(`[live-status] Operation status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}. Pass \`parse\` to useOperationProgress for this backend.`)
   }
-  const rest = result.data
+  const rest = result.value
   const status = toOperationStatus(rest.status)
   if (!status) throw new Error(`[live-status] Unknown operation status "${rest.status}" in the REST response.`)
   const stamp = rest.updated_at ?? rest.completed_at ?? rest.started_at ?? rest.created_at
@@ -537,30 +470,45 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
 
 const operationIdOf = (event: OperationEvent): string | undefined => event.operation_id ?? event.data?.operation_id ?? undefined
 
-/** The operation channel that `useOperationProgress` is built on. */
-export const operationProgressChannel = defineChannel<OperationProgressParams, OperationEvent, OperationProgress>({
-  name: 'operation',
-  queryKey: ({ operationId }) => liveStatusKeys.operation(operationId),
-  socket: (client, { operationId, projectId }) => client.endpoints.operationSocket(operationId, { projectId }),
-  schema: operationEventSchema,
-  // Servers fan a user's operations out to every operation socket: the id decides, wherever it is.
-  route: { params: (params) => params.operationId, event: operationIdOf },
-  matches: (event, params, { dedicatedSocket }) => {
-    const id = operationIdOf(event)
-    return id !== undefined ? id === params.operationId : dedicatedSocket
-  },
-  reduce: reduceOperation,
-  reduceMany: reduceOperations,
-  fetch: async ({ client, params, signal, previous, reportEnded }) => {
-    const body = await client.getJson(client.endpoints.operationStatus(params.operationId), { signal })
-    const fetched = (params.parse ?? parseOperationStatus)(body, params)
-    // The merge keeps the socket's end: whether REST itself has it is only known here.
-    reportEnded?.(isTerminalStatus(fetched.status))
-    return mergeOperation(previous, fetched, params.operationId)
-  },
-  isActive: (data) => data !== undefined && !isTerminalStatus(data.status),
-  isTerminal: (data) => isTerminalStatus(data?.status),
-})
+/**
+ * An operation channel for a vocabulary: the reference protocol's by default; a dialect module
+ * makes its backend's with its event types, stage table, field names and REST parser. Every
+ * variant keeps the name `operation` and the query keys, so `useOperationProgress` reads the
+ * dialect's when the provider has that dialect.
+ */
+export function createOperationChannel(vocabulary: OperationVocabulary = {}) {
+  const { reduce, reduceMany } = vocabulary === referenceVocabulary ? reference : operationReducers(vocabulary)
+  const extra = vocabulary.eventTypes ?? []
+  const parseDefault = vocabulary.parse ?? parseOperationStatus
+  return defineChannel<OperationProgressParams, OperationEvent, OperationProgress>({
+    name: 'operation',
+    queryKey: ({ operationId }) => liveStatusKeys.operation(operationId),
+    socket: (client, { operationId, projectId }) => client.endpoints.operationSocket(operationId, { projectId }),
+    schema: extra.length === 0 ? operationEventSchema : operationSchemaFor([...operationEventTypes, ...extra]),
+    // Servers fan a user's operations out to every operation socket: the id decides, wherever it is.
+    route: { params: (params) => params.operationId, event: operationIdOf },
+    matches: (event, params, { dedicatedSocket }) => {
+      const id = operationIdOf(event)
+      return id !== undefined ? id === params.operationId : dedicatedSocket
+    },
+    reduce,
+    reduceMany,
+    fetch: async ({ client, params, signal, previous, reportEnded }) => {
+      const body = await client.getJson(client.endpoints.operationStatus(params.operationId), { signal })
+      const fetched = params.parse ? params.parse(body, params) : parseDefault(body)
+      // The merge keeps the socket's end: whether REST itself has it is only known here.
+      reportEnded?.(isTerminalStatus(fetched.status))
+      return mergeOperation(previous, fetched, params.operationId)
+    },
+    isActive: (data) => data !== undefined && !isTerminalStatus(data.status),
+    isTerminal: (data) => isTerminalStatus(data?.status),
+  })
+}
+
+const referenceVocabulary: OperationVocabulary = {}
+
+/** The operation channel that `useOperationProgress` is built on: the reference server's protocol. */
+export const operationProgressChannel = createOperationChannel(referenceVocabulary)
 
 /**
  * `useQuery` / `prefetchQuery` options of an operation's progress, outside React (a server that

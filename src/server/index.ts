@@ -1,6 +1,6 @@
 /** `live-status/server`: the reference server (Node only). */
 export { LiveStatusServer, createLiveStatusServer } from './liveStatusServer'
-export { CloseCode } from './closeCodes'
+export { CloseCode } from '../transport/closeCodes'
 export { ANY_AUTHENTICATED_USER, defaultUserId, serverDefaults, UserIdError, type AuthorizationMode, type LiveStatusServerOptions } from './options'
 export { consoleLogger, type LogMethod, type ServerLogger } from './logger'
 export { dropReasons, type DropReason, type MetricsSnapshot } from './metrics/serverMetrics'

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { CloseCode } from './closeCodes'
+import { CloseCode } from '../transport/closeCodes'
 import type { Session } from './connection/session'
 import type { EventBus, SequencedEvent } from './eventBus'
 import { ProjectRegistry } from './fanout/projectRegistry'
@@ -20,7 +20,7 @@ import { ProjectState } from './projectState'
 import { selectProtocol } from './tokenFromRequest'
 import { admitSocket, type AdmissionContext } from './upgrade/admitSocket'
 
-export { CloseCode } from './closeCodes'
+export { CloseCode } from '../transport/closeCodes'
 export type { LiveStatusServerOptions } from './options'
 
 const PROJECT_SOCKET = /^\/ws\/projects\/([^/]+)\/?$/
@@ -66,6 +66,7 @@ export class LiveStatusServer<User = unknown> {
         this.#log.warn('an event could not be sent', { reason, maxFrameBytes: resolved.maxFrameBytes })
       },
       rebuildTimeoutMs: resolved.rebuildTimeoutMs,
+      operationChannel: resolved.operationChannel,
       onBusError: (what, error) => this.#log.error(what === 'rebuild' ? 'could not rebuild a project from the bus' : 'could not write a checkpoint', errorFields(error)),
     })
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: resolved.maxPayloadBytes, handleProtocols: selectProtocol })
@@ -115,7 +116,7 @@ export class LiveStatusServer<User = unknown> {
 
   /** The server's current view of a project (index and operations); an empty one when it holds none. */
   state(projectId: string): ProjectState {
-    return this.#projects.get(projectId)?.state ?? new ProjectState(projectId)
+    return this.#projects.get(projectId)?.state ?? new ProjectState(projectId, this.#options.operationChannel)
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { OperationChannel } from './projectState'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { InMemoryEventBus, type EventBus } from './eventBus'
@@ -76,6 +77,13 @@ export interface LiveStatusServerOptions<User> {
    * @default 3600000 (1 hour)
    */
   retainFinishedMs?: number
+  /**
+   * The channel whose vocabulary the published operation events speak, folded into the state the
+   * snapshots and REST answers come from: a dialect's (`documentIndexerOperationChannel` for a
+   * server that relays the document indexer's worker events) or the reference protocol's.
+   * @default operationProgressChannel (the reference protocol)
+   */
+  operationChannel?: OperationChannel
   /**
    * With message auth, the time allowed for the `{ type: 'auth', token }` frame (then 4401). A socket
    * not admitted within twice this long (a hung `authenticate` or `authorize`) is closed with 1011.
@@ -182,6 +190,7 @@ export type ResolvedOptions<User> = typeof serverDefaults & {
   onReindex: LiveStatusServerOptions<User>['onReindex']
   onConnection: LiveStatusServerOptions<User>['onConnection']
   logger: ServerLogger
+  operationChannel: OperationChannel | undefined
 }
 
 /** Thrown by the default `userId` for a user it cannot key: the message names the fix. */
@@ -233,6 +242,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     ...serverDefaults,
     ...(defined as Partial<typeof serverDefaults>),
     authenticate: options.authenticate,
+    operationChannel: options.operationChannel,
     ...authorizationOf(options.authorize),
     userId: options.userId ?? defaultUserId,
     allowedOrigins: options.allowedOrigins,

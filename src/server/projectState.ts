@@ -1,6 +1,9 @@
 import { indexEventSchema, indexStatusChannel, type IndexStatus } from '../channels/indexStatus'
-import { isTerminalStatus, operationEventSchema, reduceOperation, type OperationProgress } from '../channels/operationProgress'
+import { isTerminalStatus, operationProgressChannel, type OperationProgress } from '../channels/operationProgress'
+import { toEventSchema } from '../sync/standardSchema'
 import type { SequencedEvent } from './eventBus'
+
+const indexEvents = toEventSchema(indexEventSchema)
 
 const restIndexStatus: Record<IndexStatus['state'], string> = {
   not_indexed: 'not_indexed',
@@ -9,6 +12,9 @@ const restIndexStatus: Record<IndexStatus['state'], string> = {
   complete: 'ready',
   failed: 'failed',
 }
+
+/** The operation channel a server folds with: the reference one, or a dialect's (`createOperationChannel`). */
+export type OperationChannel = Pick<typeof operationProgressChannel, 'schema' | 'reduce'>
 
 /**
  * What the server knows of a project's jobs, folded from the events it publishes with the same
@@ -21,12 +27,16 @@ export class ProjectState {
   readonly operations = new Map<string, OperationProgress>()
   #scratch = new Map<string, Record<string, unknown>>()
 
-  constructor(projectId: string) {
+  #operations: OperationChannel
+
+  /** `operations`: the channel whose vocabulary this project's operation events speak. */
+  constructor(projectId: string, operations: OperationChannel = operationProgressChannel) {
     this.projectId = projectId
+    this.#operations = operations
   }
 
   apply(event: SequencedEvent, now = Date.now()): void {
-    const index = indexEventSchema.safeParse(event)
+    const index = indexEvents.safeParse(event)
     if (index.success) {
       const next = indexStatusChannel.reduce(this.index, index.data, { params: { projectId: this.projectId }, now, scratch: {} })
       if (next?.state === 'complete' && this.index?.state !== 'complete') this.indexedAt = next.updatedAt
@@ -35,11 +45,12 @@ export class ProjectState {
     }
     const operationId = event.operation_id
     if (typeof operationId !== 'string') return
-    const operation = operationEventSchema.safeParse(event)
+    const operation = toEventSchema(this.#operations.schema).safeParse(event)
     if (!operation.success) return
     let scratch = this.#scratch.get(operationId)
     if (!scratch) this.#scratch.set(operationId, (scratch = {}))
-    this.operations.set(operationId, reduceOperation(this.operations.get(operationId), operation.data, { params: { operationId }, now, scratch }))
+    const next = this.#operations.reduce(this.operations.get(operationId), operation.data, { params: { operationId }, now, scratch })
+    if (next) this.operations.set(operationId, next)
   }
 
   /** Nothing to report: no index record and no operation. */

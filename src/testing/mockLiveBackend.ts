@@ -16,6 +16,8 @@ interface SocketEntry {
   server: Server
   clients: Client[]
   received: unknown[]
+  /** Tokens that came in `{ type: 'auth', token }` first messages (the reference protocol's auth). */
+  tokens: string[]
   silent: boolean
   /** mock-socket still opens a socket made just before `stop()`: such late arrivals are cut. */
   dropped: boolean
@@ -63,7 +65,7 @@ export function createMockLiveBackend(options: { host?: string; answerPings?: bo
     const existing = sockets.get(path)
     if (existing) return existing
     const server = new Server(`${wsUrl}${path}`)
-    const entry: SocketEntry = { server, clients: [], received: [], silent: false, dropped: false, rejectCode: null, onMessage: null }
+    const entry: SocketEntry = { server, clients: [], received: [], tokens: [], silent: false, dropped: false, rejectCode: null, onMessage: null }
     server.on('connection', (client) => {
       if (entry.dropped) {
         client.close({ code: 1006, reason: '', wasClean: false })
@@ -79,6 +81,11 @@ export function createMockLiveBackend(options: { host?: string; answerPings?: bo
         try {
           message = JSON.parse(String(data))
         } catch {
+          return
+        }
+        // The reference protocol's first message carries the token: it authenticates, it is not a message to the app.
+        if (message?.type === 'auth' && typeof message.token === 'string') {
+          entry.tokens.push(message.token)
           return
         }
         entry.received.push(message)
@@ -174,6 +181,8 @@ export function createMockLiveBackend(options: { host?: string; answerPings?: bo
     },
     callsTo: (method: string, path: string) => calls.filter((c) => c.method === method && c.path === path),
     received: (path: string) => socketAt(path).received,
+    /** Tokens a socket of `path` sent as the reference protocol's `{ type: 'auth', token }` first message. */
+    tokens: (path: string) => socketAt(path).tokens,
     clients: (path: string) => socketAt(path).clients,
     /** Stops every socket server. */
     dispose() {

@@ -1,4 +1,4 @@
-import { ProjectState } from '../server/projectState'
+import { ProjectState, type OperationChannel } from '../server/projectState'
 import type { MockLiveBackend } from './mockLiveBackend'
 import { runScan } from './operationScript'
 
@@ -7,7 +7,15 @@ import { runScan } from './operationScript'
  * event (with `seq`) on `/ws/projects/{projectId}` and folds it into the state the REST routes
  * answer from, so the hooks' default endpoints work unchanged in tests and stories.
  */
-export function mockReferenceServer(backend: MockLiveBackend, options: { token?: string } = {}) {
+export function mockReferenceServer(
+  backend: MockLiveBackend,
+  options: {
+    /** The token REST calls must carry. @default any */
+    token?: string
+    /** The vocabulary of the operation events it relays (`documentIndexerOperationChannel` for `operationEvents` scripts). @default the reference protocol */
+    operationChannel?: OperationChannel
+  } = {},
+) {
   const states = new Map<string, ProjectState>()
   const operationProjects = new Map<string, string>()
   let seq = 0
@@ -15,7 +23,7 @@ export function mockReferenceServer(backend: MockLiveBackend, options: { token?:
   const state = (projectId: string) => {
     let found = states.get(projectId)
     if (!found) {
-      states.set(projectId, (found = new ProjectState(projectId)))
+      states.set(projectId, (found = new ProjectState(projectId, options.operationChannel)))
       backend.socketAt(`/ws/projects/${projectId}`)
       backend.route('GET', `/api/projects/${projectId}/index`, ({ authorization }) => {
         if (!authorized(authorization)) return { status: 401 }

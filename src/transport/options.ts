@@ -1,5 +1,6 @@
 import type { CrossTab } from './crossTab/crossTab'
 import type { AuthTransport } from './authTransport'
+import { authCloseCodes, fatalCloseCodes } from './closeCodes'
 import { browserFocus, browserOnline, type FocusSource, type OnlineSource } from './environment'
 
 export type { FocusSource, OnlineSource }
@@ -84,7 +85,13 @@ export interface SocketHubOptions {
    * @default undefined
    */
   getToken?: () => AccessToken | Promise<AccessToken>
-  /** How the token reaches the server; `{ type: 'none' }` for cookie auth (no token at all). @default { type: 'query', param: 'token' } */
+  /**
+   * How the token reaches the server. The default keeps it out of URLs (which proxies log and
+   * browsers print): a first message `{ type: 'auth', token }`, as the reference server and
+   * graphql-ws take it. `{ type: 'query' }` for backends that read `?token=`; `{ type: 'none' }`
+   * for cookie auth (no token at all).
+   * @default { type: 'message', message: (token) => ({ type: 'auth', token }) }
+   */
   auth?: AuthTransport
   /**
    * Subprotocols offered on every connect, before those of the auth transport. A server that does
@@ -236,13 +243,16 @@ const answerPing: ControlReply = (message) => (message.type === 'ping' ? { type:
 const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): Required<HeartbeatOptions> | false =>
   heartbeat === false ? false : { ...defaultHeartbeat, ...heartbeat }
 
+/** The reference server's auth: the token in a first message, as graphql-ws does; never in a URL (proxies log URLs, browsers print them). */
+const referenceAuth: AuthTransport = { type: 'message', message: (token) => ({ type: 'auth', token }) }
+
 /** The transport's defaults, in one place (`reconnect` and `heartbeat` have theirs above). */
 export const transportDefaults: Partial<ResolvedHubOptions> = {
-  auth: { type: 'query' },
+  auth: referenceAuth,
   connectTimeoutMs: 10_000,
   idleCloseMs: 1000,
-  authCloseCodes: [1008, 4401, 4403],
-  fatalCloseCodes: [1003, 1007, 1009, 1010],
+  authCloseCodes,
+  fatalCloseCodes,
   maxPayloadBytes: 1024 * 1024,
   maxNestingDepth: 64,
   discriminator: 'type',

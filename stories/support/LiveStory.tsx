@@ -2,6 +2,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { useEffect, useState, type ReactNode } from 'react'
 import { LiveStatusProvider, type LiveStatusProviderProps } from '../../src'
 import { createMockLiveBackend, mockReferenceServer, type MockLiveBackend } from '../../src/testing'
+import { documentIndexerEvents, documentIndexerOperationChannel } from '../../src/dialects/documentIndexer'
 
 export type Reference = ReturnType<typeof mockReferenceServer>
 
@@ -21,7 +22,7 @@ interface World {
 
 function createWorld(): World {
   const backend = createMockLiveBackend()
-  const server = mockReferenceServer(backend)
+  const server = mockReferenceServer(backend, { operationChannel: documentIndexerOperationChannel })
   // The project's socket and REST routes exist before the page connects, as on a real server.
   server.project('p1')
   return { backend, server, queryClient: new QueryClient() }
@@ -56,6 +57,8 @@ export function LiveStory({ scenario, provider, children }: LiveStoryProps) {
         fetch={world.backend.fetch}
         pollIntervalMs={1000}
         reconnect={{ initialDelayMs: 500, maxDelayMs: 2000 }}
+        // The scenarios play the document indexer's worker events through the reference server.
+        dialect={documentIndexerEvents}
         {...provider}
       >
         {children}

@@ -1,5 +1,5 @@
 import type { RawData, WebSocket } from 'ws'
-import { CloseCode } from '../closeCodes'
+import { CloseCode } from '../../transport/closeCodes'
 import type { SequencedEvent } from '../eventBus'
 import type { ChannelMember } from '../fanout/projectChannel'
 import type { Log } from '../logger'

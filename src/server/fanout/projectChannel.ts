@@ -1,5 +1,5 @@
 import type { EventBus, RetainedState, SequencedEvent } from '../eventBus'
-import { ProjectState } from '../projectState'
+import { ProjectState, type OperationChannel } from '../projectState'
 import { withTimeout } from '../withTimeout'
 import { encodeFrames } from './frames'
 
@@ -29,6 +29,8 @@ export interface ChannelConfig {
   onBusError: (what: 'rebuild' | 'checkpoint', error: unknown) => void
   /** A rebuild from the shared bus that has not finished by then has failed. */
   rebuildTimeoutMs: number
+  /** The vocabulary operation events are folded with. @default the reference protocol's */
+  operationChannel?: OperationChannel
 }
 
 /** What a member got on joining: the events of its replay or snapshot and the frames they took. */
@@ -69,7 +71,7 @@ export class ProjectChannel {
 
   constructor(projectId: string, bus: EventBus, config: ChannelConfig) {
     this.projectId = projectId
-    this.state = new ProjectState(projectId)
+    this.state = new ProjectState(projectId, config.operationChannel)
     this.#bus = bus
     this.#config = config
     // Subscribed first, read second: an event published during the read is held, not missed.

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { RawData, WebSocket } from 'ws'
-import { CloseCode } from '../closeCodes'
+import { CloseCode } from '../../transport/closeCodes'
 import { Session } from '../connection/session'
 import type { ProjectChannel } from '../fanout/projectChannel'
 import { PreAuthBuffer } from '../limits/preAuthBuffer'

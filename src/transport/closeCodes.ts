@@ -1,8 +1,9 @@
 /**
- * Close codes the server uses after the upgrade, so clients can tell why. The reference client
- * (src/core/closeAction.ts) reads 1008, 4401 and 4403 as "sign-in required", 1002/1003/1007/1009/1010
- * as "give up", and everything else as "reconnect with backoff": protocol abuse therefore never
- * uses 1008.
+ * The one close-code table, imported by the reference server (which sends these after the upgrade,
+ * so clients can tell why) and the client (whose defaults read them: `transportDefaults` and
+ * `closeAction`). The client reads 1008, 4401 and 4403 as "sign-in required"; 1003, 1007, 1009 and
+ * 1010 as "give up"; 1002 as "retry with backoff unless it repeats on every attempt"; everything
+ * else as "reconnect with backoff": protocol abuse therefore never uses 1008.
  *
  * A message the server does not support is not a close. One socket carries every component of a
  * tab (and, with cross-tab sharing, of several tabs), so closing it for one component's unsupported
@@ -23,12 +24,13 @@ export const CloseCode = {
   forbidden: 4403,
   /** The user holds `maxConnectionsPerUser` sockets already. Client: reconnect with backoff. */
   tooManyConnections: 4429,
-  /** A client frame over `maxPayloadBytes` (sent by `ws` itself). Client: give up. */
+  /** A client frame over the server's `maxPayloadBytes` (sent by `ws` itself). Client: give up. */
   tooLarge: 1009,
   /**
    * A flood of unsupported or invalid messages (over `maxInvalidFrames` within
    * `invalidFramesWindowMs`; fewer are answered with `client_error` frames), or too much sent
-   * before authentication. Client: give up.
+   * before authentication. Client: retry with backoff, and stop after three in a row
+   * (`PROTOCOL_ERROR_REPEATS`): a client that floods on every attempt is broken.
    */
   protocolError: 1002,
   /** An app callback threw, or setup failed. Client: reconnect with backoff. */
@@ -43,3 +45,9 @@ export const CloseCode = {
    */
   policy: 1008,
 } as const
+
+/** Closes that mean "the server refused the credentials" (the client's default `authCloseCodes`). */
+export const authCloseCodes: readonly number[] = [CloseCode.policy, CloseCode.unauthenticated, CloseCode.forbidden]
+
+/** Closes after which retrying cannot help (the client's default `fatalCloseCodes`): unsupported data, bad payloads, too large, a missing extension. */
+export const fatalCloseCodes: readonly number[] = [1003, 1007, CloseCode.tooLarge, 1010]
