@@ -66,6 +66,11 @@ export default defineConfig({
       entry: {
         index: resolve(__dirname, 'src/index.ts'),
         'core/index': resolve(__dirname, 'src/core/index.ts'),
+        'transport/index': resolve(__dirname, 'src/transport/index.ts'),
+        'dialects/documentIndexer': resolve(__dirname, 'src/dialects/documentIndexer.ts'),
+        'dialects/ontologyEditor': resolve(__dirname, 'src/dialects/ontologyEditor.ts'),
+        'dialects/transcriber': resolve(__dirname, 'src/dialects/transcriber.ts'),
+        'dialects/appBuilder': resolve(__dirname, 'src/dialects/appBuilder.ts'),
         'server/index': resolve(__dirname, 'src/server/index.ts'),
         'testing/index': resolve(__dirname, 'src/testing/index.ts'),
         'devtools/index': resolve(__dirname, 'src/devtools/index.ts'),
@@ -77,7 +82,7 @@ export default defineConfig({
       external: (id) => external.some((name) => id === name || id.startsWith(`${name}/`)),
       output: {
         // One output file per source module: an app bundles only the modules it imports
-        // (`import { SocketHub } from 'live-status/core'` brings no channel, no zod schema).
+        // (`import { SocketHub } from 'live-status/transport'` brings no channel and no TanStack code).
         preserveModules: true,
         preserveModulesRoot: 'src',
         entryFileNames: '[name].js',

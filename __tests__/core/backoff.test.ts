@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { backoffDelayMs } from '../../src/core'
+import { backoffDelayMs } from '../../src/transport'
 
 test('1,000 draws per attempt all lie within [half, all] of the capped exponential', () => {
   const initialDelayMs = 1000

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { closeAction, defaultReconnect, reconnectDecision, type Loss } from '../../src/core'
+import { closeAction, defaultReconnect, reconnectDecision, type Loss } from '../../src/transport'
 
 const policy = { authCloseCodes: [1008, 4401, 4403], fatalCloseCodes: [1003, 1007, 1009, 1010] }
 

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
-import { mergeOperation, reduceOperation, type OperationProgress } from '../../src/core'
+import { mergeOperation, reduceOperation, type OperationProgress } from '../../src/channels/operationProgress'
 import { createOperationWorld, type Frame } from './operationWorld'
 
 const SEED = Number(process.env.MODEL_SEED ?? 20260121)

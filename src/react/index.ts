@@ -6,11 +6,6 @@ export { useIndexStatus, type UseIndexStatusOptions, type UseIndexStatusResult }
 export { useOperationProgress, type UseOperationProgressOptions } from './useOperationProgress'
 export { useDirectoryScan, type UseDirectoryScanResult } from './useDirectoryScan'
 export { useLiveInvalidation, type UseLiveInvalidationOptions } from './useLiveInvalidation'
-export {
-  useConnectionStatus,
-  resolveTarget,
-  type ConnectionStatusResult,
-  type ConnectionTarget,
-} from './useConnectionStatus'
+export { useConnectionStatus, type ConnectionStatusResult, type ConnectionTarget } from './useConnectionStatus'
 export { ConnectionStatus, type ConnectionStatusProps } from './ConnectionStatus'
 export { connectionView, type ConnectionDisplayState, type ConnectionView } from './connectionView'

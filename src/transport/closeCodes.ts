@@ -47,7 +47,7 @@ export const CloseCode = {
 } as const
 
 /** Closes that mean "the server refused the credentials" (the client's default `authCloseCodes`). */
-export const authCloseCodes: readonly number[] = [CloseCode.policy, CloseCode.unauthenticated, CloseCode.forbidden]
+export const authCloseCodes: readonly number[] = [1008, 4401, 4403] // policy, unauthenticated, forbidden
 
 /** Closes after which retrying cannot help (the client's default `fatalCloseCodes`): unsupported data, bad payloads, too large, a missing extension. */
-export const fatalCloseCodes: readonly number[] = [1003, 1007, CloseCode.tooLarge, 1010]
+export const fatalCloseCodes: readonly number[] = [1003, 1007, 1009, 1010] // 1009: tooLarge

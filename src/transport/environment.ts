@@ -11,25 +11,27 @@ export interface FocusSource {
 }
 
 /**
- * The hub's own online and visibility sources, for hubs used without TanStack Query. The sync
- * layer hands TanStack's `onlineManager` and `focusManager` in instead, so an app that set their
- * event listeners (React Native, tests) steers its sockets through them.
+ * The hub's own online source, for hubs used without TanStack Query: `navigator.onLine` and the
+ * window's `online` / `offline` events (always online where there is no window). The sync layer
+ * hands TanStack's `onlineManager` and `focusManager` in instead, so an app that set their event
+ * listeners (React Native, tests) steers its sockets through them.
  */
-function listen(target: EventTarget | undefined, events: string[], handler: () => void): () => void {
-  for (const type of events) target?.addEventListener(type, handler)
-  return () => {
-    for (const type of events) target?.removeEventListener(type, handler)
-  }
-}
-
-/** `navigator.onLine` and the window's `online` / `offline` events; always online where there is no window. */
 export const browserOnline: OnlineSource = {
   isOnline: () => globalThis.navigator?.onLine !== false,
-  subscribe: (listener) => listen(globalThis.window, ['online', 'offline'], () => listener(browserOnline.isOnline())),
+  subscribe: (listener) => {
+    const handler = () => listener(browserOnline.isOnline())
+    const target = globalThis.window
+    target?.addEventListener('online', handler)
+    target?.addEventListener('offline', handler)
+    return () => {
+      target?.removeEventListener('online', handler)
+      target?.removeEventListener('offline', handler)
+    }
+  },
 }
 
-/** The document's visibility; always visible where there is no document. */
-export const browserFocus: FocusSource = {
-  isFocused: () => globalThis.document?.visibilityState !== 'hidden',
-  subscribe: (listener) => listen(globalThis.document, ['visibilitychange'], () => listener(browserFocus.isFocused())),
-}
+/**
+ * No focus source of its own: focus only revives a connection that gave up (`closed`), which a
+ * bare hub leaves to `reconnect()`. `LiveStatusClient` passes TanStack's `focusManager`.
+ */
+export const noFocus: FocusSource = { isFocused: () => true, subscribe: () => () => {} }

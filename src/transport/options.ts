@@ -1,7 +1,7 @@
 import type { CrossTab } from './crossTab/crossTab'
 import type { AuthTransport } from './authTransport'
 import { authCloseCodes, fatalCloseCodes } from './closeCodes'
-import { browserFocus, browserOnline, type FocusSource, type OnlineSource } from './environment'
+import { browserOnline, noFocus, type FocusSource, type OnlineSource } from './environment'
 
 export type { FocusSource, OnlineSource }
 import type { EventError, WebSocketConstructor } from './types'
@@ -180,7 +180,7 @@ export interface SocketHubOptions {
   onCallbackError?: (error: unknown) => void
   /** Online state source. @default the browser's `online` / `offline` events (`LiveStatusClient` passes TanStack Query's `onlineManager`) */
   onlineManager?: OnlineSource
-  /** Visibility source. @default the document's `visibilitychange` (`LiveStatusClient` passes TanStack Query's `focusManager`) */
+  /** Visibility source: a tab made visible revives a connection that gave up. @default none on a bare hub (`LiveStatusClient` passes TanStack Query's `focusManager`) */
   focusManager?: FocusSource
   /** Random source for backoff jitter, in [0, 1). @default Math.random */
   random?: () => number
@@ -260,7 +260,7 @@ export const transportDefaults: Partial<ResolvedHubOptions> = {
   reply: answerPing,
   onCallbackError: (error: unknown) => console.error('[live-status] a callback threw:', error),
   onlineManager: browserOnline,
-  focusManager: browserFocus,
+  focusManager: noFocus,
   random: Math.random,
 }
 

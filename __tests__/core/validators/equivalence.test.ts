@@ -228,7 +228,7 @@ describe.each(pairs)('%s', (_name, mine, zod, arb) => {
         } else {
           rejected++
           // Same paths, in the same order. zod may report one path twice (-2^53 on .int().nonnegative(): unsafe and negative); one issue per value here.
-          expect(distinct(ours.issues!.map((issue) => issue.path))).toStrictEqual(distinct(theirs.error.issues.map((issue) => issue.path)))
+          expect(distinct(ours.issues!.map((issue) => issue.path as PropertyKey[]))).toStrictEqual(distinct(theirs.error.issues.map((issue) => issue.path)))
           for (const issue of ours.issues!) expect(issue.message).toMatch(/^expected .+, got .+$/)
         }
       }),
