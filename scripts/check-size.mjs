@@ -12,10 +12,20 @@ import { gzipSync } from 'node:zlib'
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
 const KiB = 1024
+// `budget` is what CI enforces: no regression from the figures measured when the layers landed
+// (issue "Three layers"), which are above the issue's targets; `target` is that issue's budget,
+// printed with how far off it is. The React entry's figures include the package's own event
+// validators (there is no zod peer any more): before the layers, zod was external and not counted.
+// A dialect is measured as what it adds to the typical import (its channels build on the built-in ones).
+const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
-  { name: "{ SocketHub } from 'live-status/core'", code: "export { SocketHub } from 'live-status/core'", budget: 6 * KiB, target: 4 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 14.5 * KiB, target: 9 * KiB },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 18 * KiB, target: 11 * KiB },
+  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6 * KiB, target: 3.5 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.1 * KiB, target: 9 * KiB },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 19.2 * KiB, target: 12 * KiB },
+  { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
+  { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
+  { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
+  { name: "{ appBuilder } from 'live-status/dialects/app-builder'", code: "export { appBuilder } from 'live-status/dialects/app-builder'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3 * KiB },
   { name: "{ LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools' (opt-in)", code: "export { LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools'", budget: 4 * KiB },
   { name: 'react-use-websocket (default export)', code: "export { default } from 'react-use-websocket'", peer: true },
@@ -31,9 +41,9 @@ symlinkSync(root, join(consumer, 'node_modules', 'live-status'))
 const failures = []
 const lines = []
 try {
-  for (const entry of cases) {
+  const measure = async (code) => {
     const result = await build({
-      stdin: { contents: entry.code, resolveDir: consumer, loader: 'js' },
+      stdin: { contents: code, resolveDir: consumer, loader: 'js' },
       bundle: true,
       write: false,
       minify: true,
@@ -44,10 +54,13 @@ try {
       nodePaths: [join(root, 'node_modules')],
       logLevel: 'silent',
     })
-    const bytes = gzipSync(result.outputFiles[0].contents, { level: 9 }).length
+    return gzipSync(result.outputFiles[0].contents, { level: 9 }).length
+  }
+  for (const entry of cases) {
+    const bytes = entry.over ? (await measure(`${entry.over}\n${entry.code}`)) - (await measure(entry.over)) : await measure(entry.code)
     const size = `${(bytes / KiB).toFixed(1)} KiB`
     const target = entry.target ? `${entry.target / KiB} KiB${bytes > entry.target ? ` (${((bytes - entry.target) / KiB).toFixed(1)} KiB over)` : ' ✓'}` : '—'
-    lines.push(`| ${entry.name} | ${size} | ${entry.budget ? `≤ ${entry.budget / KiB} KiB` : 'peer'} | ${target} |`)
+    lines.push(`| ${entry.name}${entry.over ? ' (added to the typical import)' : ''} | ${size} | ${entry.budget ? `≤ ${entry.budget / KiB} KiB` : 'peer'} | ${target} |`)
     if (entry.budget && bytes > entry.budget) failures.push(`${entry.name}: ${size} is over its budget of ${entry.budget / KiB} KiB`)
   }
 } finally {
