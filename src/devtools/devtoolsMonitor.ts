@@ -2,6 +2,7 @@ import { hashKey, type QueryKey } from '@tanstack/query-core'
 import type { LiveActivity, LiveStatusClient } from '../sync/liveStatusClient'
 import type { Connection } from '../transport/connection'
 import type { ConnectionState } from '../transport/types'
+import { Listeners } from '../transport/subscribable'
 
 /** One socket as the devtools show it. */
 export interface DevtoolsSocket {
@@ -77,7 +78,8 @@ export class DevtoolsMonitor {
   readonly #sampleIntervalMs: number
   readonly #logSize: number
   readonly #now: () => number
-  #listeners = new Set<() => void>()
+  /** Sampling runs only while someone listens. */
+  #listeners = new Listeners({ first: () => this.#start(), last: () => this.#stop() })
   #snapshot: DevtoolsSnapshot
   #timer: ReturnType<typeof setInterval> | undefined
   #offActivity: (() => void) | undefined
@@ -103,14 +105,7 @@ export class DevtoolsMonitor {
   }
 
   // Bound, so React's useSyncExternalStore sees the same functions on every render.
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.#listeners.add(listener)
-    if (this.#listeners.size === 1) this.#start()
-    return () => {
-      if (!this.#listeners.delete(listener) || this.#listeners.size > 0) return
-      this.#stop()
-    }
-  }
+  readonly subscribe = (listener: () => void): (() => void) => this.#listeners.subscribe(listener)
 
   readonly getSnapshot = (): DevtoolsSnapshot => this.#snapshot
 
@@ -121,7 +116,7 @@ export class DevtoolsMonitor {
     this.#lastSampleAt = now
     this.#snapshot = this.#build(elapsedMs)
     this.#sampled = { ...this.#totals }
-    for (const listener of [...this.#listeners]) listener()
+    this.#listeners.emit(undefined)
   }
 
   /** @internal A `<LiveStatusProfiler>` mounted (commits are counted from then on). */

@@ -9,6 +9,7 @@ import { PollingCover, type LiveConnectionStatus } from './pollingCover'
 import { getJson, request, restUrl, type Query, type RestHost } from './rest'
 import { isPresentToken, type AccessToken } from '../transport/options'
 import { SocketHub } from '../transport/socketHub'
+import { Listeners } from '../transport/subscribable'
 import type { ConnectionSnapshot } from '../transport/types'
 
 export type { Dialect, LiveActivity, LiveConnectionStatus, LiveStatusClientOptions }
@@ -41,8 +42,8 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
   #registry: LiveRegistry
   #token: AccessToken
   #getToken: (() => AccessToken | Promise<AccessToken>) | undefined
-  #tokenListeners = new Set<() => void>()
-  #activityListeners = new Set<(activity: LiveActivity) => void>()
+  #tokenListeners = new Listeners()
+  #activityListeners = new Listeners<[activity: LiveActivity]>()
   #announcedCanRequest: boolean
 
   constructor(options: LiveStatusClientOptions) {
@@ -121,7 +122,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
     const can = this.canRequest()
     if (can === this.#announcedCanRequest) return
     this.#announcedCanRequest = can
-    for (const listener of [...this.#tokenListeners]) listener()
+    this.#tokenListeners.emit(undefined)
   }
 
   /**
@@ -143,8 +144,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
 
   /** Told when `canRequest()` may have changed. */
   subscribeCanRequest(listener: () => void): () => void {
-    this.#tokenListeners.add(listener)
-    return () => this.#tokenListeners.delete(listener)
+    return this.#tokenListeners.subscribe(listener)
   }
 
   /**
@@ -219,8 +219,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
    * one listens.
    */
   onActivity(listener: (activity: LiveActivity) => void): () => void {
-    this.#activityListeners.add(listener)
-    return () => this.#activityListeners.delete(listener)
+    return this.#activityListeners.subscribe(listener)
   }
 
   /** @internal The writers report here. */
@@ -229,8 +228,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
       this.counters.cacheWrites++
       this.counters.eventsWritten += activity.events
     } else this.counters.fetches++
-    if (this.#activityListeners.size === 0) return
-    for (const listener of [...this.#activityListeners]) listener(activity)
+    if (this.#activityListeners.size > 0) this.#activityListeners.emit(undefined, activity)
   }
 
   /** The sockets live queries hold now, with how many queries and components share each (devtools). */

@@ -1,5 +1,6 @@
 import type { SocketHub, StatusSource } from '../transport/socketHub'
 import { initialStatus } from '../transport/statusStore'
+import { Listeners } from '../transport/subscribable'
 import { isDown, type ConnectionSnapshot } from '../transport/types'
 
 /** @deprecated The one status shape is `ConnectionSnapshot`, which carries `polling`. */
@@ -13,7 +14,7 @@ export type LiveConnectionStatus = ConnectionSnapshot
 export class PollingCover {
   #hub: SocketHub
   #covers = new Map<string, Set<string>>()
-  #listeners = new Set<(url: string) => void>()
+  #listeners = new Listeners<[url: string]>()
 
   constructor(hub: SocketHub) {
     this.#hub = hub
@@ -27,11 +28,10 @@ export class PollingCover {
     return {
       subscribe: (listener) => {
         const offStatus = source?.subscribe(listener)
-        const onPolling = (changed: string) => changed === url && listener()
-        this.#listeners.add(onPolling)
+        const offPolling = this.#listeners.subscribe((changed) => changed === url && listener())
         return () => {
           offStatus?.()
-          this.#listeners.delete(onPolling)
+          offPolling()
         }
       },
       getSnapshot: () => {
@@ -79,6 +79,6 @@ export class PollingCover {
   }
 
   #notify(url: string): void {
-    for (const listener of [...this.#listeners]) listener(url)
+    this.#listeners.emit(undefined, url)
   }
 }

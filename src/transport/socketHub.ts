@@ -1,5 +1,6 @@
 import { Connection, type ConnectionHost, type ConnectionSubscriber } from './connection'
 import { initialStatus } from './statusStore'
+import { Listeners } from './subscribable'
 import type { ConnectionSnapshot } from './types'
 import { isPresentToken, resolveHubOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions, type SocketHubOptions } from './options'
 
@@ -28,7 +29,7 @@ export class SocketHub {
   #unsubscribeManagers: (() => void) | undefined
   #host: ConnectionHost
   /** Told the URL whose connection was created or disposed. */
-  #lifecycle = new Set<(url: string) => void>()
+  #lifecycle = new Listeners<[url: string]>()
 
   constructor(options: SocketHubOptions = {}) {
     this.options = resolveHubOptions(options)
@@ -97,10 +98,10 @@ export class SocketHub {
           attach()
           listener()
         }
-        this.#lifecycle.add(onLifecycle)
+        const offLifecycle = this.#lifecycle.subscribe(onLifecycle)
         return () => {
           offStatus?.()
-          this.#lifecycle.delete(onLifecycle)
+          offLifecycle()
         }
       },
     }
@@ -146,13 +147,7 @@ export class SocketHub {
   }
 
   #notifyLifecycle(url: string): void {
-    for (const listener of [...this.#lifecycle]) {
-      try {
-        listener(url)
-      } catch (error) {
-        this.options.onCallbackError(error)
-      }
-    }
+    this.#lifecycle.emit(this.options.onCallbackError, url)
   }
 
   #currentTokenGuess(): string | null {

@@ -2,6 +2,7 @@ import type { WebSocketConstructor, WebSocketLike } from '../types'
 import { TabGroup, type BroadcastChannelConstructor, type LockManagerLike, type SocketRequest } from './tabGroup'
 import { VirtualSocket } from './virtualSocket'
 import { randomId, toHex } from '../ids'
+import { Listeners } from '../subscribable'
 
 export interface CrossTabOptions {
   /**
@@ -83,10 +84,8 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
   const stillWantedCheckMs = options.stillWantedCheckMs ?? 5000
   const relayBatchMs = options.relayBatchMs ?? 16
   const groups = new Map<string, TabGroup>()
-  const roleListeners = new Set<() => void>()
-  const notifyRoles = () => {
-    for (const listener of [...roleListeners]) listener()
-  }
+  const roleListeners = new Listeners()
+  const notifyRoles = () => roleListeners.emit(undefined)
   g.addEventListener?.('pagehide', () => {
     for (const group of groups.values()) group.leave()
   })
@@ -130,8 +129,7 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
       return [...groups.values()].map((group) => ({ group: group.name, leading: group.leading }))
     },
     onRoleChange(listener) {
-      roleListeners.add(listener)
-      return () => roleListeners.delete(listener)
+      return roleListeners.subscribe(listener)
     },
   }
 }
