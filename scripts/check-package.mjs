@@ -32,8 +32,25 @@ const walk = (file) => {
 }
 walk(join(root, pkg.exports['./core'].import))
 
+// The socket layer imports neither TanStack nor anything else outside itself (no schema library).
+const transportSeen = new Set()
+const walkTransport = (file) => {
+  if (transportSeen.has(file)) return
+  transportSeen.add(file)
+  for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]/g)) {
+    if (spec.startsWith('.')) walkTransport(resolve(dirname(file), spec))
+    else failures.push(`${file} (live-status/transport) imports ${spec}`)
+  }
+}
+walkTransport(join(root, pkg.exports['./transport'].import))
+
 const expected = {
-  './core': ['SocketHub', 'createSocketHub', 'backoffDelayMs', 'closeAction', 'LiveStatusClient', 'defineChannel'],
+  './core': ['SocketHub', 'createSocketHub', 'LiveStatusClient', 'defineChannel', 'createOperationChannel', 'operationProgressOptions'],
+  './transport': ['SocketHub', 'createSocketHub', 'backoffDelayMs', 'closeAction', 'reconnectDecision', 'CloseCode'],
+  './dialects/document-indexer': ['documentIndexer', 'documentIndexerEvents', 'documentIndexerOperationChannel'],
+  './dialects/ontology-editor': ['ontologyEditor'],
+  './dialects/transcriber': ['transcriber'],
+  './dialects/app-builder': ['appBuilder'],
   './server': ['createLiveStatusServer', 'LiveStatusServer', 'InMemoryEventBus'],
   './testing': ['createMockLiveBackend', 'mockReferenceServer', 'playScenario', 'operationEvents'],
 }
