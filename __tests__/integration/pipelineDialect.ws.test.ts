@@ -226,8 +226,9 @@ describe('the CI pipeline dialect of docs/backends.md', () => {
     expect(keptStatus).toMatchObject({ state: 'open', lastCloseCode: null })
     expect(kept.errors).toEqual([])
 
-    // The default ping ({type: 'ping'}), which this server ignores: the socket counts as dead.
-    const lost = makeClient(ci.server.apiUrl, { heartbeat: { intervalMs: 20, timeoutMs: 50 } })
+    // The default ping ({type: 'ping'}), which this server ignores: the socket counts as dead. (An
+    // app's heartbeat fields merge over the dialect's, so the message is named here.)
+    const lost = makeClient(ci.server.apiUrl, { heartbeat: { intervalMs: 20, timeoutMs: 50, message: { type: 'ping' } } })
     lost.follow({ id: 'p-2' })
     const status = await waitForStatus(lost.client.hub.watchStatus(lost.client.socketUrl(pipelineSocket('p-2'))), (s) => s.lastCloseCode === 4000)
     expect(status.lastCloseReason).toBe('heartbeat timeout')

@@ -22,6 +22,7 @@ export {
   type OperationProgress,
   type OperationProgressParams,
   type OperationStatus,
+  type CounterFields,
   type OperationVocabulary,
   type StageInfo,
 } from '../channels/operationProgress'

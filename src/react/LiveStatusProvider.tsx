@@ -42,9 +42,10 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
       ...props,
       // Callbacks go through the latest props, so a new function never rebuilds anything.
       getAccessToken: props.getAccessToken ? () => latest.current.getAccessToken?.() : undefined,
-      onAuthError: (info) => latest.current.onAuthError?.(info),
-      onEventError: (error) => latest.current.onEventError?.(error),
-      onHandshakeError: (info) => latest.current.onHandshakeError?.(info),
+      // …falling back to the dialect's own, which a callback of the provider's would otherwise hide.
+      onAuthError: (info) => (latest.current.onAuthError ?? latest.current.dialect?.options?.onAuthError)?.(info),
+      onEventError: (error) => (latest.current.onEventError ?? latest.current.dialect?.options?.onEventError)?.(error),
+      onHandshakeError: (info) => (latest.current.onHandshakeError ?? latest.current.dialect?.options?.onHandshakeError)?.(info),
       onCallbackError: props.onCallbackError ? (error) => latest.current.onCallbackError?.(error) : undefined,
     })
   const [state, setState] = useState(() => ({ client: make(), apiUrl, wsUrl, given }))

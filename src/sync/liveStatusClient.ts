@@ -62,7 +62,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
       scheduleFlush = frameScheduler,
       dialect: _dialect,
       ...hubOptions
-    } = { ...dialect?.options, ...definedOnly(options) } as LiveStatusClientOptions
+    } = mergeDialect(dialect, options)
     this.dialect = dialect
     this.apiUrl = apiUrl
     this.quietCheckMs = quietCheckMs
@@ -250,6 +250,21 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
     const token = this.#getToken ? await this.#getToken() : this.#token
     return isPresentToken(token) ? token : null
   }
+}
+
+/**
+ * The app's options over its dialect's. An explicit `undefined` (a prop passed through) does not
+ * hide the dialect's; `heartbeat` and `reconnect` merge field by field, so overriding one field
+ * keeps the dialect's others (its heartbeat schedule and message, say).
+ */
+function mergeDialect(dialect: Dialect | undefined, options: LiveStatusClientOptions): LiveStatusClientOptions {
+  const own = definedOnly(options)
+  const base = dialect?.options
+  if (!base) return own
+  const merged = { ...base, ...own } as LiveStatusClientOptions
+  if (base.heartbeat && own.heartbeat) merged.heartbeat = { ...base.heartbeat, ...own.heartbeat }
+  if (base.reconnect && own.reconnect) merged.reconnect = { ...base.reconnect, ...own.reconnect }
+  return merged
 }
 
 /** The options that are set: an explicit `undefined` (a prop passed through) does not hide the dialect's. */

@@ -286,6 +286,9 @@ export class Connection {
       this.#lost(1006, 'could not create socket', token)
       return
     }
+    // Binary frames as bytes, not a browser's Blob: JSON sent in binary frames is read at once, and a
+    // channel's `decodeBinary` gets something it can read synchronously.
+    if ('binaryType' in socket) (socket as { binaryType: string }).binaryType = 'arraybuffer'
     this.#socket = socket
     const current = () => generation === this.#generation && this.#socket === socket
     const timedOut = (reason: string) => {
