@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from './standardSchema'
+import type { EventSchema } from '../transport/types'
 
 /**
  * The validators of the built-in channels: a few Standard Schema v1 combinators, so the package
@@ -22,7 +23,7 @@ export interface Issue {
  * A validator of this toolkit. Called as a check it appends its issues (paths relative to
  * `value`) to `issues` and returns the output, which is meaningless when it appended any.
  */
-export interface Schema<T> extends StandardSchemaV1<unknown, T> {
+export interface Schema<T> extends StandardSchemaV1<unknown, T>, EventSchema<T> {
   (value: unknown, issues: Issue[]): T
 }
 
@@ -47,9 +48,20 @@ export const run = <T>(check: (value: unknown, issues: Issue[]) => T, value: unk
   return issues.length ? { issues } : { value: out }
 }
 
+/** The issues of the validation under way: validation is synchronous, so one array serves every frame. */
+const scratch: Issue[] = []
+
 const schema = (check: Check): Schema<any> =>
   Object.assign(check, {
     '~standard': { version: 1 as const, vendor: 'live-status', validate: (value: unknown) => run(check, value) },
+    // The frame decoder's own form, so it calls the check without an adapter or a result per layer:
+    // the success path allocates only its answer.
+    safeParse(value: unknown) {
+      scratch.length = 0
+      const data = check(value, scratch)
+      if (scratch.length === 0) return { success: true as const, data }
+      return { success: false as const, error: { issues: scratch.splice(0).map((issue) => ({ code: 'invalid', ...issue })) } }
+    },
   })
 
 // Numbers are shown (NaN, -1 and Infinity are the usual culprits); strings are not, as they may be long or secret.
