@@ -1,6 +1,8 @@
 /** How a dialect's options meet the app's (found while documenting the dialects). */
 import { expect, test } from 'vitest'
-import { LiveStatusClient, SocketHub, type Dialect } from '../../src/core'
+import { LiveStatusClient, operationProgressChannel, SocketHub, withReducer, type Dialect } from '../../src/core'
+import { documentIndexer, documentIndexerOperationChannel } from '../../src/dialects/documentIndexer'
+import { FrameDecoder } from '../../src/transport/frameDecoder'
 import { appBuilder } from '../../src/dialects/appBuilder'
 import { fakeSource } from '../helpers/fakeSources'
 
@@ -48,4 +50,52 @@ test("sockets deliver binary frames as bytes (binaryType 'arraybuffer'), never a
   expect(made.map((socket) => socket.binaryType)).toEqual(['arraybuffer'])
   lease.release()
   hub.dispose()
+})
+
+test("a dialect replaces only the package's own channels: an app's channel of the same name is used as given", () => {
+  const mine = withReducer(operationProgressChannel, (data, event, context, builtIn) => builtIn(data, event, context))
+  const client = new LiveStatusClient({ apiUrl: 'http://app.test', dialect: documentIndexer })
+  expect(client.channel(operationProgressChannel)).toBe(documentIndexerOperationChannel)
+  expect(client.channel(mine)).toBe(mine)
+  client.dispose()
+})
+
+test("an app's endpointOptions for one URL keeps the dialect's for the others (the indexer's scan socket keeps ?token=)", () => {
+  const client = new LiveStatusClient({
+    apiUrl: 'http://app.test',
+    dialect: documentIndexer,
+    endpointOptions: (url) => (url.includes('/ws/operations/') ? { authCloseCodes: [4401] } : undefined),
+  })
+  const options = client.hub.options.endpointOptions!
+  expect(options('ws://app.test/ws/directory-scan/s1')).toEqual({ auth: { type: 'query', param: 'token' } })
+  expect(options('ws://app.test/ws/operations/op1')).toEqual({ authCloseCodes: [4401] })
+  client.dispose()
+})
+
+test("an app's batches add to its dialect's", () => {
+  const client = new LiveStatusClient({ apiUrl: 'http://app.test', dialect: appBuilder, batches: { bundle: 'items' } })
+  expect(client.hub.options.batches).toEqual({ batch: 'events', 'batch-update': 'updates', bundle: 'items' })
+  client.dispose()
+})
+
+test('a custom fetch is called as a function (window.fetch throws "Illegal invocation" when called as a method)', async () => {
+  const strictFetch = function (this: unknown) {
+    if (this !== undefined) throw new TypeError('Illegal invocation')
+    return Promise.resolve(new Response('{"ok":true}', { status: 200 }))
+  }
+  const client = new LiveStatusClient({ apiUrl: 'http://app.test', accessToken: 't', fetch: strictFetch })
+  await expect(client.getJson('/api/x')).resolves.toEqual({ ok: true })
+  client.dispose()
+})
+
+test('binary frames over maxPayloadBytes that are not JSON are `binary` (no refetch), JSON ones `too_large`', () => {
+  const reasons: string[] = []
+  const decoder = new FrameDecoder(
+    { maxPayloadBytes: 8, discriminator: 'type', controlTypes: [], onEventError: (error) => reasons.push(error.reason), onCallbackError: (error) => { throw error } },
+    'ws://x',
+    () => null,
+  )
+  decoder.dispatch(new Uint8Array(64).fill(0x89), [])
+  decoder.dispatch(new TextEncoder().encode(' {"type":"x","padding":"................"}'), [])
+  expect(reasons).toEqual(['binary', 'too_large'])
 })

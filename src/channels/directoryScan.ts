@@ -1,5 +1,5 @@
 import { scanEventSchema, type ScanEvent } from './schemas'
-import { defineChannel } from '../sync/defineChannel'
+import { builtInChannel, defineChannel } from '../sync/defineChannel'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { compact, maxDefined, toDate } from '../sync/values'
 
@@ -90,7 +90,8 @@ export function reduceScan(data: DirectoryScan | undefined, event: ScanEvent, no
 const isFinished = (data: DirectoryScan | undefined) => data?.state === 'completed' || data?.state === 'cancelled' || data?.state === 'failed'
 
 /** The scan channel behind `useDirectoryScan`: one socket per scan, started by a `scan` action. */
-export const directoryScanChannel = defineChannel<DirectoryScanParams, ScanEvent, DirectoryScan>({
+export const directoryScanChannel = builtInChannel(
+  defineChannel<DirectoryScanParams, ScanEvent, DirectoryScan>({
   name: 'scan',
   queryKey: ({ scanId }) => liveStatusKeys.scan(scanId),
   socket: (client, { scanId }) => client.endpoints.scanSocket(scanId),
@@ -120,4 +121,6 @@ export const directoryScanChannel = defineChannel<DirectoryScanParams, ScanEvent
       })
       .catch((error: unknown) => failed(error instanceof Error ? error.message : String(error)))
   },
-})
+  }),
+)
+

@@ -1,6 +1,6 @@
 import { run } from '../sync/validate'
 import { indexEventSchema, restIndexSchema, type IndexEvent } from './schemas'
-import { defineChannel } from '../sync/defineChannel'
+import { builtInChannel, defineChannel } from '../sync/defineChannel'
 import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { liveStatusKeys } from '../sync/queryKeys'
@@ -72,7 +72,8 @@ const isActive = (data: IndexStatus | undefined) => data?.state === 'queued' || 
 const isTerminal = (data: IndexStatus | undefined) => data?.state === 'complete' || data?.state === 'failed'
 
 /** The index channel that `useIndexStatus` is built on. */
-export const indexStatusChannel = defineChannel<IndexStatusParams, IndexEvent, IndexStatus>({
+export const indexStatusChannel = builtInChannel(
+  defineChannel<IndexStatusParams, IndexEvent, IndexStatus>({
   name: 'index',
   queryKey: ({ projectId, branch }) => liveStatusKeys.index(projectId, branch),
   socket: (client, { projectId }) => client.endpoints.indexSocket(projectId),
@@ -132,7 +133,9 @@ export const indexStatusChannel = defineChannel<IndexStatusParams, IndexEvent, I
   },
   isActive,
   isTerminal,
-})
+  }),
+)
+
 
 const rank: Record<IndexState, number> = { not_indexed: 0, queued: 1, indexing: 2, complete: 3, failed: 3 }
 

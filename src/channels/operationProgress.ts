@@ -1,6 +1,6 @@
 import { run } from '../sync/validate'
 import { operationEventSchema, operationEventTypes, operationSchemaFor, restOperationSchema, type OperationEvent } from './schemas'
-import { defineChannel } from '../sync/defineChannel'
+import { builtInChannel, defineChannel } from '../sync/defineChannel'
 import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { liveStatusKeys } from '../sync/queryKeys'
@@ -508,7 +508,7 @@ export function createOperationChannel(vocabulary: OperationVocabulary = {}) {
 const referenceVocabulary: OperationVocabulary = {}
 
 /** The operation channel that `useOperationProgress` is built on: the reference server's protocol. */
-export const operationProgressChannel = createOperationChannel(referenceVocabulary)
+export const operationProgressChannel = builtInChannel(createOperationChannel(referenceVocabulary))
 
 /**
  * `useQuery` / `prefetchQuery` options of an operation's progress, outside React (a server that

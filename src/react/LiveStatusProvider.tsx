@@ -20,7 +20,7 @@ export interface LiveStatusProviderProps extends LiveStatusClientOptions {
  * Provides live-status to the hooks below it; place it inside `<QueryClientProvider>`. The `on…`
  * callbacks and `getAccessToken` may change freely; `apiUrl`, `wsUrl`, `endpoints`, `auth`,
  * `endpointOptions`, `reply` and the other socket options are read when the client is made, and
- * changing `apiUrl` or `wsUrl` makes a new one. With `auth: { type: 'none' }` (cookie auth) no
+ * changing `apiUrl`, `wsUrl` or `dialect` makes a new one. With `auth: { type: 'none' }` (cookie auth) no
  * `accessToken` is needed and none is sent; unmount the provider to close the sockets on sign-out.
  *
  * @example
@@ -48,11 +48,12 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
       onHandshakeError: (info) => (latest.current.onHandshakeError ?? latest.current.dialect?.options?.onHandshakeError)?.(info),
       onCallbackError: props.onCallbackError ? (error) => latest.current.onCallbackError?.(error) : undefined,
     })
-  const [state, setState] = useState(() => ({ client: make(), apiUrl, wsUrl, given }))
+  const { dialect } = props
+  const [state, setState] = useState(() => ({ client: make(), apiUrl, wsUrl, dialect, given }))
   let client = state.client
-  if (state.given !== given || (!given && (state.apiUrl !== apiUrl || state.wsUrl !== wsUrl))) {
+  if (state.given !== given || (!given && (state.apiUrl !== apiUrl || state.wsUrl !== wsUrl || state.dialect !== dialect))) {
     client = make()
-    setState({ client, apiUrl, wsUrl, given })
+    setState({ client, apiUrl, wsUrl, dialect, given })
   }
 
   // REST carries the token of this render from the children's very first fetch; the sockets

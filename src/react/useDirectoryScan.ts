@@ -3,11 +3,9 @@ import { useCallback, useEffect, useState } from 'react'
 import {
   directoryScanChannel,
   idleScan,
-  reduceScan,
   type DirectoryScan,
   type DirectoryScanParams,
 } from '../channels/directoryScan'
-import { liveStatusKeys } from '../sync/queryKeys'
 import { randomId } from '../transport/ids'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
@@ -33,9 +31,11 @@ const idleKey = ['live-status', 'scan', null] as const
 export function useDirectoryScan(): UseDirectoryScanResult {
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
+  // The dialect's scan channel, when it has one: its key, socket and reducer.
+  const channel = client.channel(directoryScanChannel)
   const [scan, setScan] = useState<DirectoryScanParams | null>(null)
   const [connected, setConnected] = useState(false)
-  const queryKey = scan ? liveStatusKeys.scan(scan.scanId) : idleKey
+  const queryKey = scan ? channel.queryKey(scan) : idleKey
   const { data = idleScan } = useQuery<DirectoryScan>({
     queryKey,
     queryFn: () => queryClient.getQueryData<DirectoryScan>(queryKey) ?? idleScan,
@@ -43,7 +43,8 @@ export function useDirectoryScan(): UseDirectoryScanResult {
     initialData: idleScan,
     staleTime: Infinity,
   })
-  const socketUrl = scan ? client.socketUrl(client.endpoints.scanSocket(scan.scanId)) : null
+  const socketPath = scan ? channel.socket(client, scan) : null
+  const socketUrl = socketPath === null ? null : client.socketUrl(socketPath)
   const connection = useConnectionStatus(connected ? socketUrl : null)
 
   useEffect(() => {
@@ -59,20 +60,19 @@ export function useDirectoryScan(): UseDirectoryScanResult {
   const start = useCallback(
     ({ path, recursive = true }: { path: string; recursive?: boolean }) => {
       const next = { scanId: randomId(), path, recursive }
-      queryClient.setQueryData<DirectoryScan>(liveStatusKeys.scan(next.scanId), { ...idleScan, state: 'scanning' })
+      queryClient.setQueryData<DirectoryScan>(channel.queryKey(next), { ...idleScan, state: 'scanning' })
       setScan(next)
       setConnected(true)
     },
-    [queryClient],
+    [queryClient, channel],
   )
 
   const cancel = useCallback(() => {
     if (!scan) return
     client.send(directoryScanChannel, scan, { action: 'cancel' })
-    const key = liveStatusKeys.scan(scan.scanId)
-    queryClient.setQueryData<DirectoryScan>(key, (current) => reduceScan(current, { type: 'cancelled' }, Date.now()))
+    queryClient.setQueryData<DirectoryScan>(channel.queryKey(scan), (current) => channel.reduce(current, { type: 'cancelled' }, { params: scan, now: Date.now(), scratch: {} }))
     setConnected(false)
-  }, [client, queryClient, scan])
+  }, [client, queryClient, scan, channel])
 
   return { start, cancel, data, connection, scanId: scan?.scanId ?? null }
 }

@@ -45,18 +45,19 @@ export function useIndexStatus<TSelected = IndexStatus>(
   const queryClient = useQueryClient()
   const client = useLiveStatusClient()
   const { mutate, isPending, error } = useReindex({ projectId, branch })
+  const channel = client.channel(indexStatusChannel)
   return withExtras(result, {
     reindex: () => {
       if (!projectId) return
       // "queued" shows in this very render pass, whatever TanStack version runs onMutate when.
-      const previous = queryClient.getQueryData<IndexStatus>(indexStatusChannel.queryKey(params))
+      const previous = queryClient.getQueryData<IndexStatus>(channel.queryKey(params))
       showQueued(client, queryClient, { projectId, branch })
       mutate({ previous })
     },
     get isReindexing() {
       // Through a tracked field, so a component that reads only this re-renders when it changes.
       void result.dataUpdatedAt
-      return isPending || indexStatusChannel.isActive(queryClient.getQueryData<IndexStatus>(indexStatusChannel.queryKey(params)))
+      return isPending || channel.isActive(queryClient.getQueryData<IndexStatus>(channel.queryKey(params)))
     },
     reindexError: error,
   })

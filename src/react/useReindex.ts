@@ -28,7 +28,7 @@ export function useReindex(options: { projectId: string | null | undefined; bran
   const { projectId, branch } = options
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
-  const queryKey = indexStatusChannel.queryKey({ projectId: projectId ?? '', branch })
+  const queryKey = client.channel(indexStatusChannel).queryKey({ projectId: projectId ?? '', branch })
   return useMutation<void, Error, ReindexVariables, ReindexContext>({
     mutationKey: ['live-status', 'reindex', projectId, branch],
     onMutate: async (variables) => {

@@ -164,3 +164,18 @@ export function withReducer<TParams, TEvent, TData>(
   const builtIn = channel.reduce
   return { ...channel, reduce: (data, event, context) => reduce(data, event, context, builtIn), reduceMany: undefined }
 }
+
+const builtIns = new WeakSet<object>()
+
+/**
+ * @internal Marks the package's own channels: only these give way to a dialect's channel of the same
+ * name (`LiveStatusClient.channel`). An app's channels, its `withReducer` variants included, are
+ * used as given.
+ */
+export function builtInChannel<T extends ChannelDefinition<any, any, any>>(channel: T): T {
+  builtIns.add(channel)
+  return channel
+}
+
+/** @internal Whether `channel` is one of the package's own (see `builtInChannel`). */
+export const isBuiltInChannel = (channel: object): boolean => builtIns.has(channel)

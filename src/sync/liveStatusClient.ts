@@ -1,6 +1,6 @@
 import { focusManager, onlineManager, type QueryClient } from '@tanstack/query-core'
 import { syncDefaults, type Dialect, type FetchLike, type LiveStatusClientOptions } from './clientOptions'
-import type { ChannelDefinition } from './defineChannel'
+import { isBuiltInChannel, type ChannelDefinition } from './defineChannel'
 import { defaultEndpoints, joinUrl, toWebSocketBase, type Endpoints } from './endpoints'
 import { FlushQueue, frameScheduler } from './flushScheduler'
 import type { LiveActivity, SyncHost } from './liveQuerySync'
@@ -110,9 +110,13 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
     this.#announcedCanRequest = this.canRequest()
   }
 
-  /** The channel this client uses for `channel`: the dialect's variant of the same name, if it has one. */
+  /**
+   * The channel this client uses for `channel`: for one of the package's built-in channels, the
+   * dialect's variant of the same name if it has one; any other channel as it is.
+   */
   channel<T extends ChannelDefinition<any, any, any>>(channel: T): T {
-    return (this.dialect?.channels?.[channel.name] as T | undefined) ?? channel
+    const variant = this.dialect?.channels?.[channel.name] as T | undefined
+    return variant && isBuiltInChannel(channel) ? variant : channel
   }
 
   /** Gives, rotates or removes the token (sockets react as `SocketHub.setToken` says). */
@@ -254,8 +258,9 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
 
 /**
  * The app's options over its dialect's. An explicit `undefined` (a prop passed through) does not
- * hide the dialect's; `heartbeat` and `reconnect` merge field by field, so overriding one field
- * keeps the dialect's others (its heartbeat schedule and message, say).
+ * hide the dialect's; `heartbeat`, `reconnect` and `batches` merge field by field, and
+ * `endpointOptions` URL by URL, so overriding one field keeps the dialect's others (its heartbeat
+ * schedule and message, its envelope types, its per-socket auth).
  */
 function mergeDialect(dialect: Dialect | undefined, options: LiveStatusClientOptions): LiveStatusClientOptions {
   const own = definedOnly(options)
@@ -264,6 +269,16 @@ function mergeDialect(dialect: Dialect | undefined, options: LiveStatusClientOpt
   const merged = { ...base, ...own } as LiveStatusClientOptions
   if (base.heartbeat && own.heartbeat) merged.heartbeat = { ...base.heartbeat, ...own.heartbeat }
   if (base.reconnect && own.reconnect) merged.reconnect = { ...base.reconnect, ...own.reconnect }
+  if (base.batches && own.batches) merged.batches = { ...base.batches, ...own.batches }
+  const [baseEndpoint, ownEndpoint] = [base.endpointOptions, own.endpointOptions]
+  if (baseEndpoint && ownEndpoint) {
+    // Per URL, the app's overrides over the dialect's: one URL's close codes do not undo another's auth.
+    merged.endpointOptions = (url) => {
+      const fromDialect = baseEndpoint(url)
+      const fromApp = ownEndpoint(url)
+      return fromDialect && fromApp ? { ...fromDialect, ...fromApp } : (fromApp ?? fromDialect)
+    }
+  }
   return merged
 }
 

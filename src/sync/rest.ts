@@ -43,8 +43,10 @@ export async function request(host: RestHost, path: string, init: RequestInit & 
     const token = await host.resolveToken()
     if (token === null && !host.fetch && host.requiresToken()) throw new LiveStatusNoTokenError()
     let response: Response
-    if (host.fetch) {
-      response = await host.fetch(url, rest)
+    const customFetch = host.fetch
+    if (customFetch) {
+      // Called as a function: `fetch: window.fetch` throws "Illegal invocation" when called as a method.
+      response = await customFetch(url, rest)
     } else {
       const headers = new Headers(rest.headers)
       if (token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`)

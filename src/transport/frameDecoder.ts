@@ -40,6 +40,17 @@ type Decoded =
 
 const referenceBatches: Readonly<Record<string, string>> = { batch: 'events' }
 
+/** Whether bytes start (after whitespace) with `{` or `[`: JSON sent in a binary frame. */
+function looksLikeJson(data: ArrayBuffer | ArrayBufferView): boolean {
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  for (let i = 0; i < bytes.length && i < 64; i++) {
+    const b = bytes[i]!
+    if (b === 123 || b === 91) return true
+    if (b !== 32 && b !== 9 && b !== 10 && b !== 13 && b !== 0xef && b !== 0xbb && b !== 0xbf) return false
+  }
+  return false
+}
+
 /** Keys no parsed frame keeps: once merged or assigned somewhere, they reach prototypes. */
 const dangerousKeys = ['__proto__', 'constructor', 'prototype']
 
@@ -172,7 +183,9 @@ export class FrameDecoder {
     if (typeof data === 'string') {
       text = data
     } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      if (data.byteLength > limit) return tooLarge(data.byteLength, limit)
+      // Oversized bytes that do not start like JSON are a preview, not a lost event: `binary`, which
+      // makes nothing refetch (`too_large` does).
+      if (data.byteLength > limit) return looksLikeJson(data) ? tooLarge(data.byteLength, limit) : fail('binary', `binary frame of ${data.byteLength} bytes ignored (not JSON)`, '', data)
       // Some servers send their JSON in binary frames; anything else binary (an image preview) is
       // not an event, and not a sign that one was lost.
       try {
