@@ -73,13 +73,30 @@ export interface DevtoolsMonitorOptions {
  * log of writes, fetches and connection transitions. Nothing runs while no one subscribes, so a
  * mounted-but-closed panel costs the app nothing.
  */
+/** Listeners that start the sampling with the first and stop it after the last. */
+class SamplingListeners extends Listeners {
+  #start: () => void
+  #stop: () => void
+  constructor(start: () => void, stop: () => void) {
+    super()
+    this.#start = start
+    this.#stop = stop
+  }
+  protected override onSubscribe(): void {
+    this.#start()
+  }
+  protected override onUnsubscribe(): void {
+    this.#stop()
+  }
+}
+
 export class DevtoolsMonitor {
   readonly #client: LiveStatusClient
   readonly #sampleIntervalMs: number
   readonly #logSize: number
   readonly #now: () => number
   /** Sampling runs only while someone listens. */
-  #listeners = new Listeners({ first: () => this.#start(), last: () => this.#stop() })
+  #listeners = new SamplingListeners(() => this.#start(), () => this.#stop())
   #snapshot: DevtoolsSnapshot
   #timer: ReturnType<typeof setInterval> | undefined
   #offActivity: (() => void) | undefined

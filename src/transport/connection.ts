@@ -30,6 +30,21 @@ export interface ConnectionHost {
 
 type Timer = ReturnType<typeof setTimeout>
 
+/** Development only: handshakes failed in a row per connection (-1 once said), outside the class so production builds carry none of it. */
+const refusals = new WeakMap<Connection, number>()
+
+function warnRefused(connection: Connection): void {
+  const before = refusals.get(connection) ?? 0
+  if (before < 0) return
+  refusals.set(connection, before === 2 ? -1 : before + 1)
+  if (before !== 2) return
+  console.warn(
+    `[live-status] ${connection.url} failed 3 times before it opened (a bare 1006). If the server is up, the browser hides why: ` +
+      "a wrong `wsUrl` or endpoint (404), an origin the server does not allow (403: add this page's origin to the server's allowed origins), " +
+      'or a token refused before the upgrade (set `authCheckPath` so a REST check tells them apart).',
+  )
+}
+
 /** Recorded as `lastCloseCode` when we close a socket ourselves because it timed out. */
 const LOCAL_TIMEOUT_CODE = 4000
 
@@ -58,9 +73,6 @@ export class Connection {
   /** The last loss's close code and how many losses in a row had it (no stable socket between). */
   #lastLoss = 0
   #repeats = 0
-  /** Development only: handshakes failed in a row, and whether that was said already. */
-  #refusals = 0
-  #warned = false
   #everOpened = false
   #disposed = false
   #retryTimer: Timer | undefined
@@ -262,7 +274,7 @@ export class Connection {
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: ResolvedHubOptions['WebSocket'] }).WebSocket
     if (!Ctor) {
       options.onCallbackError(
-        new Error('[live-status] No WebSocket implementation: pass `WebSocket` (e.g. from the `ws` package) in the options.'),
+        new Error('[live-status] No WebSocket here: pass the `WebSocket` option (`ws` on Node).'),
       )
       this.status.set({ state: 'closed', nextRetryAt: null })
       return
@@ -288,7 +300,7 @@ export class Connection {
     }
     // Binary frames as bytes, not a browser's Blob: JSON sent in binary frames is read at once, and a
     // channel's `decodeBinary` gets something it can read synchronously.
-    if ('binaryType' in socket) (socket as { binaryType: string }).binaryType = 'arraybuffer'
+    ;(socket as { binaryType?: string }).binaryType = 'arraybuffer'
     this.#socket = socket
     const current = () => generation === this.#generation && this.#socket === socket
     const timedOut = (reason: string) => {
@@ -306,7 +318,7 @@ export class Connection {
     socket.onopen = () => {
       if (!current()) return
       opened = true
-      this.#refusals = 0
+      if (process.env.NODE_ENV !== 'production' && (refusals.get(this) ?? 0) > 0) refusals.delete(this)
       this.#clearConnectTimer()
       // A shared socket's leader sent it once when its socket opened.
       if (request.firstMessage !== undefined && !crossTab) this.send(request.firstMessage)
@@ -345,14 +357,7 @@ export class Connection {
       this.#detach()
       if (!opened && code === 1006) {
         this.#safely(() => options.onHandshakeError?.({ url: this.url }))
-        if (process.env.NODE_ENV !== 'production' && ++this.#refusals === 3 && !this.#warned) {
-          this.#warned = true
-          console.warn(
-            `[live-status] ${this.url} failed 3 times before it opened (a bare 1006). If the server is up, the browser hides why: ` +
-              'a wrong `wsUrl` or endpoint (404), an origin the server does not allow (403: add this page\'s origin to the server\'s allowed origins), ' +
-              'or a token refused before the upgrade (set `authCheckPath` so a REST check tells them apart).',
-          )
-        }
+        if (process.env.NODE_ENV !== 'production') warnRefused(this)
       }
       // A refused token that is no longer the current one says nothing: find out which it is.
       if (token !== null && options.authCloseCodes.includes(code)) {

@@ -20,13 +20,11 @@ export const browserOnline: OnlineSource = {
   isOnline: () => globalThis.navigator?.onLine !== false,
   subscribe: (listener) => {
     const handler = () => listener(browserOnline.isOnline())
-    const target = globalThis.window
-    target?.addEventListener('online', handler)
-    target?.addEventListener('offline', handler)
-    return () => {
-      target?.removeEventListener('online', handler)
-      target?.removeEventListener('offline', handler)
+    const each = (method: 'addEventListener' | 'removeEventListener') => {
+      for (const type of ['online', 'offline']) globalThis.window?.[method](type, handler)
     }
+    each('addEventListener')
+    return () => each('removeEventListener')
   },
 }
 

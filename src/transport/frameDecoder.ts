@@ -40,15 +40,10 @@ type Decoded =
 
 const referenceBatches: Readonly<Record<string, string>> = { batch: 'events' }
 
-/** Whether bytes start (after whitespace) with `{` or `[`: JSON sent in a binary frame. */
-function looksLikeJson(data: ArrayBuffer | ArrayBufferView): boolean {
-  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-  for (let i = 0; i < bytes.length && i < 64; i++) {
-    const b = bytes[i]!
-    if (b === 123 || b === 91) return true
-    if (b !== 32 && b !== 9 && b !== 10 && b !== 13 && b !== 0xef && b !== 0xbb && b !== 0xbf) return false
-  }
-  return false
+/** Whether bytes start with `{` or `[`: JSON sent in a binary frame (servers send it without leading space). */
+const looksLikeJson = (data: ArrayBuffer | ArrayBufferView): boolean => {
+  const first = new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer, data instanceof ArrayBuffer ? 0 : data.byteOffset, 1)[0]
+  return first === 123 || first === 91
 }
 
 /** Keys no parsed frame keeps: once merged or assigned somewhere, they reach prototypes. */
@@ -56,6 +51,7 @@ const dangerousKeys = ['__proto__', 'constructor', 'prototype']
 
 // Module-level, not closures made per decoded frame: only a dropped frame builds its report.
 const fail = (reason: EventErrorReason, message: string, sample = '', binary?: unknown): Decoded => ({ ok: false, reason, message, sample, binary })
+const ignoredBinary = (data: unknown) => fail('binary', `binary frame${(data as ArrayBuffer | null)?.byteLength ? ` of ${(data as ArrayBuffer).byteLength} bytes` : ''} ignored (not JSON)`, '', data)
 const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -129,8 +125,7 @@ export class FrameDecoder {
       }
       if (rejectionType && message.type === rejectionType) {
         // One component's bad message: said to whoever listens, and the socket stays.
-        const what = typeof message.messageType === 'string' ? `a "${message.messageType}" message` : 'a message'
-        this.#drop('rejected', `the server rejected ${what} from this client: ${String(message.reason ?? message.message ?? 'no reason given')}`, () => sampleOf(decoded, message))
+        this.#drop('rejected', `server rejected ${String(message.messageType ?? 'a message')}: ${String(message.reason)}`, () => sampleOf(decoded, message))
         continue
       }
       if (count === 0) continue
@@ -185,7 +180,7 @@ export class FrameDecoder {
     } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
       // Oversized bytes that do not start like JSON are a preview, not a lost event: `binary`, which
       // makes nothing refetch (`too_large` does).
-      if (data.byteLength > limit) return looksLikeJson(data) ? tooLarge(data.byteLength, limit) : fail('binary', `binary frame of ${data.byteLength} bytes ignored (not JSON)`, '', data)
+      if (data.byteLength > limit) return looksLikeJson(data) ? tooLarge(data.byteLength, limit) : ignoredBinary(data)
       // Some servers send their JSON in binary frames; anything else binary (an image preview) is
       // not an event, and not a sign that one was lost.
       try {
@@ -193,9 +188,9 @@ export class FrameDecoder {
       } catch {
         text = ''
       }
-      if (!/^\s*[[{]/.test(text)) return fail('binary', `binary frame of ${data.byteLength} bytes ignored (not JSON)`, '', data)
+      if (!/^\s*[[{]/.test(text)) return ignoredBinary(data)
     } else {
-      return fail('binary', 'binary frame ignored (not JSON)', '', data ?? null)
+      return ignoredBinary(data ?? null)
     }
     // The JS length is a lower bound of the UTF-8 length and three times it an upper bound: most
     // frames are decided without counting, and only frames near the limit pay for an encoding.

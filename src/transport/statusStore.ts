@@ -1,4 +1,4 @@
-import { Subscribable } from './subscribable'
+import { Listeners } from './subscribable'
 import type { ConnectionSnapshot } from './types'
 
 export const initialStatus: ConnectionSnapshot = Object.freeze({
@@ -14,7 +14,7 @@ export const initialStatus: ConnectionSnapshot = Object.freeze({
  * A connection's status as an external store: `getSnapshot` returns the same object until a field
  * changes, which is what `useSyncExternalStore` needs to skip renders.
  */
-export class StatusStore extends Subscribable<(status: ConnectionSnapshot) => void> {
+export class StatusStore extends Listeners<[status: ConnectionSnapshot]> {
   #status: ConnectionSnapshot = initialStatus
   #onCallbackError: (error: unknown) => void
 
@@ -30,12 +30,6 @@ export class StatusStore extends Subscribable<(status: ConnectionSnapshot) => vo
     const changed = (Object.keys(next) as (keyof ConnectionSnapshot)[]).some((key) => next[key] !== this.#status[key])
     if (!changed) return
     this.#status = Object.freeze(next)
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(this.#status)
-      } catch (error) {
-        this.#onCallbackError(error)
-      }
-    }
+    this.emit(this.#onCallbackError, this.#status)
   }
 }

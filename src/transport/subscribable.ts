@@ -25,27 +25,12 @@ export class Subscribable<TListener extends (...args: any[]) => void> {
 
 /**
  * A `Subscribable` that notifies: the one listener mechanism of the package (status stores, the
- * hub's lifecycle, the client's token, activity and polling news, devtools). `emit` calls each
+ * hub's lifecycle, the client's token, activity and polling news, devtools; work that runs only
+ * while someone listens overrides `onSubscribe` / `onUnsubscribe`). `emit` calls each
  * listener once, on a copy of the set, so a listener may unsubscribe while it runs; what a
  * listener throws goes to `onError` and the others are still called.
  */
 export class Listeners<TArgs extends unknown[] = []> extends Subscribable<(...args: TArgs) => void> {
-  #hooks: { first?: () => void; last?: () => void } | undefined
-
-  /** `first` runs when the first listener subscribes, `last` when the last one leaves: work that runs only while someone listens. */
-  constructor(hooks?: { first?: () => void; last?: () => void }) {
-    super()
-    this.#hooks = hooks
-  }
-
-  protected override onSubscribe(): void {
-    this.#hooks?.first?.()
-  }
-
-  protected override onUnsubscribe(): void {
-    this.#hooks?.last?.()
-  }
-
   get size(): number {
     return this.listeners.size
   }
