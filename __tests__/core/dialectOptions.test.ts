@@ -96,6 +96,6 @@ test('binary frames over maxPayloadBytes that are not JSON are `binary` (no refe
     () => null,
   )
   decoder.dispatch(new Uint8Array(64).fill(0x89), [])
-  decoder.dispatch(new TextEncoder().encode(' {"type":"x","padding":"................"}'), [])
+  decoder.dispatch(new TextEncoder().encode('{"type":"x","padding":"................"}'), [])
   expect(reasons).toEqual(['binary', 'too_large'])
 })
