@@ -22,13 +22,20 @@ const total = 40
 async function startServer(port = 0) {
   const http = createServer()
   const wss = new WebSocketServer({ server: http })
-  wss.on('connection', (socket, request) => {
-    const token = new URL(request.url ?? '/', 'http://localhost').searchParams.get('token')
-    if (token !== TOKEN) return socket.close(4401, 'invalid token')
+  const authenticated = new Set<WebSocket>()
+  wss.on('connection', (socket) => {
+    // The token comes in the first message, { type: 'auth', token } (the client's default), never in the URL.
+    socket.on('close', () => authenticated.delete(socket))
     socket.on('message', (data) => {
-      if (JSON.parse(String(data)).type === 'ping') socket.send('{"type":"pong"}')
+      const message = JSON.parse(String(data))
+      if (!authenticated.has(socket)) {
+        if (message.type !== 'auth' || message.token !== TOKEN) return socket.close(4401, 'invalid token')
+        authenticated.add(socket)
+        socket.send(JSON.stringify({ type: 'index_started', project_id: 'p1' }))
+        return
+      }
+      if (message.type === 'ping') socket.send('{"type":"pong"}')
     })
-    socket.send(JSON.stringify({ type: 'index_started', project_id: 'p1' }))
   })
   await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve))
   const timer = setInterval(() => {
@@ -38,7 +45,7 @@ async function startServer(port = 0) {
       done === total
         ? { type: 'index_complete', project_id: 'p1', entity_count: 1234 }
         : { type: 'index_progress', project_id: 'p1', done, total }
-    for (const client of wss.clients) client.send(JSON.stringify(event))
+    for (const client of authenticated) client.send(JSON.stringify(event))
   }, 50)
   const stop = async () => {
     clearInterval(timer)
