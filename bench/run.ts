@@ -5,17 +5,20 @@
  * 2. Frame → cache: the whole client path (decode, route, reduce, one write per flush) vs that floor.
  * 3. Commits (notification batches that reach observers, which is what React commits) per 1,000
  *    events: in one tick, in 1,000 macrotasks, paced one per ms; vs one `setQueryData` per event.
+ *    Then with a requestAnimationFrame that runs after every task (happy-dom's) and an app's own
+ *    channel of batch envelopes, delivered one per task, paced, and in one tick.
  * 4. 50 operations on one shared socket vs one operation getting all the events.
- * 5. Events per second into the cache from a loopback `ws` server vs a bare `ws` client that only parses.
+ * 5. Events per second into the cache from a loopback `ws` server (another process) vs a bare `ws` client
+ *    that only parses (bench/loopback.ts says what each side does).
  * 6. Memory after 1,000 subscribe/release cycles.
  * 9. Several instances: publish on A → receive on B through Redis Streams (bench/redis.ts).
- * 7. Cross-tab sharing in Chromium: server connections and the tabs' CPU for 1, 5 and 20 tabs (bench/crossTab.ts).
+ * 7. In Chromium: commits per 1,000 batch envelopes with display frames (bench/commitsChromium.ts); cross-tab
+ *    sharing: server connections and the tabs' CPU for 1, 5 and 20 tabs (bench/crossTab.ts).
  * 8. The reference server: 10,000 clients, a 1,000-event burst to all, vs a bare `ws` broadcast (bench/server.ts).
  */
 import { notifyManager, QueryClient, QueryObserver } from '@tanstack/query-core'
 import { performance } from 'node:perf_hooks'
 import { setImmediate as nextMacrotask } from 'node:timers/promises'
-import { WebSocket as WsWebSocket, WebSocketServer } from 'ws'
 import { FrameDecoder } from '../src/transport/frameDecoder'
 import { LiveStatusClient } from '../src/sync/liveStatusClient'
 import { operationEventSchema as operationEventValidator, operationProgressChannel, reduceOperation, type OperationEvent, type OperationProgress } from '../src/channels/operationProgress'
@@ -24,7 +27,10 @@ import { toEventSchema } from '../src/sync/standardSchema'
 /** The channel's validator in the form the frame decoder calls. */
 const operationEventSchema = toEventSchema(operationEventValidator)
 import { liveStatusKeys } from '../src/sync/queryKeys'
+import { defineChannel } from '../src/sync/defineChannel'
+import { z } from 'zod'
 import type { WebSocketConstructor, WebSocketLike } from '../src/transport/types'
+import { benchLoopback } from './loopback'
 import { runServerBench } from './server'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30)
@@ -265,6 +271,100 @@ for (const mode of ['one tick', 'macrotasks', 'paced 1/ms'] as Delivery[]) {
   report(`commits per ${countFor(mode).toLocaleString('en')} events, ${mode}`, String(median(ours)), String(median(peer)), `${(median(ours) / median(peer)).toFixed(3)}×`, target)
 }
 
+// ---- 3b. commits per 1,000 events where every task gets an animation frame ----------------------
+// A browser delivers each socket message in a task of its own, and not every requestAnimationFrame
+// is a display's: happy-dom runs its callbacks after the current task (as setTimeout(0) polyfills
+// do). Here requestAnimationFrame is that, and the events come as an app builder sends them: a
+// channel of its own, `batch-update` envelopes (unpacked with the `batches` option), one per task.
+
+const buildUpdate = z.looseObject({ type: z.string(), data: z.unknown().optional(), sessionId: z.string().optional() })
+type Build = { updates: number; last?: unknown }
+const benchBuildChannel = defineChannel<{ projectId: string }, z.infer<typeof buildUpdate>, Build>({
+  name: 'bench-build',
+  queryKey: ({ projectId }) => ['bench-build', projectId],
+  socket: (_client, { projectId }) => `/ws?projectId=${projectId}`,
+  schema: buildUpdate,
+  reduce: (data, update) => ({ updates: (data?.updates ?? 0) + 1, last: update.data }),
+  fetch: async ({ previous }) => previous ?? { updates: 0 },
+  isActive: () => true,
+})
+const envelope = (i: number) => JSON.stringify({ type: 'batch-update', projectId: 'app1', sessionId: 's1', updates: [{ type: 'build-progress', data: { step: i } }] })
+/** 1,000 envelopes of one update each: in one tick, or one per task (a 1 ms timer apart). */
+async function deliverEnvelopes(mode: Delivery, send: (i: number) => void) {
+  for (let i = 1; i <= N; i++) {
+    send(i)
+    if (mode === 'paced 1/ms') await new Promise((r) => setTimeout(r, 1))
+  }
+}
+
+for (const mode of ['one tick', 'paced 1/ms'] as Delivery[]) {
+  const runs = mode === 'paced 1/ms' ? 3 : 7
+  const ours: number[] = []
+  const peer: number[] = []
+  const elapsedFrames: number[] = []
+  const timers = new Map<number, ReturnType<typeof setImmediate>>()
+  let nextFrame = 0
+  Object.assign(globalThis, {
+    requestAnimationFrame: (callback: (time: number) => void) => {
+      const id = ++nextFrame
+      timers.set(id, setImmediate(() => (timers.delete(id), callback(performance.now()))))
+      return id
+    },
+    cancelAnimationFrame: (id: number) => {
+      clearImmediate(timers.get(id))
+      timers.delete(id)
+    },
+  })
+  for (let run = 0; run < runs; run++) {
+    const client = new LiveStatusClient({
+      apiUrl: 'http://bench',
+      accessToken: 't',
+      WebSocket: HandSocket as unknown as WebSocketConstructor,
+      heartbeat: false,
+      quietCheckMs: false,
+      batches: { 'batch-update': 'updates' },
+    })
+    const queryClient = new QueryClient()
+    const key = benchBuildChannel.queryKey({ projectId: 'app1' })
+    const off = new QueryObserver(queryClient, { queryKey: key, enabled: false }).subscribe(componentListener())
+    const release = client.live(queryClient, benchBuildChannel, { projectId: 'app1' })
+    await nextMacrotask()
+    const socket = HandSocket.all[HandSocket.all.length - 1]!
+    await settle()
+    commits = 0
+    const t = performance.now()
+    await deliverEnvelopes(mode, (i) => socket.onmessage?.({ data: envelope(i) }))
+    await settle()
+    if (queryClient.getQueryData<Build>(key)?.updates !== N) throw new Error('bench: the build channel missed updates')
+    ours.push(commits)
+    elapsedFrames.push((performance.now() - t - 40) / 16)
+    release()
+    off()
+    client.dispose()
+
+    // The peer: the same envelopes unpacked by hand, one setQueryData per update.
+    const peerClient = new QueryClient()
+    const offPeer = new QueryObserver(peerClient, { queryKey: key, enabled: false }).subscribe(componentListener())
+    await settle()
+    commits = 0
+    await deliverEnvelopes(mode, (i) => {
+      for (const update of (JSON.parse(envelope(i)) as { updates: unknown[] }).updates) {
+        const parsed = buildUpdate.parse(update)
+        peerClient.setQueryData<Build>(key, (prev) => ({ updates: (prev?.updates ?? 0) + 1, last: parsed.data }))
+      }
+    })
+    await settle()
+    peer.push(commits)
+    offPeer()
+    peerClient.clear()
+  }
+  Reflect.deleteProperty(globalThis, 'requestAnimationFrame')
+  Reflect.deleteProperty(globalThis, 'cancelAnimationFrame')
+  const target = mode === 'paced 1/ms' ? `≤ frames elapsed (${Math.round(median(elapsedFrames))})` : '1'
+  const how = mode === 'paced 1/ms' ? 'one per task, 1/ms' : 'in one tick'
+  report(`commits per 1,000 batch envelopes ${how}, rAF after each task`, String(median(ours)), String(median(peer)), `${(median(ours) / median(peer)).toFixed(3)}×`, target)
+}
+
 // ---- 4. 50 operations on one socket vs one ------------------------------------------------------
 
 {
@@ -290,54 +390,12 @@ for (const mode of ['one tick', 'macrotasks', 'paced 1/ms'] as Delivery[]) {
 // ---- 5. events per second from a loopback ws server ----------------------------------------------
 
 {
-  const TOTAL = 20_000
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
-  await new Promise<void>((r) => wss.once('listening', () => r()))
-  const port = (wss.address() as { port: number }).port
-  const payload = Array.from({ length: TOTAL }, (_, i) => frameFor(i + 1))
-  wss.on('connection', (socket) => {
-    socket.once('message', () => {
-      for (const frame of payload) socket.send(frame)
-    })
-  })
-  const oursRate = async () => {
-    const client = new LiveStatusClient({ apiUrl: `http://127.0.0.1:${port}`, accessToken: 't', WebSocket: WsWebSocket, heartbeat: false, quietCheckMs: false })
-    const queryClient = new QueryClient()
-    const key = liveStatusKeys.operation('op1')
-    let done: () => void
-    const finished = new Promise<void>((r) => (done = r))
-    const off = new QueryObserver(queryClient, { queryKey: key, enabled: false }).subscribe(() => {})
-    const unsubscribeCache = queryClient.getQueryCache().subscribe(() => {
-      if (queryClient.getQueryData<OperationProgress>(key)?.processedFiles === TOTAL) done()
-    })
-    const release = client.live(queryClient, { ...operationProgressChannel, socket: () => '/bench', onOpen: ({ send }) => void send({ type: 'go' }) }, { operationId: 'op1' })
-    const t = performance.now()
-    await finished
-    const elapsed = performance.now() - t
-    release()
-    unsubscribeCache()
-    off()
-    client.dispose()
-    return TOTAL / (elapsed / 1000)
-  }
-  const peerRate = async () => {
-    const socket = new WsWebSocket(`ws://127.0.0.1:${port}/bench`)
-    let count = 0
-    const t = performance.now()
-    await new Promise<void>((resolve) => {
-      socket.on('open', () => socket.send('{"type":"go"}'))
-      socket.on('message', (data) => {
-        JSON.parse(String(data))
-        if (++count === TOTAL) resolve()
-      })
-    })
-    const elapsed = performance.now() - t
-    socket.close()
-    return TOTAL / (elapsed / 1000)
-  }
-  const r = await alternate(oursRate, peerRate, 5)
-  report('events/s into the cache from loopback ws', `${Math.round(r.ours).toLocaleString('en')} /s`, `${Math.round(r.peer).toLocaleString('en')} /s (bare ws, parse only)`, `${(r.ours / r.peer).toFixed(2)}×`, '≥ 0.5×')
-  await new Promise<void>((r) => wss.close(() => r()))
+  // The server is another process and both sides' figures are steady-state rates: see bench/loopback.ts.
+  const total = 100_000
+  const r = await benchLoopback({ total, frameFor: (i) => frameFor(i), runs: Math.min(RUNS, 11) })
+  const rate = (x: number) => `${Math.round(x).toLocaleString('en')} /s`
+  report('events/s into the cache from loopback ws (wall)', rate(r.wall.ours), `${rate(r.wall.peer)} (bare ws, parse only)`, `${(r.wall.ours / r.wall.peer).toFixed(2)}×`, '≥ 0.5×')
+  report('events/s into the cache from loopback ws (client CPU)', rate(r.cpu.ours), rate(r.cpu.peer), `${(r.cpu.ours / r.cpu.peer).toFixed(2)}×`, '≥ 0.5×')
 }
 
 // ---- 6. memory ----------------------------------------------------------------------------------
@@ -357,8 +415,11 @@ console.log('')
 printTable(['case', 'live-status', 'peer', 'ratio', 'target'], rows)
 console.log('')
 console.log(`heap after 1,000 subscribe/release cycles: ${((heapAfter - heapBefore) / 1024).toFixed(0)} KiB${gc ? '' : ' (run with --expose-gc for a settled figure)'}; connections left: ${memoryClient.hub.size}`)
-// 7. Cross-tab sharing in Chromium (BENCH_SKIP_BROWSER=1 leaves it out).
+// 7. Commits and cross-tab sharing in Chromium (BENCH_SKIP_BROWSER=1 leaves it out).
 if (!process.env.BENCH_SKIP_BROWSER) {
+  const { benchCommitsChromium } = await import('./commitsChromium')
+  console.log('')
+  printTable(['commits in Chromium (headless, display frames)', 'live-status', '', '', 'target'], await benchCommitsChromium())
   const { benchCrossTab } = await import('./crossTab')
   console.log('')
   printTable(['cross-tab (Chromium, headless)', 'shared', 'not shared', 'ratio', 'target'], await benchCrossTab())

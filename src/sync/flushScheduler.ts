@@ -7,26 +7,47 @@ export type ScheduleFlush = (flush: () => void) => () => void
 const HIDDEN_TAB_BACKSTOP_MS = 100
 const FRAME_MS = 16
 
+/** The timestamp of the last animation frame a flush ran in (frames are the page's, not a client's). */
+let lastFlushFrame = -Infinity
+
 /**
  * The next animation frame in a browser (with a timer backstop for hidden tabs, which get none),
- * a 16 ms timer elsewhere: events are written into the cache at most once per frame.
+ * a 16 ms timer elsewhere: events are written into the cache at most once per frame. Frames less
+ * than 16 ms after the last flush's are skipped: not every `requestAnimationFrame` is a display's
+ * (happy-dom's runs after each task, polyfills after `setTimeout(0)`), and a socket delivers one
+ * message per task.
  */
 export const frameScheduler: ScheduleFlush = (flush) => {
   if (typeof requestAnimationFrame === 'function') {
     let done = false
+    let wait: ReturnType<typeof setTimeout> | undefined
     const run = () => {
       if (done) return
       done = true
       cancelAnimationFrame(frame)
       clearTimeout(timer)
+      clearTimeout(wait)
       flush()
     }
-    const frame = requestAnimationFrame(run)
+    const onFrame = (time?: number) => {
+      if (done) return
+      const at = typeof time === 'number' ? time : performance.now()
+      const since = at - lastFlushFrame
+      // The same frame as another client's flush (0) or a clock that went back (< 0) is fine.
+      if (since > 0 && since < FRAME_MS) {
+        wait = setTimeout(() => (frame = requestAnimationFrame(onFrame)), FRAME_MS - since)
+        return
+      }
+      lastFlushFrame = at
+      run()
+    }
+    let frame = requestAnimationFrame(onFrame)
     const timer = setTimeout(run, HIDDEN_TAB_BACKSTOP_MS)
     return () => {
       done = true
       cancelAnimationFrame(frame)
       clearTimeout(timer)
+      clearTimeout(wait)
     }
   }
   const timer = setTimeout(flush, FRAME_MS)

@@ -31,6 +31,13 @@ export const REST_AGREE_FIRST_DELAY_MS = 1000
 export const REST_AGREE_MAX_DELAY_MS = 8000
 export const REST_AGREE_MAX_TRIES = 6
 
+/**
+ * Waiting events are folded ahead of the flush in runs of this many: a fast stream (thousands of
+ * events a frame) then keeps a few hundred events alive until the flush, not all of them, and the
+ * garbage collector stops copying them (that copying cost a quarter of the client's time).
+ */
+const FOLD_AHEAD_EVENTS = 256
+
 const seqOf = (event: unknown): number | undefined => {
   const seq = (event as { seq?: unknown } | null)?.seq
   return typeof seq === 'number' && Number.isFinite(seq) ? seq : undefined
@@ -38,7 +45,8 @@ const seqOf = (event: unknown): number | undefined => {
 
 /**
  * The one place that writes events into the query cache, for one live query:
- * - buffers the events routed to it and writes them once per frame, folded in one pass;
+ * - buffers the events routed to it and writes them once per frame, folded in one pass (runs of
+ *   `FOLD_AHEAD_EVENTS` on a fast stream);
  * - drops repeated or old `seq` within one socket's life;
  * - applies the events that arrive while a REST fetch is in flight on top of its answer, so a slow
  *   answer never erases what the socket said meanwhile;
@@ -57,6 +65,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #channel: ChannelDefinition<TParams, TEvent, TData>
   #params: TParams
   #pending: TEvent[] = []
+  /** Waiting events already folded (`FOLD_AHEAD_EVENTS`): onto `base`, the cache's data then. */
+  #ahead: { base: TData | undefined; data: TData | undefined; events: number } | undefined
   #lastSeq = -Infinity
   /** What was written while at least one fetch is in flight (events, local updates); undefined when none is. */
   #journal: JournalEntry<TEvent, TData>[] | undefined
@@ -102,6 +112,13 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     }
     this.#pending.push(event)
     if (this.#pending.length === 1) this.#client.flushQueue.add(this)
+    // Not while a fetch is out: its journal keeps each flush's events to apply on its answer.
+    else if (this.#pending.length >= FOLD_AHEAD_EVENTS && this.#journal === undefined) {
+      const ahead = (this.#ahead ??= { base: this.#queryClient.getQueryData<TData>(this.queryKey), data: undefined, events: 0 })
+      ahead.data = this.#fold(ahead.events > 0 ? ahead.data : ahead.base, this.#pending)
+      ahead.events += this.#pending.length
+      this.#pending = []
+    }
   }
 
   opened(reconnected: boolean, send: (message: unknown) => boolean): void {
@@ -120,25 +137,36 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   /** Writes the waiting events into the cache (called by the flush queue once per frame). */
   flush(): void {
     const events = this.#pending
-    if (events.length === 0 || this.#stopped) return
+    const ahead = this.#ahead
+    if ((events.length === 0 && !ahead) || this.#stopped) return
     this.#pending = []
+    this.#ahead = undefined
     const before = this.#queryClient.getQueryData<TData>(this.queryKey)
-    const after = this.#fold(before, events)
+    // Data written by someone else since events were folded ahead: those events are not on it (refetch).
+    const overtaken = ahead !== undefined && ahead.base !== before
+    const start = ahead && !overtaken ? ahead.data : before
+    const after = events.length > 0 ? this.#fold(start, events) : start
     this.#journal?.push({ events })
     this.#lastNewsAt = Date.now()
-    if (after === before || after === undefined) return
+    if (after === before || after === undefined) {
+      if (overtaken) this.refetch()
+      return
+    }
     this.#queryClient.setQueryData<TData>(this.queryKey, after)
-    this.#client.reportActivity({ type: 'write', queryKey: this.queryKey, events: events.length })
+    this.#client.reportActivity({ type: 'write', queryKey: this.queryKey, events: events.length + (ahead?.events ?? 0) })
     const isTerminal = this.#channel.isTerminal
     if (isTerminal?.(after) === true && isTerminal(before) !== true) {
       // The job ended on the socket: REST's copy is read once more, until REST has the end too.
       this.#awaitingRest = { tries: 0 }
       this.#clearAgree()
       this.refetch()
-    } else if (this.#awaitingRest && isTerminal?.(after) !== true) {
-      // A new run began (channels whose jobs repeat): that end is no longer the news.
-      this.#awaitingRest = undefined
-      this.#clearAgree()
+    } else {
+      if (this.#awaitingRest && isTerminal?.(after) !== true) {
+        // A new run began (channels whose jobs repeat): that end is no longer the news.
+        this.#awaitingRest = undefined
+        this.#clearAgree()
+      }
+      if (overtaken) this.refetch()
     }
     this.#armQuietCheck(after)
   }
@@ -150,7 +178,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   async fetch(signal: AbortSignal): Promise<TData> {
     // Events that arrived before this request left are older than its answer: write them first, so
     // they are part of what the answer is merged with rather than applied on top of it.
-    if (this.#pending.length > 0) this.flush()
+    if (this.#pending.length > 0 || this.#ahead) this.flush()
     const previous = this.#queryClient.getQueryData<TData>(this.queryKey)
     this.#journal ??= []
     const journal = this.#journal
@@ -206,7 +234,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    * that is out, so that answer (asked before it) does not undo it.
    */
   write(update: (data: TData | undefined) => TData | undefined): void {
-    if (this.#pending.length > 0) this.flush()
+    if (this.#pending.length > 0 || this.#ahead) this.flush()
     this.#journal?.push({ update })
     this.#queryClient.setQueryData<TData>(this.queryKey, update)
   }
@@ -227,6 +255,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   stop(): void {
     this.#stopped = true
     this.#pending = []
+    this.#ahead = undefined
     this.#client.flushQueue.delete(this)
     clearTimeout(this.#quietTimer)
     clearTimeout(this.#confirmTimer)
