@@ -6,7 +6,7 @@ import { startHeartbeat, type Heartbeat } from './heartbeat'
 import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
 import { redact } from './redact'
 import { StatusStore } from './statusStore'
-import { ReadyState, type ConnectionStats, type ConnectionSnapshot, type WebSocketLike } from './types'
+import type { ConnectionStats, ConnectionSnapshot, WebSocketLike } from './types'
 
 /** A subscriber of a connection: events, plus a call each time a socket opens. */
 export interface ConnectionSubscriber<T = unknown> extends FrameSubscriber<T> {
@@ -44,6 +44,9 @@ function warnRefused(connection: Connection): void {
       'or a token refused before the upgrade (set `authCheckPath` so a REST check tells them apart).',
   )
 }
+
+/** `WebSocket.OPEN`. */
+const OPEN = 1
 
 /** Recorded as `lastCloseCode` when we close a socket ourselves because it timed out. */
 const LOCAL_TIMEOUT_CODE = 4000
@@ -114,7 +117,7 @@ export class Connection {
   /** Sends `message` (objects as JSON) if the socket is open. Returns whether it was sent. */
   send(message: unknown): boolean {
     const socket = this.#socket
-    if (!socket || socket.readyState !== ReadyState.OPEN) return false
+    if (!socket || socket.readyState !== OPEN) return false
     try {
       socket.send(typeof message === 'string' ? message : JSON.stringify(message))
       return true
@@ -311,7 +314,7 @@ export class Connection {
 
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined
-      if (socket.readyState !== ReadyState.OPEN) timedOut('connect timeout')
+      if (socket.readyState !== OPEN) timedOut('connect timeout')
     }, options.connectTimeoutMs)
     let opened = false
 

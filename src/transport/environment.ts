@@ -11,10 +11,11 @@ export interface FocusSource {
 }
 
 /**
- * The hub's own online source, for hubs used without TanStack Query: `navigator.onLine` and the
- * window's `online` / `offline` events (always online where there is no window). The sync layer
- * hands TanStack's `onlineManager` and `focusManager` in instead, so an app that set their event
- * listeners (React Native, tests) steers its sockets through them.
+ * The browser's online state, `navigator.onLine` and the window's `online` / `offline` events, for
+ * a hub used without TanStack Query: `new SocketHub({ onlineManager: browserOnline })`. Opt-in, so
+ * a bare hub carries none of it; the sync layer hands TanStack's `onlineManager` and
+ * `focusManager` in, so an app that set their event listeners (React Native, tests) steers its
+ * sockets through them.
  */
 export const browserOnline: OnlineSource = {
   isOnline: () => globalThis.navigator?.onLine !== false,
@@ -29,7 +30,7 @@ export const browserOnline: OnlineSource = {
 }
 
 /**
- * No focus source of its own: focus only revives a connection that gave up (`closed`), which a
- * bare hub leaves to `reconnect()`. `LiveStatusClient` passes TanStack's `focusManager`.
+ * A bare hub's default sources: always online, always visible, never changing. A connection that
+ * gave up (`closed`) then comes back on `reconnect()`, a new token or a new subscriber.
  */
-export const noFocus: FocusSource = { isFocused: () => true, subscribe: () => () => {} }
+export const steady: OnlineSource & FocusSource = { isOnline: () => true, isFocused: () => true, subscribe: () => () => {} }

@@ -23,6 +23,7 @@ export { authenticate, type AuthTransport } from './authTransport'
 export { backoffDelayMs } from './backoff'
 export { closeAction, reconnectDecision, PROTOCOL_ERROR_REPEATS, type CloseAction, type CloseCodePolicy, type Loss, type ReconnectDecision } from './closeAction'
 export { CloseCode } from './closeCodes'
+export { browserOnline } from './environment'
 export { redact } from './redact'
 export {
   ReadyState,

@@ -1,7 +1,7 @@
 import type { CrossTab } from './crossTab/crossTab'
 import type { AuthTransport } from './authTransport'
 import { authCloseCodes, fatalCloseCodes } from './closeCodes'
-import { browserOnline, noFocus, type FocusSource, type OnlineSource } from './environment'
+import { steady, type FocusSource, type OnlineSource } from './environment'
 
 export type { FocusSource, OnlineSource }
 import type { EventError, WebSocketConstructor } from './types'
@@ -178,7 +178,7 @@ export interface SocketHubOptions {
    * @default console.error
    */
   onCallbackError?: (error: unknown) => void
-  /** Online state source. @default the browser's `online` / `offline` events (`LiveStatusClient` passes TanStack Query's `onlineManager`) */
+  /** Online state source: no attempts while offline, one at once when online again. @default always online on a bare hub (`browserOnline` from `live-status/transport` reads the browser's; `LiveStatusClient` passes TanStack Query's `onlineManager`) */
   onlineManager?: OnlineSource
   /** Visibility source: a tab made visible revives a connection that gave up. @default none on a bare hub (`LiveStatusClient` passes TanStack Query's `focusManager`) */
   focusManager?: FocusSource
@@ -259,8 +259,8 @@ export const transportDefaults: Partial<ResolvedHubOptions> = {
   controlTypes: ['ping', 'pong', 'heartbeat'],
   reply: answerPing,
   onCallbackError: (error: unknown) => console.error('[live-status] a callback threw:', error),
-  onlineManager: browserOnline,
-  focusManager: noFocus,
+  onlineManager: steady,
+  focusManager: steady,
   random: Math.random,
 }
 
