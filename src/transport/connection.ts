@@ -30,14 +30,19 @@ export interface ConnectionHost {
 
 type Timer = ReturnType<typeof setTimeout>
 
-/** Development only: handshakes failed in a row per connection (-1 once said), outside the class so production builds carry none of it. */
+/**
+ * Development only, outside the class so production builds carry none of it: handshakes failed in
+ * a row per connection, and the URLs already warned about (once per URL and page, however many
+ * clients a page or a test makes).
+ */
 const refusals = new WeakMap<Connection, number>()
+const warnedUrls = new Set<string>()
 
 function warnRefused(connection: Connection): void {
-  const before = refusals.get(connection) ?? 0
-  if (before < 0) return
-  refusals.set(connection, before === 2 ? -1 : before + 1)
-  if (before !== 2) return
+  const count = (refusals.get(connection) ?? 0) + 1
+  refusals.set(connection, count)
+  if (count !== 3 || warnedUrls.has(connection.url)) return
+  warnedUrls.add(connection.url)
   console.warn(
     `[live-status] ${connection.url} failed 3 times before it opened (a bare 1006). If the server is up, the browser hides why: ` +
       "a wrong `wsUrl` or endpoint (404), an origin the server does not allow (403: add this page's origin to the server's allowed origins), " +
@@ -321,7 +326,7 @@ export class Connection {
     socket.onopen = () => {
       if (!current()) return
       opened = true
-      if (process.env.NODE_ENV !== 'production' && (refusals.get(this) ?? 0) > 0) refusals.delete(this)
+      if (process.env.NODE_ENV !== 'production') refusals.delete(this)
       this.#clearConnectTimer()
       // A shared socket's leader sent it once when its socket opened.
       if (request.firstMessage !== undefined && !crossTab) this.send(request.firstMessage)
