@@ -20,8 +20,8 @@ const KiB = 1024
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.6 * KiB, target: 9 * KiB },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 19.7 * KiB, target: 12 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.8 * KiB, target: 9 * KiB },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 19.9 * KiB, target: 12 * KiB },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },

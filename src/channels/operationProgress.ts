@@ -165,12 +165,15 @@ interface Vocabulary {
   stages: Readonly<Record<string, StageInfo>>
   fields: CounterFields
   envelope: boolean
+  /** No field names beyond the reference ones and no envelope: counters are read by name (`referenceCounters`). */
+  reference: boolean
 }
 
 function resolveVocabulary(vocabulary: OperationVocabulary): Vocabulary {
   const fields = { ...referenceFields }
   for (const key of Object.keys(vocabulary.fields ?? {}) as (keyof CounterFields)[]) fields[key] = [...referenceFields[key], ...vocabulary.fields![key]!]
-  return { stages: vocabulary.stages ?? {}, fields, envelope: vocabulary.envelope ?? false }
+  const envelope = vocabulary.envelope ?? false
+  return { stages: vocabulary.stages ?? {}, fields, envelope, reference: !envelope && !vocabulary.fields }
 }
 
 type Fields = Record<string, unknown> | null | undefined
@@ -209,6 +212,19 @@ interface EventCounters {
   operationPercent: number | undefined
 }
 
+/**
+ * The reference protocol's counters, read by name: a keyed read through a variable name
+ * (`readCount`) costs about ten times as much per event, and this runs for every event.
+ */
+const referenceCounters = (e: OperationEvent): EventCounters => ({
+  processed: num(e.processed_files),
+  failed: num(e.failed_files),
+  done: undefined,
+  total: num(e.total_files),
+  stagePercent: num(e.progress_percent),
+  operationPercent: undefined,
+})
+
 function readCounters(everywhere: readonly Fields[], fields: CounterFields): EventCounters {
   return {
     processed: readCount(everywhere, fields.processed),
@@ -226,12 +242,14 @@ function readCounters(everywhere: readonly Fields[], fields: CounterFields): Eve
  * weight of the stage it enters.
  */
 function percentOf(counters: EventCounters, stage: StageInfo | undefined, d: OperationDraft): number | undefined {
-  const [from, to] = stage?.span ?? wholeOperation
-  const within = (fraction: number) => from + Math.min(1, fraction) * (to - from)
-  if (counters.stagePercent !== undefined) return within(counters.stagePercent / 100)
+  // Indexed reads, no closure: this runs for every event.
+  const span = stage?.span ?? wholeOperation
+  const from = span[0]
+  const width = span[1] - from
+  if (counters.stagePercent !== undefined) return from + Math.min(1, counters.stagePercent / 100) * width
   if (counters.operationPercent !== undefined) return counters.operationPercent
   const counted = counters.processed !== undefined || counters.failed !== undefined || counters.done !== undefined
-  if (counted && d.totalFiles > 0) return within(Math.max(d.processedFiles + d.failedFiles, counters.done ?? 0) / d.totalFiles)
+  if (counted && d.totalFiles > 0) return from + Math.min(1, Math.max(d.processedFiles + d.failedFiles, counters.done ?? 0) / d.totalFiles) * width
   return stage?.percent
 }
 
@@ -286,13 +304,14 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, vocabular
   // The envelope is read only where the dialect sends one.
   const body = vocabulary.envelope ? event.data : undefined
   const meta = (body?.metadata ?? emptyMeta) as Record<string, unknown>
-  const everywhere: readonly Fields[] = body ? [event, body, meta] : [event]
+  const reference = vocabulary.reference
+  const everywhere: readonly Fields[] = reference ? [] : body ? [event, body, meta] : [event]
   const stageInfo = Object.hasOwn(vocabulary.stages, event.type) ? vocabulary.stages[event.type] : undefined
   const finished = isTerminalStatus(d.status)
   d.changed = true
 
   // Counters, from whichever field this dialect uses; never backwards.
-  const counters = readCounters(everywhere, vocabulary.fields)
+  const counters = reference ? referenceCounters(event) : readCounters(everywhere, vocabulary.fields)
   if (counters.processed !== undefined && counters.processed > d.processedFiles) d.processedFiles = counters.processed
   if (counters.failed !== undefined && counters.failed > d.failedFiles) d.failedFiles = counters.failed
   if (counters.total !== undefined && counters.total > d.totalFiles) d.totalFiles = counters.total
@@ -313,11 +332,11 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, vocabular
 
   if (!finished) d.stage = stageInfo?.stage ?? str(meta.stage) ?? d.stage
   d.operationType =
-    readText(everywhere, vocabulary.fields.operationType) ??
+    (reference ? str(event.operation_type) : readText(everywhere, vocabulary.fields.operationType)) ??
     // The indexer's `operation_started` names it `data.type`.
     (event.type === 'operation_started' ? str((body as Fields)?.type) : undefined) ??
     d.operationType
-  d.currentFile = readText(everywhere, vocabulary.fields.currentFile) ?? d.currentFile
+  d.currentFile = (reference ? str(event.current_file) : readText(everywhere, vocabulary.fields.currentFile)) ?? d.currentFile
   d.message = (event.type === 'error' ? undefined : (str(body?.message) ?? str(event.message))) ?? d.message
   // A failure's reason, from whichever event carries it (before or after the terminal one): the
   // first real message of a finished operation stays; until then the placeholder is not stored.

@@ -128,11 +128,33 @@ export const looseObject = <S extends Shape>(shape: S): Schema<LooseObject<S>> =
   // Arrays, not the shape object: an indexed loop over them beats keyed lookups in the hot path.
   const keys = Object.keys(shape)
   const checks = Object.values(shape)
-  return schema((value, issues) => {
-    if (!isObject(value)) return fail(issues, 'object', value)
+  const indexOf = new Map(keys.map((key, i) => [key, i]))
+  // Keys visited whatever the value holds: required ones, and ones whose check fills in a default.
+  const always = keys.flatMap((_, i) => {
+    const probe: Issue[] = []
+    return checks[i]!(undefined, probe) !== undefined || probe.length > 0 ? [i] : []
+  })
+  const alwaysSet = new Set(always)
+  const ordered = (value: Record<string, unknown>, issues: Issue[]) => {
     let out = value
     for (let i = 0; i < keys.length; i++) out = child(out, value, keys[i]!, checks[i]!, issues)
     return out
+  }
+  return schema((value, issues) => {
+    if (!isObject(value)) return fail(issues, 'object', value)
+    // Most keys of a loose shape are optional and absent from a given event: check the keys the
+    // value has, and the required ones. Only when something is wrong does the walk in shape order
+    // run, so that issues come in the order zod gives them.
+    const before = issues.length
+    let out = value
+    for (let j = 0; j < always.length; j++) out = child(out, value, keys[always[j]!]!, checks[always[j]!]!, issues)
+    for (const key in value) {
+      const i = indexOf.get(key)
+      if (i !== undefined && !alwaysSet.has(i)) out = child(out, value, key, checks[i]!, issues)
+    }
+    if (issues.length === before) return out
+    issues.length = before
+    return ordered(value, issues)
   })
 }
 
