@@ -178,29 +178,23 @@ function resolveVocabulary(vocabulary: OperationVocabulary): Vocabulary {
 
 type Fields = Record<string, unknown> | null | undefined
 
-/** The first finite, non-negative number found under `names`, source by source. */
-function readCount(sources: readonly Fields[], names: readonly string[]): number | undefined {
+/** The reference vocabulary reads by name (`referenceCounters`): no source list is made per event. */
+const noSources: readonly Fields[] = []
+
+/** The first value `read` accepts under `names`, source by source (flat, then `data`, then `data.metadata`). */
+function readFirst<T>(sources: readonly Fields[], names: readonly string[], read: (value: unknown) => T | undefined): T | undefined {
   for (const source of sources) {
     if (!source) continue
     for (const name of names) {
-      const value = num(source[name])
+      const value = read(source[name])
       if (value !== undefined) return value
     }
   }
   return undefined
 }
 
-/** The first non-empty string found under `names`, source by source. */
-function readText(sources: readonly Fields[], names: readonly string[]): string | undefined {
-  for (const source of sources) {
-    if (!source) continue
-    for (const name of names) {
-      const value = str(source[name])
-      if (value !== undefined) return value
-    }
-  }
-  return undefined
-}
+const readCount = (sources: readonly Fields[], names: readonly string[]) => readFirst(sources, names, num)
+const readText = (sources: readonly Fields[], names: readonly string[]) => readFirst(sources, names, str)
 
 /** The counters one event carries, wherever its dialect puts them. */
 interface EventCounters {
@@ -305,7 +299,7 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, vocabular
   const body = vocabulary.envelope ? event.data : undefined
   const meta = (body?.metadata ?? emptyMeta) as Record<string, unknown>
   const reference = vocabulary.reference
-  const everywhere: readonly Fields[] = reference ? [] : body ? [event, body, meta] : [event]
+  const everywhere: readonly Fields[] = reference ? noSources : body ? [event, body, meta] : [event]
   const stageInfo = Object.hasOwn(vocabulary.stages, event.type) ? vocabulary.stages[event.type] : undefined
   const finished = isTerminalStatus(d.status)
   d.changed = true

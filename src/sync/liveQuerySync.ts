@@ -2,6 +2,7 @@ import type { QueryClient, QueryKey } from '@tanstack/query-core'
 import type { RoutedQuery } from './channelRouter'
 import type { ChannelClient, ChannelDefinition, ReduceContext } from './defineChannel'
 import type { FlushQueue } from './flushScheduler'
+import { backoffDelayMs } from '../transport/backoff'
 import type { ConnectionSnapshot, EventError } from '../transport/types'
 
 /** What a live query's writer did, for devtools (`LiveStatusClient.onActivity`). */
@@ -311,7 +312,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       this.#awaitingRest = undefined
       return
     }
-    const delayMs = Math.min(REST_AGREE_MAX_DELAY_MS, REST_AGREE_FIRST_DELAY_MS * 2 ** awaiting.tries++)
+    // The reconnect backoff's curve, without jitter: one query, not a fleet of clients.
+    const delayMs = backoffDelayMs(++awaiting.tries, REST_AGREE_FIRST_DELAY_MS, REST_AGREE_MAX_DELAY_MS, () => 1)
     this.#agreeTimer = setTimeout(() => {
       this.#agreeTimer = undefined
       if (this.#awaitingRest === awaiting) this.refetch()
