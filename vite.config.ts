@@ -53,6 +53,9 @@ const external = [
   ...builtinModules.map((name) => `node:${name}`),
 ]
 
+/** Browser tests that run alone, one after the other, after every other test. */
+const alone = ['__tests__/crossTab/crossTab.chromium.test.ts', '__tests__/e2e/storybookDev.e2e.test.ts']
+
 export default defineConfig({
   // The published code must use the production JSX runtime (react/jsx-runtime): Next.js has no
   // jsxDEV in production, and the vitest plugins imported above leave Vite in a dev-JSX mode.
@@ -97,9 +100,13 @@ export default defineConfig({
     restoreMocks: true,
     ...(withStories ? {} : { reporters: ['default', new MissingChromiumReporter(storyFiles)] }),
     projects: [
-      { extends: true, test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], exclude: [...configDefaults.exclude, '__tests__/**/*.heavy.test.ts'], environment: 'node' } },
+      { extends: true, test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], exclude: [...configDefaults.exclude, '__tests__/**/*.heavy.test.ts', ...alone], environment: 'node' } },
       // Load tests that keep every core busy run last, alone: beside them the Chromium tests starve.
       { extends: true, test: { name: 'heavy', include: ['__tests__/**/*.heavy.test.ts'], environment: 'node', sequence: { groupOrder: 1 } } },
+      // The two Chromium tests that drive several tabs or a dev server each run alone, after the
+      // rest: side by side (or beside the other browser tests) they timed out in 2 of 5
+      // fresh-clone CI runs, and each passed in every run it had the machine to itself.
+      ...alone.map((file, i) => ({ extends: true as const, test: { name: `alone-${i + 1}`, include: [file], environment: 'node' as const, sequence: { groupOrder: 2 + i } } })),
       ...(withStories ? [storybookProject] : []),
     ],
   },
