@@ -1,22 +1,36 @@
-'use client'
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { ConnectionStatus, LiveStatusProvider, useOperationProgress } from 'live-status'
+import { ConnectionStatus, LiveStatusProvider, useOperationProgress, useStartOperation } from 'live-status'
+
+// What `npm start` in a clone of live-status prints for a second app: the demo server's URL, a
+// token it accepts and its project. Your app passes its own (the token once the user signs in).
+const apiUrl = 'http://127.0.0.1:4173'
+const accessToken = 'demo-token'
+const projectId = 'demo'
 
 const queryClient = new QueryClient()
 
-export function App({ accessToken }: { accessToken?: string }) {
+export function App() {
   return (
     <QueryClientProvider client={queryClient}>
-      <LiveStatusProvider apiUrl="https://api.example.com" accessToken={accessToken}>
-        <ConnectionStatus target={{ projectId: 'p1' }} styled />
-        <Import operationId="op-42" />
+      <LiveStatusProvider apiUrl={apiUrl} accessToken={accessToken}>
+        <ConnectionStatus target={{ projectId }} styled />
+        <Job />
       </LiveStatusProvider>
     </QueryClientProvider>
   )
 }
 
-function Import({ operationId }: { operationId: string }) {
-  const { data, isPending } = useOperationProgress({ operationId, projectId: 'p1' })
-  if (isPending) return <p>Loading…</p>
-  return <progress value={data?.percent ?? 0} max={100} aria-label={`${data?.status}`} />
+function Job() {
+  const start = useStartOperation({ projectId })
+  const operationId = start.data?.operationId
+  const { data } = useOperationProgress({ operationId, projectId })
+  return (
+    <p>
+      <button onClick={() => start.mutate({ type: 'index' })} disabled={start.isPending}>
+        Start a job
+      </button>{' '}
+      {operationId ? <progress value={data?.percent ?? 0} max={100} aria-label="Job progress" /> : null}{' '}
+      {data ? `${Math.round(data.percent)}% · ${data.status}` : null}
+    </p>
+  )
 }
