@@ -2,7 +2,7 @@
 // The README's quick start, as a newcomer pastes it: the code block is examples/quickstart/App.tsx
 // verbatim, and it renders live progress against a mock backend speaking the reference protocol.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { act, render, screen } from '@testing-library/react'
+import { act, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, expect, test, vi } from 'vitest'
 import { createMockLiveBackend, mockReferenceServer } from '../../src/testing'
 
@@ -10,10 +10,7 @@ import { createMockLiveBackend, mockReferenceServer } from '../../src/testing'
 const GENERATED = '__tests__/docs/.quickstart.generated.tsx'
 writeFileSync(
   GENERATED,
-  readFileSync('examples/quickstart/App.tsx', 'utf8')
-    .replace("from 'live-status'", "from '../../src'")
-    // mock-socket serves ws:// only
-    .replace('https://api.example.com', 'http://api.example.com'),
+  readFileSync('examples/quickstart/App.tsx', 'utf8').replace("from 'live-status'", "from '../../src'"),
 )
 
 afterEach(() => {
@@ -26,20 +23,25 @@ test("the README's quick start is examples/quickstart/App.tsx, word for word", (
   expect(readme).toContain('```tsx\n' + example + '```')
 })
 
-test('the quick start shows live progress once the token is there', async () => {
-  const backend = createMockLiveBackend({ host: 'api.example.com' })
-  const server = mockReferenceServer(backend)
+test('the quick start starts a job against the reference protocol and shows its bar live', async () => {
+  const backend = createMockLiveBackend({ host: '127.0.0.1:4173' })
+  const server = mockReferenceServer(backend, { token: 'demo-token' })
+  server.project('demo')
   vi.stubGlobal('fetch', backend.fetch)
   vi.stubGlobal('WebSocket', backend.WebSocket)
   const { App } = await import(/* @vite-ignore */ `./${GENERATED.split('/').pop()}`)
-  server.publish('p1', { type: 'operation_started', operation_id: 'op-42', total_files: 4 })
-  const view = render(<App />)
-  expect(screen.getByText('Loading…')).toBeTruthy()
-  view.rerender(<App accessToken="t0ken" />)
-  const bar = await screen.findByRole('progressbar', { name: 'processing' })
-  await vi.waitFor(() => expect(backend.socketAt('/ws/projects/p1').clients.some((client) => client.readyState === 1)).toBe(true))
-  server.publish('p1', { type: 'file_completed', operation_id: 'op-42', processed_files: 2, total_files: 4 })
+  render(<App />)
+  fireEvent.click(screen.getByRole('button', { name: 'Start a job' }))
+  const bar = await screen.findByRole('progressbar', { name: 'Job progress' })
+  const post = backend.calls.find((call) => call.method === 'POST')!
+  expect(post).toMatchObject({ path: '/api/projects/demo/operations', authorization: 'Bearer demo-token', body: { type: 'index' } })
+  // The id the server gave: the bar's status line fetched it over REST.
+  await screen.findByText(/% · /)
+  const operationId = backend.calls.find((call) => call.path.startsWith('/api/operations/'))!.path.split('/').pop()!
+  await vi.waitFor(() => expect(backend.socketAt('/ws/projects/demo').clients.some((client) => client.readyState === 1)).toBe(true))
+  server.publish('demo', { type: 'file_completed', operation_id: operationId, processed_files: 2, total_files: 4 })
   await vi.waitFor(() => expect(bar.getAttribute('value')).toBe('50'))
+  expect(screen.getByText('50% · processing')).toBeTruthy()
   await act(async () => {})
   backend.dispose()
 })

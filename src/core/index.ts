@@ -26,6 +26,18 @@ export {
   type OperationVocabulary,
   type StageInfo,
 } from '../channels/operationProgress'
+export {
+  startOperationOptions,
+  cancelOperationOptions,
+  type StartOperationVariables,
+  type StartedOperation,
+  type StartOperationContext,
+  type CancelOperationVariables,
+  type CancelOperationContext,
+} from '../channels/operationCommands'
+export { reindexOptions, type ReindexContext, type ReindexVariables } from '../channels/indexCommands'
+export type { CommandOptions, LiveMutationOptions } from '../channels/commands'
+export { liveStatusOptions, type BoundChannel, type LiveQueryFactoryOptions, type LiveStatusOptions } from '../channels/liveStatusOptions'
 export { indexStatusChannel, indexStatusOptions, parseIndexStatus, type IndexEvent, type IndexState, type IndexStatus, type IndexStatusParams } from '../channels/indexStatus'
 export { directoryScanChannel, type DirectoryScan, type DirectoryScanParams, type ScanEvent, type ScanState, type ScannedFile } from '../channels/directoryScan'
 // The socket layer's names an app meets in options and statuses (the rest: `live-status/transport`).

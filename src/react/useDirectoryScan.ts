@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient, type UseMutationResult } from '@tanstack/react-query'
 import { useCallback, useEffect, useState } from 'react'
 import {
   directoryScanChannel,
@@ -15,6 +15,16 @@ export interface UseDirectoryScanResult {
   start: (request: { path: string; recursive?: boolean }) => void
   /** Asks the server to cancel and closes the socket. */
   cancel: () => void
+  /**
+   * `start` as a TanStack mutation: resolves to the new scan's id once it is requested (its socket
+   * opening; the scan action follows on open). How the scan goes is `data`, not the mutation.
+   */
+  startScan: UseMutationResult<{ scanId: string }, Error, { path: string; recursive?: boolean }>
+  /**
+   * `cancel` as a TanStack mutation. It fails when the cancel could not be sent (the socket was not
+   * open); the scan shows `cancelled` and its socket closes either way, so no more of it arrives here.
+   */
+  cancelScan: UseMutationResult<void, Error, void>
   data: DirectoryScan
   /** The scan socket's status (called `status` before 0.2). */
   connection: ConnectionStatusResult
@@ -57,22 +67,34 @@ export function useDirectoryScan(): UseDirectoryScanResult {
     if (finished) setConnected(false)
   }, [finished])
 
-  const start = useCallback(
+  const begin = useCallback(
     ({ path, recursive = true }: { path: string; recursive?: boolean }) => {
       const next = { scanId: randomId(), path, recursive }
       queryClient.setQueryData<DirectoryScan>(channel.queryKey(next), { ...idleScan, state: 'scanning' })
       setScan(next)
       setConnected(true)
+      return { scanId: next.scanId }
     },
     [queryClient, channel],
   )
 
-  const cancel = useCallback(() => {
-    if (!scan) return
-    client.send(directoryScanChannel, scan, { action: 'cancel' })
+  const stop = useCallback(() => {
+    if (!scan) return true
+    const sent = client.send(directoryScanChannel, scan, { action: 'cancel' })
     queryClient.setQueryData<DirectoryScan>(channel.queryKey(scan), (current) => channel.reduce(current, { type: 'cancelled' }, { params: scan, now: Date.now(), scratch: {} }))
     setConnected(false)
+    return sent
   }, [client, queryClient, scan, channel])
 
-  return { start, cancel, data, connection, scanId: scan?.scanId ?? null }
+  const startScan = useMutation({ mutationKey: ['live-status', 'startScan'], mutationFn: async (request: { path: string; recursive?: boolean }) => begin(request) })
+  const cancelScan = useMutation({
+    mutationKey: ['live-status', 'cancelScan'],
+    mutationFn: async () => {
+      if (!stop()) throw new Error('[live-status] The scan socket was not open: the cancel was not sent (the scan is closed here all the same).')
+    },
+  })
+  const start = useCallback((request: { path: string; recursive?: boolean }) => void begin(request), [begin])
+  const cancel = useCallback(() => void stop(), [stop])
+
+  return { start, cancel, startScan, cancelScan, data, connection, scanId: scan?.scanId ?? null }
 }

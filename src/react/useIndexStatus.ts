@@ -3,7 +3,8 @@ import { useMemo } from 'react'
 import { indexStatusChannel, type IndexStatus, type IndexStatusParams } from '../channels/indexStatus'
 import { useLiveQuery, withExtras, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
 import { useLiveStatusClient } from './context'
-import { showQueued, useReindex } from './useReindex'
+import { showQueued } from '../channels/indexCommands'
+import { useReindex } from './useReindex'
 
 export interface UseIndexStatusOptions<TSelected = IndexStatus> extends LiveQueryOptions<IndexStatus, TSelected> {
   /** Sent as `?branch=` to REST; events for other branches are ignored. @default undefined */

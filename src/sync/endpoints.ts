@@ -44,6 +44,18 @@ export interface Endpoints {
    * @default null
    */
   scanStart: ((scanId: string) => string) | null
+  /**
+   * `POST` that starts an operation in a project, with `{ type, operation_id?, …input }`; answers
+   * `{ operation_id }`. Read only by `useStartOperation` / `startOperationOptions`, which hold the default.
+   * @default (projectId) => `/api/projects/${projectId}/operations`
+   */
+  operationStart?: (projectId: string) => string
+  /**
+   * `POST` that asks for an operation to be cancelled. Read only by `useCancelOperation` /
+   * `cancelOperationOptions`, which hold the default.
+   * @default (operationId) => `/api/operations/${operationId}/cancel`
+   */
+  operationCancel?: (operationId: string) => string
 }
 
 const segment = encodeURIComponent

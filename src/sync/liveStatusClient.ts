@@ -38,7 +38,8 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
   readonly polling: PollingCover
   /** Cache writes and the events in them since the client was made. */
   readonly counters = { cacheWrites: 0, eventsWritten: 0, fetches: 0 }
-  #rest: RestHost
+  /** @internal The REST half, for commands (`sendJson`). */
+  readonly rest: RestHost
   #registry: LiveRegistry
   #token: AccessToken
   #getToken: (() => AccessToken | Promise<AccessToken>) | undefined
@@ -72,7 +73,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
     this.pollIntervalMs = pollIntervalMs
     this.#token = accessToken
     this.#getToken = getAccessToken
-    this.#rest = {
+    this.rest = {
       apiUrl,
       fetch: fetch as FetchLike | undefined,
       authErrorStatuses,
@@ -175,12 +176,12 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
    * socket `unauthorized` (a browser cannot tell a refused handshake from a network error).
    */
   request(path: string, init?: RequestInit & { query?: Query }): Promise<Response> {
-    return request(this.#rest, path, init)
+    return request(this.rest, path, init)
   }
 
   /** `GET` JSON; `null` for 404 when `allow404`. Other non-2xx answers throw `LiveStatusHttpError`. */
   getJson(path: string, options?: { query?: Query; signal?: AbortSignal; allow404?: boolean }): Promise<unknown> {
-    return getJson(this.#rest, path, options)
+    return getJson(this.rest, path, options)
   }
 
   /**

@@ -69,9 +69,29 @@ export async function request(host: RestHost, path: string, init: RequestInit & 
 export async function getJson(host: RestHost, path: string, options: { query?: Query; signal?: AbortSignal; allow404?: boolean } = {}): Promise<unknown> {
   const response = await request(host, path, { method: 'GET', query: options.query, signal: options.signal })
   if (response.status === 404 && options.allow404) return null
-  if (!response.ok) throw new LiveStatusHttpError(response.status, restUrl(host.apiUrl, path, options.query), false, await safeText(response, await host.resolveToken()))
+  if (!response.ok) throw await httpError(host, response, path, options.query)
   return response.json()
 }
+
+/**
+ * A command: `body` sent as JSON (`POST` unless `method` says otherwise); the answer's JSON, or
+ * `undefined` when it has none (202, 204). Non-2xx answers throw `LiveStatusHttpError` carrying the
+ * start of the body, token masked.
+ */
+export async function sendJson(host: RestHost, path: string, options: { method?: string; body?: unknown; query?: Query; signal?: AbortSignal } = {}): Promise<unknown> {
+  const response = await request(host, path, {
+    method: options.method ?? 'POST',
+    query: options.query,
+    signal: options.signal,
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body), headers: { 'Content-Type': 'application/json' } }),
+  })
+  if (!response.ok) throw await httpError(host, response, path, options.query)
+  const text = await response.text()
+  return text ? JSON.parse(text) : undefined
+}
+
+const httpError = async (host: RestHost, response: Response, path: string, query?: Query) =>
+  new LiveStatusHttpError(response.status, restUrl(host.apiUrl, path, query), false, await safeText(response, await host.resolveToken()))
 
 /** A REST path (or absolute URL) resolved against `apiUrl`, with query parameters. */
 export const restUrl = (apiUrl: string, path: string, query?: Query): string => withQuery(joinUrl(apiUrl, path), query)

@@ -19,6 +19,7 @@ export function mockReferenceServer(
   const states = new Map<string, ProjectState>()
   const operationProjects = new Map<string, string>()
   let seq = 0
+  let started = 0
   const authorized = (authorization: string | null) => !options.token || authorization === `Bearer ${options.token}`
   const state = (projectId: string) => {
     let found = states.get(projectId)
@@ -33,25 +34,46 @@ export function mockReferenceServer(
       backend.route('POST', `/api/projects/${projectId}/index/reindex`, ({ authorization }) =>
         authorized(authorization) ? { status: 202, body: { status: 'accepted' } } : { status: 401 },
       )
+      // Starting a job: the server's `onStartOperation` would hand it to a worker; here the test
+      // publishes what the worker would. A proposed `operation_id` is taken unless it is known.
+      backend.route('POST', `/api/projects/${projectId}/operations`, ({ authorization, body }) => {
+        if (!authorized(authorization)) return { status: 401 }
+        const { type, operation_id: proposed } = (body ?? {}) as { type?: string; operation_id?: string }
+        if (proposed !== undefined && operationProjects.has(proposed)) return { status: 409, body: { detail: 'operation id taken' } }
+        const operationId = proposed ?? `op-${++started}`
+        publish(projectId, { type: 'operation_started', operation_id: operationId, ...(type ? { operation_type: type } : {}) })
+        return { status: 201, body: { operation_id: operationId, status: 'pending' } }
+      })
     }
     return found
   }
 
+  /** Publishes one event of `projectId` (operation events must name `operation_id`). */
+  function publish(projectId: string, event: Record<string, unknown> & { type: string }) {
+    const sequenced = { ...event, seq: ++seq }
+    const project = state(projectId)
+    project.apply(sequenced)
+    const operationId = event.operation_id
+    if (typeof operationId === 'string' && !operationProjects.has(operationId)) {
+      operationProjects.set(operationId, projectId)
+      backend.route('GET', `/api/operations/${operationId}`, ({ authorization }) =>
+        authorized(authorization) ? { status: 200, body: project.operationBody(operationId) } : { status: 401 },
+      )
+      // As the reference server: 409 once the operation has ended; else the worker is told, and
+      // the cancellation shows when it publishes `operation_cancelled` (here: at once).
+      backend.route('POST', `/api/operations/${operationId}/cancel`, ({ authorization }) => {
+        if (!authorized(authorization)) return { status: 401 }
+        const status = project.operationBody(operationId)?.status
+        if (status === 'completed' || status === 'failed' || status === 'cancelled') return { status: 409, body: { detail: `the operation has ended (${status})` } }
+        publish(projectId, { type: 'operation_cancelled', operation_id: operationId })
+        return { status: 202, body: { status: 'cancelling' } }
+      })
+    }
+    backend.send(`/ws/projects/${projectId}`, sequenced)
+  }
+
   return {
-    /** Publishes one event of `projectId` (operation events must name `operation_id`). */
-    publish(projectId: string, event: Record<string, unknown> & { type: string }) {
-      const sequenced = { ...event, seq: ++seq }
-      const project = state(projectId)
-      project.apply(sequenced)
-      const operationId = event.operation_id
-      if (typeof operationId === 'string' && !operationProjects.has(operationId)) {
-        operationProjects.set(operationId, projectId)
-        backend.route('GET', `/api/operations/${operationId}`, ({ authorization }) =>
-          authorized(authorization) ? { status: 200, body: project.operationBody(operationId) } : { status: 401 },
-        )
-      }
-      backend.send(`/ws/projects/${projectId}`, sequenced)
-    },
+    publish,
     /** Makes the project known (its socket and REST routes) before any event. */
     project: state,
   }

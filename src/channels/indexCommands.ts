@@ -1,0 +1,73 @@
+import type { QueryClient } from '@tanstack/query-core'
+import { LiveStatusHttpError } from '../sync/httpError'
+import type { LiveStatusClient } from '../sync/liveStatusClient'
+import { compact } from '../sync/values'
+import { indexStatusChannel, type IndexStatus } from './indexStatus'
+import { clientOf, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
+
+/** What the reindex mutation remembers for a rollback. */
+export interface ReindexContext {
+  previous: IndexStatus | undefined
+}
+
+/** `mutate()` takes nothing; a caller that already showed `queued` passes what was there before. */
+export type ReindexVariables = { previous?: IndexStatus } | void
+
+/**
+ * Mutation options that start a reindex: `POST` the `reindex` endpoint, show `queued` at once
+ * (keeping the last result's server timestamp, so that result coming back over REST does not undo
+ * it), and roll back if the POST fails while nothing newer has arrived.
+ *
+ * @example
+ * ```ts
+ * const reindex = useMutation(reindexOptions(client, { projectId, branch: 'main' }, { queryClient }))
+ * ```
+ */
+export function reindexOptions(
+  client: LiveStatusClient,
+  params: { projectId: string | null | undefined; branch?: string },
+  options: CommandOptions = {},
+): LiveMutationOptions<void, ReindexVariables, ReindexContext> {
+  const { projectId, branch } = params
+  const queryKey = client.channel(indexStatusChannel).queryKey({ projectId: projectId ?? '', branch })
+  return {
+    mutationKey: ['live-status', 'reindex', projectId, branch],
+    onMutate: (variables, context?: MutationContext) => {
+      const queryClient = clientOf(options, context)
+      const previous = variables?.previous ?? queryClient?.getQueryData<IndexStatus>(queryKey)
+      if (queryClient) showQueued(client, queryClient, params)
+      return { previous }
+    },
+    mutationFn: async () => {
+      if (!projectId) throw new Error('[live-status] reindex: no projectId')
+      const path = client.endpoints.reindex(projectId)
+      const response = await client.request(path, { method: 'POST', query: { branch } })
+      if (!response.ok) throw new LiveStatusHttpError(response.status, client.restUrl(path, { branch }), false)
+    },
+    onError: (_error, _variables, result, context?: MutationContext) => {
+      const queryClient = clientOf(options, context)
+      // Roll back the optimistic "queued", unless events have moved on since.
+      if (!queryClient || queryClient.getQueryData<IndexStatus>(queryKey)?.state !== 'queued') return
+      if (result?.previous) queryClient.setQueryData(queryKey, result.previous)
+      else void queryClient.invalidateQueries({ queryKey, exact: true })
+    },
+  }
+}
+
+/**
+ * Writes the optimistic `queued` through the live writer: a status request already out was asked
+ * before this run, and its answer is merged under it instead of landing over it.
+ */
+export function showQueued(client: LiveStatusClient, queryClient: QueryClient, { projectId, branch }: { projectId: string | null | undefined; branch?: string }): void {
+  client.writeLive(queryClient, indexStatusChannel, { projectId: projectId ?? '', branch }, (current) =>
+    current?.state === 'queued'
+      ? current
+      : compact<IndexStatus>({
+          ...(current ?? { projectId: projectId ?? '' }),
+          ...(branch ? { branch } : {}),
+          state: 'queued',
+          error: undefined,
+          updatedAt: new Date(),
+        }),
+  )
+}

@@ -1,0 +1,144 @@
+import type { QueryClient } from '@tanstack/query-core'
+import type { LiveStatusClient } from '../sync/liveStatusClient'
+import { liveStatusKeys } from '../sync/queryKeys'
+import { sendJson } from '../sync/rest'
+import { clientOf, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
+import { compact } from '../sync/values'
+import { operationProgressChannel, type OperationProgress } from './operationProgress'
+
+/** What `startOperation.mutate()` takes. */
+export interface StartOperationVariables {
+  /** The kind of job, as the server names it (the reference server's demo: `index`, `append`, `reindex`, `remove_source`). @default the server's */
+  type?: string
+  /**
+   * An id proposed by the client (the reference server takes it as `operation_id`, 409 if taken):
+   * the operation's row shows `pending` under its final key before the server answers.
+   * @default the server picks one
+   */
+  operationId?: string
+  /** Further fields of the request body, sent as they are. @default {} */
+  input?: Record<string, unknown>
+}
+
+/** What `startOperation` resolves to. */
+export interface StartedOperation {
+  operationId: string
+}
+
+/** What the start mutation remembers, to take its optimistic row back. */
+export interface StartOperationContext {
+  /** The row it wrote, when the caller proposed an id; removed again if the start fails. */
+  optimistic?: OperationProgress
+}
+
+/** What `cancelOperation.mutate()` takes. */
+export interface CancelOperationVariables {
+  operationId: string
+  /** The operation's project, when its queries were made with one. @default undefined */
+  projectId?: string
+}
+
+/** What the cancel mutation remembers: the stage it replaced with `cancelling`. */
+export interface CancelOperationContext {
+  previousStage: string | undefined
+  /** Whether it marked a row at all (none: the operation is not in the cache, or already over). */
+  marked: boolean
+}
+
+const segment = encodeURIComponent
+const CANCELLING = 'cancelling'
+
+const pendingRow = (operationId: string, operationType: string | undefined): OperationProgress =>
+  compact<OperationProgress>({ operationId, operationType, status: 'pending', processedFiles: 0, failedFiles: 0, totalFiles: 0, percent: 0, updatedAt: new Date() })
+
+/** The id in a start answer: the reference server's `operation_id`, or `operationId` / `id`. */
+function startedId(body: unknown): string {
+  const answer = (body ?? {}) as Record<string, unknown>
+  const id = answer.operation_id ?? answer.operationId ?? answer.id
+  if (typeof id !== 'string' || id === '') throw new Error('[live-status] The start answer names no operation: expected `{ "operation_id": "…" }`.')
+  return id
+}
+
+/**
+ * Mutation options that start an operation in `projectId`: `POST` the `operationStart` endpoint,
+ * resolve to `{ operationId }` and put a `pending` row under that operation's key, so
+ * `useOperationProgress` shows it at once. With a proposed `operationId` the row is there before
+ * the server answers, and is taken back if the start fails (unless events have filled it since).
+ *
+ * @example
+ * ```ts
+ * const start = useMutation(startOperationOptions(client, { projectId }, { queryClient }))
+ * start.mutate({ type: 'index' })
+ * ```
+ */
+export function startOperationOptions(
+  client: LiveStatusClient,
+  params: { projectId: string },
+  options: CommandOptions = {},
+): LiveMutationOptions<StartedOperation, StartOperationVariables | void, StartOperationContext> {
+  const { projectId } = params
+  const path = client.endpoints.operationStart?.(projectId) ?? `/api/projects/${segment(projectId)}/operations`
+  const show = (queryClient: QueryClient | undefined, row: OperationProgress) =>
+    queryClient && client.writeLive(queryClient, operationProgressChannel, { operationId: row.operationId, projectId }, (current) => current ?? row)
+  return {
+    mutationKey: ['live-status', 'startOperation', projectId],
+    onMutate: (variables, context?: MutationContext) => {
+      if (!variables?.operationId) return {}
+      const optimistic = pendingRow(variables.operationId, variables.type)
+      show(clientOf(options, context), optimistic)
+      return { optimistic }
+    },
+    mutationFn: async (variables) => {
+      const { type, operationId, input } = variables ?? {}
+      const body = await sendJson(client.rest, path, { body: { ...input, type, operation_id: operationId } })
+      return { operationId: startedId(body) }
+    },
+    onSuccess: (started, variables, _result, context?: MutationContext) => {
+      show(clientOf(options, context), pendingRow(started.operationId, variables?.type))
+    },
+    onError: (_error, _variables, result, context?: MutationContext) => {
+      const queryClient = clientOf(options, context)
+      const optimistic = result?.optimistic
+      if (!queryClient || !optimistic) return
+      const queryKey = liveStatusKeys.operation(optimistic.operationId)
+      // Only the row it wrote: events that arrived since belong to a job that did start.
+      if (queryClient.getQueryData(queryKey) === optimistic) queryClient.removeQueries({ queryKey, exact: true })
+    },
+  }
+}
+
+/**
+ * Mutation options that ask the server to cancel an operation: `POST` the `operationCancel`
+ * endpoint. The row shows the stage `cancelling` at once (its status stays what the server says
+ * until the server's `operation_cancelled` arrives: a job may still finish first); the stage goes
+ * back if the request fails and nothing has moved it since.
+ *
+ * @example
+ * ```ts
+ * const cancel = useMutation(cancelOperationOptions(client, { queryClient }))
+ * cancel.mutate({ operationId })
+ * ```
+ */
+export function cancelOperationOptions(client: LiveStatusClient, options: CommandOptions = {}): LiveMutationOptions<void, CancelOperationVariables, CancelOperationContext> {
+  return {
+    mutationKey: ['live-status', 'cancelOperation'],
+    onMutate: ({ operationId, projectId }, context?: MutationContext) => {
+      const queryClient = clientOf(options, context)
+      const current = queryClient?.getQueryData<OperationProgress>(liveStatusKeys.operation(operationId))
+      const marked = !!current && (current.status === 'pending' || current.status === 'processing')
+      if (marked) client.writeLive(queryClient!, operationProgressChannel, { operationId, projectId }, (row) => row && { ...row, stage: CANCELLING })
+      return { previousStage: current?.stage, marked }
+    },
+    mutationFn: async ({ operationId }) => {
+      const path = client.endpoints.operationCancel?.(operationId) ?? `/api/operations/${segment(operationId)}/cancel`
+      await sendJson(client.rest, path, {})
+    },
+    onError: (_error, { operationId, projectId }, result, context?: MutationContext) => {
+      const queryClient = clientOf(options, context)
+      if (!queryClient || !result?.marked) return
+      client.writeLive(queryClient, operationProgressChannel, { operationId, projectId }, (row) =>
+        row?.stage === CANCELLING ? compact<OperationProgress>({ ...row, stage: result.previousStage }) : row,
+      )
+    },
+  }
+}
