@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { defineChannel, SocketHub } from '../../src/core'
 import { fakeSource } from '../helpers/fakeSources'
 
-const devOnly = ['failed 3 times before it opened', 'the access token was refused', 'defineChannel(']
+const devOnly = ['failed 3 times before it opened', 'waits for an access token', 'refuses the origin', 'the access token was refused', 'defineChannel(']
 
 async function bundle(nodeEnv: 'production' | 'development') {
   const result = await build({
@@ -38,36 +38,69 @@ test('defineChannel says what is missing, in development', () => {
 
 describe('a socket that fails before it opens', () => {
   beforeEach(() => vi.useFakeTimers())
-  afterEach(() => vi.useRealTimers())
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+  })
 
-  test('3 failed handshakes in a row: one warning naming the likely causes, never the token', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-    // What a browser shows for a refused upgrade (404, 403 for the origin, 401): a bare 1006.
-    class Refused {
-      readyState = 0
-      onopen = null
-      onmessage = null
-      onerror: (() => void) | null = null
-      onclose: ((event: { code: number; reason: string }) => void) | null = null
-      constructor() {
-        setTimeout(() => {
-          this.readyState = 3
-          this.onerror?.()
-          this.onclose?.({ code: 1006, reason: '' })
-        }, 5)
-      }
-      send() {}
-      close() {}
+  // What a browser shows for a refused upgrade (404, 403 for the origin, 401): a bare 1006.
+  class Refused {
+    readyState = 0
+    onopen = null
+    onmessage = null
+    onerror: (() => void) | null = null
+    onclose: ((event: { code: number; reason: string }) => void) | null = null
+    constructor() {
+      setTimeout(() => {
+        this.readyState = 3
+        this.onerror?.()
+        this.onclose?.({ code: 1006, reason: '' })
+      }, 5)
     }
+    send() {}
+    close() {}
+  }
+
+  /** The one `GET` of the socket's URL that asks the server why: what it answers decides the message. */
+  const cases: [string, () => Promise<Response>, RegExp][] = [
+    ['a wrong path (404)', async () => new Response('{}', { status: 404 }), /answers 404 there\. Check `wsUrl`.*`endpoints`/],
+    ['a refused origin (403)', async () => new Response('{}', { status: 403 }), /refuses the origin .*allowed origins.*LIVE_STATUS_ALLOWED_ORIGINS/],
+    ['a server that is there (426)', async () => new Response('', { status: 426 }), /answered 426\) and refused the upgrade: .*`authCheckPath`/],
+    ['no answer (down, or no CORS)', async () => Promise.reject(new TypeError('Failed to fetch')), /could not be reached, or it does not let .* read its answers \(CORS\).*allowed origins/],
+  ]
+  test.each(cases)('3 failed handshakes, %s: one warning naming the cause and the option, never the token', async (name, answer, expected) => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const probes: string[] = []
+    vi.stubGlobal('fetch', (url: string) => {
+      probes.push(url)
+      return answer()
+    })
     const hub = new SocketHub({ token: 'secret-token-123', WebSocket: Refused, onlineManager: fakeSource(true), focusManager: fakeSource(true), random: () => 1 })
-    const lease = hub.acquire('ws://api.test/ws/projects/p1')
+    const url = `ws://api-${cases.findIndex((c) => c[0] === name)}.test/ws/projects/p1`
+    const lease = hub.acquire(url)
     await vi.advanceTimersByTimeAsync(60_000)
     expect(lease.connection.getStatus().attempt).toBeGreaterThan(3)
+    await vi.waitFor(() => expect(warn.mock.calls.some((call) => String(call[0]).includes('failed 3 times'))).toBe(true))
     const warnings = warn.mock.calls.map((call) => String(call[0])).filter((text) => text.includes('failed 3 times'))
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toMatch(/allowed origins/)
+    expect(warnings[0]).toMatch(expected)
     expect(warnings[0]).not.toContain('secret-token')
+    expect(probes).toEqual([url.replace('ws://', 'http://')])
     lease.release()
+    hub.dispose()
+    warn.mockRestore()
+  })
+
+  test('no token: one warning saying what the socket waits for and how cookie auth opts out', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const hub = new SocketHub({ WebSocket: Refused, onlineManager: fakeSource(true), focusManager: fakeSource(true) })
+    const leases = [hub.acquire('ws://api.test/ws/projects/a'), hub.acquire('ws://api.test/ws/projects/b')]
+    await vi.advanceTimersByTimeAsync(100)
+    expect(leases[0]!.connection.getStatus().state).toBe('signed-out')
+    const warnings = warn.mock.calls.map((call) => String(call[0])).filter((text) => text.includes('waits for an access token'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/`<LiveStatusProvider accessToken>`.*`auth: \{ type: 'none' \}`/)
+    for (const lease of leases) lease.release()
     hub.dispose()
     warn.mockRestore()
   })

@@ -5,7 +5,7 @@
  * testing kit's reference server (mock-socket + a REST router), through the published hooks.
  */
 import { MutationObserver, QueryClient, QueryClientProvider, useMutation, useQuery } from '@tanstack/react-query'
-import { act, cleanup, render, renderHook, waitFor } from '@testing-library/react'
+import { act, cleanup, renderHook, waitFor } from '@testing-library/react'
 import fc from 'fast-check'
 import type { ReactNode } from 'react'
 import { afterEach, describe, expect, expectTypeOf, test, vi } from 'vitest'

@@ -1,6 +1,7 @@
 import { authenticate } from './authTransport'
 import { reconnectDecision } from './closeAction'
 import { withQuery } from './url'
+import { forgetRefusals, warnNoToken, warnRefused } from './devWarnings'
 import { FrameDecoder, type FrameSubscriber } from './frameDecoder'
 import { startHeartbeat, type Heartbeat } from './heartbeat'
 import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
@@ -29,26 +30,6 @@ export interface ConnectionHost {
 }
 
 type Timer = ReturnType<typeof setTimeout>
-
-/**
- * Development only, outside the class so production builds carry none of it: handshakes failed in
- * a row per connection, and the URLs already warned about (once per URL and page, however many
- * clients a page or a test makes).
- */
-const refusals = new WeakMap<Connection, number>()
-const warnedUrls = new Set<string>()
-
-function warnRefused(connection: Connection): void {
-  const count = (refusals.get(connection) ?? 0) + 1
-  refusals.set(connection, count)
-  if (count !== 3 || warnedUrls.has(connection.url)) return
-  warnedUrls.add(connection.url)
-  console.warn(
-    `[live-status] ${connection.url} failed 3 times before it opened (a bare 1006). If the server is up, the browser hides why: ` +
-      "a wrong `wsUrl` or endpoint (404), an origin the server does not allow (403: add this page's origin to the server's allowed origins), " +
-      'or a token refused before the upgrade (set `authCheckPath` so a REST check tells them apart).',
-  )
-}
 
 /** `WebSocket.OPEN`. */
 const OPEN = 1
@@ -246,8 +227,10 @@ export class Connection {
     if (this.options.auth.type === 'none') return this.#open(generation, null)
     this.#withToken((token) => {
       if (this.#disposed || this.#subscribers.size === 0) return
-      if (!isPresentToken(token)) this.status.set({ state: 'signed-out', attempt: 0, nextRetryAt: null })
-      else this.#open(generation, token)
+      if (!isPresentToken(token)) {
+        this.status.set({ state: 'signed-out', attempt: 0, nextRetryAt: null })
+        if (process.env.NODE_ENV !== 'production') warnNoToken(this.url)
+      } else this.#open(generation, token)
     })
   }
 
@@ -326,7 +309,7 @@ export class Connection {
     socket.onopen = () => {
       if (!current()) return
       opened = true
-      if (process.env.NODE_ENV !== 'production') refusals.delete(this)
+      if (process.env.NODE_ENV !== 'production') forgetRefusals(this)
       this.#clearConnectTimer()
       // A shared socket's leader sent it once when its socket opened.
       if (request.firstMessage !== undefined && !crossTab) this.send(request.firstMessage)
@@ -365,7 +348,7 @@ export class Connection {
       this.#detach()
       if (!opened && code === 1006) {
         this.#safely(() => options.onHandshakeError?.({ url: this.url }))
-        if (process.env.NODE_ENV !== 'production') warnRefused(this)
+        if (process.env.NODE_ENV !== 'production') warnRefused(this, this.url)
       }
       // A refused token that is no longer the current one says nothing: find out which it is.
       if (token !== null && options.authCloseCodes.includes(code)) {

@@ -3,8 +3,8 @@
 import { ConnectionStatus, useIndexStatus, useOperationProgress } from 'live-status'
 
 export function LiveJob({ projectId, operationId }: { projectId: string; operationId: string | null }) {
-  const index = useIndexStatus(projectId)
-  const operation = useOperationProgress(operationId, { projectId })
+  const index = useIndexStatus({ projectId })
+  const operation = useOperationProgress({ operationId, projectId })
   const percent = Math.round(operation.data?.percent ?? 0)
   return (
     <main>

@@ -1,6 +1,6 @@
 import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query'
 // `live-status/core` has no client boundary: keys, channels and query options work on the server.
-import { indexStatusOptions, LiveStatusClient, operationProgressOptions } from 'live-status/core'
+import { LiveStatusClient, liveStatusOptions } from 'live-status/core'
 import { accessToken, apiUrl } from './layout'
 import { LiveJob } from './LiveJob'
 
@@ -14,10 +14,12 @@ export const dynamic = 'force-dynamic'
 export default async function Page({ searchParams }: { searchParams: Promise<{ op?: string }> }) {
   const { op } = await searchParams
   const client = new LiveStatusClient({ apiUrl: apiUrl(), accessToken: accessToken() })
+  // The options factories, bound to this request's client once.
+  const live = liveStatusOptions(client)
   const queryClient = new QueryClient()
   await Promise.all([
-    queryClient.prefetchQuery(indexStatusOptions(client, { projectId: 'demo' })),
-    op ? queryClient.prefetchQuery(operationProgressOptions(client, { operationId: op, projectId: 'demo' })) : null,
+    queryClient.prefetchQuery(live.indexStatus.queryOptions({ projectId: 'demo' })),
+    op ? queryClient.prefetchQuery(live.operationProgress.queryOptions({ operationId: op, projectId: 'demo' })) : null,
   ])
   client.dispose()
   return (

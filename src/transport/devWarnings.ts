@@ -1,0 +1,50 @@
+/**
+ * Development-only messages of the socket layer. Called only behind
+ * `process.env.NODE_ENV !== 'production'`, so production builds drop this module whole. Each
+ * message names the cause and the option that fixes it, once per URL (or once) per page, however
+ * many clients a page or a test makes; never a token (URLs here never carry one).
+ */
+
+/** Handshakes failed in a row before opening, per connection. */
+const refusals = new WeakMap<object, number>()
+const warned = new Set<string>()
+
+const once = (key: string, message: () => string): void => {
+  if (warned.has(key)) return
+  warned.add(key)
+  console.warn(`[live-status] ${message()}`)
+}
+
+/** A socket opened: its refusals no longer count. */
+export function forgetRefusals(connection: object): void {
+  refusals.delete(connection)
+}
+
+/**
+ * The third handshake in a row of `url` failed before the socket opened. A browser shows a bare
+ * 1006 whatever the cause, so one plain `GET` of the same URL asks the server why: a live-status
+ * reference server answers it 426 (the endpoint is there, the origin allowed), 403 naming a refused
+ * origin, and anything else answers 404 for a wrong path.
+ */
+export function warnRefused(connection: object, url: string): void {
+  const count = (refusals.get(connection) ?? 0) + 1
+  refusals.set(connection, count)
+  if (count !== 3 || warned.has(url)) return
+  warned.add(url)
+  const say = (cause: string) => console.warn(`[live-status] ${url} failed 3 times before it opened: ${cause}`)
+  const probe = typeof fetch === 'function' ? fetch(url.replace(/^ws/i, 'http'), { method: 'GET', credentials: 'omit' }) : Promise.reject(new Error('no fetch'))
+  probe.then(
+    async (response) => {
+      const origin = typeof location === 'object' ? location.origin : 'this page’s origin'
+      if (response.status === 404) say(`the server answers 404 there. Check \`wsUrl\` (or \`apiUrl\`, which it is derived from) and the \`endpoints\` option that makes this path.`)
+      else if (response.status === 403) say(`the server refuses the origin ${origin}. Add it to the server's allowed origins (the reference server: \`allowedOrigins\`, or LIVE_STATUS_ALLOWED_ORIGINS).`)
+      else say(`the server is there (it answered ${response.status}) and refused the upgrade: a token refused before it (set \`authCheckPath\` so a REST check tells), or a proxy that does not pass WebSockets.`)
+    },
+    () => say(`the server could not be reached, or it does not let ${typeof location === 'object' ? location.origin : 'this origin'} read its answers (CORS). Is it running at that address? If it is, add this origin to its allowed origins (the reference server: \`allowedOrigins\`, or LIVE_STATUS_ALLOWED_ORIGINS).`),
+  )
+}
+
+/** A socket is wanted while there is no token: say once what it waits for. */
+export function warnNoToken(url: string): void {
+  once('no-token', () => `${url} waits for an access token: nothing opens and no REST call leaves until \`<LiveStatusProvider accessToken>\` (or \`getAccessToken\`) gives one. Signing in later is fine; cookie auth needs no token: pass \`auth: { type: 'none' }\`.`)
+}
