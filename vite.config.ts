@@ -56,7 +56,18 @@ const external = [
 /** Browser tests that run alone, one after the other, after every other test. */
 const alone = ['__tests__/crossTab/crossTab.chromium.test.ts', '__tests__/e2e/storybookDev.e2e.test.ts']
 
-export default defineConfig({
+/**
+ * `npm run test:unit` (`vitest run --mode unit`): the fast inner loop. Only the unit project, without
+ * the files that need Chromium, Redis or a built demo; `npm test` runs everything.
+ */
+const unitOnlyExclude = ['__tests__/e2e/**', '__tests__/redis/**', '**/*.chromium.test.ts']
+
+const unitProject = (exclude: string[]): TestProjectInlineConfiguration => ({
+  extends: true,
+  test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], exclude: [...configDefaults.exclude, '__tests__/**/*.heavy.test.ts', ...alone, ...exclude], environment: 'node' },
+})
+
+export default defineConfig(({ mode }) => ({
   // The published code must use the production JSX runtime (react/jsx-runtime): Next.js has no
   // jsxDEV in production, and the vitest plugins imported above leave Vite in a dev-JSX mode.
   esbuild: { jsx: 'automatic', jsxDev: false },
@@ -98,9 +109,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     restoreMocks: true,
-    ...(withStories ? {} : { reporters: ['default', new MissingChromiumReporter(storyFiles)] }),
-    projects: [
-      { extends: true, test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], exclude: [...configDefaults.exclude, '__tests__/**/*.heavy.test.ts', ...alone], environment: 'node' } },
+    ...(withStories || mode === 'unit' ? {} : { reporters: ['default', new MissingChromiumReporter(storyFiles)] }),
+    projects: mode === 'unit' ? [unitProject(unitOnlyExclude)] : [
+      unitProject([]),
       // Load tests that keep every core busy run last, alone: beside them the Chromium tests starve.
       { extends: true, test: { name: 'heavy', include: ['__tests__/**/*.heavy.test.ts'], environment: 'node', sequence: { groupOrder: 1 } } },
       // The two Chromium tests that drive several tabs or a dev server each run alone, after the
@@ -110,4 +121,4 @@ export default defineConfig({
       ...(withStories ? [storybookProject] : []),
     ],
   },
-})
+}))

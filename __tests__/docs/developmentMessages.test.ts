@@ -71,6 +71,8 @@ describe('a socket that fails before it opens', () => {
   test.each(cases)('3 failed handshakes, %s: one warning naming the cause and the option, never the token', async (name, answer, expected) => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const probes: string[] = []
+    // A browser: only there is the server asked (Node's `ws` reports its answer itself).
+    vi.stubGlobal('document', {})
     vi.stubGlobal('fetch', (url: string) => {
       probes.push(url)
       return answer()
@@ -104,4 +106,25 @@ describe('a socket that fails before it opens', () => {
     hub.dispose()
     warn.mockRestore()
   })
+})
+
+test("in Node, the warning quotes what `ws` read of the server's answer (a real server answering 404)", async () => {
+  const { createServer } = await import('node:http')
+  const { WebSocket } = await import('ws')
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  const server = createServer()
+  server.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  const hub = new SocketHub({ token: 'secret-token-456', WebSocket, reconnect: { initialDelayMs: 1, maxDelayMs: 2 }, onlineManager: fakeSource(true), focusManager: fakeSource(true) })
+  const lease = hub.acquire(`ws://127.0.0.1:${port}/ws/projects/nowhere`)
+  await vi.waitFor(() => expect(warn.mock.calls.some((call) => String(call[0]).includes('failed 3 times'))).toBe(true), { timeout: 10_000 })
+  const warning = warn.mock.calls.map((call) => String(call[0])).find((text) => text.includes('failed 3 times'))!
+  expect(warning).toContain('Unexpected server response: 404')
+  expect(warning).toMatch(/A 404 means a wrong `wsUrl` or `endpoints`/)
+  expect(warning).not.toContain('secret-token')
+  lease.release()
+  hub.dispose()
+  server.close()
+  warn.mockRestore()
 })

@@ -1,7 +1,7 @@
 import { authenticate } from './authTransport'
 import { reconnectDecision } from './closeAction'
 import { withQuery } from './url'
-import { forgetRefusals, warnNoToken, warnRefused } from './devWarnings'
+import { forgetRefusals, noteSocketError, warnNoToken, warnRefused } from './devWarnings'
 import { FrameDecoder, type FrameSubscriber } from './frameDecoder'
 import { startHeartbeat, type Heartbeat } from './heartbeat'
 import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
@@ -339,7 +339,8 @@ export class Connection {
     }
 
     // Browsers fire `close` after every `error`; acting on `close` alone keeps one reconnect per loss.
-    socket.onerror = () => {}
+    // Node's `ws` names the server's answer in its error (`Unexpected server response: 404`); kept for the development warning.
+    socket.onerror = process.env.NODE_ENV !== 'production' ? (event: unknown) => noteSocketError(this, event) : () => {}
 
     socket.onclose = (event) => {
       if (!current()) return

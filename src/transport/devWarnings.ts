@@ -8,11 +8,19 @@
 /** Handshakes failed in a row before opening, per connection. */
 const refusals = new WeakMap<object, number>()
 const warned = new Set<string>()
+/** The last error message a socket's error event carried (Node's `ws` gives one; browsers none). */
+const errors = new WeakMap<object, string>()
 
 const once = (key: string, message: () => string): void => {
   if (warned.has(key)) return
   warned.add(key)
   console.warn(`[live-status] ${message()}`)
+}
+
+/** Keeps what a socket's error event says, for the warning. */
+export function noteSocketError(connection: object, event: unknown): void {
+  const message = (event as { message?: unknown } | null)?.message
+  if (typeof message === 'string' && message) errors.set(connection, message)
 }
 
 /** A socket opened: its refusals no longer count. */
@@ -22,7 +30,7 @@ export function forgetRefusals(connection: object): void {
 
 /**
  * The third handshake in a row of `url` failed before the socket opened. A browser shows a bare
- * 1006 whatever the cause, so one plain `GET` of the same URL asks the server why: a live-status
+ * 1006 whatever the cause, so there one plain `GET` of the same URL, without the token, asks the server why: a live-status
  * reference server answers it 426 (the endpoint is there, the origin allowed), 403 naming a refused
  * origin, and anything else answers 404 for a wrong path.
  */
@@ -32,7 +40,12 @@ export function warnRefused(connection: object, url: string): void {
   if (count !== 3 || warned.has(url)) return
   warned.add(url)
   const say = (cause: string) => console.warn(`[live-status] ${url} failed 3 times before it opened: ${cause}`)
-  const probe = typeof fetch === 'function' ? fetch(url.replace(/^ws/i, 'http'), { method: 'GET', credentials: 'omit' }) : Promise.reject(new Error('no fetch'))
+  // Browsers only: Node's `ws` reports the server's answer itself, and nothing else asks for it.
+  if (typeof document !== 'object' || typeof fetch !== 'function') {
+    const error = errors.get(connection)
+    return say(`${error ? `"${error}"` : 'the server refused the upgrade or could not be reached'}. A 404 means a wrong \`wsUrl\` or \`endpoints\`; a 403, an origin or token the server refuses.`)
+  }
+  const probe = fetch(url.replace(/^ws/i, 'http'), { method: 'GET', credentials: 'omit' })
   probe.then(
     async (response) => {
       const origin = typeof location === 'object' ? location.origin : 'this page’s origin'
