@@ -54,7 +54,7 @@ const external = [
 ]
 
 /** Browser tests that run alone, one after the other, after every other test. */
-const alone = ['__tests__/crossTab/crossTab.chromium.test.ts', '__tests__/e2e/storybookDev.e2e.test.ts']
+const alone = ['__tests__/crossTab/crossTab.chromium.test.ts', '__tests__/e2e/storybookDev.e2e.test.ts', '__tests__/e2e/install.e2e.test.ts']
 
 /**
  * `npm run test:unit` (`vitest run --mode unit`): the fast inner loop. Only the unit project, without
