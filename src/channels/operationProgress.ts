@@ -1,5 +1,5 @@
 import { run } from '../sync/validate'
-import { operationEventSchema, operationEventTypes, operationSchemaFor, restOperationSchema, type OperationEvent } from './schemas'
+import { operationEventSchema, operationEventTypes, restOperationSchema, type OperationEvent } from './schemas'
 import { builtInChannel, defineChannel } from '../sync/defineChannel'
 import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
@@ -67,8 +67,10 @@ export const toOperationStatus = (value: unknown): OperationStatus | undefined =
 export const isTerminalStatus = (status: OperationStatus | undefined) =>
   status === 'completed' || status === 'failed' || status === 'cancelled'
 
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined)
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined)
+/** @internal A count: a finite number ≥ 0. */
+export const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined)
+/** @internal A non-empty string. */
+export const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined)
 
 /** An operation only moves forward: pending → processing → an end, and an end is final. */
 const statusRank: Record<OperationStatus, number> = { pending: 0, processing: 1, completed: 2, failed: 2, cancelled: 2 }
@@ -96,9 +98,7 @@ interface OperationDraft {
   changed: boolean
 }
 
-const emptyMeta: Record<string, unknown> = {}
-
-// ---- vocabularies: what a backend's events mean ------------------------------------------------
+// ---- what one event says ---------------------------------------------------------------------
 
 /**
  * What a stage event means: the stage; the percent reached on entering it (documented weights);
@@ -112,130 +112,64 @@ export interface StageInfo {
   done?: true
 }
 
-/** Where each counter may be, by field name; the first one found wins. */
-export interface CounterFields {
-  processed: readonly string[]
-  failed: readonly string[]
-  /** Items done in any way, skipped ones included. */
-  done: readonly string[]
-  /** Totals, including those announced before the counts. */
-  total: readonly string[]
-  /** The current stage's own percent. */
-  stagePercent: readonly string[]
-  /** The whole operation's percent, read only inside the envelope. */
-  operationPercent: readonly string[]
-  currentFile: readonly string[]
-  operationType: readonly string[]
-}
-
 /**
- * A backend's operation vocabulary, beyond the reference protocol: more event types, what its
- * stage events mean, where it puts its counters, and how its REST body reads. A dialect module
- * passes one to `createOperationChannel`; the reference protocol is the default.
+ * What one event says, as a vocabulary reads it: the reducer folds every backend's events the same
+ * way. The reference protocol's reader is here; a dialect's (stage tables, other field names, an
+ * envelope) is made by `createOperationChannel` in `operationVocabulary.ts`, which only apps that
+ * import a dialect pay for.
  */
-export interface OperationVocabulary {
-  /** Event types accepted besides the reference ones. @default [] */
-  eventTypes?: readonly string[]
-  /** Stage events, by type. @default {} */
-  stages?: Readonly<Record<string, StageInfo>>
-  /** Counter field names, added to the reference ones. @default {} */
-  fields?: Partial<CounterFields>
-  /** Read fields inside `data` and `data.metadata` too (an enveloped dialect). @default false */
-  envelope?: boolean
-  /** Turns the REST status body into fields of `OperationProgress`. @default parseOperationStatus */
-  parse?: (body: unknown) => Partial<OperationProgress>
-}
-
-const wholeOperation: readonly [number, number] = [0, 100]
-
-/** The reference protocol's field names. */
-const referenceFields: CounterFields = {
-  processed: ['processed_files'],
-  failed: ['failed_files'],
-  done: [],
-  total: ['total_files'],
-  stagePercent: ['progress_percent'],
-  operationPercent: ['progress'],
-  currentFile: ['current_file'],
-  operationType: ['operation_type'],
-}
-
-/** A vocabulary with every default applied, as the reducer reads it. */
-interface Vocabulary {
-  stages: Readonly<Record<string, StageInfo>>
-  fields: CounterFields
-  envelope: boolean
-  /** No field names beyond the reference ones and no envelope: counters are read by name (`referenceCounters`). */
-  reference: boolean
-}
-
-function resolveVocabulary(vocabulary: OperationVocabulary): Vocabulary {
-  const fields = { ...referenceFields }
-  for (const key of Object.keys(vocabulary.fields ?? {}) as (keyof CounterFields)[]) fields[key] = [...referenceFields[key], ...vocabulary.fields![key]!]
-  const envelope = vocabulary.envelope ?? false
-  return { stages: vocabulary.stages ?? {}, fields, envelope, reference: !envelope && !vocabulary.fields }
-}
-
-type Fields = Record<string, unknown> | null | undefined
-
-/** The reference vocabulary reads by name (`referenceCounters`): no source list is made per event. */
-const noSources: readonly Fields[] = []
-
-/** The first value `read` accepts under `names`, source by source (flat, then `data`, then `data.metadata`). */
-function readFirst<T>(sources: readonly Fields[], names: readonly string[], read: (value: unknown) => T | undefined): T | undefined {
-  for (const source of sources) {
-    if (!source) continue
-    for (const name of names) {
-      const value = read(source[name])
-      if (value !== undefined) return value
-    }
-  }
-  return undefined
-}
-
-const readCount = (sources: readonly Fields[], names: readonly string[]) => readFirst(sources, names, num)
-const readText = (sources: readonly Fields[], names: readonly string[]) => readFirst(sources, names, str)
-
-/** The counters one event carries, wherever its dialect puts them. */
-interface EventCounters {
+export interface EventReading {
   processed: number | undefined
   failed: number | undefined
+  /** Items done in any way, skipped ones included. */
   done: number | undefined
   total: number | undefined
+  /** The current stage's own percent. */
   stagePercent: number | undefined
+  /** The whole operation's percent. */
   operationPercent: number | undefined
+  /** What the event's type means as a stage. */
+  stage: StageInfo | undefined
+  /** A stage the event names in its body. */
+  stageName: string | undefined
+  /** The status the event states in words (for `operation_completed`, its flat `status` comes first). */
+  status: OperationStatus | undefined
+  operationType: string | undefined
+  currentFile: string | undefined
+  /** A message in the event's body, which comes before the flat one. */
+  bodyMessage: string | undefined
 }
 
+/** Reads one event of a vocabulary. */
+export type EventReader = (event: OperationEvent) => EventReading
+
 /**
- * The reference protocol's counters, read by name: a keyed read through a variable name
- * (`readCount`) costs about ten times as much per event, and this runs for every event.
+ * The reference protocol, read by name: a keyed read through a variable name costs about ten times
+ * as much per event, and this runs for every event.
  */
-const referenceCounters = (e: OperationEvent): EventCounters => ({
+const readReference: EventReader = (e) => ({
   processed: num(e.processed_files),
   failed: num(e.failed_files),
   done: undefined,
   total: num(e.total_files),
   stagePercent: num(e.progress_percent),
   operationPercent: undefined,
+  stage: undefined,
+  stageName: undefined,
+  status: toOperationStatus(e.type === 'file_processing' ? undefined : e.status),
+  operationType: str(e.operation_type),
+  currentFile: str(e.current_file),
+  bodyMessage: undefined,
 })
 
-function readCounters(everywhere: readonly Fields[], fields: CounterFields): EventCounters {
-  return {
-    processed: readCount(everywhere, fields.processed),
-    failed: readCount(everywhere, fields.failed),
-    done: readCount(everywhere, fields.done),
-    total: readCount(everywhere, fields.total),
-    stagePercent: readCount(everywhere, fields.stagePercent),
-    operationPercent: everywhere.length > 1 ? readCount(everywhere.slice(1), fields.operationPercent) : undefined,
-  }
-}
+const wholeOperation: readonly [number, number] = [0, 100]
 
 /**
  * The operation's percent this event implies, if any: the stage's own percent placed in its span,
  * else the whole operation's percent, else the counts over the total (in the span), else the
  * weight of the stage it enters.
  */
-function percentOf(counters: EventCounters, stage: StageInfo | undefined, d: OperationDraft): number | undefined {
+function percentOf(counters: EventReading, stage: StageInfo | undefined, d: OperationDraft): number | undefined {
   // Indexed reads, no closure: this runs for every event.
   const span = stage?.span ?? wholeOperation
   const from = span[0]
@@ -293,27 +227,20 @@ function draftOf(data: OperationProgress | undefined, operationId: string): Oper
   }
 }
 
-/** Folds one event into the draft, read by the vocabulary. */
-function applyOperationEvent(d: OperationDraft, event: OperationEvent, vocabulary: Vocabulary): void {
-  // The envelope is read only where the dialect sends one.
-  const body = vocabulary.envelope ? event.data : undefined
-  const meta = (body?.metadata ?? emptyMeta) as Record<string, unknown>
-  const reference = vocabulary.reference
-  const everywhere: readonly Fields[] = reference ? noSources : body ? [event, body, meta] : [event]
-  const stageInfo = Object.hasOwn(vocabulary.stages, event.type) ? vocabulary.stages[event.type] : undefined
+/** Folds one event, as its vocabulary read it, into the draft. */
+function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventReading): void {
+  const stageInfo = r.stage
   const finished = isTerminalStatus(d.status)
   d.changed = true
 
   // Counters, from whichever field this dialect uses; never backwards.
-  const counters = reference ? referenceCounters(event) : readCounters(everywhere, vocabulary.fields)
-  if (counters.processed !== undefined && counters.processed > d.processedFiles) d.processedFiles = counters.processed
-  if (counters.failed !== undefined && counters.failed > d.failedFiles) d.failedFiles = counters.failed
-  if (counters.total !== undefined && counters.total > d.totalFiles) d.totalFiles = counters.total
+  if (r.processed !== undefined && r.processed > d.processedFiles) d.processedFiles = r.processed
+  if (r.failed !== undefined && r.failed > d.failedFiles) d.failedFiles = r.failed
+  if (r.total !== undefined && r.total > d.totalFiles) d.totalFiles = r.total
 
   // Status: explicit words first, then what the event type implies; never backwards.
-  let status =
-    toOperationStatus(body?.status) ?? toOperationStatus(event.type === 'file_processing' ? undefined : event.status) ?? toOperationStatus(meta.status)
-  if (event.type === 'operation_completed') status = toOperationStatus(event.status) ?? toOperationStatus(body?.status) ?? 'completed'
+  let status = r.status
+  if (event.type === 'operation_completed') status = toOperationStatus(event.status) ?? r.status ?? 'completed'
   else if (event.type === 'operation_failed' || event.type === 'error') status = 'failed'
   else if (event.type === 'operation_cancelled') status = 'cancelled'
   else if (stageInfo?.done) status = 'completed'
@@ -321,17 +248,13 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, vocabular
   if (!finished && status !== undefined && statusRank[status] > statusRank[d.status]) d.status = status
 
   // Percent: never backwards.
-  const percent = percentOf(counters, stageInfo, d)
+  const percent = percentOf(r, stageInfo, d)
   if (percent !== undefined && percent > d.percent) d.percent = Math.min(100, percent)
 
-  if (!finished) d.stage = stageInfo?.stage ?? str(meta.stage) ?? d.stage
-  d.operationType =
-    (reference ? str(event.operation_type) : readText(everywhere, vocabulary.fields.operationType)) ??
-    // The indexer's `operation_started` names it `data.type`.
-    (event.type === 'operation_started' ? str((body as Fields)?.type) : undefined) ??
-    d.operationType
-  d.currentFile = (reference ? str(event.current_file) : readText(everywhere, vocabulary.fields.currentFile)) ?? d.currentFile
-  d.message = (event.type === 'error' ? undefined : (str(body?.message) ?? str(event.message))) ?? d.message
+  if (!finished) d.stage = stageInfo?.stage ?? r.stageName ?? d.stage
+  d.operationType = r.operationType ?? d.operationType
+  d.currentFile = r.currentFile ?? d.currentFile
+  d.message = (event.type === 'error' ? undefined : (r.bodyMessage ?? str(event.message))) ?? d.message
   // A failure's reason, from whichever event carries it (before or after the terminal one): the
   // first real message of a finished operation stays; until then the placeholder is not stored.
   if (d.status === 'failed' && (!finished || d.error === undefined)) d.error = errorMessageOf(event) ?? d.error
@@ -372,16 +295,15 @@ function finaliseOperation(
 type ReduceOperationContext = { params: { operationId: string }; now: number; scratch: Record<string, unknown> }
 
 /**
- * The reducers of a vocabulary. They fold the events of one flush into the progress in one mutable
- * draft, finalised once. Counters and percent never decrease, the status only moves forward, and
- * a finished operation stays finished whatever late event arrives.
+ * The reducers of a vocabulary, given its reader. They fold the events of one flush into the
+ * progress in one mutable draft, finalised once. Counters and percent never decrease, the status
+ * only moves forward, and a finished operation stays finished whatever late event arrives.
  */
-export function operationReducers(vocabulary: OperationVocabulary = {}) {
-  const resolved = resolveVocabulary(vocabulary)
+export function operationReducers(read: EventReader = readReference) {
   const reduceMany = (data: OperationProgress | undefined, events: readonly OperationEvent[], context: ReduceOperationContext): OperationProgress | undefined => {
     if (events.length === 0) return data
     const draft = draftOf(data, context.params.operationId)
-    for (const event of events) applyOperationEvent(draft, event, resolved)
+    for (const event of events) applyOperationEvent(draft, event, read(event))
     return finaliseOperation(draft, data, context)
   }
   const reduce = (data: OperationProgress | undefined, event: OperationEvent, context: ReduceOperationContext): OperationProgress => reduceMany(data, [event], context)!
@@ -484,20 +406,20 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
 const operationIdOf = (event: OperationEvent): string | undefined => event.operation_id ?? event.data?.operation_id ?? undefined
 
 /**
- * An operation channel for a vocabulary: the reference protocol's by default; a dialect module
- * makes its backend's with its event types, stage table, field names and REST parser. Every
- * variant keeps the name `operation` and the query keys, so `useOperationProgress` reads the
- * dialect's when the provider has that dialect.
+ * An operation channel from a vocabulary's reducers, validator and REST parser. Every variant keeps
+ * the name `operation` and the query keys, so `useOperationProgress` reads a dialect's (made by
+ * `createOperationChannel`) when the provider has that dialect.
  */
-export function createOperationChannel(vocabulary: OperationVocabulary = {}) {
-  const { reduce, reduceMany } = vocabulary === referenceVocabulary ? reference : operationReducers(vocabulary)
-  const extra = vocabulary.eventTypes ?? []
-  const parseDefault = vocabulary.parse ?? parseOperationStatus
+export function operationChannel(
+  { reduce, reduceMany }: ReturnType<typeof operationReducers>,
+  schema: typeof operationEventSchema,
+  parseDefault: (body: unknown) => Partial<OperationProgress>,
+) {
   return defineChannel<OperationProgressParams, OperationEvent, OperationProgress>({
     name: 'operation',
     queryKey: ({ operationId }) => liveStatusKeys.operation(operationId),
     socket: (client, { operationId, projectId }) => client.endpoints.operationSocket(operationId, { projectId }),
-    schema: extra.length === 0 ? operationEventSchema : operationSchemaFor([...operationEventTypes, ...extra]),
+    schema,
     // Servers fan a user's operations out to every operation socket: the id decides, wherever it is.
     route: { params: (params) => params.operationId, event: operationIdOf },
     matches: (event, params, { dedicatedSocket }) => {
@@ -518,10 +440,8 @@ export function createOperationChannel(vocabulary: OperationVocabulary = {}) {
   })
 }
 
-const referenceVocabulary: OperationVocabulary = {}
-
 /** The operation channel that `useOperationProgress` is built on: the reference server's protocol. */
-export const operationProgressChannel = builtInChannel(createOperationChannel(referenceVocabulary))
+export const operationProgressChannel = builtInChannel(operationChannel(reference, operationEventSchema, parseOperationStatus))
 
 /**
  * `useQuery` / `prefetchQuery` options of an operation's progress, outside React (a server that

@@ -14,7 +14,6 @@ export { subscribeLiveInvalidation, type LiveInvalidationOptions } from '../sync
 export type { ScheduleFlush } from '../sync/flushScheduler'
 export type { SchemaLike, StandardSchemaV1 } from '../sync/standardSchema'
 export {
-  createOperationChannel,
   operationProgressChannel,
   operationProgressOptions,
   parseOperationStatus,
@@ -22,10 +21,9 @@ export {
   type OperationProgress,
   type OperationProgressParams,
   type OperationStatus,
-  type CounterFields,
-  type OperationVocabulary,
   type StageInfo,
 } from '../channels/operationProgress'
+export { createOperationChannel, type CounterFields, type OperationVocabulary } from '../channels/operationVocabulary'
 export {
   startOperationOptions,
   cancelOperationOptions,

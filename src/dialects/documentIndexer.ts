@@ -9,7 +9,8 @@
  * <LiveStatusProvider apiUrl="https://semantik.example.com" dialect={documentIndexer} accessToken={token}>
  * ```
  */
-import { createOperationChannel, type OperationVocabulary, type StageInfo } from '../channels/operationProgress'
+import type { StageInfo } from '../channels/operationProgress'
+import { createOperationChannel, type OperationVocabulary } from '../channels/operationVocabulary'
 import type { Dialect } from '../sync/clientOptions'
 
 const segment = encodeURIComponent
