@@ -29,7 +29,7 @@ test('the quick start starts a job against the reference protocol and shows its 
   server.project('demo')
   vi.stubGlobal('fetch', backend.fetch)
   vi.stubGlobal('WebSocket', backend.WebSocket)
-  const { App } = await import(/* @vite-ignore */ `./${GENERATED.split('/').pop()}`)
+  const { default: App } = await import(/* @vite-ignore */ `./${GENERATED.split('/').pop()}`)
   render(<App />)
   fireEvent.click(screen.getByRole('button', { name: 'Start a job' }))
   const bar = await screen.findByRole('progressbar', { name: 'Job progress' })

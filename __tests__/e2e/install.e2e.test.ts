@@ -71,7 +71,7 @@ describe.skipIf(!haveChromium)('install from the packed tarball, then the Quick 
     writeFileSync(join(app, 'vite.config.ts'), "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\nexport default defineConfig({ plugins: [react()] })\n")
     writeFileSync(
       join(app, 'src', 'main.tsx'),
-      "import { StrictMode } from 'react'\nimport { createRoot } from 'react-dom/client'\nimport { App } from './App.js'\n\ncreateRoot(document.getElementById('root')!).render(\n  <StrictMode>\n    <App />\n  </StrictMode>,\n)\n",
+      "import { StrictMode } from 'react'\nimport { createRoot } from 'react-dom/client'\nimport App from './App.js'\n\ncreateRoot(document.getElementById('root')!).render(\n  <StrictMode>\n    <App />\n  </StrictMode>,\n)\n",
     )
     writeFileSync(join(app, 'tsconfig.bundler.json'), tsconfig({ module: 'ESNext', moduleResolution: 'bundler' }))
     writeFileSync(join(app, 'tsconfig.nodenext.json'), tsconfig({ module: 'NodeNext', moduleResolution: 'NodeNext' }))

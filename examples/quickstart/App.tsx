@@ -9,7 +9,7 @@ const projectId = 'demo'
 
 const queryClient = new QueryClient()
 
-export function App() {
+export default function App() {
   return (
     <QueryClientProvider client={queryClient}>
       <LiveStatusProvider apiUrl={apiUrl} accessToken={accessToken}>
