@@ -132,6 +132,25 @@ export interface LiveStatusServerOptions<User> {
    * @default undefined (501)
    */
   onReindex?: (projectId: string, branch: string | undefined, user: User) => void | Promise<void>
+  /**
+   * Called by `POST /api/projects/{projectId}/operations` after `operation_started` (status
+   * `pending`) is published for the new operation, so `GET /api/operations/{id}` and the project's
+   * sockets know it before the request is answered (201). Start the job here; the worker publishes
+   * its progress and its end with `publish(projectId, { operation_id, … })`. When it throws or
+   * rejects, `operation_failed` is published for the operation and the request answered 500.
+   * @default undefined (501)
+   */
+  onStartOperation?: (request: StartOperationRequest<User>) => void | Promise<void>
+  /**
+   * Called by `POST /api/operations/{operationId}/cancel` for an operation that has not ended,
+   * after `authorize` allowed its project; the request is then answered 202 `cancelling`. Ask the
+   * worker to stop: it **must** then publish `operation_cancelled` for the operation (through
+   * `publish`, like every event), since nothing else ends it. A second cancel of the same operation
+   * before that event arrives calls this again: make it idempotent. A throw answers 500 and
+   * publishes nothing.
+   * @default undefined (501)
+   */
+  onCancelOperation?: (request: CancelOperationRequest<User>) => void | Promise<void>
   /** Called for each accepted, authenticated socket (metrics, fault injection); a throw closes it with 1011. @default undefined */
   onConnection?: (socket: WebSocket, info: { projectId: string; userId: string }) => void
   /**
@@ -146,6 +165,25 @@ export interface LiveStatusServerOptions<User> {
    * @default undefined
    */
   log?: (message: string, error?: unknown) => void
+}
+
+/** What `onStartOperation` is given. */
+export interface StartOperationRequest<User> {
+  projectId: string
+  /** The client's `operation_id` when it proposed one (validated, new), else a random UUID. */
+  operationId: string
+  /** The body's `type`, when it is a string. */
+  type: string | undefined
+  /** The whole JSON body (`type` and `operation_id` included): the job's parameters. */
+  body: Record<string, unknown>
+  user: User
+}
+
+/** What `onCancelOperation` is given. */
+export interface CancelOperationRequest<User> {
+  projectId: string
+  operationId: string
+  user: User
 }
 
 /** `authorize: 'any-authenticated-user'`: every authenticated user may see every project (open access, said out loud). */
@@ -188,6 +226,8 @@ export type ResolvedOptions<User> = typeof serverDefaults & {
   allowedOrigins: readonly string[] | undefined
   bus: EventBus
   onReindex: LiveStatusServerOptions<User>['onReindex']
+  onStartOperation: LiveStatusServerOptions<User>['onStartOperation']
+  onCancelOperation: LiveStatusServerOptions<User>['onCancelOperation']
   onConnection: LiveStatusServerOptions<User>['onConnection']
   logger: ServerLogger
   operationChannel: OperationChannel | undefined
@@ -248,6 +288,8 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     allowedOrigins: options.allowedOrigins,
     bus: options.bus ?? new InMemoryEventBus({ historySize: 1000 }),
     onReindex: options.onReindex,
+    onStartOperation: options.onStartOperation,
+    onCancelOperation: options.onCancelOperation,
     onConnection: options.onConnection,
     logger: options.logger ?? (options.log ? loggerFromLogFunction(options.log) : consoleLogger),
   }
