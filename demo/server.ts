@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
-import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest } from '../src/server'
+import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest, type AllowedOrigins } from '../src/server'
 import { TOKEN_IN_URL_REASON } from '../src/server/upgrade/admitSocket'
 import { answerCors } from '../src/server/http/restRoutes'
 import { operationTypes, PROJECT, type OperationType, type Trouble, type World } from './world'
@@ -49,7 +49,7 @@ export interface DemoHttpOptions {
    * Page origins the demo routes answer with CORS headers: a page served by one instance calls
    * the others. @default none (same-origin only)
    */
-  corsOrigins?: readonly string[]
+  corsOrigins?: AllowedOrigins
   /** More demo routes (the cluster's controls), asked first; true when it answered. @default none */
   routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>
 }

@@ -5,7 +5,7 @@
  */
 import type { WebSocket } from 'ws'
 import { documentIndexerOperationChannel } from '../src/dialects/documentIndexer'
-import { createLiveStatusServer, type EventBus, type LiveStatusServer, type ServerLogger } from '../src/server'
+import { createLiveStatusServer, type AllowedOrigins, type EventBus, type LiveStatusServer, type ServerLogger } from '../src/server'
 import { operationEvents, runScan, type OperationType } from '../src/testing/operationScript'
 import { memoryTokens, type TokenBook } from './tokens'
 
@@ -35,8 +35,8 @@ export interface WorldOptions {
   scanTickMs?: number
   /** Files of an operation started without a count. @default 24 */
   totalFiles?: number
-  /** Page origins the live-status server answers (CORS, the sockets' `Origin`). @default the server's default */
-  allowedOrigins?: string[]
+  /** Page origins the live-status server answers (CORS, the sockets' `Origin`): a list or a predicate. @default the server's default */
+  allowedOrigins?: AllowedOrigins
   /** The live-status server's bus: a `RedisStreamsBus` when several instances serve the page. @default its in-memory bus */
   bus?: EventBus
   /** Who the sign-in tokens stand for. @default memoryTokens() (this process only) */

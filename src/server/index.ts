@@ -11,6 +11,7 @@ export {
   type LiveStatusServerOptions,
   type StartOperationRequest,
 } from './options'
+export { isLocalDevOrigin, type AllowedOrigins } from './http/originPolicy'
 export { consoleLogger, type LogMethod, type ServerLogger } from './logger'
 export { dropReasons, type DropReason, type MetricsSnapshot } from './metrics/serverMetrics'
 export { InMemoryEventBus, nextSeq, type EventBus, type InMemoryEventBusOptions, type RetainedState, type SequencedEvent } from './eventBus'

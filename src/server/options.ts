@@ -2,6 +2,7 @@ import type { OperationChannel } from './projectState'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { InMemoryEventBus, type EventBus } from './eventBus'
+import type { AllowedOrigins } from './http/originPolicy'
 import { consoleLogger, loggerFromLogFunction, type ServerLogger } from './logger'
 
 export interface LiveStatusServerOptions<User> {
@@ -23,11 +24,15 @@ export interface LiveStatusServerOptions<User> {
    */
   userId?: (user: User) => string
   /**
-   * When set, upgrades whose `Origin` is not listed are refused with 403 (cross-site WebSocket
-   * hijacking), and REST answers listed origins with CORS headers (pages served elsewhere).
-   * @default undefined (any origin)
+   * When set, upgrades whose `Origin` is not allowed are refused with 403 (cross-site WebSocket
+   * hijacking), and REST answers allowed origins with CORS headers (pages served elsewhere). Either
+   * the exact origins (`['https://app.example.com']`: what production should use), or a predicate
+   * over the `Origin` header, such as `isLocalDevOrigin` (any port on `http://localhost`,
+   * `127.0.0.1`, `[::1]`) for a development server. The first refusal of each origin is logged
+   * once (`warn`), naming it and this option.
+   * @default undefined (any origin on sockets; REST sends no CORS headers)
    */
-  allowedOrigins?: readonly string[]
+  allowedOrigins?: AllowedOrigins
   /** Sockets one user may hold at once; the next gets 4429. @default 10 */
   maxConnectionsPerUser?: number
   /** Largest client frame; bigger ones close the socket with 1009. @default 65536 (64 KiB) */
@@ -223,7 +228,7 @@ export type ResolvedOptions<User> = typeof serverDefaults & {
   /** Which `authorize` was given: a function, open access, or none (every join refused). */
   authorization: AuthorizationMode
   userId: (user: User) => string
-  allowedOrigins: readonly string[] | undefined
+  allowedOrigins: AllowedOrigins | undefined
   bus: EventBus
   onReindex: LiveStatusServerOptions<User>['onReindex']
   onStartOperation: LiveStatusServerOptions<User>['onStartOperation']
@@ -275,6 +280,15 @@ function authorizationOf<User>(authorize: LiveStatusServerOptions<User>['authori
   )
 }
 
+function allowedOriginsOf(allowed: unknown): AllowedOrigins | undefined {
+  if (allowed === undefined || typeof allowed === 'function') return allowed as AllowedOrigins | undefined
+  if (Array.isArray(allowed) && allowed.every((origin) => typeof origin === 'string')) return allowed
+  // A lone string would be searched character by character; anything else would allow nothing, silently.
+  throw new TypeError(
+    `[live-status/server] \`allowedOrigins\` must be a list of origins (['https://app.example.com']) or a function (origin) => boolean (got ${typeof allowed === 'string' ? JSON.stringify(allowed) : typeof allowed})`,
+  )
+}
+
 export function resolveOptions<User>(options: LiveStatusServerOptions<User>): ResolvedOptions<User> {
   if (typeof options?.authenticate !== 'function') throw new TypeError('[live-status/server] `authenticate(token, request)` is required')
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LiveStatusServerOptions<User>
@@ -285,7 +299,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     operationChannel: options.operationChannel,
     ...authorizationOf(options.authorize),
     userId: options.userId ?? defaultUserId,
-    allowedOrigins: options.allowedOrigins,
+    allowedOrigins: allowedOriginsOf(options.allowedOrigins),
     bus: options.bus ?? new InMemoryEventBus({ historySize: 1000 }),
     onReindex: options.onReindex,
     onStartOperation: options.onStartOperation,

@@ -3,6 +3,7 @@ import { isValidId, projectIdFromSegment } from '../limits/projectId'
 import { errorFields } from '../logger'
 import { bearerToken } from '../tokenFromRequest'
 import { serveCancelOperation, serveStartOperation } from './operationRoutes'
+import { isOriginAllowed, type AllowedOrigins } from './originPolicy'
 import { sendJson } from './respond'
 import type { RestContext } from './restContext'
 
@@ -27,10 +28,18 @@ export function matchRestRoute(path: string): RestRoute | null {
   return null
 }
 
-/** Adds CORS headers for an allowed origin; true when it answered a preflight. */
-export function answerCors(request: IncomingMessage, response: ServerResponse, allowedOrigins: readonly string[] | undefined): boolean {
+/**
+ * Adds CORS headers for an allowed origin; true when it answered a preflight. A request from an
+ * origin `allowedOrigins` refuses goes on without them (the browser then hides the answer), and
+ * `onRefused` hears of it.
+ */
+export function answerCors(request: IncomingMessage, response: ServerResponse, allowedOrigins: AllowedOrigins | undefined, onRefused?: (origin: string) => void): boolean {
   const origin = request.headers.origin
-  if (!origin || !allowedOrigins?.includes(origin)) return false
+  if (!origin || !allowedOrigins) return false
+  if (!isOriginAllowed(allowedOrigins, origin)) {
+    onRefused?.(origin)
+    return false
+  }
   response.setHeader('Access-Control-Allow-Origin', origin)
   response.setHeader('Vary', 'Origin')
   if (request.method !== 'OPTIONS') return false
