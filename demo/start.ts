@@ -3,8 +3,9 @@ import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { consoleLogger } from '../src/server'
 import { demoOrigins } from './origins'
+import { secondAppText } from './secondApp'
 import { startDemoHttp } from './server'
-import { createWorld } from './world'
+import { createWorld, PROJECT } from './world'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const port = Number(process.env.PORT ?? 4173)
@@ -17,6 +18,9 @@ const http = await startDemoHttp(world, { port, clientDir: resolve(here, 'dist')
   process.exit(1)
 })
 
+// One token for a second app, minted now like a tab's sign-in (the page's own tabs get theirs).
+const secondAppToken = world.login()
+
 console.log(`
   live-status demo running at ${http.url}
 
@@ -27,6 +31,7 @@ console.log(`
   · Network trouble: "drop" (sockets cut and refused: reconnecting, then polling covers),
     "silent" (a half-open link: the heartbeat notices), "reject" (Sign-in required).
 
+${secondAppText({ url: http.url, projectId: PROJECT, token: secondAppToken })}
   Ctrl-C stops everything.
 `)
 

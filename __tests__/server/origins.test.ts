@@ -86,10 +86,8 @@ describe('isLocalDevOrigin', () => {
       fc.string(),
     )
     fc.assert(
-      fc.property(tricky, (origin) => {
-        expect(isLocalDevOrigin(origin)).toBe(accepted(origin))
-      }),
-      { numRuns: 1000 },
+      fc.property(tricky, (origin) => isLocalDevOrigin(origin) === accepted(origin)),
+      { numRuns: 500 },
     )
   })
 })

@@ -82,7 +82,7 @@ export class RefusedOrigins {
       )
     else
       this.#log.warn(
-        `origin ${JSON.stringify(key)} refused (${where === 'socket' ? 'socket upgrade answered 403' : 'REST answered without CORS headers'}): if pages there should use this server, add it to the \`allowedOrigins\` option (LIVE_STATUS_ALLOWED_ORIGINS, comma-separated, for the standalone server)`,
+        `origin ${JSON.stringify(key)} refused (${where === 'socket' ? 'socket upgrade answered 403' : 'REST answered without CORS headers'}): if pages there should use this server, add it to the \`allowedOrigins\` option, or to LIVE_STATUS_ALLOWED_ORIGINS (comma-separated) where the settings come from the environment (live-status-server, npm start)`,
         { origin: key, where },
       )
   }
