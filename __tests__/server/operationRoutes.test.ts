@@ -2,7 +2,7 @@
 // `useStartOperation` / `useCancelOperation` mutations are built against.
 import { afterEach, describe, expect, test } from 'vitest'
 import type { CancelOperationRequest, StartOperationRequest } from '../../src/server'
-import { disposeAll, startServer, type TestUser } from './support/serverHarness'
+import { disposeAll, rawExchange, startServer, type TestUser } from './support/serverHarness'
 
 afterEach(disposeAll)
 
@@ -119,6 +119,15 @@ describe('POST /api/projects/{projectId}/operations', () => {
     const streamed = await fetch(`${url}/api/projects/p1/operations`, { method: 'POST', headers: auth('tok-alice'), body: chunked, duplex: 'half' } as RequestInit)
     expect(streamed.status).toBe(413)
     expect(started).toEqual([])
+  })
+
+  test('a client that resets mid-body: nothing started, nothing logged as an error, the server answers the next request', async () => {
+    const { port, start, started, lines } = await withHooks()
+    const head = `POST /api/projects/p1/operations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tok-alice\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"type":"ind`
+    await rawExchange(port, Buffer.from(head), { resetAfter: head.length })
+    expect((await start('p1', { type: 'index' })).status).toBe(201)
+    expect(started).toHaveLength(1)
+    expect(lines.filter((l) => l.level === 'error')).toEqual([])
   })
 
   test('401 without a valid token, 403 outside `authorize`, 400 for a bad project id, 405 for GET: before the body is read or anything is published', async () => {

@@ -15,6 +15,8 @@ export function readJsonBody(request: IncomingMessage, maxBytes: number): Promis
     return Promise.resolve(tooLarge)
   }
   return new Promise((resolve, reject) => {
+    // Gone before its body was read (auth awaited meanwhile): no 'close' would come any more.
+    if (request.destroyed && !request.complete) return reject(new Error('the request closed before its body ended'))
     const chunks: Buffer[] = []
     let bytes = 0
     const onData = (chunk: Buffer) => {

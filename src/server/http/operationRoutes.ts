@@ -31,7 +31,9 @@ export async function serveStartOperation<User>(ctx: RestContext<User>, request:
   const onStart = options.onStartOperation
   if (!onStart) return sendJson(response, 501, { detail: 'starting operations is not configured on this server (onStartOperation)' })
 
-  const body = await readJsonBody(request, MAX_START_BODY_BYTES)
+  // A client gone mid-body is nobody's error: nothing to answer, nothing to log.
+  const body = await readJsonBody(request, MAX_START_BODY_BYTES).catch(() => null)
+  if (body === null) return void response.destroy()
   if (!body.ok) {
     if (body.status === 413) response.setHeader('Connection', 'close')
     return sendJson(response, body.status, { detail: body.detail })
