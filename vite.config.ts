@@ -86,6 +86,7 @@ export default defineConfig(({ mode }) => ({
         'dialects/transcriber': resolve(__dirname, 'src/dialects/transcriber.ts'),
         'dialects/appBuilder': resolve(__dirname, 'src/dialects/appBuilder.ts'),
         'server/index': resolve(__dirname, 'src/server/index.ts'),
+        'server/bin': resolve(__dirname, 'src/server/bin.ts'),
         'testing/index': resolve(__dirname, 'src/testing/index.ts'),
         'devtools/index': resolve(__dirname, 'src/devtools/index.ts'),
         'cross-tab/index': resolve(__dirname, 'src/transport/crossTab/index.ts'),

@@ -26,8 +26,8 @@ const ports = { A: Number(process.env.PORT_A ?? 4173), B: Number(process.env.POR
 type Name = keyof typeof ports
 const names = Object.keys(ports) as Name[]
 const urlOf = (name: Name) => `http://127.0.0.1:${ports[name]}`
-// Each page may call either instance: both origins (under both loopback names) on both.
-const origins = [...new Set(names.flatMap((name) => demoOrigins(ports[name])))]
+// Each page may call either instance: any local page (both instances' included) on both.
+const origins = demoOrigins()
 
 /** One message per distinct error in a row: a Redis that is down says so once, not every retry. */
 function warner(prefix: string) {

@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
-import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest } from '../src/server'
+import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest, type AllowedOrigins } from '../src/server'
 import { TOKEN_IN_URL_REASON } from '../src/server/upgrade/admitSocket'
 import { answerCors } from '../src/server/http/restRoutes'
-import { PROJECT, type OperationType, type Trouble, type World } from './world'
+import { operationTypes, PROJECT, type OperationType, type Trouble, type World } from './world'
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -49,7 +49,7 @@ export interface DemoHttpOptions {
    * Page origins the demo routes answer with CORS headers: a page served by one instance calls
    * the others. @default none (same-origin only)
    */
-  corsOrigins?: readonly string[]
+  corsOrigins?: AllowedOrigins
   /** More demo routes (the cluster's controls), asked first; true when it answered. @default none */
   routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>
 }
@@ -73,6 +73,8 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   const { port = 0, host = '127.0.0.1', clientDir } = options
   let socketsEnabled = options.socketsEnabled ?? true
   const operations = options.operations ?? memoryOperationLog()
+  // Operations a second app (or curl) started over REST are listed for the page too.
+  const stopListing = world.onRestStart((operationId) => void operations.add(operationId).catch(() => {}))
   /** Upgrade requests per kind, accepted or not: what "no further attempts" is measured by. */
   const upgrades = { project: 0, scan: 0 }
   // Subprotocols as the reference server picks them (`bearer` is answered, the token never echoed).
@@ -97,7 +99,7 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
     if (route === 'POST /api/demo/operations') {
       const body = await readJson(req)
       const type = String(body.type ?? 'index') as OperationType
-      if (!['index', 'append', 'reindex', 'remove_source'].includes(type)) return sendJson(res, 400, { detail: 'unknown type' })
+      if (!operationTypes.includes(type)) return sendJson(res, 400, { detail: 'unknown type' })
       const operationId = world.startOperation(type, typeof body.totalFiles === 'number' ? body.totalFiles : undefined)
       // Answered once the operation is known to the bus (and so to every instance).
       await Promise.all([operations.add(operationId), world.published()])
@@ -162,6 +164,7 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
     },
     /** Stops like a crashed API process: every connection cut, the port freed. */
     async close() {
+      stopListing()
       world.server.terminateAll()
       for (const client of scanWss.clients) client.terminate()
       http.closeAllConnections()

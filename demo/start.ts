@@ -1,18 +1,25 @@
 /** `npm start`: the demo on 127.0.0.1 (the page is built by the npm script just before). */
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { consoleLogger } from '../src/server'
 import { demoOrigins } from './origins'
+import { secondAppText } from './secondApp'
 import { startDemoHttp } from './server'
-import { createWorld } from './world'
+import { createWorld, PROJECT } from './world'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const port = Number(process.env.PORT ?? 4173)
-const world = createWorld({ allowedOrigins: demoOrigins(port) })
+// Warnings and errors only (a refused origin names the variable that allows it); the start-up info is below.
+const logger = { ...consoleLogger, info: () => {} }
+const world = createWorld({ allowedOrigins: demoOrigins(), logger })
 const http = await startDemoHttp(world, { port, clientDir: resolve(here, 'dist') }).catch((error: NodeJS.ErrnoException) => {
   if (error.code === 'EADDRINUSE') console.error(`Port ${port} is taken: run PORT=4174 npm start`)
   else console.error(error)
   process.exit(1)
 })
+
+// One token for a second app, minted now like a tab's sign-in (the page's own tabs get theirs).
+const secondAppToken = world.login()
 
 console.log(`
   live-status demo running at ${http.url}
@@ -24,6 +31,7 @@ console.log(`
   · Network trouble: "drop" (sockets cut and refused: reconnecting, then polling covers),
     "silent" (a half-open link: the heartbeat notices), "reject" (Sign-in required).
 
+${secondAppText({ url: http.url, projectId: PROJECT, token: secondAppToken })}
   Ctrl-C stops everything.
 `)
 

@@ -5,11 +5,18 @@
  */
 import type { WebSocket } from 'ws'
 import { documentIndexerOperationChannel } from '../src/dialects/documentIndexer'
-import { createLiveStatusServer, type EventBus, type LiveStatusServer } from '../src/server'
+import { createLiveStatusServer, type AllowedOrigins, type EventBus, type LiveStatusServer, type ServerLogger } from '../src/server'
 import { operationEvents, runScan, type OperationType } from '../src/testing/operationScript'
 import { memoryTokens, type TokenBook } from './tokens'
 
 export const PROJECT = 'demo'
+export const operationTypes: readonly OperationType[] = ['index', 'append', 'reindex', 'remove_source']
+const isOperationType = (type: string): type is OperationType => (operationTypes as readonly string[]).includes(type)
+/** `total_files` (or the page's `totalFiles`) of a start request, when it is a sensible count. */
+const totalFilesOf = (body: Record<string, unknown>): number | undefined => {
+  const value = body.total_files ?? body.totalFiles
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 10_000 ? value : undefined
+}
 /** A scan socket without a token in its subprotocols has this long to send its auth message. */
 const SCAN_AUTH_TIMEOUT_MS = 5000
 export type Trouble = 'none' | 'drop' | 'silent' | 'reject'
@@ -28,14 +35,16 @@ export interface WorldOptions {
   scanTickMs?: number
   /** Files of an operation started without a count. @default 24 */
   totalFiles?: number
-  /** Page origins the live-status server answers (CORS, the sockets' `Origin`). @default the server's default */
-  allowedOrigins?: string[]
+  /** Page origins the live-status server answers (CORS, the sockets' `Origin`): a list or a predicate. @default the server's default */
+  allowedOrigins?: AllowedOrigins
   /** The live-status server's bus: a `RedisStreamsBus` when several instances serve the page. @default its in-memory bus */
   bus?: EventBus
   /** Who the sign-in tokens stand for. @default memoryTokens() (this process only) */
   tokens?: TokenBook
   /** Operation ids are this followed by a counter: unique per instance in a cluster. @default 'op-' */
   operationIdPrefix?: string
+  /** Where the live-status server logs (refused origins, failed hooks). @default nothing (tests stay quiet) */
+  logger?: ServerLogger
 }
 
 export function createWorld(options: WorldOptions = {}) {
@@ -54,6 +63,8 @@ export function createWorld(options: WorldOptions = {}) {
   let maxConcurrentSockets = 0
   let scanSockets = 0
   let operationCounter = 0
+  /** Who hears of operations started over REST (the page's operation list). */
+  const restStarts = new Set<(operationId: string) => void>()
   /** Publishes not yet answered by the bus (a Redis round trip in a cluster). */
   const publishing = new Set<Promise<unknown>>()
 
@@ -86,6 +97,14 @@ export function createWorld(options: WorldOptions = {}) {
     ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     ...(options.bus ? { bus: options.bus } : {}),
     onReindex: (projectId, branch) => runIndexJob(projectId, branch),
+    // `POST /api/projects/demo/operations` and `POST /api/operations/{id}/cancel`: what a second
+    // app (or curl) uses. The server has published the operation as pending already.
+    onStartOperation: ({ operationId, type = 'index', body }) => {
+      if (!isOperationType(type)) throw new Error(`unknown operation type ${JSON.stringify(type)}: the demo runs ${operationTypes.join(', ')}`)
+      runWorker(operationId, type, totalFilesOf(body) ?? defaultTotalFiles, true)
+      for (const listener of restStarts) listener(operationId)
+    },
+    onCancelOperation: ({ operationId }) => cancelOperation(operationId),
     onConnection: (socket, { userId }) => {
       openSockets.add(socket)
       maxConcurrentSockets = Math.max(maxConcurrentSockets, openSockets.size)
@@ -97,7 +116,7 @@ export function createWorld(options: WorldOptions = {}) {
       })
       if (trouble === 'silent') silence(socket)
     },
-    log: () => {},
+    ...(options.logger ? { logger: options.logger } : { log: () => {} }),
   })
   const publish = (event: Record<string, unknown> & { type: string }) => {
     const sent = server.publish(PROJECT, event).catch(() => {})
@@ -114,15 +133,44 @@ export function createWorld(options: WorldOptions = {}) {
     )
   }
 
+  /** The operations whose worker is still running here, with what stops it. */
+  const running = new Map<string, () => void>()
+
+  /**
+   * A simulated worker: the operation's events one `stepMs` apart. A `queued` operation (the REST
+   * start: the server has published it as pending) is picked up one step later, as a worker takes
+   * a job off a queue. Each step checks whether it was stopped, as a real worker does between files.
+   */
+  function runWorker(operationId: string, type: OperationType, totalFiles: number, queued = false) {
+    const events = operationEvents(type, totalFiles)
+    let stopped = false
+    running.set(operationId, () => (stopped = true))
+    const step = (i: number) => {
+      if (stopped) return
+      publish({ ...events[i]!, operation_id: operationId })
+      if (i + 1 < events.length) later(stepMs, () => step(i + 1))
+      else running.delete(operationId)
+    }
+    // The first event goes out now: once `published()` resolves, any instance knows the operation.
+    if (queued) later(stepMs, () => step(0))
+    else step(0)
+  }
+
   function startOperation(type: OperationType, totalFiles = defaultTotalFiles): string {
     const operationId = `${operationIdPrefix}${++operationCounter}`
-    // The first event goes out now: once `published()` resolves, any instance knows the operation.
-    operationEvents(type, totalFiles).forEach((event, i) => {
-      const send = () => publish({ ...event, operation_id: operationId })
-      if (i === 0) send()
-      else later(i * stepMs, send)
-    })
+    runWorker(operationId, type, totalFiles)
     return operationId
+  }
+
+  /**
+   * Stops the worker and publishes `operation_cancelled`, as a real worker does once it notices.
+   * An operation with no worker here (the process restarted, or in the cluster another instance
+   * runs it) is cancelled at once: nothing here would ever end it otherwise.
+   */
+  function cancelOperation(operationId: string) {
+    running.get(operationId)?.()
+    running.delete(operationId)
+    publish({ type: 'operation_cancelled', operation_id: operationId, status: 'cancelled', message: 'cancelled on request' })
   }
 
   /**
@@ -164,6 +212,12 @@ export function createWorld(options: WorldOptions = {}) {
     server,
     publish,
     startOperation,
+    cancelOperation,
+    /** Hears of each operation started over REST (`POST /api/projects/demo/operations`). Returns the unsubscribe. */
+    onRestStart(listener: (operationId: string) => void): () => void {
+      restStarts.add(listener)
+      return () => void restStarts.delete(listener)
+    },
     handleScanSocket,
     /** The server-wide trouble (drop, silent); a revoked token is per tab, see `troubleFor`. */
     get trouble(): Trouble {
@@ -203,13 +257,14 @@ export function createWorld(options: WorldOptions = {}) {
     async published(): Promise<void> {
       await Promise.all([...publishing])
     },
-    stats: () => ({ ...server.stats, maxConcurrentSockets, openSockets: openSockets.size, openScanSockets: scanSockets }),
+    stats: () => ({ ...server.stats, maxConcurrentSockets, openSockets: openSockets.size, openScanSockets: scanSockets, runningOperations: running.size }),
     resetMaxConcurrent() {
       maxConcurrentSockets = openSockets.size
     },
     async close() {
       for (const timer of timers) clearTimeout(timer)
       timers.clear()
+      running.clear()
       await server.close()
     },
   }

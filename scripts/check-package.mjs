@@ -1,5 +1,6 @@
 // Checks the built package as a consumer sees it: every export resolves, has types, the React
 // entry keeps 'use client', and nothing reachable from live-status/core imports React.
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 
@@ -59,8 +60,22 @@ for (const [subpath, names] of Object.entries(expected)) {
   for (const name of names) if (!(name in mod)) failures.push(`live-status${subpath.slice(1)} does not export ${name}`)
 }
 
+// Each bin runs from the built package: its file exists, starts with a shebang (Vite drops banners
+// per entry, so it must survive from the source), and answers --help with exit 0.
+for (const [name, file] of Object.entries(pkg.bin ?? {})) {
+  const path = join(root, file)
+  if (!existsSync(path)) {
+    failures.push(`bin ${name}: ${file} is missing`)
+    continue
+  }
+  const first = readFileSync(path, 'utf8').split('\n')[0]
+  if (first !== '#!/usr/bin/env node') failures.push(`bin ${name}: ${file} does not start with #!/usr/bin/env node (got ${first})`)
+  const help = spawnSync(process.execPath, [path, '--help'], { encoding: 'utf8', timeout: 10_000 })
+  if (help.status !== 0 || !help.stdout.includes(`Usage: ${name}`)) failures.push(`bin ${name}: --help exited ${help.status}: ${help.stderr.slice(0, 300)}`)
+}
+
 if (failures.length) {
   console.error(`package check failed:\n- ${failures.join('\n- ')}`)
   process.exit(1)
 }
-console.log(`package check: ${Object.keys(pkg.exports).length - 1} entry points, core graph of ${seen.size} files free of React`)
+console.log(`package check: ${Object.keys(pkg.exports).length - 1} entry points, ${Object.keys(pkg.bin ?? {}).length} bin, core graph of ${seen.size} files free of React`)

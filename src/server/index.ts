@@ -1,7 +1,17 @@
 /** `live-status/server`: the reference server (Node only). */
 export { LiveStatusServer, createLiveStatusServer } from './liveStatusServer'
 export { CloseCode } from '../transport/closeCodes'
-export { ANY_AUTHENTICATED_USER, defaultUserId, serverDefaults, UserIdError, type AuthorizationMode, type LiveStatusServerOptions } from './options'
+export {
+  ANY_AUTHENTICATED_USER,
+  defaultUserId,
+  serverDefaults,
+  UserIdError,
+  type AuthorizationMode,
+  type CancelOperationRequest,
+  type LiveStatusServerOptions,
+  type StartOperationRequest,
+} from './options'
+export { isLocalDevOrigin, type AllowedOrigins } from './http/originPolicy'
 export { consoleLogger, type LogMethod, type ServerLogger } from './logger'
 export { dropReasons, type DropReason, type MetricsSnapshot } from './metrics/serverMetrics'
 export { InMemoryEventBus, nextSeq, type EventBus, type InMemoryEventBusOptions, type RetainedState, type SequencedEvent } from './eventBus'

@@ -7,6 +7,7 @@ import type { Session } from './connection/session'
 import type { EventBus, SequencedEvent } from './eventBus'
 import { ProjectRegistry } from './fanout/projectRegistry'
 import { requestTarget } from './http/requestTarget'
+import { isOriginAllowed, malformedOrigins, RefusedOrigins } from './http/originPolicy'
 import { guardSocket, rejectUpgrade, sendJson } from './http/respond'
 import { answerCors, matchRestRoute, serveRest, type RestContext } from './http/restRoutes'
 import { isServiceRoute, serveService, type ServiceContext } from './http/serviceRoutes'
@@ -49,6 +50,7 @@ export class LiveStatusServer<User = unknown> {
   #admission: AdmissionContext<User>
   #rest: RestContext<User>
   #service: ServiceContext
+  #refusedOrigins: RefusedOrigins
 
   constructor(options: LiveStatusServerOptions<User>) {
     const resolved = resolveOptions(options)
@@ -71,6 +73,10 @@ export class LiveStatusServer<User = unknown> {
     })
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: resolved.maxPayloadBytes, handleProtocols: selectProtocol })
     this.#logAuthorization(resolved.authorization)
+    this.#refusedOrigins = new RefusedOrigins(this.#log)
+    const malformed = malformedOrigins(resolved.allowedOrigins)
+    if (malformed.length > 0)
+      this.#log.warn('`allowedOrigins` lists entries no browser sends as an Origin (scheme://host[:port], no path, no trailing slash): they allow nothing', { entries: malformed.map((e) => e.slice(0, 200)) })
     const isClosing = () => this.#closing !== undefined
     this.#admission = {
       options: resolved,
@@ -153,8 +159,9 @@ export class LiveStatusServer<User = unknown> {
       }
       const { allowedOrigins } = this.#options
       const origin = request.headers.origin
-      if (allowedOrigins && (!origin || !allowedOrigins.includes(origin))) {
+      if (allowedOrigins && !isOriginAllowed(allowedOrigins, origin)) {
         this.#metrics.drop('origin')
+        this.#refusedOrigins.note(origin, 'socket')
         rejectUpgrade(socket, 403, 'Forbidden')
         return true
       }
@@ -182,7 +189,7 @@ export class LiveStatusServer<User = unknown> {
       }
       const route = matchRestRoute(url.pathname)
       if (!route) return false
-      if (answerCors(request, response, this.#options.allowedOrigins)) return true
+      if (answerCors(request, response, this.#options.allowedOrigins, this.#onCorsRefused)) return true
       if (this.#closing) {
         sendJson(response, 503, { detail: 'server shutting down' })
         return true
@@ -306,6 +313,8 @@ export class LiveStatusServer<User = unknown> {
    * and keep each connection's request and URL alive as long as the socket.
    */
   #onRawSocketError = () => this.#metrics.drop('socket_error')
+
+  #onCorsRefused = (origin: string) => this.#refusedOrigins.note(origin, 'REST')
 
   #register(session: Session): void {
     this.#sessions.add(session)

@@ -2,6 +2,7 @@ import type { OperationChannel } from './projectState'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { InMemoryEventBus, type EventBus } from './eventBus'
+import type { AllowedOrigins } from './http/originPolicy'
 import { consoleLogger, loggerFromLogFunction, type ServerLogger } from './logger'
 
 export interface LiveStatusServerOptions<User> {
@@ -23,11 +24,15 @@ export interface LiveStatusServerOptions<User> {
    */
   userId?: (user: User) => string
   /**
-   * When set, upgrades whose `Origin` is not listed are refused with 403 (cross-site WebSocket
-   * hijacking), and REST answers listed origins with CORS headers (pages served elsewhere).
-   * @default undefined (any origin)
+   * When set, upgrades whose `Origin` is not allowed are refused with 403 (cross-site WebSocket
+   * hijacking), and REST answers allowed origins with CORS headers (pages served elsewhere). Either
+   * the exact origins (`['https://app.example.com']`: what production should use), or a predicate
+   * over the `Origin` header, such as `isLocalDevOrigin` (any port on `http://localhost`,
+   * `127.0.0.1`, `[::1]`) for a development server. The first refusal of each origin is logged
+   * once (`warn`), naming it and this option.
+   * @default undefined (any origin on sockets; REST sends no CORS headers)
    */
-  allowedOrigins?: readonly string[]
+  allowedOrigins?: AllowedOrigins
   /** Sockets one user may hold at once; the next gets 4429. @default 10 */
   maxConnectionsPerUser?: number
   /** Largest client frame; bigger ones close the socket with 1009. @default 65536 (64 KiB) */
@@ -132,6 +137,25 @@ export interface LiveStatusServerOptions<User> {
    * @default undefined (501)
    */
   onReindex?: (projectId: string, branch: string | undefined, user: User) => void | Promise<void>
+  /**
+   * Called by `POST /api/projects/{projectId}/operations` after `operation_started` (status
+   * `pending`) is published for the new operation, so `GET /api/operations/{id}` and the project's
+   * sockets know it before the request is answered (201). Start the job here; the worker publishes
+   * its progress and its end with `publish(projectId, { operation_id, … })`. When it throws or
+   * rejects, `operation_failed` is published for the operation and the request answered 500.
+   * @default undefined (501)
+   */
+  onStartOperation?: (request: StartOperationRequest<User>) => void | Promise<void>
+  /**
+   * Called by `POST /api/operations/{operationId}/cancel` for an operation that has not ended,
+   * after `authorize` allowed its project; the request is then answered 202 `cancelling`. Ask the
+   * worker to stop: it **must** then publish `operation_cancelled` for the operation (through
+   * `publish`, like every event), since nothing else ends it. A second cancel of the same operation
+   * before that event arrives calls this again: make it idempotent. A throw answers 500 and
+   * publishes nothing.
+   * @default undefined (501)
+   */
+  onCancelOperation?: (request: CancelOperationRequest<User>) => void | Promise<void>
   /** Called for each accepted, authenticated socket (metrics, fault injection); a throw closes it with 1011. @default undefined */
   onConnection?: (socket: WebSocket, info: { projectId: string; userId: string }) => void
   /**
@@ -146,6 +170,25 @@ export interface LiveStatusServerOptions<User> {
    * @default undefined
    */
   log?: (message: string, error?: unknown) => void
+}
+
+/** What `onStartOperation` is given. */
+export interface StartOperationRequest<User> {
+  projectId: string
+  /** The client's `operation_id` when it proposed one (validated, new), else a random UUID. */
+  operationId: string
+  /** The body's `type`, when it is a string. */
+  type: string | undefined
+  /** The whole JSON body (`type` and `operation_id` included): the job's parameters. */
+  body: Record<string, unknown>
+  user: User
+}
+
+/** What `onCancelOperation` is given. */
+export interface CancelOperationRequest<User> {
+  projectId: string
+  operationId: string
+  user: User
 }
 
 /** `authorize: 'any-authenticated-user'`: every authenticated user may see every project (open access, said out loud). */
@@ -185,9 +228,11 @@ export type ResolvedOptions<User> = typeof serverDefaults & {
   /** Which `authorize` was given: a function, open access, or none (every join refused). */
   authorization: AuthorizationMode
   userId: (user: User) => string
-  allowedOrigins: readonly string[] | undefined
+  allowedOrigins: AllowedOrigins | undefined
   bus: EventBus
   onReindex: LiveStatusServerOptions<User>['onReindex']
+  onStartOperation: LiveStatusServerOptions<User>['onStartOperation']
+  onCancelOperation: LiveStatusServerOptions<User>['onCancelOperation']
   onConnection: LiveStatusServerOptions<User>['onConnection']
   logger: ServerLogger
   operationChannel: OperationChannel | undefined
@@ -235,6 +280,15 @@ function authorizationOf<User>(authorize: LiveStatusServerOptions<User>['authori
   )
 }
 
+function allowedOriginsOf(allowed: unknown): AllowedOrigins | undefined {
+  if (allowed === undefined || typeof allowed === 'function') return allowed as AllowedOrigins | undefined
+  if (Array.isArray(allowed) && allowed.every((origin) => typeof origin === 'string')) return allowed
+  // A lone string would be searched character by character; anything else would allow nothing, silently.
+  throw new TypeError(
+    `[live-status/server] \`allowedOrigins\` must be a list of origins (['https://app.example.com']) or a function (origin) => boolean (got ${typeof allowed === 'string' ? JSON.stringify(allowed) : typeof allowed})`,
+  )
+}
+
 export function resolveOptions<User>(options: LiveStatusServerOptions<User>): ResolvedOptions<User> {
   if (typeof options?.authenticate !== 'function') throw new TypeError('[live-status/server] `authenticate(token, request)` is required')
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LiveStatusServerOptions<User>
@@ -245,9 +299,11 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     operationChannel: options.operationChannel,
     ...authorizationOf(options.authorize),
     userId: options.userId ?? defaultUserId,
-    allowedOrigins: options.allowedOrigins,
+    allowedOrigins: allowedOriginsOf(options.allowedOrigins),
     bus: options.bus ?? new InMemoryEventBus({ historySize: 1000 }),
     onReindex: options.onReindex,
+    onStartOperation: options.onStartOperation,
+    onCancelOperation: options.onCancelOperation,
     onConnection: options.onConnection,
     logger: options.logger ?? (options.log ? loggerFromLogFunction(options.log) : consoleLogger),
   }

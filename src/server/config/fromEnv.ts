@@ -14,7 +14,7 @@ export interface EnvConfig {
 }
 
 /** Numeric settings: environment variable → option. */
-const numeric = {
+export const numericEnvVariables = {
   LIVE_STATUS_MAX_CONNECTIONS_PER_USER: 'maxConnectionsPerUser',
   LIVE_STATUS_MAX_PAYLOAD_BYTES: 'maxPayloadBytes',
   LIVE_STATUS_MAX_FRAME_BYTES: 'maxFrameBytes',
@@ -32,7 +32,7 @@ const numeric = {
 } as const
 
 /** Every variable read, for documentation and for warning about misspelt ones. */
-export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', 'LIVE_STATUS_TOKEN_QUERY_PARAM', 'LIVE_STATUS_AUTHORIZE', ...Object.keys(numeric)]
+export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', 'LIVE_STATUS_TOKEN_QUERY_PARAM', 'LIVE_STATUS_AUTHORIZE', ...Object.keys(numericEnvVariables)]
 
 function positiveInteger(name: string, text: string): number {
   const value = Number(text)
@@ -56,7 +56,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   const port = portText === undefined ? 8080 : portText === '0' ? 0 : positiveInteger('LIVE_STATUS_PORT', portText)
   if (port > 65535) throw new Error(`[live-status/server] LIVE_STATUS_PORT=${port} is not a port`)
   const options: EnvConfig['options'] = {}
-  for (const [name, option] of Object.entries(numeric)) {
+  for (const [name, option] of Object.entries(numericEnvVariables)) {
     const text = set(name)
     if (text !== undefined) options[option] = positiveInteger(name, text)
   }

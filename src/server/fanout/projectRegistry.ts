@@ -57,6 +57,16 @@ export class ProjectRegistry {
     this.#operationProjects.set(operationId, projectId)
   }
 
+  /**
+   * Records a new operation of `projectId`; false when this instance knows the id already. Sync, so
+   * two requests proposing the same id between their awaits cannot both start it here.
+   */
+  claimOperation(operationId: string, projectId: string): boolean {
+    if (this.#operationProjects.has(operationId)) return false
+    this.#operationProjects.set(operationId, projectId)
+    return true
+  }
+
   /** The project of an operation: this instance's own record, else the shared bus's. */
   async locateOperation(operationId: string): Promise<string | undefined> {
     const known = this.#operationProjects.get(operationId)

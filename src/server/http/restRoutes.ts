@@ -1,15 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { ProjectRegistry } from '../fanout/projectRegistry'
 import { isValidId, projectIdFromSegment } from '../limits/projectId'
-import { errorFields, type Log } from '../logger'
-import type { ResolvedOptions } from '../options'
+import { errorFields } from '../logger'
 import { bearerToken } from '../tokenFromRequest'
+import { serveCancelOperation, serveStartOperation } from './operationRoutes'
+import { isOriginAllowed, type AllowedOrigins } from './originPolicy'
 import { sendJson } from './respond'
+import type { RestContext } from './restContext'
+
+export type { RestContext } from './restContext'
 
 const ROUTES = {
   indexStatus: /^\/api\/projects\/([^/]+)\/index\/?$/,
   reindex: /^\/api\/projects\/([^/]+)\/index\/reindex\/?$/,
   operation: /^\/api\/operations\/([^/]+)\/?$/,
+  startOperation: /^\/api\/projects\/([^/]+)\/operations\/?$/,
+  cancelOperation: /^\/api\/operations\/([^/]+)\/cancel\/?$/,
 } as const
 
 export type RestRoute = { kind: keyof typeof ROUTES; segment: string }
@@ -23,17 +28,18 @@ export function matchRestRoute(path: string): RestRoute | null {
   return null
 }
 
-export interface RestContext<User> {
-  options: ResolvedOptions<User>
-  log: Log
-  projects: ProjectRegistry
-  publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<unknown>
-}
-
-/** Adds CORS headers for an allowed origin; true when it answered a preflight. */
-export function answerCors(request: IncomingMessage, response: ServerResponse, allowedOrigins: readonly string[] | undefined): boolean {
+/**
+ * Adds CORS headers for an allowed origin; true when it answered a preflight. A request from an
+ * origin `allowedOrigins` refuses goes on without them (the browser then hides the answer), and
+ * `onRefused` hears of it.
+ */
+export function answerCors(request: IncomingMessage, response: ServerResponse, allowedOrigins: AllowedOrigins | undefined, onRefused?: (origin: string) => void): boolean {
   const origin = request.headers.origin
-  if (!origin || !allowedOrigins?.includes(origin)) return false
+  if (!origin || !allowedOrigins) return false
+  if (!isOriginAllowed(allowedOrigins, origin)) {
+    onRefused?.(origin)
+    return false
+  }
   response.setHeader('Access-Control-Allow-Origin', origin)
   response.setHeader('Vary', 'Origin')
   if (request.method !== 'OPTIONS') return false
@@ -47,7 +53,8 @@ export function answerCors(request: IncomingMessage, response: ServerResponse, a
 }
 
 /**
- * `GET /api/projects/{id}/index`, `POST /api/projects/{id}/index/reindex`, `GET /api/operations/{id}`:
+ * `GET /api/projects/{id}/index`, `POST /api/projects/{id}/index/reindex`, `GET /api/operations/{id}`,
+ * `POST /api/projects/{id}/operations`, `POST /api/operations/{id}/cancel` (operationRoutes.ts):
  * 401 without a valid bearer token, 403 outside `authorize`, 404 for nothing known (never `200 null`),
  * 500 when an app callback throws. Never rejects.
  */
@@ -58,6 +65,8 @@ export async function serveRest<User>(ctx: RestContext<User>, request: IncomingM
     token = bearerToken(request)
     const user = token ? await options.authenticate(token, request) : null
     if (user === null || user === undefined) return sendJson(response, 401, { detail: 'not authenticated' })
+    if (route.kind === 'startOperation') return await serveStartOperation(ctx, request, response, route.segment, user, token!)
+    if (route.kind === 'cancelOperation') return await serveCancelOperation(ctx, request, response, route.segment, user, token!)
 
     if (route.kind === 'operation') {
       if (request.method !== 'GET') return sendJson(response, 405, { detail: 'method not allowed' })

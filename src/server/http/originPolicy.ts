@@ -1,0 +1,89 @@
+import type { Log } from '../logger'
+
+/** Which page origins may use the server: an explicit list, or a predicate over the `Origin` header. */
+export type AllowedOrigins = readonly string[] | ((origin: string) => boolean)
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/**
+ * Whether `origin` is a page on this machine served over `http`, on any port: `http://localhost:5173`,
+ * `http://127.0.0.1:3000`, `http://[::1]:8080`. Parsed with `new URL` and compared with its
+ * serialised origin, so `http://localhost.evil.com`, `http://localhost@evil.com`,
+ * `http://127.0.0.1.nip.io` or an origin with a path never pass. For development servers only:
+ * `allowedOrigins: isLocalDevOrigin` in production would let any local process's page in.
+ */
+export function isLocalDevOrigin(origin: string): boolean {
+  // The longest accepted origin is `http://127.0.0.1:65535`; anything much longer is not one.
+  if (typeof origin !== 'string' || origin.length > 40) return false
+  let url: URL
+  try {
+    url = new URL(origin)
+  } catch {
+    return false
+  }
+  // Port 0 parses but no page is served from it.
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname) && url.port !== '0' && url.origin === origin
+}
+
+/** Whether `allowed` lets a page at `origin` in. No `Origin` header, or a predicate that throws: no. */
+export function isOriginAllowed(allowed: AllowedOrigins, origin: string | undefined): boolean {
+  if (typeof origin !== 'string') return false
+  if (typeof allowed !== 'function') return allowed.includes(origin)
+  try {
+    return allowed(origin) === true
+  } catch {
+    return false
+  }
+}
+
+/** List entries that can never match an `Origin` header (a path, a trailing slash, not a URL). */
+export function malformedOrigins(allowed: AllowedOrigins | undefined): string[] {
+  if (allowed === undefined || typeof allowed === 'function') return []
+  return allowed.filter((entry) => {
+    try {
+      return new URL(entry).origin !== entry
+    } catch {
+      return true
+    }
+  })
+}
+
+/** An attacker picks the `Origin` header: this many distinct ones are named in the log, then one line says more came. */
+const MAX_NAMED_ORIGINS = 100
+/** A header longer than this is cut in the log line. */
+const MAX_LOGGED_ORIGIN_CHARS = 200
+
+/**
+ * One warning per refused origin (not per request): the first refusal names the origin and how to
+ * allow it; the same origin retrying every few seconds adds nothing to the log.
+ */
+export class RefusedOrigins {
+  #named = new Set<string>()
+  #overflowed = false
+  #log: Log
+
+  constructor(log: Log) {
+    this.#log = log
+  }
+
+  note(origin: string | undefined, where: 'socket' | 'REST'): void {
+    const key = origin === undefined ? '' : origin.slice(0, MAX_LOGGED_ORIGIN_CHARS)
+    if (this.#named.has(key)) return
+    if (this.#named.size >= MAX_NAMED_ORIGINS) {
+      if (!this.#overflowed) this.#log.warn(`more than ${MAX_NAMED_ORIGINS} origins refused: the others are not logged one by one`, { refusedOrigins: this.#named.size })
+      this.#overflowed = true
+      return
+    }
+    this.#named.add(key)
+    if (origin === undefined)
+      this.#log.warn(
+        'a socket without an Origin header was refused: with `allowedOrigins` set, only browsers on a listed origin are admitted. Non-browser clients must send an allowed Origin.',
+        { where },
+      )
+    else
+      this.#log.warn(
+        `origin ${JSON.stringify(key)} refused (${where === 'socket' ? 'socket upgrade answered 403' : 'REST answered without CORS headers'}): if pages there should use this server, add it to the \`allowedOrigins\` option, or to LIVE_STATUS_ALLOWED_ORIGINS (comma-separated) where the settings come from the environment (live-status-server, npm start)`,
+        { origin: key, where },
+      )
+  }
+}
