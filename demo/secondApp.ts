@@ -6,7 +6,7 @@ export interface SecondApp {
   /** The demo's URL: REST base, and the WebSocket base once http becomes ws. */
   url: string
   projectId: string
-  /** A demo token minted at start for the second app. */
+  /** The demo's token for scripts and second apps (`demo-token`). */
   token: string
 }
 
@@ -20,7 +20,7 @@ export function secondAppText({ url, projectId, token }: SecondApp): string {
     apiUrl       ${url}   (REST; sockets at ${ws}/ws/projects/${projectId})
     projectId    ${projectId}
     accessToken  ${token}
-                 ↑ a DEMO token, minted for this run: valid until the demo stops, worthless elsewhere
+                 ↑ the demo's fixed DEMO token (the Quick start's): worthless outside this demo
 
   Start an operation (types: index, append, reindex, remove_source; optional "total_files",
   "operation_id"); it answers {"operation_id":…,"status":"pending"}, and a page reload lists it:

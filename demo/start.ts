@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { consoleLogger } from '../src/server'
 import { demoOrigins } from './origins'
 import { secondAppText } from './secondApp'
+import { SCRIPT_TOKEN } from './tokens'
 import { startDemoHttp } from './server'
 import { createWorld, PROJECT } from './world'
 
@@ -18,8 +19,9 @@ const http = await startDemoHttp(world, { port, clientDir: resolve(here, 'dist')
   process.exit(1)
 })
 
-// One token for a second app, minted now like a tab's sign-in (the page's own tabs get theirs).
-const secondAppToken = world.login()
+// The demo's fixed token for scripts and second apps, the one the README's Quick start passes: it
+// stays the same across restarts, so a pasted Quick start keeps working (the page's tabs get their own).
+const secondAppToken = SCRIPT_TOKEN
 
 console.log(`
   live-status demo running at ${http.url}
