@@ -9,6 +9,7 @@ import { ProjectRegistry } from './fanout/projectRegistry'
 import { requestTarget } from './http/requestTarget'
 import { isOriginAllowed, malformedOrigins, RefusedOrigins } from './http/originPolicy'
 import { guardSocket, rejectUpgrade, sendJson } from './http/respond'
+import { answerSocketProbe } from './http/socketProbe'
 import { answerCors, matchRestRoute, serveRest, type RestContext } from './http/restRoutes'
 import { isServiceRoute, serveService, type ServiceContext } from './http/serviceRoutes'
 import { isValidId, projectIdFromSegment } from './limits/projectId'
@@ -185,6 +186,10 @@ export class LiveStatusServer<User = unknown> {
     try {
       if (this.#options.serviceRoutes && isServiceRoute(url.pathname)) {
         void serveService(this.#service, request, response, url).catch((error: unknown) => this.#answer500(response, 'service route failed', error))
+        return true
+      }
+      if (PROJECT_SOCKET.test(url.pathname) && !request.headers.upgrade) {
+        answerSocketProbe(request, response, this.#options.allowedOrigins, this.#onCorsRefused)
         return true
       }
       const route = matchRestRoute(url.pathname)

@@ -13,6 +13,15 @@ export class LiveStatusNoTokenError extends Error {
 
 /** Development only: a refused token is said once per page, not per request. */
 let warnedRefusal = false
+let warnedUnreachable = false
+
+/** Development only: a request that got no answer at all, said once per page (never the URL's query). */
+function warnUnreachable(apiUrl: string, error: unknown): void {
+  if (warnedUnreachable || (error as { name?: string } | null)?.name === 'AbortError') return
+  warnedUnreachable = true
+  const page = typeof location === 'object' ? ` from ${location.origin}` : ''
+  console.warn(`[live-status] No answer from ${apiUrl}${page} (${error instanceof Error ? error.message : String(error)}). Is the server running there? In a browser this is also what a server that does not allow this page's origin looks like (CORS): add the origin to its allowed origins (the reference server: \`allowedOrigins\`, or LIVE_STATUS_ALLOWED_ORIGINS).`)
+}
 
 /** Query parameters; `undefined` values are left out. */
 export type Query = Record<string, string | undefined>
@@ -51,7 +60,9 @@ export async function request(host: RestHost, path: string, init: RequestInit & 
       const headers = new Headers(rest.headers)
       if (token && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${token}`)
       if (!headers.has('Accept')) headers.set('Accept', 'application/json')
-      response = await globalThis.fetch(url, { ...rest, headers })
+      const answer = globalThis.fetch(url, { ...rest, headers })
+      if (process.env.NODE_ENV !== 'production') answer.catch((error: unknown) => warnUnreachable(host.apiUrl, error))
+      response = await answer
     }
     if (!host.authErrorStatuses.includes(response.status)) return response
     const current = await host.resolveToken()
