@@ -1,0 +1,38 @@
+// Issue #22, item 3: a browser sees a refused upgrade as a bare 1006, so the client's development
+// build asks the socket's URL once with a plain GET (src/transport/devWarnings.ts). The server
+// answers what it would have done with the upgrade, readable from the page's origin.
+import { afterEach, expect, test } from 'vitest'
+import { disposeAll, startServer } from './support/serverHarness'
+
+afterEach(() => disposeAll())
+
+const probe = (url: string, origin?: string) => fetch(`${url}/ws/projects/p1`, { headers: origin ? { Origin: origin } : {} })
+
+test('an origin the server refuses: 403 naming the option, readable by that page, logged once', async () => {
+  const warnings: string[] = []
+  const logger = { debug() {}, info() {}, error() {}, warn: (_fields: unknown, message: string) => void warnings.push(message) }
+  const { url } = await startServer({ allowedOrigins: ['https://app.example.com'], logger })
+  for (let i = 0; i < 3; i++) {
+    const answer = await probe(url, 'http://localhost:5173')
+    expect(answer.status).toBe(403)
+    expect(answer.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    expect(((await answer.json()) as { detail: string }).detail).toMatch(/allowedOrigins.*LIVE_STATUS_ALLOWED_ORIGINS/)
+  }
+  expect(warnings.filter((message) => /origin/i.test(message))).toHaveLength(1)
+})
+
+test('an allowed origin, or a server that allows any: 426, the endpoint is there', async () => {
+  const { url } = await startServer({ allowedOrigins: ['https://app.example.com'] })
+  const allowed = await probe(url, 'https://app.example.com')
+  expect(allowed.status).toBe(426)
+  expect(allowed.headers.get('upgrade')).toBe('websocket')
+  expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+  const open = await startServer()
+  expect((await probe(open.url, 'http://anything.example')).status).toBe(426)
+  expect((await probe(open.url)).status).toBe(426)
+})
+
+test('a path that is no socket stays a 404', async () => {
+  const { url } = await startServer()
+  expect((await fetch(`${url}/ws/elsewhere/p1`)).status).toBe(404)
+})
