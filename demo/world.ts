@@ -6,7 +6,7 @@
 import type { WebSocket } from 'ws'
 import { documentIndexerOperationChannel } from '../src/dialects/documentIndexer'
 import { createLiveStatusServer, type AllowedOrigins, type EventBus, type LiveStatusServer, type ServerLogger } from '../src/server'
-import { operationEvents, runScan, type OperationType } from '../src/testing/operationScript'
+import { operationEvents, referenceOperationEvents, runScan, type OperationType } from '../src/testing/operationScript'
 import { memoryTokens, type TokenBook } from './tokens'
 
 export const PROJECT = 'demo'
@@ -98,10 +98,12 @@ export function createWorld(options: WorldOptions = {}) {
     ...(options.bus ? { bus: options.bus } : {}),
     onReindex: (projectId, branch) => runIndexJob(projectId, branch),
     // `POST /api/projects/demo/operations` and `POST /api/operations/{id}/cancel`: what a second
-    // app (or curl) uses. The server has published the operation as pending already.
+    // app (or curl) uses. The server has published the operation as pending already. Its worker
+    // speaks the reference protocol, which a client without a dialect reads (the Quick start); the
+    // page's own buttons run workers in the document indexer's dialects.
     onStartOperation: ({ operationId, type = 'index', body }) => {
       if (!isOperationType(type)) throw new Error(`unknown operation type ${JSON.stringify(type)}: the demo runs ${operationTypes.join(', ')}`)
-      runWorker(operationId, type, totalFilesOf(body) ?? defaultTotalFiles, true)
+      runWorker(operationId, referenceOperationEvents(type, totalFilesOf(body) ?? defaultTotalFiles), true)
       for (const listener of restStarts) listener(operationId)
     },
     onCancelOperation: ({ operationId }) => cancelOperation(operationId),
@@ -141,8 +143,7 @@ export function createWorld(options: WorldOptions = {}) {
    * start: the server has published it as pending) is picked up one step later, as a worker takes
    * a job off a queue. Each step checks whether it was stopped, as a real worker does between files.
    */
-  function runWorker(operationId: string, type: OperationType, totalFiles: number, queued = false) {
-    const events = operationEvents(type, totalFiles)
+  function runWorker(operationId: string, events: readonly (Record<string, unknown> & { type: string })[], queued = false) {
     let stopped = false
     running.set(operationId, () => (stopped = true))
     const step = (i: number) => {
@@ -158,7 +159,7 @@ export function createWorld(options: WorldOptions = {}) {
 
   function startOperation(type: OperationType, totalFiles = defaultTotalFiles): string {
     const operationId = `${operationIdPrefix}${++operationCounter}`
-    runWorker(operationId, type, totalFiles)
+    runWorker(operationId, operationEvents(type, totalFiles))
     return operationId
   }
 

@@ -51,7 +51,7 @@ test('an operation started over REST runs to completion on the demo worker, and 
 test('a cancelled operation stops: operation_cancelled, nothing after it, 409 on a second cancel', async () => {
   const { start, cancel, get, eventsOf, watcher, world } = await demo()
   const { operation_id: id } = (await (await start({ type: 'index', total_files: 500 })).json()) as { operation_id: string }
-  await watcher.until(() => eventsOf(id).some((e) => e.type === 'document_processed'))
+  await watcher.until(() => eventsOf(id).some((e) => e.type === 'file_completed'))
   expect(world.stats().runningOperations).toBe(1)
 
   const response = await cancel(id)

@@ -3,6 +3,23 @@ export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source'
 type Event = Record<string, unknown> & { type: string }
 
 /**
+ * The events a worker speaking the reference protocol (docs/server.md) emits for one operation:
+ * `operation_started`, a `file_completed` per file with the counters, `operation_completed`. What a
+ * client without a dialect reads (the README's Quick start). Every 11th file fails. Without
+ * `operation_id`: the caller adds it.
+ */
+export function referenceOperationEvents(type: string, totalFiles: number): Event[] {
+  const events: Event[] = [{ type: 'operation_started', operation_type: type, total_files: totalFiles }]
+  let failed = 0
+  for (let i = 0; i < totalFiles; i++) {
+    if ((i + 1) % 11 === 0) failed++
+    events.push({ type: 'file_completed', current_file: `/documents/team-${(i % 12) + 1}/document-${i + 1}.pdf`, processed_files: i + 1 - failed, failed_files: failed, total_files: totalFiles })
+  }
+  events.push({ type: 'operation_completed', status: 'completed', processed_files: totalFiles - failed, failed_files: failed, total_files: totalFiles, message: `${type} finished` })
+  return events
+}
+
+/**
  * The events a document-indexer worker emits for one operation, in order, stage by stage:
  * INDEX and APPEND in the flat dialect, REINDEX in the enveloped one, REMOVE_SOURCE with file
  * events. Every 11th file fails. Without `operation_id`: the caller adds it.
