@@ -67,7 +67,7 @@ describe.skipIf(!haveChromium)('install from the packed tarball, then the Quick 
     run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], app)
     mkdirSync(join(app, 'src'))
     // What `npm create vite` writes, cut to what the Quick start needs.
-    writeFileSync(join(app, 'index.html'), '<!doctype html><html lang="en"><head><meta charset="UTF-8" /><title>my-app</title></head><body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>\n')
+    writeFileSync(join(app, 'index.html'), '<!doctype html><html lang="en"><head><meta charset="UTF-8" /><link rel="icon" href="data:," /><title>my-app</title></head><body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>\n')
     writeFileSync(join(app, 'vite.config.ts'), "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\nexport default defineConfig({ plugins: [react()] })\n")
     writeFileSync(
       join(app, 'src', 'main.tsx'),
@@ -139,7 +139,7 @@ describe.skipIf(!haveChromium)('install from the packed tarball, then the Quick 
     const tab = await context.newPage()
     const problems: string[] = []
     tab.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text())
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.text()} (${message.location().url})`)
     })
     tab.on('pageerror', (error) => problems.push(error.message))
     await tab.goto(pageUrl)
