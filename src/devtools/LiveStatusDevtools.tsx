@@ -53,7 +53,8 @@ const serverSnapshot = () => null
  * sockets open and how many queries share each, frames and events per second, cache writes, fetches
  * and React commits per second (under a `<LiveStatusProfiler>`), polling, drops by reason, and a
  * live log of writes, fetches and connection transitions. Import it from `live-status/devtools`: an
- * app that does not import it ships none of it. Renders nothing on the server.
+ * app that does not import it ships none of it. Renders nothing on the server. In TanStack
+ * Devtools, use `liveStatusDevtoolsPlugin()` instead: the same panel, as a tab beside the Query one.
  */
 export function LiveStatusDevtools({ initialIsOpen = false, position = 'bottom-right', sampleIntervalMs, logSize }: LiveStatusDevtoolsProps) {
   const client = useLiveStatusClient()

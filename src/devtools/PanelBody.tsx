@@ -18,8 +18,10 @@ const stateColour: Record<string, string> = {
 
 /**
  * What every live-status panel shows of a snapshot: sockets and their sharers, the cache figures and
- * the log. The standalone panel frames it in a floating box; a panel that renders this shows what
- * the standalone one shows, with nothing written twice.
+ * the log. The standalone panel frames it in a floating box, the TanStack Devtools plugin in the
+ * shell's pane; both render this, so the two never show different things. Its colours are dark and
+ * inline (the standalone panel's bytes): the plugin's light theme inverts them rather than carrying a
+ * second palette.
  */
 export function PanelBody({ snapshot, style }: { snapshot: DevtoolsSnapshot; style: CSSProperties }) {
   const dropped = Object.entries(snapshot.totals.dropped)
