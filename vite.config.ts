@@ -54,7 +54,7 @@ const external = [
 ]
 
 /** Browser tests that run alone, one after the other, after every other test. */
-const alone = ['__tests__/crossTab/crossTab.chromium.test.ts', '__tests__/e2e/storybookDev.e2e.test.ts']
+const alone = ['__tests__/crossTab/crossTab.chromium.test.ts', '__tests__/e2e/storybookDev.e2e.test.ts', '__tests__/devtools/tanstackPlugin.chromium.test.ts']
 
 export default defineConfig({
   // The published code must use the production JSX runtime (react/jsx-runtime): Next.js has no
