@@ -54,7 +54,12 @@ const external = [
 ]
 
 /** Browser tests that run alone, one after the other, after every other test. */
-const alone = ['__tests__/crossTab/crossTab.chromium.test.ts', '__tests__/e2e/storybookDev.e2e.test.ts', '__tests__/e2e/install.e2e.test.ts']
+const alone = [
+  '__tests__/crossTab/crossTab.chromium.test.ts',
+  '__tests__/e2e/storybookDev.e2e.test.ts',
+  '__tests__/devtools/tanstackPlugin.chromium.test.ts',
+  '__tests__/e2e/install.e2e.test.ts',
+]
 
 /**
  * `npm run test:unit` (`vitest run --mode unit`): the fast inner loop. Only the unit project, without
@@ -115,8 +120,8 @@ export default defineConfig(({ mode }) => ({
       unitProject([]),
       // Load tests that keep every core busy run last, alone: beside them the Chromium tests starve.
       { extends: true, test: { name: 'heavy', include: ['__tests__/**/*.heavy.test.ts'], environment: 'node', sequence: { groupOrder: 1 } } },
-      // The two Chromium tests that drive several tabs or a dev server each run alone, after the
-      // rest: side by side (or beside the other browser tests) they timed out in 2 of 5
+      // The Chromium tests that drive several tabs, a dev server, TanStack Devtools or a packed
+      // install each run alone, after the rest: side by side (or beside the other browser tests) they timed out in 2 of 5
       // fresh-clone CI runs, and each passed in every run it had the machine to itself.
       ...alone.map((file, i) => ({ extends: true as const, test: { name: `alone-${i + 1}`, include: [file], environment: 'node' as const, sequence: { groupOrder: 2 + i } } })),
       ...(withStories ? [storybookProject] : []),
