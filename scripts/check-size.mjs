@@ -17,11 +17,15 @@ const KiB = 1024
 // printed with how far off it is. The React entry's figures include the package's own event
 // validators (there is no zod peer any more): before the layers, zod was external and not counted.
 // A dialect is measured as what it adds to the typical import (its channels build on the built-in ones).
+// Moves since: the typical import went down to 16.4 KiB when the operation vocabularies moved into
+// their own module (guard lowered 16.8 → 16.5); the whole entry went up 1.1 KiB with the mutation
+// hooks and factories, the bound options and scan mutations of issue "The first hour of a TanStack
+// user" (guard 19.9 → 21.1, the features themselves: see that issue's closing note). The targets stay.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.8 * KiB, target: 9 * KiB, withoutDevtools: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 19.9 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.5 * KiB, target: 9 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.1 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },

@@ -27,7 +27,7 @@ export interface StartedOperation {
 
 /** What the start mutation remembers, to take its optimistic row back. */
 export interface StartOperationContext {
-  /** The row it wrote, when the caller proposed an id; removed again if the start fails. */
+  /** The row it wrote, when the caller proposed an id; removed again if the start fails. @default undefined (no id proposed) */
   optimistic?: OperationProgress
 }
 
