@@ -95,6 +95,7 @@ export default defineConfig(({ mode }) => ({
         'testing/index': resolve(__dirname, 'src/testing/index.ts'),
         'devtools/index': resolve(__dirname, 'src/devtools/index.ts'),
         'cross-tab/index': resolve(__dirname, 'src/transport/crossTab/index.ts'),
+        'sse/index': resolve(__dirname, 'src/sync/sseTransport.ts'),
       },
       formats: ['es'],
     },

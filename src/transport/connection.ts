@@ -354,7 +354,7 @@ export class Connection {
       // A refused token that is no longer the current one says nothing: find out which it is.
       if (token !== null && options.authCloseCodes.includes(code)) {
         this.#withToken((current) => this.#lost(code, reason, token, isPresentToken(current) && current !== token))
-      } else this.#lost(code, reason, token)
+      } else this.#lost(code, reason, token, false, (socket as { retryMs?: number }).retryMs)
     }
   }
 
@@ -377,7 +377,8 @@ export class Connection {
   }
 
   /** A socket was lost (not by our request): `reconnectDecision` says what next. */
-  #lost(code: number, reason: string, token: string | null, tokenReplaced = false): void {
+  /** `retryMs`: the least wait the server asked for (an SSE stream's `retry:`). */
+  #lost(code: number, reason: string, token: string | null, tokenReplaced = false, retryMs = 0): void {
     const closed = { lastCloseCode: code, lastCloseReason: reason, nextRetryAt: null }
     if (this.#disposed || this.#subscribers.size === 0) {
       this.status.set({ ...closed, state: 'idle', attempt: 0 })
@@ -393,7 +394,8 @@ export class Connection {
       this.#host.reportAuthError(token, { url: this.url, code, reason: reason || 'access token rejected' })
       return
     }
-    const { attempt, delayMs } = decision
+    const { attempt } = decision
+    const delayMs = Math.max(decision.delayMs, retryMs)
     this.#attempt = attempt
     this.status.set({ ...closed, state: 'reconnecting', attempt, nextRetryAt: Date.now() + delayMs })
     this.#retryTimer = setTimeout(() => {

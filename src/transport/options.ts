@@ -59,7 +59,7 @@ export type ControlReply = (message: Record<string, unknown>) => unknown
  */
 export type EndpointOptions = Pick<
   SocketHubOptions,
-  'auth' | 'protocols' | 'authCloseCodes' | 'fatalCloseCodes' | 'heartbeat' | 'reply' | 'controlTypes' | 'discriminator' | 'batches'
+  'auth' | 'protocols' | 'authCloseCodes' | 'fatalCloseCodes' | 'heartbeat' | 'reply' | 'controlTypes' | 'discriminator' | 'batches' | 'WebSocket' | 'resumeParam'
 >
 
 /** Passed to `onAuthError`. */

@@ -1,0 +1,74 @@
+/**
+ * The SSE transport's parser against `eventsource-parser` (a maintained, spec-complete parser; a dev
+ * dependency only) on generated streams: every line ending (CR, LF, CRLF), BOM, comments, fields with
+ * and without a colon or a space, `id` with NUL, `retry` with and without digits, multi-line `data`,
+ * events without data — each stream cut into chunks at generated places. Both must see the same
+ * events (data and last event id), the same retries and the same number of comments. (A leading BOM
+ * is not the parsers' business: `TextDecoderStream` drops it before they see the text.)
+ */
+import { createParser } from 'eventsource-parser'
+import fc from 'fast-check'
+import { expect, test } from 'vitest'
+import { createSseParser } from '../../src/transport/sse/sseParser'
+
+const SEED = Number(process.env.MODEL_SEED ?? 20261204)
+
+const text = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ':', '{', '"', 'é', '\0', '1', '😀'), maxLength: 8 })
+const lineOf = fc.oneof(
+  fc.tuple(fc.constantFrom('data', 'id', 'retry', 'event', 'other', ''), fc.constantFrom(':', ': ', ':  ', ''), text).map(([field, sep, value]) => `${field}${sep}${value}`),
+  fc.tuple(fc.constant('retry: '), fc.nat({ max: 99999 })).map(([field, value]) => `${field}${value}`),
+  text.map((value) => `:${value}`),
+  fc.constant(''),
+)
+const stream = fc.array(fc.tuple(lineOf, fc.constantFrom('\n', '\r', '\r\n')), { maxLength: 30 }).map((lines) => lines.map(([line, end]) => line + end).join(''))
+const cuts = fc.array(fc.nat({ max: 400 }), { maxLength: 12 })
+
+function chunks(whole: string, at: number[]): string[] {
+  const points = [...new Set(at.map((n) => n % (whole.length + 1)))].sort((a, b) => a - b)
+  const out: string[] = []
+  let from = 0
+  for (const point of points) {
+    out.push(whole.slice(from, point))
+    from = point
+  }
+  out.push(whole.slice(from))
+  return out
+}
+
+function runOurs(parts: string[]) {
+  const seen = { events: [] as string[], retries: [] as number[], comments: 0 }
+  const parser = createSseParser({
+    onEvent: (data) => seen.events.push(data),
+    onRetry: (ms) => seen.retries.push(ms),
+    onComment: () => void seen.comments++,
+  })
+  for (const part of parts) parser.feed(part)
+  return seen
+}
+
+function runReference(parts: string[]) {
+  const seen = { events: [] as string[], retries: [] as number[], comments: 0 }
+  const parser = createParser({
+    onEvent: (event) => seen.events.push(event.data),
+    onRetry: (ms) => seen.retries.push(ms),
+    onComment: () => void seen.comments++,
+  })
+  for (const part of parts) parser.feed(part)
+  return seen
+}
+
+test('the same events, retries and comments as eventsource-parser, however the stream is cut', () => {
+  fc.assert(
+    fc.property(stream, cuts, (whole, at) => {
+      const expected = runReference([whole])
+      expect(runOurs([whole])).toEqual(expected)
+      expect(runOurs(chunks(whole, at))).toEqual(expected)
+    }),
+    { seed: SEED, numRuns: 2000 },
+  )
+})
+
+test('the cases the standard spells out', () => {
+  const seen = runOurs(['data: a\r', '\ndata:b\n\nid: 7\ndata\n\n: ping\nretry: 250\nretry: x\nid: a\0b\ndata: c\r\r\n'])
+  expect(seen).toEqual({ events: ['a\nb', '', 'c'], retries: [250], comments: 1 })
+})

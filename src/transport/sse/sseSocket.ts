@@ -1,0 +1,148 @@
+import { createSseParser } from './sseParser'
+import type { WebSocketConstructor, WebSocketLike } from '../types'
+
+/**
+ * A Server-Sent Events stream dressed as a WebSocket, so the connection layer (sharing, token
+ * gating, backoff with jitter, heartbeat, frame decoding, status) runs unchanged over it: the
+ * socket path costs nothing for SSE, and SSE is what an app that imports `live-status/sse` pays.
+ *
+ * Not the browser's `EventSource`: it cannot send headers, and the token must not travel in a URL.
+ * A `fetch` stream instead, read by `createSseParser` (the standard's format; see there why not
+ * `eventsource-parser`).
+ *
+ * - The token arrives as the subprotocols `bearer, <token>` (the auth `sse()` sets) and leaves as
+ *   `Authorization: Bearer <token>`; nothing else of the protocols is sent.
+ * - A resume position in the URL (`?since=<seq>`, added by the connection on reconnect) leaves as
+ *   `Last-Event-ID: <seq>`: the server's event ids are the same `seq` the frames carry.
+ * - Comment lines (`: ping`) are the server's heartbeat: each reaches the connection as a `pong`, so
+ *   a stream that goes silent is noticed like a socket that does.
+ * - `retry:` is kept as `retryMs`; the connection waits at least that long before the next attempt.
+ * - An answer other than a 200 event stream closes it before it opened, with the close code a
+ *   socket server would have used: 401 → 4401, 403 → 4403 (the token is refused), 429 and 503 →
+ *   1013 (try again later), anything else → 1006 (a failed handshake).
+ */
+export class SseSocket implements WebSocketLike {
+  readyState = 0
+  readonly protocol = ''
+  /** The server's `retry:`, in ms, once it sent one. */
+  retryMs: number | undefined
+  onopen: ((event: unknown) => void) | null = null
+  onmessage: ((event: { data: unknown }) => void) | null = null
+  onerror: ((event: unknown) => void) | null = null
+  onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null
+  readonly #abort = new AbortController()
+  readonly #sendUrl: string | undefined
+  readonly #headers: Record<string, string>
+  readonly #fetch: typeof fetch
+
+  constructor(url: string, protocols?: string | string[], options: SseSocketOptions = {}) {
+    const target = new URL(url.replace(/^ws(s?):/i, 'http$1:'))
+    const headers: Record<string, string> = { Accept: 'text/event-stream' }
+    const offered = typeof protocols === 'string' ? [protocols] : (protocols ?? [])
+    const bearer = offered.indexOf('bearer')
+    if (bearer !== -1 && offered[bearer + 1]) headers.Authorization = `Bearer ${offered[bearer + 1]}`
+    const since = options.resumeParam === undefined ? null : target.searchParams.get(options.resumeParam)
+    if (since !== null) {
+      headers['Last-Event-ID'] = since
+      target.searchParams.delete(options.resumeParam!)
+    }
+    this.#headers = headers
+    this.#sendUrl = options.sendUrl?.(target.href)
+    this.#fetch = options.fetch ?? fetch
+    void this.#run(target.href)
+  }
+
+  async #run(url: string): Promise<void> {
+    let response: Response
+    try {
+      response = await this.#fetch(url, { headers: this.#headers, signal: this.#abort.signal, cache: 'no-store' })
+    } catch {
+      return this.#closed(1006, 'stream request failed')
+    }
+    if (response.status !== 200 || !/^text\/event-stream/i.test(response.headers.get('content-type') ?? '') || !response.body) {
+      void response.body?.cancel().catch(() => {})
+      const code = response.status === 401 ? 4401 : response.status === 403 ? 4403 : response.status === 429 || response.status === 503 ? 1013 : 1006
+      return this.#closed(code, `HTTP ${response.status}`)
+    }
+    if (this.readyState !== 0) return void response.body.cancel().catch(() => {})
+    this.readyState = 1
+    this.onopen?.({})
+    const parser = createSseParser({
+      onEvent: (data) => {
+        if (this.readyState === 1) this.onmessage?.({ data })
+      },
+      onRetry: (retryMs: number) => {
+        this.retryMs = retryMs
+      },
+      onComment: () => {
+        if (this.readyState === 1) this.onmessage?.({ data: PONG })
+      },
+    })
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return this.#closed(1001, 'stream ended')
+        // A line that never ends would grow without bound: refused like an oversized frame.
+        if (parser.feed(value) > MAX_LINE_CHARS) {
+          this.#abort.abort()
+          return this.#closed(1009, 'line too long')
+        }
+      }
+    } catch {
+      this.#closed(1006, 'stream broken')
+    }
+  }
+
+  /** Sends a command: POSTed to `sendUrl` when the endpoint has one. Heartbeat pings need no answer here: the server's comments are the heartbeat. */
+  send(data: string): void {
+    if (this.readyState !== 1) throw new Error('[live-status] The stream is not open.')
+    if (data === PING) return
+    if (!this.#sendUrl) throw new Error('[live-status] This endpoint is a Server-Sent Events stream: it cannot send. Give `sse({ sendUrl })` a REST route for commands.')
+    void this.#fetch(this.#sendUrl, { method: 'POST', headers: { ...this.#headers, Accept: 'application/json', 'Content-Type': 'application/json' }, body: data }).catch(() => {})
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.readyState === 3) return
+    this.#abort.abort()
+    this.#closed(code, reason)
+  }
+
+  #closed(code: number, reason: string): void {
+    if (this.readyState === 3) return
+    this.readyState = 3
+    this.onclose?.({ code, reason, wasClean: code === 1000 })
+  }
+}
+
+const PONG = '{"type":"pong"}'
+/** Twice the socket layer's default `maxPayloadBytes`: longer frames are dropped there anyway. */
+const MAX_LINE_CHARS = 2 * 1024 * 1024
+const PING = '{"type":"ping"}'
+
+/** How `SseSocket`s are made for one endpoint. */
+export interface SseSocketOptions {
+  /**
+   * The query parameter the connection adds with the last `seq` on reconnect; sent as
+   * `Last-Event-ID` instead.
+   * @default undefined (nothing to translate)
+   */
+  resumeParam?: string
+  /**
+   * The REST route a channel's `send` posts to, from the stream's URL; without it `send` throws
+   * and `client.send` answers false.
+   * @default undefined
+   */
+  sendUrl?: (streamUrl: string) => string
+  /** The `fetch` to stream with. @default globalThis.fetch */
+  fetch?: typeof fetch
+}
+
+/** A WebSocket constructor whose sockets are `SseSocket`s made with `options`. */
+export function sseSocketConstructor(options: SseSocketOptions = {}): WebSocketConstructor {
+  return class extends SseSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, options)
+    }
+  }
+}
