@@ -13,6 +13,7 @@ import { guardSocket, rejectUpgrade, sendJson } from './http/respond'
 import { answerSocketProbe } from './http/socketProbe'
 import { answerCors, matchRestRoute, serveRest, type RestContext } from './http/restRoutes'
 import { isServiceRoute, serveService, type ServiceContext } from './http/serviceRoutes'
+import { isSseRoute, serveSse, type SseContext } from './http/sseRoute'
 import { isValidId, projectIdFromSegment } from './limits/projectId'
 import { UserConnections } from './limits/userConnections'
 import { errorFields, Log } from './logger'
@@ -53,6 +54,7 @@ export class LiveStatusServer<User = unknown> {
   #admission: AdmissionContext<User>
   #rest: RestContext<User>
   #service: ServiceContext
+  #sse: SseContext<User>
   #refusedOrigins: RefusedOrigins
 
   constructor(options: LiveStatusServerOptions<User>) {
@@ -92,6 +94,7 @@ export class LiveStatusServer<User = unknown> {
     }
     this.#rest = { options: resolved, log: this.#log, projects: this.#projects, publish: (projectId, event) => this.publish(projectId, event) }
     this.#service = { isClosing, busReady: () => this.#busReady(), metrics: () => this.metrics() }
+    this.#sse = { admission: this.#admission, isClosing, onOriginRefused: (origin) => this.#refusedOrigins.note(origin, 'SSE') }
     this.#metrics.sample()
     this.#sweep = setInterval(() => this.#sweepOnce(), Math.max(1000, Math.floor(resolved.idleTimeoutMs / 4)))
     this.#sweep.unref?.()
@@ -194,6 +197,10 @@ export class LiveStatusServer<User = unknown> {
       }
       if (PROJECT_SOCKET.test(url.pathname) && !request.headers.upgrade) {
         answerSocketProbe(request, response, this.#options.allowedOrigins, this.#onCorsRefused)
+        return true
+      }
+      if (isSseRoute(url.pathname)) {
+        serveSse(this.#sse, request, response, url)
         return true
       }
       const route = matchRestRoute(url.pathname)
