@@ -14,6 +14,7 @@ export {
 export { isLocalDevOrigin, type AllowedOrigins } from './http/originPolicy'
 export { consoleLogger, type LogMethod, type ServerLogger } from './logger'
 export { dropReasons, type DropReason, type MetricsSnapshot } from './metrics/serverMetrics'
+export { transports as connectionTransports, type Transport as ConnectionTransport } from './connection/sink'
 export { InMemoryEventBus, nextSeq, type EventBus, type InMemoryEventBusOptions, type RetainedState, type SequencedEvent } from './eventBus'
 export { ProjectState } from './projectState'
 export { bearerToken, selectProtocol, tokenFromRequest } from './tokenFromRequest'

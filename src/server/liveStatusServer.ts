@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocketServer } from 'ws'
 import { CloseCode } from '../transport/closeCodes'
 import type { Session } from './connection/session'
+import { transports, type SessionSink, type Transport } from './connection/sink'
 import type { EventBus, SequencedEvent } from './eventBus'
 import { ProjectRegistry } from './fanout/projectRegistry'
 import { requestTarget } from './http/requestTarget'
@@ -12,6 +13,7 @@ import { guardSocket, rejectUpgrade, sendJson } from './http/respond'
 import { answerSocketProbe } from './http/socketProbe'
 import { answerCors, matchRestRoute, serveRest, type RestContext } from './http/restRoutes'
 import { isServiceRoute, serveService, type ServiceContext } from './http/serviceRoutes'
+import { isSseRoute, serveSse, type SseContext } from './http/sseRoute'
 import { isValidId, projectIdFromSegment } from './limits/projectId'
 import { UserConnections } from './limits/userConnections'
 import { errorFields, Log } from './logger'
@@ -29,10 +31,11 @@ const PROJECT_SOCKET = /^\/ws\/projects\/([^/]+)\/?$/
 
 /**
  * The reference server: speaks live-status's protocol on `/ws/projects/{projectId}` (snapshot,
- * then live events with `seq`, `?since=` replay, batching, ping/pong), serves the REST routes the
- * hooks' default endpoints use, and `/healthz`, `/readyz`, `/metrics`. The pieces live beside it:
- * `upgrade/` (admission), `connection/` (one socket), `fanout/` (projects, replay, framing),
- * `limits/`, `http/`, `metrics/`.
+ * then live events with `seq`, `?since=` replay, batching, ping/pong) and the same frames as
+ * Server-Sent Events on `/sse/projects/{projectId}`, serves the REST routes the hooks' default
+ * endpoints use, and `/healthz`, `/readyz`, `/metrics`. The pieces live beside it: `upgrade/`
+ * (admission), `connection/` (one client, and the socket or SSE response it writes to), `fanout/`
+ * (projects, replay, framing), `limits/`, `http/`, `metrics/`.
  */
 export class LiveStatusServer<User = unknown> {
   readonly bus: EventBus
@@ -41,7 +44,7 @@ export class LiveStatusServer<User = unknown> {
   #metrics = new ServerMetrics()
   #wss: WebSocketServer
   #sessions = new Set<Session>()
-  #authenticating = new Set<WebSocket>()
+  #authenticating = new Set<SessionSink>()
   #users: UserConnections
   #projects: ProjectRegistry
   #sweep: ReturnType<typeof setInterval>
@@ -51,6 +54,7 @@ export class LiveStatusServer<User = unknown> {
   #admission: AdmissionContext<User>
   #rest: RestContext<User>
   #service: ServiceContext
+  #sse: SseContext<User>
   #refusedOrigins: RefusedOrigins
 
   constructor(options: LiveStatusServerOptions<User>) {
@@ -90,6 +94,7 @@ export class LiveStatusServer<User = unknown> {
     }
     this.#rest = { options: resolved, log: this.#log, projects: this.#projects, publish: (projectId, event) => this.publish(projectId, event) }
     this.#service = { isClosing, busReady: () => this.#busReady(), metrics: () => this.metrics() }
+    this.#sse = { admission: this.#admission, isClosing, onOriginRefused: (origin) => this.#refusedOrigins.note(origin, 'SSE') }
     this.#metrics.sample()
     this.#sweep = setInterval(() => this.#sweepOnce(), Math.max(1000, Math.floor(resolved.idleTimeoutMs / 4)))
     this.#sweep.unref?.()
@@ -99,7 +104,7 @@ export class LiveStatusServer<User = unknown> {
     }
   }
 
-  /** Open sockets, in total and per project. */
+  /** Open connections (sockets and SSE streams), in total and per project. */
   get stats(): { connections: number; projects: Record<string, number> } {
     const projects: Record<string, number> = {}
     for (const session of this.#sessions) projects[session.projectId] = (projects[session.projectId] ?? 0) + 1
@@ -108,7 +113,9 @@ export class LiveStatusServer<User = unknown> {
 
   /** Counters and gauges (what `/metrics` serves). */
   metrics(): MetricsSnapshot {
-    return this.#metrics.snapshot({ connections: this.#sessions.size, authenticating: this.#authenticating.size, projects: this.#projects.size })
+    const connectionsByTransport = Object.fromEntries(transports.map((t) => [t, 0])) as Record<Transport, number>
+    for (const session of this.#sessions) connectionsByTransport[session.sink.transport]++
+    return this.#metrics.snapshot({ connections: this.#sessions.size, connectionsByTransport, authenticating: this.#authenticating.size, projects: this.#projects.size })
   }
 
   /** `metrics()` in the Prometheus text format. */
@@ -179,7 +186,7 @@ export class LiveStatusServer<User = unknown> {
     return true
   }
 
-  /** Serves the REST and service routes; returns false for any other path. Never throws. */
+  /** Serves the SSE streams, the REST and service routes; returns false for any other path. Never throws. */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
     const url = requestTarget(request.url)
     if (!url) return false
@@ -190,6 +197,10 @@ export class LiveStatusServer<User = unknown> {
       }
       if (PROJECT_SOCKET.test(url.pathname) && !request.headers.upgrade) {
         answerSocketProbe(request, response, this.#options.allowedOrigins, this.#onCorsRefused)
+        return true
+      }
+      if (isSseRoute(url.pathname)) {
+        serveSse(this.#sse, request, response, url)
         return true
       }
       const route = matchRestRoute(url.pathname)
@@ -252,22 +263,23 @@ export class LiveStatusServer<User = unknown> {
     return { port: address.port, url: `http://${host}:${address.port}` }
   }
 
-  /** Closes every socket with `code` (1001 by default, so clients reconnect). */
+  /** Closes every socket with `code` (1001 by default, so clients reconnect), and ends every SSE stream. */
   disconnectAll(code: number = CloseCode.goingAway, reason = 'server going away'): void {
-    for (const session of [...this.#sessions]) session.socket.close(code, reason)
+    for (const session of [...this.#sessions]) session.sink.close(code, reason)
   }
 
-  /** Drops every socket without a close frame, like a crashed process. */
+  /** Drops every socket without a close frame, and every SSE stream mid-way, like a crashed process. */
   terminateAll(): void {
-    for (const session of [...this.#sessions]) session.socket.terminate()
-    for (const socket of [...this.#authenticating]) socket.terminate()
+    for (const session of [...this.#sessions]) session.sink.terminate()
+    for (const sink of [...this.#authenticating]) sink.terminate()
   }
 
   /**
-   * Drains: stops admitting at once (new upgrades get 503, sockets still authenticating get 1001),
-   * sends the batches waiting, closes every client with 1001, terminates those that have not
-   * closed after `closeTimeoutMs`, then closes its own HTTP server. Resolves when done; calling it
-   * again returns the same promise.
+   * Drains: stops admitting at once (new upgrades and SSE requests get 503, sockets still
+   * authenticating get 1001, SSE requests not yet answered 503), sends the batches waiting, closes
+   * every socket with 1001 and ends every SSE stream (clients reconnect, to another instance),
+   * terminates those that have not closed after `closeTimeoutMs`, then closes its own HTTP server.
+   * Resolves when done; calling it again returns the same promise.
    */
   close(): Promise<void> {
     this.#closing ??= this.#drain()
@@ -278,11 +290,11 @@ export class LiveStatusServer<User = unknown> {
     clearInterval(this.#sweep)
     clearInterval(this.#checkpoints)
     this.#log.info('draining', { connections: this.#sessions.size, authenticating: this.#authenticating.size })
-    const sockets = [...this.#authenticating, ...[...this.#sessions].map((s) => s.socket)]
-    for (const socket of this.#authenticating) socket.close(CloseCode.goingAway, 'server shutting down')
+    const sinks = [...this.#authenticating, ...[...this.#sessions].map((s) => s.sink)]
+    for (const sink of [...this.#authenticating]) sink.close(CloseCode.goingAway, 'server shutting down')
     this.#projects.flushAll()
-    for (const session of this.#sessions) session.socket.close(CloseCode.goingAway, 'server shutting down')
-    await waitClosed(sockets, this.#options.closeTimeoutMs)
+    for (const session of [...this.#sessions]) session.sink.close(CloseCode.goingAway, 'server shutting down')
+    await waitClosed(sinks, this.#options.closeTimeoutMs)
     // The last state this instance folded outlives it, for the instances that stay.
     // Bounded: a bus that is down must not hold the shutdown.
     await withTimeout(this.#projects.checkpointAll(), this.#options.closeTimeoutMs, () => undefined)
@@ -306,7 +318,7 @@ export class LiveStatusServer<User = unknown> {
     const fields = { authorization: mode }
     if (mode === 'none')
       this.#log.warn(
-        "no `authorize` option: every project join is refused (4403 on sockets, 403 on REST). Pass `authorize(user, projectId)`, or `authorize: 'any-authenticated-user'` if every authenticated user may see every project.",
+        "no `authorize` option: every project join is refused (4403 on sockets, 403 on SSE and REST). Pass `authorize(user, projectId)`, or `authorize: 'any-authenticated-user'` if every authenticated user may see every project.",
         fields,
       )
     else if (mode === ANY_AUTHENTICATED_USER) this.#log.info("authorization: any authenticated user may join any project (`authorize: 'any-authenticated-user'`)", fields)
@@ -323,8 +335,8 @@ export class LiveStatusServer<User = unknown> {
 
   #register(session: Session): void {
     this.#sessions.add(session)
-    session.socket.on('pong', () => (session.lastSeenAt = Date.now()))
-    session.socket.on('close', () => {
+    session.sink.onAlive(() => (session.lastSeenAt = Date.now()))
+    session.sink.onClose(() => {
       if (!this.#sessions.delete(session)) return
       this.#users.release(session.userId)
       const channel = this.#projects.get(session.projectId)
@@ -356,12 +368,15 @@ export class LiveStatusServer<User = unknown> {
     try {
       const cutoff = Date.now() - this.#options.idleTimeoutMs
       for (const session of [...this.#sessions]) {
+        // An SSE client cannot answer: it watches the heartbeat and reconnects, and a dead one is
+        // found by TCP (a reset, a failed write) or the slow-consumer limit.
+        if (!session.sink.answersPings) continue
         // A streaming client need not ping (every frame proves the link to it): liveness is asked
         // with protocol pings, which browsers answer by themselves.
         if (session.lastSeenAt < cutoff) {
           this.#metrics.drop('idle')
-          session.socket.terminate()
-        } else if (session.open) session.socket.ping()
+          session.sink.terminate()
+        } else if (session.open) session.sink.ping()
       }
       this.#projects.sweep(Date.now() - this.#options.retainFinishedMs)
       this.#metrics.sample()
@@ -371,17 +386,17 @@ export class LiveStatusServer<User = unknown> {
   }
 }
 
-function waitClosed(sockets: WebSocket[], timeoutMs: number): Promise<void> {
-  const open = sockets.filter((s) => s.readyState !== s.CLOSED)
+function waitClosed(sinks: SessionSink[], timeoutMs: number): Promise<void> {
+  const open = sinks.filter((s) => !s.closed)
   if (open.length === 0) return Promise.resolve()
   return new Promise((resolve) => {
     let left = open.length
     const timer = setTimeout(() => {
-      for (const socket of open) if (socket.readyState !== socket.CLOSED) socket.terminate()
+      for (const sink of open) if (!sink.closed) sink.terminate()
       resolve()
     }, timeoutMs)
-    for (const socket of open)
-      socket.once('close', () => {
+    for (const sink of open)
+      sink.onClose(() => {
         if (--left === 0) {
           clearTimeout(timer)
           resolve()

@@ -6,14 +6,14 @@ import type { AllowedOrigins } from './http/originPolicy'
 import { consoleLogger, loggerFromLogFunction, type ServerLogger } from './logger'
 
 export interface LiveStatusServerOptions<User> {
-  /** Who owns `token`; `null`/`undefined` rejects it (4401 on sockets, 401 on REST). A throw is answered 1011 / 500. */
+  /** Who owns `token`; `null`/`undefined` rejects it (4401 on sockets, 401 on REST and SSE). A throw is answered 1011 / 500. */
   authenticate: (token: string, request: IncomingMessage) => User | null | undefined | Promise<User | null | undefined>
   /**
    * Who may see which project. A function answers whether `user` may see `projectId` (`false` →
-   * 4403 on sockets, 403 on REST; a throw → 1011 / 500). `'any-authenticated-user'` lets every
+   * 4403 on sockets, 403 on REST and SSE; a throw → 1011 / 500). `'any-authenticated-user'` lets every
    * user `authenticate` accepts see every project: pass it only when that really is the policy
    * (a single-tenant app, a demo). The start-up log names the mode in effect.
-   * @default undefined: every join is refused (4403 / 403), with a warning at start-up naming the
+   * @default undefined: every join is refused (4403 / 403, sockets and SSE streams alike), with a warning at start-up naming the
    * fix. Fails closed: a token for one project never reads another because an option was left out.
    */
   authorize?: ((user: User, projectId: string) => boolean | Promise<boolean>) | typeof ANY_AUTHENTICATED_USER
@@ -25,15 +25,21 @@ export interface LiveStatusServerOptions<User> {
   userId?: (user: User) => string
   /**
    * When set, upgrades whose `Origin` is not allowed are refused with 403 (cross-site WebSocket
-   * hijacking), and REST answers allowed origins with CORS headers (pages served elsewhere). Either
+   * hijacking), SSE requests from a refused `Origin` too, and REST and SSE answer allowed origins
+   * with CORS headers (pages served elsewhere). An SSE request without `Origin` is let through (to
+   * its token check): browsers send none on a same-origin `GET`, and always one across origins. Either
    * the exact origins (`['https://app.example.com']`: what production should use), or a predicate
    * over the `Origin` header, such as `isLocalDevOrigin` (any port on `http://localhost`,
    * `127.0.0.1`, `[::1]`) for a development server. The first refusal of each origin is logged
    * once (`warn`), naming it and this option.
-   * @default undefined (any origin on sockets; REST sends no CORS headers)
+   * @default undefined (any origin on sockets and SSE; REST and SSE send no CORS headers)
    */
   allowedOrigins?: AllowedOrigins
-  /** Sockets one user may hold at once; the next gets 4429. @default 10 */
+  /**
+   * Connections one user may hold at once, sockets and SSE streams counted together; the next
+   * socket gets 4429, the next SSE request 429.
+   * @default 10
+   */
   maxConnectionsPerUser?: number
   /** Largest client frame; bigger ones close the socket with 1009. @default 65536 (64 KiB) */
   maxPayloadBytes?: number
@@ -63,18 +69,26 @@ export interface LiveStatusServerOptions<User> {
    */
   invalidFramesWindowMs?: number
   /**
-   * Project ids accepted in socket paths, REST paths and `publish`: anything else is refused (400)
-   * or thrown on (`publish`). Decoded ids are tested, so `..%2F` or `%00` never pass.
+   * Project ids accepted in socket paths, SSE paths, REST paths and `publish`: anything else is
+   * refused (400; 404 on SSE paths) or thrown on (`publish`). Decoded ids are tested, so `..%2F` or `%00` never pass.
    * @default /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/
    */
   projectIdPattern?: RegExp
-  /** A client that sends nothing (not even a ping) for this long is dropped. @default 60000 */
+  /**
+   * A socket that sends nothing (not even a pong) for this long is dropped. Not SSE streams, whose
+   * clients cannot answer: they watch the heartbeat (`sseHeartbeatMs`) and reconnect.
+   * @default 60000
+   */
   idleTimeoutMs?: number
   /** Events of a burst are sent together after this long… @default 50 */
   batchIntervalMs?: number
   /** …or as soon as this many are waiting. @default 100 */
   batchMaxEvents?: number
-  /** A client whose unsent data exceeds this is too slow and is dropped. @default 4194304 (4 MiB) */
+  /**
+   * A client whose unsent data exceeds this is too slow and is dropped (a socket terminated, an SSE
+   * stream cut), counted as `slow_consumer`.
+   * @default 4194304 (4 MiB)
+   */
   maxBufferedBytes?: number
   /**
    * Finished operations (completed, failed, cancelled) are forgotten this long after their last
@@ -95,7 +109,7 @@ export interface LiveStatusServerOptions<User> {
    * @default 5000
    */
   authTimeoutMs?: number
-  /** `close()` terminates the sockets that have not closed this long after their 1001. @default 5000 */
+  /** `close()` terminates the sockets (and SSE streams) that have not closed this long after their 1001 (the stream's end). @default 5000 */
   closeTimeoutMs?: number
   /** `/readyz` answers 503 when the bus has not answered within this long. @default 2000 */
   readinessTimeoutMs?: number
@@ -109,7 +123,7 @@ export interface LiveStatusServerOptions<User> {
   /**
    * With a shared bus: how long an instance new to a project may take to read its state from the
    * bus. Past it (Redis down or stalled) the project's sockets are closed with 1013 (try again) and
-   * its REST routes answer 503, rather than serve a state missing what the bus holds.
+   * its SSE and REST routes answer 503, rather than serve a state missing what the bus holds.
    * @default 5000
    */
   rebuildTimeoutMs?: number
@@ -120,15 +134,30 @@ export interface LiveStatusServerOptions<User> {
    */
   serviceRoutes?: boolean
   /**
-   * Whether a socket may carry its token in the URL (`?token=…`, see `tokenQueryParam`). URLs end
-   * up in proxy and access logs and in browser history, so by default such a socket is closed with
-   * 4401 and a reason naming the fix: send `{ "type": "auth", "token": … }` as the first message,
-   * or offer the subprotocols `bearer, <token>`. Turn it on only for clients that can do neither.
+   * Whether a socket or an SSE request may carry its token in the URL (`?token=…`, see
+   * `tokenQueryParam`). URLs end up in proxy and access logs and in browser history, so by default
+   * such a socket is closed with 4401 and a reason naming the fix: send `{ "type": "auth", "token": … }`
+   * as the first message, or offer the subprotocols `bearer, <token>`; such an SSE request is
+   * answered 401, naming `Authorization: Bearer`. Turn it on only for clients that can do neither
+   * (the browser's `EventSource` cannot send headers).
    * @default false
    */
   allowTokenInQuery?: boolean
   /** Query parameter carrying the token: read with `allowTokenInQuery`, refused without it. @default 'token' */
   tokenQueryParam?: string
+  /**
+   * Interval of the `: ping` comment lines on `/sse/projects/{projectId}` streams: they let a
+   * client tell a quiet stream from a dead one, and keep proxies' idle timeouts from cutting it.
+   * Keep it well under the client's idle limit and the proxies' read timeouts (nginx: 60 s).
+   * @default 15000
+   */
+  sseHeartbeatMs?: number
+  /**
+   * The `retry:` field sent once at the start of each SSE stream: how long a client waits before
+   * reconnecting after the stream ends (a client with its own backoff may treat it as a floor).
+   * @default 2000
+   */
+  sseRetryMs?: number
   /** Fan-out and history. @default new InMemoryEventBus({ historySize: 1000 }) */
   bus?: EventBus
   /**
@@ -156,7 +185,11 @@ export interface LiveStatusServerOptions<User> {
    * @default undefined (501)
    */
   onCancelOperation?: (request: CancelOperationRequest<User>) => void | Promise<void>
-  /** Called for each accepted, authenticated socket (metrics, fault injection); a throw closes it with 1011. @default undefined */
+  /**
+   * Called for each accepted, authenticated socket (metrics, fault injection); a throw closes it
+   * with 1011. Not called for SSE streams (there is no socket to hand over).
+   * @default undefined
+   */
   onConnection?: (socket: WebSocket, info: { projectId: string; userId: string }) => void
   /**
    * A pino-style logger (`info`/`warn`/`error(fields, message)`, `debug` optional). Tokens never
@@ -218,6 +251,8 @@ export const serverDefaults = {
   checkpointIntervalMs: 10_000,
   rebuildTimeoutMs: 5000,
   serviceRoutes: true,
+  sseHeartbeatMs: 15_000,
+  sseRetryMs: 2000,
   allowTokenInQuery: false,
   tokenQueryParam: 'token',
 }
@@ -307,7 +342,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     onConnection: options.onConnection,
     logger: options.logger ?? (options.log ? loggerFromLogFunction(options.log) : consoleLogger),
   }
-  for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs'] as const)
+  for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs', 'sseHeartbeatMs', 'sseRetryMs'] as const)
     positive(name, resolved[name])
   positive('retainFinishedMs', resolved.retainFinishedMs, true)
   positive('invalidFramesWindowMs', resolved.invalidFramesWindowMs, true)

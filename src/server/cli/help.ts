@@ -11,7 +11,7 @@ export interface EnvVariableHelp {
 
 /** What each numeric option means, in a line (its default comes from `serverDefaults`). */
 const numericMeanings: Record<(typeof numericEnvVariables)[keyof typeof numericEnvVariables], string> = {
-  maxConnectionsPerUser: 'sockets one user may hold at once; the next is closed with 4429',
+  maxConnectionsPerUser: 'sockets and SSE streams one user may hold at once; the next socket is closed with 4429, the next SSE request answered 429',
   maxPayloadBytes: 'largest client frame; bigger ones close the socket with 1009',
   maxFrameBytes: 'largest frame the server sends (snapshots and batches are split under it)',
   maxPreAuthFrames: 'frames a socket may send before it is authenticated',
@@ -25,6 +25,8 @@ const numericMeanings: Record<(typeof numericEnvVariables)[keyof typeof numericE
   retainFinishedMs: 'finished operations are forgotten this long after their last event',
   authTimeoutMs: 'time a socket has to send its auth message',
   closeTimeoutMs: 'on SIGTERM, sockets not closed this long after their 1001 are terminated',
+  sseHeartbeatMs: 'interval of the ": ping" comment lines on /sse/projects/{id} streams',
+  sseRetryMs: 'the "retry:" field (reconnect delay) sent at the start of each SSE stream',
 }
 
 /** Every environment variable `live-status-server` reads, in the order `--help` lists them. */
@@ -39,7 +41,7 @@ export function envVariableHelp(): EnvVariableHelp[] {
     { name: 'LIVE_STATUS_AUTHORIZE', default: 'unset: the token\'s `projects` claim', meaning: 'any-authenticated-user: every valid token sees every project (the claim is ignored)' },
     { name: 'LIVE_STATUS_HISTORY_SIZE', default: '1000', meaning: 'events kept per project for ?since= replays' },
     { name: 'LIVE_STATUS_SERVICE_ROUTES', default: String(serverDefaults.serviceRoutes), meaning: 'serve /healthz, /readyz and /metrics (true or false)' },
-    { name: 'LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', default: String(serverDefaults.allowTokenInQuery), meaning: 'accept a socket token in the URL (?token=); URLs end up in access logs' },
+    { name: 'LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', default: String(serverDefaults.allowTokenInQuery), meaning: 'accept a socket or SSE token in the URL (?token=); URLs end up in access logs' },
     { name: 'LIVE_STATUS_TOKEN_QUERY_PARAM', default: serverDefaults.tokenQueryParam, meaning: 'query parameter carrying that token' },
     ...Object.entries(numericEnvVariables).map(([name, option]) => ({ name, default: String(serverDefaults[option]), meaning: numericMeanings[option] })),
   ]

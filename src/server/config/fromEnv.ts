@@ -6,7 +6,7 @@ export interface EnvConfig {
   host: string
   historySize: number | undefined
   options: Partial<Pick<LiveStatusServerOptions<unknown>,
-    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
+    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'sseHeartbeatMs' | 'sseRetryMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
   >> & {
     /** Only the open-access opt-in can come from the environment; a per-project check is code. */
     authorize?: typeof ANY_AUTHENTICATED_USER
@@ -29,6 +29,8 @@ export const numericEnvVariables = {
   LIVE_STATUS_RETAIN_FINISHED_MS: 'retainFinishedMs',
   LIVE_STATUS_AUTH_TIMEOUT_MS: 'authTimeoutMs',
   LIVE_STATUS_CLOSE_TIMEOUT_MS: 'closeTimeoutMs',
+  LIVE_STATUS_SSE_HEARTBEAT_MS: 'sseHeartbeatMs',
+  LIVE_STATUS_SSE_RETRY_MS: 'sseRetryMs',
 } as const
 
 /** Every variable read, for documentation and for warning about misspelt ones. */

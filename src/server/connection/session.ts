@@ -1,9 +1,10 @@
-import type { RawData, WebSocket } from 'ws'
+import type { RawData } from 'ws'
 import { CloseCode } from '../../transport/closeCodes'
 import type { SequencedEvent } from '../eventBus'
 import type { ChannelMember } from '../fanout/projectChannel'
 import type { Log } from '../logger'
 import type { ServerMetrics } from '../metrics/serverMetrics'
+import type { SessionSink } from './sink'
 
 export interface SessionLimits {
   maxBufferedBytes: number
@@ -22,14 +23,15 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 const describe = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : `(${value === null ? 'null' : typeof value})`)
 
 /**
- * One authenticated socket: sends what the fan-out gives it (dropping a client that does not keep
- * up), answers pings, and answers anything else with a `client_error` frame. The socket is shared
+ * One admitted client, over a socket or an SSE stream (its `sink`): sends what the fan-out gives it
+ * (dropping a client that does not keep up), answers pings, and answers anything else with a
+ * `client_error` frame (an SSE client sends nothing, so only the sending applies). The socket is shared
  * by every component of a tab, so one component sending what the server does not support must not
  * take it down: only a flood (over `maxInvalidFrames` within `invalidFramesWindowMs`) closes it.
  * Nothing a client sends can throw out of it.
  */
 export class Session implements ChannelMember {
-  readonly socket: WebSocket
+  readonly sink: SessionSink
   readonly projectId: string
   readonly userId: string
   lastSeenAt = Date.now()
@@ -42,8 +44,8 @@ export class Session implements ChannelMember {
   #metrics: ServerMetrics
   #log: Log
 
-  constructor(socket: WebSocket, projectId: string, userId: string, limits: SessionLimits, metrics: ServerMetrics, log: Log) {
-    this.socket = socket
+  constructor(sink: SessionSink, projectId: string, userId: string, limits: SessionLimits, metrics: ServerMetrics, log: Log) {
+    this.sink = sink
     this.projectId = projectId
     this.userId = userId
     this.#limits = limits
@@ -52,28 +54,28 @@ export class Session implements ChannelMember {
   }
 
   get open(): boolean {
-    return this.socket.readyState === this.socket.OPEN
+    return this.sink.open
   }
 
-  sendFrames(frames: readonly Buffer[], events: number): boolean {
-    for (const frame of frames) if (!this.send(frame)) return false
+  sendFrames(frames: readonly Buffer[], events: number, lastSeqs?: readonly number[]): boolean {
+    for (let i = 0; i < frames.length; i++) if (!this.send(frames[i]!, lastSeqs?.[i])) return false
     this.#metrics.eventsOut += events
     this.#metrics.framesOut += frames.length
     return true
   }
 
-  /** Sends one text frame (a Buffer is sent as text too, without re-encoding). */
-  send(text: string | Buffer): boolean {
-    const { socket } = this
-    if (socket.readyState !== socket.OPEN) return false
-    if (socket.bufferedAmount > this.#limits.maxBufferedBytes) {
-      // A close frame would wait behind the backlog: cut the connection instead.
+  /** Sends one JSON text message; `lastSeq` is the highest `seq` in it (an SSE stream's `id:`). */
+  send(text: string | Buffer, lastSeq?: number): boolean {
+    const { sink } = this
+    if (!sink.open) return false
+    if (sink.bufferedBytes > this.#limits.maxBufferedBytes) {
+      // A goodbye would wait behind the backlog: cut the connection instead.
       this.#metrics.drop('slow_consumer')
-      this.#log.warn('dropping a client that does not keep up', { projectId: this.projectId, bufferedBytes: socket.bufferedAmount })
-      socket.terminate()
+      this.#log.warn('dropping a client that does not keep up', { projectId: this.projectId, transport: sink.transport, bufferedBytes: sink.bufferedBytes })
+      sink.terminate()
       return false
     }
-    socket.send(text, { binary: false })
+    sink.send(text, lastSeq)
     return true
   }
 
@@ -116,7 +118,7 @@ export class Session implements ChannelMember {
     }
     if (++this.#invalidFrames > this.#limits.maxInvalidFrames) {
       this.#metrics.drop('too_many_invalid_frames')
-      this.socket.close(CloseCode.protocolError, 'too many unsupported or invalid messages')
+      this.sink.close(CloseCode.protocolError, 'too many unsupported or invalid messages')
       return
     }
     this.#metrics.clientErrors++

@@ -6,6 +6,8 @@ const BATCH_OVERHEAD = BATCH_OPEN.length + BATCH_CLOSE.length
 
 export interface EncodedFrames {
   frames: string[]
+  /** The highest `seq` in each frame, in the same order (an SSE stream's `id:` for it). */
+  lastSeqs: number[]
   /** Events that made it into a frame (the others were too large or could not be serialised). */
   events: number
 }
@@ -21,12 +23,15 @@ export function encodeFrames(
   onDropped: (reason: 'event_too_large' | 'unserialisable_event', event: SequencedEvent) => void,
 ): EncodedFrames {
   const frames: string[] = []
+  const lastSeqs: number[] = []
   let parts: string[] = []
+  let lastSeq = 0
   let bytes = BATCH_OVERHEAD
   let delivered = 0
   const close = () => {
-    if (parts.length === 1) frames.push(parts[0]!)
-    else if (parts.length > 1) frames.push(BATCH_OPEN + parts.join(',') + BATCH_CLOSE)
+    if (parts.length === 0) return
+    frames.push(parts.length === 1 ? parts[0]! : BATCH_OPEN + parts.join(',') + BATCH_CLOSE)
+    lastSeqs.push(lastSeq)
     parts = []
     bytes = BATCH_OVERHEAD
   }
@@ -46,9 +51,11 @@ export function encodeFrames(
     // +1 for the comma; a frame of one event carries no batch overhead but is counted as if it did.
     if (parts.length > 0 && bytes + size + 1 > maxFrameBytes) close()
     parts.push(json)
+    // Events come in seq order; snapshot events share one seq.
+    lastSeq = Math.max(lastSeq, event.seq)
     bytes += size + (parts.length > 1 ? 1 : 0)
     delivered++
   }
   close()
-  return { frames, events: delivered }
+  return { frames, lastSeqs, events: delivered }
 }

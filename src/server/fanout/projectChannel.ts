@@ -6,17 +6,21 @@ import { encodeFrames } from './frames'
 /** Frames encoded once per flush: every member is sent the same bytes, not a string to re-encode. */
 interface Encoded {
   frames: Buffer[]
+  lastSeqs: number[]
   events: number
 }
 
-/** A socket as the fan-out sees it. */
+/** A client (socket or SSE stream) as the fan-out sees it. */
 export interface ChannelMember {
   /** Every event at or below this seq has been sent (or was covered by the snapshot or replay). */
   sentSeq: number
   /** Live events that arrived while the member was joining; `undefined` once it has joined. */
   pending: SequencedEvent[] | undefined
-  /** Sends the frames (UTF-8 JSON text); false when the member could not take them (closed, too slow). */
-  sendFrames(frames: readonly Buffer[], events: number): boolean
+  /**
+   * Sends the frames (UTF-8 JSON text), `lastSeqs[i]` being the highest `seq` in `frames[i]`; false
+   * when the member could not take them (closed, too slow).
+   */
+  sendFrames(frames: readonly Buffer[], events: number, lastSeqs: readonly number[]): boolean
 }
 
 export interface ChannelConfig {
@@ -148,7 +152,7 @@ export class ProjectChannel {
 
   #encode(events: readonly SequencedEvent[]): Encoded {
     const encoded = encodeFrames(events, this.#config.maxFrameBytes, (reason) => this.#config.onDropped(reason))
-    return { frames: encoded.frames.map((frame) => Buffer.from(frame)), events: encoded.events }
+    return { frames: encoded.frames.map((frame) => Buffer.from(frame)), lastSeqs: encoded.lastSeqs, events: encoded.events }
   }
 
   /** Sends the waiting events to every joined member. */
@@ -165,13 +169,13 @@ export class ProjectChannel {
       if (member.pending) continue
       if (member.sentSeq < firstSeq) {
         all ??= this.#encode(events)
-        member.sendFrames(all.frames, all.events)
+        member.sendFrames(all.frames, all.events, all.lastSeqs)
       } else {
         // Joined mid-batch: part of it was in its snapshot or replay.
         const newer = events.filter((e) => e.seq > member.sentSeq)
         if (newer.length > 0) {
           const own = this.#encode(newer)
-          member.sendFrames(own.frames, own.events)
+          member.sendFrames(own.frames, own.events, own.lastSeqs)
         }
       }
       if (lastSeq > member.sentSeq) member.sentSeq = lastSeq
@@ -222,10 +226,10 @@ export class ProjectChannel {
     member.pending = undefined
     this.#joining.delete(member)
     const encoded = this.#encode(first)
-    if (encoded.frames.length > 0) member.sendFrames(encoded.frames, encoded.events)
+    if (encoded.frames.length > 0) member.sendFrames(encoded.frames, encoded.events, encoded.lastSeqs)
     if (pending.length > 0) {
       const live = this.#encode(pending)
-      member.sendFrames(live.frames, live.events)
+      member.sendFrames(live.frames, live.events, live.lastSeqs)
       member.sentSeq = pending[pending.length - 1]!.seq
     }
     return { kind, events: encoded.events, frames: encoded.frames.length }

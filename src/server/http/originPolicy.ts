@@ -53,6 +53,13 @@ const MAX_NAMED_ORIGINS = 100
 /** A header longer than this is cut in the log line. */
 const MAX_LOGGED_ORIGIN_CHARS = 200
 
+/** What a refused origin was answered, per kind of request. */
+const ANSWERED = {
+  socket: 'socket upgrade answered 403',
+  REST: 'REST answered without CORS headers',
+  SSE: 'SSE stream answered 403',
+} as const
+
 /**
  * One warning per refused origin (not per request): the first refusal names the origin and how to
  * allow it; the same origin retrying every few seconds adds nothing to the log.
@@ -66,7 +73,7 @@ export class RefusedOrigins {
     this.#log = log
   }
 
-  note(origin: string | undefined, where: 'socket' | 'REST'): void {
+  note(origin: string | undefined, where: 'socket' | 'REST' | 'SSE'): void {
     const key = origin === undefined ? '' : origin.slice(0, MAX_LOGGED_ORIGIN_CHARS)
     if (this.#named.has(key)) return
     if (this.#named.size >= MAX_NAMED_ORIGINS) {
@@ -82,7 +89,7 @@ export class RefusedOrigins {
       )
     else
       this.#log.warn(
-        `origin ${JSON.stringify(key)} refused (${where === 'socket' ? 'socket upgrade answered 403' : 'REST answered without CORS headers'}): if pages there should use this server, add it to the \`allowedOrigins\` option, or to LIVE_STATUS_ALLOWED_ORIGINS (comma-separated) where the settings come from the environment (live-status-server, npm start)`,
+        `origin ${JSON.stringify(key)} refused (${ANSWERED[where]}): if pages there should use this server, add it to the \`allowedOrigins\` option, or to LIVE_STATUS_ALLOWED_ORIGINS (comma-separated) where the settings come from the environment (live-status-server, npm start)`,
         { origin: key, where },
       )
   }

@@ -1,3 +1,5 @@
+import { transports, type Transport } from '../connection/sink'
+
 /** Why a socket, a frame or an event was refused or dropped: the `reason` label of the drop counter. */
 export const dropReasons = [
   'bad_request',
@@ -24,7 +26,10 @@ const replayBuckets = [0, 1, 10, 100, 1000, 10_000] as const
 
 /** Gauges the server reads at the moment of asking. */
 export interface MetricsGauges {
+  /** Admitted connections, sockets and SSE streams together. */
   connections: number
+  /** `connections` by transport. */
+  connectionsByTransport: Record<Transport, number>
   authenticating: number
   projects: number
 }
@@ -36,6 +41,8 @@ export interface MetricsSnapshot extends MetricsGauges {
   eventsInPerSecond: number
   eventsOutPerSecond: number
   connectionsAccepted: number
+  /** `connectionsAccepted` by transport. */
+  connectionsAcceptedByTransport: Record<Transport, number>
   /** Client messages the server does not support or cannot read, each answered with a `client_error` frame. */
   clientErrors: number
   drops: Record<DropReason, number>
@@ -51,6 +58,7 @@ export class ServerMetrics {
   eventsOut = 0
   framesOut = 0
   connectionsAccepted = 0
+  readonly connectionsAcceptedByTransport = Object.fromEntries(transports.map((t) => [t, 0])) as Record<Transport, number>
   clientErrors = 0
   readonly drops = Object.fromEntries(dropReasons.map((r) => [r, 0])) as Record<DropReason, number>
   readonly replays = { count: 0, events: 0, frames: 0, buckets: replayBuckets.map(() => 0), overflow: 0 }
@@ -58,6 +66,11 @@ export class ServerMetrics {
 
   drop(reason: DropReason, count = 1): void {
     this.drops[reason] += count
+  }
+
+  accepted(transport: Transport): void {
+    this.connectionsAccepted++
+    this.connectionsAcceptedByTransport[transport]++
   }
 
   replay(events: number, frames: number): void {
@@ -94,6 +107,7 @@ export class ServerMetrics {
       eventsInPerSecond: this.#rate('in'),
       eventsOutPerSecond: this.#rate('out'),
       connectionsAccepted: this.connectionsAccepted,
+      connectionsAcceptedByTransport: { ...this.connectionsAcceptedByTransport },
       clientErrors: this.clientErrors,
       drops: { ...this.drops },
       replays: { count: this.replays.count, events: this.replays.events, frames: this.replays.frames, buckets },
@@ -108,17 +122,20 @@ export function prometheusText(m: MetricsSnapshot): string {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`)
   }
-  metric('live_status_connections', 'gauge', 'Open, authenticated project sockets.', [['', m.connections]])
-  metric('live_status_authenticating', 'gauge', 'Sockets upgraded but not yet authenticated.', [['', m.authenticating]])
+  const byTransport = (counts: Record<Transport, number>) => transports.map((t): [string, number] => [`{transport="${t}"}`, counts[t]])
+  metric('live_status_connections', 'gauge', 'Open, admitted project connections (sockets and SSE streams).', [['', m.connections]])
+  metric('live_status_connections_by_transport', 'gauge', 'Open, admitted project connections by transport.', byTransport(m.connectionsByTransport))
+  metric('live_status_authenticating', 'gauge', 'Sockets upgraded and SSE requests received, not yet admitted.', [['', m.authenticating]])
   metric('live_status_projects', 'gauge', 'Projects with state or clients held in memory.', [['', m.projects]])
-  metric('live_status_connections_accepted_total', 'counter', 'Sockets authenticated and admitted.', [['', m.connectionsAccepted]])
+  metric('live_status_connections_accepted_total', 'counter', 'Connections (sockets and SSE streams) authenticated and admitted.', [['', m.connectionsAccepted]])
+  metric('live_status_connections_accepted_by_transport_total', 'counter', 'Connections authenticated and admitted, by transport.', byTransport(m.connectionsAcceptedByTransport))
   metric('live_status_events_in_total', 'counter', 'Events received from the bus.', [['', m.eventsIn]])
-  metric('live_status_events_out_total', 'counter', 'Events sent to sockets (one per socket).', [['', m.eventsOut]])
-  metric('live_status_frames_out_total', 'counter', 'Frames sent to sockets.', [['', m.framesOut]])
+  metric('live_status_events_out_total', 'counter', 'Events sent to clients (one per socket or SSE stream).', [['', m.eventsOut]])
+  metric('live_status_frames_out_total', 'counter', 'Frames sent to clients (an SSE event carries one frame).', [['', m.framesOut]])
   metric('live_status_client_errors_total', 'counter', 'Client messages of an unsupported type or not a JSON object, each answered with a client_error frame.', [['', m.clientErrors]])
   metric('live_status_events_in_per_second', 'gauge', 'Events received per second, over the last sweep interval.', [['', m.eventsInPerSecond]])
   metric('live_status_events_out_per_second', 'gauge', 'Events sent per second, over the last sweep interval.', [['', m.eventsOutPerSecond]])
-  metric('live_status_drops_total', 'counter', 'Sockets, frames and events refused or dropped, by reason.', Object.entries(m.drops).map(([reason, n]) => [`{reason="${reason}"}`, n]))
+  metric('live_status_drops_total', 'counter', 'Sockets, SSE requests and streams, frames and events refused or dropped, by reason.', Object.entries(m.drops).map(([reason, n]) => [`{reason="${reason}"}`, n]))
   metric('live_status_replay_events', 'histogram', 'Events per snapshot or replay sent on connect.', [
     ...Object.entries(m.replays.buckets).map(([le, n]): [string, number] => [`_bucket{le="${le}"}`, n]),
     ['_sum', m.replays.events],
