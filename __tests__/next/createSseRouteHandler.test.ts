@@ -44,7 +44,9 @@ test('a malformed project id is 404 before authenticate runs; a malformed Last-E
   expect((await GET(streamRequest('/api/live/x'), paramsOf('a'.repeat(200)))).status).toBe(404)
   expect((await GET(streamRequest('/api/live/x'), { params: Promise.resolve({}) })).status).toBe(404)
   expect(authenticate).not.toHaveBeenCalled()
-  expect((await GET(streamRequest('/api/live/p1', { headers: { 'Last-Event-ID': 'abc' } }), paramsOf('p1'))).status).toBe(400)
+  for (const bad of ['abc', '-1', '1.5', '99999999999999999']) {
+    expect((await GET(streamRequest('/api/live/p1', { headers: { 'Last-Event-ID': bad } }), paramsOf('p1'))).status, bad).toBe(400)
+  }
 })
 
 test('authorize is required, and only `true` lets a user in (fails closed)', async () => {
@@ -92,6 +94,8 @@ test('Last-Event-ID reaches the source as since (so does ?since= for a first con
   const { GET } = handler({ source })
   for (const request of [
     streamRequest('/api/live/p1', { headers: { 'Last-Event-ID': '41' } }),
+    // The reference server's seqs are microsecond clocks: 16 digits.
+    streamRequest('/api/live/p1', { headers: { 'Last-Event-ID': '1796415495383528' } }),
     streamRequest('/api/live/p1?since=7'),
     streamRequest('/api/live/p1?since=7', { headers: { 'Last-Event-ID': '9' } }),
     streamRequest('/api/live/p1'),
@@ -99,7 +103,7 @@ test('Last-Event-ID reaches the source as since (so does ?since= for a first con
     const response = await GET(request, paramsOf('p1'))
     await response.body!.cancel()
   }
-  expect(seen.map((context) => context.since)).toEqual([41, 7, 9, undefined])
+  expect(seen.map((context) => context.since)).toEqual([41, 1796415495383528, 7, 9, undefined])
   expect(seen.every((context) => context.signal.aborted)).toBe(true)
 })
 

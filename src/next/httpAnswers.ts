@@ -38,7 +38,9 @@ export function hasTokenInUrl(url: URL): boolean {
  * `?since=`. `undefined` when neither is there; `null` when one is there but not a seq.
  */
 export function resumePosition(request: Request, url: URL): number | undefined | null {
-  const given = request.headers.get('last-event-id') ?? url.searchParams.get('since')
-  if (given === null || given.trim() === '') return undefined
-  return /^\d{1,15}$/.test(given.trim()) ? Number(given.trim()) : null
+  const given = (request.headers.get('last-event-id') ?? url.searchParams.get('since'))?.trim()
+  if (given === undefined || given === '') return undefined
+  // Any safe integer: the reference server's seqs are microsecond clocks, 16 digits today.
+  const seq = /^\d{1,16}$/.test(given) ? Number(given) : NaN
+  return Number.isSafeInteger(seq) ? seq : null
 }
