@@ -25,7 +25,10 @@ export interface SseRouteHandler {
  *
  * Web APIs only (`Request`, `Response`, `ReadableStream`, `TextEncoder`, `AbortController`, timers):
  * it runs on the Node.js runtime and on the edge runtime; what a source needs decides which one
- * (`referenceServerSource` needs only `fetch`; a database driver or Redis client usually needs Node.js).
+ * (`referenceServerSource` needs only `fetch`; a database driver or Redis client usually needs
+ * Node.js). Prefer `runtime = 'nodejs'`: Next.js 16 warns that the edge runtime is deprecated.
+ * Either way a host may cap how long a function streams; the client then reconnects with
+ * `Last-Event-ID`, so a cap costs a reconnect, not events (when the source can replay from `since`).
  *
  * @example `app/api/live/[projectId]/route.ts`
  * ```ts

@@ -1,7 +1,7 @@
 import { createSseRouteHandler, referenceServerSource } from 'live-status/next'
 import { accessToken, apiUrl, serviceToken } from '../../../settings'
 
-// The handler uses web APIs only: 'edge' works too with this source (it needs only fetch).
+// The handler and this source use web APIs only, so 'edge' works too; Next.js 16 deprecates it.
 export const runtime = 'nodejs'
 // One stream per request: never prerendered, never cached.
 export const dynamic = 'force-dynamic'
