@@ -96,6 +96,7 @@ export default defineConfig(({ mode }) => ({
         'devtools/index': resolve(__dirname, 'src/devtools/index.ts'),
         'cross-tab/index': resolve(__dirname, 'src/transport/crossTab/index.ts'),
         'sse/index': resolve(__dirname, 'src/sync/sseTransport.ts'),
+        'next/index': resolve(__dirname, 'src/next/index.ts'),
       },
       formats: ['es'],
     },

@@ -54,6 +54,7 @@ const expected = {
   './dialects/app-builder': ['appBuilder'],
   './server': ['createLiveStatusServer', 'LiveStatusServer', 'InMemoryEventBus'],
   './testing': ['createMockLiveBackend', 'mockReferenceServer', 'playScenario', 'operationEvents'],
+  './next': ['createSseRouteHandler', 'referenceServerSource', 'jobSource', 'SourceError'],
 }
 for (const [subpath, names] of Object.entries(expected)) {
   const mod = await import(join(root, pkg.exports[subpath].import))

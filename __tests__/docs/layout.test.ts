@@ -36,6 +36,7 @@ const allowed: Record<string, string[]> = {
   devtools: ['transport', 'sync', 'react'],
   testing: ['transport', 'sync', 'channels', 'dialects', 'server'],
   server: ['transport', 'sync', 'channels'],
+  next: ['transport', 'sync', 'channels'],
 }
 /** Packages each layer may not import. */
 const forbidden: Record<string, RegExp> = {
@@ -45,6 +46,8 @@ const forbidden: Record<string, RegExp> = {
   dialects: /^(zod|react|react-dom|@tanstack\/react-query)(\/|$)|^node:|^(ws|http|net)$/,
   core: /^(react|react-dom|@tanstack\/react-query)(\/|$)|^node:/,
   react: /^(zod)(\/|$)|^node:|^(ws|http|net)$/,
+  // A route handler for the Node.js and the edge runtime: web APIs only, no React, no schema library.
+  next: /^(@tanstack\/|zod|react|react-dom)(\/|$)|^node:|^(ws|http|net)$/,
 }
 
 test('each layer imports only the layers below it, and none of the packages it must not', () => {

@@ -1,20 +1,18 @@
 import type { ReactNode } from 'react'
 import { Providers } from './providers'
+import { accessToken, apiUrl, transport } from './settings'
 
 export const metadata = { title: 'live-status · Next.js example' }
 
-/** The providers wrap every page; the server passes what it knows (backend URL, token). */
+/** The providers wrap every page; the server passes what it knows (backend URL, token, transport). */
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body style={{ fontFamily: 'system-ui, sans-serif', margin: 24 }}>
-        <Providers apiUrl={apiUrl()} accessToken={accessToken()}>
+        <Providers apiUrl={apiUrl()} accessToken={accessToken()} transport={transport()}>
           {children}
         </Providers>
       </body>
     </html>
   )
 }
-
-export const apiUrl = () => process.env.LIVE_STATUS_API_URL ?? 'http://127.0.0.1:4173'
-export const accessToken = () => process.env.LIVE_STATUS_TOKEN ?? 'demo-token'

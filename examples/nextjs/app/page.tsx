@@ -1,7 +1,7 @@
 import { dehydrate, HydrationBoundary, QueryClient } from '@tanstack/react-query'
 // `live-status/core` has no client boundary: keys, channels and query options work on the server.
 import { LiveStatusClient, liveStatusOptions } from 'live-status/core'
-import { accessToken, apiUrl } from './layout'
+import { accessToken, apiUrl } from './settings'
 import { LiveJob } from './LiveJob'
 
 // Read at request time: the backend URL and token come from the server's environment.

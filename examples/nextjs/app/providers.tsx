@@ -3,16 +3,36 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { LiveStatusProvider } from 'live-status'
 import { documentIndexerEvents } from 'live-status/dialects/document-indexer'
+import { sseTransport } from 'live-status/sse'
 import { useState, type ReactNode } from 'react'
+import type { Transport } from './settings'
 
-/** Client-side providers; the server component passes what it knows (URL, token). */
-export function Providers({ apiUrl, accessToken, children }: { apiUrl: string; accessToken: string; children: ReactNode }) {
+/**
+ * This app's route handler (`app/api/live/[projectId]/route.ts`) as an absolute URL: a relative
+ * path would be joined to the reference server's URL. The server renders these providers too,
+ * where there is no `location`; there the path stays relative, harmless since nothing connects
+ * during server rendering.
+ */
+const liveRoute = (projectId: string) => `${typeof window === 'undefined' ? '' : window.location.origin}/api/live/${encodeURIComponent(projectId)}`
+
+/**
+ * The browser's `fetch`, called unbound. `SseSocket` (live-status 0.2.0) calls its default `fetch`
+ * as a method of itself, which browsers refuse ("Illegal invocation"); handing it this one works
+ * around that until the transport calls it unbound.
+ */
+const unboundFetch: typeof fetch = (input, init) => fetch(input, init)
+
+/** Client-side providers; the server component passes what it knows (URL, token, transport). */
+export function Providers({ apiUrl, accessToken, transport, children }: { apiUrl: string; accessToken: string; transport: Transport; children: ReactNode }) {
   const [queryClient] = useState(() => new QueryClient())
+  // Read once, like the provider's other connection options.
+  const [streams] = useState(() => (transport === 'sse' ? sseTransport({ streamPath: liveRoute, fetch: unboundFetch }) : {}))
   return (
     <QueryClientProvider client={queryClient}>
-      {/* The token goes in a first message (the default), never in a URL. The demo's reference
-          server relays the document indexer's worker events: their vocabulary is its dialect's. */}
-      <LiveStatusProvider apiUrl={apiUrl} accessToken={accessToken} dialect={documentIndexerEvents} pollIntervalMs={2000}>
+      {/* On sockets the token goes in a first message (the default), on SSE in the Authorization
+          header: never in a URL. The demo's reference server relays the document indexer's worker
+          events: their vocabulary is its dialect's. */}
+      <LiveStatusProvider apiUrl={apiUrl} accessToken={accessToken} dialect={documentIndexerEvents} pollIntervalMs={2000} {...streams}>
         {children}
       </LiveStatusProvider>
     </QueryClientProvider>

@@ -1,0 +1,123 @@
+import { redactShort } from '../transport/redact'
+import { eventStream } from './eventStream'
+import { bearerToken, EVENT_STREAM_HEADERS, hasTokenInUrl, problem, resumePosition } from './httpAnswers'
+import { routeHandlerDefaults, type SseRouteHandlerOptions } from './options'
+import { SourceError, type SourceEvent } from './source'
+
+/** What Next.js passes a route handler of a dynamic segment (`params` is a promise since Next.js 15). */
+export interface RouteContext {
+  params: Promise<Record<string, string | string[] | undefined>>
+}
+
+/** The route handler: `export const { GET } = createSseRouteHandler(…)`. */
+export interface SseRouteHandler {
+  GET(request: Request, context: RouteContext): Promise<Response>
+}
+
+/**
+ * A Next.js route handler (App Router) that streams one project's events as Server-Sent Events in
+ * the contract the `live-status/sse` client speaks (docs/sse.md): the token as `Authorization:
+ * Bearer` (401 when missing or refused, 403 when the user may not follow the project, both before
+ * the stream), then `200 text/event-stream` with a `retry:` line, each event as `id: <seq>` and
+ * `data: <json>`, and a comment line after `heartbeatMs` without events. `Last-Event-ID` (or
+ * `?since=`) reaches the source as `since`; when the client goes away the source's signal is
+ * aborted. Errors are reported through `onError` with the token masked, and never sent to the client.
+ *
+ * Web APIs only (`Request`, `Response`, `ReadableStream`, `TextEncoder`, `AbortController`, timers):
+ * it runs on the Node.js runtime and on the edge runtime; what a source needs decides which one
+ * (`referenceServerSource` needs only `fetch`; a database driver or Redis client usually needs
+ * Node.js). Prefer `runtime = 'nodejs'`: Next.js 16 warns that the edge runtime is deprecated.
+ * Either way a host may cap how long a function streams; the client then reconnects with
+ * `Last-Event-ID`, so a cap costs a reconnect, not events (when the source can replay from `since`).
+ *
+ * @example `app/api/live/[projectId]/route.ts`
+ * ```ts
+ * import { createSseRouteHandler, referenceServerSource } from 'live-status/next'
+ *
+ * export const runtime = 'nodejs'
+ * export const dynamic = 'force-dynamic'
+ * export const { GET } = createSseRouteHandler({
+ *   authenticate: (token) => verifySession(token),
+ *   authorize: (user, projectId) => user.projects.includes(projectId),
+ *   source: referenceServerSource({ url: process.env.LIVE_STATUS_API_URL, token: process.env.LIVE_STATUS_SERVICE_TOKEN }),
+ * })
+ * ```
+ */
+export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User>): SseRouteHandler {
+  const { authenticate, authorize, source } = options
+  const {
+    param = routeHandlerDefaults.param,
+    projectIdPattern = routeHandlerDefaults.projectIdPattern,
+    heartbeatMs = routeHandlerDefaults.heartbeatMs,
+    retryMs = routeHandlerDefaults.retryMs,
+    onError = routeHandlerDefaults.onError,
+  } = options
+  if (typeof authenticate !== 'function') throw new TypeError('[live-status] createSseRouteHandler: `authenticate(token, request)` is required: it says who owns a token (null refuses it).')
+  if (typeof authorize !== 'function') {
+    throw new TypeError('[live-status] createSseRouteHandler: `authorize(user, projectId)` is required: it says who may follow which project. There is no default that lets every user see every project; write `() => true` if that really is the policy.')
+  }
+  if (typeof source !== 'function') throw new TypeError('[live-status] createSseRouteHandler: `source` is required: `referenceServerSource(…)`, `jobSource(…)` or an async generator `(projectId, { since, signal }) => …`.')
+  if (!(heartbeatMs > 0)) throw new RangeError(`[live-status] createSseRouteHandler: \`heartbeatMs\` must be a positive number of ms (got ${heartbeatMs}).`)
+
+  return {
+    async GET(request, context) {
+      const url = new URL(request.url)
+      const segment = (await context.params)[param]
+      const projectId = typeof segment === 'string' && validId(segment, projectIdPattern) ? segment : null
+      if (projectId === null) return problem(404, 'unknown project')
+      if (hasTokenInUrl(url)) return problem(401, 'the token must be sent as `Authorization: Bearer <token>`, never in the URL')
+      const token = bearerToken(request)
+      if (token === null) return problem(401, 'send the token as `Authorization: Bearer <token>`')
+      const since = resumePosition(request, url)
+      if (since === null) return problem(400, '`Last-Event-ID` (or `since`) must be a non-negative integer seq')
+      const report = (what: string, error?: unknown) =>
+        onError(`[live-status] SSE route, project ${projectId}: ${what}${error === undefined ? '' : `: ${redactShort(describe(error), token, 300)}`}`, { projectId })
+
+      try {
+        const user = await authenticate(token, request)
+        if (user === null || user === undefined) return problem(401, 'the token was refused')
+        if ((await authorize(user, projectId)) !== true) return problem(403, 'not allowed to follow this project')
+      } catch (error) {
+        report('authenticate or authorize failed', error)
+        return problem(500, 'could not check the token')
+      }
+
+      // One signal for the source: the client leaving (Next.js aborts `request.signal`; cancelling
+      // the body does too, through `eventStream`) or the stream ending.
+      const abort = new AbortController()
+      const leave = () => abort.abort()
+      if (request.signal.aborted) abort.abort()
+      else request.signal.addEventListener('abort', leave, { once: true })
+      abort.signal.addEventListener('abort', () => request.signal.removeEventListener('abort', leave), { once: true })
+
+      let events: AsyncIterable<SourceEvent>
+      try {
+        events = await source(projectId, { since, signal: abort.signal })
+      } catch (error) {
+        abort.abort()
+        report('the source could not start', error)
+        const status = error instanceof SourceError ? error.status : 502
+        return problem(status, status === 503 ? 'the event source is unavailable; try again later' : 'the event source could not start', status === 503 ? { 'Retry-After': String(Math.ceil(retryMs / 1000)) } : {})
+      }
+      const body = eventStream(events, {
+        heartbeatMs,
+        retryMs,
+        abort,
+        onFailure: (what, error) => report(what === 'source' ? 'the source failed; the stream ends (the client reconnects with Last-Event-ID)' : 'an event could not be written (skipped)', error),
+      })
+      return new Response(body, { status: 200, headers: EVENT_STREAM_HEADERS })
+    },
+  }
+}
+
+function validId(id: string, pattern: RegExp): boolean {
+  // A global or sticky pattern keeps `lastIndex` between calls: reset it so one id cannot affect the next.
+  pattern.lastIndex = 0
+  return pattern.test(id)
+}
+
+/** An error's message (its name when that says more), never its stack or cause. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message
+  return typeof error === 'string' ? error : Object.prototype.toString.call(error)
+}

@@ -1,0 +1,95 @@
+import type { SourceEvent } from './source'
+import { PING_FRAME, retryFrame, sseFrame } from './sseFrame'
+
+/** How one response body is written. */
+export interface EventStreamOptions {
+  /** A comment line goes out after this long without an event. */
+  heartbeatMs: number
+  /** Sent first, as the `retry:` line. */
+  retryMs: number
+  /**
+   * Aborted by the caller when the client goes away; aborted here when the stream ends for any
+   * other reason. The source holds its signal, so either way it stops reading.
+   */
+  abort: AbortController
+  /** An event that could not be written (skipped), or the source failing (the stream ends). */
+  onFailure: (what: 'event' | 'source', error: unknown) => void
+}
+
+const encoder = new TextEncoder()
+const PING = encoder.encode(PING_FRAME)
+
+/**
+ * A response body in the event-stream format, read from `events` one at a time as the client
+ * takes them (`pull`: a slow client slows the source instead of filling memory). Web APIs only
+ * (`ReadableStream`, `TextEncoder`, timers), so it runs on the Node and the edge runtime alike.
+ *
+ * It ends when the source ends or throws (the client reconnects with `Last-Event-ID`), and when
+ * the client goes away: then the source's signal is aborted and its iterator returned.
+ */
+export function eventStream(events: AsyncIterable<SourceEvent>, options: EventStreamOptions): ReadableStream<Uint8Array> {
+  const { heartbeatMs, retryMs, abort, onFailure } = options
+  const iterator = events[Symbol.asyncIterator]()
+  let heartbeat: ReturnType<typeof setInterval> | undefined
+  let wroteSinceTick = false
+  let ended = false
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+
+  const end = () => {
+    if (ended) return
+    ended = true
+    clearInterval(heartbeat)
+    abort.abort()
+    // A generator waiting on its own await finishes that first; its signal is already aborted.
+    void Promise.resolve()
+      .then(() => iterator.return?.())
+      .catch(() => {})
+    try {
+      controller.close()
+    } catch {
+      // Already cancelled by the client: nothing to close.
+    }
+  }
+
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c
+      if (abort.signal.aborted) return end()
+      abort.signal.addEventListener('abort', end, { once: true })
+      controller.enqueue(encoder.encode(retryFrame(retryMs)))
+      // A ping only after a whole quiet interval: events are traffic enough.
+      heartbeat = setInterval(() => {
+        if (!wroteSinceTick) controller.enqueue(PING)
+        wroteSinceTick = false
+      }, heartbeatMs)
+    },
+    async pull() {
+      // Until one frame is out: a pull that enqueues nothing is not called again by itself.
+      for (;;) {
+        let next: IteratorResult<SourceEvent>
+        try {
+          next = await iterator.next()
+        } catch (error) {
+          // After the end (the client left, the signal aborted the source's read) a throw is expected.
+          if (!ended) onFailure('source', error)
+          return end()
+        }
+        if (ended) return
+        if (next.done) return end()
+        let frame: string
+        try {
+          frame = sseFrame(next.value)
+        } catch (error) {
+          onFailure('event', error)
+          continue
+        }
+        controller.enqueue(encoder.encode(frame))
+        wroteSinceTick = true
+        return
+      }
+    },
+    cancel() {
+      end()
+    },
+  })
+}
