@@ -128,6 +128,19 @@ describe('useStartOperation', () => {
   })
 })
 
+test('a backend that ignores the proposed id: the row under the proposed id goes, the real one stays; input fields are sent as given', async () => {
+  const { backend, queryClient, wrapper } = setup()
+  backend.route('POST', '/api/projects/p1/operations', () => ({ status: 201, body: { operation_id: 'server-1' } }))
+  const { result } = renderHook(() => useStartOperation({ projectId: 'p1' }), { wrapper })
+  act(() => result.current.mutate({ operationId: 'mine-3', input: { path: '/x' } }))
+  await waitFor(() => expect(result.current.isSuccess).toBe(true))
+  expect(row(queryClient, 'mine-3')).toBeUndefined()
+  expect(row(queryClient, 'server-1')).toMatchObject({ status: 'pending' })
+  act(() => result.current.mutate({ input: { type: 'index', operation_id: 'in-1' } }))
+  await waitFor(() => expect(backend.calls.filter((call) => call.method === 'POST')).toHaveLength(2))
+  expect(backend.calls.filter((call) => call.method === 'POST')[1]!.body).toEqual({ type: 'index', operation_id: 'in-1' })
+})
+
 describe('useCancelOperation', () => {
   async function running() {
     const context = setup()
@@ -153,6 +166,8 @@ describe('useCancelOperation', () => {
     await waitFor(() => expect(result.current.cancel.isSuccess).toBe(true))
     server.publish('p1', { type: 'operation_cancelled', operation_id: 'op-1' })
     await waitFor(() => expect(result.current.progress.data?.status).toBe('cancelled'))
+    // The stage the request showed ends with the operation.
+    expect(result.current.progress.data?.stage).toBeUndefined()
   })
 
   test('a refused cancel puts the stage back; a job that finished meanwhile stays finished', async () => {

@@ -43,7 +43,11 @@ export interface LiveStatusOptions {
  * const start = useMutation(live.startOperation.mutationOptions({ projectId }))
  * ```
  */
-export function liveStatusOptions(client: LiveStatusClient): LiveStatusOptions {
+export function liveStatusOptions(
+  client: LiveStatusClient,
+  /** `queryClient`: where the mutations' optimistic rows go when a call passes none (older TanStack v5 versions hand none to mutations). @default {} */
+  bound: CommandOptions = {},
+): LiveStatusOptions {
   const channel = <TParams, TEvent, TData>(definition: ChannelDefinition<TParams, TEvent, TData>): BoundChannel<TParams, TData> => ({
     queryOptions: (params, options) => liveQueryOptions(client, definition, params, options),
     queryKey: (params) => client.channel(definition).queryKey(params) as LiveQueryOptionsResult<TData>['queryKey'],
@@ -53,8 +57,8 @@ export function liveStatusOptions(client: LiveStatusClient): LiveStatusOptions {
     operationProgress: channel(operationProgressChannel),
     indexStatus: channel(indexStatusChannel),
     channel,
-    startOperation: { mutationOptions: (params, options) => startOperationOptions(client, params, options) },
-    cancelOperation: { mutationOptions: (options) => cancelOperationOptions(client, options) },
-    reindex: { mutationOptions: (params, options) => reindexOptions(client, params, options) },
+    startOperation: { mutationOptions: (params, options) => startOperationOptions(client, params, { ...bound, ...options }) },
+    cancelOperation: { mutationOptions: (options) => cancelOperationOptions(client, { ...bound, ...options }) },
+    reindex: { mutationOptions: (params, options) => reindexOptions(client, params, { ...bound, ...options }) },
   }
 }

@@ -4,7 +4,7 @@ import { liveStatusKeys } from '../sync/queryKeys'
 import { sendJson } from '../sync/rest'
 import { clientOf, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
 import { compact } from '../sync/values'
-import { operationProgressChannel, type OperationProgress } from './operationProgress'
+import { CANCELLING_STAGE as CANCELLING, operationProgressChannel, type OperationProgress } from './operationProgress'
 
 /** What `startOperation.mutate()` takes. */
 export interface StartOperationVariables {
@@ -46,10 +46,15 @@ export interface CancelOperationContext {
 }
 
 const segment = encodeURIComponent
-const CANCELLING = 'cancelling'
 
 const pendingRow = (operationId: string, operationType: string | undefined): OperationProgress =>
   compact<OperationProgress>({ operationId, operationType, status: 'pending', processedFiles: 0, failedFiles: 0, totalFiles: 0, percent: 0, updatedAt: new Date() })
+
+/** Removes an optimistic row unless events have filled it since (they belong to a job that did start). */
+function dropIfUntouched(queryClient: QueryClient, optimistic: OperationProgress): void {
+  const queryKey = liveStatusKeys.operation(optimistic.operationId)
+  if (queryClient.getQueryData(queryKey) === optimistic) queryClient.removeQueries({ queryKey, exact: true })
+}
 
 /** The id in a start answer: the reference server's `operation_id`, or `operationId` / `id`. */
 function startedId(body: unknown): string {
@@ -90,19 +95,20 @@ export function startOperationOptions(
     },
     mutationFn: async (variables) => {
       const { type, operationId, input } = variables ?? {}
-      const body = await sendJson(client.rest, path, { body: { ...input, type, operation_id: operationId } })
+      // `type` and a proposed id only when given: undefined would overwrite the same names in `input`.
+      const body = await sendJson(client.rest, path, { body: { ...input, ...(type === undefined ? {} : { type }), ...(operationId === undefined ? {} : { operation_id: operationId }) } })
       return { operationId: startedId(body) }
     },
-    onSuccess: (started, variables, _result, context?: MutationContext) => {
-      show(clientOf(options, context), pendingRow(started.operationId, variables?.type))
+    onSuccess: (started, variables, result, context?: MutationContext) => {
+      const queryClient = clientOf(options, context)
+      show(queryClient, pendingRow(started.operationId, variables?.type))
+      // A backend that ignored the proposed id: the row under it stands for nothing.
+      const optimistic = result?.optimistic
+      if (queryClient && optimistic && optimistic.operationId !== started.operationId) dropIfUntouched(queryClient, optimistic)
     },
     onError: (_error, _variables, result, context?: MutationContext) => {
       const queryClient = clientOf(options, context)
-      const optimistic = result?.optimistic
-      if (!queryClient || !optimistic) return
-      const queryKey = liveStatusKeys.operation(optimistic.operationId)
-      // Only the row it wrote: events that arrived since belong to a job that did start.
-      if (queryClient.getQueryData(queryKey) === optimistic) queryClient.removeQueries({ queryKey, exact: true })
+      if (queryClient && result?.optimistic) dropIfUntouched(queryClient, result.optimistic)
     },
   }
 }

@@ -190,6 +190,9 @@ function percentOf(counters: EventReading, stage: StageInfo | undefined, d: Oper
  */
 export const OPERATION_FAILED_PLACEHOLDER = 'Operation failed'
 
+/** The stage a cancel request shows until the server answers with the operation's end. */
+export const CANCELLING_STAGE = 'cancelling'
+
 /** A real failure message, or undefined for none (or the placeholder). */
 const realError = (value: unknown): string | undefined => {
   const message = str(value)
@@ -252,6 +255,8 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventR
   if (percent !== undefined && percent > d.percent) d.percent = Math.min(100, percent)
 
   if (!finished) d.stage = stageInfo?.stage ?? r.stageName ?? d.stage
+  // The stage a cancel request showed ends with the operation, however it ended.
+  if (d.stage === CANCELLING_STAGE && isTerminalStatus(d.status)) d.stage = undefined
   d.operationType = r.operationType ?? d.operationType
   d.currentFile = r.currentFile ?? d.currentFile
   d.message = (event.type === 'error' ? undefined : (r.bodyMessage ?? str(event.message))) ?? d.message
@@ -362,6 +367,8 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
   })
 }
 
+const withoutCancelling = (status: OperationStatus, stage: string | undefined) => (stage === CANCELLING_STAGE && isTerminalStatus(status) ? undefined : stage)
+
 /**
  * REST knows the status; the socket knows the counters. Counters and percent keep their maximum,
  * and the status only moves forward (pending → processing → an end): a REST answer that has not
@@ -387,7 +394,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
   return compact({
     ...previous,
     operationType: previous.operationType ?? fetched.operationType,
-    stage: forward || previous.stage === undefined ? (fetched.stage ?? previous.stage) : previous.stage,
+    stage: withoutCancelling(status, forward || previous.stage === undefined ? (fetched.stage ?? previous.stage) : previous.stage),
     currentFile: previous.currentFile ?? fetched.currentFile,
     // A real message from either side replaces the placeholder; the socket's comes first.
     error: status === 'failed' ? (realError(previous.error) ?? realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : previous.error,

@@ -1,9 +1,11 @@
+import { useQueryClient } from '@tanstack/react-query'
 import { useMemo } from 'react'
 import { liveStatusOptions, type LiveStatusOptions } from '../channels/liveStatusOptions'
 import { useLiveStatusClient } from './context'
 
 /**
- * The query and mutation options of the provider's client, bound once: pass only parameters.
+ * The query and mutation options of the provider's client and QueryClient, bound once: pass only
+ * parameters.
  *
  * @example
  * ```tsx
@@ -14,5 +16,7 @@ import { useLiveStatusClient } from './context'
  */
 export function useLiveStatusOptions(): LiveStatusOptions {
   const client = useLiveStatusClient()
-  return useMemo(() => liveStatusOptions(client), [client])
+  // Bound too: TanStack versions before the mutation context would leave the optimistic rows out.
+  const queryClient = useQueryClient()
+  return useMemo(() => liveStatusOptions(client, { queryClient }), [client, queryClient])
 }

@@ -15,6 +15,9 @@ export class LiveStatusNoTokenError extends Error {
 let warnedRefusal = false
 let warnedUnreachable = false
 
+/** The token each answer was asked with: an error body is masked with that one, not with the token of the moment (`getAccessToken` may rotate it). */
+const sentWith = new WeakMap<Response, string | null>()
+
 /** Development only: a request that got no answer at all, said once per page (never the URL's query). */
 function warnUnreachable(apiUrl: string, error: unknown): void {
   if (warnedUnreachable || (error as { name?: string } | null)?.name === 'AbortError') return
@@ -64,6 +67,7 @@ export async function request(host: RestHost, path: string, init: RequestInit & 
       if (process.env.NODE_ENV !== 'production') answer.catch((error: unknown) => warnUnreachable(host.apiUrl, error))
       response = await answer
     }
+    sentWith.set(response, token)
     if (!host.authErrorStatuses.includes(response.status)) return response
     const current = await host.resolveToken()
     if (current !== token && current !== null && attempt < 2) continue
@@ -102,7 +106,7 @@ export async function sendJson(host: RestHost, path: string, options: { method?:
 }
 
 const httpError = async (host: RestHost, response: Response, path: string, query?: Query) =>
-  new LiveStatusHttpError(response.status, restUrl(host.apiUrl, path, query), false, await safeText(response, await host.resolveToken()))
+  new LiveStatusHttpError(response.status, restUrl(host.apiUrl, path, query), false, await safeText(response, sentWith.has(response) ? (sentWith.get(response) ?? null) : await host.resolveToken()))
 
 /** A REST path (or absolute URL) resolved against `apiUrl`, with query parameters. */
 export const restUrl = (apiUrl: string, path: string, query?: Query): string => withQuery(joinUrl(apiUrl, path), query)

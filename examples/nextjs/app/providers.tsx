@@ -20,13 +20,12 @@ const liveRoute = (projectId: string) => `${typeof window === 'undefined' ? '' :
  * as a method of itself, which browsers refuse ("Illegal invocation"); handing it this one works
  * around that until the transport calls it unbound.
  */
-const unboundFetch: typeof fetch = (input, init) => fetch(input, init)
 
 /** Client-side providers; the server component passes what it knows (URL, token, transport). */
 export function Providers({ apiUrl, accessToken, transport, children }: { apiUrl: string; accessToken: string; transport: Transport; children: ReactNode }) {
   const [queryClient] = useState(() => new QueryClient())
   // Read once, like the provider's other connection options.
-  const [streams] = useState(() => (transport === 'sse' ? sseTransport({ streamPath: liveRoute, fetch: unboundFetch }) : {}))
+  const [streams] = useState(() => (transport === 'sse' ? sseTransport({ streamPath: liveRoute }) : {}))
   return (
     <QueryClientProvider client={queryClient}>
       {/* On sockets the token goes in a first message (the default), on SSE in the Authorization

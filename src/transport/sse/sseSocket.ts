@@ -48,7 +48,8 @@ export class SseSocket implements WebSocketLike {
     }
     this.#headers = headers
     this.#sendUrl = options.sendUrl?.(target.href)
-    this.#fetch = options.fetch ?? fetch
+    // Called unbound: a browser's fetch called as a method of something else throws "Illegal invocation".
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init))
     void this.#run(target.href)
   }
 
