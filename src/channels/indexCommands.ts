@@ -1,6 +1,6 @@
 import type { QueryClient } from '@tanstack/query-core'
-import { LiveStatusHttpError } from '../sync/httpError'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
+import { sendJson } from '../sync/rest'
 import { compact } from '../sync/values'
 import { indexStatusChannel, type IndexStatus } from './indexStatus'
 import { clientOf, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
@@ -40,9 +40,8 @@ export function reindexOptions(
     },
     mutationFn: async () => {
       if (!projectId) throw new Error('[live-status] reindex: no projectId')
-      const path = client.endpoints.reindex(projectId)
-      const response = await client.request(path, { method: 'POST', query: { branch } })
-      if (!response.ok) throw new LiveStatusHttpError(response.status, client.restUrl(path, { branch }), false)
+      // The start and cancel commands' path: a refusal carries the server's reason, token masked.
+      await sendJson(client.rest, client.endpoints.reindex(projectId), { query: { branch } })
     },
     onError: (_error, _variables, result, context?: MutationContext) => {
       const queryClient = clientOf(options, context)

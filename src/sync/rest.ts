@@ -90,7 +90,7 @@ export async function getJson(host: RestHost, path: string, options: { query?: Q
 
 /**
  * A command: `body` sent as JSON (`POST` unless `method` says otherwise); the answer's JSON, or
- * `undefined` when it has none (202, 204). Non-2xx answers throw `LiveStatusHttpError` carrying the
+ * `undefined` when it has none (202, 204) or it is not JSON. Non-2xx answers throw `LiveStatusHttpError` carrying the
  * start of the body, token masked.
  */
 export async function sendJson(host: RestHost, path: string, options: { method?: string; body?: unknown; query?: Query; signal?: AbortSignal } = {}): Promise<unknown> {
@@ -101,8 +101,12 @@ export async function sendJson(host: RestHost, path: string, options: { method?:
     ...(options.body === undefined ? {} : { body: JSON.stringify(options.body), headers: { 'Content-Type': 'application/json' } }),
   })
   if (!response.ok) throw await httpError(host, response, path, options.query)
-  const text = await response.text()
-  return text ? JSON.parse(text) : undefined
+  // A 2xx that is not JSON (a backend's bare "OK") carried no answer: the command went through.
+  try {
+    return JSON.parse(await response.text())
+  } catch {
+    return undefined
+  }
 }
 
 const httpError = async (host: RestHost, response: Response, path: string, query?: Query) =>
