@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs'
 import { builtinModules } from 'node:module'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
 import { playwright } from '@vitest/browser-playwright'
@@ -67,9 +68,9 @@ const alone = [
  */
 const unitOnlyExclude = ['__tests__/e2e/**', '__tests__/redis/**', '**/*.chromium.test.ts']
 
-const unitProject = (exclude: string[]): TestProjectInlineConfiguration => ({
+const unitProject = (exclude: string[], isolate = true): TestProjectInlineConfiguration => ({
   extends: true,
-  test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], exclude: [...configDefaults.exclude, '__tests__/**/*.heavy.test.ts', ...alone, ...exclude], environment: 'node' },
+  test: { name: 'unit', include: ['__tests__/**/*.test.{ts,tsx}'], exclude: [...configDefaults.exclude, '__tests__/**/*.heavy.test.ts', ...alone, ...exclude], environment: 'node', isolate },
 })
 
 export default defineConfig(({ mode }) => ({
@@ -118,7 +119,12 @@ export default defineConfig(({ mode }) => ({
     hookTimeout: 30_000,
     restoreMocks: true,
     ...(withStories || mode === 'unit' ? {} : { reporters: ['default', new MissingChromiumReporter(storyFiles)] }),
-    projects: mode === 'unit' ? [unitProject(unitOnlyExclude)] : [
+    // The inner loop trades isolation for time: its files share one module graph per worker (import
+    // and environment setup once, not 67 times), and it uses every core: vitest's default leaves one
+    // free, which on a 2-core machine ran the files one after the other (94 s → 45 s here). The unit
+    // files pass in shuffled order this way; `npm test` keeps isolation and the default pool.
+    ...(mode === 'unit' ? { maxWorkers: Math.max(2, availableParallelism()) } : {}),
+    projects: mode === 'unit' ? [unitProject(unitOnlyExclude, false)] : [
       unitProject([]),
       // Load tests that keep every core busy run last, alone: beside them the Chromium tests starve.
       { extends: true, test: { name: 'heavy', include: ['__tests__/**/*.heavy.test.ts'], environment: 'node', sequence: { groupOrder: 1 } } },
