@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { defineChannel, SocketHub } from '../../src/core'
 import { fakeSource } from '../helpers/fakeSources'
 
-const devOnly = ['failed 3 times before it opened', 'waits for an access token', 'refuses the origin', 'the access token was refused', 'defineChannel(']
+const devOnly = ['failed 3 times before it opened', 'waits for an access token', 'refuses the origin', 'the access token was refused', 'refuses this resource', 'defineChannel(']
 
 async function bundle(nodeEnv: 'production' | 'development') {
   const result = await build({
@@ -113,7 +113,11 @@ test("in Node, the warning quotes what `ws` read of the server's answer (a real 
   const { WebSocket } = await import('ws')
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
   const server = createServer()
-  server.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'))
+  server.on('upgrade', (_request, socket) => {
+    // The client may reset the connection while the answer is out (it gave up on this attempt).
+    socket.on('error', () => {})
+    socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }
   const hub = new SocketHub({ token: 'secret-token-456', WebSocket, reconnect: { initialDelayMs: 1, maxDelayMs: 2 }, onlineManager: fakeSource(true), focusManager: fakeSource(true) })
@@ -127,4 +131,44 @@ test("in Node, the warning quotes what `ws` read of the server's answer (a real 
   hub.dispose()
   server.close()
   warn.mockRestore()
+})
+
+describe('REST answers that say what is wrong', () => {
+  afterEach(() => vi.unstubAllGlobals())
+
+  /** A fresh copy of the REST module: its "once per page" memory starts empty whatever ran before in this worker. */
+  async function freshRest(status: number) {
+    vi.resetModules()
+    const rest = await import('../../src/sync/rest')
+    const calls: string[] = []
+    vi.stubGlobal('fetch', async (url: string) => {
+      calls.push(url)
+      return new Response('{"error":"nope"}', { status })
+    })
+    const rejected: number[] = []
+    const host = {
+      apiUrl: 'http://api.test',
+      fetch: undefined,
+      authErrorStatuses: [401],
+      resolveToken: async () => 'secret-token-789',
+      requiresToken: () => true,
+      rejected: (code: number) => rejected.push(code),
+    }
+    return { rest, host, calls, rejected }
+  }
+
+  test.each([
+    [401, /answered 401: the access token was refused\. Sockets stop retrying.*`authErrorStatuses`/, [401]],
+    [403, /answered 403: the server knows the caller and refuses this resource.*add it to `authErrorStatuses` \(default \[401\]\)/, []],
+  ])('a %i: one warning per page naming the cause and the option, never the token', async (status, expected, rejected) => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const { rest, host, rejected: seen } = await freshRest(status)
+    for (let i = 0; i < 3; i++) await rest.getJson(host, `/api/projects/p${i}?token=secret-token-789`).catch(() => {})
+    const warnings = warn.mock.calls.map((call) => String(call[0])).filter((text) => text.includes(`answered ${status}`))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(expected)
+    expect(warnings[0]).not.toContain('secret-token')
+    expect(seen).toEqual(rejected.length ? [401, 401, 401] : [])
+    warn.mockRestore()
+  })
 })

@@ -13,6 +13,7 @@ export class LiveStatusNoTokenError extends Error {
 
 /** Development only: a refused token is said once per page, not per request. */
 let warnedRefusal = false
+let warnedForbidden = false
 let warnedUnreachable = false
 
 /** The token each answer was asked with: an error body is masked with that one, not with the token of the moment (`getAccessToken` may rotate it). */
@@ -68,7 +69,13 @@ export async function request(host: RestHost, path: string, init: RequestInit & 
       response = await answer
     }
     sentWith.set(response, token)
-    if (!host.authErrorStatuses.includes(response.status)) return response
+    if (!host.authErrorStatuses.includes(response.status)) {
+      if (process.env.NODE_ENV !== 'production' && response.status === 403 && !warnedForbidden) {
+        warnedForbidden = true
+        console.warn(`[live-status] ${redact(url, token)} answered 403: the server knows the caller and refuses this resource (a project the token may not see), or a server that refuses this page's origin. The sockets keep the token. Should a 403 mean a refused token on your backend, add it to \`authErrorStatuses\` (default [401]).`)
+      }
+      return response
+    }
     const current = await host.resolveToken()
     if (current !== token && current !== null && attempt < 2) continue
     if (token === current) host.rejected(response.status)
