@@ -9,6 +9,7 @@ import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
 import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest, type AllowedOrigins } from '../src/server'
 import { TOKEN_IN_URL_REASON } from '../src/server/upgrade/admitSocket'
+import { readJsonBody } from '../src/server/http/jsonBody'
 import { answerCors } from '../src/server/http/restRoutes'
 import { operationTypes, PROJECT, type OperationType, type Trouble, type World } from './world'
 
@@ -25,16 +26,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body))
 }
 
-const bearer = (req: IncomingMessage) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null
+/** The demo's commands are a few fields. */
+const MAX_DEMO_BODY_BYTES = 10_000
 
-export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let text = ''
-  for await (const chunk of req) {
-    text += chunk
-    if (text.length > 10_000) throw new Error('body too large')
-  }
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {}
-}
+const bearer = (req: IncomingMessage) => /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? null
 
 export interface DemoHttpOptions {
   port?: number
@@ -97,7 +92,9 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
     const route = `${req.method} ${url.pathname}`
     if (route === 'GET /api/demo/operations') return sendJson(res, 200, { projectId: PROJECT, operations: await operations.list() })
     if (route === 'POST /api/demo/operations') {
-      const body = await readJson(req)
+      const read = await readJsonBody(req, MAX_DEMO_BODY_BYTES)
+      if (!read.ok) return sendJson(res, read.status, { detail: read.detail })
+      const body = read.value
       const type = String(body.type ?? 'index') as OperationType
       if (!operationTypes.includes(type)) return sendJson(res, 400, { detail: 'unknown type' })
       const operationId = world.startOperation(type, typeof body.totalFiles === 'number' ? body.totalFiles : undefined)
@@ -107,7 +104,9 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
     }
     // The tab's own token says whose token 'reject' revokes, and which switch state is that tab's.
     if (route === 'POST /api/demo/trouble') {
-      const mode = String((await readJson(req)).mode ?? 'none') as Trouble
+      const read = await readJsonBody(req, MAX_DEMO_BODY_BYTES)
+      if (!read.ok) return sendJson(res, read.status, { detail: read.detail })
+      const mode = String(read.value.mode ?? 'none') as Trouble
       if (!['none', 'drop', 'silent', 'reject'].includes(mode)) return sendJson(res, 400, { detail: 'unknown mode' })
       world.setTrouble(mode, bearer(req))
       return sendJson(res, 200, { mode: world.troubleFor(bearer(req)) })

@@ -86,6 +86,17 @@ describe('POST /api/projects/{projectId}/operations', () => {
     expect(started[0]).toMatchObject({ type: undefined, body: {} })
   })
 
+  test('`__proto__`, `constructor` and `prototype` keys never reach the hook, at any depth', async () => {
+    const { start, started } = await withHooks()
+    const response = await start('p1', '{"type":"index","__proto__":{"polluted":true},"options":{"constructor":{"prototype":{"x":1}},"depth":2}}')
+    expect(response.status).toBe(201)
+    const body = started[0]!.body
+    expect(Object.keys(body)).toEqual(['type', 'options'])
+    expect(body.options).toEqual({ depth: 2 })
+    expect(Object.getPrototypeOf(Object.assign({}, body))).toBe(Object.prototype)
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
+  })
+
   test.each([
     ['not JSON', '{"type": ', 'body is not JSON'],
     ['an array', '[1, 2]', 'body must be a JSON object'],

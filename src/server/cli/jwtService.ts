@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { sendJson } from '../http/respond'
+import { readJsonBody } from '../http/jsonBody'
 import { projectIdFromSegment } from '../limits/projectId'
 import { serverDefaults } from '../options'
 import { startStandalone, type StandaloneOptions } from '../standalone'
@@ -25,17 +26,6 @@ export class ServiceConfigError extends Error {
 }
 
 const PUBLISH = /^\/api\/projects\/([^/]+)\/events\/?$/
-
-async function readBody(request: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = []
-  let bytes = 0
-  for await (const chunk of request) {
-    bytes += (chunk as Buffer).length
-    if (bytes > MAX_PUBLISH_BODY_BYTES) return null
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
 
 /**
  * Starts the service from `env` (see `envVariableHelp` for every variable). Throws
@@ -64,14 +54,12 @@ export async function startJwtService(env: Record<string, string | undefined> = 
           if (request.method !== 'POST') return sendJson(response, 405, { detail: 'method not allowed' })
           const projectId = projectIdFromSegment(match[1]!, serverDefaults.projectIdPattern)
           if (projectId === null) return sendJson(response, 400, { detail: 'bad project id' })
-          const text = await readBody(request)
-          if (text === null) return sendJson(response, 413, { detail: `body over ${MAX_PUBLISH_BODY_BYTES} bytes` })
-          let body: unknown
-          try {
-            body = JSON.parse(text)
-          } catch {
-            return sendJson(response, 400, { detail: 'body is not JSON' })
+          const read = await readJsonBody(request, MAX_PUBLISH_BODY_BYTES, { arrays: true })
+          if (!read.ok) {
+            if (read.status === 413) response.setHeader('Connection', 'close')
+            return sendJson(response, read.status, { detail: read.detail })
           }
+          const body = read.value
           const events = Array.isArray(body) ? body : [body]
           if (!events.every((e) => typeof e === 'object' && e !== null && typeof (e as { type?: unknown }).type === 'string'))
             return sendJson(response, 400, { detail: 'each event needs a string `type`' })

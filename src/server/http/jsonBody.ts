@@ -1,14 +1,23 @@
 import type { IncomingMessage } from 'node:http'
 
 /** A request body read as a JSON object, or why it was not: the status and detail to answer with. */
-export type JsonBody = { ok: true; value: Record<string, unknown> } | { ok: false; status: 400 | 413; detail: string }
+export type JsonBody<T = Record<string, unknown>> = { ok: true; value: T } | { ok: false; status: 400 | 413; detail: string }
 
 /**
- * Reads the body of `request` as a JSON object; an empty body is `{}` (a `curl -X POST` without
- * `-d`). Past `maxBytes` it reports 413 at once and drops the rest unread (answer it with
- * `Connection: close`). Rejects only when the request itself fails.
+ * Keys no parsed body keeps, at any depth (the client's frame decoder drops the same): an own
+ * `__proto__` passed on to an app's hook becomes a prototype in the first `Object.assign`.
  */
-export function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<JsonBody> {
+const dropDangerousKeys = (key: string, value: unknown) => (key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value)
+
+/**
+ * Reads the body of `request` as a JSON object (or, with `arrays`, an array of them too: a batch);
+ * an empty body is `{}` (a `curl -X POST` without `-d`). Past `maxBytes` it reports 413 at once and
+ * drops the rest unread (answer it with `Connection: close`). Rejects only when the request itself
+ * fails. The one body reader of the server, its CLI service and the demo.
+ */
+export function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<JsonBody>
+export function readJsonBody(request: IncomingMessage, maxBytes: number, options: { arrays: true }): Promise<JsonBody<Record<string, unknown> | unknown[]>>
+export function readJsonBody(request: IncomingMessage, maxBytes: number, { arrays = false } = {}): Promise<JsonBody<Record<string, unknown> | unknown[]>> {
   const tooLarge = { ok: false, status: 413, detail: `body over ${maxBytes} bytes` } as const
   if (Number(request.headers['content-length']) > maxBytes) {
     request.resume()
@@ -33,11 +42,12 @@ export function readJsonBody(request: IncomingMessage, maxBytes: number): Promis
       if (text.trim() === '') return resolve({ ok: true, value: {} })
       let value: unknown
       try {
-        value = JSON.parse(text)
+        value = JSON.parse(text, dropDangerousKeys)
       } catch {
         return resolve({ ok: false, status: 400, detail: 'body is not JSON' })
       }
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return resolve({ ok: false, status: 400, detail: 'body must be a JSON object' })
+      if (typeof value !== 'object' || value === null || (Array.isArray(value) && !arrays))
+        return resolve({ ok: false, status: 400, detail: `body must be a JSON object${arrays ? ' or an array' : ''}` })
       resolve({ ok: true, value: value as Record<string, unknown> })
     }
     request.on('data', onData)
