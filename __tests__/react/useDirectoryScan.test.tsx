@@ -102,6 +102,20 @@ test('cancel sends the cancel action and closes the socket; a new start uses a n
   expect(backend.created.map((c) => new URL(c.url).pathname)).toEqual([SCAN1, SCAN2])
 })
 
+test('a cancel in the same tick as its start cancels that scan: no socket opens, the scan ends cancelled', async () => {
+  const { backend, renderLive } = setupLive()
+  backend.socketAt(SCAN1)
+  renderLive(<Scan />)
+  act(() => {
+    screen.getByText('Start').click()
+    screen.getByText('Cancel').click()
+  })
+  expect(text('state')).toBe('cancelled')
+  await advance(1000)
+  expect(text('state')).toBe('cancelled')
+  expect(backend.created).toHaveLength(0)
+})
+
 test('an error event fails the scan; unmount closes the socket', async () => {
   const { backend, renderLive } = setupLive()
   backend.socketAt(SCAN1)

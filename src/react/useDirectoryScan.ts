@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient, type UseMutationResult } from '@tanstack/react-query'
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import {
   directoryScanChannel,
   idleScan,
@@ -44,6 +44,9 @@ export function useDirectoryScan(): UseDirectoryScanResult {
   // The dialect's scan channel, when it has one: its key, socket and reducer.
   const channel = client.channel(directoryScanChannel)
   const [scan, setScan] = useState<DirectoryScanParams | null>(null)
+  // The scan as of the last call, not of the last render: a cancel in the same tick as its start
+  // must see the scan it cancels.
+  const latest = useRef<DirectoryScanParams | null>(null)
   const [connected, setConnected] = useState(false)
   const queryKey = scan ? channel.queryKey(scan) : idleKey
   const { data = idleScan } = useQuery<DirectoryScan>({
@@ -71,6 +74,7 @@ export function useDirectoryScan(): UseDirectoryScanResult {
     ({ path, recursive = true }: { path: string; recursive?: boolean }) => {
       const next = { scanId: randomId(), path, recursive }
       queryClient.setQueryData<DirectoryScan>(channel.queryKey(next), { ...idleScan, state: 'scanning' })
+      latest.current = next
       setScan(next)
       setConnected(true)
       return { scanId: next.scanId }
@@ -79,12 +83,13 @@ export function useDirectoryScan(): UseDirectoryScanResult {
   )
 
   const stop = useCallback(() => {
-    if (!scan) return true
-    const sent = client.send(directoryScanChannel, scan, { action: 'cancel' })
-    queryClient.setQueryData<DirectoryScan>(channel.queryKey(scan), (current) => channel.reduce(current, { type: 'cancelled' }, { params: scan, now: Date.now(), scratch: {} }))
+    const current = latest.current
+    if (!current) return true
+    const sent = client.send(directoryScanChannel, current, { action: 'cancel' })
+    queryClient.setQueryData<DirectoryScan>(channel.queryKey(current), (data) => channel.reduce(data, { type: 'cancelled' }, { params: current, now: Date.now(), scratch: {} }))
     setConnected(false)
     return sent
-  }, [client, queryClient, scan, channel])
+  }, [client, queryClient, channel])
 
   const startScan = useMutation({ mutationKey: ['live-status', 'startScan'], mutationFn: async (request: { path: string; recursive?: boolean }) => begin(request) })
   const cancelScan = useMutation({
