@@ -64,4 +64,13 @@ describe('reconnectDecision: the one place that says retry (after how long) or s
   test('fatal codes: closed', () => {
     for (const code of policy.fatalCloseCodes) expect(decide({ code })).toEqual({ state: 'closed' })
   })
+
+  test("a server's asked-for wait (SSE `retry:`) is a floor under the backoff, never a retry by itself", () => {
+    expect(decide({ code: 1006, serverRetryMs: 5000 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 5000 })
+    expect(decide({ code: 1006, attempt: 5, serverRetryMs: 5000 })).toEqual({ state: 'reconnecting', attempt: 6, delayMs: 30000 })
+    expect(decide({ code: 1006, attempt: 10, serverRetryMs: 5000 })).toEqual({ state: 'closed' })
+    expect(decide({ code: 1009, serverRetryMs: 5000 })).toEqual({ state: 'closed' })
+    // A replaced token is tried at once: the wait was asked of the refused one.
+    expect(decide({ code: 4401, tokenReplaced: true, serverRetryMs: 5000 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 0 })
+  })
 })

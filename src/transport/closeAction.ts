@@ -64,6 +64,8 @@ export interface Loss {
   tokenReplaced?: boolean
   /** Losses in a row with this same code, this one included, with no stable socket between. @default 1 */
   repeats?: number
+  /** The least wait the server asked for (an SSE stream's `retry:`): a floor under the backoff. @default 0 */
+  serverRetryMs?: number
 }
 
 /** What a connection does after a loss: retry (after `delayMs`), or stay in `state`. */
@@ -78,7 +80,7 @@ export type ReconnectDecision =
  * `reconnect()`.
  */
 export function reconnectDecision(
-  { code, attempt, online, tokenReplaced, repeats = 1 }: Loss,
+  { code, attempt, online, tokenReplaced, repeats = 1, serverRetryMs = 0 }: Loss,
   policy: CloseCodePolicy & { reconnect: Required<ReconnectOptions>; random: () => number },
 ): ReconnectDecision {
   // The close-code table above, read for a close we did not ask for.
@@ -88,6 +90,7 @@ export function reconnectDecision(
   if (action === 'give-up' || attempt >= maxAttempts || (action === 'retry-unless-repeated' && repeats >= PROTOCOL_ERROR_REPEATS)) return { state: 'closed' }
   if (!online) return { state: 'offline' }
   const next = attempt + 1
-  // A refusal of a replaced token says nothing of the current one: try it at once.
-  return { state: 'reconnecting', attempt: next, delayMs: action === 'unauthorized' ? 0 : backoffDelayMs(next, initialDelayMs, maxDelayMs, policy.random) }
+  // A refusal of a replaced token says nothing of the current one: try it at once. A server that
+  // asked for a wait gets at least that.
+  return { state: 'reconnecting', attempt: next, delayMs: action === 'unauthorized' ? 0 : Math.max(serverRetryMs, backoffDelayMs(next, initialDelayMs, maxDelayMs, policy.random)) }
 }

@@ -354,7 +354,7 @@ export class Connection {
       // A refused token that is no longer the current one says nothing: find out which it is.
       if (token !== null && options.authCloseCodes.includes(code)) {
         this.#withToken((current) => this.#lost(code, reason, token, isPresentToken(current) && current !== token))
-      } else this.#lost(code, reason, token, false, (socket as { retryMs?: number }).retryMs)
+      } else this.#lost(code, reason, token, false, socket.retryMs)
     }
   }
 
@@ -377,8 +377,7 @@ export class Connection {
   }
 
   /** A socket was lost (not by our request): `reconnectDecision` says what next. */
-  /** `retryMs`: the least wait the server asked for (an SSE stream's `retry:`). */
-  #lost(code: number, reason: string, token: string | null, tokenReplaced = false, retryMs = 0): void {
+  #lost(code: number, reason: string, token: string | null, tokenReplaced = false, serverRetryMs?: number): void {
     const closed = { lastCloseCode: code, lastCloseReason: reason, nextRetryAt: null }
     if (this.#disposed || this.#subscribers.size === 0) {
       this.status.set({ ...closed, state: 'idle', attempt: 0 })
@@ -386,7 +385,7 @@ export class Connection {
     }
     this.#repeats = code === this.#lastLoss ? this.#repeats + 1 : 1
     this.#lastLoss = code
-    const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced, repeats: this.#repeats }, this.options)
+    const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced, repeats: this.#repeats, serverRetryMs }, this.options)
     if (decision.state !== 'reconnecting') {
       if (decision.state !== 'unauthorized') return this.status.set({ ...closed, state: decision.state })
       this.#attempt = 0
@@ -394,8 +393,7 @@ export class Connection {
       this.#host.reportAuthError(token, { url: this.url, code, reason: reason || 'access token rejected' })
       return
     }
-    const { attempt } = decision
-    const delayMs = Math.max(decision.delayMs, retryMs)
+    const { attempt, delayMs } = decision
     this.#attempt = attempt
     this.status.set({ ...closed, state: 'reconnecting', attempt, nextRetryAt: Date.now() + delayMs })
     this.#retryTimer = setTimeout(() => {

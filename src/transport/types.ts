@@ -15,6 +15,8 @@ export interface WebSocketLike {
   onclose: Handler<{ code: number; reason: string; wasClean?: boolean }>
   send(data: string): void
   close(code?: number, reason?: string): void
+  /** The least wait before the next attempt that the server asked for (an SSE stream's `retry:`). @default undefined */
+  readonly retryMs?: number
 }
 
 /** A WebSocket constructor: `globalThis.WebSocket`, `ws`'s `WebSocket`, mock-socket's. */
