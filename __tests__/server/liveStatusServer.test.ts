@@ -274,7 +274,7 @@ describe('memory', () => {
 
 describe('liveness', () => {
   test('answers pings; a client silent for idleTimeoutMs is dropped', async () => {
-    const { server, connect } = await start({ idleTimeoutMs: 4000 })
+    const { server, connect } = await start({ idleTimeoutMs: 1000 })
     const client = connect('/ws/projects/p1', { token: 'tok-alice' })
     await client.opened()
     client.send({ type: 'ping' })
