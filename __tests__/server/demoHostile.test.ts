@@ -1,13 +1,10 @@
 // The demo server (`npm start`) mounts the reference server beside routes of its own: those must
 // survive the same malformed targets and resets the reference server does.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, expect, test } from 'vitest'
-import { startDemoHttp } from '../../demo/server'
 import { createWorld } from '../../demo/world'
 import { rawExchange, watchProcess } from './support/serverHarness'
+import { startTestDemo } from './support/demoHarness'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -21,14 +18,7 @@ test('the demo server answers `GET //a:99999/` (request and upgrade) and survive
   const watch = watchProcess()
   cleanups.push(() => watch.stop())
   const world = createWorld()
-  const clientDir = mkdtempSync(join(tmpdir(), 'demo-hostile-'))
-  writeFileSync(join(clientDir, 'index.html'), '<!doctype html>')
-  const http = await startDemoHttp(world, { clientDir })
-  cleanups.push(async () => {
-    await http.close()
-    await world.close()
-    rmSync(clientDir, { recursive: true, force: true })
-  })
+  const http = await startTestDemo(world, cleanups)
   const port = Number(new URL(http.url).port)
   // The page falls back to index.html; the upgrade has no such socket.
   expect(await rawExchange(port, get('//a:99999/'))).toMatch(/^HTTP\/1\.1 200/)

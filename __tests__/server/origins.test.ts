@@ -1,18 +1,15 @@
 // Issue #22, item 2: the demo accepts local development origins (any port on localhost /
 // 127.0.0.1 / [::1]) while a production server keeps its explicit list; a refused origin is
 // logged once, naming the option that allows it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, test } from 'vitest'
 import { demoOrigins } from '../../demo/origins'
-import { startDemoHttp } from '../../demo/server'
 import { SCRIPT_TOKEN } from '../../demo/tokens'
 import { createWorld, PROJECT } from '../../demo/world'
 import { configFromEnv, createLiveStatusServer, isLocalDevOrigin, type LiveStatusServerOptions } from '../../src/server'
 import { rawClient } from '../helpers/serverClient'
 import { disposeAll, startServer, type TestUser } from './support/serverHarness'
+import { startTestDemo } from './support/demoHarness'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -167,14 +164,7 @@ describe('a production server: LIVE_STATUS_ALLOWED_ORIGINS=https://app.example.c
 describe('the demo (npm start)', () => {
   async function demo(extra = '') {
     const world = createWorld({ allowedOrigins: demoOrigins(extra) })
-    const clientDir = mkdtempSync(join(tmpdir(), 'demo-origins-'))
-    writeFileSync(join(clientDir, 'index.html'), '<!doctype html>')
-    const http = await startDemoHttp(world, { clientDir })
-    cleanups.push(async () => {
-      await http.close()
-      await world.close()
-      rmSync(clientDir, { recursive: true, force: true })
-    })
+    const http = await startTestDemo(world, cleanups)
     const socket = (origin: string) => {
       const client = rawClient(`${http.url.replace('http', 'ws')}/ws/projects/${PROJECT}`, { origin, protocols: ['bearer', SCRIPT_TOKEN] })
       cleanups.push(() => client.close())

@@ -1,17 +1,14 @@
 // Issue 23, item 2: `GET /sse/projects/{projectId}` on the reference server, beside the socket
 // endpoint and from the same admission, fan-out and replay. Real servers on free loopback ports,
 // read with Node's fetch and the small SSE reader below (no dependency).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, get as httpGet, type IncomingHttpHeaders } from 'node:http'
 import { connect as netConnect, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { startDemoHttp } from '../../demo/server'
 import { SCRIPT_TOKEN } from '../../demo/tokens'
 import { createWorld, PROJECT } from '../../demo/world'
 import { createLiveStatusServer, InMemoryEventBus, type SequencedEvent } from '../../src/server'
 import { disposeAll, startServer } from './support/serverHarness'
+import { startTestDemo } from './support/demoHarness'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -486,14 +483,7 @@ test('no token in any log line or response body', async () => {
 
 test('the demo (npm start) serves /sse/projects/{id} through handleRequest, with no code of its own', async () => {
   const world = createWorld()
-  const clientDir = mkdtempSync(join(tmpdir(), 'demo-sse-'))
-  writeFileSync(join(clientDir, 'index.html'), '<!doctype html>')
-  const http = await startDemoHttp(world, { clientDir })
-  cleanups.push(async () => {
-    await http.close()
-    await world.close()
-    rmSync(clientDir, { recursive: true, force: true })
-  })
+  const http = await startTestDemo(world, cleanups)
   const stream = await openSse(http.url, `/sse/projects/${PROJECT}`, { token: SCRIPT_TOKEN })
   expect(stream.response.headers.get('content-type')).toBe('text/event-stream')
   await stream.until(() => stream.events.length > 0)

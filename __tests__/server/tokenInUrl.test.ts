@@ -1,11 +1,7 @@
 // Issue #21, item 6: no token in a URL. The reference server refuses `?token=` by default with a
 // 4401 whose reason names the fix; the demo server does the same on its own scan socket.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
-import { startDemoHttp } from '../../demo/server'
 import { SCRIPT_TOKEN } from '../../demo/tokens'
 import { createWorld } from '../../demo/world'
 import { SocketHub } from '../../src/core'
@@ -14,6 +10,7 @@ import { TOKEN_IN_URL_REASON } from '../../src/server/upgrade/admitSocket'
 import { rawClient } from '../helpers/serverClient'
 import { waitForStatus } from '../helpers/wsServer'
 import { disposeAll, messageAuth, startServer } from './support/serverHarness'
+import { startTestDemo } from './support/demoHarness'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -78,14 +75,7 @@ describe('the reference server', () => {
 describe('the demo server', () => {
   async function startDemo() {
     const world = createWorld({ scanTickMs: 5 })
-    const clientDir = mkdtempSync(join(tmpdir(), 'demo-token-url-'))
-    writeFileSync(join(clientDir, 'index.html'), '<!doctype html>')
-    const http = await startDemoHttp(world, { clientDir })
-    cleanups.push(async () => {
-      await http.close()
-      await world.close()
-      rmSync(clientDir, { recursive: true, force: true })
-    })
+    const http = await startTestDemo(world, cleanups)
     const ws = http.url.replace(/^http/, 'ws')
     const open = (path: string, protocols?: string[]) => {
       const client = rawClient(`${ws}${path}`, protocols ? { protocols } : {})
