@@ -1,7 +1,10 @@
 // Issue #22, item 3: a browser sees a refused upgrade as a bare 1006, so the client's development
 // build asks the socket's URL once with a plain GET (src/transport/devWarnings.ts). The server
 // answers what it would have done with the upgrade, readable from the page's origin.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, expect, test } from 'vitest'
+import { createLiveStatusServer } from '../../src/server'
 import { disposeAll, startServer } from './support/serverHarness'
 
 afterEach(() => disposeAll())
@@ -35,4 +38,27 @@ test('an allowed origin, or a server that allows any: 426, the endpoint is there
 test('a path that is no socket stays a 404', async () => {
   const { url } = await startServer()
   expect((await fetch(`${url}/ws/elsewhere/p1`)).status).toBe(404)
+})
+
+test('the probe answers what the upgrade would: 400 for a project id the server refuses, 503 while shutting down', async () => {
+  const { url } = await startServer({ allowedOrigins: ['https://app.example.com'] })
+  const refusedId = await fetch(`${url}/ws/projects/${'x'.repeat(300)}`, { headers: { Origin: 'https://app.example.com' } })
+  expect(refusedId.status).toBe(400)
+  expect(refusedId.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+
+  // Mounted on an app's own server, which outlives the live-status server's close.
+  const live = createLiveStatusServer({ authenticate: () => ({ id: 'u' }), authorize: () => true, log: () => {} })
+  const http = createServer((request, response) => {
+    if (!live.handleRequest(request, response)) response.writeHead(404).end()
+  })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const app = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  try {
+    expect((await probe(app)).status).toBe(426)
+    await live.close()
+    expect((await probe(app)).status).toBe(503)
+  } finally {
+    http.closeAllConnections()
+    await new Promise<void>((resolve) => http.close(() => resolve()))
+  }
 })

@@ -195,8 +195,14 @@ export class LiveStatusServer<User = unknown> {
         void serveService(this.#service, request, response, url).catch((error: unknown) => this.#answer500(response, 'service route failed', error))
         return true
       }
-      if (PROJECT_SOCKET.test(url.pathname) && !request.headers.upgrade) {
-        answerSocketProbe(request, response, this.#options.allowedOrigins, this.#onCorsRefused)
+      const socketPath = PROJECT_SOCKET.exec(url.pathname)
+      if (socketPath && !request.headers.upgrade) {
+        answerSocketProbe(request, response, {
+          allowedOrigins: this.#options.allowedOrigins,
+          onRefused: this.#onCorsRefused,
+          projectIdValid: projectIdFromSegment(socketPath[1]!, this.#options.projectIdPattern) !== null,
+          closing: this.#closing !== undefined,
+        })
         return true
       }
       if (isSseRoute(url.pathname)) {

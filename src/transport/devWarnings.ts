@@ -31,8 +31,9 @@ export function forgetRefusals(connection: object): void {
 /**
  * The third handshake in a row of `url` failed before the socket opened. A browser shows a bare
  * 1006 whatever the cause, so there one plain `GET` of the same URL, without the token, asks the server why: a live-status
- * reference server answers it 426 (the endpoint is there, the origin allowed), 403 naming a refused
- * origin, and anything else answers 404 for a wrong path.
+ * reference server answers it as the upgrade would (400 a refused project id, 503 shutting down, 403
+ * a refused origin, 426 the endpoint is there and the origin allowed), and anything else answers
+ * 404 for a wrong path.
  */
 export function warnRefused(connection: object, url: string): void {
   const count = (refusals.get(connection) ?? 0) + 1
@@ -50,6 +51,8 @@ export function warnRefused(connection: object, url: string): void {
     async (response) => {
       const origin = typeof location === 'object' ? location.origin : 'this page’s origin'
       if (response.status === 404) say(`the server answers 404 there. Check \`wsUrl\` (or \`apiUrl\`, which it is derived from) and the \`endpoints\` option that makes this path.`)
+      else if (response.status === 400) say(`the server answers 400 there: the project id in the URL is not one it accepts (the reference server: \`projectIdPattern\`).`)
+      else if (response.status === 503) say(`the server answers 503: it is shutting down or not ready; the client keeps retrying with backoff.`)
       else if (response.status === 403) say(`the server refuses the origin ${origin}. Add it to the server's allowed origins (the reference server: \`allowedOrigins\`, or LIVE_STATUS_ALLOWED_ORIGINS).`)
       else say(`the server is there (it answered ${response.status}) and refused the upgrade: a token refused before it (set \`authCheckPath\` so a REST check tells), or a proxy that does not pass WebSockets.`)
     },
