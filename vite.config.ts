@@ -60,6 +60,7 @@ const alone = [
   '__tests__/e2e/storybookDev.e2e.test.ts',
   '__tests__/devtools/tanstackPlugin.chromium.test.ts',
   '__tests__/e2e/install.e2e.test.ts',
+  '__tests__/e2e/sseConnections.chromium.test.ts',
 ]
 
 /**

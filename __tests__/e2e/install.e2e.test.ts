@@ -4,6 +4,9 @@
  * type-check it under `moduleResolution` `bundler` and `nodenext`, paste the Quick start as
  * `src/App.tsx`, start the demo with `npm start`, read from what it prints the facts a second app
  * needs, and see a live bar in Chromium from the app's own origin (a port the demo was not told of).
+ * Then the same app switched to Server-Sent Events as docs/sse.md says (`live-status/sse`: one
+ * import, `{...sseTransport()}` on the provider): type-checked with the rest, built once more, and
+ * the same live bar over `/sse/projects/demo`, with no WebSocket.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -28,6 +31,16 @@ function run(command: string, args: string[], cwd: string) {
   return result.stdout
 }
 
+/** The Quick start switched to Server-Sent Events, as docs/sse.md's "Switching" says. */
+function overSse(quickStart: string): string {
+  const liveStatusImport = /^import .* from 'live-status'\n/m
+  const provider = '<LiveStatusProvider apiUrl={apiUrl} accessToken={accessToken}>'
+  if (!liveStatusImport.test(quickStart) || !quickStart.includes(provider)) throw new Error('the Quick start changed: update overSse() (and docs/sse.md) to match it')
+  return quickStart
+    .replace(liveStatusImport, (line) => `${line}import { sseTransport } from 'live-status/sse'\n`)
+    .replace(provider, '<LiveStatusProvider apiUrl={apiUrl} accessToken={accessToken} {...sseTransport()}>')
+}
+
 const tsconfig = (compilerOptions: Record<string, unknown>) =>
   JSON.stringify({ compilerOptions: { target: 'ES2022', lib: ['ES2022', 'DOM', 'DOM.Iterable'], jsx: 'react-jsx', strict: true, noEmit: true, skipLibCheck: false, types: [], ...compilerOptions }, include: ['src'] }, null, 2)
 
@@ -37,6 +50,8 @@ describe.skipIf(!haveChromium)('install from the packed tarball, then the Quick 
   let printed = ''
   let page: Server
   let pageUrl: string
+  let ssePage: Server
+  let ssePageUrl: string
   let context: BrowserContext
   let profile: string
 
@@ -91,23 +106,34 @@ describe.skipIf(!haveChromium)('install from the packed tarball, then the Quick 
     const apiUrl = /demo running at (http:\/\/\S+)/.exec(printed)![1]!
     const quickStart = readFileSync(join(root, 'examples', 'quickstart', 'App.tsx'), 'utf8')
     // The Quick start as pasted; only the port differs when 4173 was taken.
-    writeFileSync(join(app, 'src', 'App.tsx'), quickStart.replace("'http://127.0.0.1:4173'", `'${apiUrl}'`))
-    run(join(app, 'node_modules', '.bin', 'vite'), ['build'], app)
+    const pasted = quickStart.replace("'http://127.0.0.1:4173'", `'${apiUrl}'`)
+    // Its SSE switch beside it, type-checked with the rest of src by the tests below.
+    writeFileSync(join(app, 'src', 'AppSse.tsx'), overSse(pasted))
+    const vite = join(app, 'node_modules', '.bin', 'vite')
+    // Built twice: the app as pasted, then with App.tsx switched to SSE (and put back).
+    writeFileSync(join(app, 'src', 'App.tsx'), overSse(pasted))
+    run(vite, ['build', '--outDir', 'dist-sse'], app)
+    writeFileSync(join(app, 'src', 'App.tsx'), pasted)
+    run(vite, ['build'], app)
 
-    // The built app from its own origin: a localhost port the demo was never told of.
-    const pagePort = await freePort()
-    pageUrl = `http://localhost:${pagePort}`
+    // Each built app from its own origin: a localhost port the demo was never told of.
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }
-    page = createServer((request, response) => {
-      const path = request.url === '/' ? '/index.html' : (request.url ?? '/').split('?')[0]!
-      try {
-        const body = readFileSync(join(app, 'dist', path.replace(/\.\.+/g, '')))
-        response.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' }).end(body)
-      } catch {
-        response.writeHead(404).end()
-      }
-    })
-    await new Promise<void>((listening) => page.listen(pagePort, '127.0.0.1', listening))
+    const serve = async (dir: string): Promise<[Server, string]> => {
+      const port = await freePort()
+      const server = createServer((request, response) => {
+        const path = request.url === '/' ? '/index.html' : (request.url ?? '/').split('?')[0]!
+        try {
+          const body = readFileSync(join(app, dir, path.replace(/\.\.+/g, '')))
+          response.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' }).end(body)
+        } catch {
+          response.writeHead(404).end()
+        }
+      })
+      await new Promise<void>((listening) => server.listen(port, '127.0.0.1', listening))
+      return [server, `http://localhost:${port}`]
+    }
+    ;[page, pageUrl] = await serve('dist')
+    ;[ssePage, ssePageUrl] = await serve('dist-sse')
     profile = mkdtempSync(join(tmpdir(), 'live-status-newcomer-profile-'))
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: chromiumArgs })
   }, 600_000)
@@ -119,7 +145,7 @@ describe.skipIf(!haveChromium)('install from the packed tarball, then the Quick 
       process.kill(-demo.pid, 'SIGTERM')
       await new Promise((exited) => demo.once('exit', exited))
     }
-    await new Promise((closed) => (page ? page.close(closed) : closed(undefined)))
+    for (const server of [page, ssePage]) await new Promise((closed) => (server ? server.close(closed) : closed(undefined)))
     if (profile) rmSync(profile, { recursive: true, force: true })
     if (app) rmSync(app, { recursive: true, force: true })
   })
@@ -135,30 +161,62 @@ describe.skipIf(!haveChromium)('install from the packed tarball, then the Quick 
     run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', `tsconfig.${resolution}.json`], app)
   })
 
-  test('the Quick start, pasted as src/App.tsx: "Start a job" shows a live bar that reaches 100 %', async () => {
+  /** Opens the built app, presses "Start a job" and follows the bar to 100 %; what the tab opened, for the caller. */
+  async function liveBar(url: string) {
     const tab = await context.newPage()
     const problems: string[] = []
+    const webSockets: string[] = []
+    const requests: string[] = []
+    /** The project's stream, as the browser received its head: status and content type. */
+    const streams: string[] = []
     tab.on('console', (message) => {
       if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.text()} (${message.location().url})`)
     })
     tab.on('pageerror', (error) => problems.push(error.message))
-    await tab.goto(pageUrl)
+    tab.on('websocket', (socket) => webSockets.push(new URL(socket.url()).pathname))
+    tab.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`))
+    tab.on('response', (response) => {
+      if (new URL(response.url()).pathname.startsWith('/sse/')) streams.push(`${response.request().method()} ${response.status()} ${response.headers()['content-type']}`)
+    })
+    await tab.goto(url)
     await tab.getByRole('button', { name: 'Start a job' }).click()
     const bar = tab.getByRole('progressbar', { name: 'Job progress' })
     await bar.waitFor()
     const seen = new Set<string>()
+    // What the connection indicator said meanwhile: nothing while the socket (or stream) is open;
+    // "Reconnecting…" or "Offline — updating every 2 s" if the bar moved by polling instead.
+    const indicator = new Set<string>()
     await expect
       .poll(
         async () => {
           seen.add((await bar.getAttribute('value')) ?? '')
+          // Read without waiting: while connected it renders no text (or no element at all).
+          indicator.add(await tab.evaluate(() => document.querySelector('[role="status"]')?.textContent ?? ''))
           return tab.getByText(/100% · completed/).count()
         },
         { timeout: 120_000, interval: 100 },
       )
       .toBe(1)
+    expect([...indicator]).toEqual([''])
     // Values in between: it moved live, not only at the end.
     expect([...seen].filter((value) => value !== '0' && value !== '100').length).toBeGreaterThan(0)
     expect(problems).toEqual([])
     await tab.close()
+    return { webSockets, requests, streams }
+  }
+
+  test('the Quick start, pasted as src/App.tsx: "Start a job" shows a live bar that reaches 100 %', async () => {
+    const { webSockets } = await liveBar(pageUrl)
+    expect(webSockets).toEqual(['/ws/projects/demo'])
+  })
+
+  test('the Quick start over SSE (docs/sse.md: `{...sseTransport()}` on the provider): the same live bar over /sse/projects/demo, no WebSocket', async () => {
+    const { webSockets, requests, streams } = await liveBar(ssePageUrl)
+    expect(webSockets).toEqual([])
+    // One stream for the page, answered as one: the bar moved by its events (the indicator said
+    // nothing all along, so no polling stood in).
+    expect(requests.filter((request) => request.startsWith('GET /sse/'))).toEqual(['GET /sse/projects/demo'])
+    expect(streams).toEqual(['GET 200 text/event-stream'])
+    expect(requests).toContain('POST /api/projects/demo/operations')
   })
 })
