@@ -10,11 +10,16 @@
  * 4. 50 operations on one shared socket vs one operation getting all the events.
  * 5. Events per second into the cache from a loopback `ws` server (another process) vs a bare `ws` client
  *    that only parses (bench/loopback.ts says what each side does).
+ * 5b. The same over Server-Sent Events (`live-status/sse`) vs a bare `fetch` client that only parses
+ *    (bench/sseLoopback.ts); commits per 1,000 events over SSE, in one write and paced one per ms.
  * 6. Memory after 1,000 subscribe/release cycles.
  * 9. Several instances: publish on A → receive on B through Redis Streams (bench/redis.ts).
  * 7. In Chromium: commits per 1,000 batch envelopes with display frames (bench/commitsChromium.ts); cross-tab
  *    sharing: server connections and the tabs' CPU for 1, 5 and 20 tabs (bench/crossTab.ts).
  * 8. The reference server: 10,000 clients, a 1,000-event burst to all, vs a bare `ws` broadcast (bench/server.ts).
+ *
+ * Sections by name: `npm run bench -- sse loopback` runs only those (decode, cache, commits, envelopes,
+ * operations, loopback, sse, memory, browser, server, redis); no names runs them all.
  */
 import { notifyManager, QueryClient, QueryObserver } from '@tanstack/query-core'
 import { performance } from 'node:perf_hooks'
@@ -31,9 +36,15 @@ import { defineChannel } from '../src/sync/defineChannel'
 import { z } from 'zod'
 import type { WebSocketConstructor, WebSocketLike } from '../src/transport/types'
 import { benchLoopback } from './loopback'
+import { bareSse, benchSseLoopback, sseClient, startSseLoopback } from './sseLoopback'
 import { runServerBench } from './server'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30)
+const SECTIONS = ['decode', 'cache', 'commits', 'envelopes', 'operations', 'loopback', 'sse', 'memory', 'browser', 'server', 'redis']
+const only = process.argv.slice(2)
+for (const name of only) if (!SECTIONS.includes(name)) throw new Error(`bench: no section "${name}" (sections: ${SECTIONS.join(', ')})`)
+/** Whether the section runs: all do when none is named on the command line. */
+const section = (name: string) => only.length === 0 || only.includes(name)
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)]!
@@ -133,7 +144,7 @@ const manual = () => {
 
 // ---- 1. decoding -------------------------------------------------------------------------------
 
-{
+if (section('decode')) {
   const decoder = new FrameDecoder(
     { maxPayloadBytes: 1 << 20, discriminator: 'type', controlTypes: ['pong'], onEventError: undefined, onCallbackError: () => {} },
     'ws://bench',
@@ -185,7 +196,7 @@ async function liveQuery(client: LiveStatusClient, operationIds: string[]) {
   }
 }
 
-{
+if (section('cache')) {
   const flusher = manual()
   const client = makeClient(flusher.schedule)
   const sink: unknown[] = []
@@ -232,6 +243,7 @@ async function settle() {
 }
 
 for (const mode of ['one tick', 'macrotasks', 'paced 1/ms'] as Delivery[]) {
+  if (!section('commits')) break
   const runs = mode === 'paced 1/ms' ? 3 : 7
   const ours: number[] = []
   const peer: number[] = []
@@ -298,6 +310,7 @@ async function deliverEnvelopes(mode: Delivery, send: (i: number) => void) {
 }
 
 for (const mode of ['one tick', 'paced 1/ms'] as Delivery[]) {
+  if (!section('envelopes')) break
   const runs = mode === 'paced 1/ms' ? 3 : 7
   const ours: number[] = []
   const peer: number[] = []
@@ -367,7 +380,7 @@ for (const mode of ['one tick', 'paced 1/ms'] as Delivery[]) {
 
 // ---- 4. 50 operations on one socket vs one ------------------------------------------------------
 
-{
+if (section('operations')) {
   const flusher = manual()
   const client = makeClient(flusher.schedule)
   const ids = Array.from({ length: 50 }, (_, i) => `op${i}`)
@@ -389,34 +402,111 @@ for (const mode of ['one tick', 'paced 1/ms'] as Delivery[]) {
 
 // ---- 5. events per second from a loopback ws server ----------------------------------------------
 
-{
+const rate = (x: number) => `${Math.round(x).toLocaleString('en')} /s`
+if (section('loopback')) {
   // The server is another process and both sides' figures are steady-state rates: see bench/loopback.ts.
   const total = 100_000
   const r = await benchLoopback({ total, frameFor: (i) => frameFor(i), runs: Math.min(RUNS, 11) })
-  const rate = (x: number) => `${Math.round(x).toLocaleString('en')} /s`
   report('events/s into the cache from loopback ws (wall)', rate(r.wall.ours), `${rate(r.wall.peer)} (bare ws, parse only)`, `${(r.wall.ours / r.wall.peer).toFixed(2)}×`, '≥ 0.5×')
   report('events/s into the cache from loopback ws (client CPU)', rate(r.cpu.ours), rate(r.cpu.peer), `${(r.cpu.ours / r.cpu.peer).toFixed(2)}×`, '≥ 0.5×')
+}
+
+// ---- 5b. the same over Server-Sent Events ----------------------------------------------------------
+
+if (section('sse')) {
+  // Events/s: the server is another process, the peer a bare fetch + hand parse + JSON.parse (bench/sseLoopback.ts).
+  const total = 100_000
+  const r = await benchSseLoopback({ total, frameFor: (i) => frameFor(i), runs: Math.min(RUNS, 11) })
+  report('events/s into the cache from loopback SSE (wall)', rate(r.wall.ours), `${rate(r.wall.peer)} (bare fetch, parse only)`, `${(r.wall.ours / r.wall.peer).toFixed(2)}×`, '≥ 0.5×')
+  report('events/s into the cache from loopback SSE (client CPU)', rate(r.cpu.ours), rate(r.cpu.peer), `${(r.cpu.ours / r.cpu.peer).toFixed(2)}×`, '≥ 0.5×')
+
+  // Commits, as section 3 counts them, with the events coming over a real stream: 1,000 in one write
+  // (the same-tick burst), or 1,150 one per 1 ms timer of the server's. The server starts once the
+  // stream is open and the counter reset; frames elapsed are from that word to the server's last write.
+  const server = await startSseLoopback({ stream: [], burst: frames, paced: pacedFrames })
+  const key = liveStatusKeys.operation('op1')
+  const until = async (what: string, done: () => boolean) => {
+    for (const t = performance.now(); !done(); await new Promise((r) => setTimeout(r, 2)))
+      if (performance.now() - t > 10_000) throw new Error(`bench: SSE commits: waited 10 s for ${what}`)
+  }
+  for (const mode of ['burst', 'paced'] as const) {
+    const runs = mode === 'paced' ? 3 : 7
+    const count = mode === 'paced' ? pacedFrames.length : N
+    const ours: number[] = []
+    const peer: number[] = []
+    const elapsedFrames: number[] = []
+    for (let run = 0; run < runs; run++) {
+      // live-status over SSE, default scheduler (a 16 ms timer in Node).
+      const client = sseClient(server.apiUrl)
+      const queryClient = new QueryClient()
+      const off = new QueryObserver(queryClient, { queryKey: key, enabled: false }).subscribe(componentListener())
+      const release = client.live(queryClient, operationProgressChannel, { operationId: 'op1', projectId: mode })
+      await until('the stream to open', () => client.socketStatus(client.socketUrl(`/sse/projects/${mode}`))?.state === 'open')
+      await settle()
+      commits = 0
+      const t = performance.now()
+      await server.go(mode)
+      elapsedFrames.push((performance.now() - t) / 16)
+      await until('the last event in the cache', () => queryClient.getQueryData<OperationProgress>(key)?.processedFiles === count)
+      await settle()
+      ours.push(commits)
+      release()
+      off()
+      client.dispose()
+      queryClient.clear()
+
+      // The peer: a bare fetch stream, one setQueryData per event.
+      const peerClient = new QueryClient()
+      const offPeer = new QueryObserver(peerClient, { queryKey: key, enabled: false }).subscribe(componentListener())
+      const scratch = {}
+      const abort = new AbortController()
+      await bareSse(
+        server.url(mode),
+        (data) => {
+          const event = (operationEventSchema.safeParse(JSON.parse(data)) as { data: OperationEvent }).data
+          peerClient.setQueryData<OperationProgress>(key, (prev) => reduceOperation(prev, event, { params: { operationId: 'op1' }, now: Date.now(), scratch }))
+        },
+        abort.signal,
+      )
+      await settle()
+      commits = 0
+      await server.go(mode)
+      await until("the peer's last event", () => peerClient.getQueryData<OperationProgress>(key)?.processedFiles === count)
+      await settle()
+      peer.push(commits)
+      abort.abort()
+      offPeer()
+      peerClient.clear()
+    }
+    const target = mode === 'paced' ? `≤ frames elapsed (${Math.round(median(elapsedFrames))})` : '1'
+    const how = mode === 'paced' ? `${count.toLocaleString('en')} events over SSE, paced 1/ms` : `${count.toLocaleString('en')} events over SSE, in one write`
+    report(`commits per ${how}`, String(median(ours)), String(median(peer)), `${(median(ours) / median(peer)).toFixed(3)}×`, target)
+  }
+  await server.close()
 }
 
 // ---- 6. memory ----------------------------------------------------------------------------------
 
 const gc = (globalThis as { gc?: () => void }).gc
-const memoryClient = makeClient()
-gc?.()
-const heapBefore = process.memoryUsage().heapUsed
-for (let i = 0; i < 1000; i++) memoryClient.live(new QueryClient(), operationProgressChannel, { operationId: `op${i}` })()
-await new Promise((r) => setTimeout(r, 1100))
-gc?.()
-const heapAfter = process.memoryUsage().heapUsed
-memoryClient.dispose()
+let memory = ''
+if (section('memory')) {
+  const memoryClient = makeClient()
+  gc?.()
+  const heapBefore = process.memoryUsage().heapUsed
+  for (let i = 0; i < 1000; i++) memoryClient.live(new QueryClient(), operationProgressChannel, { operationId: `op${i}` })()
+  await new Promise((r) => setTimeout(r, 1100))
+  gc?.()
+  const heapAfter = process.memoryUsage().heapUsed
+  memoryClient.dispose()
+  memory = `heap after 1,000 subscribe/release cycles: ${((heapAfter - heapBefore) / 1024).toFixed(0)} KiB${gc ? '' : ' (run with --expose-gc for a settled figure)'}; connections left: ${memoryClient.hub.size}`
+}
 
 console.log(`live-status bench (node ${process.version}, medians of ${RUNS} alternating runs unless noted; ratio < 1 means live-status does less)`)
 console.log('')
 printTable(['case', 'live-status', 'peer', 'ratio', 'target'], rows)
-console.log('')
-console.log(`heap after 1,000 subscribe/release cycles: ${((heapAfter - heapBefore) / 1024).toFixed(0)} KiB${gc ? '' : ' (run with --expose-gc for a settled figure)'}; connections left: ${memoryClient.hub.size}`)
+if (memory) console.log(`\n${memory}`)
 // 7. Commits and cross-tab sharing in Chromium (BENCH_SKIP_BROWSER=1 leaves it out).
-if (!process.env.BENCH_SKIP_BROWSER) {
+if (section('browser') && !process.env.BENCH_SKIP_BROWSER) {
   const { benchCommitsChromium } = await import('./commitsChromium')
   console.log('')
   printTable(['commits in Chromium (headless, display frames)', 'live-status', '', '', 'target'], await benchCommitsChromium())
@@ -426,9 +516,9 @@ if (!process.env.BENCH_SKIP_BROWSER) {
 }
 
 // 8. The reference server: 10,000 clients, a 1,000-event burst, vs a bare ws broadcast (BENCH_SKIP_SERVER=1 leaves it out).
-if (!process.env.BENCH_SKIP_SERVER) await runServerBench()
+if (section('server') && !process.env.BENCH_SKIP_SERVER) await runServerBench()
 // 9. Several instances on Redis Streams vs one instance in memory (BENCH_SKIP_REDIS=1 leaves it out).
-if (!process.env.BENCH_SKIP_REDIS) {
+if (section('redis') && !process.env.BENCH_SKIP_REDIS) {
   const { runRedisBench } = await import('./redis')
   console.log('')
   printTable(['several instances (Redis Streams)', 'A → B', 'one instance, in-memory bus', 'ratio', 'target'], await runRedisBench())

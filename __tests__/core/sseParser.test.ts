@@ -4,7 +4,7 @@
  * and without a colon or a space, `id` with NUL, `retry` with and without digits, multi-line `data`,
  * events without data — each stream cut into chunks at generated places. Both must see the same
  * events (data and last event id), the same retries and the same number of comments. (A leading BOM
- * is not the parsers' business: `TextDecoderStream` drops it before they see the text.)
+ * is not the parsers' business: the transport's `TextDecoder` drops it before they see the text.)
  */
 import { createParser } from 'eventsource-parser'
 import fc from 'fast-check'

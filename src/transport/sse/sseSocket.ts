@@ -79,13 +79,16 @@ export class SseSocket implements WebSocketLike {
         if (this.readyState === 1) this.onmessage?.({ data: PONG })
       },
     })
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+    // The body's own reader and a streaming decoder (which drops a leading BOM): a TextDecoderStream
+    // would add a transform stream's promises to every chunk.
+    const reader = response.body.getReader()
+    const decoder = new TextDecoder()
     try {
       for (;;) {
         const { done, value } = await reader.read()
         if (done) return this.#closed(1001, 'stream ended')
         // A line that never ends would grow without bound: refused like an oversized frame.
-        if (parser.feed(value) > MAX_LINE_CHARS) {
+        if (parser.feed(decoder.decode(value, { stream: true })) > MAX_LINE_CHARS) {
           this.#abort.abort()
           return this.#closed(1009, 'line too long')
         }
