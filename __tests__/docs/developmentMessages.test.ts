@@ -97,6 +97,10 @@ describe('a socket that fails before it opens', () => {
 
   test('no token: one warning saying what the socket waits for and how cookie auth opts out', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    // A fresh module graph: the warning is once per page, and another test file in this worker
+    // (test:unit shares modules between files) may have said it already.
+    vi.resetModules()
+    const { SocketHub } = await import('../../src/transport')
     const hub = new SocketHub({ WebSocket: Refused, onlineManager: fakeSource(true), focusManager: fakeSource(true) })
     const leases = [hub.acquire('ws://api.test/ws/projects/a'), hub.acquire('ws://api.test/ws/projects/b')]
     await vi.advanceTimersByTimeAsync(100)
