@@ -60,12 +60,37 @@ function runReference(parts: string[]) {
 test('the same events, retries and comments as eventsource-parser, however the stream is cut', () => {
   fc.assert(
     fc.property(stream, cuts, (whole, at) => {
-      const expected = runReference([whole])
+      // eventsource-parser holds a CR that ends the whole stream (it may be half a CRLF), where the
+      // standard ends the line there: it is given the LF that makes it a CRLF, the same line end.
+      const expected = runReference([whole.endsWith('\r') ? `${whole}\n` : whole])
       expect(runOurs([whole])).toEqual(expected)
       expect(runOurs(chunks(whole, at))).toEqual(expected)
     }),
     { seed: SEED, numRuns: 2000 },
   )
+})
+
+test('a CR ends its line at once, also last in a chunk: no wait for the next chunk; a LF first in the next one is the rest of that CRLF', () => {
+  const seen = { events: [] as string[], retries: [] as number[], comments: 0 }
+  const parser = createSseParser({ onEvent: (data) => seen.events.push(data), onRetry: (ms) => seen.retries.push(ms), onComment: () => void seen.comments++ })
+  parser.feed('data: a\r\r')
+  expect(seen.events).toEqual(['a'])
+  parser.feed('\ndata: b\r')
+  parser.feed('\n\r\n')
+  expect(seen.events).toEqual(['a', 'b'])
+})
+
+test('a long line fed in small pieces costs time in proportion to its length, and what waits unfinished is counted, data included', () => {
+  const parser = createSseParser({ onEvent: () => {}, onRetry: () => {}, onComment: () => {} })
+  const piece = 'x'.repeat(256)
+  let waiting = parser.feed('data: ')
+  // 2 MiB in 256-character pieces: quadratic re-searching took 30 s here; linear takes milliseconds.
+  for (let i = 0; i < 8192; i++) waiting = parser.feed(piece)
+  expect(waiting).toBe(6 + 8192 * 256)
+  expect(parser.feed('\n')).toBe(8192 * 256)
+  // An event whose data lines never meet a blank line grows too, and is counted.
+  for (let i = 0; i < 10; i++) waiting = parser.feed(`data: ${piece}\n`)
+  expect(waiting).toBe(8192 * 256 + 10 * (256 + 1))
 })
 
 test('the cases the standard spells out', () => {

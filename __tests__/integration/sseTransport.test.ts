@@ -125,6 +125,23 @@ test('a dropped stream resumes with Last-Event-ID = the last seq, after at least
   lease.release()
 })
 
+test("the server's retry: is kept across attempts: an attempt refused before its stream (503) still waits at least that long", async () => {
+  const server = await sseServer((_stream, index) => (index === 1 ? { status: 503 } : undefined))
+  const h = hub()
+  const lease = h.acquire(server.url)
+  await vi.waitFor(() => expect(server.streams).toHaveLength(1))
+  server.streams[0]!.response.write('retry: 400\n\n')
+  server.streams[0]!.send(1)
+  await vi.waitFor(() => expect(lease.connection.getStatus().state).toBe('open'))
+  server.streams[0]!.response.end()
+  // The second attempt is answered 503: that socket never read a retry: of its own.
+  await vi.waitFor(() => expect(server.streams).toHaveLength(2), { timeout: 5000 })
+  await vi.waitFor(() => expect(lease.connection.getStatus()).toMatchObject({ state: 'reconnecting', lastCloseCode: 1013 }))
+  // The backoff alone would wait ≤ 20 ms here.
+  expect(lease.connection.getStatus().nextRetryAt! - Date.now()).toBeGreaterThan(300)
+  lease.release()
+})
+
 test.each([
   [401, 'unauthorized'],
   [403, 'unauthorized'],

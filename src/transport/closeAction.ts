@@ -22,6 +22,9 @@ export interface CloseCodePolicy {
   fatalCloseCodes: readonly number[]
 }
 
+/** The longest delay `setTimeout` keeps (2^31 − 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** 1002 closes in a row, with no stable socket between, after which retrying stops. */
 export const PROTOCOL_ERROR_REPEATS = 3
 
@@ -64,7 +67,7 @@ export interface Loss {
   tokenReplaced?: boolean
   /** Losses in a row with this same code, this one included, with no stable socket between. @default 1 */
   repeats?: number
-  /** The least wait the server asked for (an SSE stream's `retry:`): a floor under the backoff. @default 0 */
+  /** The least wait the server asked for (an SSE stream's `retry:`): a floor under the backoff (also past `maxDelayMs`; at most 2^31 − 1). @default 0 */
   serverRetryMs?: number
 }
 
@@ -92,5 +95,7 @@ export function reconnectDecision(
   const next = attempt + 1
   // A refusal of a replaced token says nothing of the current one: try it at once. A server that
   // asked for a wait gets at least that.
-  return { state: 'reconnecting', attempt: next, delayMs: action === 'unauthorized' ? 0 : Math.max(serverRetryMs, backoffDelayMs(next, initialDelayMs, maxDelayMs, policy.random)) }
+  // The server's wait is honoured past `maxDelayMs` (it knows its load), but not past what a timer
+  // holds: 2^31 ms or more (Infinity from 400 digits) would overflow and fire at once.
+  return { state: 'reconnecting', attempt: next, delayMs: action === 'unauthorized' ? 0 : Math.max(Math.min(serverRetryMs, MAX_TIMER_MS), backoffDelayMs(next, initialDelayMs, maxDelayMs, policy.random)) }
 }

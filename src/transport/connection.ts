@@ -69,6 +69,8 @@ export class Connection {
   #stableTimer: Timer | undefined
   #idleTimer: Timer | undefined
   #heartbeat: Heartbeat | undefined
+  /** The last wait a server asked for (an SSE stream's `retry:`): kept across attempts, as the standard keeps it. */
+  #serverRetryMs: number | undefined
 
   constructor(url: string, host: ConnectionHost) {
     this.url = url
@@ -354,7 +356,7 @@ export class Connection {
       // A refused token that is no longer the current one says nothing: find out which it is.
       if (token !== null && options.authCloseCodes.includes(code)) {
         this.#withToken((current) => this.#lost(code, reason, token, isPresentToken(current) && current !== token))
-      } else this.#lost(code, reason, token, false, socket.retryMs)
+      } else this.#lost(code, reason, token)
     }
   }
 
@@ -377,7 +379,7 @@ export class Connection {
   }
 
   /** A socket was lost (not by our request): `reconnectDecision` says what next. */
-  #lost(code: number, reason: string, token: string | null, tokenReplaced = false, serverRetryMs?: number): void {
+  #lost(code: number, reason: string, token: string | null, tokenReplaced = false): void {
     const closed = { lastCloseCode: code, lastCloseReason: reason, nextRetryAt: null }
     if (this.#disposed || this.#subscribers.size === 0) {
       this.status.set({ ...closed, state: 'idle', attempt: 0 })
@@ -385,7 +387,7 @@ export class Connection {
     }
     this.#repeats = code === this.#lastLoss ? this.#repeats + 1 : 1
     this.#lastLoss = code
-    const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced, repeats: this.#repeats, serverRetryMs }, this.options)
+    const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced, repeats: this.#repeats, serverRetryMs: this.#serverRetryMs }, this.options)
     if (decision.state !== 'reconnecting') {
       if (decision.state !== 'unauthorized') return this.status.set({ ...closed, state: decision.state })
       this.#attempt = 0
@@ -406,7 +408,7 @@ export class Connection {
    * Stops listening to the current socket and asks it to close, and cancels any retry; nothing
    * either does later counts.
    */
-  #abandon(code: number, reason: string): void {
+  #abandon(code: 1000 | typeof LOCAL_TIMEOUT_CODE, reason: string): void {
     this.#generation++
     this.#tokenPending = false
     this.#clearRetry()
@@ -414,8 +416,8 @@ export class Connection {
     this.#detach()
     if (!socket) return
     try {
-      // Browsers accept only 1000 and 3000–4999 from the client.
-      socket.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, reason)
+      // Browsers accept only 1000 and 3000–4999 from the client: every caller passes 1000 or 4000.
+      socket.close(code, reason)
     } catch {
       // Already closing, or an implementation that throws on close while CONNECTING.
     }
@@ -424,6 +426,7 @@ export class Connection {
   #detach(): void {
     const socket = this.#socket
     this.#socket = null
+    this.#serverRetryMs = socket?.retryMs ?? this.#serverRetryMs
     this.#clearConnectTimer()
     clearTimeout(this.#stableTimer)
     this.#stableTimer = undefined
@@ -431,11 +434,7 @@ export class Connection {
     this.#heartbeat = undefined
     if (!socket) return
     // No-ops rather than null: `ws` throws on an 'error' event nobody listens to.
-    const noop = () => {}
-    socket.onopen = noop
-    socket.onmessage = noop
-    socket.onerror = noop
-    socket.onclose = noop
+    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = () => {}
   }
 
   #clearConnectTimer(): void {

@@ -7,7 +7,8 @@ export interface SseParserCallbacks {
 
 /**
  * The event-stream format of the HTML standard (§ 9.2.6), fed text chunks cut anywhere: lines end
- * with CR, LF or CRLF (a CR at a chunk's end waits for the next chunk's LF), `data` lines join with
+ * with CR, LF or CRLF (a CR ends its line at once, also last in a chunk; a LF first in the next
+ * chunk is then the rest of that CRLF), `data` lines join with
  * LF, `retry` takes ASCII digits only, a line starting with `:` is a comment, one space after the
  * colon is dropped, and an empty line dispatches (nothing when no `data` came). `id` lines are
  * skipped: the resume position is the frames' own `seq`, as on sockets (the server's `id:` lines
@@ -17,8 +18,8 @@ export interface SseParserCallbacks {
  * (bench/sseLoopback.ts). Only the `data` and `retry` fields are looked at. Written here rather than taken from `eventsource-parser` (1.4 KiB min+gzip on its own, and
  * Node ≥ 22 from its version 4): the whole SSE transport must stay under 2 KiB.
  * `__tests__/core/sseParser.test.ts` checks it against `eventsource-parser` on generated streams cut
- * at generated places. `feed` returns how many characters wait for their line's end, so the caller
- * can refuse a line that never ends.
+ * at generated places. `feed` returns how many characters wait unfinished (the open line and the
+ * event's data so far), so the caller can refuse a line or an event that never ends.
  */
 export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: string): number } {
   let buffer = ''
@@ -48,28 +49,40 @@ export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: st
     }
   }
 
+  /** The previous chunk ended with CR: a LF first in this one is the rest of that CRLF. */
+  let skipLf = false
   return {
     feed(chunk) {
-      const text = buffer + chunk
-      // Native searches for the next LF and the next CR, each repeated only once passed; -1: none
-      // left in the text (a chunk without CR is searched for one once).
       let start = 0
-      let lf = text.indexOf('\n')
-      let cr = text.indexOf('\r')
+      if (skipLf && chunk.length > 0) {
+        skipLf = false
+        if (chunk.charCodeAt(0) === LF) start = 1
+      }
+      // Only the new chunk is searched (a long line fed in pieces is not searched again per piece):
+      // native searches for the next LF and the next CR, each repeated only once passed; -1: none left.
+      let lf = chunk.indexOf('\n', start)
+      let cr = chunk.indexOf('\r', start)
       for (;;) {
-        if (lf !== -1 && lf < start) lf = text.indexOf('\n', start)
-        if (cr !== -1 && cr < start) cr = text.indexOf('\r', start)
+        if (lf !== -1 && lf < start) lf = chunk.indexOf('\n', start)
+        if (cr !== -1 && cr < start) cr = chunk.indexOf('\r', start)
         const end = lf === -1 ? cr : cr === -1 || lf < cr ? lf : cr
-        // No line end; or a CR last in the chunk, which may be the first half of a CRLF: wait for the next chunk.
-        if (end === -1 || (end === cr && end === text.length - 1)) break
-        line(text, start, end)
+        if (end === -1) break
+        if (buffer) {
+          const whole = buffer + chunk.slice(start, end)
+          buffer = ''
+          line(whole, 0, whole.length)
+        } else line(chunk, start, end)
+        // A CR ends its line at once; a LF right after it (here or first in the next chunk) is the same line end.
+        if (end === cr && end === chunk.length - 1) skipLf = true
         start = end === cr && lf === end + 1 ? end + 2 : end + 1
       }
-      buffer = text.slice(start)
-      return buffer.length
+      if (start < chunk.length) buffer += chunk.slice(start)
+      // What waits unfinished: the line and the event's data so far, so a caller can refuse either growing for ever.
+      return buffer.length + (data?.length ?? 0)
     },
   }
 }
 
 const COLON = 58
+const LF = 10
 const SPACE = 32
