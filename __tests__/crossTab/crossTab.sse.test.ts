@@ -123,7 +123,8 @@ const fileCompleted = (n: number) => ({ type: 'file_completed', operation_id: 'o
 
 describe('crossTab over SSE endpoints (reference server)', () => {
   test('3 tabs, one token → 1 stream, every frame in order in every tab, a follower’s command out through the leader; another token → its own stream; the leader crashes → 1 new stream, every tab resyncs', async () => {
-    const world = await startServer()
+    // One frame per event: the leader relays several frames per message to the followers.
+    const world = await startServer({ batchMaxEvents: 1 })
     const { tabs, streams } = tabsWithHubs(4, (index) => (index === 3 ? BOB : ALICE), { sendUrl: (stream) => stream.replace('/sse/projects/', '/commands/') })
     const alice = tabs.slice(0, 3)
     const opens = tabs.map(() => [] as boolean[])
@@ -145,8 +146,7 @@ describe('crossTab over SSE endpoints (reference server)', () => {
     expect(alice.filter((tab) => tab.leading())).toHaveLength(1)
 
     // A burst: every tab, the followers through the leader, gets every frame once and in order.
-    const published: number[] = []
-    for (let n = 1; n <= 60; n++) published.push((await world.server.publish('p1', fileCompleted(n))).seq)
+    const published = (await Promise.all(Array.from({ length: 60 }, (_, i) => world.server.publish('p1', fileCompleted(i + 1))))).map((e) => e.seq).sort((a, b) => a - b)
     await vi.waitFor(() => expect(seqs.map((s) => s.length)).toEqual([60, 60, 60, 60]))
     for (const received of seqs) expect(received).toEqual(published)
 
