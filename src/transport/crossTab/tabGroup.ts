@@ -80,6 +80,12 @@ export class TabGroup implements VirtualSocketHost {
   // As follower: the leader epoch this tab's sockets follow or wait for.
   #leaderEpoch: string | null = null
   #following = false
+  /**
+   * The least wait before reconnecting that the followed stream's server asked for (an SSE `retry:`,
+   * relayed with the frames): it holds when that stream is lost with its leader, as it would for a
+   * stream of this tab's own. Also covers a lock granted before the old leader's `close` arrived.
+   */
+  #leaderRetryMs: number | undefined
 
   constructor(options: TabGroupOptions) {
     this.name = options.name
@@ -171,16 +177,21 @@ export class TabGroup implements VirtualSocketHost {
     this.#epoch = `${this.#options.tabId}:${++this.#epochCounter}`
     this.#post({ t: 'leader', epoch: this.#epoch })
     // A stream followed from the previous leader has a gap now: resynchronise like after a loss.
+    const tookOver = this.#following
     if (this.#following) {
       this.#resyncUntil = Date.now() + this.#options.stillWantedCheckMs
       this.#resyncFollowers()
     }
     this.#leaderEpoch = null
+    this.#leaderRetryMs = undefined
     this.#hasFollowers = true
     void this.#checkFollowers()
     this.#followersTimer = setInterval(() => void this.#checkFollowers(), this.#options.stillWantedCheckMs)
     this.#options.onRoleChange()
-    this.#openReal()
+    // Taking over a followed stream that every socket of this tab just let go to resync: nobody
+    // wants it this instant. It opens when one comes back (`attach`) or another tab asks (`hello`),
+    // after the wait the lost stream's server asked for, not at once.
+    if (this.#local.size > 0 || !tookOver) this.#openReal()
   }
 
   #openReal(): void {
@@ -216,11 +227,13 @@ export class TabGroup implements VirtualSocketHost {
       if (this.#real !== real) return
       const code = typeof event.code === 'number' ? event.code : 1006
       const reason = String(event.reason ?? '')
+      // The wait the server asked for (an SSE stream's `retry:`) holds for every tab's next attempt.
+      const retryMs = typeof real.retryMs === 'number' ? real.retryMs : undefined
       this.#real = null
       this.#realOpen = false
       this.#flushOutbox()
-      this.#post({ t: 'close', epoch, code, reason })
-      for (const socket of [...this.#local]) socket.closed(code, reason)
+      this.#post({ t: 'close', epoch, code, reason, retryMs })
+      for (const socket of [...this.#local]) socket.closed(code, reason, retryMs)
       // Every tab reconnects on its own schedule; the first to come back leads.
       this.#resign()
     }
@@ -242,7 +255,8 @@ export class TabGroup implements VirtualSocketHost {
     clearTimeout(this.#outboxTimer)
     this.#outboxTimer = undefined
     if (this.#outbox.length === 0 || !this.#epoch) return
-    this.#post({ t: 'frames', epoch: this.#epoch, data: this.#outbox })
+    const retryMs = this.#real?.retryMs
+    this.#post(typeof retryMs === 'number' ? { t: 'frames', epoch: this.#epoch, data: this.#outbox, retryMs } : { t: 'frames', epoch: this.#epoch, data: this.#outbox })
     this.#outbox = []
   }
 
@@ -266,7 +280,9 @@ export class TabGroup implements VirtualSocketHost {
   /** This tab's sockets that followed another leader's stream: it has a gap now, resync. */
   #resyncFollowers(): void {
     this.#following = false
-    for (const socket of [...this.#local]) if (socket.readyState === ReadyState.OPEN) socket.closed(LEADER_CHANGED.code, LEADER_CHANGED.reason)
+    const retryMs = this.#leaderRetryMs
+    this.#leaderRetryMs = undefined
+    for (const socket of [...this.#local]) if (socket.readyState === ReadyState.OPEN) socket.closed(LEADER_CHANGED.code, LEADER_CHANGED.reason, retryMs)
   }
 
   #closeReal(code: number, reason: string): void {
@@ -314,32 +330,49 @@ export class TabGroup implements VirtualSocketHost {
   #onMessage(message: TabMessage): void {
     switch (message.t) {
       case 'hello':
-        if (this.#role === 'leader') this.#hasFollowers = true
+        if (this.#role === 'leader') {
+          this.#hasFollowers = true
+          if (!this.#real) this.#openReal()
+        }
         if (this.#role === 'leader' && this.#epoch) this.#post({ t: 'state', to: message.from, epoch: this.#epoch, open: this.#realOpen, protocol: this.#protocol })
         return
       case 'bye':
         if (this.#role === 'leader') void this.#checkStillWanted()
         return
       case 'send':
-        if (this.#role === 'leader' && message.epoch === this.#epoch && this.#realOpen) this.#real?.send(message.data)
+        if (this.#role !== 'leader' || message.epoch !== this.#epoch || !this.#realOpen) return
+        try {
+          this.#real?.send(message.data)
+        } catch {
+          // A socket that cannot send this (an SSE stream without `sendUrl`): the follower's
+          // `send` already answered; nothing to throw into this tab's message handler.
+        }
         return
       case 'state':
         if (message.to !== this.#options.tabId || this.#role === 'leader') return
+        if (message.epoch !== this.#leaderEpoch) this.#leaderRetryMs = undefined
         this.#leaderEpoch = message.epoch
         if (message.open) this.#follow(message.protocol)
         return
       case 'leader':
         if (this.#role === 'leader') return
-        if (this.#leaderEpoch !== message.epoch && this.#following) this.#resyncFollowers()
+        if (this.#leaderEpoch !== message.epoch) {
+          if (this.#following) this.#resyncFollowers()
+          this.#leaderRetryMs = undefined
+          // Sockets still opening asked an earlier leader: ask this one.
+          if (this.#local.size > 0) this.#post({ t: 'hello', from: this.#options.tabId })
+        }
         this.#leaderEpoch = message.epoch
         return
       case 'open':
         if (this.#role === 'leader') return
+        if (message.epoch !== this.#leaderEpoch) this.#leaderRetryMs = undefined
         this.#leaderEpoch = message.epoch
         this.#follow(message.protocol)
         return
       case 'frames':
         if (this.#role === 'leader' || !this.#following || message.epoch !== this.#leaderEpoch) return
+        if (message.retryMs !== undefined) this.#leaderRetryMs = message.retryMs
         // One copy per batch, not per frame: a socket that closes mid-batch ignores the rest itself.
         const local = [...this.#local]
         for (const data of message.data) for (const socket of local) socket.received(data)
@@ -348,7 +381,8 @@ export class TabGroup implements VirtualSocketHost {
         if (this.#role === 'leader' || message.epoch !== this.#leaderEpoch) return
         this.#following = false
         this.#leaderEpoch = null
-        for (const socket of [...this.#local]) socket.closed(message.code, message.reason)
+        this.#leaderRetryMs = undefined
+        for (const socket of [...this.#local]) socket.closed(message.code, message.reason, message.retryMs)
         return
     }
   }

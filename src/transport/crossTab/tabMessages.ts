@@ -13,10 +13,16 @@ export type TabMessage =
   | { t: 'state'; to: string; epoch: string; open: boolean; protocol: string }
   /** The leader's socket opened. */
   | { t: 'open'; epoch: string; protocol: string }
-  /** Frames the leader's socket received, in order (batched: one message per few ms). */
-  | { t: 'frames'; epoch: string; data: string[] }
-  /** The leader's socket closed (or the leader left): followers' sockets close the same way. */
-  | { t: 'close'; epoch: string; code: number; reason: string }
+  /**
+   * Frames the leader's socket received, in order (batched: one message per few ms), with the
+   * least wait before reconnecting its server asked for once it did (an SSE `retry:`).
+   */
+  | { t: 'frames'; epoch: string; data: string[]; retryMs?: number }
+  /**
+   * The leader's socket closed (or the leader left): followers' sockets close the same way, and wait
+   * at least `retryMs` before their next attempt when the server asked for it (an SSE `retry:`).
+   */
+  | { t: 'close'; epoch: string; code: number; reason: string; retryMs?: number }
   /** A follower's message for the server, sent by the leader on its socket. */
   | { t: 'send'; epoch: string; data: string }
   /** A tab no longer wants the socket: the leader checks whether anyone still does. */

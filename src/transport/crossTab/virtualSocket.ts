@@ -15,6 +15,8 @@ export interface VirtualSocketHost {
 export class VirtualSocket implements WebSocketLike {
   readyState: number = ReadyState.CONNECTING
   protocol = ''
+  /** The least wait before the next attempt the group's socket asked for (an SSE stream's `retry:`), once it closed. */
+  retryMs: number | undefined
   onopen: ((event: unknown) => void) | null = null
   onmessage: ((event: { data: unknown }) => void) | null = null
   onerror: ((event: unknown) => void) | null = null
@@ -41,10 +43,11 @@ export class VirtualSocket implements WebSocketLike {
     this.onmessage?.({ data })
   }
 
-  /** @internal The group's socket closed, or this tab must resynchronise. */
-  closed(code: number, reason: string): void {
+  /** @internal The group's socket closed (asking for at least `retryMs` before the next attempt), or this tab must resynchronise. */
+  closed(code: number, reason: string, retryMs?: number): void {
     if (this.readyState === ReadyState.CLOSED) return
     this.readyState = ReadyState.CLOSED
+    this.retryMs = retryMs
     this.#host?.detach(this)
     this.onclose?.({ code, reason, wasClean: code !== 1006 })
   }
