@@ -26,6 +26,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body))
 }
 
+/** A body `readJsonBody` refused; past the limit the rest is not read, so the connection closes. */
+function refuseBody(res: ServerResponse, read: { status: 400 | 413; detail: string }) {
+  if (read.status === 413) res.setHeader('Connection', 'close')
+  sendJson(res, read.status, { detail: read.detail })
+}
+
 /** The demo's commands are a few fields. */
 const MAX_DEMO_BODY_BYTES = 10_000
 
@@ -93,7 +99,7 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
     if (route === 'GET /api/demo/operations') return sendJson(res, 200, { projectId: PROJECT, operations: await operations.list() })
     if (route === 'POST /api/demo/operations') {
       const read = await readJsonBody(req, MAX_DEMO_BODY_BYTES)
-      if (!read.ok) return sendJson(res, read.status, { detail: read.detail })
+      if (!read.ok) return refuseBody(res, read)
       const body = read.value
       const type = String(body.type ?? 'index') as OperationType
       if (!operationTypes.includes(type)) return sendJson(res, 400, { detail: 'unknown type' })
@@ -105,7 +111,7 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
     // The tab's own token says whose token 'reject' revokes, and which switch state is that tab's.
     if (route === 'POST /api/demo/trouble') {
       const read = await readJsonBody(req, MAX_DEMO_BODY_BYTES)
-      if (!read.ok) return sendJson(res, read.status, { detail: read.detail })
+      if (!read.ok) return refuseBody(res, read)
       const mode = String(read.value.mode ?? 'none') as Trouble
       if (!['none', 'drop', 'silent', 'reject'].includes(mode)) return sendJson(res, 400, { detail: 'unknown mode' })
       world.setTrouble(mode, bearer(req))

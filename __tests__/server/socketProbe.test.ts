@@ -35,6 +35,16 @@ test('an allowed origin, or a server that allows any: 426, the endpoint is there
   expect((await probe(open.url)).status).toBe(426)
 })
 
+test('no Origin, as a same-origin GET from a browser: the page is judged by the server\'s own origin, as its upgrade would be; no Origin at all: refused, as the upgrade is', async () => {
+  const { url } = await startServer({ allowedOrigins: ['https://app.example.com'] })
+  // The page is served by this server, whose origin is not allowed: its upgrade (Origin: that origin) gets 403.
+  const sameOrigin = await fetch(`${url}/ws/projects/p1`, { headers: { 'Sec-Fetch-Site': 'same-origin' } })
+  expect(sameOrigin.status).toBe(403)
+  expect((await fetch(`${url}/ws/projects/p1`)).status).toBe(403)
+  const selfAllowed = await startServer({ allowedOrigins: (origin) => origin.startsWith('http://127.0.0.1:') })
+  expect((await fetch(`${selfAllowed.url}/ws/projects/p1`, { headers: { 'Sec-Fetch-Site': 'same-origin' } })).status).toBe(426)
+})
+
 test('a path that is no socket stays a 404', async () => {
   const { url } = await startServer()
   expect((await fetch(`${url}/ws/elsewhere/p1`)).status).toBe(404)

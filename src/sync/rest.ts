@@ -19,6 +19,12 @@ let warnedUnreachable = false
 /** The token each answer was asked with: an error body is masked with that one, not with the token of the moment (`getAccessToken` may rotate it). */
 const sentWith = new WeakMap<Response, string | null>()
 
+/** Development only: where a request went, for a warning: origin and path, never userinfo or the query (a signed URL's signature, an old token). */
+const shown = (url: string) => {
+  const { origin, pathname } = new URL(url)
+  return origin + pathname
+}
+
 /** Development only: a request that got no answer at all, said once per page (never the URL's query). */
 function warnUnreachable(apiUrl: string, error: unknown): void {
   if (warnedUnreachable || (error as { name?: string } | null)?.name === 'AbortError') return
@@ -72,7 +78,7 @@ export async function request(host: RestHost, path: string, init: RequestInit & 
     if (!host.authErrorStatuses.includes(response.status)) {
       if (process.env.NODE_ENV !== 'production' && response.status === 403 && !warnedForbidden) {
         warnedForbidden = true
-        console.warn(`[live-status] ${redact(url, token)} answered 403: the server knows the caller and refuses this resource (a project the token may not see), or a server that refuses this page's origin. The sockets keep the token. Should a 403 mean a refused token on your backend, add it to \`authErrorStatuses\` (default [401]).`)
+        console.warn(`[live-status] ${shown(url)} answered 403: the server knows the caller and refuses this resource (a project the token may not see), or a server that refuses this page's origin. The sockets keep the token. Should a 403 mean a refused token on your backend, add it to \`authErrorStatuses\` (default [401]).`)
       }
       return response
     }
@@ -81,7 +87,7 @@ export async function request(host: RestHost, path: string, init: RequestInit & 
     if (token === current) host.rejected(response.status)
     if (process.env.NODE_ENV !== 'production' && !warnedRefusal) {
       warnedRefusal = true
-      console.warn(`[live-status] ${redact(url, token)} answered ${response.status}: the access token was refused. Sockets stop retrying until the provider gets a new \`accessToken\` (or \`getAccessToken\` returns one). A 401 for a route that needs no token? Set \`authErrorStatuses\`.`)
+      console.warn(`[live-status] ${shown(url)} answered ${response.status}: the access token was refused. Sockets stop retrying until the provider gets a new \`accessToken\` (or \`getAccessToken\` returns one). A 401 for a route that needs no token? Set \`authErrorStatuses\`.`)
     }
     throw new LiveStatusHttpError(response.status, redact(url, token), true)
   }

@@ -27,8 +27,11 @@ export function answerSocketProbe(request: IncomingMessage, response: ServerResp
   }
   if (!projectIdValid) return sendJson(response, 400, { detail: 'not a project id this server accepts' })
   if (closing) return sendJson(response, 503, { detail: 'the server is shutting down' })
-  if (origin && allowedOrigins && !isOriginAllowed(allowedOrigins, origin)) {
-    onRefused(origin)
+  // A browser sends no Origin on a same-origin GET, but does on the upgrade: the page's origin is
+  // then the server's own, as the page reached it.
+  const pageOrigin = origin ?? (request.headers['sec-fetch-site'] === 'same-origin' && request.headers.host ? `${(request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${request.headers.host}` : undefined)
+  if (allowedOrigins && !isOriginAllowed(allowedOrigins, pageOrigin)) {
+    onRefused(pageOrigin ?? '(none)')
     return sendJson(response, 403, { detail: 'this page origin is not allowed: add it to the server allowedOrigins (LIVE_STATUS_ALLOWED_ORIGINS)' })
   }
   response.setHeader('Upgrade', 'websocket')
