@@ -122,7 +122,7 @@ export default defineConfig(({ mode }) => ({
     ...(withStories || mode === 'unit' ? {} : { reporters: ['default', new MissingChromiumReporter(storyFiles)] }),
     // The inner loop trades isolation for time: its files share one module graph per worker, and it
     // runs two workers per core, since most of its files wait on sockets and timers. vitest's default
-    // leaves one core free, which on a 2-core machine ran the files one after the other (94 s; 43–47 s
+    // leaves one core free, which on a 2-core machine ran the files one after the other (94 s; 53–55 s
     // with this). The unit files pass in shuffled order this way; `npm test` keeps isolation and the
     // default pool.
     ...(mode === 'unit' ? { maxWorkers: Math.min(8, 2 * availableParallelism()) } : {}),
