@@ -218,21 +218,25 @@ describe('crossTab over SSE endpoints (reference server)', () => {
     expect(world.requests(ALICE)).toHaveLength(1)
   })
 
-  test("a follower's command on a stream without `sendUrl`: dropped by the leader, not thrown in the leader tab", async () => {
+  test("a command on a shared stream without `sendUrl`: false in every tab, as without cross-tab; nothing reaches the leader's stream", async () => {
     const world = await startServer()
     const { tabs, streams } = tabsWithHubs(2, () => ALICE)
     const opens = tabs.map(() => 0)
-    tabs.forEach((tab, index) => tab.hub.acquire(world.url, { onOpen: () => opens[index]!++ }))
+    const frames = tabs.map(() => 0)
+    tabs.forEach((tab, index) => tab.hub.acquire(world.url, { onOpen: () => opens[index]!++, onEvents: (events) => (frames[index]! += events.length) }))
     await vi.waitFor(() => expect(opens).toEqual([1, 1]))
     const process = watchProcess()
     cleanups.push(() => process.stop())
     const leader = tabs.find((tab) => tab.leading())!
     const follower = tabs.find((tab) => !tab.leading())!
-    // The leader's own connection answers false, as without cross-tab; a follower cannot know
-    // synchronously that the leader's stream cannot send, and answers true.
+    // The endpoint's constructor says its streams cannot send: the follower knows without asking.
     expect(leader.hub.get(world.url)!.send({ type: 'cancel', scan_id: 'own' })).toBe(false)
-    expect(follower.hub.get(world.url)!.send({ type: 'cancel', scan_id: 's1' })).toBe(true)
-    await vi.waitFor(() => expect(streams[0]!.sent).toContain(JSON.stringify({ type: 'cancel', scan_id: 's1' })))
+    expect(follower.hub.get(world.url)!.send({ type: 'cancel', scan_id: 's1' })).toBe(false)
+    // A round trip through the leader tab (a frame relayed to both) shows nothing was posted meanwhile.
+    const before = [...frames]
+    await world.server.publish('p1', fileCompleted(1))
+    await vi.waitFor(() => expect(frames.every((n, index) => n > before[index]!)).toBe(true))
+    expect(streams[0]!.sent).toEqual([])
     expect(process.problems).toEqual([])
     expect(tabs.map((tab) => tab.hub.get(world.url)!.getStatus().state)).toEqual(['open', 'open'])
   })

@@ -96,7 +96,8 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
 
   return {
     open(request, WebSocket) {
-      const socket = new VirtualSocket()
+      // A follower cannot ask the leader's stream whether it sends: the constructor says (`SseSocket`s without `sendUrl` do not).
+      const socket = new VirtualSocket((WebSocket as { sends?: boolean }).sends !== false)
       void nameOf(request.identity).then(
         (name) => {
           let group = groups.get(name)

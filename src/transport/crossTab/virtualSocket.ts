@@ -22,6 +22,12 @@ export class VirtualSocket implements WebSocketLike {
   onerror: ((event: unknown) => void) | null = null
   onclose: ((event: { code: number; reason: string; wasClean?: boolean }) => void) | null = null
   #host: VirtualSocketHost | null = null
+  readonly #sends: boolean
+
+  /** `sends`: whether the group's socket can send at all (an SSE stream without `sendUrl` cannot). */
+  constructor(sends = true) {
+    this.#sends = sends
+  }
 
   /** @internal */
   bind(host: VirtualSocketHost): void {
@@ -53,7 +59,7 @@ export class VirtualSocket implements WebSocketLike {
   }
 
   send(data: string): void {
-    if (this.readyState !== ReadyState.OPEN) throw new Error('[live-status] send on a socket that is not open')
+    if (this.readyState !== ReadyState.OPEN || !this.#sends) throw new Error('[live-status] send on a socket that is not open, or a stream without `sendUrl`')
     this.#host?.send(this, data)
   }
 

@@ -145,6 +145,8 @@ export interface SseSocketOptions {
 /** A WebSocket constructor whose sockets are `SseSocket`s made with `options`. */
 export function sseSocketConstructor(options: SseSocketOptions = {}): WebSocketConstructor {
   return class extends SseSocket {
+    /** Whether its sockets can send (the endpoint has a `sendUrl`): a tab sharing another tab's stream reads it. */
+    static readonly sends = options.sendUrl !== undefined
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols, options)
     }
