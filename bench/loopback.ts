@@ -20,33 +20,12 @@
  * Both get the same frames (`file_completed`, ~130 bytes, one event per frame, as the reference
  * server sends them) after the same first message.
  */
-import { QueryClient, QueryObserver } from '@tanstack/query-core'
 import { fork } from 'node:child_process'
-import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { WebSocket as WsWebSocket } from 'ws'
-import { operationProgressChannel, type OperationProgress } from '../src/channels/operationProgress'
+import { operationProgressChannel } from '../src/channels/operationProgress'
 import { LiveStatusClient } from '../src/sync/liveStatusClient'
-import { liveStatusKeys } from '../src/sync/queryKeys'
-
-interface Rates {
-  /** Events per second of wall time. */
-  wall: number
-  /** Events per second of this process's CPU time (user + system, GC threads included). */
-  cpu: number
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage()
-  return (user + system) / 1000
-}
-async function timed(total: number, run: () => Promise<void>): Promise<Rates> {
-  const cpu = cpuMs()
-  const t = performance.now()
-  await run()
-  return { wall: total / ((performance.now() - t) / 1000), cpu: total / ((cpuMs() - cpu) / 1000) }
-}
+import { intoCache, sideBySide, timed } from './sideBySide'
 
 export async function benchLoopback(options: { total: number; frameFor: (i: number) => string; runs: number; warmup?: number }) {
   const { total, frameFor, runs, warmup = 3 } = options
@@ -54,27 +33,12 @@ export async function benchLoopback(options: { total: number; frameFor: (i: numb
   server.send(Array.from({ length: total }, (_, i) => frameFor(i + 1)))
   const port = await new Promise<number>((resolve) => server.once('message', (message) => resolve(message as number)))
 
-  const ours = () => {
-    const client = new LiveStatusClient({ apiUrl: `http://127.0.0.1:${port}`, accessToken: 't', WebSocket: WsWebSocket })
-    const queryClient = new QueryClient()
-    const key = liveStatusKeys.operation('op1')
-    const off = new QueryObserver(queryClient, { queryKey: key, enabled: false }).subscribe(() => {})
-    let release = () => {}
-    let unsubscribeCache = () => {}
-    return timed(total, async () => {
-      await new Promise<void>((done) => {
-        unsubscribeCache = queryClient.getQueryCache().subscribe(() => {
-          if (queryClient.getQueryData<OperationProgress>(key)?.processedFiles === total) done()
-        })
-        release = client.live(queryClient, { ...operationProgressChannel, socket: () => '/bench', onOpen: ({ send }) => void send({ type: 'go' }) }, { operationId: 'op1' })
-      })
-    }).finally(() => {
-      release()
-      unsubscribeCache()
-      off()
-      client.dispose()
-    })
-  }
+  const ours = () =>
+    intoCache(
+      new LiveStatusClient({ apiUrl: `http://127.0.0.1:${port}`, accessToken: 't', WebSocket: WsWebSocket }),
+      total,
+      { ...operationProgressChannel, socket: () => '/bench', onOpen: ({ send }) => void send({ type: 'go' }) },
+    )
   const peer = () => {
     let socket: WsWebSocket | undefined
     return timed(total, async () => {
@@ -90,25 +54,10 @@ export async function benchLoopback(options: { total: number; frameFor: (i: numb
     }).finally(() => socket?.close())
   }
 
-  const results = { ours: [] as Rates[], peer: [] as Rates[] }
-  try {
-    for (let i = 0; i < (runs + warmup) * 2; i++) {
-      const mine = i % 2 === 0
-      const rates = await (mine ? ours() : peer())
-      if (i >= warmup * 2) results[mine ? 'ours' : 'peer'].push(rates)
-    }
-  } finally {
+  return sideBySide(runs, warmup, ours, peer, async () => {
     server.disconnect()
     await new Promise((resolve) => server.once('exit', resolve))
-  }
-  const of = (side: Rates[], unit: keyof Rates) => median(side.map((rates) => rates[unit]))
-  const best = (side: Rates[], unit: keyof Rates) => Math.max(...side.map((rates) => rates[unit]))
-  return {
-    wall: { ours: of(results.ours, 'wall'), peer: of(results.peer, 'wall') },
-    cpu: { ours: of(results.ours, 'cpu'), peer: of(results.peer, 'cpu') },
-    /** The fastest run of each side: what a quiet machine gives. */
-    best: { ours: best(results.ours, 'cpu'), peer: best(results.peer, 'cpu') },
-  }
+  })
 }
 
 // Alone: `node --import tsx bench/loopback.ts` (BENCH_RUNS, BENCH_LOOPBACK_EVENTS).

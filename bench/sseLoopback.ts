@@ -22,36 +22,16 @@
  *   event parsed. `BENCH_SSE_PEER=eventsource-parser` runs the peer on `eventsource-parser` (v3,
  *   every line ending, ids, event names) instead, for comparison.
  */
-import { QueryClient, QueryObserver } from '@tanstack/query-core'
 import { createParser } from 'eventsource-parser'
 import { fork } from 'node:child_process'
-import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { operationProgressChannel, type OperationProgress } from '../src/channels/operationProgress'
+import { operationProgressChannel } from '../src/channels/operationProgress'
 import { LiveStatusClient } from '../src/sync/liveStatusClient'
-import { liveStatusKeys } from '../src/sync/queryKeys'
 import { sseTransport } from '../src/sync/sseTransport'
+import { intoCache, sideBySide, timed } from './sideBySide'
 
-interface Rates {
-  /** Events per second of wall time. */
-  wall: number
-  /** Events per second of this process's CPU time (user + system, GC threads included). */
-  cpu: number
-}
 export type SseStream = 'stream' | 'burst' | 'paced'
 export type PeerParse = 'hand' | 'eventsource-parser'
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage()
-  return (user + system) / 1000
-}
-async function timed(total: number, run: () => Promise<void>): Promise<Rates> {
-  const cpu = cpuMs()
-  const t = performance.now()
-  await run()
-  return { wall: total / ((performance.now() - t) / 1000), cpu: total / ((cpuMs() - cpu) / 1000) }
-}
 
 /** Starts bench/sseLoopbackServer.ts with its three streams' frames. */
 export async function startSseLoopback(frames: Record<SseStream, string[]>) {
@@ -130,27 +110,7 @@ export async function benchSseLoopback(options: { total: number; frameFor: (i: n
   const { total, frameFor, runs, warmup = 3, parse = 'hand' } = options
   const server = await startSseLoopback({ stream: Array.from({ length: total }, (_, i) => frameFor(i + 1)), burst: [], paced: [] })
 
-  const ours = () => {
-    const client = sseClient(server.apiUrl)
-    const queryClient = new QueryClient()
-    const key = liveStatusKeys.operation('op1')
-    const off = new QueryObserver(queryClient, { queryKey: key, enabled: false }).subscribe(() => {})
-    let release = () => {}
-    let unsubscribeCache = () => {}
-    return timed(total, async () => {
-      await new Promise<void>((done) => {
-        unsubscribeCache = queryClient.getQueryCache().subscribe(() => {
-          if (queryClient.getQueryData<OperationProgress>(key)?.processedFiles === total) done()
-        })
-        release = client.live(queryClient, operationProgressChannel, { operationId: 'op1', projectId: 'stream' })
-      })
-    }).finally(() => {
-      release()
-      unsubscribeCache()
-      off()
-      client.dispose()
-    })
-  }
+  const ours = () => intoCache(sseClient(server.apiUrl), total, operationProgressChannel, { operationId: 'op1', projectId: 'stream' })
   const peer = () => {
     const abort = new AbortController()
     return timed(total, async () => {
@@ -169,24 +129,7 @@ export async function benchSseLoopback(options: { total: number; frameFor: (i: n
     }).finally(() => abort.abort())
   }
 
-  const results = { ours: [] as Rates[], peer: [] as Rates[] }
-  try {
-    for (let i = 0; i < (runs + warmup) * 2; i++) {
-      const mine = i % 2 === 0
-      const rates = await (mine ? ours() : peer())
-      if (i >= warmup * 2) results[mine ? 'ours' : 'peer'].push(rates)
-    }
-  } finally {
-    await server.close()
-  }
-  const of = (side: Rates[], unit: keyof Rates) => median(side.map((rates) => rates[unit]))
-  const best = (side: Rates[], unit: keyof Rates) => Math.max(...side.map((rates) => rates[unit]))
-  return {
-    wall: { ours: of(results.ours, 'wall'), peer: of(results.peer, 'wall') },
-    cpu: { ours: of(results.ours, 'cpu'), peer: of(results.peer, 'cpu') },
-    /** The fastest run of each side: what a quiet machine gives. */
-    best: { ours: best(results.ours, 'cpu'), peer: best(results.peer, 'cpu') },
-  }
+  return sideBySide(runs, warmup, ours, peer, () => server.close())
 }
 
 // Alone: `node --import tsx bench/sseLoopback.ts` (BENCH_RUNS, BENCH_LOOPBACK_EVENTS, BENCH_SSE_PEER).

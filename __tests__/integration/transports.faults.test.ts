@@ -277,6 +277,14 @@ const quiescent = (world: World, follower: Follower, projectId: string) =>
   follower.received.length >= world.published(projectId).length &&
   agrees(world, follower, projectId)
 
+/** Publishes `file_completed` events `from`..`to` (of 100) for `projectId`, one after another. */
+async function publishFiles(world: World, projectId: string, from: number, to: number) {
+  for (let n = from; n <= to; n++) await world.publish(projectId, fileCompleted(n, 100))
+}
+
+/** Waits until `follower` holds everything published for `projectId` (see `quiescent`). */
+const settled = (world: World, follower: Follower, projectId: string) => until(() => quiescent(world, follower, projectId), progress(world, follower, projectId))
+
 const progress = (world: World, follower: Follower, projectId: string) => () => ({
   status: follower.status().state,
   sessions: world.server.stats.projects[projectId],
@@ -290,7 +298,7 @@ const progress = (world: World, follower: Follower, projectId: string) => () => 
 async function jobAndFollower(world: World, transport: Transport, projectId: string, total = 100) {
   await world.publish(projectId, started(total))
   const follower = follow(world, transport, projectId)
-  await until(() => quiescent(world, follower, projectId), progress(world, follower, projectId))
+  await settled(world, follower, projectId)
   expect(follower.seqs()).toEqual(world.published(projectId))
   return follower
 }
@@ -309,18 +317,18 @@ describe.each(transports)('over %s', (name, transport) => {
   test.each(['the server', 'the network'])('%s drops the connection mid-job: reconnect with backoff, resume from the last seq, no event lost or twice, the cache ends on the server’s truth', async (who) => {
     const projectId = nextProject()
     const follower = await jobAndFollower(world, transport, projectId)
-    for (let n = 1; n <= 5; n++) await world.publish(projectId, fileCompleted(n, 100))
-    await until(() => quiescent(world, follower, projectId), progress(world, follower, projectId))
+    await publishFiles(world, projectId, 1, 5)
+    await settled(world, follower, projectId)
     const attemptsBefore = world.attempts.length
     const lastSeen = follower.seqs().at(-1)!
     const outage = follower.statuses.length
 
     if (who === 'the server') world.server.terminateAll()
     else world.proxy.drop()
-    for (let n = 6; n <= 10; n++) await world.publish(projectId, fileCompleted(n, 100))
+    await publishFiles(world, projectId, 6, 10)
     await until(() => world.attempts.length > attemptsBefore && quiescent(world, follower, projectId), progress(world, follower, projectId))
-    for (let n = 11; n <= 15; n++) await world.publish(projectId, fileCompleted(n, 100))
-    await until(() => quiescent(world, follower, projectId), progress(world, follower, projectId))
+    await publishFiles(world, projectId, 11, 15)
+    await settled(world, follower, projectId)
 
     // Reconnected after a backoff it announced, asking for what came after the last seq it had.
     const during = follower.statuses.slice(outage)
@@ -340,14 +348,14 @@ describe.each(transports)('over %s', (name, transport) => {
   test('half-open: the server’s bytes stop without a close; the heartbeat notices, the client reconnects and gets what was swallowed', async () => {
     const projectId = nextProject()
     const follower = await jobAndFollower(world, transport, projectId)
-    for (let n = 1; n <= 3; n++) await world.publish(projectId, fileCompleted(n, 100))
-    await until(() => quiescent(world, follower, projectId), progress(world, follower, projectId))
+    await publishFiles(world, projectId, 1, 3)
+    await settled(world, follower, projectId)
     const attemptsBefore = world.attempts.length
     const lastSeen = follower.seqs().at(-1)!
 
     expect(world.proxy.freeze()).toBe(1)
     // Sent by the server into the frozen connection: it believes them delivered.
-    for (let n = 4; n <= 6; n++) await world.publish(projectId, fileCompleted(n, 100))
+    await publishFiles(world, projectId, 4, 6)
     await until(() => follower.statuses.some((s) => s.lastCloseReason === 'heartbeat timeout'), () => follower.statuses.at(-1))
     await until(() => world.attempts.length > attemptsBefore && quiescent(world, follower, projectId), progress(world, follower, projectId))
 
@@ -361,8 +369,8 @@ describe.each(transports)('over %s', (name, transport) => {
   test('replay after reconnect: events published while no connection existed arrive once, in order', async () => {
     const projectId = nextProject()
     const follower = await jobAndFollower(world, transport, projectId)
-    for (let n = 1; n <= 2; n++) await world.publish(projectId, fileCompleted(n, 100))
-    await until(() => quiescent(world, follower, projectId), progress(world, follower, projectId))
+    await publishFiles(world, projectId, 1, 2)
+    await settled(world, follower, projectId)
     const lastSeen = follower.seqs().at(-1)!
 
     // Offline, then cut: no attempt can be made until the client is online again.
@@ -370,11 +378,11 @@ describe.each(transports)('over %s', (name, transport) => {
     world.server.terminateAll()
     await until(() => follower.status().state === 'offline' && world.server.stats.projects[projectId] === undefined, () => [follower.status(), world.server.stats])
     const attemptsBefore = world.attempts.length
-    for (let n = 3; n <= 9; n++) await world.publish(projectId, fileCompleted(n, 100))
+    await publishFiles(world, projectId, 3, 9)
     expect(follower.seqs().at(-1)).toBe(lastSeen)
 
     follower.online.set(true)
-    await until(() => quiescent(world, follower, projectId), progress(world, follower, projectId))
+    await settled(world, follower, projectId)
     expect(world.attempts.length).toBe(attemptsBefore + 1)
     expect(world.resumedFrom(world.attempts[attemptsBefore]!)).toBe(lastSeen)
     // The replay: exactly the seven missed events after the last seq, nothing before it again.
@@ -495,7 +503,7 @@ describe.each(transports)('over %s', (name, transport) => {
     const extras: { release(): void }[] = []
     let processed = 0
     try {
-      await until(() => quiescent(world, follower, projectId), progress(world, follower, projectId))
+      await settled(world, follower, projectId)
       /** Status history positions right after a fault that cut a connection the client had open. */
       const faults: number[] = []
       for (const step of steps) {

@@ -228,7 +228,7 @@ export class TabGroup implements VirtualSocketHost {
       const code = typeof event.code === 'number' ? event.code : 1006
       const reason = String(event.reason ?? '')
       // The wait the server asked for (an SSE stream's `retry:`) holds for every tab's next attempt.
-      const retryMs = typeof real.retryMs === 'number' ? real.retryMs : undefined
+      const retryMs = real.retryMs
       this.#real = null
       this.#realOpen = false
       this.#flushOutbox()
@@ -255,8 +255,7 @@ export class TabGroup implements VirtualSocketHost {
     clearTimeout(this.#outboxTimer)
     this.#outboxTimer = undefined
     if (this.#outbox.length === 0 || !this.#epoch) return
-    const retryMs = this.#real?.retryMs
-    this.#post(typeof retryMs === 'number' ? { t: 'frames', epoch: this.#epoch, data: this.#outbox, retryMs } : { t: 'frames', epoch: this.#epoch, data: this.#outbox })
+    this.#post({ t: 'frames', epoch: this.#epoch, data: this.#outbox, retryMs: this.#real?.retryMs })
     this.#outbox = []
   }
 
