@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { act, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, expect, test, vi } from 'vitest'
 import { createMockLiveBackend, mockReferenceServer } from '../../src/testing'
+import { watchForUndefined } from '../helpers/noUndefinedText'
 
 // The example imports the published name; the test runs it against the sources.
 const GENERATED = '__tests__/docs/.quickstart.generated.tsx'
@@ -23,6 +24,10 @@ test("the README's quick start is examples/quickstart/App.tsx, word for word", (
   expect(readme).toContain('```tsx\n' + example + '```')
 })
 
+test('the README stays a page a newcomer reads: at most 250 lines, the rest in docs/ (issue #22 item 9)', () => {
+  expect(readFileSync('README.md', 'utf8').trimEnd().split('\n').length).toBeLessThanOrEqual(250)
+})
+
 test('the quick start starts a job against the reference protocol and shows its bar live', async () => {
   const backend = createMockLiveBackend({ host: '127.0.0.1:4173' })
   const server = mockReferenceServer(backend, { token: 'demo-token' })
@@ -30,6 +35,8 @@ test('the quick start starts a job against the reference protocol and shows its 
   vi.stubGlobal('fetch', backend.fetch)
   vi.stubGlobal('WebSocket', backend.WebSocket)
   const { default: App } = await import(/* @vite-ignore */ `./${GENERATED.split('/').pop()}`)
+  // Nothing it shows, before the job or during it, reads "undefined" (the bar's name once did).
+  const watch = watchForUndefined(document.body)
   render(<App />)
   fireEvent.click(screen.getByRole('button', { name: 'Start a job' }))
   const bar = await screen.findByRole('progressbar', { name: 'Job progress' })
@@ -43,5 +50,7 @@ test('the quick start starts a job against the reference protocol and shows its 
   await vi.waitFor(() => expect(bar.getAttribute('value')).toBe('50'))
   expect(screen.getByText('50% · processing')).toBeTruthy()
   await act(async () => {})
+  watch.stop()
+  expect(watch.seen).toEqual([])
   backend.dispose()
 })

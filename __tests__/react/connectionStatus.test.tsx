@@ -3,6 +3,7 @@ import { act, screen } from '@testing-library/react'
 import { Profiler } from 'react'
 import { describe, expect, test } from 'vitest'
 import { ConnectionStatus, useConnectionStatus, useIndexStatus, useOperationProgress } from '../../src'
+import { watchForUndefined } from '../helpers/noUndefinedText'
 import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
 
 useFakeLiveClock()
@@ -40,6 +41,8 @@ describe('<ConnectionStatus>', () => {
     const { backend, renderLive } = setupLive({ reconnect: { maxAttempts: 2, initialDelayMs: 4000 } })
     backend.socketAt(SOCKET)
     backend.route('GET', '/api/operations/op1', { status: 200, body: { id: 'op1', status: 'processing' } })
+    // In no state does it show or name anything "undefined".
+    const watch = watchForUndefined(document.body)
     renderLive(<Page />)
     await advance()
     expect(status().dataset.state).toBe('connected')
@@ -66,6 +69,8 @@ describe('<ConnectionStatus>', () => {
     await advance()
     expect(status().dataset.state).toBe('connected')
     expect(status().textContent).toBe('')
+    watch.stop()
+    expect(watch.seen).toEqual([])
   })
 
   test('Sign-in required when the token is refused; styled is opt-in; a render prop draws its own', async () => {
