@@ -63,7 +63,8 @@ test('cross-tab: one connection for the tabs that want it; each tab sees frames 
         const socket = tab.crossTab.open({ url: `${server.url}/ws`, protocols: undefined, firstMessage: undefined, identity: 'one' }, tab.WebSocket)
         const watched: Watched = { socket, open: false, closedByServer: false, frames: [] }
         socket.onopen = () => (watched.open = true)
-        socket.onmessage = (event) => watched.frames.push(Number(event.data))
+        // A frame, or a list of frames that arrived together (a relayed batch).
+        socket.onmessage = (event) => watched.frames.push(...[event.data].flat().map(Number))
         socket.onclose = () => {
           watched.open = false
           if (tab.current === watched) {

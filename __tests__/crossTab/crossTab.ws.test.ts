@@ -29,7 +29,8 @@ function tabs(count: number) {
 function watch(socket: WebSocketLike) {
   const seen = { opened: 0, frames: [] as string[], closed: null as null | { code: number; reason: string } }
   socket.onopen = () => seen.opened++
-  socket.onmessage = (event) => seen.frames.push(String(event.data))
+  // A frame, or a list of frames that arrived together (a relayed batch).
+  socket.onmessage = (event) => seen.frames.push(...[event.data].flat().map(String))
   socket.onclose = (event) => {
     seen.closed = { code: event.code, reason: event.reason }
   }

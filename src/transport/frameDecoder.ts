@@ -32,10 +32,13 @@ export interface FrameDecoderOptions {
   onCallbackError: (error: unknown) => void
 }
 
-/** `text` is the frame itself: the sample for a rejected message unless it came out of a batch. */
-type Decoded =
-  | { ok: true; messages: unknown[]; text: string; batched: boolean }
-  | { ok: false; reason: EventErrorReason; message: string; sample: string; binary?: unknown }
+/** Why a frame was dropped whole. */
+interface Failure {
+  reason: EventErrorReason
+  message: string
+  sample: string
+  binary?: unknown
+}
 
 
 const referenceBatches: Readonly<Record<string, string>> = { batch: 'events' }
@@ -51,7 +54,7 @@ const dangerousKeys = ['__proto__', 'constructor', 'prototype']
 const mentionsDangerousKey = new RegExp(dangerousKeys.join('|'))
 
 // Module-level, not closures made per decoded frame: only a dropped frame builds its report.
-const fail = (reason: EventErrorReason, message: string, sample = '', binary?: unknown): Decoded => ({ ok: false, reason, message, sample, binary })
+const fail = (reason: EventErrorReason, message: string, sample = '', binary?: unknown): Failure => ({ reason, message, sample, binary })
 const ignoredBinary = (data: unknown) => fail('binary', `binary frame${(data as ArrayBuffer | null)?.byteLength ? ` of ${(data as ArrayBuffer).byteLength} bytes` : ''} ignored (not JSON)`, '', data)
 const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
 
@@ -84,35 +87,45 @@ export class FrameDecoder {
   }
 
   /**
-   * Decodes one frame and hands each subscriber the events it accepts. Returns how many events were
-   * delivered (to at least one subscriber) and whether the frame was anything but control traffic.
+   * Decodes a frame, or a list of frames handed over at once (an SSE chunk's events, a cross-tab
+   * batch), and hands each subscriber the events it accepts: one call per subscriber for the whole
+   * list, since each call costs a routing and a cache pass (an SSE stream ran at 0.45× a bare
+   * client with a call per event, 0.6× with one per chunk).
    */
-  dispatch(data: unknown, subscribers: readonly FrameSubscriber<unknown>[]): number {
+  dispatch(data: unknown, subscribers: readonly FrameSubscriber<unknown>[]): void {
+    // One batch per subscriber, made only when it gets something: this runs for every frame.
+    const batches: (unknown[] | undefined)[] = new Array(subscribers.length)
+    if (Array.isArray(data)) for (const frame of data) this.#frame(frame, subscribers, batches)
+    else this.#frame(data, subscribers, batches)
+    subscribers.forEach((sub, i) => batches[i] && this.#call(sub.onEvents, batches[i]))
+  }
+
+  /** Runs a subscriber's callback: what it throws goes to `onCallbackError`, never out of `dispatch`. */
+  #call<T>(callback: ((value: T) => void) | undefined, value: T): boolean {
+    try {
+      callback?.(value)
+    } catch (error) {
+      this.#options.onCallbackError(error)
+    }
+    return !!callback
+  }
+
+  /** One frame's messages into `batches`. */
+  #frame(data: unknown, subscribers: readonly FrameSubscriber<unknown>[], batches: (unknown[] | undefined)[]): void {
     this.stats.framesReceived++
-    const decoded = this.#decode(data)
-    if (!decoded.ok) {
-      if (decoded.binary !== undefined) {
-        let taken = false
-        for (const sub of subscribers) {
-          if (!sub.onBinary) continue
-          taken = true
-          try {
-            sub.onBinary(decoded.binary)
-          } catch (error) {
-            this.#options.onCallbackError(error)
-          }
-        }
-        if (taken) return 0
-      }
-      this.#drop(decoded.reason, decoded.message, decoded.sample)
-      return 0
+    const messages = this.#decode(data)
+    if (!Array.isArray(messages)) {
+      const failure = messages
+      let taken = false
+      if (failure.binary !== undefined) for (const sub of subscribers) taken = this.#call(sub.onBinary, failure.binary) || taken
+      if (!taken) this.#drop(failure.reason, failure.message, failure.sample)
+      return
     }
     const { discriminator, controlTypes, rejectionType = 'client_error' } = this.#options
     const count = subscribers.length
-    // One batch per subscriber, made only when it gets something: this runs for every frame.
-    const batches: (unknown[] | undefined)[] = new Array(count)
-    let delivered = 0
-    for (const message of decoded.messages) {
+    // The frame's text and whether it was a batch: a rejected message's sample, built only on a drop.
+    const decoded = this.#last
+    for (const message of messages) {
       if (!isRecord(message)) {
         this.#drop('not_an_object', 'message is not a JSON object', () => sampleOf(decoded, message))
         continue
@@ -162,24 +175,16 @@ export class FrameDecoder {
         else batches[i] = [value]
         accepted = true
       }
-      if (accepted) delivered++
+      if (accepted) this.stats.eventsDelivered++
       else if (failure) this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
     }
-    this.stats.eventsDelivered += delivered
-    for (let i = 0; i < count; i++) {
-      const batch = batches[i]
-      const onEvents = subscribers[i]!.onEvents
-      if (!batch || !onEvents) continue
-      try {
-        onEvents(batch)
-      } catch (error) {
-        this.#options.onCallbackError(error)
-      }
-    }
-    return delivered
   }
 
-  #decode(data: unknown): Decoded {
+  /** The frame last decoded, read by a drop's sample: no object per frame. */
+  #last = { text: '', batched: false }
+
+  /** A frame's messages, or why it was dropped. */
+  #decode(data: unknown): unknown[] | Failure {
     const { maxPayloadBytes: limit, maxNestingDepth = transportDefaults.maxNestingDepth! } = this.#options
     let text: string
     if (typeof data === 'string') {
@@ -218,7 +223,9 @@ export class FrameDecoder {
     const type = isRecord(parsed) ? parsed.type : undefined
     const list = (typeof type === 'string' && this.#batchLists.get(type)) || ''
     const batched = list !== '' && Array.isArray((parsed as Record<string, unknown>)[list])
-    return { ok: true, messages: batched ? unpack(parsed as Record<string, unknown>, list) : [parsed], text, batched }
+    this.#last.text = text
+    this.#last.batched = batched
+    return batched ? unpack(parsed as Record<string, unknown>, list) : [parsed]
   }
 
   #classify(
@@ -242,12 +249,7 @@ export class FrameDecoder {
     const report = this.#options.onEventError
     if (!report) return
     const token = this.#token()
-    try {
-      const text = typeof sample === 'function' ? sample() : sample
-      report({ reason, message: redact(message, token), sample: redactShort(text, token), url: this.#url })
-    } catch (error) {
-      this.#options.onCallbackError(error)
-    }
+    this.#call(report, { reason, message: redact(message, token), sample: redactShort(typeof sample === 'function' ? sample() : sample, token), url: this.#url })
   }
 }
 

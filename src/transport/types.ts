@@ -10,6 +10,7 @@ export interface WebSocketLike {
   readonly readyState: number
   readonly protocol?: string
   onopen: Handler<unknown>
+  /** `data` is a frame, or a list of frames that arrived together (an SSE chunk's events, a cross-tab batch). */
   onmessage: Handler<{ data: unknown }>
   onerror: Handler<unknown>
   onclose: Handler<{ code: number; reason: string; wasClean?: boolean }>

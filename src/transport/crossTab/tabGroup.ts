@@ -218,8 +218,9 @@ export class TabGroup implements VirtualSocketHost {
     real.onmessage = (event) => {
       if (this.#real !== real) return
       const data = event.data
-      // Frames are text in every dialect; anything else reaches this tab only (its decoder counts it).
-      if (typeof data === 'string' && this.#hasFollowers) this.#relay(data)
+      // Frames are text in every dialect (an SSE chunk's come as a list of them); anything else
+      // reaches this tab only (its decoder counts it).
+      if ((typeof data === 'string' || Array.isArray(data)) && this.#hasFollowers) this.#relay(data)
       for (const socket of [...this.#local]) socket.received(data)
     }
     real.onerror = () => {}
@@ -244,8 +245,9 @@ export class TabGroup implements VirtualSocketHost {
    * 3.9× the CPU of a socket each). A visible leader batches a few ms; a hidden one posts at once,
    * since its timers are throttled to one wake-up per second or less.
    */
-  #relay(data: string): void {
-    this.#outbox.push(data)
+  #relay(data: string | string[]): void {
+    if (typeof data === 'string') this.#outbox.push(data)
+    else for (const frame of data) this.#outbox.push(frame)
     const hidden = (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState === 'hidden'
     if (hidden || this.#options.relayBatchMs <= 0) return this.#flushOutbox()
     this.#outboxTimer ??= setTimeout(() => this.#flushOutbox(), this.#options.relayBatchMs)
@@ -372,9 +374,8 @@ export class TabGroup implements VirtualSocketHost {
       case 'frames':
         if (this.#role === 'leader' || !this.#following || message.epoch !== this.#leaderEpoch) return
         if (message.retryMs !== undefined) this.#leaderRetryMs = message.retryMs
-        // One copy per batch, not per frame: a socket that closes mid-batch ignores the rest itself.
-        const local = [...this.#local]
-        for (const data of message.data) for (const socket of local) socket.received(data)
+        // The batch as one list of frames: one decode and cache pass per tab and batch.
+        for (const socket of [...this.#local]) socket.received(message.data)
         return
       case 'close':
         if (this.#role === 'leader' || message.epoch !== this.#leaderEpoch) return

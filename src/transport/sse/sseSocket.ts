@@ -14,8 +14,10 @@ import type { WebSocketConstructor, WebSocketLike } from '../types'
  *   `Authorization: Bearer <token>`; nothing else of the protocols is sent.
  * - A resume position in the URL (`?since=<seq>`, added by the connection on reconnect) leaves as
  *   `Last-Event-ID: <seq>`: the server's event ids are the same `seq` the frames carry.
- * - Comment lines (`: ping`) are the server's heartbeat: each reaches the connection as a `pong`, so
- *   a stream that goes silent is noticed like a socket that does.
+ * - The events of one chunk reach the connection as one message whose `data` is the list of their
+ *   frames (the frame decoder takes lists): one decode and cache pass per chunk.
+ * - Comment lines (`: ping`) are the server's heartbeat: each reaches the connection as a `pong`
+ *   frame, so a stream that goes silent is noticed like a socket that does.
  * - `retry:` is kept as `retryMs`; the connection waits at least that long before the next attempt.
  * - An answer other than a 200 event stream closes it before it opened, with the close code a
  *   socket server would have used: 401 → 4401, 403 → 4403 (the token is refused), 429 and 503 →
@@ -68,16 +70,15 @@ export class SseSocket implements WebSocketLike {
     if (this.readyState !== 0) return void response.body.cancel().catch(() => {})
     this.readyState = 1
     this.onopen?.({})
+    // A chunk's events (and heartbeat comments, in order) reach the connection as one list of
+    // frames: one decode pass and one cache pass per chunk, not per event.
+    let frames: string[] = []
     const parser = createSseParser({
-      onEvent: (data) => {
-        if (this.readyState === 1) this.onmessage?.({ data })
-      },
+      onEvent: (data) => frames.push(data),
       onRetry: (retryMs: number) => {
         this.retryMs = retryMs
       },
-      onComment: () => {
-        if (this.readyState === 1) this.onmessage?.({ data: PONG })
-      },
+      onComment: () => frames.push(PONG),
     })
     // The body's own reader and a streaming decoder (which drops a leading BOM): a TextDecoderStream
     // would add a transform stream's promises to every chunk.
@@ -87,8 +88,14 @@ export class SseSocket implements WebSocketLike {
       for (;;) {
         const { done, value } = await reader.read()
         if (done) return this.#closed(1001, 'stream ended')
+        const waiting = parser.feed(decoder.decode(value, { stream: true }))
+        if (frames.length > 0) {
+          const data = frames
+          frames = []
+          if (this.readyState === 1) this.onmessage?.({ data })
+        }
         // A line that never ends would grow without bound: refused like an oversized frame.
-        if (parser.feed(decoder.decode(value, { stream: true })) > MAX_LINE_CHARS) {
+        if (waiting > MAX_LINE_CHARS) {
           this.#abort.abort()
           return this.#closed(1009, 'line too long')
         }
