@@ -3,12 +3,14 @@
  * an app does not carry a schema library for them. Each type is written out, not inferred: it is
  * the public contract, and `Schema<T>` makes the compiler hold each validator to it.
  */
+// Every module-level schema is built by a call marked pure: an app whose channels do not use a
+// schema (the typical import uses the operation channel's alone) then drops it (358 B min+gzip).
 import { array, count, integer, is, looseObject, nullish, number, oneOf, optional, record, string, unknown, withDefault, type Schema } from '../sync/validate'
 
 /** A server timestamp: ISO text or epoch milliseconds. */
-const stamp: Schema<string | number> = is((value) => typeof value == 'string' || Number.isFinite(value), 'string or number')
-const text = nullish(string)
-const counter = nullish(count)
+const stamp: Schema<string | number> = /* @__PURE__ */ is((value) => typeof value == 'string' || Number.isFinite(value), 'string or number')
+const text = /* @__PURE__ */ nullish(string)
+const counter = /* @__PURE__ */ nullish(count)
 
 // ---- operations ----
 
@@ -110,7 +112,7 @@ export const operationSchemaFor = (types: readonly string[]): Schema<OperationEv
 })
 
 /** Events of the reference protocol. */
-export const operationEventSchema = operationSchemaFor(operationEventTypes)
+export const operationEventSchema = /* @__PURE__ */ operationSchemaFor(operationEventTypes)
 
 /** The reference server's `GET /api/operations/{id}` body (the document indexer's `/api/v2/operations/{id}` is the same without counters). */
 export interface RestOperation {
@@ -133,8 +135,8 @@ export interface RestOperation {
   created_at?: string | number | null | undefined
 }
 
-export const restOperationSchema: Schema<RestOperation> = looseObject({
-  id: optional(string),
+export const restOperationSchema: Schema<RestOperation> = /* @__PURE__ */ looseObject({
+  id: /* @__PURE__ */ optional(string),
   type: text,
   operation_type: text,
   status: string,
@@ -146,16 +148,16 @@ export const restOperationSchema: Schema<RestOperation> = looseObject({
   stage: text,
   progress: counter,
   percent: counter,
-  updated_at: nullish(stamp),
-  completed_at: nullish(stamp),
-  started_at: nullish(stamp),
-  created_at: nullish(stamp),
+  updated_at: /* @__PURE__ */ nullish(stamp),
+  completed_at: /* @__PURE__ */ nullish(stamp),
+  started_at: /* @__PURE__ */ nullish(stamp),
+  created_at: /* @__PURE__ */ nullish(stamp),
 })
 
 // ---- index ----
 
 const restIndexStates = ['not_indexed', 'pending', 'queued', 'indexing', 'ready', 'complete', 'failed'] as const
-const restIndexState = oneOf(restIndexStates)
+const restIndexState = /* @__PURE__ */ oneOf(restIndexStates)
 
 /** Index events: the ontology editor's flat dialect, plus `index_queued` and an `index_status` snapshot. */
 export interface IndexEvent {
@@ -171,15 +173,15 @@ export interface IndexEvent {
   timestamp?: string | number | undefined
 }
 
-export const indexEventSchema: Schema<IndexEvent> = looseObject({
-  type: oneOf(['index_queued', 'index_started', 'index_complete', 'index_failed', 'index_status']),
-  project_id: optional(string),
+export const indexEventSchema: Schema<IndexEvent> = /* @__PURE__ */ looseObject({
+  type: /* @__PURE__ */ oneOf(['index_queued', 'index_started', 'index_complete', 'index_failed', 'index_status']),
+  project_id: /* @__PURE__ */ optional(string),
   branch: text,
-  entity_count: nullish(integer),
+  entity_count: /* @__PURE__ */ nullish(integer),
   error: text,
-  status: optional(restIndexState),
-  seq: optional(number),
-  timestamp: optional(stamp),
+  status: /* @__PURE__ */ optional(restIndexState),
+  seq: /* @__PURE__ */ optional(number),
+  timestamp: /* @__PURE__ */ optional(stamp),
 })
 
 /** The ontology editor's index status body (snake_case), which the reference server speaks too. */
@@ -194,14 +196,14 @@ export interface RestIndexStatus {
   updated_at?: string | number | null | undefined
 }
 
-export const restIndexSchema: Schema<RestIndexStatus> = looseObject({
-  project_id: optional(string),
+export const restIndexSchema: Schema<RestIndexStatus> = /* @__PURE__ */ looseObject({
+  project_id: /* @__PURE__ */ optional(string),
   branch: text,
   status: restIndexState,
-  entity_count: nullish(number),
+  entity_count: /* @__PURE__ */ nullish(number),
   error_message: text,
-  indexed_at: nullish(stamp),
-  updated_at: nullish(stamp),
+  indexed_at: /* @__PURE__ */ nullish(stamp),
+  updated_at: /* @__PURE__ */ nullish(stamp),
 })
 
 // ---- directory scan ----
@@ -215,15 +217,15 @@ export interface ScanEventFile {
   extension?: string | null | undefined
 }
 
-export const scanFileSchema: Schema<ScanEventFile> = looseObject({
+export const scanFileSchema: Schema<ScanEventFile> = /* @__PURE__ */ looseObject({
   path: string,
-  size: withDefault(count, 0),
-  modified: nullish(stamp),
+  size: /* @__PURE__ */ withDefault(count, 0),
+  modified: /* @__PURE__ */ nullish(stamp),
   extension: text,
 })
 
-const files = nullish(array(scanFileSchema))
-const warnings = nullish(array(unknown))
+const files = /* @__PURE__ */ nullish(/* @__PURE__ */ array(scanFileSchema))
+const warnings = /* @__PURE__ */ nullish(/* @__PURE__ */ array(unknown))
 
 /** Both dialects of the document indexer's scan socket. */
 export interface ScanEvent {
@@ -255,9 +257,9 @@ export interface ScanEventData {
   message?: string | null | undefined
 }
 
-export const scanEventSchema: Schema<ScanEvent> = looseObject({
-  type: oneOf(['started', 'counting', 'progress', 'warning', 'completed', 'cancelled', 'error']),
-  scan_id: optional(string),
+export const scanEventSchema: Schema<ScanEvent> = /* @__PURE__ */ looseObject({
+  type: /* @__PURE__ */ oneOf(['started', 'counting', 'progress', 'warning', 'completed', 'cancelled', 'error']),
+  scan_id: /* @__PURE__ */ optional(string),
   scanned: counter,
   total: counter,
   current_path: text,
@@ -266,8 +268,8 @@ export const scanEventSchema: Schema<ScanEvent> = looseObject({
   total_size: counter,
   warnings,
   message: text,
-  data: nullish(
-    looseObject({
+  data: /* @__PURE__ */ nullish(
+    /* @__PURE__ */ looseObject({
       files_scanned: counter,
       total_files: counter,
       count: counter,

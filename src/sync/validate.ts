@@ -92,19 +92,19 @@ export const is = <T>(test: (value: unknown) => boolean, expected: string): Sche
   schema((value, issues) => (test(value) ? value : fail(issues, expected, value)))
 
 /** A string, any. */
-export const string: Schema<string> = is((value) => typeof value == 'string', 'string')
+export const string: Schema<string> = /* @__PURE__ */ is((value) => typeof value == 'string', 'string')
 
 /** A finite number: NaN and ±Infinity are refused, as zod 4's `z.number()` does. */
-export const number: Schema<number> = is(Number.isFinite, 'number')
+export const number: Schema<number> = /* @__PURE__ */ is(Number.isFinite, 'number')
 
 /** A finite number ≥ 0 (zod's `z.number().nonnegative()`). */
-export const count: Schema<number> = is((value) => Number.isFinite(value) && (value as number) >= 0, 'number ≥ 0')
+export const count: Schema<number> = /* @__PURE__ */ is((value) => Number.isFinite(value) && (value as number) >= 0, 'number ≥ 0')
 
 /** A safe integer ≥ 0 (zod's `z.number().int().nonnegative()`: `.int()` is safe-integer only). */
-export const integer: Schema<number> = is((value) => Number.isSafeInteger(value) && (value as number) >= 0, 'integer ≥ 0')
+export const integer: Schema<number> = /* @__PURE__ */ is((value) => Number.isSafeInteger(value) && (value as number) >= 0, 'integer ≥ 0')
 
 /** Anything: for values the channels pass along unread (scan warnings). */
-export const unknown: Schema<unknown> = schema((value) => value)
+export const unknown: Schema<unknown> = /* @__PURE__ */ schema((value) => value)
 
 /** One of `values` (zod's `z.enum`). */
 export const oneOf = <const V extends readonly string[]>(values: V): Schema<V[number]> => {
@@ -160,7 +160,7 @@ export const looseObject = <S extends Shape>(shape: S): Schema<LooseObject<S>> =
 }
 
 /** A plain object of any values (zod's `z.record(z.string(), z.unknown())`: class instances are refused). */
-export const record: Schema<Record<string, unknown>> = is((value) => {
+export const record: Schema<Record<string, unknown>> = /* @__PURE__ */ is((value) => {
   if (!isObject(value)) return false
   const proto = Object.getPrototypeOf(value)
   return proto === null || proto === Object.prototype
