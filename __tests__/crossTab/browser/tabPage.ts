@@ -20,9 +20,12 @@ function open(url: string, token: string, entry: Shared): void {
   const socket: WebSocketLike = crossTab ? crossTab.open(request, WebSocket) : new WebSocket(request.url)
   entry.socket = socket
   socket.onopen = () => entry.opened++
+  // A frame, or a list of frames that arrived together (a relayed batch).
   socket.onmessage = (event) => {
-    entry.frames.push(String(event.data))
-    entry.receivedAt.push(Date.now())
+    for (const frame of [event.data].flat()) {
+      entry.frames.push(String(frame))
+      entry.receivedAt.push(Date.now())
+    }
   }
   socket.onclose = (event) => {
     entry.closes.push({ code: event.code, reason: event.reason })
