@@ -96,7 +96,8 @@ export const TwoTabsOneSocket: StoryObj = {
   render: () => <TwoTabs />,
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement)
-    const tabs = ['Tab A', 'Tab B'].map((name) => within(canvas.getByRole('region', { name })))
+    // The tabs render after an effect made their world: found, not got (a loaded machine played first).
+    const tabs = await Promise.all(['Tab A', 'Tab B'].map(async (name) => within(await canvas.findByRole('region', { name }, { timeout: 8000 }))))
     await waitFor(() => expect(canvas.getByTestId('sockets')).toHaveTextContent('Sockets to the server: 1'), { timeout: 8000 })
     await waitFor(
       () => {
