@@ -210,3 +210,19 @@ test('send goes to the REST route given, with the token in its header; without o
   expect(other.connection.send({ action: 'cancel' })).toBe(false)
   other.release()
 })
+
+test("a chunk's events reach each subscriber in one call, in order, with its heartbeat comments counted as frames", async () => {
+  const server = await sseServer(() => {})
+  const h = hub()
+  const calls: number[][] = []
+  const a = h.acquire(server.url, { onEvents: (events) => calls.push(events.map((e) => (e as { seq: number }).seq)) })
+  await vi.waitFor(() => expect(a.connection.getStatus().state).toBe('open'))
+  // One write: it arrives as one chunk on loopback.
+  const frame = (seq: number) => `id: ${seq}\ndata: ${JSON.stringify({ type: 'progress', seq })}\n\n`
+  server.streams[0]!.response.write(`${frame(1)}: ping\n\n${frame(2)}${frame(3)}`)
+  await vi.waitFor(() => expect(calls.flat()).toEqual([1, 2, 3]))
+  expect(calls).toEqual([[1, 2, 3]])
+  expect(a.connection.stats.framesReceived).toBe(4)
+  expect(a.connection.stats.eventsDelivered).toBe(3)
+  a.release()
+})
