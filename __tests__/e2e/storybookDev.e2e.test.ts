@@ -116,6 +116,11 @@ describe.skipIf(!haveChromium)('Storybook dev server in Chromium (StrictMode)', 
     const failures: string[] = []
     const open = async (storyId: string) => {
       const page = await context.newPage()
+      // What the page said, for a story that never finishes (seen about once in four CI runs, on a
+      // different story each time, with nothing rendered): the next failure says more than a timeout.
+      const said: string[] = []
+      page.on('console', (message) => said.push(`${message.type()}: ${message.text().slice(0, 200)}`))
+      page.on('pageerror', (error) => said.push(`pageerror: ${error.message.slice(0, 200)}`))
       try {
         await page.goto(`${url}/iframe.html?id=${storyId}&viewMode=story`)
         const finished = await page.waitForFunction(() => window.__storyFinished, undefined, { timeout: 60_000 })
@@ -129,7 +134,8 @@ describe.skipIf(!haveChromium)('Storybook dev server in Chromium (StrictMode)', 
         }
       } catch (error) {
         const status = await page.locator('[role="status"]').first().textContent({ timeout: 1000 }).catch(() => null)
-        failures.push(`${storyId}: ${(error as Error).message.split('\n')[0]}, status "${status ?? ''}"`)
+        const rendered = await page.evaluate(() => document.querySelector('#storybook-root')?.innerHTML.length ?? -1).catch(() => null)
+        failures.push(`${storyId}: ${(error as Error).message.split('\n')[0]}, status "${status ?? ''}", root ${rendered} chars, page said: ${said.slice(-5).join(' | ') || 'nothing'}`)
       } finally {
         await page.close()
       }
