@@ -12,6 +12,24 @@ const config: StorybookConfig = {
     const onwarn = vite.build?.rollupOptions?.onwarn
     return {
       ...vite,
+      // Every dependency the stories reach, optimised before the first page asks: on a cold cache
+      // (a fresh clone, as in CI) Vite otherwise discovers react/jsx-runtime on the first story
+      // page, re-optimises and reloads every open page, and a page caught mid-load stayed blank
+      // (the storybookDev e2e flake: a different story each time, nothing rendered).
+      optimizeDeps: {
+        ...vite.optimizeDeps,
+        include: [
+          ...(vite.optimizeDeps?.include ?? []),
+          'react',
+          'react/jsx-runtime',
+          'react/jsx-dev-runtime',
+          'react-dom',
+          'react-dom/client',
+          '@tanstack/react-query',
+          '@tanstack/query-core',
+          'mock-socket',
+        ],
+      },
       build: {
         ...vite.build,
         // Storybook's own preview runtime is one ~1.1 MB chunk; a static Storybook is not an app
