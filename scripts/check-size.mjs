@@ -25,7 +25,11 @@ const KiB = 1024
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.2 * KiB, target: 9 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.2 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  // The issue's second figure for the typical import: 9 KiB was set when the validators came from
+  // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
+  // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
   { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.1 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
@@ -51,8 +55,16 @@ symlinkSync(root, join(consumer, 'node_modules', 'live-status'))
 const failures = []
 const lines = []
 try {
-  const measure = async (code) => {
+  // Marks the package's validator library external, as zod was when the budgets were set.
+  const validatorsExternal = {
+    name: 'validators-external',
+    setup(plugin) {
+      plugin.onResolve({ filter: /\/validate\.js$/ }, (args) => (/dist\/sync\/validate\.js$/.test(join(args.resolveDir, args.path)) ? { path: args.path, external: true } : undefined))
+    },
+  }
+  const measure = async (code, options = {}) => {
     const result = await build({
+      plugins: options.validatorsExternal ? [validatorsExternal] : [],
       stdin: { contents: code, resolveDir: consumer, loader: 'js' },
       bundle: true,
       write: false,
@@ -70,7 +82,7 @@ try {
     return { bytes: gzipSync(result.outputFiles[0].contents, { level: 9 }).length, inputs, text: result.outputFiles[0].text }
   }
   for (const entry of cases) {
-    const { bytes: total, inputs, text } = await measure(entry.over ? `${entry.over}\n${entry.code}` : entry.code)
+    const { bytes: total, inputs, text } = await measure(entry.over ? `${entry.over}\n${entry.code}` : entry.code, entry)
     const bytes = entry.over ? total - (await measure(entry.over)).bytes : total
     // An app that does not import live-status/devtools bundles no module of it (panel, plugin, monitor).
     const devtools = inputs.filter((input) => /(^|\/)dist\/devtools\//.test(input))
@@ -80,7 +92,7 @@ try {
     for (const word of entry.without ?? []) if (text.includes(word)) failures.push(`${entry.name}: carries "${word}", a schema it does not use`)
     const size = `${(bytes / KiB).toFixed(1)} KiB`
     const target = entry.target ? `${entry.target / KiB} KiB${bytes > entry.target ? ` (${((bytes - entry.target) / KiB).toFixed(1)} KiB over)` : ' ✓'}` : '—'
-    lines.push(`| ${entry.name}${entry.over ? ' (added to the typical import)' : ''} | ${size} | ${entry.budget ? `≤ ${entry.budget / KiB} KiB` : 'peer'} | ${target} |`)
+    lines.push(`| ${entry.name}${entry.over ? ' (added to the typical import)' : ''} | ${size} | ${entry.budget ? `≤ ${entry.budget / KiB} KiB` : entry.peer ? 'peer' : '—'} | ${target} |`)
     if (entry.budget && bytes > entry.budget) failures.push(`${entry.name}: ${size} is over its budget of ${entry.budget / KiB} KiB`)
   }
 } finally {
