@@ -1,4 +1,4 @@
-import { isLocalDevOrigin } from '../src/server'
+import { isLocalDevOrigin, isLoopbackHost } from '../src/server'
 
 /**
  * The page origins the demo server answers (REST with CORS headers, sockets past the `Origin`
@@ -15,4 +15,20 @@ export function demoOrigins(extra = process.env.LIVE_STATUS_ALLOWED_ORIGINS ?? '
       .filter(Boolean),
   )
   return (origin) => isLocalDevOrigin(origin) || listed.has(origin)
+}
+
+/**
+ * The host names the demo answers (every request and upgrade, the page included): this machine's
+ * loopback names, plus any listed in `LIVE_STATUS_ALLOWED_HOSTS` (comma-separated). A page under
+ * another name that reaches the demo came by DNS rebinding, and the demo's fixed token would let it
+ * start jobs.
+ */
+export function demoHosts(extra = process.env.LIVE_STATUS_ALLOWED_HOSTS ?? ''): (hostname: string) => boolean {
+  const listed = new Set(
+    extra
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  return (hostname) => isLoopbackHost(hostname) || listed.has(hostname)
 }

@@ -7,7 +7,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
-import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest, type AllowedOrigins } from '../src/server'
+import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest, type AllowedHosts, type AllowedOrigins } from '../src/server'
+import { isHostAllowed } from '../src/server/http/hostPolicy'
+import { isOriginAllowed } from '../src/server/http/originPolicy'
+import { demoHosts, demoOrigins } from './origins'
 import { TOKEN_IN_URL_REASON } from '../src/server/upgrade/admitSocket'
 import { readJsonBody } from '../src/server/http/jsonBody'
 import { answerCors } from '../src/server/http/restRoutes'
@@ -51,6 +54,17 @@ export interface DemoHttpOptions {
    * the others. @default none (same-origin only)
    */
   corsOrigins?: AllowedOrigins
+  /**
+   * Host names the demo answers; other `Host` headers get 403 on every request and upgrade (DNS
+   * rebinding). @default `demoHosts()`: loopback names and `LIVE_STATUS_ALLOWED_HOSTS`
+   */
+  allowedHosts?: AllowedHosts
+  /**
+   * Page origins whose requests the demo routes take: a request from any other page (it carries its
+   * `Origin`) gets 403, so a site the developer visits cannot start or break demo jobs.
+   * @default the world's `allowedOrigins`, else `demoOrigins()`: local development origins and `LIVE_STATUS_ALLOWED_ORIGINS`
+   */
+  pageOrigins?: AllowedOrigins
   /** More demo routes (the cluster's controls), asked first; true when it answered. @default none */
   routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>
 }
@@ -78,12 +92,15 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   const stopListing = world.onRestStart((operationId) => void operations.add(operationId).catch(() => {}))
   /** Upgrade requests per kind, accepted or not: what "no further attempts" is measured by. */
   const upgrades = { project: 0, scan: 0 }
+  const allowedHosts = options.allowedHosts ?? demoHosts()
+  const pageOrigins = options.pageOrigins ?? world.allowedOrigins ?? demoOrigins()
   // Subprotocols as the reference server picks them (`bearer` is answered, the token never echoed).
   const scanWss = new WebSocketServer({ noServer: true, handleProtocols: selectProtocol })
 
   const http: Server = createServer((req, res) => {
     void (async () => {
       // A malformed request target (`//a:99999/`) must not take the demo down.
+      if (!isHostAllowed(allowedHosts, req.headers.host)) return sendJson(res, 403, { detail: 'host not allowed' })
       const url = requestTarget(req.url)
       if (!url) return sendJson(res, 400, { detail: 'bad request target' })
       if (url.pathname.startsWith('/api/demo/')) return demoRoute(req, res, url)
@@ -93,6 +110,9 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   })
 
   async function demoRoute(req: IncomingMessage, res: ServerResponse, url: URL) {
+    // Browsers send `Origin` on every cross-origin request and on same-origin POSTs: a page of
+    // another site is refused here, before a simple (unpreflighted) POST could start anything.
+    if (req.headers.origin !== undefined && !isOriginAllowed(pageOrigins, req.headers.origin)) return sendJson(res, 403, { detail: 'origin not allowed' })
     if (answerCors(req, res, options.corsOrigins)) return
     if (options.routes && (await options.routes(req, res, url))) return
     const route = `${req.method} ${url.pathname}`
@@ -135,6 +155,10 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   }
 
   http.on('upgrade', (req, socket, head) => {
+    if (!isHostAllowed(allowedHosts, req.headers.host)) return rejectUpgrade(socket, 403, 'Forbidden')
+    // Sockets are not held to CORS: without this a page of any site could open the scan socket
+    // with the demo's fixed token (the project sockets' own check is the reference server's).
+    if (req.headers.origin !== undefined && !isOriginAllowed(pageOrigins, req.headers.origin)) return rejectUpgrade(socket, 403, 'Forbidden')
     const url = requestTarget(req.url)
     if (!url) return rejectUpgrade(socket, 400, 'Bad Request')
     if (url.pathname.startsWith('/ws/scan/')) upgrades.scan++

@@ -211,6 +211,8 @@ export function createWorld(options: WorldOptions = {}) {
 
   return {
     server,
+    /** The page origins its server admits (`WorldOptions.allowedOrigins`); the demo's routes take the same. */
+    allowedOrigins: options.allowedOrigins,
     publish,
     startOperation,
     cancelOperation,

@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const get = (target: string, extra = '') => Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`, 'latin1')
+const get = (target: string, extra = '') => Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${extra}\r\n`, 'latin1')
 const upgrade = (target: string) => get(target, 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n')
 
 test('the demo server answers `GET //a:99999/` (request and upgrade) and survives resets of refused upgrades', async () => {

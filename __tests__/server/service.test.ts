@@ -94,7 +94,7 @@ describe('logger', () => {
 
 describe('configuration from the environment', () => {
   test('reads port, host, origins and limits; unset keeps the defaults', () => {
-    expect(configFromEnv({})).toEqual({ port: 8080, host: '127.0.0.1', historySize: undefined, options: {} })
+    expect(configFromEnv({})).toEqual({ port: 8080, host: '127.0.0.1', historySize: undefined, anyHost: false, options: {} })
     const config = configFromEnv({
       LIVE_STATUS_PORT: '9000',
       LIVE_STATUS_HOST: '0.0.0.0',
@@ -109,6 +109,7 @@ describe('configuration from the environment', () => {
       port: 9000,
       host: '0.0.0.0',
       historySize: 5000,
+      anyHost: false,
       options: { allowedOrigins: ['https://app.example.com', 'http://localhost:5173'], maxConnectionsPerUser: 20, maxFrameBytes: 131072, idleTimeoutMs: 30000, serviceRoutes: false },
     })
   })
@@ -120,6 +121,8 @@ describe('configuration from the environment', () => {
     ['LIVE_STATUS_MAX_FRAME_BYTES', '1e6'],
     ['LIVE_STATUS_ALLOWED_ORIGINS', 'https://app.example.com/path'],
     ['LIVE_STATUS_SERVICE_ROUTES', 'yes'],
+    ['LIVE_STATUS_ALLOWED_HOSTS', 'api.example.com:8080'],
+    ['LIVE_STATUS_ALLOWED_HOSTS', 'https://api.example.com'],
   ])('%s=%s stops the start with an error naming it', (name, value) => {
     expect(() => configFromEnv({ [name]: value })).toThrow(name)
   })

@@ -12,6 +12,7 @@ export {
   type StartOperationRequest,
 } from './options'
 export { isLocalDevOrigin, type AllowedOrigins } from './http/originPolicy'
+export { isLoopbackHost, type AllowedHosts } from './http/hostPolicy'
 export { consoleLogger, type LogMethod, type ServerLogger } from './logger'
 export { dropReasons, type DropReason, type MetricsSnapshot } from './metrics/serverMetrics'
 export { transports as connectionTransports, type Transport as ConnectionTransport } from './connection/sink'

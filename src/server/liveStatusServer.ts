@@ -8,6 +8,7 @@ import { transports, type SessionSink, type Transport } from './connection/sink'
 import type { EventBus, SequencedEvent } from './eventBus'
 import { ProjectRegistry } from './fanout/projectRegistry'
 import { requestTarget } from './http/requestTarget'
+import { isHostAllowed } from './http/hostPolicy'
 import { isOriginAllowed, malformedOrigins, RefusedOrigins } from './http/originPolicy'
 import { guardSocket, rejectUpgrade, sendJson } from './http/respond'
 import { answerSocketProbe } from './http/socketProbe'
@@ -149,6 +150,11 @@ export class LiveStatusServer<User = unknown> {
 
   /** Handles the upgrade if it is for a project socket; returns false to let others handle it. Never throws. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (this.#refusesHost(request)) {
+      guardSocket(socket, this.#onRawSocketError)
+      rejectUpgrade(socket, 403, 'Forbidden')
+      return true
+    }
     const url = requestTarget(request.url)
     const match = url && PROJECT_SOCKET.exec(url.pathname)
     if (!match) return false
@@ -188,6 +194,10 @@ export class LiveStatusServer<User = unknown> {
 
   /** Serves the SSE streams, the REST and service routes; returns false for any other path. Never throws. */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean {
+    if (this.#refusesHost(request)) {
+      sendJson(response, 403, { detail: 'host not allowed' })
+      return true
+    }
     const url = requestTarget(request.url)
     if (!url) return false
     try {
@@ -338,6 +348,15 @@ export class LiveStatusServer<User = unknown> {
   #onRawSocketError = () => this.#metrics.drop('socket_error')
 
   #onCorsRefused = (origin: string) => this.#refusedOrigins.note(origin, 'REST')
+
+  /** Whether `allowedHosts` refuses the request's `Host` (counted and logged when it does). */
+  #refusesHost(request: IncomingMessage): boolean {
+    const { allowedHosts } = this.#options
+    if (!allowedHosts || isHostAllowed(allowedHosts, request.headers.host)) return false
+    this.#metrics.drop('host')
+    this.#refusedOrigins.host(request.headers.host)
+    return true
+  }
 
   #register(session: Session): void {
     this.#sessions.add(session)

@@ -2,6 +2,7 @@ import type { OperationChannel } from './projectState'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { InMemoryEventBus, type EventBus } from './eventBus'
+import { hostnameOf, type AllowedHosts } from './http/hostPolicy'
 import type { AllowedOrigins } from './http/originPolicy'
 import { consoleLogger, loggerFromLogFunction, type ServerLogger } from './logger'
 
@@ -35,6 +36,18 @@ export interface LiveStatusServerOptions<User> {
    * @default undefined (any origin on sockets and SSE; REST and SSE send no CORS headers)
    */
   allowedOrigins?: AllowedOrigins
+  /**
+   * When set, every request and upgrade whose `Host` header names another host is answered 403,
+   * whatever its path (a server embedded with `handleRequest` refuses for its app's routes too).
+   * This is what stops DNS rebinding: a page on a name the attacker controls, re-pointed at the
+   * machine's loopback, is same-origin with this server, so the `Origin` check never sees it. Host
+   * names without ports (`['api.example.com']`), or a predicate over the name, such as the exported
+   * `isLoopbackHost` (`localhost`, `*.localhost`, `127.x.x.x`, `[::1]`) for a development server.
+   * Behind a proxy, list the names the proxy forwards. The first refusal of each name is logged
+   * once (`warn`), naming it and this option.
+   * @default undefined (any Host)
+   */
+  allowedHosts?: AllowedHosts
   /**
    * Connections one user may hold at once, sockets and SSE streams counted together; the next
    * socket gets 4429, the next SSE request 429.
@@ -264,6 +277,7 @@ export type ResolvedOptions<User> = typeof serverDefaults & {
   authorization: AuthorizationMode
   userId: (user: User) => string
   allowedOrigins: AllowedOrigins | undefined
+  allowedHosts: AllowedHosts | undefined
   bus: EventBus
   onReindex: LiveStatusServerOptions<User>['onReindex']
   onStartOperation: LiveStatusServerOptions<User>['onStartOperation']
@@ -324,6 +338,15 @@ function allowedOriginsOf(allowed: unknown): AllowedOrigins | undefined {
   )
 }
 
+function allowedHostsOf(allowed: unknown): AllowedHosts | undefined {
+  if (allowed === undefined || typeof allowed === 'function') return allowed as AllowedHosts | undefined
+  // A port or a scheme in an entry would never match a host name: refused now rather than allowing nothing.
+  if (Array.isArray(allowed) && allowed.every((host) => typeof host === 'string' && hostnameOf(host) === host.toLowerCase())) return allowed
+  throw new TypeError(
+    `[live-status/server] \`allowedHosts\` must be a list of host names without ports (['api.example.com']) or a function (hostname) => boolean (got ${Array.isArray(allowed) ? JSON.stringify(allowed).slice(0, 200) : typeof allowed})`,
+  )
+}
+
 export function resolveOptions<User>(options: LiveStatusServerOptions<User>): ResolvedOptions<User> {
   if (typeof options?.authenticate !== 'function') throw new TypeError('[live-status/server] `authenticate(token, request)` is required')
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as LiveStatusServerOptions<User>
@@ -335,6 +358,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     ...authorizationOf(options.authorize),
     userId: options.userId ?? defaultUserId,
     allowedOrigins: allowedOriginsOf(options.allowedOrigins),
+    allowedHosts: allowedHostsOf(options.allowedHosts),
     bus: options.bus ?? new InMemoryEventBus({ historySize: 1000 }),
     onReindex: options.onReindex,
     onStartOperation: options.onStartOperation,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { configFromEnv } from './config/fromEnv'
 import { InMemoryEventBus } from './eventBus'
+import { isLoopbackHost } from './http/hostPolicy'
 import { LiveStatusServer } from './liveStatusServer'
 import type { LiveStatusServerOptions } from './options'
 
@@ -22,9 +23,13 @@ export interface StandaloneOptions {
 export async function startStandalone<User>(app: LiveStatusServerOptions<User>, standalone: StandaloneOptions = {}) {
   const { env = process.env, handleSignals = true, onRequest, onDrained = () => process.exit(0) } = standalone
   const config = configFromEnv(env)
+  // On a loopback interface, only loopback names: a page under any other name that reaches it came
+  // by DNS rebinding. The environment's list (or `*`), then the app's own option, come first.
+  const loopbackOnly = isLoopbackHost(config.host) || config.host === '::1' ? isLoopbackHost : undefined
   const server = new LiveStatusServer<User>({
     ...app,
     ...config.options,
+    allowedHosts: config.options.allowedHosts ?? (config.anyHost ? undefined : (app.allowedHosts ?? loopbackOnly)),
     bus: app.bus ?? new InMemoryEventBus({ historySize: config.historySize ?? 1000 }),
   })
   const { port } = await server.listen(config.port, config.host, onRequest)

@@ -1,3 +1,4 @@
+import { hostnameOf } from '../http/hostPolicy'
 import { ANY_AUTHENTICATED_USER, type LiveStatusServerOptions } from '../options'
 
 /** What the environment configures for a standalone start. */
@@ -5,8 +6,10 @@ export interface EnvConfig {
   port: number
   host: string
   historySize: number | undefined
+  /** `LIVE_STATUS_ALLOWED_HOSTS=*`: any Host, even on a loopback interface. */
+  anyHost: boolean
   options: Partial<Pick<LiveStatusServerOptions<unknown>,
-    'allowedOrigins' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'sseHeartbeatMs' | 'sseRetryMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
+    'allowedOrigins' | 'allowedHosts' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'sseHeartbeatMs' | 'sseRetryMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
   >> & {
     /** Only the open-access opt-in can come from the environment; a per-project check is code. */
     authorize?: typeof ANY_AUTHENTICATED_USER
@@ -34,7 +37,7 @@ export const numericEnvVariables = {
 } as const
 
 /** Every variable read, for documentation and for warning about misspelt ones. */
-export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', 'LIVE_STATUS_TOKEN_QUERY_PARAM', 'LIVE_STATUS_AUTHORIZE', ...Object.keys(numericEnvVariables)]
+export const envVariables = ['PORT', 'LIVE_STATUS_PORT', 'LIVE_STATUS_HOST', 'LIVE_STATUS_ALLOWED_ORIGINS', 'LIVE_STATUS_ALLOWED_HOSTS', 'LIVE_STATUS_HISTORY_SIZE', 'LIVE_STATUS_SERVICE_ROUTES', 'LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', 'LIVE_STATUS_TOKEN_QUERY_PARAM', 'LIVE_STATUS_AUTHORIZE', ...Object.keys(numericEnvVariables)]
 
 function positiveInteger(name: string, text: string): number {
   const value = Number(text)
@@ -76,6 +79,15 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     }
     options.allowedOrigins = list
   }
+  const host = set('LIVE_STATUS_HOST') ?? '127.0.0.1'
+  const hosts = set('LIVE_STATUS_ALLOWED_HOSTS')
+  if (hosts !== undefined && hosts !== '*') {
+    const list = hosts.split(',').map((h) => h.trim()).filter(Boolean)
+    for (const name of list) {
+      if (hostnameOf(name) !== name.toLowerCase()) throw new Error(`[live-status/server] LIVE_STATUS_ALLOWED_HOSTS: ${JSON.stringify(name)} is not a host name (no scheme, no port)`)
+    }
+    options.allowedHosts = list
+  }
   const serviceRoutes = boolean('LIVE_STATUS_SERVICE_ROUTES', set('LIVE_STATUS_SERVICE_ROUTES'))
   if (serviceRoutes !== undefined) options.serviceRoutes = serviceRoutes
   const tokenInQuery = boolean('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', set('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY'))
@@ -91,7 +103,8 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   const history = set('LIVE_STATUS_HISTORY_SIZE')
   return {
     port,
-    host: set('LIVE_STATUS_HOST') ?? '127.0.0.1',
+    host,
+    anyHost: hosts === '*',
     historySize: history === undefined ? undefined : positiveInteger('LIVE_STATUS_HISTORY_SIZE', history),
     options,
   }

@@ -75,13 +75,7 @@ export class RefusedOrigins {
 
   note(origin: string | undefined, where: 'socket' | 'REST' | 'SSE'): void {
     const key = origin === undefined ? '' : origin.slice(0, MAX_LOGGED_ORIGIN_CHARS)
-    if (this.#named.has(key)) return
-    if (this.#named.size >= MAX_NAMED_ORIGINS) {
-      if (!this.#overflowed) this.#log.warn(`more than ${MAX_NAMED_ORIGINS} origins refused: the others are not logged one by one`, { refusedOrigins: this.#named.size })
-      this.#overflowed = true
-      return
-    }
-    this.#named.add(key)
+    if (!this.#first(key)) return
     if (origin === undefined)
       this.#log.warn(
         'a socket without an Origin header was refused: with `allowedOrigins` set, only browsers on a listed origin are admitted. Non-browser clients must send an allowed Origin.',
@@ -92,5 +86,27 @@ export class RefusedOrigins {
         `origin ${JSON.stringify(key)} refused (${ANSWERED[where]}): if pages there should use this server, add it to the \`allowedOrigins\` option, or to LIVE_STATUS_ALLOWED_ORIGINS (comma-separated) where the settings come from the environment (live-status-server, npm start)`,
         { origin: key, where },
       )
+  }
+
+  /** A request whose `Host` header `allowedHosts` refused (answered 403): named once per header. */
+  host(header: string | undefined): void {
+    const key = `host ${String(header ?? '').slice(0, MAX_LOGGED_ORIGIN_CHARS)}`
+    if (!this.#first(key)) return
+    this.#log.warn(
+      `a request for host ${JSON.stringify(key.slice(5))} was refused (403): a page on another name that reaches this server came by DNS rebinding, or through a proxy. If the name is yours, add it to the \`allowedHosts\` option, or to LIVE_STATUS_ALLOWED_HOSTS (comma-separated)`,
+      { host: key.slice(5) },
+    )
+  }
+
+  /** Whether `key` is refused for the first time and may be named; counts the overflow once. */
+  #first(key: string): boolean {
+    if (this.#named.has(key)) return false
+    if (this.#named.size >= MAX_NAMED_ORIGINS) {
+      if (!this.#overflowed) this.#log.warn(`more than ${MAX_NAMED_ORIGINS} origins or hosts refused: the others are not logged one by one`, { refused: this.#named.size })
+      this.#overflowed = true
+      return false
+    }
+    this.#named.add(key)
+    return true
   }
 }

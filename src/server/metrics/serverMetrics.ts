@@ -5,6 +5,7 @@ export const dropReasons = [
   'bad_request',
   'closing',
   'origin',
+  'host',
   'auth_timeout',
   'token_in_url',
   'unauthenticated',
