@@ -1,4 +1,5 @@
-import { isLocalDevOrigin, isLoopbackHost } from '../src/server'
+import { isLocalDevOrigin, isLoopbackHost, type AllowedHosts } from '../src/server'
+import { allowedHostsFromList } from '../src/server/http/hostPolicy'
 
 /**
  * The page origins the demo server answers (REST with CORS headers, sockets past the `Origin`
@@ -19,16 +20,12 @@ export function demoOrigins(extra = process.env.LIVE_STATUS_ALLOWED_ORIGINS ?? '
 
 /**
  * The host names the demo answers (every request and upgrade, the page included): this machine's
- * loopback names, plus any listed in `LIVE_STATUS_ALLOWED_HOSTS` (comma-separated). A page under
- * another name that reaches the demo came by DNS rebinding, and the demo's fixed token would let it
- * start jobs.
+ * loopback names, plus any listed in `LIVE_STATUS_ALLOWED_HOSTS` (comma-separated; `*` for any), read
+ * as the standalone server reads it. A page under another name that reaches the demo came by DNS
+ * rebinding, and the demo's fixed token would let it start jobs.
  */
-export function demoHosts(extra = process.env.LIVE_STATUS_ALLOWED_HOSTS ?? ''): (hostname: string) => boolean {
-  const listed = new Set(
-    extra
-      .split(',')
-      .map((host) => host.trim().toLowerCase())
-      .filter(Boolean),
-  )
-  return (hostname) => isLoopbackHost(hostname) || listed.has(hostname)
+export function demoHosts(extra = process.env.LIVE_STATUS_ALLOWED_HOSTS ?? ''): AllowedHosts {
+  if (extra.trim() === '') return isLoopbackHost
+  const hosts = allowedHostsFromList(extra)
+  return hosts === 'any' ? () => true : hosts
 }

@@ -9,7 +9,8 @@ import { extname, join, normalize } from 'node:path'
 import { WebSocketServer } from 'ws'
 import { rejectUpgrade, requestTarget, selectProtocol, tokenFromRequest, type AllowedHosts, type AllowedOrigins } from '../src/server'
 import { isHostAllowed } from '../src/server/http/hostPolicy'
-import { isOriginAllowed } from '../src/server/http/originPolicy'
+import { isOriginAllowed, RefusedOrigins } from '../src/server/http/originPolicy'
+import { Log } from '../src/server/logger'
 import { demoHosts, demoOrigins } from './origins'
 import { TOKEN_IN_URL_REASON } from '../src/server/upgrade/admitSocket'
 import { readJsonBody } from '../src/server/http/jsonBody'
@@ -94,13 +95,27 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   const upgrades = { project: 0, scan: 0 }
   const allowedHosts = options.allowedHosts ?? demoHosts()
   const pageOrigins = options.pageOrigins ?? world.allowedOrigins ?? demoOrigins()
+  // Each refused origin and host is named once, with the variable that allows it, as the reference
+  // server does for its own routes (separate budgets, as there).
+  const refusedOrigins = world.logger && new RefusedOrigins(new Log(world.logger))
+  const refusedHosts = world.logger && new RefusedOrigins(new Log(world.logger))
+  const hostAllowed = (req: IncomingMessage) => {
+    if (isHostAllowed(allowedHosts, req.headers.host)) return true
+    refusedHosts?.host(req.headers.host)
+    return false
+  }
+  const originAllowed = (req: IncomingMessage, where: 'socket' | 'request') => {
+    if (req.headers.origin === undefined || isOriginAllowed(pageOrigins, req.headers.origin)) return true
+    refusedOrigins?.note(req.headers.origin, where)
+    return false
+  }
   // Subprotocols as the reference server picks them (`bearer` is answered, the token never echoed).
   const scanWss = new WebSocketServer({ noServer: true, handleProtocols: selectProtocol })
 
   const http: Server = createServer((req, res) => {
     void (async () => {
       // A malformed request target (`//a:99999/`) must not take the demo down.
-      if (!isHostAllowed(allowedHosts, req.headers.host)) return sendJson(res, 403, { detail: 'host not allowed' })
+      if (!hostAllowed(req)) return sendJson(res, 403, { detail: 'host not allowed' })
       const url = requestTarget(req.url)
       if (!url) return sendJson(res, 400, { detail: 'bad request target' })
       if (url.pathname.startsWith('/api/demo/')) return demoRoute(req, res, url)
@@ -112,7 +127,7 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   async function demoRoute(req: IncomingMessage, res: ServerResponse, url: URL) {
     // Browsers send `Origin` on every cross-origin request and on same-origin POSTs: a page of
     // another site is refused here, before a simple (unpreflighted) POST could start anything.
-    if (req.headers.origin !== undefined && !isOriginAllowed(pageOrigins, req.headers.origin)) return sendJson(res, 403, { detail: 'origin not allowed' })
+    if (!originAllowed(req, 'request')) return sendJson(res, 403, { detail: 'origin not allowed' })
     if (answerCors(req, res, options.corsOrigins)) return
     if (options.routes && (await options.routes(req, res, url))) return
     const route = `${req.method} ${url.pathname}`
@@ -155,10 +170,7 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
   }
 
   http.on('upgrade', (req, socket, head) => {
-    if (!isHostAllowed(allowedHosts, req.headers.host)) return rejectUpgrade(socket, 403, 'Forbidden')
-    // Sockets are not held to CORS: without this a page of any site could open the scan socket
-    // with the demo's fixed token (the project sockets' own check is the reference server's).
-    if (req.headers.origin !== undefined && !isOriginAllowed(pageOrigins, req.headers.origin)) return rejectUpgrade(socket, 403, 'Forbidden')
+    if (!hostAllowed(req)) return rejectUpgrade(socket, 403, 'Forbidden')
     const url = requestTarget(req.url)
     if (!url) return rejectUpgrade(socket, 400, 'Bad Request')
     if (url.pathname.startsWith('/ws/scan/')) upgrades.scan++
@@ -168,6 +180,9 @@ export async function startDemoHttp(world: World, options: DemoHttpOptions) {
       return
     }
     if (/^\/ws\/scan\/[^/]+$/.test(url.pathname)) {
+      // Sockets are not held to CORS: without this a page of any site could open the scan socket
+      // with the demo's fixed token (the project sockets' own check is the reference server's).
+      if (!originAllowed(req, 'socket')) return rejectUpgrade(socket, 403, 'Forbidden')
       scanWss.handleUpgrade(req, socket, head, (ws) => {
         // As the reference server does by default: no token in a URL (access logs keep URLs).
         if (url.searchParams.get('token')) return ws.close(4401, TOKEN_IN_URL_REASON)

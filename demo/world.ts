@@ -213,6 +213,8 @@ export function createWorld(options: WorldOptions = {}) {
     server,
     /** The page origins its server admits (`WorldOptions.allowedOrigins`); the demo's routes take the same. */
     allowedOrigins: options.allowedOrigins,
+    /** Where its server logs (none: silent); the demo's own refusals are logged there too. */
+    logger: options.logger,
     publish,
     startOperation,
     cancelOperation,

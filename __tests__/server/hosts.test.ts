@@ -9,8 +9,8 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { demoHosts } from '../../demo/origins'
 import { SCRIPT_TOKEN } from '../../demo/tokens'
 import { createWorld, PROJECT } from '../../demo/world'
-import { ANY_AUTHENTICATED_USER, isLoopbackHost, startStandalone, type LiveStatusServerOptions } from '../../src/server'
-import { hostnameOf, isHostAllowed } from '../../src/server/http/hostPolicy'
+import { ANY_AUTHENTICATED_USER, configFromEnv, isLoopbackHost, startStandalone, type LiveStatusServerOptions } from '../../src/server'
+import { hostnameOf, isHostAllowed, isLoopbackInterface } from '../../src/server/http/hostPolicy'
 import { startTestDemo } from './support/demoHarness'
 import { disposeAll, startServer } from './support/serverHarness'
 
@@ -58,7 +58,7 @@ function capture() {
 }
 
 describe('host names', () => {
-  test.each(['localhost', 'localhost:5173', '127.0.0.1:3000', '127.5.6.7', '[::1]:8080', 'LOCALHOST:1', 'app.localhost:5173', '127.0.0.1:80'])('%s is loopback', (host) => {
+  test.each(['localhost', 'localhost:5173', '127.0.0.1:3000', '[::1]:8080', 'LOCALHOST:1', '127.0.0.1:80'])('%s is loopback', (host) => {
     expect(isHostAllowed(isLoopbackHost, host)).toBe(true)
   })
 
@@ -80,6 +80,9 @@ describe('host names', () => {
     '[0:0:0:0:0:0:0:1]',
     'localhost.',
     ' 127.0.0.1',
+    // Loopback too, but not names isLocalDevOrigin takes: a page there could not call the demo anyway.
+    '127.5.6.7',
+    'app.localhost:5173',
     '',
   ])('%j is refused', (host) => {
     expect(isHostAllowed(isLoopbackHost, host)).toBe(false)
@@ -143,6 +146,16 @@ describe('the reference server with `allowedHosts`', () => {
     expect(await upgrade(port, '/ws/projects/p1', { Host: 'API.example.com' })).toBe(101)
   })
 
+  test('made-up host names do not use up the warnings a refused origin will need', async () => {
+    const { lines, logger } = capture()
+    const { port, connect } = await startServer({ allowedHosts: isLoopbackHost, allowedOrigins: ['https://app.example.com'], logger })
+    for (let i = 0; i <= 100; i++) await send(port, '/', { Host: `x${i}.attacker.example:${port}` })
+    expect((await connect('/ws/projects/p1', { token: 'tok-alice', origin: 'https://misconfigured.example' }).untilClosed()).reason).toBe('HTTP 403')
+    const warnings = lines.filter((l) => l.level === 'warn')
+    expect(warnings.filter((w) => w.fields.host !== undefined)).toHaveLength(100)
+    expect(warnings.filter((w) => w.fields.origin === 'https://misconfigured.example')).toHaveLength(1)
+  })
+
   test('without it any Host is served (behind a proxy, as before)', async () => {
     const { port } = await startServer()
     // 404: the route ran (p1 has no index yet).
@@ -169,13 +182,25 @@ describe('the standalone start', () => {
     expect([await status(port, `127.0.0.1:${port}`), await status(port, `localhost:${port}`), await status(port, `evil.example:${port}`)]).toEqual([200, 200, 403])
   })
 
-  test('LIVE_STATUS_ALLOWED_HOSTS lists the names; * allows any; the app\'s own option comes before the loopback default', async () => {
-    const listed = await start({ LIVE_STATUS_ALLOWED_HOSTS: 'status.example.com' })
-    expect([await status(listed, 'status.example.com'), await status(listed, `localhost:${listed}`)]).toEqual([200, 403])
+  test('LIVE_STATUS_ALLOWED_HOSTS adds names to the loopback ones; * allows any; the app\'s own option comes before the loopback default', async () => {
+    const listed = await start({ LIVE_STATUS_ALLOWED_HOSTS: 'status.example.com, Proxy.Example' })
+    expect([await status(listed, 'status.example.com'), await status(listed, 'proxy.example:443'), await status(listed, `localhost:${listed}`), await status(listed, 'evil.example')]).toEqual([200, 200, 200, 403])
     const any = await start({ LIVE_STATUS_ALLOWED_HOSTS: '*' })
     expect(await status(any, 'evil.example')).toBe(200)
     const own = await start({}, { allowedHosts: ['proxy.internal'] })
     expect([await status(own, 'proxy.internal'), await status(own, 'evil.example')]).toEqual([200, 403])
+  })
+})
+
+describe('LIVE_STATUS_ALLOWED_HOSTS values that would allow nothing, or not what they say, stop the start', () => {
+  test.each(['api.example.com:8080', 'https://api.example.com', '*.example.com', '*,api.example.com', ',', 'a.example,,b.example', 'bücher.example'])('%j', (value) => {
+    expect(() => configFromEnv({ LIVE_STATUS_ALLOWED_HOSTS: value })).toThrow('LIVE_STATUS_ALLOWED_HOSTS')
+    expect(() => demoHosts(value)).toThrow('LIVE_STATUS_ALLOWED_HOSTS')
+  })
+
+  test('loopback interfaces, for the standalone default', () => {
+    expect(['127.0.0.1', '127.0.0.2', 'localhost', '::1', '::ffff:127.0.0.1'].map(isLoopbackInterface)).toEqual([true, true, true, true, true])
+    expect(['0.0.0.0', '::', '192.168.1.5', '::ffff:10.0.0.1'].map(isLoopbackInterface)).toEqual([false, false, false, false])
   })
 })
 
@@ -211,8 +236,25 @@ describe('the demo (npm start)', () => {
     expect(await listed()).toHaveLength(3)
   })
 
-  test('LIVE_STATUS_ALLOWED_HOSTS adds names to the loopback ones', () => {
+  test('LIVE_STATUS_ALLOWED_HOSTS adds names to the loopback ones, and * allows any, as for the standalone server', () => {
     const hosts = demoHosts('demo.test, Other.Test')
-    expect(['localhost', 'demo.test', 'other.test', 'evil.example'].map(hosts)).toEqual([true, true, true, false])
+    expect(['localhost', 'demo.test', 'other.test:443', 'evil.example'].map((host) => isHostAllowed(hosts, host))).toEqual([true, true, true, false])
+    expect(isHostAllowed(demoHosts('*'), 'tunnel.example')).toBe(true)
+    expect(isHostAllowed(demoHosts(''), 'tunnel.example')).toBe(false)
+  })
+
+  test('names each refused host and origin once in its log, with the variable that allows it', async () => {
+    const { lines, logger } = capture()
+    const world = createWorld({ logger })
+    const http = await startTestDemo(world, cleanups)
+    for (let i = 0; i < 2; i++) {
+      await send(http.port, '/', { Host: 'rebound.evil.example' })
+      await send(http.port, '/api/demo/operations', { Host: `127.0.0.1:${http.port}`, Origin: 'https://evil.example', 'Content-Type': 'text/plain' }, 'POST', '{}')
+      await upgrade(http.port, '/ws/scan/s1', { Origin: 'https://evil.example' })
+    }
+    const warnings = lines.filter((l) => l.level === 'warn').map((l) => l.message)
+    expect(warnings).toHaveLength(2)
+    expect(warnings.find((w) => w.includes('rebound.evil.example'))).toContain('LIVE_STATUS_ALLOWED_HOSTS')
+    expect(warnings.find((w) => w.includes('https://evil.example'))).toContain('LIVE_STATUS_ALLOWED_ORIGINS')
   })
 })

@@ -57,6 +57,7 @@ export class LiveStatusServer<User = unknown> {
   #service: ServiceContext
   #sse: SseContext<User>
   #refusedOrigins: RefusedOrigins
+  #refusedHosts: RefusedOrigins
 
   constructor(options: LiveStatusServerOptions<User>) {
     const resolved = resolveOptions(options)
@@ -80,6 +81,9 @@ export class LiveStatusServer<User = unknown> {
     this.#wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: resolved.maxPayloadBytes, handleProtocols: selectProtocol })
     this.#logAuthorization(resolved.authorization)
     this.#refusedOrigins = new RefusedOrigins(this.#log)
+    // Its own budget of named refusals: a page cycling through made-up host names must not use up
+    // the warnings a misconfigured origin will need.
+    this.#refusedHosts = new RefusedOrigins(this.#log)
     const malformed = malformedOrigins(resolved.allowedOrigins)
     if (malformed.length > 0)
       this.#log.warn('`allowedOrigins` lists entries no browser sends as an Origin (scheme://host[:port], no path, no trailing slash): they allow nothing', { entries: malformed.map((e) => e.slice(0, 200)) })
@@ -354,7 +358,7 @@ export class LiveStatusServer<User = unknown> {
     const { allowedHosts } = this.#options
     if (!allowedHosts || isHostAllowed(allowedHosts, request.headers.host)) return false
     this.#metrics.drop('host')
-    this.#refusedOrigins.host(request.headers.host)
+    this.#refusedHosts.host(request.headers.host)
     return true
   }
 

@@ -42,7 +42,7 @@ export interface LiveStatusServerOptions<User> {
    * This is what stops DNS rebinding: a page on a name the attacker controls, re-pointed at the
    * machine's loopback, is same-origin with this server, so the `Origin` check never sees it. Host
    * names without ports (`['api.example.com']`), or a predicate over the name, such as the exported
-   * `isLoopbackHost` (`localhost`, `*.localhost`, `127.x.x.x`, `[::1]`) for a development server.
+   * `isLoopbackHost` (`localhost`, `127.0.0.1`, `[::1]`) for a development server.
    * Behind a proxy, list the names the proxy forwards. The first refusal of each name is logged
    * once (`warn`), naming it and this option.
    * @default undefined (any Host)

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { configFromEnv } from './config/fromEnv'
 import { InMemoryEventBus } from './eventBus'
-import { isLoopbackHost } from './http/hostPolicy'
+import { isLoopbackHost, isLoopbackInterface } from './http/hostPolicy'
 import { LiveStatusServer } from './liveStatusServer'
 import type { LiveStatusServerOptions } from './options'
 
@@ -25,7 +25,7 @@ export async function startStandalone<User>(app: LiveStatusServerOptions<User>, 
   const config = configFromEnv(env)
   // On a loopback interface, only loopback names: a page under any other name that reaches it came
   // by DNS rebinding. The environment's list (or `*`), then the app's own option, come first.
-  const loopbackOnly = isLoopbackHost(config.host) || config.host === '::1' ? isLoopbackHost : undefined
+  const loopbackOnly = isLoopbackInterface(config.host) ? isLoopbackHost : undefined
   const server = new LiveStatusServer<User>({
     ...app,
     ...config.options,

@@ -38,7 +38,7 @@ export function envVariableHelp(): EnvVariableHelp[] {
     { name: 'PORT', default: 'unset', meaning: 'the port, when LIVE_STATUS_PORT is not set' },
     { name: 'LIVE_STATUS_HOST', default: '127.0.0.1', meaning: 'interface to listen on (0.0.0.0 in a container)' },
     { name: 'LIVE_STATUS_ALLOWED_ORIGINS', default: 'unset: any origin', meaning: 'comma-separated page origins (https://app.example.com) allowed to open sockets and get CORS headers; set it in production' },
-    { name: 'LIVE_STATUS_ALLOWED_HOSTS', default: 'loopback names when LIVE_STATUS_HOST is loopback, else any', meaning: 'comma-separated host names (api.example.com) the server answers; other Host headers get 403 (DNS rebinding). * allows any' },
+    { name: 'LIVE_STATUS_ALLOWED_HOSTS', default: 'loopback names when LIVE_STATUS_HOST is loopback, else any', meaning: 'comma-separated host names (api.example.com) answered besides localhost, 127.0.0.1 and [::1]; other Host headers get 403 (DNS rebinding). * allows any' },
     { name: 'LIVE_STATUS_AUTHORIZE', default: 'unset: the token\'s `projects` claim', meaning: 'any-authenticated-user: every valid token sees every project (the claim is ignored)' },
     { name: 'LIVE_STATUS_HISTORY_SIZE', default: '1000', meaning: 'events kept per project for ?since= replays' },
     { name: 'LIVE_STATUS_SERVICE_ROUTES', default: String(serverDefaults.serviceRoutes), meaning: 'serve /healthz, /readyz and /metrics (true or false)' },

@@ -1,4 +1,4 @@
-import { hostnameOf } from '../http/hostPolicy'
+import { allowedHostsFromList } from '../http/hostPolicy'
 import { ANY_AUTHENTICATED_USER, type LiveStatusServerOptions } from '../options'
 
 /** What the environment configures for a standalone start. */
@@ -80,14 +80,9 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
     options.allowedOrigins = list
   }
   const host = set('LIVE_STATUS_HOST') ?? '127.0.0.1'
-  const hosts = set('LIVE_STATUS_ALLOWED_HOSTS')
-  if (hosts !== undefined && hosts !== '*') {
-    const list = hosts.split(',').map((h) => h.trim()).filter(Boolean)
-    for (const name of list) {
-      if (hostnameOf(name) !== name.toLowerCase()) throw new Error(`[live-status/server] LIVE_STATUS_ALLOWED_HOSTS: ${JSON.stringify(name)} is not a host name (no scheme, no port)`)
-    }
-    options.allowedHosts = list
-  }
+  const hostList = set('LIVE_STATUS_ALLOWED_HOSTS')
+  const hosts = hostList === undefined ? undefined : allowedHostsFromList(hostList)
+  if (hosts !== undefined && hosts !== 'any') options.allowedHosts = hosts
   const serviceRoutes = boolean('LIVE_STATUS_SERVICE_ROUTES', set('LIVE_STATUS_SERVICE_ROUTES'))
   if (serviceRoutes !== undefined) options.serviceRoutes = serviceRoutes
   const tokenInQuery = boolean('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', set('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY'))
@@ -104,7 +99,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   return {
     port,
     host,
-    anyHost: hosts === '*',
+    anyHost: hosts === 'any',
     historySize: history === undefined ? undefined : positiveInteger('LIVE_STATUS_HISTORY_SIZE', history),
     options,
   }

@@ -6,15 +6,37 @@
 export type AllowedHosts = readonly string[] | ((hostname: string) => boolean)
 
 /**
- * Whether `hostname` names this machine's loopback: `localhost` (and `*.localhost`, which browsers
- * resolve to loopback themselves), `127.0.0.1` through `127.255.255.255`, `[::1]`. A page served from
- * any other name that reaches a loopback server got there by DNS rebinding (or a proxy the server
- * should then be told about with `allowedHosts`).
+ * Whether `hostname` is one of this machine's loopback names: `localhost`, `127.0.0.1`, `[::1]` (the
+ * same three `isLocalDevOrigin` takes). A page served from any other name that reaches a loopback
+ * server got there by DNS rebinding (or through a proxy the server should then be told about with
+ * `allowedHosts`).
  */
 export function isLoopbackHost(hostname: string): boolean {
-  if (typeof hostname !== 'string') return false
-  const name = hostname.toLowerCase()
-  return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127(\.\d{1,3}){3}$/.test(name)
+  return typeof hostname === 'string' && LOOPBACK_NAMES.has(hostname.toLowerCase())
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** Whether a listening address (`LIVE_STATUS_HOST`, `listen(port, host)`) is loopback only. */
+export function isLoopbackInterface(address: string): boolean {
+  return address === 'localhost' || address === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/i.test(address)
+}
+
+/**
+ * `LIVE_STATUS_ALLOWED_HOSTS` read the way both the standalone server and the demo read it: `*` for
+ * any host, else comma-separated host names (no scheme, no port, no wildcard) allowed besides the
+ * loopback names (local health checks and `curl` keep working). Throws, naming `variable`, on a
+ * value that would allow nothing or not what it says.
+ */
+export function allowedHostsFromList(text: string, variable = 'LIVE_STATUS_ALLOWED_HOSTS'): AllowedHosts | 'any' {
+  if (text.trim() === '*') return 'any'
+  const names = text.split(',').map((name) => name.trim().toLowerCase())
+  for (const name of names) {
+    if (name === '' || name.includes('*') || hostnameOf(name) !== name)
+      throw new Error(`[live-status/server] ${variable}: ${JSON.stringify(name)} is not a host name (no scheme, no port, no wildcard; * alone allows any host)`)
+  }
+  const listed = new Set(names)
+  return (hostname) => isLoopbackHost(hostname) || listed.has(hostname)
 }
 
 /**

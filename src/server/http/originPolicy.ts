@@ -58,6 +58,7 @@ const ANSWERED = {
   socket: 'socket upgrade answered 403',
   REST: 'REST answered without CORS headers',
   SSE: 'SSE stream answered 403',
+  request: 'request answered 403',
 } as const
 
 /**
@@ -73,7 +74,7 @@ export class RefusedOrigins {
     this.#log = log
   }
 
-  note(origin: string | undefined, where: 'socket' | 'REST' | 'SSE'): void {
+  note(origin: string | undefined, where: keyof typeof ANSWERED): void {
     const key = origin === undefined ? '' : origin.slice(0, MAX_LOGGED_ORIGIN_CHARS)
     if (!this.#first(key)) return
     if (origin === undefined)
