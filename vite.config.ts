@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
 import { playwright } from '@vitest/browser-playwright'
 import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config'
+import { storyDependencies } from './.storybook/dependencies'
 import { CHROMIUM_PATH, chromiumArgs, haveChromium, isCi, MissingChromiumReporter } from './scripts/chromium'
 
 // Stories run as tests in Chromium. Without Chromium they are left out locally, and the run ends with
@@ -13,19 +14,7 @@ const storybookProject: TestProjectInlineConfiguration = {
   extends: true,
   plugins: [storybookTest({ configDir: resolve(__dirname, '.storybook') })],
   // Known up front: a dependency discovered mid-run makes Vite reload the page and fail a file.
-  optimizeDeps: {
-    include: [
-      'react',
-      'react/jsx-runtime',
-      'react/jsx-dev-runtime',
-      'react-dom',
-      'react-dom/client',
-      '@tanstack/react-query',
-      '@tanstack/query-core',
-      'zod',
-      'mock-socket',
-    ],
-  },
+  optimizeDeps: { include: storyDependencies },
   test: {
     name: 'storybook',
     browser: {

@@ -1,4 +1,5 @@
 import type { StorybookConfig } from '@storybook/react-vite'
+import { storyDependencies } from './dependencies'
 
 // Written by hand: `storybook init` tries to download browsers and apt packages.
 const config: StorybookConfig = {
@@ -12,24 +13,8 @@ const config: StorybookConfig = {
     const onwarn = vite.build?.rollupOptions?.onwarn
     return {
       ...vite,
-      // Every dependency the stories reach, optimised before the first page asks: on a cold cache
-      // (a fresh clone, as in CI) Vite otherwise discovers react/jsx-runtime on the first story
-      // page, re-optimises and reloads every open page, and a page caught mid-load stayed blank
-      // (the storybookDev e2e flake: a different story each time, nothing rendered).
-      optimizeDeps: {
-        ...vite.optimizeDeps,
-        include: [
-          ...(vite.optimizeDeps?.include ?? []),
-          'react',
-          'react/jsx-runtime',
-          'react/jsx-dev-runtime',
-          'react-dom',
-          'react-dom/client',
-          '@tanstack/react-query',
-          '@tanstack/query-core',
-          'mock-socket',
-        ],
-      },
+      // Known up front (see dependencies.ts): a dependency found on a page reloads every open one.
+      optimizeDeps: { ...vite.optimizeDeps, include: [...(vite.optimizeDeps?.include ?? []), ...storyDependencies] },
       build: {
         ...vite.build,
         // Storybook's own preview runtime is one ~1.1 MB chunk; a static Storybook is not an app

@@ -25,7 +25,5 @@ export function demoOrigins(extra = process.env.LIVE_STATUS_ALLOWED_ORIGINS ?? '
  * rebinding, and the demo's fixed token would let it start jobs.
  */
 export function demoHosts(extra = process.env.LIVE_STATUS_ALLOWED_HOSTS ?? ''): AllowedHosts {
-  if (extra.trim() === '') return isLoopbackHost
-  const hosts = allowedHostsFromList(extra)
-  return hosts === 'any' ? () => true : hosts
+  return extra.trim() === '' ? isLoopbackHost : allowedHostsFromList(extra)
 }

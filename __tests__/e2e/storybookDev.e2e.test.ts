@@ -151,7 +151,7 @@ describe.skipIf(!haveChromium)('Storybook dev server in Chromium (StrictMode)', 
     expect(failures).toEqual([])
     // On a cold cache (a fresh clone) a dependency Vite found only when a page asked for it made it
     // reload every open page, and a page caught mid-load stayed blank: the cause of this test's
-    // flake. .storybook/main.ts lists them up front; a new one must be added there.
-    expect(output, 'Vite re-optimised dependencies while stories were open: add them to optimizeDeps.include in .storybook/main.ts').not.toMatch(/new dependencies optimized|optimized dependencies changed/)
+    // flake. .storybook/dependencies.ts lists them up front; a new one must be added there.
+    expect(output, 'Vite re-optimised dependencies while stories were open: add them to .storybook/dependencies.ts').not.toMatch(/new dependencies optimized|optimized dependencies changed/)
   }, 300_000)
 })

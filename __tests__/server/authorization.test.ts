@@ -4,15 +4,10 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { ANY_AUTHENTICATED_USER, createLiveStatusServer, type LiveStatusServerOptions } from '../../src/server'
 import { configFromEnv } from '../../src/server/config/fromEnv'
 import { disposeAll, startServer, type TestUser } from './support/serverHarness'
+import { capture, type Line } from './support/captureLog'
 
 afterEach(disposeAll)
 
-type Line = { level: string; fields: Record<string, unknown>; message: string }
-function capture() {
-  const lines: Line[] = []
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message })
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
-}
 const modeLines = (lines: Line[]) => lines.filter((l) => 'authorization' in l.fields)
 const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } })
 

@@ -13,6 +13,7 @@ import { ANY_AUTHENTICATED_USER, configFromEnv, isLoopbackHost, startStandalone,
 import { hostnameOf, isHostAllowed, isLoopbackInterface } from '../../src/server/http/hostPolicy'
 import { startTestDemo } from './support/demoHarness'
 import { disposeAll, startServer } from './support/serverHarness'
+import { capture } from './support/captureLog'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -50,12 +51,6 @@ function upgrade(port: number, path: string, headers: Record<string, string>): P
   })
 }
 
-type Line = { level: string; fields: Record<string, unknown>; message: string }
-function capture() {
-  const lines: Line[] = []
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message })
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
-}
 
 describe('host names', () => {
   test.each(['localhost', 'localhost:5173', '127.0.0.1:3000', '[::1]:8080', 'LOCALHOST:1', '127.0.0.1:80'])('%s is loopback', (host) => {

@@ -3,15 +3,10 @@
 import { afterEach, describe, expect, test } from 'vitest'
 import type { CancelOperationRequest, StartOperationRequest } from '../../src/server'
 import { disposeAll, rawExchange, startServer, type TestUser } from './support/serverHarness'
+import { capture } from './support/captureLog'
 
 afterEach(disposeAll)
 
-type Line = { level: string; fields: Record<string, unknown>; message: string }
-function capture() {
-  const lines: Line[] = []
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message })
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
-}
 
 const json = { 'Content-Type': 'application/json' }
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` })

@@ -10,6 +10,7 @@ import { configFromEnv, createLiveStatusServer, isLocalDevOrigin, type LiveStatu
 import { rawClient } from '../helpers/serverClient'
 import { disposeAll, startServer, type TestUser } from './support/serverHarness'
 import { startTestDemo } from './support/demoHarness'
+import { capture, type Line } from './support/captureLog'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -17,12 +18,6 @@ afterEach(async () => {
   await disposeAll()
 })
 
-type Line = { level: string; fields: Record<string, unknown>; message: string }
-function capture() {
-  const lines: Line[] = []
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message })
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
-}
 const originWarnings = (lines: Line[]) => lines.filter((l) => l.level === 'warn' && /origin/i.test(l.message))
 
 describe('isLocalDevOrigin', () => {

@@ -94,7 +94,7 @@ describe('logger', () => {
 
 describe('configuration from the environment', () => {
   test('reads port, host, origins and limits; unset keeps the defaults', () => {
-    expect(configFromEnv({})).toEqual({ port: 8080, host: '127.0.0.1', historySize: undefined, anyHost: false, options: {} })
+    expect(configFromEnv({})).toEqual({ port: 8080, host: '127.0.0.1', historySize: undefined, options: {} })
     const config = configFromEnv({
       LIVE_STATUS_PORT: '9000',
       LIVE_STATUS_HOST: '0.0.0.0',
@@ -109,7 +109,6 @@ describe('configuration from the environment', () => {
       port: 9000,
       host: '0.0.0.0',
       historySize: 5000,
-      anyHost: false,
       options: { allowedOrigins: ['https://app.example.com', 'http://localhost:5173'], maxConnectionsPerUser: 20, maxFrameBytes: 131072, idleTimeoutMs: 30000, serviceRoutes: false },
     })
   })

@@ -9,6 +9,7 @@ import { createWorld, PROJECT } from '../../demo/world'
 import { createLiveStatusServer, InMemoryEventBus, type SequencedEvent } from '../../src/server'
 import { disposeAll, startServer } from './support/serverHarness'
 import { startTestDemo } from './support/demoHarness'
+import { capture } from './support/captureLog'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -120,12 +121,6 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` })
 const lastSeqOf = (frame: SequencedEvent & { events?: SequencedEvent[] }) => (frame.type === 'batch' ? frame.events!.at(-1)!.seq : frame.seq)
 const fileCompleted = (n: number) => ({ type: 'file_completed', operation_id: 'op1', n })
 
-type Line = { level: string; fields: Record<string, unknown>; message: string }
-function capture() {
-  const lines: Line[] = []
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message })
-  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
-}
 
 // ---- the contract -----------------------------------------------------------------------------
 

@@ -341,7 +341,7 @@ function allowedOriginsOf(allowed: unknown): AllowedOrigins | undefined {
 function allowedHostsOf(allowed: unknown): AllowedHosts | undefined {
   if (allowed === undefined || typeof allowed === 'function') return allowed as AllowedHosts | undefined
   // A port or a scheme in an entry would never match a host name: refused now rather than allowing nothing.
-  if (Array.isArray(allowed) && allowed.every((host) => typeof host === 'string' && hostnameOf(host) === host.toLowerCase())) return allowed
+  if (Array.isArray(allowed) && allowed.every((host) => typeof host === 'string' && hostnameOf(host) === host.toLowerCase())) return allowed.map((host: string) => host.toLowerCase())
   throw new TypeError(
     `[live-status/server] \`allowedHosts\` must be a list of host names without ports (['api.example.com']) or a function (hostname) => boolean (got ${Array.isArray(allowed) ? JSON.stringify(allowed).slice(0, 200) : typeof allowed})`,
   )

@@ -29,7 +29,7 @@ export async function startStandalone<User>(app: LiveStatusServerOptions<User>, 
   const server = new LiveStatusServer<User>({
     ...app,
     ...config.options,
-    allowedHosts: config.options.allowedHosts ?? (config.anyHost ? undefined : (app.allowedHosts ?? loopbackOnly)),
+    allowedHosts: config.options.allowedHosts ?? app.allowedHosts ?? loopbackOnly,
     bus: app.bus ?? new InMemoryEventBus({ historySize: config.historySize ?? 1000 }),
   })
   const { port } = await server.listen(config.port, config.host, onRequest)

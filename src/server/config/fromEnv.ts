@@ -6,8 +6,6 @@ export interface EnvConfig {
   port: number
   host: string
   historySize: number | undefined
-  /** `LIVE_STATUS_ALLOWED_HOSTS=*`: any Host, even on a loopback interface. */
-  anyHost: boolean
   options: Partial<Pick<LiveStatusServerOptions<unknown>,
     'allowedOrigins' | 'allowedHosts' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'sseHeartbeatMs' | 'sseRetryMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
   >> & {
@@ -81,8 +79,7 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   }
   const host = set('LIVE_STATUS_HOST') ?? '127.0.0.1'
   const hostList = set('LIVE_STATUS_ALLOWED_HOSTS')
-  const hosts = hostList === undefined ? undefined : allowedHostsFromList(hostList)
-  if (hosts !== undefined && hosts !== 'any') options.allowedHosts = hosts
+  if (hostList !== undefined) options.allowedHosts = allowedHostsFromList(hostList)
   const serviceRoutes = boolean('LIVE_STATUS_SERVICE_ROUTES', set('LIVE_STATUS_SERVICE_ROUTES'))
   if (serviceRoutes !== undefined) options.serviceRoutes = serviceRoutes
   const tokenInQuery = boolean('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY', set('LIVE_STATUS_ALLOW_TOKEN_IN_QUERY'))
@@ -99,7 +96,6 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   return {
     port,
     host,
-    anyHost: hosts === 'any',
     historySize: history === undefined ? undefined : positiveInteger('LIVE_STATUS_HISTORY_SIZE', history),
     options,
   }

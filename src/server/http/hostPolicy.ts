@@ -22,14 +22,17 @@ export function isLoopbackInterface(address: string): boolean {
   return address === 'localhost' || address === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/i.test(address)
 }
 
+/** Any host: what `*` says. */
+export const anyHost = (): boolean => true
+
 /**
  * `LIVE_STATUS_ALLOWED_HOSTS` read the way both the standalone server and the demo read it: `*` for
  * any host, else comma-separated host names (no scheme, no port, no wildcard) allowed besides the
  * loopback names (local health checks and `curl` keep working). Throws, naming `variable`, on a
  * value that would allow nothing or not what it says.
  */
-export function allowedHostsFromList(text: string, variable = 'LIVE_STATUS_ALLOWED_HOSTS'): AllowedHosts | 'any' {
-  if (text.trim() === '*') return 'any'
+export function allowedHostsFromList(text: string, variable = 'LIVE_STATUS_ALLOWED_HOSTS'): AllowedHosts {
+  if (text.trim() === '*') return anyHost
   const names = text.split(',').map((name) => name.trim().toLowerCase())
   for (const name of names) {
     if (name === '' || name.includes('*') || hostnameOf(name) !== name)
@@ -59,11 +62,14 @@ export function hostnameOf(header: string | undefined): string | null {
   return url.host === host || `${url.host}:80` === host ? url.hostname : null
 }
 
-/** Whether `allowed` lets a request with this `Host` header in. No header, or a predicate that throws: no. */
+/**
+ * Whether `allowed` lets a request with this `Host` header in. No header, or a predicate that throws:
+ * no. A list's entries are lower case (`resolveOptions` makes them so once, not per request).
+ */
 export function isHostAllowed(allowed: AllowedHosts, header: string | undefined): boolean {
   const hostname = hostnameOf(header)
   if (hostname === null) return false
-  if (typeof allowed !== 'function') return allowed.some((entry) => entry.toLowerCase() === hostname)
+  if (typeof allowed !== 'function') return allowed.includes(hostname)
   try {
     return allowed(hostname) === true
   } catch {

@@ -91,11 +91,12 @@ export class RefusedOrigins {
 
   /** A request whose `Host` header `allowedHosts` refused (answered 403): named once per header. */
   host(header: string | undefined): void {
-    const key = `host ${String(header ?? '').slice(0, MAX_LOGGED_ORIGIN_CHARS)}`
-    if (!this.#first(key)) return
+    const host = String(header ?? '').slice(0, MAX_LOGGED_ORIGIN_CHARS)
+    // Keyed apart from origins, should one instance hear both.
+    if (!this.#first(`host ${host}`)) return
     this.#log.warn(
-      `a request for host ${JSON.stringify(key.slice(5))} was refused (403): a page on another name that reaches this server came by DNS rebinding, or through a proxy. If the name is yours, add it to the \`allowedHosts\` option, or to LIVE_STATUS_ALLOWED_HOSTS (comma-separated)`,
-      { host: key.slice(5) },
+      `a request for host ${JSON.stringify(host)} was refused (403): a page on another name that reaches this server came by DNS rebinding, or through a proxy. If the name is yours, add it to the \`allowedHosts\` option, or to LIVE_STATUS_ALLOWED_HOSTS (comma-separated)`,
+      { host },
     )
   }
 
