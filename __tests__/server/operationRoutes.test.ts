@@ -223,6 +223,31 @@ describe('POST /api/projects/{projectId}/operations', () => {
     expect(posted.status).toBe(201)
     expect(posted.headers.get('access-control-allow-origin')).toBe('http://app.test')
   })
+
+  test('a refused origin is answered 403 and gets nothing done: no operation started, none cancelled, nothing reindexed (before, only the CORS headers were withheld, and the request ran)', async () => {
+    const reindexed: string[] = []
+    const { url, started, cancelled, server, start } = await withHooks({ allowedOrigins: ['http://app.test'], onReindex: (projectId) => void reindexed.push(projectId) })
+    expect((await start('p1', { operation_id: 'op-ok' })).status).toBe(201)
+    const evil = { Origin: 'http://evil.test', ...auth('tok-alice') }
+    const answers = [
+      await fetch(`${url}/api/projects/p1/operations`, { method: 'POST', headers: { ...evil, 'Content-Type': 'text/plain' }, body: '{"operation_id":"op-evil"}' }),
+      await fetch(`${url}/api/operations/op-ok/cancel`, { method: 'POST', headers: evil }),
+      await fetch(`${url}/api/projects/p1/index/reindex`, { method: 'POST', headers: evil }),
+      await fetch(`${url}/api/operations/op-ok`, { headers: evil }),
+      await fetch(`${url}/api/projects/p1/operations`, { method: 'OPTIONS', headers: { Origin: 'http://evil.test', 'Access-Control-Request-Method': 'POST' } }),
+    ]
+    for (const answer of answers) {
+      expect(answer.status).toBe(403)
+      expect(answer.headers.get('access-control-allow-origin')).toBeNull()
+      expect(((await answer.json()) as { detail: string }).detail).toContain('allowedOrigins')
+    }
+    expect(started.map((r) => r.operationId)).toEqual(['op-ok'])
+    expect(cancelled).toEqual([])
+    expect(reindexed).toEqual([])
+    expect(server.metrics().drops.origin).toBe(answers.length)
+    // A request without Origin (a server-side client, curl) is not refused for it.
+    expect((await fetch(`${url}/api/operations/op-ok`, { headers: auth('tok-alice') })).status).toBe(200)
+  })
 })
 
 describe('POST /api/operations/{operationId}/cancel', () => {

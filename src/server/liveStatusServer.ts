@@ -225,7 +225,7 @@ export class LiveStatusServer<User = unknown> {
       }
       const route = matchRestRoute(url.pathname)
       if (!route) return false
-      if (answerCors(request, response, this.#options.allowedOrigins, this.#onCorsRefused)) return true
+      if (answerCors(request, response, this.#options.allowedOrigins, this.#onRestOriginRefused)) return true
       if (this.#closing) {
         sendJson(response, 503, { detail: 'server shutting down' })
         return true
@@ -352,6 +352,11 @@ export class LiveStatusServer<User = unknown> {
   #onRawSocketError = () => this.#metrics.drop('socket_error')
 
   #onCorsRefused = (origin: string) => this.#refusedOrigins.note(origin, 'REST')
+
+  #onRestOriginRefused = (origin: string) => {
+    this.#metrics.drop('origin')
+    this.#onCorsRefused(origin)
+  }
 
   /** Whether `allowedHosts` refuses the request's `Host` (counted and logged when it does). */
   #refusesHost(request: IncomingMessage): boolean {

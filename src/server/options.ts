@@ -26,9 +26,10 @@ export interface LiveStatusServerOptions<User> {
   userId?: (user: User) => string
   /**
    * When set, upgrades whose `Origin` is not allowed are refused with 403 (cross-site WebSocket
-   * hijacking), SSE requests from a refused `Origin` too, and REST and SSE answer allowed origins
-   * with CORS headers (pages served elsewhere). An SSE request without `Origin` is let through (to
-   * its token check): browsers send none on a same-origin `GET`, and always one across origins. Either
+   * hijacking), REST and SSE requests from a refused `Origin` too (counted as `origin`), and REST
+   * and SSE answer allowed origins with CORS headers (pages served elsewhere). A REST or SSE request
+   * without `Origin` is let through (to its token check): browsers send none on a same-origin `GET`,
+   * and always one across origins. Either
    * the exact origins (`['https://app.example.com']`: what production should use), or a predicate
    * over the `Origin` header, such as `isLocalDevOrigin` (any port on `http://localhost`,
    * `127.0.0.1`, `[::1]`) for a development server. The first refusal of each origin is logged

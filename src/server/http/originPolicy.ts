@@ -1,5 +1,8 @@
 import type { Log } from '../logger'
 
+/** What a page of a refused origin is told, on sockets' probe, REST and SSE alike. */
+export const ORIGIN_REFUSED_DETAIL = 'this page origin is not allowed: add it to the server allowedOrigins (LIVE_STATUS_ALLOWED_ORIGINS)'
+
 /** Which page origins may use the server: an explicit list, or a predicate over the `Origin` header. */
 export type AllowedOrigins = readonly string[] | ((origin: string) => boolean)
 
@@ -56,7 +59,7 @@ const MAX_LOGGED_ORIGIN_CHARS = 200
 /** What a refused origin was answered, per kind of request. */
 const ANSWERED = {
   socket: 'socket upgrade answered 403',
-  REST: 'REST answered without CORS headers',
+  REST: 'REST request answered 403',
   SSE: 'SSE stream answered 403',
   request: 'request answered 403',
 } as const

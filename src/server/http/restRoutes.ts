@@ -3,7 +3,7 @@ import { isValidId, projectIdFromSegment } from '../limits/projectId'
 import { errorFields } from '../logger'
 import { bearerToken } from '../tokenFromRequest'
 import { serveCancelOperation, serveStartOperation } from './operationRoutes'
-import { isOriginAllowed, type AllowedOrigins } from './originPolicy'
+import { isOriginAllowed, ORIGIN_REFUSED_DETAIL, type AllowedOrigins } from './originPolicy'
 import { sendJson } from './respond'
 import type { RestContext } from './restContext'
 
@@ -29,16 +29,19 @@ export function matchRestRoute(path: string): RestRoute | null {
 }
 
 /**
- * Adds CORS headers for an allowed origin; true when it answered a preflight. A request from an
- * origin `allowedOrigins` refuses goes on without them (the browser then hides the answer), and
- * `onRefused` hears of it.
+ * Adds CORS headers for an allowed origin; true when it answered: a preflight (204), or a request
+ * from an origin `allowedOrigins` refuses (403, and `onRefused` hears of it). Withholding CORS
+ * headers alone would hide the answer from the page but still run the request; a refused page
+ * gets nothing done, as on sockets and SSE. A request without `Origin` (same-origin `GET`, `curl`)
+ * goes on.
  */
 export function answerCors(request: IncomingMessage, response: ServerResponse, allowedOrigins: AllowedOrigins | undefined, onRefused?: (origin: string) => void): boolean {
   const origin = request.headers.origin
   if (!origin || !allowedOrigins) return false
   if (!isOriginAllowed(allowedOrigins, origin)) {
     onRefused?.(origin)
-    return false
+    sendJson(response, 403, { detail: ORIGIN_REFUSED_DETAIL })
+    return true
   }
   response.setHeader('Access-Control-Allow-Origin', origin)
   response.setHeader('Vary', 'Origin')

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isOriginAllowed, type AllowedOrigins } from './originPolicy'
+import { isOriginAllowed, ORIGIN_REFUSED_DETAIL, type AllowedOrigins } from './originPolicy'
 import { sendJson } from './respond'
 
 /** What the upgrade of the same URL would meet, checked in the same order. */
@@ -32,7 +32,7 @@ export function answerSocketProbe(request: IncomingMessage, response: ServerResp
   const pageOrigin = origin ?? (request.headers['sec-fetch-site'] === 'same-origin' && request.headers.host ? `${(request.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${request.headers.host}` : undefined)
   if (allowedOrigins && !isOriginAllowed(allowedOrigins, pageOrigin)) {
     onRefused(pageOrigin ?? '(none)')
-    return sendJson(response, 403, { detail: 'this page origin is not allowed: add it to the server allowedOrigins (LIVE_STATUS_ALLOWED_ORIGINS)' })
+    return sendJson(response, 403, { detail: ORIGIN_REFUSED_DETAIL })
   }
   response.setHeader('Upgrade', 'websocket')
   sendJson(response, 426, { detail: 'a WebSocket endpoint: connect with an upgrade' })

@@ -4,7 +4,7 @@ import { projectIdFromSegment } from '../limits/projectId'
 import { errorFields } from '../logger'
 import { bearerToken } from '../tokenFromRequest'
 import { admitSession, parseSince, trackAdmission, type AdmissionContext } from '../upgrade/admitSession'
-import { isOriginAllowed } from './originPolicy'
+import { isOriginAllowed, ORIGIN_REFUSED_DETAIL } from './originPolicy'
 import { sendJson } from './respond'
 
 /** Paths under this prefix are the server's: a wrong one is a 404 here, not a page of the app. */
@@ -48,7 +48,7 @@ export function serveSse<User>(ctx: SseContext<User>, request: IncomingMessage, 
     if (!isOriginAllowed(options.allowedOrigins, origin)) {
       metrics.drop('origin')
       ctx.onOriginRefused(origin)
-      return sendJson(response, 403, { detail: 'this page origin is not allowed: add it to the server allowedOrigins (LIVE_STATUS_ALLOWED_ORIGINS)' })
+      return sendJson(response, 403, { detail: ORIGIN_REFUSED_DETAIL })
     }
     response.setHeader('Access-Control-Allow-Origin', origin)
     response.setHeader('Vary', 'Origin')
