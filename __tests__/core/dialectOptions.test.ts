@@ -99,3 +99,19 @@ test('binary frames over maxPayloadBytes that are not JSON are `binary` (no refe
   decoder.dispatch(new TextEncoder().encode('{"type":"x","padding":"................"}'), [])
   expect(reasons).toEqual(['binary', 'too_large'])
 })
+
+test('a batch envelope is named by the discriminator, or by `type`: a backend whose events are named by `kind` has its batches unpacked (before, only `type` was read and every batched event was dropped as unknown)', () => {
+  const reasons: string[] = []
+  const decoder = new FrameDecoder(
+    { maxPayloadBytes: 4096, discriminator: 'kind', controlTypes: ['pong'], batches: { many: 'items' }, onEventError: (error) => reasons.push(error.reason), onCallbackError: (error) => { throw error } },
+    'ws://x',
+    () => null,
+  )
+  const delivered: unknown[] = []
+  const subscribers = [{ onEvents: (events: unknown[]) => delivered.push(...events) }]
+  decoder.dispatch('{"kind":"many","seq":3,"job":"j1","items":[{"kind":"job.progress","pct":42},{"kind":"job.done","job":"j2"},{"pct":1}]}', subscribers)
+  decoder.dispatch('{"type":"many","items":[{"kind":"job.done","job":"j3"}]}', subscribers)
+  // The envelope's name is no message's: an item without one stays without.
+  expect(delivered).toEqual([{ job: 'j1', kind: 'job.progress', pct: 42 }, { job: 'j2', kind: 'job.done' }, { job: 'j1', pct: 1 }, { kind: 'job.done', job: 'j3' }])
+  expect(reasons).toEqual([])
+})

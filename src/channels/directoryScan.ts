@@ -43,8 +43,11 @@ export const idleScan: DirectoryScan = Object.freeze({
 
 export { scanEventSchema, type ScanEvent }
 
-const warningText = (warning: unknown): string =>
-  typeof warning === 'string' ? warning : typeof warning === 'object' && warning !== null && 'message' in warning ? String((warning as { message: unknown }).message) : JSON.stringify(warning)
+// No `String()` of a server value: `{"toString":1}` makes it throw.
+const warningText = (warning: unknown): string => {
+  const message = (warning as { message?: unknown } | null)?.message
+  return typeof warning === 'string' ? warning : typeof message === 'string' ? message : JSON.stringify(message ?? warning)
+}
 
 /** Folds a scan event; a finished scan stays finished. */
 export function reduceScan(data: DirectoryScan | undefined, event: ScanEvent, now: number): DirectoryScan {

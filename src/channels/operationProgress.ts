@@ -349,7 +349,8 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
   }
   const rest = result.value
   const status = toOperationStatus(rest.status)
-  if (!status) throw new Error(`[live-status] Unknown operation status "${rest.status}" in the REST response.`)
+  // The value itself is not shown: a backend (or a proxy) that echoes the token there would put it in the error.
+  if (!status) throw new Error(`[live-status] Operation status response not understood: status is none of ${Object.keys(statusWords).join(', ')}. Pass \`parse\` to useOperationProgress for this backend.`)
   const stamp = rest.updated_at ?? rest.completed_at ?? rest.started_at ?? rest.created_at
   const at = serverTime(stamp)
   return compact({

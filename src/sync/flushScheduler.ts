@@ -67,9 +67,12 @@ export class FlushQueue {
   #dirty = new Set<Flushable>()
   #cancel: (() => void) | undefined
   #schedule: ScheduleFlush
+  /** Where a writer's failure goes (the hub's `onCallbackError`): it never stops the other writers. */
+  readonly onError: (error: unknown) => void
 
-  constructor(schedule: ScheduleFlush) {
+  constructor(schedule: ScheduleFlush, onError: (error: unknown) => void) {
     this.#schedule = schedule
+    this.onError = onError
   }
 
   add(item: Flushable): void {
@@ -90,7 +93,13 @@ export class FlushQueue {
     const items = [...this.#dirty]
     this.#dirty.clear()
     notifyManager.batch(() => {
-      for (const item of items) item.flush()
+      for (const item of items) {
+        try {
+          item.flush()
+        } catch (error) {
+          this.onError(error)
+        }
+      }
     })
   }
 

@@ -12,7 +12,7 @@ export type LiveActivity =
 
 /** What a writer needs of the client that made it (`LiveStatusClient` implements it). */
 export interface SyncHost extends ChannelClient {
-  readonly flushQueue: Pick<FlushQueue, 'add' | 'delete'>
+  readonly flushQueue: Pick<FlushQueue, 'add' | 'delete' | 'onError'>
   readonly quietCheckMs: number | false
   reportActivity(activity: LiveActivity): void
   /** The status of the connection for `url`, if there is one. */
@@ -87,6 +87,10 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #agreeTimer: ReturnType<typeof setTimeout> | undefined
   #lastNewsAt = 0
   #stopped = false
+  /** The reducer threw on an event since the last write: the cache lacks it, so REST is read again. */
+  #missed = false
+  /** A frame was lost or the socket reconnected since the socket's last end: REST may know of a run the socket did not say. */
+  #lostSinceEnd = false
 
   constructor(queryClient: QueryClient, client: SyncHost, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, url: string | null, dedicated: boolean) {
     this.#queryClient = queryClient
@@ -126,10 +130,14 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // Sequence numbers are only comparable within one socket's life: a restarted server counts anew.
     this.#lastSeq = -Infinity
     this.#channel.onOpen?.({ params: this.#params, reconnected, send, client: this.#client, write: (update) => this.write(update) })
-    if (reconnected) this.refetch()
+    if (reconnected) {
+      this.#lostSinceEnd = true
+      this.refetch()
+    }
   }
 
   lost(_error: EventError): void {
+    this.#lostSinceEnd = true
     this.refetch()
   }
 
@@ -151,7 +159,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#lastNewsAt = Date.now()
     if (after === before || after === undefined) {
       if (overtaken) this.refetch()
-      return
+      return this.#refetchMissed()
     }
     this.#queryClient.setQueryData<TData>(this.queryKey, after)
     this.#client.reportActivity({ type: 'write', queryKey: this.queryKey, events: events.length + (ahead?.events ?? 0) })
@@ -159,6 +167,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     if (isTerminal?.(after) === true && isTerminal(before) !== true) {
       // The job ended on the socket: REST's copy is read once more, until REST has the end too.
       this.#awaitingRest = { tries: 0 }
+      this.#lostSinceEnd = false
       this.#clearAgree()
       this.refetch()
     } else {
@@ -170,6 +179,15 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       if (overtaken) this.refetch()
     }
     this.#armQuietCheck(after)
+    this.#refetchMissed()
+  }
+
+  /** REST again once written, when the reducer left an event out (one fetch at a time: a reducer that throws on every event must not start one per frame). */
+  #refetchMissed(): void {
+    if (!this.#missed) return
+    this.#missed = false
+    if (this.#fetchesInFlight > 0) this.#refetchAfter = true
+    else this.refetch()
   }
 
   /**
@@ -198,14 +216,28 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     let restEnded: boolean | undefined
     try {
       const fetched = await this.#channel.fetch({ client: this.#client, params: this.#params, signal, previous, reportEnded: (ended) => (restEnded = ended) })
+      let lagging = false
       if (awaiting !== undefined && awaiting === this.#awaitingRest) {
         if (restEnded ?? this.#channel.isTerminal?.(fetched) === true) this.#awaitingRest = undefined
-        else this.#armAgree()
+        else {
+          lagging = true
+          this.#armAgree()
+        }
       }
       let data: TData = fetched
       for (let i = start; i < journal.length; i++) {
         const entry = journal[i]!
         data = (entry.update ? entry.update(data) : this.#fold(data, entry.events)) ?? data
+      }
+      // REST has not caught up with the end the socket wrote: its answer (stamped or not) does not
+      // take the screen back to "running" while it is asked again. A new run's events, had any
+      // come, would be in the cache too, which then is not ended; had one been lost (a dropped
+      // frame, a reconnect), REST is the only one that knows of it, and is taken.
+      const shown = this.#queryClient.getQueryData<TData>(this.queryKey)
+      if (lagging && !this.#lostSinceEnd && this.#channel.isTerminal?.(shown) === true && this.#channel.isTerminal(data) !== true) data = shown!
+      if (this.#missed) {
+        this.#missed = false
+        this.#refetchAfter = true
       }
       this.#lastNewsAt = Date.now()
       this.#armQuietCheck(data)
@@ -265,14 +297,37 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#clearAgree()
   }
 
+  /**
+   * The channel's reducer over `events`. An event it throws on is left out, reported to
+   * `onCallbackError`, and REST read again: one bad event (or a reducer's bug) must not lose the
+   * events after it, nor stop this query's later writes.
+   */
   #fold(data: TData | undefined, events: readonly TEvent[]): TData | undefined {
     const channel = this.#channel
     const context = this.#context
     context.now = Date.now()
-    if (channel.reduceMany) return channel.reduceMany(data, events, context)
+    if (channel.reduceMany) {
+      try {
+        return channel.reduceMany(data, events, context)
+      } catch (error) {
+        this.#reduceFailed(error)
+        return data
+      }
+    }
     let next = data
-    for (const event of events) next = channel.reduce(next, event, context)
+    for (const event of events) {
+      try {
+        next = channel.reduce(next, event, context)
+      } catch (error) {
+        this.#reduceFailed(error)
+      }
+    }
     return next
+  }
+
+  #reduceFailed(error: unknown): void {
+    this.#missed = true
+    this.#client.flushQueue.onError(error)
   }
 
   // ---- the quiet check ---------------------------------------------------------------------

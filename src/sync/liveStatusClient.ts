@@ -67,7 +67,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
     this.dialect = dialect
     this.apiUrl = apiUrl
     this.quietCheckMs = quietCheckMs
-    this.flushQueue = new FlushQueue(scheduleFlush)
+    this.flushQueue = new FlushQueue(scheduleFlush, (error) => this.hub.options.onCallbackError(error))
     this.wsUrl = wsUrl ?? toWebSocketBase(apiUrl)
     this.endpoints = { ...defaultEndpoints, ...dialect?.options?.endpoints, ...endpoints }
     this.pollIntervalMs = pollIntervalMs

@@ -98,7 +98,13 @@ export async function getJson(host: RestHost, path: string, options: { query?: Q
   const response = await request(host, path, { method: 'GET', query: options.query, signal: options.signal })
   if (response.status === 404 && options.allow404) return null
   if (!response.ok) throw await httpError(host, response, path, options.query)
-  return response.json()
+  try {
+    return await response.json()
+  } catch (error) {
+    // The parser's message quotes the body, which may echo the token: say what, not what it read.
+    if (options.signal?.aborted) throw error
+    throw new Error(`[live-status] ${restUrl(host.apiUrl, path, options.query)} answered ${response.status} with a body that is not JSON.`)
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { transportDefaults } from './options'
-import { redact, redactShort } from './redact'
+import { redactShort } from './redact'
 import type { ConnectionStats, EventError, EventErrorReason, EventSchema } from './types'
 
 /** One party interested in a connection's events. */
@@ -30,6 +30,14 @@ export interface FrameDecoderOptions {
   rejectionType?: string | null
   onEventError: ((error: EventError) => void) | undefined
   onCallbackError: (error: unknown) => void
+}
+
+/**
+ * A frame a transport skipped unread for its size (an SSE event past its line limit): counted as
+ * `too_large`, like a socket frame over `maxPayloadBytes`, so its queries refetch.
+ */
+export interface OversizedFrame {
+  oversizedChars: number
 }
 
 /** Why a frame was dropped whole. */
@@ -130,8 +138,6 @@ export class FrameDecoder {
         this.#drop('not_an_object', 'message is not a JSON object', () => sampleOf(decoded, message))
         continue
       }
-      const seq = message.seq
-      if (typeof seq === 'number' && seq > this.maxSeq) this.maxSeq = seq
       const type = message[discriminator]
       if (
         (typeof type === 'string' && controlTypes.includes(type)) ||
@@ -142,7 +148,8 @@ export class FrameDecoder {
       }
       if (rejectionType && message.type === rejectionType) {
         // One component's bad message: said to whoever listens, and the socket stays.
-        this.#drop('rejected', `server rejected ${String(message.messageType ?? 'a message')}: ${String(message.reason)}`, () => sampleOf(decoded, message))
+        // Server values as text without `String()`, which throws on `{"toString":1}`.
+        this.#drop('rejected', `server rejected ${textOf(message.messageType ?? 'a message')}: ${textOf(message.reason)}`, () => sampleOf(decoded, message))
         continue
       }
       if (count === 0) continue
@@ -157,7 +164,13 @@ export class FrameDecoder {
         if (sub.schema) {
           if (sub.schema !== lastSchema) {
             lastSchema = sub.schema
-            lastResult = sub.schema.safeParse(message)
+            try {
+              lastResult = sub.schema.safeParse(message)
+            } catch (error) {
+              // An app's validator that throws (a transform) refuses this message, not the frame.
+              this.#options.onCallbackError(error)
+              lastResult = validatorThrew
+            }
           }
           const result = lastResult!
           if (!result.success) {
@@ -175,8 +188,13 @@ export class FrameDecoder {
         else batches[i] = [value]
         accepted = true
       }
-      if (accepted) this.stats.eventsDelivered++
-      else if (failure) this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
+      if (accepted) {
+        this.stats.eventsDelivered++
+        // Only a message something took moves the resume point, and only by a count a server can
+        // be asked for again: one unknown message with `"seq":1e17` must not make every resume fail.
+        const seq = message.seq
+        if (typeof seq === 'number' && seq > this.maxSeq && Number.isSafeInteger(seq)) this.maxSeq = seq
+      } else if (failure) this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
     }
   }
 
@@ -202,7 +220,8 @@ export class FrameDecoder {
       }
       if (!/^\s*[[{]/.test(text)) return ignoredBinary(data)
     } else {
-      return ignoredBinary(data ?? null)
+      const skipped = (data as OversizedFrame | null)?.oversizedChars
+      return typeof skipped === 'number' ? tooLarge(skipped, limit) : ignoredBinary(data ?? null)
     }
     // The JS length is a lower bound of the UTF-8 length and three times it an upper bound: most
     // frames are decided without counting, and only frames near the limit pay for an encoding.
@@ -219,13 +238,19 @@ export class FrameDecoder {
     } catch (error) {
       return fail('invalid_json', `frame is not JSON (${error instanceof Error ? error.message : 'parse error'})`, text)
     }
-    // Envelopes that carry many messages: the reference server's `batch`, a dialect's own.
-    const type = isRecord(parsed) ? parsed.type : undefined
-    const list = (typeof type === 'string' && this.#batchLists.get(type)) || ''
+    // Envelopes that carry many messages: the reference server's `batch`, a dialect's own, named
+    // by the discriminator (`{"kind":"many"}`) or by `type`, as control messages are.
+    const { discriminator } = this.#options
+    let list = ''
+    if (isRecord(parsed)) {
+      const name = parsed[discriminator]
+      list = (typeof name === 'string' && this.#batchLists.get(name)) || ''
+      if (!list && discriminator !== 'type' && typeof parsed.type === 'string') list = this.#batchLists.get(parsed.type) ?? ''
+    }
     const batched = list !== '' && Array.isArray((parsed as Record<string, unknown>)[list])
     this.#last.text = text
     this.#last.batched = batched
-    return batched ? unpack(parsed as Record<string, unknown>, list) : [parsed]
+    return batched ? unpack(parsed as Record<string, unknown>, list, discriminator) : [parsed]
   }
 
   #classify(
@@ -249,7 +274,7 @@ export class FrameDecoder {
     const report = this.#options.onEventError
     if (!report) return
     const token = this.#token()
-    this.#call(report, { reason, message: redact(message, token), sample: redactShort(typeof sample === 'function' ? sample() : sample, token), url: this.#url })
+    this.#call(report, { reason, message: redactShort(message, token, 300), sample: redactShort(typeof sample === 'function' ? sample() : sample, token), url: this.#url })
   }
 }
 
@@ -303,14 +328,20 @@ const dropDangerousKeys = (key: string, value: unknown) => (dangerousKeys.includ
 /**
  * A batch's messages, each with the envelope's own fields (the app builder's `projectId` and
  * `sessionId` around `updates`) that it does not set itself, so a channel can still tell batches
- * apart. The envelope's `seq` numbers the batch, not its messages: it is not copied.
+ * apart. The envelope's `seq` numbers the batch, not its messages, and its name (`type`, the
+ * discriminator) is not theirs: neither is copied.
  */
-function unpack(envelope: Record<string, unknown>, listKey: string): unknown[] {
-  const { type, seq, [listKey]: list, ...shared } = envelope
+function unpack(envelope: Record<string, unknown>, listKey: string, discriminator: string): unknown[] {
+  const { type, [discriminator]: name, seq, [listKey]: list, ...shared } = envelope
   return Object.keys(shared).length > 0
     ? (list as unknown[]).map((message) => (isRecord(message) ? { ...shared, ...message } : message))
     : (list as unknown[])
 }
+
+/** What a validator that threw is taken to have said (the error itself goes to `onCallbackError`). */
+const validatorThrew = { success: false as const, error: { issues: [] } }
+
+const textOf = (value: unknown) => (typeof value === 'string' ? value : safeStringify(value))
 
 /** The frame itself, unless the message came out of a batch. */
 const sampleOf = (decoded: { text: string; batched: boolean }, message: unknown) =>

@@ -136,8 +136,10 @@ export interface SocketHubOptions {
   /** Field that names an event's type: `type` for most backends, `event` for the transcriber. @default 'type' */
   discriminator?: string
   /**
-   * Envelope types that carry many messages, with the field that holds them. Each message keeps
-   * the envelope's other fields (not `type` or `seq`) unless it sets them itself.
+   * Envelope types that carry many messages, with the field that holds them: an envelope is named
+   * by its `discriminator` field, or by `type` (`{ many: 'items' }` takes `{"kind":"many","items":[…]}`
+   * with `discriminator: 'kind'`). Each message keeps the envelope's other fields (not its name or
+   * `seq`) unless it sets them itself.
    * @default { batch: 'events' } (the reference server's)
    */
   batches?: Readonly<Record<string, string>>

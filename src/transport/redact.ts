@@ -7,14 +7,16 @@ const MASK = '***'
 const FRAGMENT_CHARS = 8
 
 /**
- * Masks `token` in `text`: every occurrence, raw or URL-encoded, and every run of
+ * Masks `token` in `text`: every occurrence, raw or URL-encoded (escapes in either case), and every run of
  * `FRAGMENT_CHARS` or more characters copied from it. Everything that may reach a log line, an
  * error or a status goes through here, before any truncation. O(text × token): callers pass short
  * texts (close reasons, messages, samples cut to a window first).
  */
 export function redact(text: string, token: string | null | undefined): string {
   if (!token) return text
-  for (const secret of new Set([token, encodeURIComponent(token)])) {
+  const encoded = encodeURIComponent(token)
+  // Percent-escapes come in both cases (`%2F`, `%2f`): the same bytes.
+  for (const secret of new Set([token, encoded, encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())])) {
     if (secret.length < FRAGMENT_CHARS) {
       text = text.split(secret).join(MASK)
       continue

@@ -19,11 +19,16 @@ export interface SseParserCallbacks {
  * Node ≥ 22 from its version 4): the whole SSE transport must stay under 2 KiB.
  * `__tests__/core/sseParser.test.ts` checks it against `eventsource-parser` on generated streams cut
  * at generated places. `feed` returns how many characters wait unfinished (the open line and the
- * event's data so far), so the caller can refuse a line or an event that never ends.
+ * event's data so far), so the caller can refuse a line or an event that grows too long; `skip`
+ * then drops that event and reads on from the next.
  */
-export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: string): number } {
+export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: string): number; skip(): void } {
   let buffer = ''
   let data: string | undefined
+  /** The event under way is being thrown away (`skip`), up to the empty line that ends it. */
+  let skipping = false
+  /** The start of the line under way was thrown away: its end is not an empty line. */
+  let cut = false
 
   /** Whether the line `text[start, end)` is the field `name`: the name, then a colon or the line's end. */
   const field = (text: string, start: number, end: number, name: string) =>
@@ -36,7 +41,10 @@ export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: st
   }
 
   const line = (text: string, start: number, end: number) => {
-    if (start === end) {
+    if (skipping) {
+      if (start === end && !cut) skipping = false
+      cut = false
+    } else if (start === end) {
       if (data !== undefined) callbacks.onEvent(data)
       data = undefined
     } else if (text.charCodeAt(start) === COLON) callbacks.onComment()
@@ -76,9 +84,19 @@ export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: st
         if (end === cr && end === chunk.length - 1) skipLf = true
         start = end === cr && lf === end + 1 ? end + 2 : end + 1
       }
-      if (start < chunk.length) buffer += chunk.slice(start)
+      if (start < chunk.length) {
+        if (skipping) cut = true
+        else buffer += chunk.slice(start)
+      }
       // What waits unfinished: the line and the event's data so far, so a caller can refuse either growing for ever.
       return buffer.length + (data?.length ?? 0)
+    },
+    /** Throws away the event under way (its unfinished line and data so far), up to its end. */
+    skip() {
+      cut = buffer !== ''
+      buffer = ''
+      data = undefined
+      skipping = true
     },
   }
 }

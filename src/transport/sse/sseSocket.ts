@@ -1,4 +1,5 @@
 import { createSseParser } from './sseParser'
+import type { OversizedFrame } from '../frameDecoder'
 import type { WebSocketConstructor, WebSocketLike } from '../types'
 
 /**
@@ -72,7 +73,7 @@ export class SseSocket implements WebSocketLike {
     this.onopen?.({})
     // A chunk's events (and heartbeat comments, in order) reach the connection as one list of
     // frames: one decode pass and one cache pass per chunk, not per event.
-    let frames: string[] = []
+    let frames: (string | OversizedFrame)[] = []
     const parser = createSseParser({
       onEvent: (data) => frames.push(data),
       onRetry: (retryMs: number) => {
@@ -89,15 +90,16 @@ export class SseSocket implements WebSocketLike {
         const { done, value } = await reader.read()
         if (done) return this.#closed(1001, 'stream ended')
         const waiting = parser.feed(decoder.decode(value, { stream: true }))
+        // An event that grows past any frame a socket would take is skipped, not held: the decoder
+        // counts it as a frame over the limit (its queries refetch), and the stream reads on.
+        if (waiting > MAX_LINE_CHARS) {
+          parser.skip()
+          frames.push({ oversizedChars: waiting })
+        }
         if (frames.length > 0) {
           const data = frames
           frames = []
           if (this.readyState === 1) this.onmessage?.({ data })
-        }
-        // A line that never ends would grow without bound: refused like an oversized frame.
-        if (waiting > MAX_LINE_CHARS) {
-          this.#abort.abort()
-          return this.#closed(1009, 'line too long')
         }
       }
     } catch {
