@@ -97,3 +97,40 @@ test('the cases the standard spells out', () => {
   const seen = runOurs(['data: a\r', '\ndata:b\n\nid: 7\ndata\n\n: ping\nretry: 250\nretry: x\nid: a\0b\ndata: c\r\r\n'])
   expect(seen).toEqual({ events: ['a\nb', '', 'c'], retries: [250], comments: 1 })
 })
+
+test('an event that grows past the limit is skipped, however the stream is cut: every other event arrives, in order, and nothing of the skipped one', () => {
+  const LIMIT = 60
+  const small = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ':', '{', '"', 'é'), maxLength: 10 })
+  const event = fc.tuple(fc.array(small, { minLength: 1, maxLength: 2 }), fc.constantFrom('\n', '\r', '\r\n')).map(([lines, end]) => ({ lines, end }))
+  // The oversized event: one long line, or many short data lines that add up.
+  const giant = fc.oneof(
+    fc.nat({ max: 300 }).map((n) => ({ lines: ['x'.repeat(LIMIT + 10 + n)], end: '\n' })),
+    fc.nat({ max: 10 }).map((n) => ({ lines: Array.from({ length: 8 + n }, () => 'y'.repeat(12)), end: '\r\n' })),
+  )
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 6 }), giant, fc.nat({ max: 6 }), cuts, (events, big, at, cutAt) => {
+      const all = [...events]
+      const index = Math.min(at, all.length)
+      all.splice(index, 0, big)
+      const whole = all.map(({ lines, end }) => lines.map((line) => `data: ${line}${end}`).join('') + end).join('')
+      const seen: string[] = []
+      const parser = createSseParser({ onEvent: (data) => seen.push(data), onRetry: () => {}, onComment: () => {} })
+      let skipped = 0
+      // Cut at least once inside the oversized event, as a network delivers 2 MiB.
+      for (const part of chunks(whole, [...cutAt, whole.indexOf(big.lines[0]!) + LIMIT])) {
+        if (parser.feed(part) > LIMIT) {
+          parser.skip()
+          skipped++
+        }
+      }
+      // The oversized event is skipped, or arrives whole when it ended inside the chunk that made it
+      // too long (the frame decoder's own limit then drops it): never in part.
+      const giantData = big.lines.join('\n')
+      const giantSeen = seen.filter((data) => data === giantData).length
+      expect(giantSeen + Math.min(skipped, 1)).toBe(1)
+      // Each small event's data lines joined with LF, the standard's way.
+      expect(seen.filter((data) => data !== giantData)).toEqual(events.map(({ lines }) => lines.join('\n')))
+    }),
+    { seed: SEED, numRuns: 2000 },
+  )
+})
