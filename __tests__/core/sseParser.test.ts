@@ -109,7 +109,7 @@ test('an event that grows past the limit is skipped, however the stream is cut: 
   )
   fc.assert(
     fc.property(fc.array(event, { maxLength: 6 }), giant, fc.nat({ max: 6 }), cuts, (events, big, at, cutAt) => {
-      const all = [...events]
+      const all: { lines: string[]; end: string }[] = [...events]
       const index = Math.min(at, all.length)
       all.splice(index, 0, big)
       const whole = all.map(({ lines, end }) => lines.map((line) => `data: ${line}${end}`).join('') + end).join('')
