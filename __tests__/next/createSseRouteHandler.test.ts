@@ -227,3 +227,19 @@ test('a slow client slows the source: events are pulled as the body is read, not
   expect(produced).toBeLessThan(10)
   await body.cancel()
 })
+
+test('a source that gives no async iterable, or a SourceError whose status is no error, is answered 502 and reported; GET never rejects', async () => {
+  const sources = [async () => [{ event: { a: 1 } }], async () => null, function* () {}] as unknown as ProjectEventSource[]
+  for (const source of sources) {
+    const { GET, errors } = handler({ source })
+    const response = await GET(streamRequest(), paramsOf('p1'))
+    expect(response.status).toBe(502)
+    expect(errors[0]).toMatch(/the source could not start: .*no async iterable/)
+  }
+  for (const status of [0, 101, 200, 204, 999, 1.5]) {
+    const { GET } = handler({ source: async () => { throw new SourceError('nope', status) } })
+    expect((await GET(streamRequest(), paramsOf('p1'))).status, String(status)).toBe(502)
+  }
+  expect(() => handler({ source: staying([]), retryMs: Number.NaN })).toThrow(/`retryMs` must be a whole number/)
+  expect(() => handler({ source: staying([]), retryMs: Infinity })).toThrow(/`retryMs`/)
+})

@@ -109,3 +109,26 @@ test('a client that left before the body was read still releases the subscriptio
   client.abort()
   expect(cleanup).toHaveBeenCalledTimes(1)
 })
+
+test('an app cleanup that throws does not escape (it threw out of the abort listener, an uncaught exception), whether the client leaves or cancels the body', async () => {
+  for (const leaveBy of ['abort', 'cancel'] as const) {
+    let cleanups = 0
+    const { GET } = handler({
+      source: jobSource((_projectId, { push }) => {
+        push({ seq: 1, event: { type: 'queued' } })
+        return () => {
+          cleanups++
+          throw new Error('redis: connection already closed')
+        }
+      }),
+    })
+    const client = new AbortController()
+    const body = bodyReader(await GET(streamRequest('/api/live/p1', { signal: client.signal }), paramsOf('p1')))
+    await body.until((text) => text.includes('data:'))
+    if (leaveBy === 'abort') client.abort()
+    else await body.cancel()
+    await vi.waitFor(() => expect(cleanups).toBe(1))
+    // Vitest fails the run on an error nobody caught; give one a chance to surface.
+    await new Promise((resolve) => setTimeout(resolve, 0))
+  }
+})

@@ -58,6 +58,7 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
   }
   if (typeof source !== 'function') throw new TypeError('[live-status] createSseRouteHandler: `source` is required: `referenceServerSource(…)`, `jobSource(…)` or an async generator `(projectId, { since, signal }) => …`.')
   if (!(heartbeatMs > 0)) throw new RangeError(`[live-status] createSseRouteHandler: \`heartbeatMs\` must be a positive number of ms (got ${heartbeatMs}).`)
+  if (!Number.isSafeInteger(retryMs) || retryMs < 0) throw new RangeError(`[live-status] createSseRouteHandler: \`retryMs\` must be a whole number of ms, 0 or more (got ${retryMs}).`)
 
   return {
     async GET(request, context) {
@@ -93,10 +94,14 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
       let events: AsyncIterable<SourceEvent>
       try {
         events = await source(projectId, { since, signal: abort.signal })
+        // An array or a plain generator would fail inside the stream, after the 200.
+        if (typeof (events as Partial<AsyncIterable<SourceEvent>> | null)?.[Symbol.asyncIterator] !== 'function') throw new TypeError('the source returned no async iterable (an async generator, or `jobSource(…)`)')
       } catch (error) {
         abort.abort()
         report('the source could not start', error)
-        const status = error instanceof SourceError ? error.status : 502
+        // A status that is no error (200, 204) or none at all would answer nothing readable.
+        const given = error instanceof SourceError ? error.status : 502
+        const status = Number.isInteger(given) && given >= 400 && given <= 599 ? given : 502
         return problem(status, status === 503 ? 'the event source is unavailable; try again later' : 'the event source could not start', status === 503 ? { 'Retry-After': String(Math.ceil(retryMs / 1000)) } : {})
       }
       const body = eventStream(events, {

@@ -41,9 +41,10 @@ export function eventStream(events: AsyncIterable<SourceEvent>, options: EventSt
     clearInterval(heartbeat)
     abort.abort()
     // A generator waiting on its own await finishes that first; its signal is already aborted.
+    // What the source throws while it finishes (its own cleanup failing) is reported, not lost.
     void Promise.resolve()
       .then(() => iterator.return?.())
-      .catch(() => {})
+      .catch((error: unknown) => onFailure('source', error))
     try {
       controller.close()
     } catch {

@@ -55,10 +55,16 @@ export function jobSource(subscribe: JobSubscribe, options: JobSourceOptions = {
     let wake: (() => void) | null = null
     let cleanup: (() => void) | void = undefined
     let cleaned = false
+    /** What the app's cleanup threw: reported when the stream is read to its end (an abort listener must not throw). */
+    let cleanupError: unknown
     const release = () => {
       if (cleaned || !cleanup) return
       cleaned = true
-      cleanup()
+      try {
+        cleanup()
+      } catch (error) {
+        cleanupError ??= error
+      }
     }
     const end = (error?: unknown) => {
       if (ended) return
@@ -107,6 +113,8 @@ export function jobSource(subscribe: JobSubscribe, options: JobSourceOptions = {
       } finally {
         signal.removeEventListener('abort', onAbort)
         release()
+        // Reaches the handler's `onError` through the stream, which reports what its source throws.
+        if (cleanupError !== undefined) throw cleanupError
       }
     }
     return drain()

@@ -1,6 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef } from 'react'
 import { subscribeLiveInvalidation, type LiveInvalidationOptions } from '../sync/liveInvalidation'
+import { toEventSchema } from '../sync/standardSchema'
+import type { EventSchema } from '../transport/types'
 import { useLiveStatusClient } from './context'
 
 export interface UseLiveInvalidationOptions<TEvent> extends LiveInvalidationOptions<TEvent> {
@@ -27,7 +29,10 @@ export function useLiveInvalidation<TEvent>(options: UseLiveInvalidationOptions<
   const queryClient = useQueryClient()
   const latest = useRef(options)
   latest.current = options
-  const { socket, schema, discriminator, coalesceMs, enabled = true } = options
+  const { socket, discriminator, coalesceMs, enabled = true } = options
+  // The schema of the latest render, behind one identity: a schema written inline (a new object
+  // each render) re-subscribed on every render, which dropped the coalesce window's pending refetch.
+  const schema = useRef<EventSchema<TEvent>>({ safeParse: (input) => toEventSchema(latest.current.schema).safeParse(input) }).current
   useEffect(() => {
     if (!enabled) return
     return subscribeLiveInvalidation(queryClient, client, {

@@ -91,6 +91,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #missed = false
   /** A frame was lost or the socket reconnected since the socket's last end: REST may know of a run the socket did not say. */
   #lostSinceEnd = false
+  /** No socket has opened for this writer yet, and it has not fetched: its data (if any) is what the cache kept. */
+  #unread = true
 
   constructor(queryClient: QueryClient, client: SyncHost, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, url: string | null, dedicated: boolean) {
     this.#queryClient = queryClient
@@ -133,7 +135,14 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     if (reconnected) {
       this.#lostSinceEnd = true
       this.refetch()
+    } else if (this.#unread) {
+      // A writer that starts on cached data nobody fetched for it (a remount within `staleTime`)
+      // missed what happened while none listened: an active job may have ended meanwhile, and its
+      // socket will not say so again. The app's `staleTime` keeps the mount from refetching; the
+      // quiet check reads REST if the socket says nothing of the job for `quietCheckMs`.
+      this.#armQuietCheck(this.#queryClient.getQueryData<TData>(this.queryKey))
     }
+    this.#unread = false
   }
 
   lost(_error: EventError): void {
@@ -199,6 +208,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // they are part of what the answer is merged with rather than applied on top of it.
     if (this.#pending.length > 0 || this.#ahead) this.flush()
     const previous = this.#queryClient.getQueryData<TData>(this.queryKey)
+    this.#unread = false
     this.#journal ??= []
     const journal = this.#journal
     const start = journal.length
