@@ -56,16 +56,6 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
     setState({ client, apiUrl, wsUrl, dialect, given })
   }
 
-  // Another backend (apiUrl, wsUrl, dialect or client changed): what the cache holds came from the
-  // old one, however fresh it looks. A passive effect, so it runs after the children's own, which
-  // give their queries the new client's `queryFn`.
-  const previousClient = useRef(client)
-  useEffect(() => {
-    if (previousClient.current === client) return
-    previousClient.current = client
-    void queryClient.invalidateQueries({ queryKey: liveStatusKeys.all })
-  }, [client, queryClient])
-
   // REST carries the token of this render from the children's very first fetch; the sockets
   // follow in a layout effect, which runs before any child's passive effect opens one.
   client.setRequestToken(accessToken)
