@@ -21,59 +21,49 @@ function Operation() {
   return <span data-testid="status">{`${data?.status ?? 'none'} ${connection.state}`}</span>
 }
 
-test('with staleTime 0, a remount after the job ended unseen refetches on mount: the end, one GET', async () => {
+/**
+ * Shows the operation while REST says `first`, leaves past the idle close (the socket is gone), sets
+ * REST to `then` and mounts the view again; resolves with the GETs made before the remount.
+ */
+async function leaveAndComeBack(staleTime: number, first: string, then: string) {
   const { backend, renderLive, queryClient } = setupLive()
-  queryClient.setDefaultOptions({ queries: { gcTime: Infinity, staleTime: 0 } })
+  queryClient.setDefaultOptions({ queries: { gcTime: Infinity, staleTime } })
   backend.socketAt(SOCKET)
-  let status = 'processing'
+  let status = first
   backend.route('GET', STATUS, () => ({ status: 200, body: { id: 'op1', status, processed_files: 1, total_files: 4 } }))
   const view = renderLive(<Operation />)
   await advance()
   view.rerenderWith(<span />)
   await advance(10_000)
-  status = 'completed'
+  expect(backend.live()).toBe(0)
+  status = then
   const before = backend.callsTo('GET', STATUS).length
   view.rerenderWith(<Operation />)
   await advance(100)
-  expect(screen.getByTestId('status').textContent).toBe('completed open')
-  expect(backend.callsTo('GET', STATUS).length - before).toBe(1)
+  return { gets: () => backend.callsTo('GET', STATUS).length - before }
+}
+
+const shown = () => screen.getByTestId('status').textContent
+
+test('with staleTime 0, a remount after the job ended unseen refetches on mount: the end, one GET', async () => {
+  const { gets } = await leaveAndComeBack(0, 'processing', 'completed')
+  expect(shown()).toBe('completed open')
+  expect(gets()).toBe(1)
 })
 
 test('with staleTime 60 s, the mount does not refetch, and the quiet check reads REST 30 s after the socket opened silent: the end (before, "processing" for good)', async () => {
-  const { backend, renderLive, queryClient } = setupLive()
-  queryClient.setDefaultOptions({ queries: { gcTime: Infinity, staleTime: 60_000 } })
-  backend.socketAt(SOCKET)
-  let status = 'processing'
-  backend.route('GET', STATUS, () => ({ status: 200, body: { id: 'op1', status, processed_files: 1, total_files: 4 } }))
-  const view = renderLive(<Operation />)
-  await advance()
-  view.rerenderWith(<span />)
-  // Past the idle close: the socket is gone while the job ends.
-  await advance(10_000)
-  expect(backend.live()).toBe(0)
-  status = 'completed'
-  const before = backend.callsTo('GET', STATUS).length
-  view.rerenderWith(<Operation />)
-  await advance(100)
-  expect(screen.getByTestId('status').textContent).toBe('processing open')
-  expect(backend.callsTo('GET', STATUS).length).toBe(before)
+  const { gets } = await leaveAndComeBack(60_000, 'processing', 'completed')
+  expect(shown()).toBe('processing open')
+  expect(gets()).toBe(0)
   await advance(30_000)
-  expect(screen.getByTestId('status').textContent).toBe('completed open')
-  expect(backend.callsTo('GET', STATUS).length - before).toBe(1)
+  expect(shown()).toBe('completed open')
+  expect(gets()).toBe(1)
 })
 
 test('a remount on cached data of a finished job reads nothing more', async () => {
-  const { backend, renderLive, queryClient } = setupLive()
-  queryClient.setDefaultOptions({ queries: { gcTime: Infinity, staleTime: 60_000 } })
-  backend.socketAt(SOCKET)
-  backend.route('GET', STATUS, () => ({ status: 200, body: { id: 'op1', status: 'completed', processed_files: 4, total_files: 4 } }))
-  const view = renderLive(<Operation />)
-  await advance()
-  view.rerenderWith(<span />)
-  await advance(10_000)
-  const before = backend.callsTo('GET', STATUS).length
-  view.rerenderWith(<Operation />)
-  await advance(100)
-  expect(screen.getByTestId('status').textContent).toMatch(/^completed/)
-  expect(backend.callsTo('GET', STATUS).length).toBe(before)
+  const { gets } = await leaveAndComeBack(60_000, 'completed', 'completed')
+  expect(shown()).toMatch(/^completed/)
+  expect(gets()).toBe(0)
+  await advance(30_000)
+  expect(gets()).toBe(0)
 })

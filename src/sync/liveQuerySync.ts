@@ -245,10 +245,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // frame, a reconnect), REST is the only one that knows of it, and is taken.
       const shown = this.#queryClient.getQueryData<TData>(this.queryKey)
       if (lagging && !this.#lostSinceEnd && this.#channel.isTerminal?.(shown) === true && this.#channel.isTerminal(data) !== true) data = shown!
-      if (this.#missed) {
-        this.#missed = false
-        this.#refetchAfter = true
-      }
+      // This fetch is in flight: a reducer's miss here refetches after it.
+      this.#refetchMissed()
       this.#lastNewsAt = Date.now()
       this.#armQuietCheck(data)
       // REST ended a job the socket showed running. Usually it is right (a worker that failed in
