@@ -1,5 +1,5 @@
 import { run } from '../sync/validate'
-import { indexEventSchema, restIndexSchema, type IndexEvent } from './schemas'
+import { indexEventSchema, operationEventTypes, restIndexSchema, type IndexEvent } from './schemas'
 import { builtInChannel, defineChannel } from '../sync/defineChannel'
 import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
@@ -78,6 +78,8 @@ export const indexStatusChannel = builtInChannel(
   queryKey: ({ projectId, branch }) => liveStatusKeys.index(projectId, branch),
   socket: (client, { projectId }) => client.endpoints.indexSocket(projectId),
   schema: indexEventSchema,
+  // The project's socket carries its operation events too: a page without an operation ignores them.
+  knownTypes: operationEventTypes,
   route: { params: (params) => params.projectId, event: (event) => event.project_id },
   matches: (event, params, { dedicatedSocket }) =>
     (event.project_id !== undefined ? event.project_id === params.projectId : dedicatedSocket) &&

@@ -1,5 +1,5 @@
 import { run } from '../sync/validate'
-import { operationEventSchema, operationEventTypes, restOperationSchema, type OperationEvent } from './schemas'
+import { indexEventTypes, operationEventSchema, operationEventTypes, restOperationSchema, type OperationEvent } from './schemas'
 import { builtInChannel, defineChannel } from '../sync/defineChannel'
 import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
@@ -449,7 +449,11 @@ export function operationChannel(
 }
 
 /** The operation channel that `useOperationProgress` is built on: the reference server's protocol. */
-export const operationProgressChannel = builtInChannel(operationChannel(reference, operationEventSchema, parseOperationStatus))
+export const operationProgressChannel = builtInChannel({
+  ...operationChannel(reference, operationEventSchema, parseOperationStatus),
+  // The project's socket carries its index events too: a page without `useIndexStatus` ignores them.
+  knownTypes: indexEventTypes,
+})
 
 /**
  * `useQuery` / `prefetchQuery` options of an operation's progress, outside React (a server that

@@ -159,10 +159,13 @@ export const restOperationSchema: Schema<RestOperation> = /* @__PURE__ */ looseO
 const restIndexStates = ['not_indexed', 'pending', 'queued', 'indexing', 'ready', 'complete', 'failed'] as const
 const restIndexState = /* @__PURE__ */ oneOf(restIndexStates)
 
+/** The index events of the reference server's protocol, which it sends on a project's socket beside its operation events. */
+export const indexEventTypes = ['index_queued', 'index_started', 'index_complete', 'index_failed', 'index_status'] as const
+
 /** Index events: the ontology editor's flat dialect, plus `index_queued` and an `index_status` snapshot. */
 export interface IndexEvent {
   [key: string]: unknown
-  type: 'index_queued' | 'index_started' | 'index_complete' | 'index_failed' | 'index_status'
+  type: (typeof indexEventTypes)[number]
   project_id?: string | undefined
   branch?: string | null | undefined
   entity_count?: number | null | undefined
@@ -174,7 +177,7 @@ export interface IndexEvent {
 }
 
 export const indexEventSchema: Schema<IndexEvent> = /* @__PURE__ */ looseObject({
-  type: /* @__PURE__ */ oneOf(['index_queued', 'index_started', 'index_complete', 'index_failed', 'index_status']),
+  type: /* @__PURE__ */ oneOf(indexEventTypes),
   project_id: /* @__PURE__ */ optional(string),
   branch: text,
   entity_count: /* @__PURE__ */ nullish(integer),

@@ -33,6 +33,7 @@ export class ChannelRouter<TEvent> {
     this.#lease = hub.acquire<TEvent>(url, {
       schema: toEventSchema(channel.schema),
       discriminator: channel.discriminator,
+      knownTypes: channel.knownTypes,
       onEvents: (events) => this.#deliver(events),
       onBinary: decodeBinary && ((data) => {
         const decoded = decodeBinary(data)

@@ -76,6 +76,14 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   /** Field that names the event type, for error reports. @default the provider's `discriminator` */
   discriminator?: string
   /**
+   * The types of the backend's other channels that arrive on this channel's socket (the reference
+   * server sends a project's index and operation events on one socket). A message of one of them
+   * that no query on the page takes is ignored, as an event for another query is, rather than
+   * reported to `onEventError` as `unknown_type`.
+   * @default undefined (every message no query takes is reported)
+   */
+  knownTypes?: readonly string[]
+  /**
    * Turns a binary frame that is not JSON into this channel's events (a backend that sends image
    * previews between its JSON events, say). What it returns is not checked by `schema`. Without it
    * such frames are dropped and counted (`binary` in `onEventError` and the devtools), and never

@@ -16,6 +16,13 @@ export interface FrameSubscriber<T = unknown> {
    * @default undefined
    */
   onBinary?: (data: unknown) => void
+  /**
+   * Types the backend sends on this socket for other subscribers (another channel of the same
+   * socket): a message of one of them that no subscriber takes is ignored, as an event for another
+   * query is, rather than reported as `unknown_type`.
+   * @default undefined
+   */
+  knownTypes?: readonly string[]
 }
 
 export interface FrameDecoderOptions {
@@ -194,7 +201,9 @@ export class FrameDecoder {
         // be asked for again: one unknown message with `"seq":1e17` must not make every resume fail.
         const seq = message.seq
         if (typeof seq === 'number' && seq > this.maxSeq && Number.isSafeInteger(seq)) this.maxSeq = seq
-      } else if (failure) this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
+      } else if (failure && !(failure.reason === 'unknown_type' && subscribers.some((sub) => sub.knownTypes?.includes(type as string)))) {
+        this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
+      }
     }
   }
 
@@ -258,11 +267,9 @@ export class FrameDecoder {
     type: unknown,
     discriminator: string,
   ): { reason: EventErrorReason; message: string } {
-    const onlyDiscriminator =
-      typeof type === 'string' &&
-      issues.length > 0 &&
-      issues.every((issue) => issue.path.length === 1 && issue.path[0] === discriminator)
-    if (onlyDiscriminator) return { reason: 'unknown_type', message: `unknown ${discriminator} "${redactShort(type, this.#token(), 60)}"` }
+    // A schema that refuses the type refuses the message as not its own, whatever else it finds.
+    const notItsType = typeof type === 'string' && issues.some((issue) => issue.path.length === 1 && issue.path[0] === discriminator)
+    if (notItsType) return { reason: 'unknown_type', message: `unknown ${discriminator} "${redactShort(type, this.#token(), 60)}"` }
     const first = issues[0]
     const where = first && first.path.length > 0 ? first.path.map(String).join('.') : '(root)'
     return { reason: 'schema_mismatch', message: `${where}: ${first?.message ?? 'invalid'}` }
