@@ -28,10 +28,9 @@ import { setImmediate as nextMacrotask } from 'node:timers/promises'
 import { FrameDecoder } from '../src/transport/frameDecoder'
 import { LiveStatusClient } from '../src/sync/liveStatusClient'
 import { operationEventSchema as operationEventValidator, operationProgressChannel, reduceOperation, type OperationEvent, type OperationProgress } from '../src/channels/operationProgress'
-import { toEventSchema } from '../src/sync/standardSchema'
 
-/** The channel's validator in the form the frame decoder calls. */
-const operationEventSchema = toEventSchema(operationEventValidator)
+/** The channel's validator, called the zod way by the hand-written peers. */
+const operationEventSchema = operationEventValidator
 import { liveStatusKeys } from '../src/sync/queryKeys'
 import { defineChannel } from '../src/sync/defineChannel'
 import { z } from 'zod'
@@ -183,7 +182,7 @@ if (section('decode')) {
     () => null,
   )
   const sink: unknown[] = []
-  const subscribers = [{ schema: operationEventSchema, onEvents: (events: unknown[]) => void sink.push(events.length) }]
+  const subscribers = [{ schema: operationEventValidator, onEvents: (events: unknown[]) => void sink.push(events.length) }]
   const r = await alternate(
     () => {
       const t = performance.now()

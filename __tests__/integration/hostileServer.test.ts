@@ -75,7 +75,10 @@ function decoder(onCallbackError: (error: unknown) => void = () => {}) {
   return { decoder: made, reports }
 }
 
-const accepts = (type: string) => ({ safeParse: (value: unknown) => ((value as { type?: unknown }).type === type ? { success: true as const, data: value } : { success: false as const, error: { issues: [{ code: 'invalid_value', path: ['type'], message: 'no' }] } }) })
+/** A Standard Schema taking one type, its issue path written the `{ key }` way. */
+const accepts = (type: string) => ({
+  '~standard': { version: 1 as const, vendor: 'test', validate: (value: unknown) => ((value as { type?: unknown }).type === type ? { value } : { issues: [{ path: [{ key: 'type' }], message: 'no' }] }) },
+})
 
 describe('values whose toString is not a function', () => {
   test('a client_error whose reason is {"toString":1} is counted as rejected; the valid event of its batch is delivered', () => {
@@ -121,9 +124,13 @@ describe('an app validator or reducer that throws', () => {
     const errors: unknown[] = []
     const { decoder: d } = decoder((error) => errors.push(error))
     const throwing = {
-      safeParse: (value: unknown) => {
-        if ((value as { weird?: unknown }).weird) throw new TypeError('transform threw')
-        return { success: true as const, data: value }
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: (value: unknown) => {
+          if ((value as { weird?: unknown }).weird) throw new TypeError('transform threw')
+          return { value }
+        },
       },
     }
     const delivered: unknown[] = []

@@ -1,7 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef } from 'react'
 import { subscribeLiveInvalidation, type LiveInvalidationOptions } from '../sync/liveInvalidation'
-import { toEventSchema } from '../sync/standardSchema'
 import type { EventSchema } from '../transport/types'
 import { useLiveStatusClient } from './context'
 
@@ -32,7 +31,7 @@ export function useLiveInvalidation<TEvent>(options: UseLiveInvalidationOptions<
   const { socket, discriminator, coalesceMs, enabled = true } = options
   // The schema of the latest render, behind one identity: a schema written inline (a new object
   // each render) re-subscribed on every render, which dropped the coalesce window's pending refetch.
-  const schema = useRef<EventSchema<TEvent>>({ safeParse: (input) => toEventSchema(latest.current.schema).safeParse(input) }).current
+  const schema = useRef<EventSchema<TEvent>>({ '~standard': { version: 1, vendor: 'live-status', validate: (input) => latest.current.schema['~standard'].validate(input) } }).current
   useEffect(() => {
     if (!enabled) return
     return subscribeLiveInvalidation(queryClient, client, {

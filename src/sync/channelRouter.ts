@@ -1,5 +1,4 @@
 import type { ChannelDefinition } from './defineChannel'
-import { toEventSchema } from './standardSchema'
 import type { EventError } from '../transport/types'
 import type { Lease, SocketHub } from '../transport/socketHub'
 
@@ -31,7 +30,7 @@ export class ChannelRouter<TEvent> {
     this.#onEmpty = onEmpty
     const decodeBinary = channel.decodeBinary
     this.#lease = hub.acquire<TEvent>(url, {
-      schema: toEventSchema(channel.schema),
+      schema: channel.schema,
       discriminator: channel.discriminator,
       knownTypes: channel.knownTypes,
       onEvents: (events) => this.#deliver(events),

@@ -1,6 +1,6 @@
 import { hashKey, notifyManager, type QueryClient, type QueryKey } from '@tanstack/query-core'
 import type { LiveStatusClient } from './liveStatusClient'
-import { toEventSchema, type SchemaLike } from './standardSchema'
+import type { SchemaLike } from './standardSchema'
 
 /** Options of `useLiveInvalidation` / `subscribeLiveInvalidation`. */
 export interface LiveInvalidationOptions<TEvent> {
@@ -55,7 +55,7 @@ export function subscribeLiveInvalidation<TEvent>(
     windows.set(hash, entry)
   }
   const lease = client.hub.acquire<TEvent>(client.socketUrl(options.socket), {
-    schema: toEventSchema(options.schema),
+    schema: options.schema,
     discriminator: options.discriminator,
     onEvents: (events) => {
       const now: QueryKey[] = []

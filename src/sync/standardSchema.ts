@@ -1,35 +1,27 @@
-import type { EventSchema } from '../transport/types'
+import type { StandardSchemaV1 } from '../transport/types'
 
-/** The Standard Schema interface (standardschema.dev), which zod 4, Valibot and ArkType implement. */
-export interface StandardSchemaV1<Input = unknown, Output = Input> {
-  readonly '~standard': {
-    readonly version: 1
-    readonly vendor: string
-    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>
-    readonly types?: { readonly input: Input; readonly output: Output } | undefined
-  }
+export type { StandardSchemaV1 }
+
+/** Whatever validates events: any Standard Schema (zod 4 first), validating synchronously. */
+export type SchemaLike<T> = StandardSchemaV1<unknown, T>
+
+/** The `safeParse` form, for the reference server's own checks (the client validates through `~standard`). */
+interface SafeParse<T> {
+  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey>; message: string }> } }
 }
 
-type StandardResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined }> }
-
-/** Whatever validates events: a zod-style `safeParse`, or any Standard Schema. */
-export type SchemaLike<T> = EventSchema<T> | StandardSchemaV1<unknown, T>
-
-const adapted = new WeakMap<object, EventSchema<unknown>>()
+const adapted = new WeakMap<object, SafeParse<unknown>>()
 
 /**
- * The `safeParse` form the frame decoder calls. The same schema always gives the same adapter, so
- * events are still validated once per distinct schema, however many subscribers share it.
- * Asynchronous validators are refused per event: frames are handled synchronously.
+ * The `safeParse` form, for the reference server: the same schema always gives the same adapter.
+ * Asynchronous validators are refused: events are handled synchronously.
  */
-export function toEventSchema<T>(schema: SchemaLike<T>): EventSchema<T> {
-  if (typeof (schema as EventSchema<T>).safeParse === 'function') return schema as EventSchema<T>
+export function toEventSchema<T>(schema: SchemaLike<T> | SafeParse<T>): SafeParse<T> {
+  if (typeof (schema as SafeParse<T>).safeParse === 'function') return schema as SafeParse<T>
   const known = adapted.get(schema)
-  if (known) return known as EventSchema<T>
+  if (known) return known as SafeParse<T>
   const standard = (schema as StandardSchemaV1<unknown, T>)['~standard']
-  const adapter: EventSchema<T> = {
+  const adapter: SafeParse<T> = {
     safeParse(input) {
       const result = standard.validate(input)
       if (result instanceof Promise) {
@@ -48,6 +40,6 @@ export function toEventSchema<T>(schema: SchemaLike<T>): EventSchema<T> {
       }
     },
   }
-  adapted.set(schema, adapter as EventSchema<unknown>)
+  adapted.set(schema, adapter as SafeParse<unknown>)
   return adapter
 }

@@ -1,5 +1,4 @@
-import type { StandardSchemaV1 } from './standardSchema'
-import type { EventSchema } from '../transport/types'
+import type { StandardSchemaV1 } from '../transport/types'
 
 /**
  * The validators of the built-in channels: a few Standard Schema v1 combinators, so the package
@@ -23,8 +22,10 @@ export interface Issue {
  * A validator of this toolkit. Called as a check it appends its issues (paths relative to
  * `value`) to `issues` and returns the output, which is meaningless when it appended any.
  */
-export interface Schema<T> extends StandardSchemaV1<unknown, T>, EventSchema<T> {
+export interface Schema<T> extends StandardSchemaV1<unknown, T> {
   (value: unknown, issues: Issue[]): T
+  /** zod's form of the same check, for code written against zod. */
+  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: Array<Issue & { code: string }> } }
 }
 
 /** What a validator outputs. */
@@ -51,19 +52,22 @@ export const run = <T>(check: (value: unknown, issues: Issue[]) => T, value: unk
 /** The issues of the validation under way: validation is synchronous, so one array serves every frame. */
 const scratch: Issue[] = []
 
-const schema = (check: Check): Schema<any> =>
-  Object.assign(check, {
-    '~standard': { version: 1 as const, vendor: 'live-status', validate: (value: unknown) => run(check, value) },
-    // The frame decoder's own form, so it calls the check without an adapter or a result per layer:
-    // the success path allocates only its answer.
+const schema = (check: Check): Schema<any> => {
+  // What the frame decoder calls for every message: the success path allocates only its answer.
+  const validate = (value: unknown): { value: unknown; issues?: undefined } | { issues: Issue[] } => {
+    // Empty unless a check threw mid-way: a length write per frame showed in profiles.
+    if (scratch.length) scratch.length = 0
+    const data = check(value, scratch)
+    return scratch.length === 0 ? { value: data } : { issues: scratch.splice(0) }
+  }
+  return Object.assign(check, {
+    '~standard': { version: 1 as const, vendor: 'live-status', validate },
     safeParse(value: unknown) {
-      // Empty unless a check threw mid-way: a length write per frame showed in profiles.
-      if (scratch.length) scratch.length = 0
-      const data = check(value, scratch)
-      if (scratch.length === 0) return { success: true as const, data }
-      return { success: false as const, error: { issues: scratch.splice(0).map((issue) => ({ code: 'invalid', ...issue })) } }
+      const result = validate(value)
+      return result.issues ? { success: false as const, error: { issues: result.issues.map((issue) => ({ code: 'invalid', ...issue })) } } : { success: true as const, data: result.value }
     },
   })
+}
 
 // Numbers are shown (NaN, -1 and Infinity are the usual culprits); strings are not, as they may be long or secret.
 const kind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value == 'number' ? 'number ' + value : typeof value)

@@ -1,6 +1,6 @@
 import { transportDefaults } from './options'
 import { redactShort } from './redact'
-import type { ConnectionStats, EventError, EventErrorReason, EventSchema } from './types'
+import type { ConnectionStats, EventError, EventErrorReason, EventSchema, StandardResult } from './types'
 
 /** One party interested in a connection's events. */
 export interface FrameSubscriber<T = unknown> {
@@ -162,7 +162,7 @@ export class FrameDecoder {
       if (count === 0) continue
       // Subscribers usually share one schema: validate once per distinct schema.
       let lastSchema: EventSchema<unknown> | undefined
-      let lastResult: ReturnType<EventSchema<unknown>['safeParse']> | undefined
+      let lastResult: StandardResult<unknown> | undefined
       let accepted = false
       let failure: { reason: EventErrorReason; message: string } | undefined
       for (let i = 0; i < count; i++) {
@@ -172,7 +172,10 @@ export class FrameDecoder {
           if (sub.schema !== lastSchema) {
             lastSchema = sub.schema
             try {
-              lastResult = sub.schema.safeParse(message)
+              lastResult = sub.schema['~standard'].validate(message) as StandardResult<unknown>
+              // Frames are handled synchronously: an asynchronous validator refuses every message,
+              // and what its promise does later is not an unhandled rejection.
+              if (lastResult instanceof Promise) lastResult = (lastResult.catch(() => {}), validatesAsync)
             } catch (error) {
               // An app's validator that throws (a transform) refuses this message, not the frame.
               this.#options.onCallbackError(error)
@@ -180,14 +183,14 @@ export class FrameDecoder {
             }
           }
           const result = lastResult!
-          if (!result.success) {
+          if (result.issues) {
             if (failure?.reason !== 'schema_mismatch') {
               const field = sub.discriminator ?? discriminator
-              failure = this.#classify(result.error.issues, message[field], field)
+              failure = this.#classify(result.issues, message[field], field)
             }
             continue
           }
-          value = result.data
+          value = result.value
         }
         // `[value]`, not `[]` and a push: V8 gives an empty array's first push room for 17.
         const batch = batches[i]
@@ -262,16 +265,12 @@ export class FrameDecoder {
     return batched ? unpack(parsed as Record<string, unknown>, list, discriminator) : [parsed]
   }
 
-  #classify(
-    issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey>; message: string }>,
-    type: unknown,
-    discriminator: string,
-  ): { reason: EventErrorReason; message: string } {
+  #classify(issues: Exclude<StandardResult<unknown>['issues'], undefined>, type: unknown, discriminator: string): { reason: EventErrorReason; message: string } {
     // A schema that refuses the type refuses the message as not its own, whatever else it finds.
-    const notItsType = typeof type === 'string' && issues.some((issue) => issue.path.length === 1 && issue.path[0] === discriminator)
+    const notItsType = typeof type === 'string' && issues.some((issue) => issue.path?.length === 1 && keyOf(issue.path[0]) === discriminator)
     if (notItsType) return { reason: 'unknown_type', message: `unknown ${discriminator} "${redactShort(type, this.#token(), 60)}"` }
     const first = issues[0]
-    const where = first && first.path.length > 0 ? first.path.map(String).join('.') : '(root)'
+    const where = first?.path?.length ? first.path.map((segment) => String(keyOf(segment))).join('.') : '(root)'
     return { reason: 'schema_mismatch', message: `${where}: ${first?.message ?? 'invalid'}` }
   }
 
@@ -346,7 +345,10 @@ function unpack(envelope: Record<string, unknown>, listKey: string, discriminato
 }
 
 /** What a validator that threw is taken to have said (the error itself goes to `onCallbackError`). */
-const validatorThrew = { success: false as const, error: { issues: [] } }
+const validatorThrew: StandardResult<unknown> = { issues: [] }
+const validatesAsync: StandardResult<unknown> = { issues: [{ message: 'the schema validates asynchronously; events need a synchronous one' }] }
+/** A Standard Schema path segment: a key, or `{ key }`. */
+const keyOf = (segment: unknown) => (typeof segment === 'object' && segment !== null ? (segment as { key: PropertyKey }).key : segment)
 
 const textOf = (value: unknown) => (typeof value === 'string' ? value : safeStringify(value))
 

@@ -96,16 +96,29 @@ export interface EventError {
 }
 
 /**
- * A validator for events; zod schemas fit as they are (`z.object(…)`, `z.discriminatedUnion(…)`).
+ * The Standard Schema interface (standardschema.dev): zod 4, Valibot, ArkType and the package's own
+ * validators implement it. The one form in which anything validates events, from the frame decoder
+ * up, so no adapter sits between an app's schema and its events.
  */
-export interface EventSchema<T> {
-  safeParse(input: unknown):
-    | { success: true; data: T }
-    | {
-        success: false
-        error: { issues: ReadonlyArray<{ code: string; path: ReadonlyArray<PropertyKey>; message: string }> }
-      }
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1
+    readonly vendor: string
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined
+  }
 }
+
+/** What a Standard Schema's `validate` gives: the output, or the issues (a path segment may be `{ key }`). */
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined }> }
+
+/**
+ * A validator for events: any Standard Schema, validating synchronously. zod 4 schemas fit as they
+ * are (`z.object(…)`, `z.discriminatedUnion(…)`).
+ */
+export type EventSchema<T> = StandardSchemaV1<unknown, T>
 
 /** Drop counters of one connection. */
 export interface ConnectionStats {
