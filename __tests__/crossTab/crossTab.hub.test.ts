@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { SocketHub } from '../../src/core'
 import { createCrossTab, type CrossTab } from '../../src/transport/crossTab'
+import { TAB_PROTOCOL } from '../../src/transport/crossTab/tabMessages'
 import { FakeLocks, fakeTab } from '../helpers/fakeTabs'
 import { startWsServer, waitForStatus, type TestServer } from '../helpers/wsServer'
 
@@ -62,6 +63,8 @@ describe('SocketHub with crossTab', () => {
     })
     for (const events of seen) expect(events.map((event) => (event as { n: number }).n)).toEqual([1, 2, 3])
 
+    // The message version is in the group's name: a tab of another build forms its own group.
+    for (const tab of tabs) expect(tab.crossTab.roles()[0]!.group).toMatch(new RegExp(`^live-status:${TAB_PROTOCOL}:`))
     const follower = tabs.findIndex((tab) => !tab.crossTab.roles()[0]?.leading)
     expect(tabs[follower]!.hub.get(url)!.send({ type: 'cancel', scan_id: 's1' })).toBe(true)
     await server.waitFor(() => server!.messages.length === 2)

@@ -3,6 +3,7 @@ import { TabGroup, type BroadcastChannelConstructor, type LockManagerLike, type 
 import { VirtualSocket } from './virtualSocket'
 import { randomId, toHex } from '../ids'
 import { Listeners } from '../subscribable'
+import { TAB_PROTOCOL } from './tabMessages'
 
 export interface CrossTabOptions {
   /**
@@ -92,7 +93,7 @@ export function createCrossTab(options: CrossTabOptions = {}): CrossTab | null {
 
   // Not cached: identities carry tokens, and a cache would keep every token a long-lived tab has
   // used. One digest per connect attempt costs nothing that matters.
-  const nameOf = (identity: string): Promise<string> => digest(`${key}\n${identity}`).then((hash) => `live-status:${key}:${hash}`)
+  const nameOf = (identity: string): Promise<string> => digest(`${key}\n${identity}`).then((hash) => `live-status:${TAB_PROTOCOL}:${key}:${hash}`)
 
   return {
     open(request, WebSocket) {
