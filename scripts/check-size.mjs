@@ -35,16 +35,18 @@ const KiB = 1024
 // types of their socket (`knownTypes`), so a page showing one channel of the reference server's
 // project socket no longer reports the other's events (hub +25 B, typical +74 B). The hub now holds
 // what the adapter did (async refusal, `{ key }` paths): hub 6,295 → 6,393 B (guard 6.15 → 6.25 KiB),
-// typical 16,890 → 16,848 B (guard 16.5 KiB held), entry 21,960 → 21,896 B (guard 21.45 → 21.4 KiB).
+// typical 16,890 → 16,848 B, entry 21,960 → 21,896 B. Then a provider moved to another backend resets
+// its queries and sends their fetches to the new client (it showed the old backend's data for good):
+// typical +76 B, entry +78 B (guards 16.5 → 16.55 KiB, 21.45 → 21.5 KiB; 16,924 and 21,974 B).
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.25 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.5 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.55 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.4 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.5 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },

@@ -5,12 +5,15 @@
  * showed "processing" for good: the cached data was fresh, so nothing fetched, a new socket is not a
  * reconnect, and the quiet check was only armed by a fetch or a write. A writer that starts on cached
  * data of an active job now arms it: the app's `staleTime` still keeps the mount from refetching, and
- * REST is read once the socket has said nothing of the job for `quietCheckMs`.
+ * REST is read once the socket has said nothing of the job for `quietCheckMs`. A provider moved to
+ * another backend refetches at once, from the new one: what the cache holds came from the old one.
  */
-import { screen } from '@testing-library/react'
-import { expect, test } from 'vitest'
-import { useOperationProgress } from '../../src'
-import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { render, screen } from '@testing-library/react'
+import { expect, test, vi } from 'vitest'
+import { LiveStatusProvider, useOperationProgress } from '../../src'
+import { createMockLiveBackend } from '../../src/testing'
+import { advance, setupLive, TOKEN, useFakeLiveClock } from '../helpers/renderWithLive'
 
 useFakeLiveClock()
 const SOCKET = '/ws/operations/op1'
@@ -66,4 +69,32 @@ test('a remount on cached data of a finished job reads nothing more', async () =
   expect(gets()).toBe(0)
   await advance(30_000)
   expect(gets()).toBe(0)
+})
+
+test('the provider moved to another backend (apiUrl): a job shown as running there is read from the new one', async () => {
+  const a = createMockLiveBackend()
+  const b = createMockLiveBackend()
+  vi.stubGlobal('fetch', (input: string | Request, init?: RequestInit) => (String(input instanceof Request ? input.url : input).startsWith(a.apiUrl) ? a.fetch(input, init) : b.fetch(input, init)))
+  a.socketAt(SOCKET)
+  b.socketAt(SOCKET)
+  a.route('GET', STATUS, { status: 200, body: { id: 'op1', status: 'processing', processed_files: 5, total_files: 10 } })
+  b.route('GET', STATUS, { status: 200, body: { id: 'op1', status: 'completed', processed_files: 10, total_files: 10 } })
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
+  const tree = (backend: typeof a) => (
+    <QueryClientProvider client={queryClient}>
+      <LiveStatusProvider apiUrl={backend.apiUrl} accessToken={TOKEN} WebSocket={backend.WebSocket} random={() => 1}>
+        <Operation />
+      </LiveStatusProvider>
+    </QueryClientProvider>
+  )
+  const view = render(tree(a))
+  await advance()
+  expect(screen.getByTestId('status').textContent).toBe('processing open')
+  view.rerender(tree(b))
+  await advance(100)
+  expect(screen.getByTestId('status').textContent).toBe('completed open')
+  expect(b.callsTo('GET', STATUS)).toHaveLength(1)
+  await advance(10_000)
+  expect([a.live(), b.live()]).toEqual([0, 1])
+  view.unmount()
 })

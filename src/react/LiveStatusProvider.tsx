@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query'
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
 import { isAuthError } from '../sync/httpError'
 import { LiveStatusClient, type LiveStatusClientOptions } from '../sync/liveStatusClient'
+import { replaceClient } from '../sync/liveQueryOptions'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { LiveStatusContext } from './context'
 
@@ -20,7 +21,8 @@ export interface LiveStatusProviderProps extends LiveStatusClientOptions {
  * Provides live-status to the hooks below it; place it inside `<QueryClientProvider>`. The `on…`
  * callbacks and `getAccessToken` may change freely; `apiUrl`, `wsUrl`, `endpoints`, `auth`,
  * `endpointOptions`, `reply` and the other socket options are read when the client is made, and
- * changing `apiUrl`, `wsUrl` or `dialect` makes a new one. With `auth: { type: 'none' }` (cookie auth) no
+ * changing `apiUrl`, `wsUrl` or `dialect` makes a new one and resets the live-status queries (their
+ * data came from the old backend), which are then read from the new one. With `auth: { type: 'none' }` (cookie auth) no
  * `accessToken` is needed and none is sent; unmount the provider to close the sockets on sign-out.
  *
  * @example
@@ -59,13 +61,19 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
   // REST carries the token of this render from the children's very first fetch; the sockets
   // follow in a layout effect, which runs before any child's passive effect opens one.
   client.setRequestToken(accessToken)
-  const previousToken = useRef(accessToken)
+  const previous = useRef({ client, accessToken })
   useIsomorphicLayoutEffect(() => {
     client.setAccessToken(accessToken)
-    const before = previousToken.current
-    previousToken.current = accessToken
-    // A new token can fix what the old one broke: retry the live queries that failed on auth.
-    if (accessToken && before !== accessToken) {
+    const before = previous.current
+    previous.current = { client, accessToken }
+    if (before.client !== client) {
+      // Another backend (apiUrl, wsUrl, dialect or client changed): what the cache holds came from
+      // the old one, however fresh it looks. Fetches of queries made with the old client go to the
+      // new one, whichever options TanStack refetches them with.
+      replaceClient(before.client, client)
+      void queryClient.resetQueries({ queryKey: liveStatusKeys.all })
+    } else if (accessToken && before.accessToken !== accessToken) {
+      // A new token can fix what the old one broke: retry the live queries that failed on auth.
       void queryClient.invalidateQueries({ queryKey: liveStatusKeys.all, predicate: (query) => isAuthError(query.state.error) })
     }
   }, [client, accessToken, queryClient])

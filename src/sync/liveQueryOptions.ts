@@ -11,6 +11,18 @@ export interface LiveQueryOptionsResult<TData> {
   refetchInterval: (query: { state: { data: TData | undefined; error: unknown } }) => number | false
 }
 
+/** A provider's client and the one that replaced it (another backend): see `replaceClient`. */
+const successors = new WeakMap<LiveStatusClient, LiveStatusClient>()
+
+/**
+ * @internal Sends the fetches of queries made with `previous` to `next` from now on. TanStack before
+ * 5.x refetches a query with the options of its last fetch, whose `queryFn` holds the client of
+ * then: without this, a provider moved to another backend refetched from the old one.
+ */
+export function replaceClient(previous: LiveStatusClient, next: LiveStatusClient): void {
+  if (previous !== next) successors.set(previous, next)
+}
+
 /**
  * The TanStack query options of a live channel, usable outside React: on a server to prefetch
  * before `HydrationBoundary`, in loaders, in `useQueries`. The REST fetch goes through the client:
@@ -41,9 +53,11 @@ export function liveQueryOptions<TParams, TEvent, TData>(
   return {
     queryKey,
     queryFn: (context) => {
+      let live = client
+      for (let next; (next = successors.get(live)); ) live = next
       const queryClient = (context as { client?: QueryClient }).client ?? options.queryClient
-      if (queryClient) return client.fetchLive(queryClient, channel, params, context.signal)
-      return channel.fetch({ client, params, signal: context.signal, previous: undefined })
+      if (queryClient) return live.fetchLive(queryClient, channel, params, context.signal)
+      return channel.fetch({ client: live, params, signal: context.signal, previous: undefined })
     },
     refetchInterval: (query) => {
       // A rejected token is not polled again: a new token refetches (the provider sees to it).
