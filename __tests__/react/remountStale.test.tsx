@@ -11,7 +11,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
 import { render, screen } from '@testing-library/react'
 import { expect, test, vi } from 'vitest'
-import { LiveStatusProvider, useOperationProgress } from '../../src'
+import { LiveStatusClient, LiveStatusProvider, useOperationProgress } from '../../src'
 import { createMockLiveBackend } from '../../src/testing'
 import { advance, setupLive, TOKEN, useFakeLiveClock } from '../helpers/renderWithLive'
 
@@ -97,4 +97,32 @@ test('the provider moved to another backend (apiUrl): a job shown as running the
   await advance(10_000)
   expect([a.live(), b.live()]).toEqual([0, 1])
   view.unmount()
+})
+
+test('a `client` prop swapped back and forth: each swap reads the job from the client now given, and no fetch goes round in circles', async () => {
+  const a = createMockLiveBackend()
+  const b = createMockLiveBackend()
+  for (const backend of [a, b]) backend.socketAt(SOCKET)
+  a.route('GET', STATUS, { status: 200, body: { id: 'op1', status: 'processing', processed_files: 5, total_files: 10 } })
+  b.route('GET', STATUS, { status: 200, body: { id: 'op1', status: 'pending' } })
+  const clients = [a, b].map((backend) => new LiveStatusClient({ apiUrl: backend.apiUrl, accessToken: TOKEN, WebSocket: backend.WebSocket, fetch: backend.fetch, random: () => 1 }))
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity, staleTime: Infinity } } })
+  const tree = (client: LiveStatusClient) => (
+    <QueryClientProvider client={queryClient}>
+      <LiveStatusProvider client={client} apiUrl={client.apiUrl} accessToken={TOKEN}>
+        <Operation />
+      </LiveStatusProvider>
+    </QueryClientProvider>
+  )
+  const view = render(tree(clients[0]!))
+  await advance()
+  expect(screen.getByTestId('status').textContent).toBe('processing open')
+  for (const [index, expected] of [[1, 'pending open'], [0, 'processing open'], [1, 'pending open']] as const) {
+    view.rerender(tree(clients[index]!))
+    await advance(100)
+    expect(screen.getByTestId('status').textContent).toBe(expected)
+  }
+  expect([a.callsTo('GET', STATUS).length, b.callsTo('GET', STATUS).length]).toEqual([2, 2])
+  view.unmount()
+  for (const client of clients) client.dispose()
 })

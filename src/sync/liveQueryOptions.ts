@@ -20,7 +20,10 @@ const successors = new WeakMap<LiveStatusClient, LiveStatusClient>()
  * then: without this, a provider moved to another backend refetched from the old one.
  */
 export function replaceClient(previous: LiveStatusClient, next: LiveStatusClient): void {
-  if (previous !== next) successors.set(previous, next)
+  if (previous === next) return
+  // The current client has no successor: a `client` prop swapped back and forth makes no cycle.
+  successors.delete(next)
+  successors.set(previous, next)
 }
 
 /**
