@@ -46,7 +46,7 @@ describe.each(Object.entries(schemas))('%s', (_name, schema) => {
     const { decoder: d, reports } = decoder()
     const delivered: unknown[] = []
     const subscribers: FrameSubscriber<unknown>[] = [{ schema, onEvents: (events) => delivered.push(...events) }]
-    d.dispatch(JSON.stringify({ type: 'batch', events: [{ type: 'progress', data: { count: 2 } }, { type: 'other', data: { count: 'x' } }, { type: 'progress', data: { count: 'x' } }] }), subscribers)
+    d.dispatch(JSON.stringify({ type: 'batch', events: [{ type: 'progress', data: { count: 2 } }, { type: 'other' }, { type: 'progress', data: { count: 'x' } }] }), subscribers)
     expect(delivered).toEqual([{ type: 'progress', data: { count: 2 } }])
     expect(reports.map((r) => r.reason)).toEqual(['unknown_type', 'schema_mismatch'])
     expect(reports[0]!.message).toBe('unknown type "other"')
@@ -71,4 +71,17 @@ test('an asynchronous validator refuses each message (schema_mismatch, said why)
   // Vitest fails the run on an unhandled rejection: let the rejected promise settle inside this test.
   await new Promise<void>((resolve) => queueMicrotask(() => queueMicrotask(() => resolve())))
   expect(settled).toBe(1)
+})
+
+test('knownTypes are read from the subscriber’s own discriminator: another channel’s message is not reported, an unknown one is', () => {
+  const { decoder: d, reports } = decoder()
+  const byEvent: StandardSchemaV1<unknown, unknown> = {
+    '~standard': { version: 1, vendor: 'hand', validate: (value) => ((value as { event?: unknown }).event === 'mine' ? { value } : { issues: [{ message: 'not mine', path: ['event'] }] }) },
+  }
+  const delivered: unknown[] = []
+  const subscribers: FrameSubscriber<unknown>[] = [{ schema: byEvent, discriminator: 'event', knownTypes: ['theirs'], onEvents: (events) => delivered.push(...events) }]
+  d.dispatch(JSON.stringify({ type: 'batch', events: [{ event: 'mine' }, { event: 'theirs' }, { event: 'unknown' }] }), subscribers)
+  expect(delivered).toEqual([{ event: 'mine' }])
+  expect(reports.map((r) => [r.reason, r.message])).toEqual([['unknown_type', 'unknown event "unknown"']])
+  expect(d.stats.dropped.unknown_type).toBe(1)
 })

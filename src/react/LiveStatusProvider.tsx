@@ -21,8 +21,9 @@ export interface LiveStatusProviderProps extends LiveStatusClientOptions {
  * Provides live-status to the hooks below it; place it inside `<QueryClientProvider>`. The `on…`
  * callbacks and `getAccessToken` may change freely; `apiUrl`, `wsUrl`, `endpoints`, `auth`,
  * `endpointOptions`, `reply` and the other socket options are read when the client is made, and
- * changing `apiUrl`, `wsUrl` or `dialect` makes a new one and resets the live-status queries (their
- * data came from the old backend), which are then read from the new one. With `auth: { type: 'none' }` (cookie auth) no
+ * changing `apiUrl`, `wsUrl` or `dialect` makes a new one and resets the built-in channels' queries
+ * (`liveStatusKeys.all`: their data came from the old backend), which are then read from the new
+ * one. Reset your own channels' keys yourself when the backend changes. With `auth: { type: 'none' }` (cookie auth) no
  * `accessToken` is needed and none is sent; unmount the provider to close the sockets on sign-out.
  *
  * @example
@@ -58,22 +59,29 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
     setState({ client, apiUrl, wsUrl, dialect, given })
   }
 
+  // Another backend (apiUrl, wsUrl, dialect or client changed): what the cache holds came from the
+  // old one, however fresh it looks. A passive effect, so it runs after the children's own, which
+  // subscribe to the new client (its writer then merges the socket's events into the answer);
+  // fetches of queries made with the old client go to the new one, whatever options TanStack
+  // refetches them with.
+  const previousClient = useRef(client)
+  useEffect(() => {
+    if (previousClient.current === client) return
+    replaceClient(previousClient.current, client)
+    previousClient.current = client
+    void queryClient.resetQueries({ queryKey: liveStatusKeys.all })
+  }, [client, queryClient])
+
   // REST carries the token of this render from the children's very first fetch; the sockets
   // follow in a layout effect, which runs before any child's passive effect opens one.
   client.setRequestToken(accessToken)
-  const previous = useRef({ client, accessToken })
+  const previousToken = useRef(accessToken)
   useIsomorphicLayoutEffect(() => {
     client.setAccessToken(accessToken)
-    const before = previous.current
-    previous.current = { client, accessToken }
-    if (before.client !== client) {
-      // Another backend (apiUrl, wsUrl, dialect or client changed): what the cache holds came from
-      // the old one, however fresh it looks. Fetches of queries made with the old client go to the
-      // new one, whichever options TanStack refetches them with.
-      replaceClient(before.client, client)
-      void queryClient.resetQueries({ queryKey: liveStatusKeys.all })
-    } else if (accessToken && before.accessToken !== accessToken) {
-      // A new token can fix what the old one broke: retry the live queries that failed on auth.
+    const before = previousToken.current
+    previousToken.current = accessToken
+    // A new token can fix what the old one broke: retry the live queries that failed on auth.
+    if (accessToken && before !== accessToken) {
       void queryClient.invalidateQueries({ queryKey: liveStatusKeys.all, predicate: (query) => isAuthError(query.state.error) })
     }
   }, [client, accessToken, queryClient])

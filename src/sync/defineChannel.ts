@@ -77,10 +77,11 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   discriminator?: string
   /**
    * The types of the backend's other channels that arrive on this channel's socket (the reference
-   * server sends a project's index and operation events on one socket). A message of one of them
-   * that no query on the page takes is ignored, as an event for another query is, rather than
-   * reported to `onEventError` as `unknown_type`.
-   * @default undefined (every message no query takes is reported)
+   * server sends a project's index and operation events on one socket), as values of the
+   * `discriminator` field. This channel's schema refusing one of them is not reported: a message no
+   * channel of the page takes is ignored, as an event for another query is, rather than reported to
+   * `onEventError` as `unknown_type`.
+   * @default undefined (every message this channel's schema refuses is reported)
    */
   knownTypes?: readonly string[]
   /**

@@ -15,9 +15,10 @@ export interface LiveQueryOptionsResult<TData> {
 const successors = new WeakMap<LiveStatusClient, LiveStatusClient>()
 
 /**
- * @internal Sends the fetches of queries made with `previous` to `next` from now on. TanStack before
- * 5.x refetches a query with the options of its last fetch, whose `queryFn` holds the client of
- * then: without this, a provider moved to another backend refetched from the old one.
+ * @internal Sends the fetches of queries made with `previous` to `next` from now on, wherever
+ * `previous` is used (a provider's own client, or one given to it). TanStack 5.0 refetches a query
+ * with the options of its last fetch, whose `queryFn` holds the client of then: without this, a
+ * provider moved to another backend refetched from the old one.
  */
 export function replaceClient(previous: LiveStatusClient, next: LiveStatusClient): void {
   if (previous === next) return
@@ -48,6 +49,8 @@ export function liveQueryOptions<TParams, TEvent, TData>(
     queryClient?: QueryClient
   } = {},
 ): LiveQueryOptionsResult<TData> {
+  // A client that replaces this one resolves the channel itself: its dialect may have another.
+  const given = channel
   channel = client.channel(channel)
   const queryKey = channel.queryKey(params) as DataTag<QueryKey, TData, Error>
   const path = channel.socket(client, params)
@@ -59,8 +62,8 @@ export function liveQueryOptions<TParams, TEvent, TData>(
       let live = client
       for (let next; (next = successors.get(live)); ) live = next
       const queryClient = (context as { client?: QueryClient }).client ?? options.queryClient
-      if (queryClient) return live.fetchLive(queryClient, channel, params, context.signal)
-      return channel.fetch({ client: live, params, signal: context.signal, previous: undefined })
+      if (queryClient) return live.fetchLive(queryClient, given, params, context.signal)
+      return live.channel(given).fetch({ client: live, params, signal: context.signal, previous: undefined })
     },
     refetchInterval: (query) => {
       // A rejected token is not polled again: a new token refetches (the provider sees to it).

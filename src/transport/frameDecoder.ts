@@ -17,9 +17,9 @@ export interface FrameSubscriber<T = unknown> {
    */
   onBinary?: (data: unknown) => void
   /**
-   * Types the backend sends on this socket for other subscribers (another channel of the same
-   * socket): a message of one of them that no subscriber takes is ignored, as an event for another
-   * query is, rather than reported as `unknown_type`.
+   * Types (values of this subscriber's `discriminator` field) the backend sends on this socket for
+   * other channels of the same socket: this subscriber's schema refusing one of them is not
+   * reported. A message nobody takes is then ignored, as an event for another query is.
    * @default undefined
    */
   knownTypes?: readonly string[]
@@ -175,7 +175,8 @@ export class FrameDecoder {
               lastResult = sub.schema['~standard'].validate(message) as StandardResult<unknown>
               // Frames are handled synchronously: an asynchronous validator refuses every message,
               // and what its promise does later is not an unhandled rejection.
-              if (lastResult instanceof Promise) lastResult = (lastResult.catch(() => {}), validatesAsync)
+              const pending = lastResult as unknown as PromiseLike<unknown> | undefined
+              if (typeof pending?.then === 'function') lastResult = (pending.then(undefined, () => {}), validatesAsync)
             } catch (error) {
               // An app's validator that throws (a transform) refuses this message, not the frame.
               this.#options.onCallbackError(error)
@@ -184,8 +185,9 @@ export class FrameDecoder {
           }
           const result = lastResult!
           if (result.issues) {
-            if (failure?.reason !== 'schema_mismatch') {
-              const field = sub.discriminator ?? discriminator
+            const field = sub.discriminator ?? discriminator
+            // Another channel's message on a socket they share: not this subscriber's to report.
+            if (failure?.reason !== 'schema_mismatch' && !sub.knownTypes?.includes(message[field] as string)) {
               failure = this.#classify(result.issues, message[field], field)
             }
             continue
@@ -204,9 +206,7 @@ export class FrameDecoder {
         // be asked for again: one unknown message with `"seq":1e17` must not make every resume fail.
         const seq = message.seq
         if (typeof seq === 'number' && seq > this.maxSeq && Number.isSafeInteger(seq)) this.maxSeq = seq
-      } else if (failure && !(failure.reason === 'unknown_type' && subscribers.some((sub) => sub.knownTypes?.includes(type as string)))) {
-        this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
-      }
+      } else if (failure) this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
     }
   }
 
@@ -266,9 +266,8 @@ export class FrameDecoder {
   }
 
   #classify(issues: Exclude<StandardResult<unknown>['issues'], undefined>, type: unknown, discriminator: string): { reason: EventErrorReason; message: string } {
-    // A schema that refuses the type refuses the message as not its own, whatever else it finds.
-    const notItsType = typeof type === 'string' && issues.some((issue) => issue.path?.length === 1 && keyOf(issue.path[0]) === discriminator)
-    if (notItsType) return { reason: 'unknown_type', message: `unknown ${discriminator} "${redactShort(type, this.#token(), 60)}"` }
+    const onlyDiscriminator = typeof type === 'string' && issues.length > 0 && issues.every((issue) => issue.path?.length === 1 && keyOf(issue.path[0]) === discriminator)
+    if (onlyDiscriminator) return { reason: 'unknown_type', message: `unknown ${discriminator} "${redactShort(type, this.#token(), 60)}"` }
     const first = issues[0]
     const where = first?.path?.length ? first.path.map((segment) => String(keyOf(segment))).join('.') : '(root)'
     return { reason: 'schema_mismatch', message: `${where}: ${first?.message ?? 'invalid'}` }

@@ -6,13 +6,6 @@
  * `epoch` names one real socket of one leader: a follower listens to the epoch it joined and
  * ignores the rest, so late messages of a previous leader cannot reach a newer stream.
  */
-/**
- * The version of these messages, in every group's name. Bump it with any change to `TabMessage`:
- * a tab left open over a deploy then forms its own groups with tabs of its build, instead of
- * misreading the new tabs' messages (an `open` without an epoch cut a follower off for good).
- */
-export const TAB_PROTOCOL = 1
-
 export type TabMessage =
   /** A follower wants the current state (answered by `state`). */
   | { t: 'hello'; from: string }
@@ -36,6 +29,13 @@ export type TabMessage =
   | { t: 'bye' }
   /** A new leader took over: followers of another epoch resynchronise. */
   | { t: 'leader'; epoch: string }
+
+/**
+ * The version of these messages, in every group's name. Bump it with any change to `TabMessage`:
+ * a tab left open over a deploy then forms its own groups with tabs of its build, instead of
+ * misreading the new tabs' messages (an `open` without an epoch cut a follower off for good).
+ */
+export const TAB_PROTOCOL = 1
 
 export function isTabMessage(value: unknown): value is TabMessage {
   return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string'
