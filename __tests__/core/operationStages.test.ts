@@ -8,18 +8,19 @@
 import { describe, expect, test } from 'vitest'
 import { isTerminalStatus, type OperationEvent, type OperationProgress } from '../../src/channels/operationProgress'
 import { documentIndexerOperationChannel as channel } from '../../src/dialects/documentIndexer'
-import { toEventSchema } from '../../src/sync/standardSchema'
+import { validateNow } from '../../src/transport/frameDecoder'
 
 // The indexer's vocabulary lives in its dialect.
-const operationEventSchema = toEventSchema(channel.schema)
 const reduceOperation = channel.reduce as (data: OperationProgress | undefined, event: OperationEvent, context: { params: { operationId: string }; now: number; scratch: Record<string, unknown> }) => OperationProgress
 import { appendFrames, indexFrames, OP, reindexFrames, removeSourceFrames } from './indexerFrames'
 
 /** The frames the schema accepts, as the frame decoder hands them on (the rest is reported and dropped). */
 const accepted = (list: Record<string, unknown>[]) =>
   list.flatMap((frame) => {
-    const parsed = operationEventSchema.safeParse(frame)
-    return parsed.success ? [parsed.data as OperationEvent] : []
+    const parsed = validateNow(channel.schema, frame, (error) => {
+      throw error
+    })
+    return parsed.issues ? [] : [parsed.value as OperationEvent]
   })
 
 /** The percent after each event before the first terminal one, and the value after all of them. */

@@ -1,9 +1,18 @@
 import { indexEventSchema, indexStatusChannel, type IndexStatus } from '../channels/indexStatus'
 import { isTerminalStatus, operationProgressChannel, type OperationProgress } from '../channels/operationProgress'
-import { toEventSchema } from '../sync/standardSchema'
+import { validateNow } from '../transport/frameDecoder'
+import type { EventSchema } from '../transport/types'
 import type { SequencedEvent } from './eventBus'
 
-const indexEvents = toEventSchema(indexEventSchema)
+/**
+ * What a schema accepts of an event, or undefined. A schema that refuses, throws or validates
+ * asynchronously leaves the event out of the state, as the client's frame decoder leaves it out of
+ * the cache; nothing it does reaches the server's loop.
+ */
+const accepted = <T>(schema: EventSchema<T>, event: unknown): T | undefined => {
+  const result = validateNow(schema, event, () => {})
+  return result.issues ? undefined : result.value
+}
 
 const restIndexStatus: Record<IndexStatus['state'], string> = {
   not_indexed: 'not_indexed',
@@ -36,20 +45,20 @@ export class ProjectState {
   }
 
   apply(event: SequencedEvent, now = Date.now()): void {
-    const index = indexEvents.safeParse(event)
-    if (index.success) {
-      const next = indexStatusChannel.reduce(this.index, index.data, { params: { projectId: this.projectId }, now, scratch: {} })
+    const index = accepted(indexEventSchema, event)
+    if (index) {
+      const next = indexStatusChannel.reduce(this.index, index, { params: { projectId: this.projectId }, now, scratch: {} })
       if (next?.state === 'complete' && this.index?.state !== 'complete') this.indexedAt = next.updatedAt
       this.index = next
       return
     }
     const operationId = event.operation_id
     if (typeof operationId !== 'string') return
-    const operation = toEventSchema(this.#operations.schema).safeParse(event)
-    if (!operation.success) return
+    const operation = accepted(this.#operations.schema, event)
+    if (!operation) return
     let scratch = this.#scratch.get(operationId)
     if (!scratch) this.#scratch.set(operationId, (scratch = {}))
-    const next = this.#operations.reduce(this.operations.get(operationId), operation.data, { params: { operationId }, now, scratch })
+    const next = this.#operations.reduce(this.operations.get(operationId), operation, { params: { operationId }, now, scratch })
     if (next) this.operations.set(operationId, next)
   }
 

@@ -171,17 +171,7 @@ export class FrameDecoder {
         if (sub.schema) {
           if (sub.schema !== lastSchema) {
             lastSchema = sub.schema
-            try {
-              lastResult = sub.schema['~standard'].validate(message) as StandardResult<unknown>
-              // Frames are handled synchronously: an asynchronous validator refuses every message,
-              // and what its promise does later is not an unhandled rejection.
-              const pending = lastResult as unknown as PromiseLike<unknown> | undefined
-              if (typeof pending?.then === 'function') lastResult = (pending.then(undefined, () => {}), validatesAsync)
-            } catch (error) {
-              // An app's validator that throws (a transform) refuses this message, not the frame.
-              this.#options.onCallbackError(error)
-              lastResult = validatorThrew
-            }
+            lastResult = validateNow(sub.schema, message, this.#options.onCallbackError)
           }
           const result = lastResult!
           if (result.issues) {
@@ -343,9 +333,29 @@ function unpack(envelope: Record<string, unknown>, listKey: string, discriminato
     : (list as unknown[])
 }
 
-/** What a validator that threw is taken to have said (the error itself goes to `onCallbackError`). */
-const validatorThrew: StandardResult<unknown> = { issues: [] }
-const validatesAsync: StandardResult<unknown> = { issues: [{ message: 'the schema validates asynchronously; events need a synchronous one' }] }
+/** What a validator that threw is taken to have said (the error itself goes to `onError`). */
+const validatorThrew: StandardResult<never> = { issues: [] }
+const validatesAsync: StandardResult<never> = { issues: [{ message: 'the schema validates asynchronously; events need a synchronous one' }] }
+
+/**
+ * A Standard Schema's answer for one message, now: events are handled synchronously. An
+ * asynchronous validator (a promise or any thenable) refuses every message, and what its promise
+ * does later is not an unhandled rejection. A validator that throws (an app's transform) refuses
+ * this message and hands its error to `onError`. The frame decoder and the reference server both
+ * validate through it.
+ */
+export function validateNow<T>(schema: EventSchema<T>, message: unknown, onError: (error: unknown) => void): StandardResult<T> {
+  try {
+    const result = schema['~standard'].validate(message)
+    const pending = result as PromiseLike<unknown> | undefined
+    if (typeof pending?.then !== 'function') return result as StandardResult<T>
+    pending.then(undefined, () => {})
+    return validatesAsync
+  } catch (error) {
+    onError(error)
+    return validatorThrew
+  }
+}
 /** A Standard Schema path segment: a key, or `{ key }`. */
 const keyOf = (segment: unknown) => (typeof segment === 'object' && segment !== null ? (segment as { key: PropertyKey }).key : segment)
 
