@@ -100,6 +100,44 @@ describe('useStartOperation', () => {
     expect(row(queryClient, 'mine-1')).toBeUndefined()
   })
 
+  test('a proposed id followed without a project: the socket follows it as soon as the start succeeds', async () => {
+    // Without a projectId the operation has a socket of its own, which a 404 (the start not landed
+    // yet) takes it off. The start's success must put it back at once: the poll (60 s here) is not
+    // the way back, and no REST answer carries the counts sent on the socket below.
+    const { backend, queryClient } = setup()
+    const path = '/ws/operations/mine-2'
+    backend.socketAt(path)
+    const gate = held()
+    backend.route('POST', '/api/projects/p1/operations', async (call) => {
+      const answer = await gate.answer
+      backend.route('GET', '/api/operations/mine-2', { status: 200, body: { id: 'mine-2', status: 'pending' } })
+      return answer.status === 201 ? { status: 201, body: { operation_id: (call.body as { operation_id: string }).operation_id } } : answer
+    })
+    const wrapper = ({ children }: { children: ReactNode }) => (
+      <QueryClientProvider client={queryClient}>
+        <LiveStatusProvider apiUrl={backend.apiUrl} accessToken={TOKEN} WebSocket={backend.WebSocket} fetch={authorized(backend)} pollIntervalMs={60_000}>
+          {children}
+        </LiveStatusProvider>
+      </QueryClientProvider>
+    )
+    const { result } = renderHook(
+      () => ({ start: useStartOperation({ projectId: 'p1' }), progress: useOperationProgress({ operationId: 'mine-2' }) }),
+      { wrapper },
+    )
+    act(() => result.current.start.mutate({ type: 'index', operationId: 'mine-2' }))
+    // The hook's own read of the id answered 404: the start has not landed.
+    await waitFor(() => expect(result.current.progress.error).toBeInstanceOf(LiveStatusHttpError))
+    gate.release({ status: 201 })
+    await waitFor(() => expect(result.current.start.isSuccess).toBe(true))
+    await waitFor(
+      () => {
+        backend.send(path, { type: 'operation_progress', operation_id: 'mine-2', processed_files: 2, total_files: 4 })
+        expect(result.current.progress.data).toMatchObject({ processedFiles: 2, totalFiles: 4 })
+      },
+      { timeout: 10_000 },
+    )
+  })
+
   test('the server error never carries the token into the error message', async () => {
     const { backend, wrapper } = setup()
     backend.route('POST', '/api/projects/p1/operations', () => ({ status: 400, body: { detail: `bad request from ${TOKEN.slice(0, 12)}… (${TOKEN})` } }))

@@ -102,9 +102,14 @@ export function startOperationOptions(
     onSuccess: (started, variables, result, context?: MutationContext) => {
       const queryClient = clientOf(options, context)
       show(queryClient, pendingRow(started.operationId, variables?.type))
-      // A backend that ignored the proposed id: the row under it stands for nothing.
       const optimistic = result?.optimistic
-      if (queryClient && optimistic && optimistic.operationId !== started.operationId) dropIfUntouched(queryClient, optimistic)
+      if (!queryClient || !optimistic) return
+      // A backend that ignored the proposed id: the row under it stands for nothing.
+      if (optimistic.operationId !== started.operationId) dropIfUntouched(queryClient, optimistic)
+      // The id's own read may have come before the start landed: a 404, which takes an operation's
+      // own socket off it until a read succeeds. It exists now: read it again (a read in flight is
+      // cancelled), and the socket follows it at once rather than at the next poll.
+      else void queryClient.invalidateQueries({ queryKey: liveStatusKeys.operation(started.operationId), exact: true })
     },
     onError: (_error, _variables, result, context?: MutationContext) => {
       const queryClient = clientOf(options, context)
