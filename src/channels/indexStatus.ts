@@ -53,7 +53,7 @@ export function parseIndexStatus(body: unknown, params: IndexStatusParams): Inde
   const result = run(restIndexSchema, body)
   if (result.issues) {
     const issue = result.issues[0]
-    throw new Error(`[live-status] Index status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}. Pass \`parse\` to useIndexStatus for this backend.`)
+    throw new Error(`[live-status] Index status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}.${process.env.NODE_ENV !== 'production' ? ' Pass `parse` to useIndexStatus for this backend.' : ''}`)
   }
   const rest = result.value
   const at = serverTime(rest.updated_at ?? rest.indexed_at)

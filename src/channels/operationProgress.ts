@@ -340,17 +340,20 @@ function estimateEta(scratch: Record<string, unknown>, now: number, progress: Op
   return Math.round((remaining * elapsed) / progressed)
 }
 
+// How to fix it, for developers: production builds keep what failed and drop the advice (issue #20 item 5).
+const parseHint = process.env.NODE_ENV !== 'production' ? ' Pass `parse` to useOperationProgress for this backend.' : ''
+
 /** The reference server's `GET /api/operations/{id}` body (snake_case; the document indexer's `/api/v2/operations/{id}` reads the same). */
 export function parseOperationStatus(body: unknown): Partial<OperationProgress> {
   const result = run(restOperationSchema, body)
   if (result.issues) {
     const issue = result.issues[0]
-    throw new Error(`[live-status] Operation status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}. Pass \`parse\` to useOperationProgress for this backend.`)
+    throw new Error(`[live-status] Operation status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}.${parseHint}`)
   }
   const rest = result.value
   const status = toOperationStatus(rest.status)
   // The value itself is not shown: a backend (or a proxy) that echoes the token there would put it in the error.
-  if (!status) throw new Error(`[live-status] Operation status response not understood: status is none of ${Object.keys(statusWords).join(', ')}. Pass \`parse\` to useOperationProgress for this backend.`)
+  if (!status) throw new Error(`[live-status] Operation status response not understood: status is none of ${Object.keys(statusWords).join(', ')}.${parseHint}`)
   const stamp = rest.updated_at ?? rest.completed_at ?? rest.started_at ?? rest.created_at
   const at = serverTime(stamp)
   return compact({

@@ -267,7 +267,7 @@ export class Connection {
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: ResolvedHubOptions['WebSocket'] }).WebSocket
     if (!Ctor) {
       options.onCallbackError(
-        new Error('[live-status] No WebSocket here: pass the `WebSocket` option (`ws` on Node).'),
+        new Error(`[live-status] No WebSocket here${process.env.NODE_ENV !== 'production' ? ': pass the `WebSocket` option (`ws` on Node)' : ''}.`),
       )
       this.status.set({ state: 'closed', nextRetryAt: null })
       return
