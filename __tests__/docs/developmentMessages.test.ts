@@ -4,10 +4,12 @@
  */
 import { build } from 'esbuild'
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { z } from 'zod'
 import { defineChannel, SocketHub } from '../../src/core'
 import { fakeSource } from '../helpers/fakeSources'
+import { createMockBackend } from '../helpers/mockBackend'
 
-const devOnly = ['failed 3 times before it opened', 'waits for an access token', 'refuses the origin', 'the access token was refused', 'refuses this resource', 'defineChannel(']
+const devOnly = ['failed 3 times before it opened', 'waits for an access token', 'refuses the origin', 'the access token was refused', 'refuses this resource', 'defineChannel(', 'is not a Standard Schema']
 
 async function bundle(nodeEnv: 'production' | 'development') {
   const result = await build({
@@ -177,5 +179,81 @@ describe('REST answers that say what is wrong', () => {
     for (const secret of ['secret-token', 'pa55word', 'deadbeef', 'old-token', 'X-Amz', 'access_token']) expect(warnings[0]).not.toContain(secret)
     expect(seen).toEqual(rejected.length ? [401, 401, 401] : [])
     warn.mockRestore()
+  })
+})
+
+describe('a schema that is not a Standard Schema (only `safeParse`: zod before 3.24, a hand-written object)', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+    vi.restoreAllMocks()
+  })
+
+  /** What zod before 3.24 and hand-written validators give: `safeParse` and no `~standard`. */
+  const legacySchema = () => ({ safeParse: (input: unknown) => ({ success: true as const, data: input }) })
+  /** A socket that never opens: only `acquire` is looked at. */
+  class Idle {
+    readyState = 0
+    onopen = null
+    onmessage = null
+    onerror = null
+    onclose = null
+    send() {}
+    close() {}
+  }
+  const schemaErrors = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.map((call) => String(call[0])).filter((text) => text.includes('is not a Standard Schema'))
+
+  test('in development: one console.error per schema object naming the fix, whatever the subscriptions; none for a Standard Schema; nothing thrown', () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const hub = new SocketHub({ token: 'secret-token-321', WebSocket: Idle, onlineManager: fakeSource(true), focusManager: fakeSource(true) })
+    const legacy = legacySchema()
+    const leases = [
+      hub.acquire('ws://api.test/ws/projects/a', { schema: legacy as never }),
+      hub.acquire('ws://api.test/ws/projects/a', { schema: legacy as never }),
+      hub.acquire('ws://api.test/ws/projects/b', { schema: legacy as never }),
+    ]
+    expect(schemaErrors(error)).toHaveLength(1)
+    const [message] = schemaErrors(error)
+    expect(message).toMatch(/^\[live-status\] the schema given for ws:\/\/api\.test\/ws\/projects\/a is not a Standard Schema \(it has no `~standard\.validate`; `safeParse` alone, as zod before 3\.24 has, is no longer read\)/)
+    expect(message).toMatch(/`onCallbackError`.*Pass a Standard Schema validator \(zod ≥ 3\.24, valibot, arktype…\), or wrap yours: `\{ '~standard': \{ version: 1, vendor: 'app', validate \} \}`/)
+    expect(message).not.toContain('secret-token')
+
+    // Another such schema is named too, and so is one without even `safeParse`.
+    leases.push(hub.acquire('ws://api.test/ws/projects/a', { schema: legacySchema() as never }))
+    leases.push(hub.acquire('ws://api.test/ws/projects/a', { schema: { parse: () => ({}) } as never }))
+    expect(schemaErrors(error)).toHaveLength(3)
+
+    // Standard Schemas (zod 4, a hand-written one, a callable one as arktype's), and no schema: nothing.
+    const handWritten = { '~standard': { version: 1 as const, vendor: 'app', validate: (value: unknown) => ({ value }) } }
+    const callable = Object.assign(() => {}, handWritten)
+    for (const schema of [z.object({ type: z.string() }), handWritten, callable, undefined]) leases.push(hub.acquire('ws://api.test/ws/projects/a', { schema }))
+    leases.push(hub.acquire('ws://api.test/ws/projects/a'))
+    expect(schemaErrors(error)).toHaveLength(3)
+    for (const lease of leases) lease.release()
+    hub.dispose()
+  })
+
+  test.each(['development', 'production'] as const)('in %s, messages fare as before: refused, the TypeError to onCallbackError, nothing thrown (the message in development only)', async (nodeEnv) => {
+    vi.stubEnv('NODE_ENV', nodeEnv)
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const backend = createMockBackend()
+    backend.socketAt('/v1/events')
+    const onEventError = vi.fn()
+    const onCallbackError = vi.fn()
+    const onEvents = vi.fn()
+    const hub = new SocketHub({ token: 'secret-token-654', WebSocket: backend.WebSocket, onlineManager: fakeSource(true), focusManager: fakeSource(true), onEventError, onCallbackError })
+    const lease = hub.acquire(`${backend.wsUrl}/v1/events`, { schema: legacySchema() as never, onEvents })
+    await vi.waitFor(() => expect(backend.clients('/v1/events')).toHaveLength(1))
+    await vi.waitFor(() => expect(lease.connection.getStatus().state).toBe('open'))
+    backend.send('/v1/events', { type: 'created', id: 'a' })
+    backend.send('/v1/events', { type: 'created', id: 'b' })
+    await vi.waitFor(() => expect(onEventError).toHaveBeenCalledTimes(2))
+    expect(onEvents).not.toHaveBeenCalled()
+    expect(onEventError.mock.calls[0]![0]).toMatchObject({ reason: 'schema_mismatch' })
+    expect(onCallbackError).toHaveBeenCalledTimes(2)
+    expect(onCallbackError.mock.calls[0]![0]).toBeInstanceOf(TypeError)
+    expect(schemaErrors(error)).toHaveLength(nodeEnv === 'production' ? 0 : 1)
+    lease.release()
+    hub.dispose()
+    backend.dispose()
   })
 })

@@ -31,7 +31,12 @@ export function useLiveInvalidation<TEvent>(options: UseLiveInvalidationOptions<
   const { socket, discriminator, coalesceMs, enabled = true } = options
   // The schema of the latest render, behind one identity: a schema written inline (a new object
   // each render) re-subscribed on every render, which dropped the coalesce window's pending refetch.
-  const schema = useRef<EventSchema<TEvent>>({ '~standard': { version: 1, vendor: 'live-status', validate: (input) => latest.current.schema['~standard'].validate(input) } }).current
+  // Its `~standard` is the app schema's own, so a schema that has none is named as such (development).
+  const schema = useRef<EventSchema<TEvent>>({
+    get '~standard'() {
+      return latest.current.schema?.['~standard']
+    },
+  }).current
   useEffect(() => {
     if (!enabled) return
     return subscribeLiveInvalidation(queryClient, client, {
@@ -40,6 +45,10 @@ export function useLiveInvalidation<TEvent>(options: UseLiveInvalidationOptions<
       discriminator,
       coalesceMs,
       keysFor: (event) => latest.current.keysFor(event),
+      // Read per message: an inline array (a new one each render) does not re-subscribe.
+      get knownTypes() {
+        return latest.current.knownTypes
+      },
       get resyncKeys() {
         return latest.current.resyncKeys
       },

@@ -12,6 +12,14 @@ export interface LiveInvalidationOptions<TEvent> {
   keysFor: (event: TEvent) => readonly QueryKey[]
   /** Field that names the event type, for error reports. @default the provider's `discriminator` */
   discriminator?: string
+  /**
+   * The types of the backend's other channels that arrive on this socket (the reference server's
+   * project socket carries index and operation events), as values of the `discriminator` field: as
+   * `ChannelDefinition.knownTypes`, this schema refusing one of them is not reported to
+   * `onEventError` as `unknown_type`, and the message invalidates nothing.
+   * @default undefined (every message the schema refuses is reported)
+   */
+  knownTypes?: readonly string[]
   /** Keys to invalidate after a reconnect, when events may have been missed. @default [] */
   resyncKeys?: readonly QueryKey[]
   /**
@@ -57,6 +65,10 @@ export function subscribeLiveInvalidation<TEvent>(
   const lease = client.hub.acquire<TEvent>(client.socketUrl(options.socket), {
     schema: options.schema,
     discriminator: options.discriminator,
+    // Read per message: the hook's options of its latest render.
+    get knownTypes() {
+      return options.knownTypes
+    },
     onEvents: (events) => {
       const now: QueryKey[] = []
       for (const event of events) {

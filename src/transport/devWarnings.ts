@@ -64,3 +64,20 @@ export function warnRefused(connection: object, url: string): void {
 export function warnNoToken(url: string): void {
   once('no-token', () => `${url} waits for an access token: nothing opens and no REST call leaves until \`<LiveStatusProvider accessToken>\` (or \`getAccessToken\`) gives one. Signing in later is fine; cookie auth needs no token: pass \`auth: { type: 'none' }\`.`)
 }
+
+/** Schemas already named as not being a Standard Schema. */
+const notStandard = new WeakSet<object>()
+
+/**
+ * A subscriber's `schema` has no `~standard.validate` (zod before 3.24, an object with only
+ * `safeParse`): every message then sends a bare TypeError to `onCallbackError` and is refused. Says
+ * once per schema what to pass instead; changes nothing else.
+ */
+export function warnNotStandardSchema(schema: unknown, url: string): void {
+  if ((typeof schema !== 'object' && typeof schema !== 'function') || !schema || notStandard.has(schema)) return
+  if (typeof (schema as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function') return
+  notStandard.add(schema)
+  console.error(
+    `[live-status] the schema given for ${url} is not a Standard Schema (it has no \`~standard.validate\`; \`safeParse\` alone, as zod before 3.24 has, is no longer read): every message is refused and its TypeError goes to \`onCallbackError\`. Pass a Standard Schema validator (zod ≥ 3.24, valibot, arktype…), or wrap yours: \`{ '~standard': { version: 1, vendor: 'app', validate } }\`, where \`validate(input)\` returns \`{ value }\` or \`{ issues: [{ message }] }\`.`,
+  )
+}

@@ -1,4 +1,5 @@
 import { Connection, type ConnectionHost, type ConnectionSubscriber } from './connection'
+import { warnNotStandardSchema } from './devWarnings'
 import { initialStatus } from './statusStore'
 import { Listeners } from './subscribable'
 import type { ConnectionSnapshot } from './types'
@@ -53,6 +54,7 @@ export class SocketHub {
    * token: the auth transport adds it on each connect.
    */
   acquire<T = unknown>(url: string, subscriber: ConnectionSubscriber<T> = {}): Lease {
+    if (process.env.NODE_ENV !== 'production') warnNotStandardSchema(subscriber.schema, url)
     let connection = this.#connections.get(url)
     if (!connection) {
       connection = new Connection(url, this.#host)
