@@ -587,6 +587,19 @@ describe('protocol options', () => {
     expect(onEventError).not.toHaveBeenCalled()
   })
 
+  test("a backend that names types by another field: the default answers its ping in that field", async () => {
+    const onEventError = vi.fn()
+    const { endpoint, hub } = setup({ onEventError, discriminator: 'op' })
+    hub.acquire(endpoint.url, { schema: z.object({ op: z.literal('job.update') }) })
+    await flush()
+    endpoint.send({ op: 'ping' })
+    endpoint.send({ type: 'ping' })
+    endpoint.send({ op: 'heartbeat' })
+    await flush()
+    expect(endpoint.received).toEqual([{ op: 'pong' }, { type: 'pong' }])
+    expect(onEventError).not.toHaveBeenCalled()
+  })
+
   test("auth 'none': connects without a token, appends nothing, ignores setToken; protocols are offered", async () => {
     const { endpoint, hub } = setup({ token: undefined, auth: { type: 'none' }, protocols: ['v2.app'] })
     const lease = hub.acquire(endpoint.url)

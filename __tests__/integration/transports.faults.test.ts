@@ -212,7 +212,7 @@ function follow(world: World, transport: Transport, projectId: string, token = T
   let notifications = 0
   const offObserver = observer.subscribe(() => notifications++)
   // A subscriber of the same key at the transport level: every message, in the order it arrived.
-  const url = client.socketUrl(client.endpoints.operationSocket('op1', { projectId }))
+  const url = client.socketUrl(client.endpoints.operationSocket('op1', { projectId })!)
   const received: { type: string; seq: number }[] = []
   let deliveries = 0
   const lease = client.hub.acquire(url, {

@@ -1,4 +1,5 @@
 import { run } from '../sync/validate'
+import type { EventSchema } from '../transport/types'
 import { indexEventTypes, operationEventSchema, operationEventTypes, restOperationSchema, type OperationEvent } from './schemas'
 import { builtInChannel, defineChannel } from '../sync/defineChannel'
 import { liveQueryOptions, type LiveQueryOptionsResult } from '../sync/liveQueryOptions'
@@ -61,6 +62,10 @@ const statusWords: Record<string, OperationStatus> = {
   canceled: 'cancelled',
 }
 
+/**
+ * The status a backend's word names, case-insensitively (`RUNNING`, `in_progress`, `succeeded`,
+ * `canceled`, … — the table above), or `undefined`: for a REST `parse` of your own.
+ */
 export const toOperationStatus = (value: unknown): OperationStatus | undefined =>
   typeof value === 'string' ? statusWords[value.toLowerCase()] : undefined
 
@@ -371,6 +376,9 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
   })
 }
 
+/** A REST body without a percent: the counts over the total, as events without one are read. */
+const percentOfCounts = (processed = 0, failed = 0, total = 0) => (total > 0 ? Math.min(100, ((processed + failed) / total) * 100) : 0)
+
 const withoutCancelling = (status: OperationStatus, stage: string | undefined) => (stage === CANCELLING_STAGE && isTerminalStatus(status) ? undefined : stage)
 
 /**
@@ -388,13 +396,16 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
       error: fetched.status === 'failed' ? (realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : fetched.error,
       operationId,
       status: fetched.status ?? 'pending',
-      percent: fetched.status === 'completed' ? 100 : (fetched.percent ?? 0),
+      percent: fetched.status === 'completed' ? 100 : (fetched.percent ?? percentOfCounts(fetched.processedFiles, fetched.failedFiles, fetched.totalFiles)),
       updatedAt: fetched.updatedAt ?? new Date(),
     } as OperationProgress)
   }
   const forward = fetched.status !== undefined && !isTerminalStatus(previous.status) && statusRank[fetched.status] > statusRank[previous.status]
   const status = forward ? fetched.status! : previous.status
   const serverAt = Math.max(previous.serverUpdatedAt?.getTime() ?? -Infinity, fetched.serverUpdatedAt?.getTime() ?? -Infinity)
+  const processedFiles = maxDefined(previous.processedFiles, fetched.processedFiles) ?? 0
+  const failedFiles = maxDefined(previous.failedFiles, fetched.failedFiles) ?? 0
+  const totalFiles = maxDefined(previous.totalFiles, fetched.totalFiles) ?? 0
   return compact({
     ...previous,
     operationType: previous.operationType ?? fetched.operationType,
@@ -404,10 +415,10 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     error: status === 'failed' ? (realError(previous.error) ?? realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : previous.error,
     operationId,
     status,
-    processedFiles: maxDefined(previous.processedFiles, fetched.processedFiles) ?? 0,
-    failedFiles: maxDefined(previous.failedFiles, fetched.failedFiles) ?? 0,
-    totalFiles: maxDefined(previous.totalFiles, fetched.totalFiles) ?? 0,
-    percent: status === 'completed' ? 100 : Math.max(previous.percent, fetched.percent ?? 0),
+    processedFiles,
+    failedFiles,
+    totalFiles,
+    percent: status === 'completed' ? 100 : Math.max(previous.percent, fetched.percent ?? percentOfCounts(processedFiles, failedFiles, totalFiles)),
     etaMs: isTerminalStatus(status) ? undefined : previous.etaMs,
     updatedAt: forward && fetched.updatedAt ? fetched.updatedAt : previous.updatedAt,
     serverUpdatedAt: Number.isFinite(serverAt) ? new Date(serverAt) : undefined,
@@ -423,7 +434,7 @@ const operationIdOf = (event: OperationEvent): string | undefined => event.opera
  */
 export function operationChannel(
   { reduce, reduceMany }: ReturnType<typeof operationReducers>,
-  schema: typeof operationEventSchema,
+  schema: EventSchema<OperationEvent>,
   parseDefault: (body: unknown) => Partial<OperationProgress>,
 ) {
   return defineChannel<OperationProgressParams, OperationEvent, OperationProgress>({

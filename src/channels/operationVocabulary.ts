@@ -1,3 +1,4 @@
+import type { SchemaLike } from '../sync/standardSchema'
 import { operationEventSchema, operationEventTypes, operationSchemaFor, type OperationEvent } from './schemas'
 import {
   operationChannel,
@@ -43,6 +44,16 @@ export interface OperationVocabulary {
   envelope?: boolean
   /** Turns the REST status body into fields of `OperationProgress`. @default parseOperationStatus */
   parse?: (body: unknown) => Partial<OperationProgress>
+  /**
+   * Validates each message and gives the event the channel reads: for a backend whose events differ
+   * in shape from the reference ones (another discriminator, the id under another name, counters in
+   * a nested object), a schema that turns them into `OperationEvent`s (`type`, `operation_id`,
+   * `processed_files`, …; zod's `.transform`, or any Standard Schema). The channel sees its output,
+   * never the raw message; `eventTypes` is then not read. A message it refuses is reported as
+   * `unknown_type` when every issue is at the hub's `discriminator`, else as `schema_mismatch`.
+   * @default the reference event schema, with `eventTypes` added
+   */
+  schema?: SchemaLike<OperationEvent>
 }
 
 /** The reference protocol's field names. */
@@ -115,7 +126,7 @@ export function createOperationChannel(vocabulary: OperationVocabulary = {}) {
   const extra = vocabulary.eventTypes ?? []
   return operationChannel(
     operationReducers(vocabularyReader(vocabulary)),
-    extra.length === 0 ? operationEventSchema : operationSchemaFor([...operationEventTypes, ...extra]),
+    vocabulary.schema ?? (extra.length === 0 ? operationEventSchema : operationSchemaFor([...operationEventTypes, ...extra])),
     vocabulary.parse ?? parseOperationStatus,
   )
 }

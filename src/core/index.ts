@@ -17,6 +17,7 @@ export {
   operationProgressChannel,
   operationProgressOptions,
   parseOperationStatus,
+  toOperationStatus,
   type OperationEvent,
   type OperationProgress,
   type OperationProgressParams,

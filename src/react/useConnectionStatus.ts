@@ -23,7 +23,10 @@ export interface ConnectionStatusResult extends ConnectionSnapshot {
 export function resolveTarget(client: LiveStatusClient, target: ConnectionTarget): string | null {
   if (!target) return null
   if (typeof target === 'string') return client.socketUrl(target)
-  if (target.operationId !== undefined) return client.socketUrl(client.endpoints.operationSocket(target.operationId, { projectId: target.projectId }))
+  if (target.operationId !== undefined) {
+    const path = client.endpoints.operationSocket(target.operationId, { projectId: target.projectId })
+    return path === null ? null : client.socketUrl(path)
+  }
   return client.socketUrl(client.endpoints.indexSocket(target.projectId))
 }
 

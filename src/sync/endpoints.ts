@@ -30,9 +30,11 @@ export interface Endpoints {
   reindex: (projectId: string) => string
   /**
    * Socket carrying an operation's progress. Gets the hook's `projectId` when one was given.
+   * `null`: no socket for it (a backend whose streams are per project, asked without one); the
+   * operation is then polled while it is active.
    * @default (operationId, { projectId }) => projectId ? `/ws/projects/${projectId}` : `/ws/operations/${operationId}`
    */
-  operationSocket: (operationId: string, context: { projectId?: string | undefined }) => string
+  operationSocket: (operationId: string, context: { projectId?: string | undefined }) => string | null
   /** `GET` an operation's status. @default (operationId) => `/api/operations/${operationId}` */
   operationStatus: (operationId: string) => string
   /** Socket for one directory scan, named by a fresh client-side id. @default (scanId) => `/ws/scan/${scanId}` */

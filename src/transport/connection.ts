@@ -80,7 +80,7 @@ export class Connection {
     const { reply } = options
     this.#decoder = new FrameDecoder(options, url, () => this.#tokenInUse, (message) =>
       this.#safely(() => {
-        const answer = reply ? reply(message) : undefined
+        const answer = reply ? reply(message, options.discriminator) : undefined
         if (answer !== undefined) this.send(answer)
       }),
     )

@@ -51,7 +51,8 @@ export interface HeartbeatOptions {
 }
 
 /** Answers a server's control message (see `controlTypes`); what it returns, unless `undefined`, is sent back (objects as JSON). */
-export type ControlReply = (message: Record<string, unknown>) => unknown
+/** Answers one control message (`undefined`: no answer); `discriminator` is the field the hub reads types from. */
+export type ControlReply = (message: Record<string, unknown>, discriminator: string) => unknown
 
 /**
  * Connection options that may differ between the endpoints of one hub: one backend may take a
@@ -154,7 +155,7 @@ export interface SocketHubOptions {
    * document indexer pings with `{"type":"ping"}` and wants `{"type":"pong"}`; the app builder
    * wants each `heartbeat` answered (`m => m.type === 'heartbeat' ? { type: 'heartbeat' } : undefined`).
    * `false` answers nothing.
-   * @default answers `{ type: 'ping' }` with `{ type: 'pong' }`
+   * @default answers a ping with a pong in the field the ping used: `{ type: 'ping' }` with `{ type: 'pong' }`, and with `discriminator: 'op'`, `{ op: 'ping' }` with `{ op: 'pong' }`
    */
   reply?: ControlReply | false
   /**
@@ -240,7 +241,11 @@ export const defaultHeartbeat: Required<HeartbeatOptions> = {
   schedule: 'idle',
 }
 
-const answerPing: ControlReply = (message) => (message.type === 'ping' ? { type: 'pong' } : undefined)
+// A backend naming types by another field pings in that field, and wants its pong there too.
+const answerPing: ControlReply = (message, discriminator) => {
+  const field = message[discriminator] === 'ping' ? discriminator : message.type === 'ping' ? 'type' : undefined
+  return field && { [field]: 'pong' }
+}
 
 const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): Required<HeartbeatOptions> | false =>
   heartbeat === false ? false : { ...defaultHeartbeat, ...heartbeat }

@@ -1,0 +1,32 @@
+// A backend whose REST body gives counts and no percent (a `parse` that returns none): the row
+// shows the counts over the total, as an event without a percent is read, and never goes back.
+import { describe, expect, test } from 'vitest'
+import { mergeOperation, type OperationProgress } from '../../src/channels/operationProgress'
+
+const row = (percent: number, processedFiles: number, totalFiles: number): OperationProgress => ({
+  operationId: 'j1',
+  status: 'processing',
+  processedFiles,
+  failedFiles: 0,
+  totalFiles,
+  percent,
+  updatedAt: new Date(0),
+})
+
+describe('a REST answer without a percent', () => {
+  test('first answer: the counts over the total', () => {
+    expect(mergeOperation(undefined, { status: 'processing', processedFiles: 2, failedFiles: 1, totalFiles: 10 }, 'j1').percent).toBe(30)
+    expect(mergeOperation(undefined, { status: 'processing', processedFiles: 2 }, 'j1').percent).toBe(0)
+  })
+
+  test('on top of the socket: the merged counts over the total, never below what was shown', () => {
+    expect(mergeOperation(row(10, 1, 10), { status: 'processing', processedFiles: 3, totalFiles: 10 }, 'j1').percent).toBe(30)
+    expect(mergeOperation(row(60, 6, 10), { status: 'processing', processedFiles: 3, totalFiles: 10 }, 'j1').percent).toBe(60)
+    // The socket's count is newer than REST's: the merged counts decide.
+    expect(mergeOperation(row(0, 5, 10), { status: 'processing', processedFiles: 3, totalFiles: 10 }, 'j1').percent).toBe(50)
+  })
+
+  test('a percent REST gives is taken as it is', () => {
+    expect(mergeOperation(row(10, 1, 10), { status: 'processing', processedFiles: 3, totalFiles: 10, percent: 25 }, 'j1').percent).toBe(25)
+  })
+})
