@@ -17,6 +17,9 @@ describe('a REST answer without a percent', () => {
   test('first answer: the counts over the total', () => {
     expect(mergeOperation(undefined, { status: 'processing', processedFiles: 2, failedFiles: 1, totalFiles: 10 }, 'j1').percent).toBe(30)
     expect(mergeOperation(undefined, { status: 'processing', processedFiles: 2 }, 'j1').percent).toBe(0)
+    // An app's parse is not validated: counts that are not counts give no percent.
+    expect(mergeOperation(undefined, { status: 'processing', processedFiles: -5, totalFiles: 10 }, 'j1').percent).toBe(0)
+    expect(mergeOperation(undefined, { status: 'processing', processedFiles: Number.NaN, totalFiles: 10 }, 'j1').percent).toBe(0)
   })
 
   test('on top of the socket: the merged counts over the total, never below what was shown', () => {

@@ -377,7 +377,11 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
 }
 
 /** A REST body without a percent: the counts over the total, as events without one are read. */
-const percentOfCounts = (processed = 0, failed = 0, total = 0) => (total > 0 ? Math.min(100, ((processed + failed) / total) * 100) : 0)
+const percentOfCounts = (processed = 0, failed = 0, total = 0) => {
+  // A parse of the app's own is not validated: NaN or negative counts read as none.
+  const done = processed + failed
+  return total > 0 && done > 0 ? Math.min(100, (done / total) * 100) : 0
+}
 
 const withoutCancelling = (status: OperationStatus, stage: string | undefined) => (stage === CANCELLING_STAGE && isTerminalStatus(status) ? undefined : stage)
 
