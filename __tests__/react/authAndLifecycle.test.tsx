@@ -160,4 +160,24 @@ describe('defineChannel', () => {
     await advance()
     expect(text('lint')).toBe('done:3:open')
   })
+
+  test("an app channel's query that failed on auth is read again when the provider gets a new token", async () => {
+    const { backend, renderLive } = setupLive()
+    backend.socketAt('/api/v1/projects/p1/ontology/lint-ws')
+    let accepted = 'other'
+    backend.route('GET', '/api/v1/projects/p1/ontology/lint-status', (call) =>
+      call.authorization === `Bearer ${accepted}` ? { status: 200, body: { state: 'idle' } } : { status: 401, body: { detail: 'bad token' } },
+    )
+    function Lint() {
+      const { data, error } = useLiveQuery(lintChannel, { projectId: 'p1' })
+      return <span data-testid="lint">{data?.state ?? (error ? `error ${error.message.includes('401')}` : 'loading')}</span>
+    }
+    const view = renderLive(<Lint />)
+    await advance()
+    expect(text('lint')).toBe('error true')
+    accepted = 'fresh-token'
+    view.rerenderWith(<Lint />, { accessToken: 'fresh-token' })
+    await advance()
+    expect(text('lint')).toBe('idle')
+  })
 })

@@ -1,8 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query'
+import { useQueryClient, type Query } from '@tanstack/react-query'
 import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react'
 import { isAuthError } from '../sync/httpError'
 import { LiveStatusClient, type LiveStatusClientOptions } from '../sync/liveStatusClient'
-import { replaceClient } from '../sync/liveQueryOptions'
+import { liveQueryFns, replaceClient } from '../sync/liveQueryOptions'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { LiveStatusContext } from './context'
 
@@ -21,9 +21,10 @@ export interface LiveStatusProviderProps extends LiveStatusClientOptions {
  * Provides live-status to the hooks below it; place it inside `<QueryClientProvider>`. The `on…`
  * callbacks and `getAccessToken` may change freely; `apiUrl`, `wsUrl`, `endpoints`, `auth`,
  * `endpointOptions`, `reply` and the other socket options are read when the client is made, and
- * changing `apiUrl`, `wsUrl` or `dialect` makes a new one and resets the built-in channels' queries
- * (`liveStatusKeys.all`: their data came from the old backend), which are then read from the new
- * one. Reset your own channels' keys yourself when the backend changes. With `auth: { type: 'none' }` (cookie auth) no
+ * changing `apiUrl`, `wsUrl` or `dialect` makes a new one. A new client (those, or another `client`)
+ * resets every live query, the built-in ones (`liveStatusKeys.all`) and your channels' alike
+ * (`useLiveQuery`, `liveQueryOptions`): their data came from the old backend. They are then read
+ * from the new one; your other queries are left alone. With `auth: { type: 'none' }` (cookie auth) no
  * `accessToken` is needed and none is sent; unmount the provider to close the sockets on sign-out.
  *
  * @example
@@ -63,13 +64,15 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
   // old one, however fresh it looks. A passive effect, so it runs after the children's own, which
   // subscribe to the new client (its writer then merges the socket's events into the answer);
   // fetches of queries made with the old client go to the new one, whatever options TanStack
-  // refetches them with.
+  // refetches them with. Live queries are found by their `queryFn`, as an app's channels have keys
+  // of their own; the key still catches the scan's (its `queryFn` is its own) and, on TanStack 5.0,
+  // a hydrated query not fetched yet (its options have no `queryFn` until then).
   const previousClient = useRef(client)
   useEffect(() => {
     if (previousClient.current === client) return
     replaceClient(previousClient.current, client)
     previousClient.current = client
-    void queryClient.resetQueries({ queryKey: liveStatusKeys.all })
+    void queryClient.resetQueries({ predicate: isLive })
   }, [client, queryClient])
 
   // REST carries the token of this render from the children's very first fetch; the sockets
@@ -80,13 +83,16 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
     client.setAccessToken(accessToken)
     const before = previousToken.current
     previousToken.current = accessToken
-    // A new token can fix what the old one broke: retry the live queries that failed on auth.
+    // A new token can fix what the old one broke: retry the live queries (your channels' too) that failed on auth.
     if (accessToken && before !== accessToken) {
-      void queryClient.invalidateQueries({ queryKey: liveStatusKeys.all, predicate: (query) => isAuthError(query.state.error) })
+      void queryClient.invalidateQueries({ predicate: (query) => isLive(query) && isAuthError(query.state.error) })
     }
   }, [client, accessToken, queryClient])
 
   return <LiveStatusContext.Provider value={client}>{children}</LiveStatusContext.Provider>
 }
+
+/** A live query, built-in or an app's channel: what a backend switch resets and a new token retries. */
+const isLive = (query: Query): boolean => query.queryKey[0] === liveStatusKeys.all[0] || liveQueryFns.has(query.options.queryFn as object)
 
 const useIsomorphicLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect

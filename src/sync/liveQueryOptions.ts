@@ -15,6 +15,13 @@ export interface LiveQueryOptionsResult<TData> {
 const successors = new WeakMap<LiveStatusClient, LiveStatusClient>()
 
 /**
+ * @internal The `queryFn`s `liveQueryOptions` made: TanStack keeps a query's own in
+ * `query.options.queryFn`, so a provider moved to another backend finds every live query by it,
+ * an app's channels too, whatever their keys, and leaves the app's other queries alone.
+ */
+export const liveQueryFns = new WeakSet<object>()
+
+/**
  * @internal Sends the fetches of queries made with `previous` to `next` from now on, wherever
  * `previous` is used (a provider's own client, or one given to it). TanStack 5.0 refetches a query
  * with the options of its last fetch, whose `queryFn` holds the client of then: without this, a
@@ -56,15 +63,17 @@ export function liveQueryOptions<TParams, TEvent, TData>(
   const path = channel.socket(client, params)
   const url = path === null ? null : client.socketUrl(path)
   const pollIntervalMs = options.pollIntervalMs ?? client.pollIntervalMs
+  const queryFn: LiveQueryOptionsResult<TData>['queryFn'] = (context) => {
+    let live = client
+    for (let next; (next = successors.get(live)); ) live = next
+    const queryClient = (context as { client?: QueryClient }).client ?? options.queryClient
+    if (queryClient) return live.fetchLive(queryClient, given, params, context.signal)
+    return live.channel(given).fetch({ client: live, params, signal: context.signal, previous: undefined })
+  }
+  liveQueryFns.add(queryFn)
   return {
     queryKey,
-    queryFn: (context) => {
-      let live = client
-      for (let next; (next = successors.get(live)); ) live = next
-      const queryClient = (context as { client?: QueryClient }).client ?? options.queryClient
-      if (queryClient) return live.fetchLive(queryClient, given, params, context.signal)
-      return live.channel(given).fetch({ client: live, params, signal: context.signal, previous: undefined })
-    },
+    queryFn,
     refetchInterval: (query) => {
       // A rejected token is not polled again: a new token refetches (the provider sees to it).
       if (!channel.isActive(query.state.data) || isAuthError(query.state.error)) return false
