@@ -54,8 +54,8 @@ describe.each(Object.entries(schemas))('%s', (_name, schema) => {
   })
 })
 
-test('an asynchronous validator refuses each message (schema_mismatch, said why), and its promise never rejects unhandled', async () => {
-  const { decoder: d, reports } = decoder()
+test('an asynchronous validator refuses each message (schema_mismatch, said why), and its rejection goes to onCallbackError, never unhandled', async () => {
+  const { decoder: d, reports, callbackErrors } = decoder()
   let settled = 0
   const asyncSchema: StandardSchemaV1<unknown, unknown> = {
     '~standard': {
@@ -67,10 +67,64 @@ test('an asynchronous validator refuses each message (schema_mismatch, said why)
   const delivered: unknown[] = []
   d.dispatch(JSON.stringify({ type: 'progress' }), [{ schema: asyncSchema, onEvents: (events) => delivered.push(...events) }])
   expect(delivered).toEqual([])
-  expect(reports.map((r) => [r.reason, r.message])).toEqual([['schema_mismatch', '(root): the schema validates asynchronously; events need a synchronous one']])
+  expect(reports.map((r) => [r.reason, r.message])).toEqual([['schema_mismatch', '(root): the schema answered asynchronously (an async check, or a zod transform that threw); events need a synchronous answer']])
   // Vitest fails the run on an unhandled rejection: let the rejected promise settle inside this test.
-  await new Promise<void>((resolve) => queueMicrotask(() => queueMicrotask(() => resolve())))
+  await new Promise<void>((resolve) => setImmediate(resolve))
   expect(settled).toBe(1)
+  expect(callbackErrors).toEqual([new Error('async refusal')])
+})
+
+test('a zod transform that throws: its own error reaches onCallbackError (zod retries it asynchronously), with the token masked', async () => {
+  const TOKEN = 'tok-SECRET-0123456789'
+  const callbackErrors: unknown[] = []
+  const reports: EventError[] = []
+  const d = new FrameDecoder(
+    { maxPayloadBytes: 1 << 20, discriminator: 'type', controlTypes: [], onEventError: (error) => reports.push(error), onCallbackError: (error) => callbackErrors.push(error) },
+    'ws://test',
+    () => TOKEN,
+  )
+  const schema = z.object({ type: z.literal('progress'), note: z.string() }).transform((event) => {
+    throw new Error(`cannot read ${event.note}`)
+  }) as StandardSchemaV1<unknown, unknown>
+  const delivered: unknown[] = []
+  d.dispatch(JSON.stringify({ type: 'progress', note: `echo ${TOKEN}` }), [{ schema, onEvents: (events) => delivered.push(...events) }])
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  expect(delivered).toEqual([])
+  expect(reports.map((r) => r.reason)).toEqual(['schema_mismatch'])
+  expect(callbackErrors).toHaveLength(1)
+  expect(String((callbackErrors[0] as Error).message)).toBe('cannot read echo ***')
+  expect(JSON.stringify(reports)).not.toContain('SECRET')
+})
+
+test.each([
+  ['a Set', () => new Set(['index_started'])],
+  ['a number', () => 3],
+  ['a getter that throws', undefined],
+])('knownTypes that is not a list (%s): the frame is still decoded for every subscriber, the report still made', (_name, make) => {
+  const { decoder: d, reports, callbackErrors } = decoder()
+  const strict: StandardSchemaV1<unknown, unknown> = {
+    '~standard': { version: 1, vendor: 'hand', validate: (value) => ((value as { type?: unknown }).type === 'mine' ? { value } : { issues: [{ message: 'not mine', path: ['type'] }] }) },
+  }
+  const odd = make
+    ? ({ schema: strict, knownTypes: make() } as unknown as FrameSubscriber<unknown>)
+    : ({
+        schema: strict,
+        get knownTypes(): readonly string[] {
+          throw new Error('no list')
+        },
+      } as FrameSubscriber<unknown>)
+  const mine: unknown[] = []
+  const others: unknown[] = []
+  Object.defineProperty(odd, 'onEvents', { value: (events: unknown[]) => mine.push(...events) })
+  // Two frames handed over at once: the odd list must not stop the second, nor the other subscriber.
+  d.dispatch([JSON.stringify({ type: 'index_started' }), JSON.stringify({ type: 'mine' })], [odd, { onEvents: (events) => others.push(...events) }])
+  expect(mine).toEqual([{ type: 'mine' }])
+  expect(others).toEqual([{ type: 'index_started' }, { type: 'mine' }])
+  expect(reports).toEqual([])
+  // Alone on its socket, a type the list cannot name is reported.
+  d.dispatch(JSON.stringify({ type: 'index_started' }), [odd])
+  expect(reports.map((r) => r.reason)).toEqual(['unknown_type'])
+  expect(callbackErrors).toHaveLength(make ? 0 : 2)
 })
 
 test('knownTypes are read from the subscriber’s own discriminator: another channel’s message is not reported, an unknown one is', () => {

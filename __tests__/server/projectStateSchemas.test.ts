@@ -64,4 +64,24 @@ describe('ProjectState validates every event through Standard Schema', () => {
     state.apply({ type: 'index_started', project_id: 'p1', seq: 3 })
     expect(state.index?.state).toBe('indexing')
   })
+
+  test("a dialect's schema of another shape: the id is read from its output", () => {
+    const schema = z
+      .object({ op: z.literal('job.update'), job: z.object({ jobId: z.string(), done: z.number(), of: z.number() }) })
+      .transform(({ job }) => ({ type: 'operation_progress', operation_id: job.jobId, processed_files: job.done, total_files: job.of }))
+    const state = new ProjectState('p1', withSchema(schema))
+    state.apply({ op: 'job.update', job: { jobId: 'j1', done: 3, of: 10 }, seq: 1 } as never)
+    expect(state.operations.get('j1')).toMatchObject({ processedFiles: 3, totalFiles: 10, percent: 30 })
+  })
+
+  test('a reducer that throws leaves the event out and does not throw out of apply', () => {
+    const state = new ProjectState('p1', {
+      schema: operationProgressChannel.schema,
+      reduce: () => {
+        throw new Error('reducer bug')
+      },
+    })
+    expect(() => state.apply(started)).not.toThrow()
+    expect(state.operations.size).toBe(0)
+  })
 })

@@ -66,8 +66,11 @@ const statusWords: Record<string, OperationStatus> = {
  * The status a backend's word names, case-insensitively (`RUNNING`, `in_progress`, `succeeded`,
  * `canceled`, … — the table above), or `undefined`: for a REST `parse` of your own.
  */
-export const toOperationStatus = (value: unknown): OperationStatus | undefined =>
-  typeof value === 'string' ? statusWords[value.toLowerCase()] : undefined
+export const toOperationStatus = (value: unknown): OperationStatus | undefined => {
+  // Own words only: `"constructor"` or `"__proto__"` from a server must not read the prototype's.
+  const word = typeof value === 'string' ? value.toLowerCase() : ''
+  return Object.hasOwn(statusWords, word) ? statusWords[word] : undefined
+}
 
 export const isTerminalStatus = (status: OperationStatus | undefined) =>
   status === 'completed' || status === 'failed' || status === 'cancelled'
@@ -377,10 +380,11 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
 }
 
 /** A REST body without a percent: the counts over the total, as events without one are read. */
-const percentOfCounts = (processed = 0, failed = 0, total = 0) => {
-  // A parse of the app's own is not validated: NaN or negative counts read as none.
-  const done = processed + failed
-  return total > 0 && done > 0 ? Math.min(100, (done / total) * 100) : 0
+const percentOfCounts = (processed: unknown, failed: unknown, total: unknown) => {
+  // A parse of the app's own is not validated: what is not a finite count reads as none.
+  const of = num(total)
+  const done = (num(processed) ?? 0) + (num(failed) ?? 0)
+  return of && done ? Math.min(100, (done / of) * 100) : 0
 }
 
 const withoutCancelling = (status: OperationStatus, stage: string | undefined) => (stage === CANCELLING_STAGE && isTerminalStatus(status) ? undefined : stage)
@@ -400,7 +404,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
       error: fetched.status === 'failed' ? (realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : fetched.error,
       operationId,
       status: fetched.status ?? 'pending',
-      percent: fetched.status === 'completed' ? 100 : (fetched.percent ?? percentOfCounts(fetched.processedFiles, fetched.failedFiles, fetched.totalFiles)),
+      percent: fetched.status === 'completed' ? 100 : (num(fetched.percent) ?? percentOfCounts(fetched.processedFiles, fetched.failedFiles, fetched.totalFiles)),
       updatedAt: fetched.updatedAt ?? new Date(),
     } as OperationProgress)
   }
@@ -422,7 +426,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     processedFiles,
     failedFiles,
     totalFiles,
-    percent: status === 'completed' ? 100 : Math.max(previous.percent, fetched.percent ?? percentOfCounts(processedFiles, failedFiles, totalFiles)),
+    percent: status === 'completed' ? 100 : Math.max(previous.percent, num(fetched.percent) ?? percentOfCounts(processedFiles, failedFiles, totalFiles)),
     etaMs: isTerminalStatus(status) ? undefined : previous.etaMs,
     updatedAt: forward && fetched.updatedAt ? fetched.updatedAt : previous.updatedAt,
     serverUpdatedAt: Number.isFinite(serverAt) ? new Date(serverAt) : undefined,

@@ -52,13 +52,25 @@ export class ProjectState {
       this.index = next
       return
     }
-    const operationId = event.operation_id
-    if (typeof operationId !== 'string') return
+    // The id as the channel reads it: a dialect's schema may put it elsewhere in the message.
     const operation = accepted(this.#operations.schema, event)
-    if (!operation) return
+    let operationId: unknown
+    try {
+      operationId = operation?.operation_id ?? operation?.data?.operation_id
+    } catch {
+      return
+    }
+    if (typeof operationId !== 'string') return
     let scratch = this.#scratch.get(operationId)
     if (!scratch) this.#scratch.set(operationId, (scratch = {}))
-    const next = this.#operations.reduce(this.operations.get(operationId), operation, { params: { operationId }, now, scratch })
+    let next: OperationProgress | undefined
+    try {
+      next = this.#operations.reduce(this.operations.get(operationId), operation!, { params: { operationId }, now, scratch })
+    } catch {
+      // A dialect's reducer that throws on an event leaves it out of the state, as the client's
+      // writer does; the event is published all the same (it is already in the bus).
+      return
+    }
     if (next) this.operations.set(operationId, next)
   }
 

@@ -24,8 +24,10 @@ export class ChannelRouter<TEvent> {
   #lease: Lease
   #route: ((event: TEvent) => string | undefined) | undefined
   #onEmpty: () => void
+  #hub: SocketHub
 
   constructor(hub: SocketHub, url: string, channel: ChannelDefinition<any, TEvent, any>, onEmpty: () => void) {
+    this.#hub = hub
     this.#route = channel.route?.event
     this.#onEmpty = onEmpty
     const decodeBinary = channel.decodeBinary
@@ -91,14 +93,17 @@ export class ChannelRouter<TEvent> {
 
   #deliver(events: readonly TEvent[]): void {
     const route = this.#route
-    if (route === undefined || this.#all.size === 1) {
-      for (const query of this.#all) for (const event of events) query.accept(event)
-      return
-    }
+    const all = route === undefined || this.#all.size === 1
     for (const event of events) {
-      const key = route(event)
-      const targets = key === undefined ? this.#all : this.#byKey.get(key)
-      if (targets) for (const query of targets) query.accept(event)
+      // One event the channel cannot read (a schema's odd output its route or `matches` throws on)
+      // is reported, and costs no other event of the frame.
+      try {
+        const key = all ? undefined : route(event)
+        const targets = key === undefined ? this.#all : this.#byKey.get(key)
+        if (targets) for (const query of targets) query.accept(event)
+      } catch (error) {
+        this.#hub.options.onCallbackError(error)
+      }
     }
   }
 }

@@ -75,7 +75,12 @@ const notStandard = new WeakSet<object>()
  */
 export function warnNotStandardSchema(schema: unknown, url: string): void {
   if ((typeof schema !== 'object' && typeof schema !== 'function') || !schema || notStandard.has(schema)) return
-  if (typeof (schema as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function') return
+  try {
+    if (typeof (schema as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function') return
+  } catch {
+    // A `~standard` getter that throws: the decoder reports that per message; nothing to add here.
+    return
+  }
   notStandard.add(schema)
   console.error(
     `[live-status] the schema given for ${url} is not a Standard Schema (it has no \`~standard.validate\`; \`safeParse\` alone, as zod before 3.24 has, is no longer read): every message is refused and its TypeError goes to \`onCallbackError\`. Pass a Standard Schema validator (zod ≥ 3.24, valibot, arktype…), or wrap yours: \`{ '~standard': { version: 1, vendor: 'app', validate } }\`, where \`validate(input)\` returns \`{ value }\` or \`{ issues: [{ message }] }\`.`,

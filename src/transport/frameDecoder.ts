@@ -171,13 +171,13 @@ export class FrameDecoder {
         if (sub.schema) {
           if (sub.schema !== lastSchema) {
             lastSchema = sub.schema
-            lastResult = validateNow(sub.schema, message, this.#options.onCallbackError)
+            lastResult = validateNow(sub.schema, message, this.#validatorFailed)
           }
           const result = lastResult!
           if (result.issues) {
             const field = sub.discriminator ?? discriminator
             // Another channel's message on a socket they share: not this subscriber's to report.
-            if (failure?.reason !== 'schema_mismatch' && !sub.knownTypes?.includes(message[field] as string)) {
+            if (failure?.reason !== 'schema_mismatch' && !this.#known(sub, message[field])) {
               failure = this.#classify(result.issues, message[field], field)
             }
             continue
@@ -198,6 +198,27 @@ export class FrameDecoder {
         if (typeof seq === 'number' && seq > this.maxSeq && Number.isSafeInteger(seq)) this.maxSeq = seq
       } else if (failure) this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
     }
+  }
+
+  /** Whether `type` is one of the subscriber's `knownTypes`: an app's list, read per message (a getter may throw, a Set is not a list). */
+  #known(sub: FrameSubscriber<unknown>, type: unknown): boolean {
+    try {
+      const known = sub.knownTypes
+      return Array.isArray(known) && known.includes(type)
+    } catch (error) {
+      this.#options.onCallbackError(error)
+      return false
+    }
+  }
+
+  /**
+   * An app validator's failure (thrown, or the rejection of its promise: zod retries a transform
+   * that throws asynchronously). It has seen the server's message: its text is masked like a report's.
+   */
+  #validatorFailed = (error: unknown): void => {
+    const text = (error as Error | null)?.message
+    const masked = typeof text === 'string' ? redactShort(text, this.#token(), 300) : text
+    this.#options.onCallbackError(masked === text ? error : new Error(masked))
   }
 
   /** The frame last decoded, read by a drop's sample: no object per frame. */
@@ -335,13 +356,13 @@ function unpack(envelope: Record<string, unknown>, listKey: string, discriminato
 
 /** What a validator that threw is taken to have said (the error itself goes to `onError`). */
 const validatorThrew: StandardResult<never> = { issues: [] }
-const validatesAsync: StandardResult<never> = { issues: [{ message: 'the schema validates asynchronously; events need a synchronous one' }] }
+const validatesAsync: StandardResult<never> = { issues: [{ message: 'the schema answered asynchronously (an async check, or a zod transform that threw); events need a synchronous answer' }] }
 
 /**
  * A Standard Schema's answer for one message, now: events are handled synchronously. An
- * asynchronous validator (a promise or any thenable) refuses every message, and what its promise
- * does later is not an unhandled rejection. A validator that throws (an app's transform) refuses
- * this message and hands its error to `onError`. The frame decoder and the reference server both
+ * asynchronous validator (a promise or any thenable) refuses every message, and its promise's
+ * rejection goes to `onError`, never unhandled (zod answers a transform that throws this way). A
+ * validator that throws refuses this message and hands its error to `onError`. The frame decoder and the reference server both
  * validate through it.
  */
 export function validateNow<T>(schema: EventSchema<T>, message: unknown, onError: (error: unknown) => void): StandardResult<T> {
@@ -349,7 +370,7 @@ export function validateNow<T>(schema: EventSchema<T>, message: unknown, onError
     const result = schema['~standard'].validate(message)
     const pending = result as PromiseLike<unknown> | undefined
     if (typeof pending?.then !== 'function') return result as StandardResult<T>
-    pending.then(undefined, () => {})
+    pending.then(undefined, onError)
     return validatesAsync
   } catch (error) {
     onError(error)

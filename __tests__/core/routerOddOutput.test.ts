@@ -1,0 +1,82 @@
+/**
+ * A dialect's schema decides what the channel reads (`OperationVocabulary.schema`): its output for
+ * one message may be something the channel's route cannot read (null, an id getter that throws).
+ * That event is reported to `onCallbackError`; the frame's other events still reach every query
+ * (an attacker's probe lost them all: the first bad event ended the frame's delivery).
+ */
+import { QueryClient } from '@tanstack/query-core'
+import { afterEach, expect, test, vi } from 'vitest'
+import { createOperationChannel, LiveStatusClient, liveStatusKeys, operationProgressChannel, type OperationProgress, type StandardSchemaV1 } from '../../src/core'
+import { createMockLiveBackend } from '../../src/testing'
+
+const TOKEN = 'router-token-0123456789'
+const undo: (() => void)[] = []
+afterEach(() => undo.splice(0).forEach((run) => run()))
+
+/** Reference events as they are; `{ odd: 'null' }` becomes null, `{ odd: 'getter' }` an object whose id getter throws. */
+const odd: StandardSchemaV1<unknown, any> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate: (value) => {
+      const message = value as { odd?: string }
+      if (message.odd === 'null') return { value: null }
+      if (message.odd === 'getter')
+        return {
+          value: {
+            type: 'operation_progress',
+            get operation_id(): string {
+              throw new Error('no id here')
+            },
+          },
+        }
+      return { value }
+    },
+  },
+}
+
+test('an event the route cannot read is reported; the rest of the frame reaches every query', async () => {
+  const backend = createMockLiveBackend()
+  const socket = '/ws/projects/p1'
+  backend.socketAt(socket)
+  for (const id of ['a', 'b']) backend.route('GET', `/api/operations/${id}`, { status: 200, body: { id, status: 'processing', processed_files: 0, total_files: 10 } })
+  const errors: unknown[] = []
+  let flush: (() => void) | undefined
+  const client = new LiveStatusClient({
+    apiUrl: backend.apiUrl,
+    accessToken: TOKEN,
+    WebSocket: backend.WebSocket,
+    fetch: backend.fetch,
+    dialect: { name: 'odd', channels: { operation: createOperationChannel({ schema: odd }) } },
+    onCallbackError: (error) => errors.push(error),
+    scheduleFlush: (run) => {
+      flush = run
+      return () => (flush = undefined)
+    },
+  })
+  const queryClient = new QueryClient()
+  undo.push(() => client.dispose(), () => backend.dispose())
+  const channel = client.channel(operationProgressChannel)
+  for (const operationId of ['a', 'b']) {
+    await queryClient.fetchQuery({ queryKey: liveStatusKeys.operation(operationId), queryFn: ({ signal }) => client.fetchLive(queryClient, channel, { operationId, projectId: 'p1' }, signal) })
+    undo.push(client.live(queryClient, channel, { operationId, projectId: 'p1' }))
+  }
+  await vi.waitFor(() => expect(client.socketStatus(backend.wsUrl + socket)?.state).toBe('open'))
+  backend.send(socket, {
+    type: 'batch',
+    events: [
+      { type: 'operation_progress', operation_id: 'a', processed_files: 1, total_files: 10 },
+      { odd: 'null' },
+      { type: 'operation_progress', operation_id: 'a', processed_files: 5, total_files: 10 },
+      { odd: 'getter' },
+      { type: 'operation_progress', operation_id: 'b', processed_files: 7, total_files: 10 },
+    ],
+  })
+  await vi.waitFor(() => expect(flush).toBeDefined())
+  flush!()
+  const row = (id: string) => queryClient.getQueryData<OperationProgress>(liveStatusKeys.operation(id))
+  expect(row('a')).toMatchObject({ processedFiles: 5 })
+  expect(row('b')).toMatchObject({ processedFiles: 7 })
+  expect(errors).toHaveLength(2)
+  expect(errors.map((error) => String(error))).not.toContain(TOKEN)
+})
