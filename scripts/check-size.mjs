@@ -41,15 +41,25 @@ const KiB = 1024
 // review's mends: the reset after the children subscribe (their writer merges the socket's events
 // into the answer), the new client's dialect resolving the channel, knownTypes read per subscriber:
 // typical 16,957 B (guard 16.6 KiB), entry 21,987 B, hub 6,386 B.
+// On 2026-12-06: production messages keep what failed and drop the how-to (typical −58 B, hub −26 B);
+// then fixes and what a newcomer's dialect needed: the server's and client's one synchronous
+// validation, a proposed id back on its socket after the start, an app's channels reset on a
+// backend switch and retried on a new token, a vocabulary `schema`, the reply in the
+// discriminator's field, a `null` operation socket, the percent of a REST body's counts,
+// `knownTypes` for invalidation (typical 16,995 B, entry 22,071 B, hub 6,397 B); and an attacker's
+// probe of those: a `knownTypes` that is not a list lost the frame, a validator's rejection was
+// swallowed (and its error text could carry the token), one event a route cannot read lost the
+// rest of the frame, a `"__proto__"` status word, non-finite counts (typical +118 B, hub +86 B,
+// entry +106 B). Guards 6.25 → 6.35, 16.6 → 16.75, 21.5 → 21.7 KiB; the targets stay.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
-  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.25 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.6 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.35 * KiB, target: 3.5 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.75 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.5 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.7 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },

@@ -24,8 +24,6 @@ export interface Issue {
  */
 export interface Schema<T> extends StandardSchemaV1<unknown, T> {
   (value: unknown, issues: Issue[]): T
-  /** zod's form of the same check, for code written against zod. */
-  safeParse(input: unknown): { success: true; data: T } | { success: false; error: { issues: Array<Issue & { code: string }> } }
 }
 
 /** What a validator outputs. */
@@ -60,13 +58,7 @@ const schema = (check: Check): Schema<any> => {
     const data = check(value, scratch)
     return scratch.length === 0 ? { value: data } : { issues: scratch.splice(0) }
   }
-  return Object.assign(check, {
-    '~standard': { version: 1 as const, vendor: 'live-status', validate },
-    safeParse(value: unknown) {
-      const result = validate(value)
-      return result.issues ? { success: false as const, error: { issues: result.issues.map((issue) => ({ code: 'invalid', ...issue })) } } : { success: true as const, data: result.value }
-    },
-  })
+  return Object.assign(check, { '~standard': { version: 1 as const, vendor: 'live-status', validate } })
 }
 
 // Numbers are shown (NaN, -1 and Infinity are the usual culprits); strings are not, as they may be long or secret.
