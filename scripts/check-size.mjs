@@ -50,11 +50,12 @@ const KiB = 1024
 // probe of those: a `knownTypes` that is not a list lost the frame, a validator's rejection was
 // swallowed (and its error text could carry the token), one event a route cannot read lost the
 // rest of the frame, a `"__proto__"` status word, non-finite counts (typical +118 B, hub +86 B,
-// entry +106 B). Guards 6.25 → 6.35, 16.6 → 16.75, 21.5 → 21.7 KiB; the targets stay.
+// entry +106 B). The validators' unused `safeParse` went (typical and entry −58 B): typical 17,055 B,
+// entry 22,119 B, hub 6,483 B. Guards 6.25 → 6.35, 16.6 → 16.7, 21.5 → 21.7 KiB; the targets stay.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.35 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.75 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.7 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
