@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite'
 import { expect, waitFor, within } from 'storybook/test'
-import { ConnectionStatus, useOperationProgress, type FocusSource, type OnlineSource } from '../src'
+import { ConnectionStatus, connectionStatusStyle, useOperationProgress, type FocusSource, type OnlineSource } from '../src'
 import { LiveStory, type LiveStoryProps } from './support/LiveStory'
 
 const meta: Meta = { title: 'ConnectionStatus' }
@@ -15,7 +15,7 @@ const offlineSource: OnlineSource & FocusSource = {
 /** Keeps an operation active so polling has something to cover. */
 function Watched({ styled }: { styled: boolean }) {
   useOperationProgress('op1', { projectId: 'p1' })
-  return <ConnectionStatus target={{ projectId: 'p1' }} styled={styled} />
+  return <ConnectionStatus target={{ projectId: 'p1' }} style={styled ? connectionStatusStyle : undefined} />
 }
 
 const panels: { title: string; state: string; scenario: LiveStoryProps['scenario']; provider?: LiveStoryProps['provider'] }[] = [

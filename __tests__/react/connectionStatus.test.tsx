@@ -2,7 +2,7 @@
 import { act, screen } from '@testing-library/react'
 import { Profiler } from 'react'
 import { describe, expect, test } from 'vitest'
-import { ConnectionStatus, useConnectionStatus, useIndexStatus, useOperationProgress } from '../../src'
+import { ConnectionStatus, connectionStatusStyle, useConnectionStatus, useIndexStatus, useOperationProgress } from '../../src'
 import { watchForUndefined } from '../helpers/noUndefinedText'
 import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
 
@@ -12,7 +12,7 @@ const SOCKET = '/ws/projects/p1'
 
 function Page({ styled = false }: { styled?: boolean }) {
   useOperationProgress('op1', { projectId: 'p1' })
-  return <ConnectionStatus target={{ projectId: 'p1' }} styled={styled} />
+  return <ConnectionStatus target={{ projectId: 'p1' }} style={styled ? connectionStatusStyle : undefined} />
 }
 
 const status = () => screen.getByRole('status')
@@ -73,7 +73,7 @@ describe('<ConnectionStatus>', () => {
     expect(watch.seen).toEqual([])
   })
 
-  test('Sign-in required when the token is refused; styled is opt-in; a render prop draws its own', async () => {
+  test('Sign-in required when the token is refused; the built-in style is opt-in (connectionStatusStyle); a render prop draws its own', async () => {
     const { backend, renderLive } = setupLive()
     backend.socketAt(SOCKET)
     backend.route('GET', '/api/operations/op1', { status: 200, body: { id: 'op1', status: 'processing' } })

@@ -1,6 +1,7 @@
 import { Profiler, useCallback, useEffect, useRef, useState, useSyncExternalStore, type ComponentType } from 'react'
 import {
   ConnectionStatus,
+  connectionStatusStyle,
   LiveStatusProvider,
   useDirectoryScan,
   useIndexStatus,
@@ -90,7 +91,7 @@ export function App({ cluster = null }: { cluster?: Cluster | null }) {
         {naive ? (
           <span className="muted">hand-written page: no shared connection status</span>
         ) : (
-          <ConnectionStatus target={{ projectId: PROJECT }} styled className="connection" />
+          <ConnectionStatus target={{ projectId: PROJECT }} style={connectionStatusStyle} className="connection" />
         )}
         {signInRequired && !naive ? (
           <button onClick={() => void signInAgain()} data-testid="sign-in">

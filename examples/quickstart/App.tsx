@@ -13,7 +13,7 @@ export default function App() {
   return (
     <QueryClientProvider client={queryClient}>
       <LiveStatusProvider apiUrl={apiUrl} accessToken={accessToken}>
-        <ConnectionStatus target={{ projectId }} styled />
+        <ConnectionStatus target={{ projectId }} />
         <Job />
       </LiveStatusProvider>
     </QueryClientProvider>

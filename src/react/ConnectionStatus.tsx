@@ -8,38 +8,23 @@ export interface ConnectionStatusProps {
   target: ConnectionTarget
   /** Class of the status element. @default undefined */
   className?: string
-  /** Apply a small built-in style (a pill, coloured by state). @default false */
-  styled?: boolean
+  /**
+   * Inline style of the status element, or a function of the state shown: `connectionStatusStyle`
+   * is the package's built-in look (a pill, coloured by state), opt-in by import.
+   * @default undefined (unstyled)
+   */
+  style?: CSSProperties | ((state: ConnectionDisplayState) => CSSProperties | undefined)
   /** Draw your own: gets the view and `reconnect`, rendered inside the live region. @default undefined */
   children?: (view: ConnectionView & { reconnect: () => void }) => ReactNode
-}
-
-const pill: CSSProperties = {
-  display: 'inline-flex',
-  alignItems: 'center',
-  gap: '0.5em',
-  padding: '0.25em 0.75em',
-  borderRadius: '999px',
-  fontSize: '0.875rem',
-  lineHeight: 1.4,
-}
-const colours: Record<ConnectionDisplayState, CSSProperties> = {
-  connected: { display: 'none' },
-  'signed-out': { background: '#eef0f3', color: '#3d4451' },
-  reconnecting: { background: '#fff4d6', color: '#7a5200' },
-  polling: { background: '#eef0f3', color: '#3d4451' },
-  offline: { background: '#eef0f3', color: '#3d4451' },
-  closed: { background: '#e4e6ea', color: '#3d4451' },
-  unauthorized: { background: '#fde7e7', color: '#9b1c1c' },
 }
 
 /**
  * Connection indicator: nothing while connected; "Reconnecting… (attempt n, next in 4 s)";
  * "Offline — updating every 5 s" while polling covers for the socket; "Disconnected" with a Retry
  * button after giving up; "Sign-in required" when the token was refused. A polite live region
- * with `data-state`, unstyled unless `styled`.
+ * with `data-state`, unstyled unless given a `style` (`connectionStatusStyle` is the built-in one).
  */
-export function ConnectionStatus({ target, className, styled = false, children }: ConnectionStatusProps) {
+export function ConnectionStatus({ target, className, style, children }: ConnectionStatusProps) {
   const client = useLiveStatusClient()
   const status = useConnectionStatus(target)
   const [now, setNow] = useState(() => Date.now())
@@ -72,7 +57,7 @@ export function ConnectionStatus({ target, className, styled = false, children }
       aria-live="polite"
       data-state={view.state}
       className={className}
-      style={styled ? { ...pill, ...colours[view.state] } : undefined}
+      style={typeof style === 'function' ? style(view.state) : style}
     >
       {content}
     </div>

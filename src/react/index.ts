@@ -11,4 +11,5 @@ export { useDirectoryScan, type UseDirectoryScanResult } from './useDirectorySca
 export { useLiveInvalidation, type UseLiveInvalidationOptions } from './useLiveInvalidation'
 export { useConnectionStatus, type ConnectionStatusResult, type ConnectionTarget } from './useConnectionStatus'
 export { ConnectionStatus, type ConnectionStatusProps } from './ConnectionStatus'
+export { connectionStatusStyle } from './connectionStatusStyle'
 export { connectionView, type ConnectionDisplayState, type ConnectionView } from './connectionView'

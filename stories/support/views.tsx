@@ -1,11 +1,11 @@
-import { ConnectionStatus, useDirectoryScan, useIndexStatus, useOperationProgress } from '../../src'
+import { ConnectionStatus, connectionStatusStyle, useDirectoryScan, useIndexStatus, useOperationProgress } from '../../src'
 
 /** Small views the stories share: what an app would render with each hook. */
 export function IndexView({ projectId = 'p1' }: { projectId?: string }) {
   const { data, isOutOfSync, reindex, isReindexing } = useIndexStatus(projectId)
   return (
     <div style={{ display: 'grid', gap: 8, maxWidth: 420 }}>
-      <ConnectionStatus target={{ projectId }} styled />
+      <ConnectionStatus target={{ projectId }} style={connectionStatusStyle} />
       <div>
         Index: <strong data-testid="index-state">{data?.state ?? 'loading'}</strong>
         {data?.entityCount !== undefined ? <span data-testid="entity-count"> · {data.entityCount} entities</span> : null}
@@ -23,7 +23,7 @@ export function OperationView({ operationId, projectId = 'p1' }: { operationId: 
   const { data, isOutOfSync } = useOperationProgress(operationId, { projectId })
   return (
     <div style={{ display: 'grid', gap: 6, maxWidth: 420 }} data-testid={`operation-${operationId}`} data-status={data?.status ?? 'loading'}>
-      <ConnectionStatus target={{ projectId }} styled />
+      <ConnectionStatus target={{ projectId }} style={connectionStatusStyle} />
       <div>
         <strong>{data?.operationType ?? 'operation'}</strong> · <span data-testid="status">{data?.status ?? 'loading'}</span> ·{' '}
         <span data-testid="stage">{data?.stage ?? ''}</span>

@@ -1,6 +1,6 @@
 'use client'
 
-import { ConnectionStatus, useIndexStatus, useOperationProgress } from 'live-status'
+import { ConnectionStatus, connectionStatusStyle, useIndexStatus, useOperationProgress } from 'live-status'
 
 export function LiveJob({ projectId, operationId }: { projectId: string; operationId: string | null }) {
   const index = useIndexStatus({ projectId })
@@ -9,7 +9,7 @@ export function LiveJob({ projectId, operationId }: { projectId: string; operati
   return (
     <main>
       <h1>Project {projectId}</h1>
-      <ConnectionStatus target={{ projectId }} styled />
+      <ConnectionStatus target={{ projectId }} style={connectionStatusStyle} />
       <p>
         Index: <strong>{index.data?.state ?? 'loading'}</strong>
         {index.data?.entityCount !== undefined ? ` · ${index.data.entityCount} entities` : ''}
