@@ -51,11 +51,14 @@ const KiB = 1024
 // swallowed (and its error text could carry the token), one event a route cannot read lost the
 // rest of the frame, a `"__proto__"` status word, non-finite counts (typical +118 B, hub +86 B,
 // entry +106 B). The validators' unused `safeParse` went (typical and entry −58 B): typical 17,055 B,
-// entry 22,119 B, hub 6,483 B. Guards 6.25 → 6.35, 16.6 → 16.7, 21.5 → 21.7 KiB; the targets stay.
+// entry 22,119 B, hub 6,483 B. Guards 6.25 → 6.35, 16.6 → 16.7, 21.5 → 21.7 KiB. Then two of the
+// issue's proposed opt-ins: the indicator's built-in look (`connectionStatusStyle`) and the time
+// left (`useOperationEta`) are imported by the apps that show them: typical 16,701 B, below the
+// session's start (guard 16.7 → 16.35 KiB); each is measured below as what it adds. The targets stay.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.35 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.7 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.35 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
@@ -65,6 +68,9 @@ const cases = [
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ appBuilder } from 'live-status/dialects/app-builder'", code: "export { appBuilder } from 'live-status/dialects/app-builder'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
+  // Opt-in by import (issue "Three layers", proposal a): what each adds to the typical import.
+  { name: "{ connectionStatusStyle } from 'live-status' (opt-in)", code: "export { connectionStatusStyle } from 'live-status'", budget: 0.3 * KiB, over: typical },
+  { name: "{ useOperationEta } from 'live-status' (opt-in)", code: "export { useOperationEta } from 'live-status'", budget: 0.2 * KiB, over: typical },
   // Issue "Follow jobs over Server-Sent Events too": opt-in by import, ≤ 2 KiB with its parser.
   { name: "{ sseTransport } from 'live-status/sse' (opt-in, its parser included)", code: "export { sseTransport } from 'live-status/sse'", budget: 2 * KiB, target: 2 * KiB, over: typical },
   { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3 * KiB },

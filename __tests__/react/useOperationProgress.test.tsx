@@ -2,7 +2,7 @@
 import { screen } from '@testing-library/react'
 import { Profiler } from 'react'
 import { describe, expect, test, vi } from 'vitest'
-import { liveStatusKeys, useOperationProgress, type OperationProgress } from '../../src'
+import { liveStatusKeys, useOperationEta, useOperationProgress, type OperationProgress } from '../../src'
 import { advance, setupLive, useFakeLiveClock , FRAME_MS } from '../helpers/renderWithLive'
 import { documentIndexer } from '../../src/dialects/documentIndexer'
 
@@ -128,26 +128,34 @@ describe('useOperationProgress', () => {
     expect(data).toMatchObject({ currentFile: 'e.pdf', status: 'processing', processedFiles: 5 })
   })
 
-  test('etaMs comes from the observed rate once there is enough of it', async () => {
-    const { backend, renderLive, queryClient } = setupLive({ endpoints, dialect: documentIndexer })
+  test('useOperationEta: the time left from the observed rate once there is enough of it, none once it ends', async () => {
+    const { backend, renderLive } = setupLive({ endpoints, dialect: documentIndexer })
     backend.socketAt(SOCKET)
     backend.route('GET', STATUS, { status: 200, body: restOperation('processing') })
-    renderLive(<Operation />)
+    function Eta() {
+      const { data } = useOperationProgress('op1')
+      const etaMs = useOperationEta(data)
+      return <span data-testid="eta">{etaMs === undefined ? 'none' : String(etaMs)}</span>
+    }
+    renderLive(<Eta />)
     await advance()
-    const eta = () => queryClient.getQueryData<OperationProgress>(liveStatusKeys.operation('op1'))!.etaMs
+    const eta = () => screen.getByTestId('eta').textContent
     backend.send(SOCKET, { type: 'file_completed', processed_files: 10, total_files: 100 })
     await advance(FRAME_MS)
-    expect(eta()).toBeUndefined()
+    expect(eta()).toBe('none')
     await advance(500)
     backend.send(SOCKET, { type: 'file_completed', processed_files: 12, total_files: 100 })
     await advance(FRAME_MS)
-    expect(eta()).toBeUndefined()
+    expect(eta()).toBe('none')
     await advance(1500)
     // 10 files in 2 s → 5 files/s; 80 left → 16 s.
     backend.send(SOCKET, { type: 'file_completed', processed_files: 20, total_files: 100 })
     await advance(FRAME_MS)
     // Samples are taken when a frame writes them: within a few frames of the arrival.
-    expect(eta()).toBeCloseTo(16_000, -3)
+    expect(Number(eta())).toBeCloseTo(16_000, -3)
+    backend.send(SOCKET, { type: 'operation_completed', status: 'completed' })
+    await advance(FRAME_MS)
+    expect(eta()).toBe('none')
   })
 
   test('a burst of 1,000 events in one tick renders once', async () => {

@@ -5,6 +5,7 @@ import {
   LiveStatusProvider,
   useDirectoryScan,
   useIndexStatus,
+  useOperationEta,
   useOperationProgress,
   type WebSocketConstructor,
 } from '../../src'
@@ -247,6 +248,7 @@ function Operations({ token, Row, listRefreshMs }: { token: string | null; Row: 
 
 function OperationRow({ operationId }: RowProps) {
   const { data, isOutOfSync } = useOperationProgress(operationId, { projectId: PROJECT })
+  const etaMs = useOperationEta(data)
   if (!data) return <li className="muted">{operationId}: loading…</li>
   return (
     <li data-testid={`operation-${operationId}`} data-status={data.status} data-percent={Math.round(data.percent)}>
@@ -263,7 +265,7 @@ function OperationRow({ operationId }: RowProps) {
       <progress value={data.percent} max={100} />
       <div className="muted">
         {data.processedFiles}/{data.totalFiles} files{data.failedFiles ? `, ${data.failedFiles} failed` : ''}
-        {data.etaMs !== undefined ? ` · about ${Math.ceil(data.etaMs / 1000)} s left` : ''}
+        {etaMs !== undefined ? ` · about ${Math.ceil(etaMs / 1000)} s left` : ''}
         {data.currentFile && data.status === 'processing' ? ` · ${data.currentFile}` : ''}
       </div>
       {isOutOfSync ? <div className="stale">Not updating</div> : null}

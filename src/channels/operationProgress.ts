@@ -25,8 +25,6 @@ export interface OperationProgress {
   percent: number
   message?: string
   error?: string
-  /** Estimated time left, from the observed rate, once there is enough of it. */
-  etaMs?: number
   /** When it last changed: the server's timestamp when it sent one, else when it was received here. For display. */
   updatedAt: Date
   /** The latest timestamp the server itself gave (events or REST); what ordering decisions compare. */
@@ -82,11 +80,6 @@ export const str = (value: unknown): string | undefined => (typeof value === 'st
 
 /** An operation only moves forward: pending → processing → an end, and an end is final. */
 const statusRank: Record<OperationStatus, number> = { pending: 0, processing: 1, completed: 2, failed: 2, cancelled: 2 }
-
-interface RateSample {
-  t: number
-  done: number
-}
 
 /** The mutable copy one flush folds its events into; finalised once. */
 interface OperationDraft {
@@ -277,9 +270,8 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventR
 function finaliseOperation(
   d: OperationDraft,
   data: OperationProgress | undefined,
-  context: { now: number; scratch: Record<string, unknown> },
+  context: { now: number },
 ): OperationProgress {
-  const terminal = isTerminalStatus(d.status)
   const serverAt = d.timestamp === undefined ? undefined : serverTime(d.timestamp)
   const out: OperationProgress = {
     operationId: d.operationId,
@@ -298,10 +290,6 @@ function finaliseOperation(
   else if (d.error !== undefined) out.error = d.error
   const known = serverAt ?? data?.serverUpdatedAt?.getTime()
   if (known !== undefined) out.serverUpdatedAt = serverAt !== undefined && data?.serverUpdatedAt && data.serverUpdatedAt.getTime() > serverAt ? data.serverUpdatedAt : new Date(known)
-  if (!terminal) {
-    const eta = estimateEta(context.scratch, context.now, out)
-    if (eta !== undefined) out.etaMs = eta
-  }
   return out
 }
 
@@ -328,25 +316,6 @@ const reference = operationReducers()
 export const reduceOperations = reference.reduceMany
 /** Folds one event of the reference protocol into the progress (see `operationReducers`). */
 export const reduceOperation = reference.reduce
-
-/**
- * Remaining time from the rate seen since the first progress we observed. "Enough of it": at least
- * two files done since then and one second elapsed, so a single burst does not promise a wild ETA.
- */
-function estimateEta(scratch: Record<string, unknown>, now: number, progress: OperationProgress): number | undefined {
-  const done = progress.processedFiles + progress.failedFiles
-  if (progress.totalFiles <= 0) return undefined
-  const first = scratch.firstSample as RateSample | undefined
-  if (!first) {
-    scratch.firstSample = { t: now, done }
-    return undefined
-  }
-  const elapsed = now - first.t
-  const progressed = done - first.done
-  if (progressed < 2 || elapsed < 1000) return undefined
-  const remaining = Math.max(0, progress.totalFiles - done)
-  return Math.round((remaining * elapsed) / progressed)
-}
 
 // How to fix it, for developers: production builds keep what failed and drop the advice (issue #20 item 5).
 const parseHint = process.env.NODE_ENV !== 'production' ? ' Pass `parse` to useOperationProgress for this backend.' : ''
@@ -427,7 +396,6 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     failedFiles,
     totalFiles,
     percent: status === 'completed' ? 100 : Math.max(previous.percent, num(fetched.percent) ?? percentOfCounts(processedFiles, failedFiles, totalFiles)),
-    etaMs: isTerminalStatus(status) ? undefined : previous.etaMs,
     updatedAt: forward && fetched.updatedAt ? fetched.updatedAt : previous.updatedAt,
     serverUpdatedAt: Number.isFinite(serverAt) ? new Date(serverAt) : undefined,
   })

@@ -7,6 +7,7 @@ export { useCancelOperation, type UseCancelOperationOptions } from './useCancelO
 export { useLiveStatusOptions } from './useLiveStatusOptions'
 export { useIndexStatus, type UseIndexStatusOptions, type UseIndexStatusResult } from './useIndexStatus'
 export { useOperationProgress, type UseOperationProgressOptions } from './useOperationProgress'
+export { useOperationEta } from './useOperationEta'
 export { useDirectoryScan, type UseDirectoryScanResult } from './useDirectoryScan'
 export { useLiveInvalidation, type UseLiveInvalidationOptions } from './useLiveInvalidation'
 export { useConnectionStatus, type ConnectionStatusResult, type ConnectionTarget } from './useConnectionStatus'

@@ -16,7 +16,7 @@ export interface UseOperationProgressOptions<TSelected = OperationProgress> exte
 /**
  * An operation's progress, live: both dialects of the document indexer (flat events with worker
  * stages, and the `{ type, data }` envelope) and the `current_state` snapshot. `percent` never
- * goes backwards; `etaMs` appears once the observed rate says something.
+ * goes backwards. The time left: `useOperationEta(data)`.
  *
  * @example
  * ```tsx

@@ -1,4 +1,4 @@
-import { ConnectionStatus, connectionStatusStyle, useDirectoryScan, useIndexStatus, useOperationProgress } from '../../src'
+import { ConnectionStatus, connectionStatusStyle, useDirectoryScan, useIndexStatus, useOperationEta, useOperationProgress } from '../../src'
 
 /** Small views the stories share: what an app would render with each hook. */
 export function IndexView({ projectId = 'p1' }: { projectId?: string }) {
@@ -21,6 +21,7 @@ export function IndexView({ projectId = 'p1' }: { projectId?: string }) {
 
 export function OperationView({ operationId, projectId = 'p1' }: { operationId: string; projectId?: string }) {
   const { data, isOutOfSync } = useOperationProgress(operationId, { projectId })
+  const etaMs = useOperationEta(data)
   return (
     <div style={{ display: 'grid', gap: 6, maxWidth: 420 }} data-testid={`operation-${operationId}`} data-status={data?.status ?? 'loading'}>
       <ConnectionStatus target={{ projectId }} style={connectionStatusStyle} />
@@ -31,7 +32,7 @@ export function OperationView({ operationId, projectId = 'p1' }: { operationId: 
       <progress value={data?.percent ?? 0} max={100} style={{ width: '100%' }} />
       <div>
         <span data-testid="percent">{Math.round(data?.percent ?? 0)}%</span> · <span data-testid="files">{data ? `${data.processedFiles}/${data.totalFiles}` : ''}</span> files
-        {data?.etaMs !== undefined ? ` · about ${Math.ceil(data.etaMs / 1000)} s left` : ''}
+        {etaMs !== undefined ? ` · about ${Math.ceil(etaMs / 1000)} s left` : ''}
       </div>
       {isOutOfSync ? <div data-testid="stale">Not updating</div> : null}
     </div>
