@@ -29,11 +29,16 @@ describe('a REST answer without a percent', () => {
     expect(mergeOperation(noPercent, { status: 'processing', percent: 70 }, 'j1').percent).toBe(70)
   })
 
-  test('on top of the socket: the merged counts over the total, never below what was shown', () => {
+  test("on top of the socket: REST's own counts over the total, never below what was shown", () => {
     expect(mergeOperation(row(10, 1, 10), { status: 'processing', processedFiles: 3, totalFiles: 10 }, 'j1').percent).toBe(30)
     expect(mergeOperation(row(60, 6, 10), { status: 'processing', processedFiles: 3, totalFiles: 10 }, 'j1').percent).toBe(60)
-    // The socket's count is newer than REST's: the merged counts decide.
-    expect(mergeOperation(row(0, 5, 10), { status: 'processing', processedFiles: 3, totalFiles: 10 }, 'j1').percent).toBe(50)
+    expect(mergeOperation(row(0, 5, 10), { status: 'processing', processedFiles: 3, totalFiles: 10 }, 'j1').percent).toBe(30)
+  })
+
+  test("a staged dialect's percent is not replaced by the socket's counts when REST gives neither (a review found 70 -> 100 %)", () => {
+    // The document indexer's REINDEX at the end of reprocessing: 30/30 files, the stage weighs 70 %.
+    const reprocessed = { ...row(70, 30, 30), stage: 'reprocessing' }
+    expect(mergeOperation(reprocessed, { status: 'processing' }, 'j1').percent).toBe(70)
   })
 
   test('a percent REST gives is taken as it is', () => {

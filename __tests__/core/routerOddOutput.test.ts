@@ -6,7 +6,8 @@
  */
 import { QueryClient } from '@tanstack/query-core'
 import { afterEach, expect, test, vi } from 'vitest'
-import { createOperationChannel, LiveStatusClient, liveStatusKeys, operationProgressChannel, type OperationProgress, type StandardSchemaV1 } from '../../src/core'
+import { createOperationChannel, defineChannel, LiveStatusClient, liveStatusKeys, operationProgressChannel, type OperationProgress, type StandardSchemaV1 } from '../../src/core'
+import { looseObject, number, oneOf } from '../../src/sync/validate'
 import { createMockLiveBackend } from '../../src/testing'
 
 const TOKEN = 'router-token-0123456789'
@@ -79,4 +80,51 @@ test('an event the route cannot read is reported; the rest of the frame reaches 
   expect(row('b')).toMatchObject({ processedFiles: 7 })
   expect(errors).toHaveLength(2)
   expect(errors.map((error) => String(error))).not.toContain(TOKEN)
+})
+
+test("one query's throw on an event costs neither its other events nor the other queries that event", async () => {
+  const backend = createMockLiveBackend()
+  const socket = '/ws/lint'
+  backend.socketAt(socket)
+  type Lint = { type: 'lint'; n: number; boom?: boolean }
+  const errors: unknown[] = []
+  let flush: (() => void) | undefined
+  const client = new LiveStatusClient({
+    apiUrl: backend.apiUrl,
+    accessToken: TOKEN,
+    WebSocket: backend.WebSocket,
+    fetch: backend.fetch,
+    onCallbackError: (error) => errors.push(error),
+    scheduleFlush: (run) => {
+      flush = run
+      return () => (flush = undefined)
+    },
+  })
+  const queryClient = new QueryClient()
+  undo.push(() => client.dispose(), () => backend.dispose())
+  const channel = defineChannel<{ id: string }, Lint, number[]>({
+    name: 'lint',
+    queryKey: ({ id }) => ['lint', id],
+    socket: () => socket,
+    schema: looseObject({ type: oneOf(['lint'] as const), n: number }) as never,
+    // No route: every query sees every event. Query `a` throws on the `boom` event.
+    matches: (event, { id }) => {
+      if (id === 'a' && event.boom) throw new Error('a cannot read this one')
+      return true
+    },
+    reduce: (data, event) => [...(data ?? []), event.n],
+    fetch: async ({ previous }) => previous ?? [],
+    isActive: () => true,
+  })
+  for (const id of ['a', 'b']) {
+    await queryClient.fetchQuery({ queryKey: ['lint', id], queryFn: ({ signal }) => client.fetchLive(queryClient, channel, { id }, signal) })
+    undo.push(client.live(queryClient, channel, { id }))
+  }
+  await vi.waitFor(() => expect(client.socketStatus(backend.wsUrl + socket)?.state).toBe('open'))
+  backend.send(socket, { type: 'batch', events: [{ type: 'lint', n: 1, boom: true }, { type: 'lint', n: 2 }] })
+  await vi.waitFor(() => expect(flush).toBeDefined())
+  flush!()
+  expect(queryClient.getQueryData(['lint', 'a'])).toEqual([2])
+  expect(queryClient.getQueryData(['lint', 'b'])).toEqual([1, 2])
+  expect(errors).toHaveLength(1)
 })

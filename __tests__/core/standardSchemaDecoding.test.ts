@@ -139,3 +139,16 @@ test('knownTypes are read from the subscriber’s own discriminator: another cha
   expect(reports.map((r) => [r.reason, r.message])).toEqual([['unknown_type', 'unknown event "unknown"']])
   expect(d.stats.dropped.unknown_type).toBe(1)
 })
+
+test.each([
+  ['undefined', undefined],
+  ['null', null],
+  ['true', true],
+])('a validator that answers %s refuses the message; nothing escapes dispatch', (_name, answer) => {
+  const { decoder: d, reports } = decoder()
+  const silent: StandardSchemaV1<unknown, unknown> = { '~standard': { version: 1, vendor: 'hand', validate: () => answer as never } }
+  const delivered: unknown[] = []
+  expect(() => d.dispatch(JSON.stringify({ type: 'progress' }), [{ schema: silent, onEvents: (events) => delivered.push(...events) }])).not.toThrow()
+  expect(delivered).toEqual([])
+  expect(reports.map((r) => r.reason)).toEqual(['schema_mismatch'])
+})

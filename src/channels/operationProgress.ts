@@ -395,7 +395,9 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     processedFiles,
     failedFiles,
     totalFiles,
-    percent: status === 'completed' ? 100 : Math.max(previous.percent, num(fetched.percent) ?? percentOfCounts(processedFiles, failedFiles, totalFiles)),
+    // REST's own counts, when it gives no percent: the socket's counts are already in what was shown
+    // (a dialect's stage weights may place them anywhere in the operation's percent).
+    percent: status === 'completed' ? 100 : Math.max(previous.percent, num(fetched.percent) ?? percentOfCounts(fetched.processedFiles, fetched.failedFiles, fetched.totalFiles)),
     updatedAt: forward && fetched.updatedAt ? fetched.updatedAt : previous.updatedAt,
     serverUpdatedAt: Number.isFinite(serverAt) ? new Date(serverAt) : undefined,
   })

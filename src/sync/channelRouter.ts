@@ -93,17 +93,31 @@ export class ChannelRouter<TEvent> {
 
   #deliver(events: readonly TEvent[]): void {
     const route = this.#route
-    const all = route === undefined || this.#all.size === 1
+    if (route === undefined || this.#all.size === 1) {
+      for (const query of this.#all) for (const event of events) this.#accept(query, event)
+      return
+    }
     for (const event of events) {
-      // One event the channel cannot read (a schema's odd output its route or `matches` throws on)
-      // is reported, and costs no other event of the frame.
+      let key: string | undefined
       try {
-        const key = all ? undefined : route(event)
-        const targets = key === undefined ? this.#all : this.#byKey.get(key)
-        if (targets) for (const query of targets) query.accept(event)
+        key = route(event)
       } catch (error) {
+        // One event the channel cannot read (a schema's odd output its route throws on) is
+        // reported, and costs no other event of the frame.
         this.#hub.options.onCallbackError(error)
+        continue
       }
+      const targets = key === undefined ? this.#all : this.#byKey.get(key)
+      if (targets) for (const query of targets) this.#accept(query, event)
+    }
+  }
+
+  /** One query's event: what its `matches` or reducer path throws costs neither its other events nor the other queries'. */
+  #accept(query: RoutedQuery<TEvent>, event: TEvent): void {
+    try {
+      query.accept(event)
+    } catch (error) {
+      this.#hub.options.onCallbackError(error)
     }
   }
 }

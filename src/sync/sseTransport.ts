@@ -36,10 +36,8 @@ export function sseTransport(options: SseOptions & {
   return {
     endpoints: {
       indexSocket: stream,
-      operationSocket: (operationId, { projectId }) => {
-        if (!projectId) throw new Error(`[live-status] sseTransport: operation ${operationId} needs a projectId (streams are per project).`)
-        return stream(projectId)
-      },
+      // Streams are per project: an operation followed without one has none, and is polled.
+      operationSocket: (_operationId, { projectId }) => (projectId ? stream(projectId) : null),
     },
     // The URL the hub keys on is `wsUrl` + the path: matched by its path's end.
     endpointOptions: (url) => {

@@ -1,5 +1,5 @@
 import { transportDefaults } from './options'
-import { redactShort } from './redact'
+import { redact, redactShort } from './redact'
 import type { ConnectionStats, EventError, EventErrorReason, EventSchema, StandardResult } from './types'
 
 /** One party interested in a connection's events. */
@@ -217,8 +217,12 @@ export class FrameDecoder {
    */
   #validatorFailed = (error: unknown): void => {
     const text = (error as Error | null)?.message
-    const masked = typeof text === 'string' ? redactShort(text, this.#token(), 300) : text
-    this.#options.onCallbackError(masked === text ? error : new Error(masked))
+    const masked = typeof text === 'string' ? redact(text, this.#token()) : text
+    try {
+      this.#options.onCallbackError(masked === text ? error : new Error(masked))
+    } catch {
+      // An app's `onCallbackError` that throws: not from a promise's rejection handler.
+    }
   }
 
   /** The frame last decoded, read by a drop's sample: no object per frame. */
@@ -369,7 +373,8 @@ export function validateNow<T>(schema: EventSchema<T>, message: unknown, onError
   try {
     const result = schema['~standard'].validate(message)
     const pending = result as PromiseLike<unknown> | undefined
-    if (typeof pending?.then !== 'function') return result as StandardResult<T>
+    // A validator that answers nothing (or not an object) refuses: reading its `issues` would throw.
+    if (typeof pending?.then !== 'function') return typeof result === 'object' && result ? (result as StandardResult<T>) : validatorThrew
     pending.then(undefined, onError)
     return validatesAsync
   } catch (error) {
