@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, screen } from '@testing-library/react'
 import { Profiler } from 'react'
-import { describe, expect, test } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { ConnectionStatus, connectionStatusStyle, useConnectionStatus, useIndexStatus, useOperationProgress } from '../../src'
 import { watchForUndefined } from '../helpers/noUndefinedText'
 import { advance, setupLive, useFakeLiveClock } from '../helpers/renderWithLive'
@@ -149,5 +149,22 @@ describe('useConnectionStatus', () => {
     await advance(5000)
     expect(screen.getByTestId('s').textContent).toBe('idle')
     expect(backend.created).toHaveLength(0)
+  })
+
+  test('the 0.2 prop `styled` (passed from JavaScript) says once what replaced it, in development', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const { renderLive } = setupLive()
+    const Untyped = ConnectionStatus as unknown as (props: Record<string, unknown>) => ReturnType<typeof ConnectionStatus>
+    renderLive(
+      <>
+        <Untyped target={{ projectId: 'p1' }} styled />
+        <Untyped target={{ projectId: 'p1' }} styled />
+      </>,
+    )
+    await advance()
+    const said = warn.mock.calls.map((call) => String(call[0])).filter((text) => text.includes('styled'))
+    expect(said).toHaveLength(1)
+    expect(said[0]).toContain('style={connectionStatusStyle}')
+    warn.mockRestore()
   })
 })

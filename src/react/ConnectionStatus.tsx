@@ -18,13 +18,21 @@ export interface ConnectionStatusProps {
   children?: (view: ConnectionView & { reconnect: () => void }) => ReactNode
 }
 
+let warnedStyled = false
+
 /**
  * Connection indicator: nothing while connected; "Reconnecting… (attempt n, next in 4 s)";
  * "Offline — updating every 5 s" while polling covers for the socket; "Disconnected" with a Retry
  * button after giving up; "Sign-in required" when the token was refused. A polite live region
  * with `data-state`, unstyled unless given a `style` (`connectionStatusStyle` is the built-in one).
  */
-export function ConnectionStatus({ target, className, style, children }: ConnectionStatusProps) {
+export function ConnectionStatus(props: ConnectionStatusProps) {
+  const { target, className, style, children } = props
+  // 0.3 renamed `styled`: JavaScript (and spread props) pass it on without a type error.
+  if (process.env.NODE_ENV !== 'production' && (props as { styled?: unknown }).styled !== undefined && !warnedStyled) {
+    warnedStyled = true
+    console.warn('[live-status] <ConnectionStatus styled> is gone: pass `style={connectionStatusStyle}` (import { connectionStatusStyle } from \'live-status\') for the built-in look.')
+  }
   const client = useLiveStatusClient()
   const status = useConnectionStatus(target)
   const [now, setNow] = useState(() => Date.now())
