@@ -6,7 +6,7 @@
  */
 import { QueryClient } from '@tanstack/query-core'
 import { afterEach, expect, test, vi } from 'vitest'
-import { createOperationChannel, defineChannel, LiveStatusClient, liveStatusKeys, operationProgressChannel, type OperationProgress, type StandardSchemaV1 } from '../../src/core'
+import { createOperationChannel, defineChannel, LiveStatusClient, liveStatusKeys, operationProgressChannel, type LiveStatusClientOptions, type OperationProgress, type StandardSchemaV1 } from '../../src/core'
 import { looseObject, number, oneOf } from '../../src/sync/validate'
 import { createMockLiveBackend } from '../../src/testing'
 
@@ -36,11 +36,13 @@ const odd: StandardSchemaV1<unknown, any> = {
   },
 }
 
-test('an event the route cannot read is reported; the rest of the frame reaches every query', async () => {
+/**
+ * A client on a mock backend with a socket at `socket`, its flushes run by the test
+ * (`flushNow`), its callback errors collected.
+ */
+async function setup(socket: string, options: Partial<LiveStatusClientOptions> = {}) {
   const backend = createMockLiveBackend()
-  const socket = '/ws/projects/p1'
   backend.socketAt(socket)
-  for (const id of ['a', 'b']) backend.route('GET', `/api/operations/${id}`, { status: 200, body: { id, status: 'processing', processed_files: 0, total_files: 10 } })
   const errors: unknown[] = []
   let flush: (() => void) | undefined
   const client = new LiveStatusClient({
@@ -48,22 +50,37 @@ test('an event the route cannot read is reported; the rest of the frame reaches 
     accessToken: TOKEN,
     WebSocket: backend.WebSocket,
     fetch: backend.fetch,
-    dialect: { name: 'odd', channels: { operation: createOperationChannel({ schema: odd }) } },
     onCallbackError: (error) => errors.push(error),
     scheduleFlush: (run) => {
       flush = run
       return () => (flush = undefined)
     },
+    ...options,
   })
   const queryClient = new QueryClient()
   undo.push(() => client.dispose(), () => backend.dispose())
+  /** Once the socket is open, sends `message` and runs the flush it schedules. */
+  const deliver = async (message: unknown) => {
+    await vi.waitFor(() => expect(client.socketStatus(backend.wsUrl + socket)?.state).toBe('open'))
+    backend.send(socket, message)
+    await vi.waitFor(() => expect(flush).toBeDefined())
+    flush!()
+  }
+  return { backend, client, queryClient, errors, deliver }
+}
+
+test('an event the route cannot read is reported; the rest of the frame reaches every query', async () => {
+  const socket = '/ws/projects/p1'
+  const { backend, client, queryClient, errors, deliver } = await setup(socket, {
+    dialect: { name: 'odd', channels: { operation: createOperationChannel({ schema: odd }) } },
+  })
+  for (const id of ['a', 'b']) backend.route('GET', `/api/operations/${id}`, { status: 200, body: { id, status: 'processing', processed_files: 0, total_files: 10 } })
   const channel = client.channel(operationProgressChannel)
   for (const operationId of ['a', 'b']) {
     await queryClient.fetchQuery({ queryKey: liveStatusKeys.operation(operationId), queryFn: ({ signal }) => client.fetchLive(queryClient, channel, { operationId, projectId: 'p1' }, signal) })
     undo.push(client.live(queryClient, channel, { operationId, projectId: 'p1' }))
   }
-  await vi.waitFor(() => expect(client.socketStatus(backend.wsUrl + socket)?.state).toBe('open'))
-  backend.send(socket, {
+  await deliver({
     type: 'batch',
     events: [
       { type: 'operation_progress', operation_id: 'a', processed_files: 1, total_files: 10 },
@@ -73,8 +90,6 @@ test('an event the route cannot read is reported; the rest of the frame reaches 
       { type: 'operation_progress', operation_id: 'b', processed_files: 7, total_files: 10 },
     ],
   })
-  await vi.waitFor(() => expect(flush).toBeDefined())
-  flush!()
   const row = (id: string) => queryClient.getQueryData<OperationProgress>(liveStatusKeys.operation(id))
   expect(row('a')).toMatchObject({ processedFiles: 5 })
   expect(row('b')).toMatchObject({ processedFiles: 7 })
@@ -83,25 +98,9 @@ test('an event the route cannot read is reported; the rest of the frame reaches 
 })
 
 test("one query's throw on an event costs neither its other events nor the other queries that event", async () => {
-  const backend = createMockLiveBackend()
   const socket = '/ws/lint'
-  backend.socketAt(socket)
+  const { client, queryClient, errors, deliver } = await setup(socket)
   type Lint = { type: 'lint'; n: number; boom?: boolean }
-  const errors: unknown[] = []
-  let flush: (() => void) | undefined
-  const client = new LiveStatusClient({
-    apiUrl: backend.apiUrl,
-    accessToken: TOKEN,
-    WebSocket: backend.WebSocket,
-    fetch: backend.fetch,
-    onCallbackError: (error) => errors.push(error),
-    scheduleFlush: (run) => {
-      flush = run
-      return () => (flush = undefined)
-    },
-  })
-  const queryClient = new QueryClient()
-  undo.push(() => client.dispose(), () => backend.dispose())
   const channel = defineChannel<{ id: string }, Lint, number[]>({
     name: 'lint',
     queryKey: ({ id }) => ['lint', id],
@@ -120,10 +119,7 @@ test("one query's throw on an event costs neither its other events nor the other
     await queryClient.fetchQuery({ queryKey: ['lint', id], queryFn: ({ signal }) => client.fetchLive(queryClient, channel, { id }, signal) })
     undo.push(client.live(queryClient, channel, { id }))
   }
-  await vi.waitFor(() => expect(client.socketStatus(backend.wsUrl + socket)?.state).toBe('open'))
-  backend.send(socket, { type: 'batch', events: [{ type: 'lint', n: 1, boom: true }, { type: 'lint', n: 2 }] })
-  await vi.waitFor(() => expect(flush).toBeDefined())
-  flush!()
+  await deliver({ type: 'batch', events: [{ type: 'lint', n: 1, boom: true }, { type: 'lint', n: 2 }] })
   expect(queryClient.getQueryData(['lint', 'a'])).toEqual([2])
   expect(queryClient.getQueryData(['lint', 'b'])).toEqual([1, 2])
   expect(errors).toHaveLength(1)

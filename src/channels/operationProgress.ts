@@ -380,9 +380,6 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
   const forward = fetched.status !== undefined && !isTerminalStatus(previous.status) && statusRank[fetched.status] > statusRank[previous.status]
   const status = forward ? fetched.status! : previous.status
   const serverAt = Math.max(previous.serverUpdatedAt?.getTime() ?? -Infinity, fetched.serverUpdatedAt?.getTime() ?? -Infinity)
-  const processedFiles = maxDefined(previous.processedFiles, fetched.processedFiles) ?? 0
-  const failedFiles = maxDefined(previous.failedFiles, fetched.failedFiles) ?? 0
-  const totalFiles = maxDefined(previous.totalFiles, fetched.totalFiles) ?? 0
   return compact({
     ...previous,
     operationType: previous.operationType ?? fetched.operationType,
@@ -392,9 +389,9 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     error: status === 'failed' ? (realError(previous.error) ?? realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : previous.error,
     operationId,
     status,
-    processedFiles,
-    failedFiles,
-    totalFiles,
+    processedFiles: maxDefined(previous.processedFiles, fetched.processedFiles) ?? 0,
+    failedFiles: maxDefined(previous.failedFiles, fetched.failedFiles) ?? 0,
+    totalFiles: maxDefined(previous.totalFiles, fetched.totalFiles) ?? 0,
     // REST's own counts, when it gives no percent: the socket's counts are already in what was shown
     // (a dialect's stage weights may place them anywhere in the operation's percent).
     percent: status === 'completed' ? 100 : Math.max(previous.percent, num(fetched.percent) ?? percentOfCounts(fetched.processedFiles, fetched.failedFiles, fetched.totalFiles)),

@@ -1,4 +1,5 @@
 import { useEffect, useState, type CSSProperties, type ReactNode } from 'react'
+import { warnOnce } from '../transport/devWarnings'
 import { useLiveStatusClient } from './context'
 import { connectionView, type ConnectionDisplayState, type ConnectionView } from './connectionView'
 import { useConnectionStatus, type ConnectionTarget } from './useConnectionStatus'
@@ -18,8 +19,6 @@ export interface ConnectionStatusProps {
   children?: (view: ConnectionView & { reconnect: () => void }) => ReactNode
 }
 
-let warnedStyled = false
-
 /**
  * Connection indicator: nothing while connected; "Reconnecting… (attempt n, next in 4 s)";
  * "Offline — updating every 5 s" while polling covers for the socket; "Disconnected" with a Retry
@@ -29,9 +28,8 @@ let warnedStyled = false
 export function ConnectionStatus(props: ConnectionStatusProps) {
   const { target, className, style, children } = props
   // 0.3 renamed `styled`: JavaScript (and spread props) pass it on without a type error.
-  if (process.env.NODE_ENV !== 'production' && (props as { styled?: unknown }).styled !== undefined && !warnedStyled) {
-    warnedStyled = true
-    console.warn('[live-status] <ConnectionStatus styled> is gone: pass `style={connectionStatusStyle}` (import { connectionStatusStyle } from \'live-status\') for the built-in look.')
+  if (process.env.NODE_ENV !== 'production' && (props as { styled?: unknown }).styled !== undefined) {
+    warnOnce('styled', () => "<ConnectionStatus styled> is gone: pass `style={connectionStatusStyle}` (import { connectionStatusStyle } from 'live-status') for the built-in look.")
   }
   const client = useLiveStatusClient()
   const status = useConnectionStatus(target)

@@ -11,7 +11,8 @@ const warned = new Set<string>()
 /** The last error message a socket's error event carried (Node's `ws` gives one; browsers none). */
 const errors = new WeakMap<object, string>()
 
-const once = (key: string, message: () => string): void => {
+/** Says `message` once per page for `key` (in development only: callers sit behind the `NODE_ENV` check). */
+export const warnOnce = (key: string, message: () => string): void => {
   if (warned.has(key)) return
   warned.add(key)
   console.warn(`[live-status] ${message()}`)
@@ -62,7 +63,7 @@ export function warnRefused(connection: object, url: string): void {
 
 /** A socket is wanted while there is no token: say once what it waits for. */
 export function warnNoToken(url: string): void {
-  once('no-token', () => `${url} waits for an access token: nothing opens and no REST call leaves until \`<LiveStatusProvider accessToken>\` (or \`getAccessToken\`) gives one. Signing in later is fine; cookie auth needs no token: pass \`auth: { type: 'none' }\`.`)
+  warnOnce('no-token', () => `${url} waits for an access token: nothing opens and no REST call leaves until \`<LiveStatusProvider accessToken>\` (or \`getAccessToken\`) gives one. Signing in later is fine; cookie auth needs no token: pass \`auth: { type: 'none' }\`.`)
 }
 
 /** Schemas already named as not being a Standard Schema. */

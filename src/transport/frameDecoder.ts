@@ -366,8 +366,8 @@ const validatesAsync: StandardResult<never> = { issues: [{ message: 'the schema 
  * A Standard Schema's answer for one message, now: events are handled synchronously. An
  * asynchronous validator (a promise or any thenable) refuses every message, and its promise's
  * rejection goes to `onError`, never unhandled (zod answers a transform that throws this way). A
- * validator that throws refuses this message and hands its error to `onError`. The frame decoder and the reference server both
- * validate through it.
+ * validator that throws, or answers nothing, refuses this message (a throw goes to `onError`).
+ * The frame decoder and the reference server both validate through it.
  */
 export function validateNow<T>(schema: EventSchema<T>, message: unknown, onError: (error: unknown) => void): StandardResult<T> {
   try {

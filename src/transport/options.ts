@@ -50,8 +50,10 @@ export interface HeartbeatOptions {
   schedule?: 'idle' | 'fixed'
 }
 
-/** Answers a server's control message (see `controlTypes`); what it returns, unless `undefined`, is sent back (objects as JSON). */
-/** Answers one control message (`undefined`: no answer); `discriminator` is the field the hub reads types from. */
+/**
+ * Answers a server's control message (see `controlTypes`); what it returns, unless `undefined`, is
+ * sent back (objects as JSON). `discriminator` is the field the hub reads types from.
+ */
 export type ControlReply = (message: Record<string, unknown>, discriminator: string) => unknown
 
 /**
