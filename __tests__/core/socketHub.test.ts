@@ -546,6 +546,16 @@ describe('heartbeat', () => {
     expect(endpoint.created).toHaveLength(2)
   })
 
+  test("the default ping is in the discriminator's field: a backend naming types by `op` gets { op: 'ping' } (before: { type: 'ping' }, which it reads as no type)", async () => {
+    const { endpoint, hub } = setup({ discriminator: 'op', heartbeat: { intervalMs: 100 } })
+    const perEndpoint = setup({ endpointOptions: () => ({ discriminator: 'kind' }), heartbeat: { intervalMs: 100 } })
+    hub.acquire(endpoint.url)
+    perEndpoint.hub.acquire(perEndpoint.endpoint.url)
+    await flush(200)
+    expect(endpoint.received).toEqual([{ op: 'ping' }])
+    expect(perEndpoint.endpoint.received).toEqual([{ kind: 'ping' }])
+  })
+
   test('custom ping message; heartbeat: false sends nothing', async () => {
     const custom = setup({ heartbeat: { intervalMs: 100, message: { kind: 'keepalive' } } })
     custom.hub.acquire(custom.endpoint.url)
@@ -598,6 +608,36 @@ describe('protocol options', () => {
     await flush()
     expect(endpoint.received).toEqual([{ op: 'pong' }, { type: 'pong' }])
     expect(onEventError).not.toHaveBeenCalled()
+  })
+
+  test("under another discriminator, an event that has that field is an event even when its `type` says ping or batch (before: taken as a ping, or unpacked)", async () => {
+    const delivered: unknown[] = []
+    const { endpoint, hub } = setup({ discriminator: 'op' })
+    hub.acquire(endpoint.url, { onEvents: (events) => delivered.push(...events) })
+    await flush()
+    endpoint.send({ op: 'job.update', type: 'ping' })
+    endpoint.send({ op: 'job.update', type: 'batch', events: [{ op: 'x' }] })
+    await flush()
+    expect(delivered).toEqual([{ op: 'job.update', type: 'ping' }, { op: 'job.update', type: 'batch', events: [{ op: 'x' }] }])
+    expect(endpoint.received).toEqual([])
+  })
+
+  test("a server that stops reading: nothing more is queued past maxPayloadBytes waiting unsent, pongs and commands alike (before: a pong per ping, without bound)", async () => {
+    const { endpoint, hub } = setup({ maxPayloadBytes: 1000 })
+    const lease = hub.acquire(endpoint.url)
+    await flush()
+    const socket = lease.connection.socket as unknown as { bufferedAmount: number }
+    Object.defineProperty(socket, 'bufferedAmount', { value: 1001, configurable: true })
+    for (let i = 0; i < 5; i++) endpoint.send({ type: 'ping' })
+    await flush()
+    expect(lease.connection.send({ type: 'cancel' })).toBe(false)
+    expect(endpoint.received).toEqual([])
+    Object.defineProperty(socket, 'bufferedAmount', { value: 1000, configurable: true })
+    endpoint.send({ type: 'ping' })
+    await flush()
+    expect(lease.connection.send({ type: 'cancel' })).toBe(true)
+    await flush()
+    expect(endpoint.received).toEqual([{ type: 'pong' }, { type: 'cancel' }])
   })
 
   test("auth 'none': connects without a token, appends nothing, ignores setToken; protocols are offered", async () => {
@@ -780,6 +820,26 @@ describe('frames', () => {
     endpoint.send('nope')
     expect(got).toEqual([{ type: 'x' }])
     expect(onCallbackError).toHaveBeenCalledTimes(2)
+  })
+
+  test("an app's onCallbackError that throws: neither a subscriber's error nor an asynchronous validator's rejection escapes, and the token is masked in what it gets", async () => {
+    const seen: unknown[] = []
+    const { endpoint, hub } = setup({
+      onCallbackError: (error) => {
+        seen.push(error)
+        throw new Error('the app reporter broke')
+      },
+    })
+    let settled = 0
+    const rejecting = { '~standard': { version: 1 as const, vendor: 'async', validate: () => Promise.reject(new Error(`refused ${TOKEN}`)).finally(() => settled++) } }
+    hub.acquire(endpoint.url, { schema: rejecting })
+    hub.acquire(endpoint.url, { onEvents: () => { throw new Error(`subscriber saw ${TOKEN}`) } })
+    await flush()
+    expect(() => endpoint.send({ type: 'x' })).not.toThrow()
+    // Vitest fails the run on an unhandled rejection: the rejected promise settles inside this test.
+    await flush()
+    expect(settled).toBe(1)
+    expect(seen.map((error) => (error as Error).message).sort()).toEqual(['refused ***', 'subscriber saw ***'])
   })
 })
 

@@ -57,7 +57,7 @@ afterEach(async () => {
   for (const undo of cleanups.splice(0).reverse()) await undo()
 })
 
-async function setup(projectId: string | undefined) {
+async function setup(projectId: string | undefined, { operationId = 'j1', dialect = jobber }: { operationId?: string; dialect?: Dialect } = {}) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()))
   cleanups.push(() => new Promise<void>((resolve) => (wss.clients.forEach((c) => c.terminate()), wss.close(() => resolve()))))
@@ -73,7 +73,10 @@ async function setup(projectId: string | undefined) {
       if (message.op === 'hello' && message.key === TOKEN) sockets.push(socket)
     })
   })
-  const jobs = new Map<string, unknown>([['j1', { jobId: 'j1', state: 'RUNNING', done: 3, of: 10 }]])
+  const jobs = new Map<string, unknown>([
+    ['j1', { jobId: 'j1', state: 'RUNNING', done: 3, of: 10 }],
+    ['7', { jobId: 7, state: 'RUNNING', done: 3, of: 10 }],
+  ])
   const fetch = async (input: string | URL | Request) => {
     const path = new URL(String(input instanceof Request ? input.url : input)).pathname
     const job = jobs.get(decodeURIComponent(path.replace('/v3/jobs/', '')))
@@ -83,12 +86,12 @@ async function setup(projectId: string | undefined) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, gcTime: Infinity } } })
   const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={queryClient}>
-      <LiveStatusProvider apiUrl={`http://127.0.0.1:${port}`} dialect={jobber} accessToken={TOKEN} WebSocket={WebSocket as never} fetch={fetch} onEventError={(error) => errors.push(error)}>
+      <LiveStatusProvider apiUrl={`http://127.0.0.1:${port}`} dialect={dialect} accessToken={TOKEN} WebSocket={WebSocket as never} fetch={fetch} onEventError={(error) => errors.push(error)}>
         {children}
       </LiveStatusProvider>
     </QueryClientProvider>
   )
-  const hook = renderHook(() => useOperationProgress({ operationId: 'j1', projectId }), { wrapper })
+  const hook = renderHook(() => useOperationProgress({ operationId, projectId }), { wrapper })
   cleanups.push(() => hook.unmount())
   const data = () => hook.result.current.data as OperationProgress | undefined
   const connection = () => hook.result.current.connection.state
@@ -123,6 +126,46 @@ test('without a project there is no stream: the job is read over REST alone, and
   // A socket would be connecting from the first commit on: none is.
   expect(jobber.connection()).toBe('idle')
   await waitFor(() => expect(jobber.data()).toMatchObject({ status: 'processing', processedFiles: 3, totalFiles: 10, percent: 30 }))
+  expect(jobber.connection()).toBe('idle')
+  expect(jobber.urls).toEqual([])
+})
+
+/** Jobber as some deployments run it: numeric job ids, and an `operationSocket` written in plain JavaScript. */
+const numericJobber = (operationSocket: (operationId: string, context: { projectId?: string }) => unknown): Dialect => ({
+  ...jobber,
+  options: { ...jobber.options, endpoints: { ...jobber.options!.endpoints, operationSocket: operationSocket as never } },
+  channels: {
+    operation: createOperationChannel({
+      schema: z
+        .object({ op: z.enum(['job.update', 'job.done', 'job.failed']), job: z.looseObject({ jobId: z.number(), done: z.number().optional(), of: z.number().optional() }) })
+        .transform(({ op, job }) => ({ type: types[op], operation_id: job.jobId as unknown as string, processed_files: job.done, total_files: job.of })),
+      parse: (body) => {
+        const job = body as { state: string; done?: number; of?: number }
+        return { status: toOperationStatus(job.state), processedFiles: job.done, totalFiles: job.of }
+      },
+    }),
+  },
+})
+
+test('a numeric id in the vocabulary schema\'s output names the operation by its digits (before: it never matched, and nothing said why)', async () => {
+  const jobber = await setup('P', { operationId: '7', dialect: numericJobber((_id, { projectId }) => `/jobs/stream?project=${projectId}`) })
+  await waitFor(() => expect(jobber.data()).toMatchObject({ processedFiles: 3, percent: 30 }))
+  await waitFor(() => expect(jobber.sockets).toHaveLength(1))
+  jobber.send({ op: 'job.update', job: { jobId: 7, done: 8, of: 10 } })
+  jobber.send({ op: 'job.update', job: { jobId: 70, done: 9, of: 10 } })
+  await waitFor(() => expect(jobber.data()).toMatchObject({ processedFiles: 8, percent: 80 }))
+  jobber.send({ op: 'job.done', job: { jobId: 7 } })
+  await waitFor(() => expect(jobber.data()).toMatchObject({ status: 'completed', percent: 100 }))
+  expect(jobber.errors).toEqual([])
+})
+
+test.each([
+  ["''", () => ''],
+  ['undefined', () => undefined],
+])('an operationSocket answering %s from plain JavaScript means no socket, as null does: polled, and nothing opens at the server\'s root (before: a socket at /, or a throw in render)', async (_name, operationSocket) => {
+  const jobber = await setup(undefined, { operationId: '7', dialect: numericJobber(operationSocket) })
+  expect(jobber.connection()).toBe('idle')
+  await waitFor(() => expect(jobber.data()).toMatchObject({ status: 'processing', processedFiles: 3, percent: 30 }))
   expect(jobber.connection()).toBe('idle')
   expect(jobber.urls).toEqual([])
 })

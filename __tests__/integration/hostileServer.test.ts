@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { QueryClient, QueryObserver } from '@tanstack/query-core'
 import fc from 'fast-check'
+import { z } from 'zod'
 import { afterEach, describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { defineChannel, indexStatusChannel, LiveStatusClient, operationProgressChannel, type IndexStatus, type LiveStatusClientOptions } from '../../src/core'
@@ -180,6 +181,43 @@ describe('an app validator or reducer that throws', () => {
     expect(callbackErrors.map(String)).toEqual(['Error: reducer of a threw'])
     expect(escaped).toEqual([])
     expect(fetches.b).toBe(1)
+  })
+})
+
+describe('the token in an app error', () => {
+  test("a reducer's, a zod transform's and a thrown string's: masked before onCallbackError, whichever layer caught them (before: only the validator's)", async () => {
+    const sockets = new Set<WebSocket>()
+    const server = await startDialectServer({ sockets: [{ match: (path) => path === '/ws/echo', handle: (socket) => void sockets.add(socket) }] })
+    cleanups.push(() => server.close())
+    const channel = defineChannel<{ id: string }, { type: string; note: string }, { n: number }>({
+      name: 'echo',
+      queryKey: ({ id }) => ['echo', id],
+      socket: () => '/ws/echo',
+      schema: z.object({ type: z.string(), note: z.string() }).transform((event) => {
+        if (event.type === 'transform') throw new Error(`transform cannot read ${event.note}`)
+        return event
+      }),
+      reduce: (data, event) => {
+        if (event.type === 'reduce') throw new Error(`reducer cannot read ${event.note}`)
+        if (event.type === 'string') throw `reducer threw ${event.note}`
+        return { n: (data?.n ?? 0) + 1 }
+      },
+      fetch: async ({ previous }) => previous ?? { n: 0 },
+      isActive: () => true,
+    })
+    const { client, queryClient, callbackErrors } = makeClient({ apiUrl: server.apiUrl, quietCheckMs: false })
+    cleanups.push(client.live(queryClient, channel, { id: '1' }))
+    await waitForStatus(client.hub.watchStatus(client.socketUrl('/ws/echo')), (status) => status.state === 'open')
+    const [socket] = sockets
+    const note = `echo ${TOKEN.slice(0, 12)}`
+    for (const type of ['transform', 'reduce', 'string']) socket!.send(JSON.stringify({ type, note }))
+    socket!.send(JSON.stringify({ type: 'tick', note: 'done' }))
+    await waitForData<{ n: number }>(queryClient, ['echo', '1'], (data) => data?.n === 1)
+    // The transform's error comes from a rejected promise: settled before the next macrotask.
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    const texts = callbackErrors.map((error) => (typeof error === 'string' ? error : (error as Error).message)).sort()
+    expect(texts).toEqual(['reducer cannot read echo ***', 'reducer threw echo ***', 'transform cannot read echo ***'])
+    for (const error of callbackErrors) expect(tokenPiece(String((error as Error).stack ?? error))).toBeNull()
   })
 })
 

@@ -400,7 +400,11 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
   })
 }
 
-const operationIdOf = (event: OperationEvent): string | undefined => event.operation_id ?? event.data?.operation_id ?? undefined
+const operationIdOf = (event: OperationEvent): string | undefined => {
+  // A vocabulary's schema may output a numeric id (`{"job":{"id":7}}`): it names operation "7".
+  const id: unknown = event.operation_id ?? event.data?.operation_id
+  return typeof id === 'number' ? String(id) : (id as string | undefined) ?? undefined
+}
 
 /**
  * An operation channel from a vocabulary's reducers, validator and REST parser. Every variant keeps

@@ -25,7 +25,7 @@ export function resolveTarget(client: LiveStatusClient, target: ConnectionTarget
   if (typeof target === 'string') return client.socketUrl(target)
   if (target.operationId !== undefined) {
     const path = client.endpoints.operationSocket(target.operationId, { projectId: target.projectId })
-    return path === null ? null : client.socketUrl(path)
+    return path ? client.socketUrl(path) : null
   }
   return client.socketUrl(client.endpoints.indexSocket(target.projectId))
 }

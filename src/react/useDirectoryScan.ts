@@ -56,8 +56,7 @@ export function useDirectoryScan(): UseDirectoryScanResult {
     initialData: idleScan,
     staleTime: Infinity,
   })
-  const socketPath = scan ? channel.socket(client, scan) : null
-  const socketUrl = socketPath === null ? null : client.socketUrl(socketPath)
+  const socketUrl = scan ? client.channelSocketUrl(channel, scan) : null
   const connection = useConnectionStatus(connected ? socketUrl : null)
 
   useEffect(() => {

@@ -79,8 +79,7 @@ export function useLiveSubscription<TParams, TEvent, TData>(
   const paramsRef = useRef(params)
   paramsRef.current = params
   const hash = JSON.stringify(channel.queryKey(params))
-  const socketPath = enabled ? channel.socket(client, params) : null
-  const socketUrl = socketPath === null ? null : client.socketUrl(socketPath)
+  const socketUrl = enabled ? client.channelSocketUrl(channel, params) : null
   const connection = useConnectionStatus(socketUrl)
   // Sockets are opened in effects only: server rendering and StrictMode's double mount stay clean.
   useEffect(() => {

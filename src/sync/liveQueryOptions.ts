@@ -60,8 +60,7 @@ export function liveQueryOptions<TParams, TEvent, TData>(
   const given = channel
   channel = client.channel(channel)
   const queryKey = channel.queryKey(params) as DataTag<QueryKey, TData, Error>
-  const path = channel.socket(client, params)
-  const url = path === null ? null : client.socketUrl(path)
+  const url = client.channelSocketUrl(channel, params)
   const pollIntervalMs = options.pollIntervalMs ?? client.pollIntervalMs
   const queryFn: LiveQueryOptionsResult<TData>['queryFn'] = (context) => {
     let live = client

@@ -1,6 +1,6 @@
 import { hashKey, type QueryClient } from '@tanstack/query-core'
 import { ChannelRouter } from './channelRouter'
-import type { ChannelClient, ChannelDefinition } from './defineChannel'
+import type { ChannelDefinition } from './defineChannel'
 import { LiveStatusHttpError } from './httpError'
 import { LiveQuerySync, type SyncHost } from './liveQuerySync'
 import type { PollingCover } from './pollingCover'
@@ -22,6 +22,8 @@ export interface RegistryHost extends SyncHost {
   readonly polling: PollingCover
   /** A socket path (or absolute URL) resolved against `wsUrl`. */
   socketUrl(path: string): string
+  /** The socket URL of a channel for its params, or `null` for none. */
+  channelSocketUrl<TParams>(channel: ChannelDefinition<TParams, any, any>, params: TParams): string | null
 }
 
 /**
@@ -45,9 +47,8 @@ export class LiveRegistry {
     const hash = hashKey(channel.queryKey(params))
     let entry = byKey.get(hash)
     if (!entry) {
-      const path = channel.socket(host, params)
-      const url = path === null ? null : host.socketUrl(path)
-      const dedicated = path !== null && isDedicated(host, channel.socket, params, path)
+      const url = host.channelSocketUrl(channel, params)
+      const dedicated = !!url && isDedicated(host, channel, params, url)
       const sync = new LiveQuerySync(queryClient, host, channel, params, url, dedicated) as LiveQuerySync<unknown, unknown, unknown>
       const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
       entry = { sync, router, detached: false }
@@ -96,9 +97,8 @@ export class LiveRegistry {
       entry.router = this.#router(entry.sync.url, channel as ChannelDefinition<any, any, any>)
       entry.router.add(entry.sync)
     }
-    const path = channel.socket(host, params)
     // The query goes on polling only while its job is active: say "updating every N s" no longer.
-    host.polling.note(path === null ? null : host.socketUrl(path), hashKey(queryKey), channel.isActive(data))
+    host.polling.note(host.channelSocketUrl(channel, params), hashKey(queryKey), channel.isActive(data))
     return data
   }
 
@@ -150,7 +150,7 @@ export class LiveRegistry {
  * A socket is dedicated to this query when its URL depends on the query's own id: then events
  * that name no id are ours. Found by asking the endpoint for a different id.
  */
-function isDedicated<TParams>(client: ChannelClient, socket: (client: ChannelClient, params: TParams) => string | null, params: TParams, path: string): boolean {
+function isDedicated<TParams>(host: RegistryHost, channel: ChannelDefinition<TParams, any, any>, params: TParams, url: string): boolean {
   if (typeof params !== 'object' || params === null) return false
   const probe = { ...(params as object) } as Record<string, unknown>
   let changed = false
@@ -163,7 +163,7 @@ function isDedicated<TParams>(client: ChannelClient, socket: (client: ChannelCli
   }
   if (!changed) return false
   try {
-    return socket(client, probe as TParams) !== path
+    return host.channelSocketUrl(channel, probe as TParams) !== url
   } catch {
     return false
   }

@@ -157,13 +157,22 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
    * the server. Returns false when that socket is not open.
    */
   send<TParams>(channel: ChannelDefinition<TParams, any, any>, params: TParams, message: unknown): boolean {
-    const path = this.channel(channel).socket(this, params)
-    return path !== null && (this.hub.get(this.socketUrl(path))?.send(message) ?? false)
+    const url = this.channelSocketUrl(this.channel(channel), params)
+    return !!url && (this.hub.get(url)?.send(message) ?? false)
   }
 
   /** A socket path (or absolute URL) resolved against `wsUrl`. */
   socketUrl(path: string): string {
     return joinUrl(this.wsUrl, path)
+  }
+
+  /**
+   * The socket URL of `channel` for `params`, or `null` when it has none: `''` and `undefined`
+   * (a socket fn in plain JavaScript) mean none too, never a socket at the server's root.
+   */
+  channelSocketUrl<TParams>(channel: ChannelDefinition<TParams, any, any>, params: TParams): string | null {
+    const path = channel.socket(this, params)
+    return path ? this.socketUrl(path) : null
   }
 
   /** A REST path (or absolute URL) resolved against `apiUrl`, with query parameters. */

@@ -91,6 +91,11 @@ export class Connection {
     return this.#decoder.stats
   }
 
+  /** @internal The token the current socket was opened with: masked wherever an error may quote it. */
+  get tokenInUse(): string | null {
+    return this.#tokenInUse
+  }
+
   get subscriberCount(): number {
     return this.#subscribers.size
   }
@@ -102,10 +107,15 @@ export class Connection {
 
   getStatus = (): ConnectionSnapshot => this.status.getSnapshot()
 
-  /** Sends `message` (objects as JSON) if the socket is open. Returns whether it was sent. */
+  /**
+   * Sends `message` (objects as JSON) if the socket is open and less than `maxPayloadBytes` waits
+   * unsent. Returns whether it was sent.
+   */
   send(message: unknown): boolean {
     const socket = this.#socket
-    if (!socket || socket.readyState !== OPEN) return false
+    // A server that stops reading (and keeps pinging) must not grow this page's memory by every
+    // pong and command: past one frame's limit waiting, nothing more is queued.
+    if (!socket || socket.readyState !== OPEN || socket.bufferedAmount! > this.options.maxPayloadBytes) return false
     try {
       socket.send(typeof message === 'string' ? message : JSON.stringify(message))
       return true
@@ -285,9 +295,8 @@ export class Connection {
         ? crossTab.open({ ...request, identity: [request.url, request.protocols, request.firstMessage].join('\n') }, Ctor)
         : new Ctor(request.url, request.protocols)
     } catch (error) {
-      // A malformed URL: report without the token, and treat it like a failed attempt.
-      const message = error instanceof Error ? error.message : String(error)
-      options.onCallbackError(new Error(`[live-status] Could not create a WebSocket for ${this.url}: ${redact(message, token)}`))
+      // A malformed URL: treat it like a failed attempt. The hub masks the token the URL may carry.
+      options.onCallbackError(new Error(`[live-status] Could not create a WebSocket for ${this.url}: ${(error as Error | null)?.message ?? error}`))
       this.#lost(1006, 'could not create socket', token)
       return
     }
@@ -323,7 +332,8 @@ export class Connection {
         const heartbeat = options.heartbeat
         this.#heartbeat = startHeartbeat({
           ...heartbeat,
-          sendPing: () => this.send(heartbeat.message),
+          // A backend naming types by another field (`op`) pings and is pinged in that field.
+          sendPing: () => this.send(heartbeat.message ?? { [options.discriminator]: 'ping' }),
           onTimeout: () => timedOut('heartbeat timeout'),
         })
       }

@@ -1,5 +1,5 @@
 import { transportDefaults } from './options'
-import { redact, redactShort } from './redact'
+import { redactShort } from './redact'
 import type { ConnectionStats, EventError, EventErrorReason, EventSchema, StandardResult } from './types'
 
 /** One party interested in a connection's events. */
@@ -36,6 +36,10 @@ export interface FrameDecoderOptions {
   /** Type of the server's answer to a message it did not take; reported as `rejected`. @default 'client_error' */
   rejectionType?: string | null
   onEventError: ((error: EventError) => void) | undefined
+  /**
+   * Where an app's callback or validator failure goes (a validator's asynchronous rejection too);
+   * it must not throw. The hub's masks the token and never throws.
+   */
   onCallbackError: (error: unknown) => void
 }
 
@@ -146,10 +150,9 @@ export class FrameDecoder {
         continue
       }
       const type = message[discriminator]
-      if (
-        (typeof type === 'string' && controlTypes.includes(type)) ||
-        (discriminator !== 'type' && typeof message.type === 'string' && controlTypes.includes(message.type))
-      ) {
+      // A ping without the discriminator's field may still name itself by `type`; an event that
+      // has the field is an event, whatever else it carries.
+      if (controlTypes.includes((type ?? message.type) as string)) {
         this.#onControl?.(message)
         continue
       }
@@ -171,7 +174,7 @@ export class FrameDecoder {
         if (sub.schema) {
           if (sub.schema !== lastSchema) {
             lastSchema = sub.schema
-            lastResult = validateNow(sub.schema, message, this.#validatorFailed)
+            lastResult = validateNow(sub.schema, message, this.#options.onCallbackError)
           }
           const result = lastResult!
           if (result.issues) {
@@ -208,20 +211,6 @@ export class FrameDecoder {
     } catch (error) {
       this.#options.onCallbackError(error)
       return false
-    }
-  }
-
-  /**
-   * An app validator's failure (thrown, or the rejection of its promise: zod retries a transform
-   * that throws asynchronously). It has seen the server's message: its text is masked like a report's.
-   */
-  #validatorFailed = (error: unknown): void => {
-    const text = (error as Error | null)?.message
-    const masked = typeof text === 'string' ? redact(text, this.#token()) : text
-    try {
-      this.#options.onCallbackError(masked === text ? error : new Error(masked))
-    } catch {
-      // An app's `onCallbackError` that throws: not from a promise's rejection handler.
     }
   }
 
@@ -269,11 +258,7 @@ export class FrameDecoder {
     // by the discriminator (`{"kind":"many"}`) or by `type`, as control messages are.
     const { discriminator } = this.#options
     let list = ''
-    if (isRecord(parsed)) {
-      const name = parsed[discriminator]
-      list = (typeof name === 'string' && this.#batchLists.get(name)) || ''
-      if (!list && discriminator !== 'type' && typeof parsed.type === 'string') list = this.#batchLists.get(parsed.type) ?? ''
-    }
+    if (isRecord(parsed)) list = this.#batchLists.get((parsed[discriminator] ?? parsed.type) as string) ?? ''
     const batched = list !== '' && Array.isArray((parsed as Record<string, unknown>)[list])
     this.#last.text = text
     this.#last.batched = batched

@@ -39,7 +39,7 @@ export interface HeartbeatOptions {
   intervalMs?: number
   /** Time after the ping within which any frame must arrive, else the socket is dead. @default 10000 */
   timeoutMs?: number
-  /** The ping; objects are sent as JSON. @default { type: 'ping' } */
+  /** The ping; objects are sent as JSON. @default `{ type: 'ping' }`, in the `discriminator`'s field (`{ op: 'ping' }` with `discriminator: 'op'`) */
   message?: unknown
   /**
    * `idle`: ping only after `intervalMs` of silence (enough to find a dead socket). `fixed`: ping
@@ -113,7 +113,7 @@ export interface SocketHubOptions {
   WebSocket?: WebSocketConstructor
   /** Reconnect policy. @default { initialDelayMs: 1000, maxDelayMs: 30000, maxAttempts: 10, stableAfterMs: 5000 } */
   reconnect?: ReconnectOptions
-  /** Keep-alive, or `false` to turn it off. @default { intervalMs: 25000, timeoutMs: 10000, message: { type: 'ping' } } */
+  /** Keep-alive, or `false` to turn it off. @default { intervalMs: 25000, timeoutMs: 10000, message: { type: 'ping' } } (the ping in the `discriminator`'s field) */
   heartbeat?: HeartbeatOptions | false
   /** A socket that has not opened within this time counts as a failed attempt. @default 10000 */
   connectTimeoutMs?: number
@@ -132,7 +132,7 @@ export interface SocketHubOptions {
    * @default [1003, 1007, 1009, 1010]
    */
   fatalCloseCodes?: readonly number[]
-  /** Frames larger than this are dropped unparsed. @default 1048576 (1 MiB) */
+  /** Frames larger than this are dropped unparsed; while more than this waits unsent, nothing more is queued (`send` answers `false`). @default 1048576 (1 MiB) */
   maxPayloadBytes?: number
   /** Frames whose JSON nests deeper than this are dropped unparsed (parse time grows with depth). @default 64 */
   maxNestingDepth?: number
@@ -207,7 +207,8 @@ export interface ResolvedHubOptions {
   endpointOptions: ((url: string) => EndpointOptions | undefined) | undefined
   WebSocket: WebSocketConstructor | undefined
   reconnect: Required<ReconnectOptions>
-  heartbeat: Required<HeartbeatOptions> | false
+  /** `message` unset: a ping in the field of the endpoint's `discriminator`. */
+  heartbeat: (Required<Omit<HeartbeatOptions, 'message'>> & Pick<HeartbeatOptions, 'message'>) | false
   connectTimeoutMs: number
   idleCloseMs: number
   authCloseCodes: readonly number[]
@@ -236,10 +237,9 @@ export const defaultReconnect: Required<ReconnectOptions> = {
   stableAfterMs: 5000,
 }
 
-export const defaultHeartbeat: Required<HeartbeatOptions> = {
+export const defaultHeartbeat: ResolvedHubOptions['heartbeat'] & object = {
   intervalMs: 25_000,
   timeoutMs: 10_000,
-  message: { type: 'ping' },
   schedule: 'idle',
 }
 
@@ -249,7 +249,7 @@ const answerPing: ControlReply = (message, discriminator) => {
   return field && { [field]: 'pong' }
 }
 
-const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): Required<HeartbeatOptions> | false =>
+const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): ResolvedHubOptions['heartbeat'] =>
   heartbeat === false ? false : { ...defaultHeartbeat, ...heartbeat }
 
 /** The reference server's auth: the token in a first message, as graphql-ws does; never in a URL (proxies log URLs, browsers print them). */

@@ -46,3 +46,15 @@ export function redactShort(text: string, token: string | null | undefined, maxC
   const window = text.slice(0, maxChars + 3 * (token?.length ?? 0))
   return `${redact(window, token).slice(0, maxChars)}… (${text.length} chars)`
 }
+
+/**
+ * `error` with the token masked in its text: an app's error (a reducer's, a validator's) may quote
+ * a server message that echoed the token. The same error when its text has none, else a new one
+ * with the masked text (the original's stack holds the token too).
+ */
+export function maskError(error: unknown, token: string | null | undefined): unknown {
+  const text = typeof error === 'string' ? error : (error as Error | null)?.message
+  if (typeof text !== 'string') return error
+  const masked = redact(text, token)
+  return masked === text ? error : typeof error === 'string' ? masked : new Error(masked)
+}

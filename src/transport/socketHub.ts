@@ -3,6 +3,7 @@ import { warnNotStandardSchema } from './devWarnings'
 import { initialStatus } from './statusStore'
 import { Listeners } from './subscribable'
 import type { ConnectionSnapshot } from './types'
+import { maskError } from './redact'
 import { isPresentToken, resolveHubOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions, type SocketHubOptions } from './options'
 
 /** A read-only view of one URL's status that outlives its connections (for UI). */
@@ -33,8 +34,20 @@ export class SocketHub {
   #lifecycle = new Listeners<[url: string]>()
 
   constructor(options: SocketHubOptions = {}) {
-    this.options = resolveHubOptions(options)
+    const resolved = (this.options = resolveHubOptions(options))
     this.#token = options.token
+    const report = resolved.onCallbackError
+    // Every app error passes here, whichever layer caught it: a reducer's or a validator's text may
+    // quote a server message that echoed a token, the current one or one a socket still uses.
+    resolved.onCallbackError = (error) => {
+      error = maskError(error, this.#currentTokenGuess())
+      for (const connection of this.#connections.values()) error = maskError(error, connection.tokenInUse)
+      try {
+        report(error)
+      } catch {
+        // An app's `onCallbackError` that throws: nowhere left to report it.
+      }
+    }
     this.#host = {
       options: this.options,
       resolveToken: () => (this.options.getToken ? this.options.getToken() : this.#token),

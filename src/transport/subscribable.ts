@@ -1,36 +1,22 @@
 /**
- * Listener set with hooks for the first subscriber and the last one leaving: the ref-counting that
- * starts and stops work (taken from TanStack Query's `Subscribable`).
+ * The one listener mechanism of the package (status stores, the hub's lifecycle, the client's
+ * token, activity and polling news, devtools), with hooks for the first subscriber and the last
+ * one leaving: work that runs only while someone listens overrides `onSubscribe` /
+ * `onUnsubscribe` (TanStack Query's `Subscribable`). `emit` calls each listener once, on a copy of
+ * the set, so a listener may unsubscribe while it runs; what a listener throws goes to `onError`
+ * and the others are still called.
  */
-export class Subscribable<TListener extends (...args: any[]) => void> {
-  protected listeners = new Set<TListener>()
+export class Listeners<TArgs extends unknown[] = []> {
+  protected listeners = new Set<(...args: TArgs) => void>()
 
-  subscribe = (listener: TListener): (() => void) => {
+  subscribe = (listener: (...args: TArgs) => void): (() => void) => {
     this.listeners.add(listener)
     if (this.listeners.size === 1) this.onSubscribe()
     return () => {
-      if (!this.listeners.delete(listener)) return
-      if (this.listeners.size === 0) this.onUnsubscribe()
+      if (this.listeners.delete(listener) && this.listeners.size === 0) this.onUnsubscribe()
     }
   }
 
-  hasListeners(): boolean {
-    return this.listeners.size > 0
-  }
-
-  protected onSubscribe(): void {}
-
-  protected onUnsubscribe(): void {}
-}
-
-/**
- * A `Subscribable` that notifies: the one listener mechanism of the package (status stores, the
- * hub's lifecycle, the client's token, activity and polling news, devtools; work that runs only
- * while someone listens overrides `onSubscribe` / `onUnsubscribe`). `emit` calls each
- * listener once, on a copy of the set, so a listener may unsubscribe while it runs; what a
- * listener throws goes to `onError` and the others are still called.
- */
-export class Listeners<TArgs extends unknown[] = []> extends Subscribable<(...args: TArgs) => void> {
   get size(): number {
     return this.listeners.size
   }
@@ -45,4 +31,8 @@ export class Listeners<TArgs extends unknown[] = []> extends Subscribable<(...ar
       }
     }
   }
+
+  protected onSubscribe(): void {}
+
+  protected onUnsubscribe(): void {}
 }

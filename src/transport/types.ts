@@ -16,6 +16,8 @@ export interface WebSocketLike {
   onclose: Handler<{ code: number; reason: string; wasClean?: boolean }>
   send(data: string): void
   close(code?: number, reason?: string): void
+  /** Bytes sent but not yet on the wire (a browser's and `ws`'s `bufferedAmount`). @default undefined */
+  readonly bufferedAmount?: number
   /** The least wait before the next attempt that the server asked for (an SSE stream's `retry:`). @default undefined */
   readonly retryMs?: number
 }
