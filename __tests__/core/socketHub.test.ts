@@ -841,6 +841,22 @@ describe('frames', () => {
     expect(settled).toBe(1)
     expect(seen.map((error) => (error as Error).message).sort()).toEqual(['refused ***', 'subscriber saw ***'])
   })
+
+  test('an error whose message getter throws: nothing escapes, the other subscribers still get the frame', async () => {
+    const onCallbackError = vi.fn()
+    const { endpoint, hub } = setup({ onCallbackError })
+    const got: unknown[] = []
+    hub.acquire(endpoint.url, {
+      onEvents: () => {
+        throw Object.defineProperty({}, 'message', { get: () => { throw new Error('getter') } })
+      },
+    })
+    hub.acquire(endpoint.url, { onEvents: (events) => got.push(...events) })
+    await flush()
+    expect(() => endpoint.send({ type: 'x' })).not.toThrow()
+    expect(got).toEqual([{ type: 'x' }])
+    expect(onCallbackError).not.toHaveBeenCalled()
+  })
 })
 
 describe('status store', () => {

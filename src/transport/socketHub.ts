@@ -40,12 +40,13 @@ export class SocketHub {
     // Every app error passes here, whichever layer caught it: a reducer's or a validator's text may
     // quote a server message that echoed a token, the current one or one a socket still uses.
     resolved.onCallbackError = (error) => {
-      error = maskError(error, this.#currentTokenGuess())
-      for (const connection of this.#connections.values()) error = maskError(error, connection.tokenInUse)
       try {
+        error = maskError(error, this.#currentTokenGuess())
+        for (const connection of this.#connections.values()) error = maskError(error, connection.tokenInUse)
         report(error)
       } catch {
-        // An app's `onCallbackError` that throws: nowhere left to report it.
+        // An app's `onCallbackError` that throws, or an error whose `message` getter does: nowhere
+        // left to report it, and the socket's life or the cache write that caught it goes on.
       }
     }
     this.#host = {
