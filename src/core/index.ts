@@ -25,6 +25,7 @@ export {
   type StageInfo,
 } from '../channels/operationProgress'
 export { createOperationChannel, type CounterFields, type OperationVocabulary } from '../channels/operationVocabulary'
+export { createOperationEta, type OperationEtaSampler } from '../channels/operationEta'
 export {
   startOperationOptions,
   cancelOperationOptions,

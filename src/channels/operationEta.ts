@@ -1,0 +1,44 @@
+import { isTerminalStatus, type OperationProgress } from './operationProgress'
+
+/** Estimates an operation's time left from the progress it is shown, call after call. */
+export type OperationEtaSampler = (progress: OperationProgress | undefined, nowMs?: number) => number | undefined
+
+/**
+ * An estimator of time left, in milliseconds, from the rate it has observed since it first saw the
+ * operation progress: `undefined` until two items and one second of progress have been seen (a
+ * single burst does not promise a wild figure), and once the operation ends. Timed by this
+ * machine's clock when the counts change, as they arrive (socket or polling): never the server's
+ * stamps, which may be old (`started_at`) or on another clock. One per view: what `useOperationEta`
+ * keeps per component, for code without React.
+ *
+ * @example
+ * ```ts
+ * const eta = createOperationEta()
+ * observer.subscribe(({ data }) => render(data, eta(data)))
+ * ```
+ */
+export function createOperationEta(): OperationEtaSampler {
+  let id: string | undefined
+  let firstAt = 0
+  let first = 0
+  let lastAt = 0
+  let last = 0
+  return (progress, nowMs = Date.now()) => {
+    if (!progress || progress.totalFiles <= 0 || isTerminalStatus(progress.status)) return undefined
+    const done = progress.processedFiles + progress.failedFiles
+    // A new operation, or counts that went back (a reset query): sampled anew. A call with the same
+    // counts again (a re-render, StrictMode) keeps the samples as they are.
+    if (id !== progress.operationId || done < last) {
+      id = progress.operationId
+      firstAt = lastAt = nowMs
+      first = last = done
+    } else if (done !== last) {
+      lastAt = nowMs
+      last = done
+    }
+    const elapsedMs = lastAt - firstAt
+    const progressed = last - first
+    if (progressed < 2 || elapsedMs < 1000) return undefined
+    return Math.round((Math.max(0, progress.totalFiles - done) * elapsedMs) / progressed)
+  }
+}
