@@ -70,9 +70,6 @@ export const toOperationStatus = (value: unknown): OperationStatus | undefined =
   return Object.hasOwn(statusWords, word) ? statusWords[word] : undefined
 }
 
-export const isTerminalStatus = (status: OperationStatus | undefined) =>
-  status === 'completed' || status === 'failed' || status === 'cancelled'
-
 /** @internal A count: a finite number ≥ 0. */
 export const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined)
 /** @internal A non-empty string. */
@@ -80,6 +77,8 @@ export const str = (value: unknown): string | undefined => (typeof value === 'st
 
 /** An operation only moves forward: pending → processing → an end, and an end is final. */
 const statusRank: Record<OperationStatus, number> = { pending: 0, processing: 1, completed: 2, failed: 2, cancelled: 2 }
+
+export const isTerminalStatus = (status: OperationStatus | undefined) => statusRank[status!] === 2
 
 /** The mutable copy one flush folds its events into; finalised once. */
 interface OperationDraft {
@@ -96,7 +95,6 @@ interface OperationDraft {
   error: string | undefined
   /** The last server timestamp seen, raw: parsed once per flush, not once per event. */
   timestamp: string | number | undefined
-  changed: boolean
 }
 
 // ---- what one event says ---------------------------------------------------------------------
@@ -123,22 +121,22 @@ export interface EventReading {
   processed: number | undefined
   failed: number | undefined
   /** Items done in any way, skipped ones included. */
-  done: number | undefined
+  done?: number | undefined
   total: number | undefined
   /** The current stage's own percent. */
   stagePercent: number | undefined
   /** The whole operation's percent. */
-  operationPercent: number | undefined
+  operationPercent?: number | undefined
   /** What the event's type means as a stage. */
-  stage: StageInfo | undefined
+  stage?: StageInfo | undefined
   /** A stage the event names in its body. */
-  stageName: string | undefined
+  stageName?: string | undefined
   /** The status the event states in words (for `operation_completed`, its flat `status` comes first). */
   status: OperationStatus | undefined
   operationType: string | undefined
   currentFile: string | undefined
   /** A message in the event's body, which comes before the flat one. */
-  bodyMessage: string | undefined
+  bodyMessage?: string | undefined
 }
 
 /** Reads one event of a vocabulary. */
@@ -146,21 +144,17 @@ export type EventReader = (event: OperationEvent) => EventReading
 
 /**
  * The reference protocol, read by name: a keyed read through a variable name costs about ten times
- * as much per event, and this runs for every event.
+ * as much per event, and this runs for every event. What the protocol never says (stages, an
+ * envelope) is left out rather than written as `undefined`: every app carries this reader.
  */
 const readReference: EventReader = (e) => ({
   processed: num(e.processed_files),
   failed: num(e.failed_files),
-  done: undefined,
   total: num(e.total_files),
   stagePercent: num(e.progress_percent),
-  operationPercent: undefined,
-  stage: undefined,
-  stageName: undefined,
   status: toOperationStatus(e.type === 'file_processing' ? undefined : e.status),
   operationType: str(e.operation_type),
   currentFile: str(e.current_file),
-  bodyMessage: undefined,
 })
 
 const wholeOperation: readonly [number, number] = [0, 100]
@@ -193,6 +187,9 @@ export const OPERATION_FAILED_PLACEHOLDER = 'Operation failed'
 
 /** The stage a cancel request shows until the server answers with the operation's end. */
 export const CANCELLING_STAGE = 'cancelling'
+
+/** The stage a cancel request showed ends with the operation, however it ended. */
+const withoutCancelling = (status: OperationStatus, stage: string | undefined) => (stage === CANCELLING_STAGE && isTerminalStatus(status) ? undefined : stage)
 
 /** A real failure message, or undefined for none (or the placeholder). */
 const realError = (value: unknown): string | undefined => {
@@ -227,7 +224,6 @@ function draftOf(data: OperationProgress | undefined, operationId: string): Oper
     message: data?.message,
     error: realError(data?.error),
     timestamp: undefined,
-    changed: data === undefined,
   }
 }
 
@@ -235,7 +231,6 @@ function draftOf(data: OperationProgress | undefined, operationId: string): Oper
 function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventReading): void {
   const stageInfo = r.stage
   const finished = isTerminalStatus(d.status)
-  d.changed = true
 
   // Counters, from whichever field this dialect uses; never backwards.
   if (r.processed !== undefined && r.processed > d.processedFiles) d.processedFiles = r.processed
@@ -255,9 +250,7 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventR
   const percent = percentOf(r, stageInfo, d)
   if (percent !== undefined && percent > d.percent) d.percent = Math.min(100, percent)
 
-  if (!finished) d.stage = stageInfo?.stage ?? r.stageName ?? d.stage
-  // The stage a cancel request showed ends with the operation, however it ended.
-  if (d.stage === CANCELLING_STAGE && isTerminalStatus(d.status)) d.stage = undefined
+  d.stage = withoutCancelling(d.status, finished ? d.stage : (stageInfo?.stage ?? r.stageName ?? d.stage))
   d.operationType = r.operationType ?? d.operationType
   d.currentFile = r.currentFile ?? d.currentFile
   d.message = (event.type === 'error' ? undefined : (r.bodyMessage ?? str(event.message))) ?? d.message
@@ -273,7 +266,8 @@ function finaliseOperation(
   context: { now: number },
 ): OperationProgress {
   const serverAt = d.timestamp === undefined ? undefined : serverTime(d.timestamp)
-  const out: OperationProgress = {
+  const known = serverAt ?? data?.serverUpdatedAt?.getTime()
+  return compact({
     operationId: d.operationId,
     status: d.status,
     processedFiles: d.processedFiles,
@@ -281,16 +275,14 @@ function finaliseOperation(
     totalFiles: d.totalFiles,
     percent: d.status === 'completed' ? 100 : d.percent,
     updatedAt: serverAt !== undefined ? new Date(serverAt) : new Date(context.now),
-  }
-  if (d.operationType !== undefined) out.operationType = d.operationType
-  if (d.stage !== undefined) out.stage = d.stage
-  if (d.currentFile !== undefined) out.currentFile = d.currentFile
-  if (d.message !== undefined) out.message = d.message
-  if (d.status === 'failed') out.error = d.error ?? OPERATION_FAILED_PLACEHOLDER
-  else if (d.error !== undefined) out.error = d.error
-  const known = serverAt ?? data?.serverUpdatedAt?.getTime()
-  if (known !== undefined) out.serverUpdatedAt = serverAt !== undefined && data?.serverUpdatedAt && data.serverUpdatedAt.getTime() > serverAt ? data.serverUpdatedAt : new Date(known)
-  return out
+    operationType: d.operationType,
+    stage: d.stage,
+    currentFile: d.currentFile,
+    message: d.message,
+    error: d.status === 'failed' ? (d.error ?? OPERATION_FAILED_PLACEHOLDER) : d.error,
+    serverUpdatedAt:
+      known === undefined ? undefined : serverAt !== undefined && data?.serverUpdatedAt && data.serverUpdatedAt.getTime() > serverAt ? data.serverUpdatedAt : new Date(known),
+  })
 }
 
 type ReduceOperationContext = { params: { operationId: string }; now: number; scratch: Record<string, unknown> }
@@ -348,15 +340,13 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
   })
 }
 
-/** A REST body without a percent: the counts over the total, as events without one are read. */
-const percentOfCounts = (processed: unknown, failed: unknown, total: unknown) => {
+/** A REST body's percent; without one, the counts over the total, as events without one are read. */
+const percentOfRest = (fetched: Partial<OperationProgress>) => {
   // A parse of the app's own is not validated: what is not a finite count reads as none.
-  const of = num(total)
-  const done = (num(processed) ?? 0) + (num(failed) ?? 0)
-  return of && done ? Math.min(100, (done / of) * 100) : 0
+  const of = num(fetched.totalFiles)
+  const done = (num(fetched.processedFiles) ?? 0) + (num(fetched.failedFiles) ?? 0)
+  return num(fetched.percent) ?? (of && done ? Math.min(100, (done / of) * 100) : 0)
 }
-
-const withoutCancelling = (status: OperationStatus, stage: string | undefined) => (stage === CANCELLING_STAGE && isTerminalStatus(status) ? undefined : stage)
 
 /**
  * REST knows the status; the socket knows the counters. Counters and percent keep their maximum,
@@ -373,7 +363,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
       error: fetched.status === 'failed' ? (realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : fetched.error,
       operationId,
       status: fetched.status ?? 'pending',
-      percent: fetched.status === 'completed' ? 100 : (num(fetched.percent) ?? percentOfCounts(fetched.processedFiles, fetched.failedFiles, fetched.totalFiles)),
+      percent: fetched.status === 'completed' ? 100 : percentOfRest(fetched),
       updatedAt: fetched.updatedAt ?? new Date(),
     } as OperationProgress)
   }
@@ -394,7 +384,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     totalFiles: maxDefined(previous.totalFiles, fetched.totalFiles) ?? 0,
     // REST's own counts, when it gives no percent: the socket's counts are already in what was shown
     // (a dialect's stage weights may place them anywhere in the operation's percent).
-    percent: status === 'completed' ? 100 : Math.max(previous.percent, num(fetched.percent) ?? percentOfCounts(fetched.processedFiles, fetched.failedFiles, fetched.totalFiles)),
+    percent: status === 'completed' ? 100 : Math.max(previous.percent, percentOfRest(fetched)),
     updatedAt: forward && fetched.updatedAt ? fetched.updatedAt : previous.updatedAt,
     serverUpdatedAt: Number.isFinite(serverAt) ? new Date(serverAt) : undefined,
   })

@@ -18,28 +18,22 @@ export interface ConnectionView {
 /** Turns a connection status into what an indicator says. Pure, so apps can reuse it. */
 export function connectionView(status: ConnectionSnapshot, pollIntervalMs: number, now: number): ConnectionView {
   const secondsToRetry = status.nextRetryAt === null ? null : Math.max(0, Math.ceil((status.nextRetryAt - now) / 1000))
-  const base = { attempt: status.attempt, secondsToRetry, pollIntervalMs, canRetry: false }
-  switch (status.state) {
-    case 'unauthorized':
-      return { ...base, state: 'unauthorized', text: 'Sign-in required' }
-    case 'signed-out':
-      return { ...base, state: 'signed-out', text: 'Waiting for sign-in' }
-    case 'closed':
-      return { ...base, state: 'closed', text: 'Disconnected', canRetry: true }
-    case 'reconnecting':
-    case 'offline':
-      if (status.polling) {
-        return { ...base, state: 'polling', text: `Offline — updating every ${formatSeconds(pollIntervalMs)}` }
-      }
-      if (status.state === 'offline') return { ...base, state: 'offline', text: 'Offline' }
-      return {
-        ...base,
-        state: 'reconnecting',
-        text: `Reconnecting… (attempt ${status.attempt}${secondsToRetry === null ? '' : `, next in ${secondsToRetry} s`})`,
-      }
-    default:
-      return { ...base, state: 'connected', text: '' }
-  }
+  const shown = status.state
+  const [state, text]: [ConnectionDisplayState, string] =
+    shown === 'unauthorized'
+      ? [shown, 'Sign-in required']
+      : shown === 'signed-out'
+        ? [shown, 'Waiting for sign-in']
+        : shown === 'closed'
+          ? [shown, 'Disconnected']
+          : shown !== 'reconnecting' && shown !== 'offline'
+            ? ['connected', '']
+            : status.polling
+              ? ['polling', `Offline — updating every ${formatSeconds(pollIntervalMs)}`]
+              : shown === 'offline'
+                ? [shown, 'Offline']
+                : [shown, `Reconnecting… (attempt ${status.attempt}${secondsToRetry === null ? '' : `, next in ${secondsToRetry} s`})`]
+  return { attempt: status.attempt, secondsToRetry, pollIntervalMs, canRetry: state === 'closed', state, text }
 }
 
 function formatSeconds(ms: number): string {

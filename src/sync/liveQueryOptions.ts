@@ -77,8 +77,7 @@ export function liveQueryOptions<TParams, TEvent, TData>(
       // A rejected token is not polled again: a new token refetches (the provider sees to it).
       if (!channel.isActive(query.state.data) || isAuthError(query.state.error)) return false
       if (url === null) return pollIntervalMs
-      const state = client.hub.get(url)?.getStatus().state
-      return state === 'open' ? false : pollIntervalMs
+      return client.socketStatus(url)?.state === 'open' ? false : pollIntervalMs
     },
   }
 }

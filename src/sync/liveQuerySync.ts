@@ -121,7 +121,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     if (this.#pending.length === 1) this.#client.flushQueue.add(this)
     // Not while a fetch is out: its journal keeps each flush's events to apply on its answer.
     else if (this.#pending.length >= FOLD_AHEAD_EVENTS && this.#journal === undefined) {
-      const ahead = (this.#ahead ??= { base: this.#queryClient.getQueryData<TData>(this.queryKey), data: undefined, events: 0 })
+      const ahead = (this.#ahead ??= { base: this.#data(), data: undefined, events: 0 })
       ahead.data = this.#fold(ahead.events > 0 ? ahead.data : ahead.base, this.#pending)
       ahead.events += this.#pending.length
       this.#pending = []
@@ -140,7 +140,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // missed what happened while none listened: an active job may have ended meanwhile, and its
       // socket will not say so again. The app's `staleTime` keeps the mount from refetching; the
       // quiet check reads REST if the socket says nothing of the job for `quietCheckMs`.
-      this.#armQuietCheck(this.#queryClient.getQueryData<TData>(this.queryKey))
+      this.#armQuietCheck(this.#data())
     }
     this.#unread = false
   }
@@ -159,7 +159,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     if ((events.length === 0 && !ahead) || this.#stopped) return
     this.#pending = []
     this.#ahead = undefined
-    const before = this.#queryClient.getQueryData<TData>(this.queryKey)
+    const before = this.#data()
     // Data written by someone else since events were folded ahead: those events are not on it (refetch).
     const overtaken = ahead !== undefined && ahead.base !== before
     const start = ahead && !overtaken ? ahead.data : before
@@ -207,7 +207,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // Events that arrived before this request left are older than its answer: write them first, so
     // they are part of what the answer is merged with rather than applied on top of it.
     if (this.#pending.length > 0 || this.#ahead) this.flush()
-    const previous = this.#queryClient.getQueryData<TData>(this.queryKey)
+    const previous = this.#data()
     this.#unread = false
     this.#journal ??= []
     const journal = this.#journal
@@ -243,7 +243,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // take the screen back to "running" while it is asked again. A new run's events, had any
       // come, would be in the cache too, which then is not ended; had one been lost (a dropped
       // frame, a reconnect), REST is the only one that knows of it, and is taken.
-      const shown = this.#queryClient.getQueryData<TData>(this.queryKey)
+      const shown = this.#data()
       if (lagging && !this.#lostSinceEnd && this.#channel.isTerminal?.(shown) === true && this.#channel.isTerminal(data) !== true) data = shown!
       // This fetch is in flight: a reducer's miss here refetches after it.
       this.#refetchMissed()
@@ -253,7 +253,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // silence); a replica that lags behind the socket can also answer with the previous run's
       // result. Only a second look tells them apart: one more fetch a quiet period later.
       const isActive = this.#channel.isActive
-      if (isActive(this.#queryClient.getQueryData<TData>(this.queryKey)) && !isActive(data)) this.#armConfirm()
+      if (isActive(this.#data()) && !isActive(data)) this.#armConfirm()
       return data
     } catch (error) {
       // A failed check (not one TanStack cancelled) is asked again the same way.
@@ -289,7 +289,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    */
   refetch(): void {
     if (this.#stopped) return
-    if (this.#fetchesInFlight > 0 && this.#queryClient.getQueryData(this.queryKey) === undefined) this.#refetchAfter = true
+    if (this.#fetchesInFlight > 0 && this.#data() === undefined) this.#refetchAfter = true
     void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true })
   }
 
@@ -331,6 +331,10 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       }
     }
     return next
+  }
+
+  #data(): TData | undefined {
+    return this.#queryClient.getQueryData<TData>(this.queryKey)
   }
 
   #reduceFailed(error: unknown): void {
@@ -392,7 +396,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#quietTimer = undefined
     const quietMs = this.#client.quietCheckMs
     if (this.#stopped || quietMs === false) return
-    const data = this.#queryClient.getQueryData<TData>(this.queryKey)
+    const data = this.#data()
     if (!this.#channel.isActive(data)) return
     const quietFor = Date.now() - this.#lastNewsAt
     if (quietFor < quietMs) {

@@ -7,6 +7,7 @@ import type { LiveActivity, SyncHost } from './liveQuerySync'
 import { LiveRegistry, type RegistryHost } from './liveRegistry'
 import { PollingCover, type LiveConnectionStatus } from './pollingCover'
 import { getJson, request, restUrl, type Query, type RestHost } from './rest'
+import { compact } from './values'
 import { isPresentToken, type AccessToken } from '../transport/options'
 import { SocketHub } from '../transport/socketHub'
 import { Listeners } from '../transport/subscribable'
@@ -273,13 +274,12 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
  * schedule and message, its envelope types, its per-socket auth).
  */
 function mergeDialect(dialect: Dialect | undefined, options: LiveStatusClientOptions): LiveStatusClientOptions {
-  const own = definedOnly(options)
+  // The options that are set: an explicit `undefined` (a prop passed through) does not hide the dialect's.
+  const own = compact(options)
   const base = dialect?.options
   if (!base) return own
   const merged = { ...base, ...own } as LiveStatusClientOptions
-  if (base.heartbeat && own.heartbeat) merged.heartbeat = { ...base.heartbeat, ...own.heartbeat }
-  if (base.reconnect && own.reconnect) merged.reconnect = { ...base.reconnect, ...own.reconnect }
-  if (base.batches && own.batches) merged.batches = { ...base.batches, ...own.batches }
+  for (const key of ['heartbeat', 'reconnect', 'batches'] as const) if (base[key] && own[key]) merged[key] = { ...base[key], ...own[key] } as never
   const [baseEndpoint, ownEndpoint] = [base.endpointOptions, own.endpointOptions]
   if (baseEndpoint && ownEndpoint) {
     // Per URL, the app's overrides over the dialect's: one URL's close codes do not undo another's auth.
@@ -290,11 +290,4 @@ function mergeDialect(dialect: Dialect | undefined, options: LiveStatusClientOpt
     }
   }
   return merged
-}
-
-/** The options that are set: an explicit `undefined` (a prop passed through) does not hide the dialect's. */
-function definedOnly<T extends object>(options: T): T {
-  const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) out[key] = value
-  return out as T
 }
