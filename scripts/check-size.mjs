@@ -57,9 +57,18 @@ const KiB = 1024
 // session's start (guard 16.7 → 16.35 KiB); each is measured below as what it adds. A review's
 // mends (the ETA on this machine's clock, per-query isolation in the router, a validator that
 // answers nothing): typical 16,727 B, entry 22,213 B, hub 6,497 B. The targets stay.
+// On 2026-12-06 (second session): a helper's trims in sync, react and channels (typical −181 B,
+// entry −167 B) paid for fixes of token leaks and unbounded memory found by the last notes and by
+// an attacker's probe: every app error is masked at the hub against the last four tokens its
+// sockets used (a reducer's error quoting a rotated-out token reached onCallbackError in full; so
+// did a cause, an AggregateError's errors, an own field), cut to 4 KiB before it is searched (a
+// 1 MiB error stalled the page 0.5 s); sends stop while maxPayloadBytes wait unsent (cross-tab
+// relays too); a token that cannot be URL-encoded no longer throws out of onclose. Typical 16,735 B
+// and entry 22,220 B hold their guards; the hub, which holds the masking, goes 6,497 → 6,692 B
+// (guard 6.35 → 6.55 KiB) and cross-tab 3,045 → 3,076 B (guard 3 → 3.05 KiB).
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
-  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.35 * KiB, target: 3.5 * KiB },
+  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.55 * KiB, target: 3.5 * KiB },
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.35 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
@@ -75,7 +84,7 @@ const cases = [
   { name: "{ useOperationEta } from 'live-status' (opt-in)", code: "export { useOperationEta } from 'live-status'", budget: 0.2 * KiB, over: typical },
   // Issue "Follow jobs over Server-Sent Events too": opt-in by import, ≤ 2 KiB with its parser.
   { name: "{ sseTransport } from 'live-status/sse' (opt-in, its parser included)", code: "export { sseTransport } from 'live-status/sse'", budget: 2 * KiB, target: 2 * KiB, over: typical },
-  { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3 * KiB },
+  { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3.05 * KiB },
   { name: "{ LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools' (opt-in)", code: "export { LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools'", budget: 4 * KiB },
   // The TanStack Devtools plugin: the panel body and the monitor, without the floating toggle
   // (3,609 B when it landed). It imports nothing of @tanstack/react-devtools.

@@ -617,9 +617,30 @@ describe('protocol options', () => {
     await flush()
     endpoint.send({ op: 'job.update', type: 'ping' })
     endpoint.send({ op: 'job.update', type: 'batch', events: [{ op: 'x' }] })
+    endpoint.send({ op: 'job.update', type: 'client_error', reason: 'x' })
+    endpoint.send({ op: null, type: 'ping' })
     await flush()
-    expect(delivered).toEqual([{ op: 'job.update', type: 'ping' }, { op: 'job.update', type: 'batch', events: [{ op: 'x' }] }])
+    expect(delivered).toEqual([
+      { op: 'job.update', type: 'ping' },
+      { op: 'job.update', type: 'batch', events: [{ op: 'x' }] },
+      { op: 'job.update', type: 'client_error', reason: 'x' },
+      { op: null, type: 'ping' },
+    ])
     expect(endpoint.received).toEqual([])
+  })
+
+  test("under another discriminator, the server's rejection is named in that field, or by `type` when the message has no such field", async () => {
+    const onEventError = vi.fn()
+    const { endpoint, hub } = setup({ discriminator: 'op', onEventError })
+    const delivered: unknown[] = []
+    const lease = hub.acquire(endpoint.url, { onEvents: (events) => delivered.push(...events) })
+    await flush()
+    endpoint.send({ op: 'client_error', reason: 'not taken' })
+    endpoint.send({ type: 'client_error', reason: 'not taken either' })
+    await flush()
+    expect(delivered).toEqual([])
+    expect(lease.connection.stats.dropped.rejected).toBe(2)
+    expect(onEventError.mock.calls.map(([error]) => error.message)).toEqual(['server rejected a message: not taken', 'server rejected a message: not taken either'])
   })
 
   test("a server that stops reading: nothing more is queued past maxPayloadBytes waiting unsent, pongs and commands alike (before: a pong per ping, without bound)", async () => {
@@ -842,7 +863,7 @@ describe('frames', () => {
     expect(seen.map((error) => (error as Error).message).sort()).toEqual(['refused ***', 'subscriber saw ***'])
   })
 
-  test('an error whose message getter throws: nothing escapes, the other subscribers still get the frame', async () => {
+  test('an error whose message getter throws: nothing escapes, the other subscribers still get the frame, and the app is told that something threw', async () => {
     const onCallbackError = vi.fn()
     const { endpoint, hub } = setup({ onCallbackError })
     const got: unknown[] = []
@@ -855,7 +876,7 @@ describe('frames', () => {
     await flush()
     expect(() => endpoint.send({ type: 'x' })).not.toThrow()
     expect(got).toEqual([{ type: 'x' }])
-    expect(onCallbackError).not.toHaveBeenCalled()
+    expect(onCallbackError.mock.calls.map(([error]) => String(error))).toEqual(['Error: [live-status] an error that cannot be shown'])
   })
 })
 

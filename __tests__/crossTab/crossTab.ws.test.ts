@@ -133,3 +133,49 @@ describe('cross-tab sharing', () => {
     expect(createCrossTab({ locks: new FakeLocks().forTab('t'), BroadcastChannel: undefined, digest })).not.toBeNull()
   })
 })
+
+describe('a server that stops reading', () => {
+  // The leader's limit: the default maxPayloadBytes.
+  const LIMIT = 1 << 20
+  const CHUNK = 'x'.repeat(64 * 1024)
+
+  /** Two tabs on a server whose socket no longer reads; the real sockets count their `bufferedAmount` reads (one per send the leader weighs). */
+  async function stalled() {
+    const started = (server = await startWsServer({ onConnection: (socket) => (socket as unknown as { _socket: { pause(): void } })._socket.pause() }))
+    const reals: { socket: { bufferedAmount: number }; reads: number }[] = []
+    const group = tabs(2).map((tab) => {
+      const Base = tab.WebSocket as unknown as new (url: string, protocols?: string[]) => object
+      class Counting extends Base {
+        readonly #entry = { socket: this as unknown as { bufferedAmount: number }, reads: 0 }
+        constructor(url: string, protocols?: string[]) {
+          super(url, protocols)
+          reals.push(this.#entry)
+        }
+        get bufferedAmount(): number {
+          this.#entry.reads++
+          return Reflect.get(Base.prototype, 'bufferedAmount', this) as number
+        }
+      }
+      return { ...tab, WebSocket: Counting as unknown as typeof tab.WebSocket }
+    })
+    const sockets = group.map((tab) => watch(tab.crossTab.open(request(started.url), tab.WebSocket)))
+    await until(() => sockets.every(({ seen }) => seen.opened === 1))
+    const leader = group.findIndex((tab) => tab.crossTab.roles()[0]?.leading)
+    return { sockets, leader, real: reals[0]! }
+  }
+
+  test("the leader's own sends: nothing more is queued on the real socket past 1 MiB unsent (before: 600 × 64 KiB queued)", async () => {
+    const { sockets, leader, real } = await stalled()
+    for (let i = 0; i < 600; i++) sockets[leader]!.socket.send(CHUNK)
+    expect(real.reads).toBe(600)
+    expect(real.socket.bufferedAmount).toBeLessThanOrEqual(LIMIT + CHUNK.length + 64)
+  })
+
+  test("a follower's sends, relayed by the leader: weighed the same way, each one (before: every relay queued)", async () => {
+    const { sockets, leader, real } = await stalled()
+    const follower = sockets[1 - leader]!.socket
+    for (let i = 0; i < 600; i++) follower.send(CHUNK)
+    await until(() => real.reads >= 600)
+    expect(real.socket.bufferedAmount).toBeLessThanOrEqual(LIMIT + CHUNK.length + 64)
+  })
+})

@@ -221,6 +221,95 @@ describe('the token in an app error', () => {
   })
 })
 
+describe('a rotated-out token (a helper’s probe of 2026-12-06)', () => {
+  const OLD = 'old-Hs6q+Vb4=Tt1/Uu9+Ww3-0123'
+  const NEW = 'new-Lp9=Rt5+Mn2/Xy7=Vb4-4567'
+
+  /** Errors as they reach `onCallbackError`, with a way to wait for them. */
+  function recorder() {
+    const errors: unknown[] = []
+    const listeners = new Set<() => void>()
+    return {
+      errors,
+      onCallbackError: (error: unknown) => (errors.push(error), listeners.forEach((listener) => listener())),
+      store: { subscribe: (listener: () => void) => (listeners.add(listener), () => void listeners.delete(listener)), getSnapshot: () => errors.length },
+    }
+  }
+  const oldPiece = (error: unknown) => {
+    const text = String((error as Error)?.stack ?? error)
+    for (let i = 0; i + 8 <= OLD.length; i++) if (text.includes(OLD.slice(i, i + 8))) return OLD.slice(i, i + 8)
+    return null
+  }
+
+  test.each(['accessToken', 'getAccessToken'] as const)("a reducer's error quoting the old token, flushed after a 4401 and the reconnect with the new one (%s): masked (before: in full)", async (mode) => {
+    const sockets: WebSocket[] = []
+    const server = await startDialectServer({ sockets: [{ match: (path) => path === '/ws/echo', handle: (socket) => void sockets.push(socket) }] })
+    cleanups.push(() => server.close())
+    const channel = defineChannel<{ id: string }, { type: string; note: string }, { n: number }>({
+      name: 'echo',
+      queryKey: ({ id }) => ['echo', id],
+      socket: () => '/ws/echo',
+      schema: z.object({ type: z.string(), note: z.string() }),
+      reduce: (data, event) => {
+        if (event.type === 'reduce') throw new Error(`reducer cannot read ${event.note}`)
+        return { n: (data?.n ?? 0) + 1 }
+      },
+      fetch: async ({ previous }) => previous ?? { n: 0 },
+      isActive: () => true,
+    })
+    let current = OLD
+    const seen = recorder()
+    const client = new LiveStatusClient({
+      apiUrl: server.apiUrl,
+      WebSocket,
+      quietCheckMs: false,
+      ...(mode === 'getAccessToken' ? { getAccessToken: () => current } : { accessToken: OLD }),
+      onCallbackError: seen.onCallbackError,
+    })
+    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } })
+    cleanups.push(() => client.dispose(), () => queryClient.clear())
+    cleanups.push(client.live(queryClient, channel, { id: '1' }))
+    await waitForStatus(client.hub.watchStatus(client.socketUrl('/ws/echo')), (status) => status.state === 'open')
+    current = NEW
+    if (mode === 'accessToken') client.setAccessToken(NEW)
+    sockets[0]!.send(JSON.stringify({ type: 'reduce', note: `echo ${OLD}` }))
+    sockets[0]!.close(4401, 'token expired')
+    await waitForStatus(seen.store, (count) => count === 1)
+    expect((seen.errors[0] as Error).message).toBe('reducer cannot read echo ***')
+    expect(oldPiece(seen.errors[0])).toBeNull()
+  })
+
+  test("an asynchronous validator's rejection quoting the token, settling after the hub is disposed (a getToken hub holds no token of its own): masked", async () => {
+    const sockets: WebSocket[] = []
+    const server = await startDialectServer({ sockets: [{ match: () => true, handle: (socket) => void sockets.push(socket) }] })
+    cleanups.push(() => server.close())
+    const seen = recorder()
+    const hub = new SocketHub({ getToken: async () => OLD, WebSocket, onCallbackError: seen.onCallbackError })
+    let rejectLater: () => void = () => {}
+    const validating = recorder()
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: (message: unknown) =>
+          new Promise<never>((_resolve, reject) => {
+            validating.onCallbackError(message)
+            rejectLater = () => reject(new Error(`cannot read ${JSON.stringify(message)}`))
+          }),
+      },
+    }
+    const url = `${server.apiUrl.replace('http', 'ws')}/ws`
+    hub.acquire(url, { schema })
+    await waitForStatus(hub.watchStatus(url), (status) => status.state === 'open')
+    sockets[0]!.send(JSON.stringify({ type: 'x', note: OLD }))
+    await waitForStatus(validating.store, (count) => count === 1)
+    hub.dispose()
+    rejectLater()
+    await waitForStatus(seen.store, (count) => count === 1)
+    expect(oldPiece(seen.errors[0])).toBeNull()
+  })
+})
+
 describe('the resume point', () => {
   test('moves only for a message something took, and only to a safe integer', () => {
     const { decoder: d } = decoder()

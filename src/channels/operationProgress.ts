@@ -391,9 +391,10 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
 }
 
 const operationIdOf = (event: OperationEvent): string | undefined => {
-  // A vocabulary's schema may output a numeric id (`{"job":{"id":7}}`): it names operation "7".
+  // A vocabulary's schema may output a numeric id (`{"job":{"id":7}}`): it names operation "7". One
+  // past 2^53 lost its digits in JSON.parse already (two ids may read the same): it names none.
   const id: unknown = event.operation_id ?? event.data?.operation_id
-  return typeof id === 'number' ? String(id) : (id as string | undefined) ?? undefined
+  return typeof id === 'number' ? (Number.isSafeInteger(id) ? String(id) : '') : ((id as string | undefined) ?? undefined)
 }
 
 /**

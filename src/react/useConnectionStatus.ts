@@ -22,12 +22,15 @@ export interface ConnectionStatusResult extends ConnectionSnapshot {
 /** The socket URL a target names, or `null`. */
 export function resolveTarget(client: LiveStatusClient, target: ConnectionTarget): string | null {
   if (!target) return null
-  if (typeof target === 'string') return client.socketUrl(target)
-  if (target.operationId !== undefined) {
-    const path = client.endpoints.operationSocket(target.operationId, { projectId: target.projectId })
-    return path ? client.socketUrl(path) : null
-  }
-  return client.socketUrl(client.endpoints.indexSocket(target.projectId))
+  const { endpoints } = client
+  const path =
+    typeof target === 'string'
+      ? target
+      : target.operationId !== undefined
+        ? endpoints.operationSocket(target.operationId, { projectId: target.projectId })
+        : endpoints.indexSocket(target.projectId)
+  // `''` or `undefined` from an endpoint written in plain JavaScript: no socket, as `null` says.
+  return path ? client.socketUrl(path) : null
 }
 
 /**

@@ -26,6 +26,8 @@ export interface ConnectionHost {
   resolveToken(): AccessToken | Promise<AccessToken>
   isOnline(): boolean
   reportAuthError(token: string | null, info: AuthErrorInfo): void
+  /** A socket is opened with `token` (`null`: none): the hub masks it in every app error from now on. */
+  tokenUsed(token: string | null): void
   release(connection: Connection): void
 }
 
@@ -89,11 +91,6 @@ export class Connection {
   /** Frames received, events delivered, and drops by reason. */
   get stats(): ConnectionStats {
     return this.#decoder.stats
-  }
-
-  /** @internal The token the current socket was opened with: masked wherever an error may quote it. */
-  get tokenInUse(): string | null {
-    return this.#tokenInUse
   }
 
   get subscriberCount(): number {
@@ -288,6 +285,7 @@ export class Connection {
     const url = options.resumeParam && resumeFrom > 0 && !crossTab ? withQuery(this.url, { [options.resumeParam]: String(resumeFrom) }) : this.url
     const request = authenticate(url, token, options.auth, options.protocols)
     this.#tokenInUse = token
+    this.#host.tokenUsed(token)
     let socket: WebSocketLike
     try {
       // The identity (token included) is hashed by the cross-tab layer, never posted between tabs.

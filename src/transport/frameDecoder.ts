@@ -77,6 +77,13 @@ const fail = (reason: EventErrorReason, message: string, sample = '', binary?: u
 const ignoredBinary = (data: unknown) => fail('binary', `binary frame${(data as ArrayBuffer | null)?.byteLength ? ` of ${(data as ArrayBuffer).byteLength} bytes` : ''} ignored (not JSON)`, '', data)
 const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
 
+/**
+ * What a message calls itself: its discriminator's field when it has one (even `null`: an event
+ * that has the field is an event, whatever its `type` says), else `type`, which pings, rejections
+ * and batch envelopes of servers that name their events otherwise may still use.
+ */
+const nameOf = (message: Record<string, unknown>, discriminator: string): unknown => (discriminator in message ? message[discriminator] : message.type)
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -149,14 +156,12 @@ export class FrameDecoder {
         this.#drop('not_an_object', 'message is not a JSON object', () => sampleOf(decoded, message))
         continue
       }
-      const type = message[discriminator]
-      // A ping without the discriminator's field may still name itself by `type`; an event that
-      // has the field is an event, whatever else it carries.
-      if (controlTypes.includes((type ?? message.type) as string)) {
+      const name = nameOf(message, discriminator)
+      if (controlTypes.includes(name as string)) {
         this.#onControl?.(message)
         continue
       }
-      if (rejectionType && message.type === rejectionType) {
+      if (rejectionType && name === rejectionType) {
         // One component's bad message: said to whoever listens, and the socket stays.
         // Server values as text without `String()`, which throws on `{"toString":1}`.
         this.#drop('rejected', `server rejected ${textOf(message.messageType ?? 'a message')}: ${textOf(message.reason)}`, () => sampleOf(decoded, message))
@@ -258,7 +263,7 @@ export class FrameDecoder {
     // by the discriminator (`{"kind":"many"}`) or by `type`, as control messages are.
     const { discriminator } = this.#options
     let list = ''
-    if (isRecord(parsed)) list = this.#batchLists.get((parsed[discriminator] ?? parsed.type) as string) ?? ''
+    if (isRecord(parsed)) list = this.#batchLists.get(nameOf(parsed, discriminator) as string) ?? ''
     const batched = list !== '' && Array.isArray((parsed as Record<string, unknown>)[list])
     this.#last.text = text
     this.#last.batched = batched

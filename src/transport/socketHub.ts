@@ -38,20 +38,22 @@ export class SocketHub {
     this.#token = options.token
     const report = resolved.onCallbackError
     // Every app error passes here, whichever layer caught it: a reducer's or a validator's text may
-    // quote a server message that echoed a token, the current one or one a socket still uses.
+    // quote a server message that echoed a token, the one a socket uses now or one used before.
     resolved.onCallbackError = (error) => {
       try {
-        error = maskError(error, this.#currentTokenGuess())
-        for (const connection of this.#connections.values()) error = maskError(error, connection.tokenInUse)
-        report(error)
+        report(maskError(error, this.#recentTokens))
       } catch {
-        // An app's `onCallbackError` that throws, or an error whose `message` getter does: nowhere
-        // left to report it, and the socket's life or the cache write that caught it goes on.
+        // An app's `onCallbackError` that throws: nowhere left to report it, and the socket's life
+        // or the cache write that caught the error goes on.
       }
     }
     this.#host = {
       options: this.options,
       resolveToken: () => (this.options.getToken ? this.options.getToken() : this.#token),
+      // Only a token a socket was opened with can come back in what its server sends.
+      tokenUsed: (token) => {
+        if (token) this.#recentTokens = [token, ...this.#recentTokens.filter((known) => known !== token)].slice(0, 4)
+      },
       isOnline: () => this.options.onlineManager.isOnline(),
       reportAuthError: (token, info) => this.#reportAuthError(token, info),
       release: (connection) => {
@@ -161,6 +163,13 @@ export class SocketHub {
   dispose(): void {
     for (const connection of [...this.#connections.values()]) connection.dispose()
   }
+
+  /**
+   * The last tokens sockets were opened with, newest first: masked in every app error. A
+   * rotated-out token stays valid a while, and an error that quotes it may be flushed after the
+   * rotation, or after its socket is gone.
+   */
+  #recentTokens: string[] = []
 
   #notifyLifecycle(url: string): void {
     this.#lifecycle.emit(this.options.onCallbackError, url)

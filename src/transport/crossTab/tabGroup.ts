@@ -25,6 +25,13 @@ export interface SocketRequest {
   firstMessage: string | undefined
 }
 
+/**
+ * Past this much unsent on the real socket, this tab's and followers' sends are dropped: a server
+ * that stops reading must not grow the leader's memory by every tab's pongs and commands (the
+ * default `maxPayloadBytes`, which bounds a connection's own sends the same way).
+ */
+const MAX_BUFFERED_BYTES = 1 << 20
+
 export interface TabGroupOptions {
   /** The lock's and the channel's name: a hash of the socket's identity, never the token. */
   name: string
@@ -141,10 +148,16 @@ export class TabGroup implements VirtualSocketHost {
   send(socket: VirtualSocket, data: string): void {
     if (!this.#local.has(socket)) return
     if (this.#role === 'leader') {
-      if (this.#realOpen) this.#real?.send(data)
+      this.#sendReal(data)
     } else if (this.#following && this.#leaderEpoch) {
       this.#post({ t: 'send', epoch: this.#leaderEpoch, data })
     }
+  }
+
+  /** Sends on the real socket while it is open and the server keeps reading what it was sent. */
+  #sendReal(data: string): void {
+    // Open means the real socket is there.
+    if (this.#realOpen && !(this.#real!.bufferedAmount! > MAX_BUFFERED_BYTES)) this.#real!.send(data)
   }
 
   /** The tab is going away (pagehide): followers must not wait for a lock release to notice. */
@@ -341,9 +354,9 @@ export class TabGroup implements VirtualSocketHost {
         if (this.#role === 'leader') void this.#checkStillWanted()
         return
       case 'send':
-        if (this.#role !== 'leader' || message.epoch !== this.#epoch || !this.#realOpen) return
+        if (this.#role !== 'leader' || message.epoch !== this.#epoch) return
         try {
-          this.#real?.send(message.data)
+          this.#sendReal(message.data)
         } catch {
           // A socket that cannot send this (an SSE stream without `sendUrl`): the follower's
           // `send` already answered; nothing to throw into this tab's message handler.
