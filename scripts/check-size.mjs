@@ -65,16 +65,22 @@ const KiB = 1024
 // 1 MiB error stalled the page 0.5 s); sends stop while maxPayloadBytes wait unsent (cross-tab
 // relays too); a token that cannot be URL-encoded no longer throws out of onclose. Typical 16,735 B
 // and entry 22,220 B hold their guards; the hub, which holds the masking, goes 6,497 → 6,692 B
-// (guard 6.35 → 6.55 KiB) and cross-tab 3,045 → 3,076 B (guard 3 → 3.05 KiB).
+// (guard 6.35 → 6.55 KiB) and cross-tab 3,045 → 3,076 B (guard 3 → 3.05 KiB). A review then found
+// what the masking still let through (an Error or a Map in a field, a field toJSON hides, a cause
+// four deep: JSON did not print them; a rotated-out token in event-error samples and close
+// reasons): the error is now walked by its own properties and replaced when it cannot be read
+// whole, keeping its class name and masked stack. Hub 6,816 B (guard 6.55 → 6.7 KiB), typical
+// 16,862 B (guard 16.35 → 16.5 KiB), entry 22,347 B (guard 21.7 → 21.85 KiB): +124 to +127 B each,
+// all of it in transport/redact. The targets stay.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
-  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.55 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.35 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.7 * KiB, target: 3.5 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.5 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.7 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.85 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },

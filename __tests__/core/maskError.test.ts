@@ -1,7 +1,8 @@
 /**
  * What reaches `onCallbackError` holds no token, wherever in the error it was (a helper's probe of
  * 2026-12-06): its message, `cause`, an `AggregateError`'s inner errors, its own fields, a thrown
- * object or string; an error without a token is passed on as it was (class, fields, stack); a
+ * object or string, an Error in a field, a Map, a field toJSON hides; an error without a token is
+ * passed on as it was (class, fields, stack); a
  * 1 MiB error is cut before it is searched; a token that cannot be URL-encoded breaks nothing.
  */
 import { inspect } from 'node:util'
@@ -34,8 +35,26 @@ test.each([
   ['a thrown string', () => `echo ${TOKEN}`],
   ['the older of two tokens', () => new Error(`echo ${OLD}`)],
   ['URL-encoded', () => new Error(`echo ${encodeURIComponent(TOKEN)}`)],
+  ['an Error inside an own field (JSON prints it as {})', () => new JobError('request failed', { original: new Error(`GET /x?token=${TOKEN}`) })],
+  ['a Map inside a field', () => new JobError('request failed', new Map([['auth', TOKEN]]))],
+  ['a field its toJSON hides', () => Object.assign(new Error('request failed'), { request: { url: `/x?token=${TOKEN}`, toJSON: () => ({}) } })],
+  ['a cause five deep', () => [1, 2, 3, 4].reduce((cause) => new Error('wrapped', { cause }), new Error(`echo ${TOKEN}`))],
 ])('the token in %s: nothing of it is left to print', (_where, make) => {
   const masked = maskError(make(), [TOKEN, OLD])
+  expect(leaked(masked)).toBeNull()
+})
+
+test('a large error without a token, and any error when no token was used (cookie auth), is the same error', () => {
+  const zodLike = new JobError('invalid', { issues: Array.from({ length: 200 }, (_, i) => ({ path: ['data', i], message: 'Expected number, received string' })) })
+  expect(maskError(zodLike, [TOKEN])).toBe(zodLike)
+  const quoting = new Error(`echo ${TOKEN}`)
+  expect(maskError(quoting, [])).toBe(quoting)
+})
+
+test('a replaced error keeps its class name, and its stack masked (error grouping keeps working)', () => {
+  const masked = maskError(new JobError(`cannot read ${TOKEN}`), [TOKEN]) as Error
+  expect([masked.name, masked.message]).toEqual(['JobError', 'cannot read ***'])
+  expect(masked.stack).toMatch(/cannot read \*\*\*\n\s+at /)
   expect(leaked(masked)).toBeNull()
 })
 
@@ -47,7 +66,7 @@ test('an error without a token is the same error: class, fields, cause and stack
   expect(maskError('plain text', [TOKEN])).toBe('plain text')
 })
 
-test('a masked error is a new Error with the masked message (its class, fields and stack held the token too); a string stays a string', () => {
+test('a masked error is a new Error with the masked message (its fields held the token too); a name that is not a class name is not kept; a string stays a string', () => {
   const error = new JobError(`cannot read ${TOKEN}`)
   error.name = `Named ${TOKEN}`
   const masked = maskError(error, [TOKEN]) as Error

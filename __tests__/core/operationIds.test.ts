@@ -19,18 +19,3 @@ test.each(Object.entries(channels))('%s: numeric ids route by their digits while
   expect(channel.matches!(event(JSON.parse('1234567890123456789')), { operationId: '1234567890123456800' }, { dedicatedSocket: true })).toBe(false)
   expect(channel.matches!(event(7), { operationId: '7' }, { dedicatedSocket: false })).toBe(true)
 })
-
-test("a connection target whose endpoint answers '' or undefined (plain JavaScript) names no socket, as null does (before: the server's root, or a throw in render)", async () => {
-  const { resolveTarget } = await import('../../src/react/useConnectionStatus')
-  const { LiveStatusClient } = await import('../../src/core')
-  for (const none of ['', undefined]) {
-    const client = new LiveStatusClient({
-      apiUrl: 'http://app.test',
-      endpoints: { indexSocket: () => none as never, operationSocket: () => none as never },
-    })
-    expect(resolveTarget(client, { projectId: 'p' })).toBeNull()
-    expect(resolveTarget(client, { operationId: 'o' })).toBeNull()
-    expect(resolveTarget(client, '')).toBeNull()
-    client.dispose()
-  }
-})

@@ -91,8 +91,10 @@ test('a zod transform that throws: its own error reaches onCallbackError (zod re
   await new Promise<void>((resolve) => setImmediate(resolve))
   expect(delivered).toEqual([])
   expect(reports.map((r) => r.reason)).toEqual(['schema_mismatch'])
+  // The transform's own error, as it was: the hub masks it (hostileServer.test.ts), the decoder passes it on.
   expect(callbackErrors).toHaveLength(1)
-  expect(String((callbackErrors[0] as Error).message)).toBe(`cannot read echo ${TOKEN}`)
+  expect(callbackErrors[0]).toBeInstanceOf(Error)
+  expect((callbackErrors[0] as Error).message).toMatch(/^cannot read echo /)
   expect(JSON.stringify(reports)).not.toContain('SECRET')
 })
 

@@ -158,6 +158,8 @@ test('a numeric id in the vocabulary schema\'s output names the operation by its
   await waitFor(() => expect(jobber.data()).toMatchObject({ processedFiles: 8, percent: 80 }))
   jobber.send({ op: 'job.done', job: { jobId: 7 } })
   await waitFor(() => expect(jobber.data()).toMatchObject({ status: 'completed', percent: 100 }))
+  // Neither operation 70 nor the one past 2^53 landed here, before the end or with it.
+  expect(jobber.data()).toMatchObject({ processedFiles: 8 })
   expect(jobber.errors).toEqual([])
 })
 

@@ -279,6 +279,37 @@ describe('a rotated-out token (a helper’s probe of 2026-12-06)', () => {
     expect(oldPiece(seen.errors[0])).toBeNull()
   })
 
+  test("the socket opened with the new token: a dropped frame's sample and a close reason quoting the old one are masked (before: only the socket's own token was)", async () => {
+    const sockets: WebSocket[] = []
+    const server = await startDialectServer({ sockets: [{ match: (path) => path === '/ws/echo', handle: (socket) => void sockets.push(socket) }] })
+    cleanups.push(() => server.close())
+    let current = OLD
+    const reports = recorder()
+    const eventErrors: EventError[] = []
+    const hub = new SocketHub({
+      getToken: () => current,
+      WebSocket,
+      reconnect: { initialDelayMs: 60_000 },
+      onEventError: (error) => (eventErrors.push(error), reports.onCallbackError(error)),
+    })
+    cleanups.push(() => hub.dispose())
+    const url = `${server.apiUrl.replace('http', 'ws')}/ws/echo`
+    hub.acquire(url, { schema: accepts('progress') })
+    const status = hub.watchStatus(url)
+    await waitForStatus(status, (s) => s.state === 'open')
+    current = NEW
+    sockets[0]!.close(4401, 'token expired')
+    // A refused token already replaced: retried at once with the new one.
+    await waitForStatus({ subscribe: status.subscribe, getSnapshot: () => sockets.length }, (count) => count === 2)
+    await waitForStatus(status, (s) => s.state === 'open')
+    sockets[1]!.send(JSON.stringify({ type: 'unknown', note: `echo ${OLD}` }))
+    await waitForStatus(reports.store, (count) => count === 1)
+    expect(oldPiece(JSON.stringify(eventErrors))).toBeNull()
+    sockets[1]!.close(4000, `bye ${OLD}`)
+    const closed = await waitForStatus(status, (s) => s.lastCloseCode === 4000)
+    expect(oldPiece(String(closed.lastCloseReason))).toBeNull()
+  })
+
   test("an asynchronous validator's rejection quoting the token, settling after the hub is disposed (a getToken hub holds no token of its own): masked", async () => {
     const sockets: WebSocket[] = []
     const server = await startDialectServer({ sockets: [{ match: () => true, handle: (socket) => void sockets.push(socket) }] })

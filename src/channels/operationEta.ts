@@ -1,6 +1,9 @@
 import { isTerminalStatus, type OperationProgress } from './operationProgress'
 
-/** Estimates an operation's time left from the progress it is shown, call after call. */
+/**
+ * Estimates an operation's time left, in milliseconds, from the progress it is shown, call after
+ * call; `nowMs` is when this progress is seen (default `Date.now()`).
+ */
 export type OperationEtaSampler = (progress: OperationProgress | undefined, nowMs?: number) => number | undefined
 
 /**

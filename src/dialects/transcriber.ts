@@ -26,6 +26,8 @@ export const transcriber: Dialect = {
     // when it offered one: offer none there (browsers would cope; this works everywhere).
     endpointOptions: (url) => (/\/v1\/transcripts\/[^/]+\/events$/.test(url) ? { auth: { type: 'none' } } : undefined),
     discriminator: 'event',
+    // Its keep-alive as documented and tested before the default ping moved to the discriminator's field.
+    heartbeat: { message: { type: 'ping' } },
     // A bad token on the user socket is refused before the upgrade (HTTP 403, a bare 1006 in a
     // browser): this REST check tells it from a network failure. 4401 after the upgrade: default.
     authCheckPath: '/v1/me',

@@ -20,8 +20,6 @@ const definitive = new Set([403, 404])
 export interface RegistryHost extends SyncHost {
   readonly hub: SocketHub
   readonly polling: PollingCover
-  /** A socket path (or absolute URL) resolved against `wsUrl`. */
-  socketUrl(path: string): string
   /** The socket URL of a channel for its params, or `null` for none. */
   channelSocketUrl<TParams>(channel: ChannelDefinition<TParams, any, any>, params: TParams): string | null
 }

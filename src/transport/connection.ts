@@ -28,6 +28,8 @@ export interface ConnectionHost {
   reportAuthError(token: string | null, info: AuthErrorInfo): void
   /** A socket is opened with `token` (`null`: none): the hub masks it in every app error from now on. */
   tokenUsed(token: string | null): void
+  /** The last tokens sockets of the hub were opened with, newest first: what every report masks. */
+  recentTokens(): readonly string[]
   release(connection: Connection): void
 }
 
@@ -80,7 +82,8 @@ export class Connection {
     const options = (this.options = resolveEndpointOptions(host.options, url))
     this.status = new StatusStore(options.onCallbackError)
     const { reply } = options
-    this.#decoder = new FrameDecoder(options, url, () => this.#tokenInUse, (message) =>
+    // Every token a socket of this hub used: a server may echo the one this socket replaced.
+    this.#decoder = new FrameDecoder(options, url, host.recentTokens, (message) =>
       this.#safely(() => {
         const answer = reply ? reply(message, options.discriminator) : undefined
         if (answer !== undefined) this.send(answer)
@@ -105,8 +108,9 @@ export class Connection {
   getStatus = (): ConnectionSnapshot => this.status.getSnapshot()
 
   /**
-   * Sends `message` (objects as JSON) if the socket is open and less than `maxPayloadBytes` waits
-   * unsent. Returns whether it was sent.
+   * Sends `message` (objects as JSON) if the socket is open and no more than `maxPayloadBytes`
+   * waits unsent. Returns whether it was sent (over a cross-tab socket: handed to the leader tab,
+   * which drops it past 1 MiB unsent).
    */
   send(message: unknown): boolean {
     const socket = this.#socket
@@ -355,7 +359,7 @@ export class Connection {
     socket.onclose = (event) => {
       if (!current()) return
       const code = typeof event.code === 'number' ? event.code : 1006
-      const reason = redact(String(event.reason ?? ''), token)
+      const reason = redact(String(event.reason ?? ''), this.#host.recentTokens())
       this.#detach()
       if (!opened && code === 1006) {
         this.#safely(() => options.onHandshakeError?.({ url: this.url }))

@@ -1,5 +1,5 @@
 import { transportDefaults } from './options'
-import { redactShort } from './redact'
+import { redactShort, type Tokens } from './redact'
 import type { ConnectionStats, EventError, EventErrorReason, EventSchema, StandardResult } from './types'
 
 /** One party interested in a connection's events. */
@@ -82,7 +82,7 @@ const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of $
  * that has the field is an event, whatever its `type` says), else `type`, which pings, rejections
  * and batch envelopes of servers that name their events otherwise may still use.
  */
-const nameOf = (message: Record<string, unknown>, discriminator: string): unknown => (discriminator in message ? message[discriminator] : message.type)
+const nameOf = (message: Record<string, unknown>, discriminator: string): unknown => (Object.hasOwn(message, discriminator) ? message[discriminator] : message.type)
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -98,13 +98,13 @@ export class FrameDecoder {
   maxSeq = 0
   #options: FrameDecoderOptions
   #url: string
-  #token: () => string | null
+  #token: () => Tokens
   #onControl: ((message: Record<string, unknown>) => void) | undefined
   /** `batches` as a Map: looked up per frame, where `Object.hasOwn` cost a fifth of a JSON.parse. */
   #batchLists: Map<string, string>
 
   /** `onControl` gets each control message (a ping, a heartbeat) to answer; it must not throw. */
-  constructor(options: FrameDecoderOptions, url: string, token: () => string | null, onControl?: (message: Record<string, unknown>) => void) {
+  constructor(options: FrameDecoderOptions, url: string, token: () => Tokens, onControl?: (message: Record<string, unknown>) => void) {
     this.#options = options
     this.#url = url
     this.#token = token

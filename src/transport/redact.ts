@@ -9,23 +9,27 @@ const FRAGMENT_CHARS = 8
 /** One token, none, or several (a hub masks the last few it used). */
 export type Tokens = string | null | undefined | readonly string[]
 
+/** The spellings of `token` that may appear in text: raw and URL-encoded, escapes in either case. */
+function spellings(token: string): Set<string> {
+  let encoded = token
+  try {
+    encoded = encodeURIComponent(token)
+  } catch {
+    // A lone surrogate cannot be URL-encoded: the raw token is all that can appear.
+  }
+  return new Set([token, encoded, encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())])
+}
+
 /**
- * Masks each token in `text`: every occurrence, raw or URL-encoded (escapes in either case), and
- * every run of `FRAGMENT_CHARS` or more characters copied from it. Everything that may reach a log
- * line, an error or a status goes through here, before any truncation. O(text × token): callers
- * pass short texts (close reasons, messages, samples cut to a window first).
+ * Masks each token in `text`: every spelling of it, and every run of `FRAGMENT_CHARS` or more
+ * characters copied from one. Everything that may reach a log line, an error or a status goes
+ * through here, before any truncation. O(text × token): callers pass short texts (close reasons,
+ * messages, samples cut to a window first).
  */
 export function redact(text: string, tokens: Tokens): string {
   for (const token of [tokens].flat()) {
     if (!token) continue
-    let encoded = token
-    try {
-      encoded = encodeURIComponent(token)
-    } catch {
-      // A lone surrogate cannot be URL-encoded: the raw token is all that can appear.
-    }
-    // Percent-escapes come in both cases (`%2F`, `%2f`): the same bytes.
-    for (const secret of new Set([token, encoded, encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())])) {
+    for (const secret of spellings(token)) {
       if (secret.length < FRAGMENT_CHARS) {
         text = text.split(secret).join(MASK)
         continue
@@ -57,34 +61,54 @@ export function redactShort(text: string, tokens: Tokens, maxChars = 200): strin
   return `${redact(window, tokens).slice(0, maxChars)}… (${text.length} chars)`
 }
 
-/** How much of an app error's text is read for tokens: past it, only its message is kept, cut. */
+/** How much of a replaced error's message and stack is kept. */
 const MAX_ERROR_CHARS = 4096
 
-/** What printing `error` may show: its message, own fields, `cause` and inner `errors`. */
-function printed(error: unknown, depth = 0): string {
-  if (typeof error !== 'object' || error === null) return String(error)
-  const { message, cause, errors } = error as { message?: unknown; cause?: unknown; errors?: unknown }
-  let text = `${message}${JSON.stringify(error)}`
-  if (depth < 3) for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) text += printed(inner, depth + 1)
+/**
+ * Everything printing `value` may show, found by walking own properties (non-enumerable ones too:
+ * an error's `message`, `stack`, `cause`, `errors`), never `toJSON`, plus the entries of maps and
+ * sets. Throws when it cannot read it all: too deep (or cyclic), over 64 KiB, a getter that throws.
+ */
+function printed(value: unknown, depth = 0): string {
+  if (typeof value !== 'object' || value === null) return String(value)
+  if (depth > 8) throw value
+  let text = ''
+  for (const key of Object.getOwnPropertyNames(value)) text += `${key} ${printed((value as Record<string, unknown>)[key], depth + 1)} `
+  if (value instanceof Map || value instanceof Set) for (const entry of value) text += printed(entry, depth + 1)
+  // Searched with `redact` next, O(text × token): past this, it is not read whole.
+  if (text.length > 1 << 16) throw value
   return text
 }
 
 /**
  * `error` with `tokens` masked: an app's error (a reducer's, a validator's) may quote a server
- * message that echoed one. The same error when nothing it would print holds a token; else (or when
- * it is too large or too odd to read) its message alone, masked and cut, in a new `Error` (its
- * stack, fields and `cause` held the token too). A string stays a string.
+ * message that echoed one. The same error when nothing printing it could show holds a token;
+ * else, or when it cannot be read whole, a new `Error` with its class name and its message and
+ * stack masked and cut (its fields and `cause` held the token too). A string stays a string.
  */
 export function maskError(error: unknown, tokens: readonly string[]): unknown {
-  let text: string | undefined
-  let message: unknown
+  if (tokens.length === 0) return error
+  let clean = false
   try {
-    message = typeof error === 'string' ? error : (error as Error).message
-    text = printed(error)
+    const text = printed(error)
+    clean = redact(text, tokens) === text
   } catch {
-    // Cyclic, a BigInt, a getter that throws: its message alone, if that could be read.
+    // Cyclic, too deep or too large, a getter that throws: not known to be clean.
   }
-  if (text !== undefined && text.length <= MAX_ERROR_CHARS && redact(text, tokens) === text) return error
-  const masked = redactShort(typeof message === 'string' ? message : '[live-status] an error that cannot be shown', tokens, MAX_ERROR_CHARS)
-  return typeof error === 'string' ? masked : new Error(masked)
+  if (clean) return error
+  if (typeof error === 'string') return redactShort(error, tokens, MAX_ERROR_CHARS)
+  const read = (key: 'message' | 'stack' | 'name'): string | undefined => {
+    try {
+      const value = (error as Record<string, unknown>)[key]
+      return typeof value === 'string' ? redactShort(value, tokens, MAX_ERROR_CHARS) : undefined
+    } catch {
+      return undefined
+    }
+  }
+  const replaced = new Error(read('message') ?? '[live-status] an error that cannot be shown')
+  const name = read('name')
+  // A class name is kept; anything else there may be what held the token.
+  if (name && /^\w{1,64}$/.test(name)) replaced.name = name
+  replaced.stack = read('stack') ?? replaced.stack
+  return replaced
 }

@@ -51,6 +51,7 @@ export class SocketHub {
       options: this.options,
       resolveToken: () => (this.options.getToken ? this.options.getToken() : this.#token),
       // Only a token a socket was opened with can come back in what its server sends.
+      recentTokens: () => this.#recentTokens,
       tokenUsed: (token) => {
         if (token) this.#recentTokens = [token, ...this.#recentTokens.filter((known) => known !== token)].slice(0, 4)
       },

@@ -4,7 +4,7 @@
  * one leaving: work that runs only while someone listens overrides `onSubscribe` /
  * `onUnsubscribe` (TanStack Query's `Subscribable`). `emit` calls each listener once, on a copy of
  * the set, so a listener may unsubscribe while it runs; what a listener throws goes to `onError`
- * and the others are still called.
+ * and the others are still called (without `onError`, it is thrown, and the rest are not).
  */
 export class Listeners<TArgs extends unknown[] = []> {
   protected listeners = new Set<(...args: TArgs) => void>()
