@@ -138,7 +138,7 @@ const numericJobber = (operationSocket: (operationId: string, context: { project
     operation: createOperationChannel({
       schema: z
         .object({ op: z.enum(['job.update', 'job.done', 'job.failed']), job: z.looseObject({ jobId: z.number(), done: z.number().optional(), of: z.number().optional() }) })
-        .transform(({ op, job }) => ({ type: types[op], operation_id: job.jobId as unknown as string, processed_files: job.done, total_files: job.of })),
+        .transform(({ op, job }) => ({ type: types[op], operation_id: job.jobId, processed_files: job.done, total_files: job.of })),
       parse: (body) => {
         const job = body as { state: string; done?: number; of?: number }
         return { status: toOperationStatus(job.state), processedFiles: job.done, totalFiles: job.of }

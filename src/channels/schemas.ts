@@ -35,7 +35,8 @@ export interface OperationEvent {
   [key: string]: unknown
   /** One of the channel's vocabulary: the reference types, and a dialect's. */
   type: string
-  operation_id?: string | undefined
+  /** A number (a vocabulary's schema output) names the operation of its digits while it is a safe integer. */
+  operation_id?: string | number | undefined
   operation_type?: string | null | undefined
   status?: string | null | undefined
   message?: string | null | undefined
@@ -63,7 +64,7 @@ export interface OperationEventData {
   progress?: number | null | undefined
   message?: string | null | undefined
   metadata?: Record<string, unknown> | null | undefined
-  operation_id?: string | null | undefined
+  operation_id?: string | number | null | undefined
   operation_type?: string | null | undefined
   error_message?: string | null | undefined
   current_file?: string | null | undefined
