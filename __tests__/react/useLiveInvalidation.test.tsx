@@ -85,3 +85,16 @@ test('4401 from the transcriber: unauthorized, no retries', async () => {
   expect(backend.created).toHaveLength(1)
   expect(onAuthError).toHaveBeenCalledTimes(1)
 })
+
+test("a socket of '' (an unset environment variable) opens nothing: no socket at the server's root", async () => {
+  const { backend, renderLive } = setupLive({ auth: { type: 'protocol', protocols: (t) => ['bearer', t] } })
+  backend.route('GET', '/v1/transcripts', () => ({ status: 200, body: ['t1'] }))
+  backend.route('GET', '/v1/transcripts/t1', () => ({ status: 200, body: { title: 'x' } }))
+  function Unset() {
+    useLiveInvalidation({ socket: '', schema: transcriberEvent, discriminator: 'event', keysFor: (e) => [['transcript', e.data.id]] })
+    return null
+  }
+  renderLive(<Unset />)
+  await advance()
+  expect(backend.created).toHaveLength(0)
+})

@@ -4,7 +4,10 @@ import type { SchemaLike } from './standardSchema'
 
 /** Options of `useLiveInvalidation` / `subscribeLiveInvalidation`. */
 export interface LiveInvalidationOptions<TEvent> {
-  /** Socket path (relative to `wsUrl`) or absolute URL, e.g. `/v1/events`. */
+  /**
+   * Socket path (relative to `wsUrl`) or absolute URL, e.g. `/v1/events`. `''` (an unset
+   * environment variable) subscribes to nothing, never to a socket at the server's root.
+   */
   socket: string
   /** Validates each message (zod, or any Standard Schema validator); what it rejects is dropped and reported. */
   schema: SchemaLike<TEvent>
@@ -41,6 +44,8 @@ export function subscribeLiveInvalidation<TEvent>(
   client: LiveStatusClient,
   options: LiveInvalidationOptions<TEvent>,
 ): () => void {
+  // As a channel's socket: none named is none opened (`channelSocketUrl`).
+  if (!options.socket) return () => {}
   const coalesceMs = options.coalesceMs ?? 500
   /** Keys inside their window; `dirty` when an event came after the window's refetch. */
   const windows = new Map<string, { key: QueryKey; dirty: boolean; timer: ReturnType<typeof setTimeout> }>()
