@@ -72,15 +72,20 @@ const KiB = 1024
 // whole, keeping its class name and masked stack. Hub 6,816 B (guard 6.55 → 6.7 KiB), typical
 // 16,862 B (guard 16.35 → 16.5 KiB), entry 22,347 B (guard 21.7 → 21.85 KiB): +124 to +127 B each,
 // all of it in transport/redact. The targets stay.
+// On 2026-12-06 (third session), issue "Three layers" proposals made real, opt-in by import:
+// devtools' instrumentation (`watchActivity`, `liveSockets` from `live-status/devtools`; the client
+// builds no report while nothing watches): typical 16,862 -> 16,704 B (guard 16.5 -> 16.35 KiB),
+// entry 22,347 -> 22,194 B (guard 21.85 -> 21.7 KiB); the devtools plugin, which now carries it,
+// 3,609 -> 3,750 B (guard 3.6 -> 3.7 KiB).
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.7 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.5 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.35 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.85 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.7 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
@@ -94,7 +99,7 @@ const cases = [
   { name: "{ LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools' (opt-in)", code: "export { LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools'", budget: 4 * KiB },
   // The TanStack Devtools plugin: the panel body and the monitor, without the floating toggle
   // (3,609 B when it landed). It imports nothing of @tanstack/react-devtools.
-  { name: "{ liveStatusDevtoolsPlugin } from 'live-status/devtools' (opt-in)", code: "export { liveStatusDevtoolsPlugin } from 'live-status/devtools'", budget: 3.6 * KiB },
+  { name: "{ liveStatusDevtoolsPlugin } from 'live-status/devtools' (opt-in)", code: "export { liveStatusDevtoolsPlugin } from 'live-status/devtools'", budget: 3.7 * KiB },
   { name: 'react-use-websocket (default export)', code: "export { default } from 'react-use-websocket'", peer: true },
   { name: 'partysocket (WebSocket)', code: "export { WebSocket } from 'partysocket'", peer: true },
 ]

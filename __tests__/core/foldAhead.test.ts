@@ -7,6 +7,7 @@ import { QueryClient } from '@tanstack/query-core'
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { defineChannel, LiveStatusClient } from '../../src/core'
+import { watchActivity } from '../../src/devtools/liveActivity'
 import type { WebSocketLike } from '../../src/transport/types'
 
 class HandSocket implements WebSocketLike {
@@ -60,6 +61,12 @@ async function setup() {
     },
   })
   const queryClient = new QueryClient()
+  const counters = { cacheWrites: 0, eventsWritten: 0 }
+  watchActivity(client, (activity) => {
+    if (activity.type !== 'write') return
+    counters.cacheWrites++
+    counters.eventsWritten += activity.events
+  })
   const writes: number[] = []
   queryClient.getQueryCache().subscribe((event) => {
     if (event.type === 'updated' && event.action.type === 'success') writes.push(queryClient.getQueryData<Count>(['ticks', 'a'])?.n ?? -1)
@@ -69,6 +76,7 @@ async function setup() {
   const socket = HandSocket.last!
   return {
     client,
+    counters,
     queryClient,
     writes,
     send: (from: number, to: number) => {
@@ -93,7 +101,7 @@ describe('events folded ahead of the flush', () => {
     live.flush()
     expect(live.writes).toEqual([1000])
     expect(live.data()!.order).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
-    expect(live.client.counters).toMatchObject({ cacheWrites: 1, eventsWritten: 1000 })
+    expect(live.counters).toMatchObject({ cacheWrites: 1, eventsWritten: 1000 })
     live.release()
   })
 

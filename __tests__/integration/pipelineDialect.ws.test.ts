@@ -12,6 +12,7 @@ import { LiveStatusClient, liveQueryOptions, type EventError, type LiveStatusCli
 import { ciHeartbeat, ciPipelines, pipelineChannel, pipelineSocket, projectSocket, type Pipeline, type PipelineParams } from '../../examples/backends/pipelineDialect'
 import { bearer, startDialectServer, waitForData } from '../helpers/dialectServer'
 import { waitForStatus } from '../helpers/wsServer'
+import { liveSockets } from '../../src/devtools/liveActivity'
 
 const TOKEN = 'ci-token'
 
@@ -138,7 +139,7 @@ describe('the CI pipeline dialect of docs/backends.md', () => {
     expect(p1).toMatchObject({ id: 'p-1', status: 'running', stepsDone: 3 })
     expect(p2).toMatchObject({ id: 'p-2', status: 'running', stepsDone: 2 })
     // One socket for both pipelines, one upgrade.
-    expect(client.liveSockets()).toEqual([{ url: client.socketUrl(projectSocket('web')), queries: 2, components: 2 }])
+    expect(liveSockets(client)).toEqual([{ url: client.socketUrl(projectSocket('web')), queries: 2, components: 2 }])
     expect(ci.server.upgrades).toBe(1)
     expect(errors).toEqual([])
   })

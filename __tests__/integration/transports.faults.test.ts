@@ -22,6 +22,7 @@ import {
   type WebSocketLike,
 } from '../../src/core'
 import { createLiveStatusServer, type LiveStatusServerOptions } from '../../src/server'
+import { watchActivity } from '../../src/devtools/liveActivity'
 import { sseTransport } from '../../src/sync/sseTransport'
 import type { SocketHubOptions } from '../../src/transport/options'
 import { sse } from '../../src/transport/sse/sse'
@@ -202,6 +203,12 @@ function follow(world: World, transport: Transport, projectId: string, token = T
     ...transport.client(recorder),
   })
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 3, retryDelay: 10, gcTime: Infinity } } })
+  const counters = { cacheWrites: 0, eventsWritten: 0 }
+  watchActivity(client, (activity) => {
+    if (activity.type !== 'write') return
+    counters.cacheWrites++
+    counters.eventsWritten += activity.events
+  })
   const params = { operationId: 'op1', projectId }
   const queryKey = operationProgressChannel.queryKey(params)
   const release = client.live(queryClient, operationProgressChannel, params)
@@ -234,6 +241,7 @@ function follow(world: World, transport: Transport, projectId: string, token = T
   cleanups.push(dispose)
   return {
     client,
+    counters,
     queryClient,
     recorder,
     online,
@@ -397,8 +405,8 @@ describe.each(transports)('over %s', (name, transport) => {
     const projectId = nextProject()
     const follower = await jobAndFollower(world, transport, projectId, 50)
     // Quiet: REST answered and every event received so far is written (the snapshot may come after the answer).
-    await until(() => follower.queryClient.isFetching() === 0 && follower.client.counters.eventsWritten === follower.received.length)
-    const writes = follower.client.counters.cacheWrites
+    await until(() => follower.queryClient.isFetching() === 0 && follower.counters.eventsWritten === follower.received.length)
+    const writes = follower.counters.cacheWrites
     const notifications = follower.notifications
     const deliveries = follower.deliveries
 
@@ -406,7 +414,7 @@ describe.each(transports)('over %s', (name, transport) => {
     await until(() => follower.data()?.processedFiles === 50 && follower.received.length === 51, progress(world, follower, projectId))
 
     expect(follower.deliveries - deliveries).toBe(1)
-    expect(follower.client.counters.cacheWrites - writes).toBe(1)
+    expect(follower.counters.cacheWrites - writes).toBe(1)
     expect(follower.notifications - notifications).toBe(1)
     expect(view(follower.data())).toEqual(truth(world, projectId))
   })

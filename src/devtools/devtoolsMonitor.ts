@@ -3,6 +3,7 @@ import type { LiveActivity, LiveStatusClient } from '../sync/liveStatusClient'
 import type { Connection } from '../transport/connection'
 import type { ConnectionState } from '../transport/types'
 import { Listeners } from '../transport/subscribable'
+import { liveSockets, watchActivity } from './liveActivity'
 
 /** One socket as the devtools show it. */
 export interface DevtoolsSocket {
@@ -152,7 +153,7 @@ export class DevtoolsMonitor {
   #start(): void {
     this.#lastSampleAt = this.#now()
     this.#sampled = { ...this.#totals }
-    this.#offActivity = this.#client.onActivity((activity) => this.#onActivity(activity))
+    this.#offActivity = watchActivity(this.#client, (activity) => this.#onActivity(activity))
     const offRoles = this.#client.hub.options.crossTab?.onRoleChange(() => {
       const roles = this.#client.hub.options.crossTab?.roles() ?? []
       this.#append('connection', `cross-tab: this tab leads ${roles.filter((role) => role.leading).length} of ${roles.length} shared socket(s)`)
@@ -213,7 +214,7 @@ export class DevtoolsMonitor {
     const perSecond = (delta: number) => (elapsedMs === 0 ? 0 : Math.round((delta * 1000) / elapsedMs))
     const sockets: DevtoolsSocket[] = []
     const seen = new Set<string>()
-    for (const { url, queries, components } of this.#client.liveSockets()) {
+    for (const { url, queries, components } of liveSockets(this.#client)) {
       seen.add(url)
       const connection = this.#client.hub.get(url)
       const status = this.#client.liveStatus(url).getSnapshot()

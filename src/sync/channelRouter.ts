@@ -19,7 +19,8 @@ export interface RoutedQuery<TEvent> {
  * every query looking at every event.
  */
 export class ChannelRouter<TEvent> {
-  #all = new Set<RoutedQuery<TEvent>>()
+  /** @internal The live queries on this socket and channel (`liveSockets` in `live-status/devtools` counts them). */
+  readonly queries = new Set<RoutedQuery<TEvent>>()
   #byKey = new Map<string, Set<RoutedQuery<TEvent>>>()
   #lease: Lease
   #route: ((event: TEvent) => string | undefined) | undefined
@@ -41,25 +42,13 @@ export class ChannelRouter<TEvent> {
         if (decoded !== undefined) this.#deliver(Array.isArray(decoded) ? decoded : [decoded as TEvent])
       }),
       onOpen: ({ reconnected }) => {
-        for (const query of [...this.#all]) query.opened(reconnected, this.#send)
+        for (const query of [...this.queries]) query.opened(reconnected, this.#send)
       },
     })
   }
 
-  /** Queries on this socket and channel. */
-  get size(): number {
-    return this.#all.size
-  }
-
-  /** Components showing the routed queries (devtools). */
-  get holders(): number {
-    let holders = 0
-    for (const query of this.#all) holders += query.holders ?? 0
-    return holders
-  }
-
   add(query: RoutedQuery<TEvent>): void {
-    this.#all.add(query)
+    this.queries.add(query)
     const key = query.routeKey
     if (key !== undefined) {
       let set = this.#byKey.get(key)
@@ -71,14 +60,14 @@ export class ChannelRouter<TEvent> {
   }
 
   remove(query: RoutedQuery<TEvent>): void {
-    if (!this.#all.delete(query)) return
+    if (!this.queries.delete(query)) return
     const key = query.routeKey
     if (key !== undefined) {
       const set = this.#byKey.get(key)
       set?.delete(query)
       if (set?.size === 0) this.#byKey.delete(key)
     }
-    if (this.#all.size === 0) {
+    if (this.queries.size === 0) {
       this.#lease.release()
       this.#onEmpty()
     }
@@ -86,15 +75,15 @@ export class ChannelRouter<TEvent> {
 
   /** A frame on this socket was dropped before it could be read: it may have been about any of us. */
   lost(error: EventError): void {
-    for (const query of [...this.#all]) query.lost(error)
+    for (const query of [...this.queries]) query.lost(error)
   }
 
   #send = (message: unknown): boolean => this.#lease.connection.send(message)
 
   #deliver(events: readonly TEvent[]): void {
     const route = this.#route
-    if (route === undefined || this.#all.size === 1) {
-      for (const query of this.#all) for (const event of events) this.#accept(query, event)
+    if (route === undefined || this.queries.size === 1) {
+      for (const query of this.queries) for (const event of events) this.#accept(query, event)
       return
     }
     for (const event of events) {
@@ -107,7 +96,7 @@ export class ChannelRouter<TEvent> {
         this.#hub.options.onCallbackError(error)
         continue
       }
-      const targets = key === undefined ? this.#all : this.#byKey.get(key)
+      const targets = key === undefined ? this.queries : this.#byKey.get(key)
       if (targets) for (const query of targets) this.#accept(query, event)
     }
   }

@@ -14,7 +14,8 @@ export type LiveActivity =
 export interface SyncHost extends ChannelClient {
   readonly flushQueue: Pick<FlushQueue, 'add' | 'delete' | 'onError'>
   readonly quietCheckMs: number | false
-  reportActivity(activity: LiveActivity): void
+  /** Told of every cache write and REST fetch: set by `watchActivity` (`live-status/devtools`), and only then is a report built. */
+  readonly observe?: ((activity: LiveActivity) => void) | undefined
   /** The status of the connection for `url`, if there is one. */
   socketStatus(url: string): ConnectionSnapshot | undefined
 }
@@ -171,7 +172,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       return this.#refetchMissed()
     }
     this.#queryClient.setQueryData<TData>(this.queryKey, after)
-    this.#client.reportActivity({ type: 'write', queryKey: this.queryKey, events: events.length + (ahead?.events ?? 0) })
+    this.#client.observe?.({ type: 'write', queryKey: this.queryKey, events: events.length + (ahead?.events ?? 0) })
     const isTerminal = this.#channel.isTerminal
     if (isTerminal?.(after) === true && isTerminal(before) !== true) {
       // The job ended on the socket: REST's copy is read once more, until REST has the end too.

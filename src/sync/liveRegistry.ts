@@ -31,7 +31,8 @@ export interface RegistryHost extends SyncHost {
 export class LiveRegistry {
   #host: RegistryHost
   #live = new WeakMap<QueryClient, Map<string, LiveEntry>>()
-  #routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
+  /** @internal The routers of each socket URL, by channel (`liveSockets` in `live-status/devtools` reads them). */
+  readonly routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
 
   constructor(host: RegistryHost) {
     this.#host = host
@@ -78,7 +79,7 @@ export class LiveRegistry {
         ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
         : await channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
     } catch (error) {
-      host.reportActivity({ type: 'fetch', queryKey, ok: false })
+      host.observe?.({ type: 'fetch', queryKey, ok: false })
       // "No such operation" or "not yours": a socket of its own would only be refused, to the retry
       // budget. (A shared socket stays: the operation may appear on it later.)
       if (entry && !entry.detached && entry.sync.dedicated && error instanceof LiveStatusHttpError && !error.isAuthError && definitive.has(error.status)) {
@@ -87,7 +88,7 @@ export class LiveRegistry {
       }
       throw error
     }
-    host.reportActivity({ type: 'fetch', queryKey, ok: true })
+    host.observe?.({ type: 'fetch', queryKey, ok: true })
     if (entry?.detached && entry.sync.url !== null) {
       // It exists after all (created late, access granted): back on a socket, a fresh router if
       // the old one closed with its last query.
@@ -110,33 +111,18 @@ export class LiveRegistry {
 
   /** The routers of `url`, for frames lost on it. */
   routersOf(url: string): Iterable<ChannelRouter<unknown>> {
-    return this.#routers.get(url)?.values() ?? []
-  }
-
-  /** The sockets live queries hold now, with how many queries and components share each (devtools). */
-  sockets(): { url: string; queries: number; components: number }[] {
-    const sockets: { url: string; queries: number; components: number }[] = []
-    for (const [url, routers] of this.#routers) {
-      let queries = 0
-      let components = 0
-      for (const router of routers.values()) {
-        queries += router.size
-        components += router.holders
-      }
-      sockets.push({ url, queries, components })
-    }
-    return sockets
+    return this.routers.get(url)?.values() ?? []
   }
 
   #router(url: string, channel: ChannelDefinition<any, any, any>): ChannelRouter<unknown> {
-    let byChannel = this.#routers.get(url)
-    if (!byChannel) this.#routers.set(url, (byChannel = new Map()))
+    let byChannel = this.routers.get(url)
+    if (!byChannel) this.routers.set(url, (byChannel = new Map()))
     let router = byChannel.get(channel)
     if (!router) {
       const routers = byChannel
       router = new ChannelRouter(this.#host.hub, url, channel, () => {
         routers.delete(channel)
-        if (routers.size === 0 && this.#routers.get(url) === routers) this.#routers.delete(url)
+        if (routers.size === 0 && this.routers.get(url) === routers) this.routers.delete(url)
       })
       byChannel.set(channel, router)
     }

@@ -37,15 +37,15 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
   readonly flushQueue: FlushQueue
   /** @internal */
   readonly polling: PollingCover
-  /** Cache writes and the events in them since the client was made. */
-  readonly counters = { cacheWrites: 0, eventsWritten: 0, fetches: 0 }
   /** @internal The REST half, for commands (`sendJson`). */
   readonly rest: RestHost
-  #registry: LiveRegistry
+  /** @internal One writer per live query; what `liveSockets` (`live-status/devtools`) reads. */
+  readonly registry: LiveRegistry
+  /** @internal Set by `watchActivity` (`live-status/devtools`); unset, writers build no report. */
+  declare observe?: (activity: LiveActivity) => void
   #token: AccessToken
   #getToken: (() => AccessToken | Promise<AccessToken>) | undefined
   #tokenListeners = new Listeners()
-  #activityListeners = new Listeners<[activity: LiveActivity]>()
   #announcedCanRequest: boolean
 
   constructor(options: LiveStatusClientOptions) {
@@ -103,12 +103,12 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
       onEventError: (error) => {
         // A frame lost before it could be read (over the size limit, not JSON) may have carried
         // anything: the live queries of that socket refetch rather than miss it in silence.
-        if (unreadable.has(error.reason)) for (const router of this.#registry.routersOf(error.url)) router.lost(error)
+        if (unreadable.has(error.reason)) for (const router of this.registry.routersOf(error.url)) router.lost(error)
         onEventError?.(error)
       },
     })
     this.polling = new PollingCover(this.hub)
-    this.#registry = new LiveRegistry(this)
+    this.registry = new LiveRegistry(this)
     this.#announcedCanRequest = this.canRequest()
   }
 
@@ -200,7 +200,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
    * QueryClient, however many components show that query.
    */
   live<TParams, TEvent, TData>(queryClient: QueryClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams): () => void {
-    return this.#registry.live(queryClient, this.channel(channel), params)
+    return this.registry.live(queryClient, this.channel(channel), params)
   }
 
   /**
@@ -208,7 +208,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
    * cache by the channel's rules, with the events that arrived meanwhile applied on top.
    */
   fetchLive<TParams, TEvent, TData>(queryClient: QueryClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, signal: AbortSignal): Promise<TData> {
-    return this.#registry.fetchLive(queryClient, this.channel(channel), params, signal)
+    return this.registry.fetchLive(queryClient, this.channel(channel), params, signal)
   }
 
   /**
@@ -216,7 +216,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
    * answer of any fetch that is out for that query (that answer was asked before it).
    */
   writeLive<TParams, TEvent, TData>(queryClient: QueryClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, update: (data: TData | undefined) => TData | undefined): void {
-    this.#registry.writeLive(queryClient, this.channel(channel), params, update)
+    this.registry.writeLive(queryClient, this.channel(channel), params, update)
   }
 
   /** The status of the connection for `url`, if there is one. */
@@ -227,28 +227,6 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
   /** The status of `url`'s connection plus whether polling covers for it. */
   liveStatus(url: string | null): { subscribe(listener: () => void): () => void; getSnapshot(): LiveConnectionStatus } {
     return this.polling.status(url)
-  }
-
-  /**
-   * Told of every cache write and REST fetch of a live query (devtools). Costs nothing while no
-   * one listens.
-   */
-  onActivity(listener: (activity: LiveActivity) => void): () => void {
-    return this.#activityListeners.subscribe(listener)
-  }
-
-  /** @internal The writers report here. */
-  reportActivity(activity: LiveActivity): void {
-    if (activity.type === 'write') {
-      this.counters.cacheWrites++
-      this.counters.eventsWritten += activity.events
-    } else this.counters.fetches++
-    if (this.#activityListeners.size > 0) this.#activityListeners.emit(undefined, activity)
-  }
-
-  /** The sockets live queries hold now, with how many queries and components share each (devtools). */
-  liveSockets(): { url: string; queries: number; components: number }[] {
-    return this.#registry.sockets()
   }
 
   /** Closes every socket now. */
