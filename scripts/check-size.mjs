@@ -77,9 +77,12 @@ const KiB = 1024
 // builds no report while nothing watches): typical 16,862 -> 16,704 B (guard 16.5 -> 16.35 KiB),
 // entry 22,347 -> 22,194 B (guard 21.85 -> 21.7 KiB); the devtools plugin, which now carries it,
 // 3,609 -> 3,750 B (guard 3.6 -> 3.7 KiB).
+// Then JSON in binary frames (no backend we know sends it; the CI example does) is read only with
+// `binaryFrames: jsonInBinaryFrames`, imported by the dialect that needs it: typical 16,636 B,
+// entry 22,123 B, hub 6,816 -> 6,745 B (guard 6.7 -> 6.6 KiB).
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
-  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.7 * KiB, target: 3.5 * KiB },
+  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.6 * KiB, target: 3.5 * KiB },
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.35 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library

@@ -3,6 +3,7 @@ import { expect, test } from 'vitest'
 import { LiveStatusClient, operationProgressChannel, SocketHub, withReducer, type Dialect } from '../../src/core'
 import { documentIndexer, documentIndexerOperationChannel } from '../../src/dialects/documentIndexer'
 import { FrameDecoder } from '../../src/transport/frameDecoder'
+import { jsonInBinaryFrames } from '../../src/transport'
 import { appBuilder } from '../../src/dialects/appBuilder'
 import { fakeSource } from '../helpers/fakeSources'
 
@@ -88,16 +89,43 @@ test('a custom fetch is called as a function (window.fetch throws "Illegal invoc
   client.dispose()
 })
 
-test('binary frames over maxPayloadBytes that are not JSON are `binary` (no refetch), JSON ones `too_large`', () => {
-  const reasons: string[] = []
+test('binary frames are `binary` (no refetch) unless the backend sends JSON that way: then an oversized one is `too_large`', () => {
+  const decoderWith = (binaryFrames?: (data: ArrayBuffer | ArrayBufferView) => string | undefined) => {
+    const reasons: string[] = []
+    const events: unknown[] = []
+    const decoder = new FrameDecoder(
+      { maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], binaryFrames, onEventError: (error) => reasons.push(error.reason), onCallbackError: (error) => { throw error } },
+      'ws://x',
+      () => null,
+    )
+    const send = (data: unknown) => decoder.dispatch(data, [{ onEvents: (list) => events.push(...list) }])
+    return { reasons, events, send }
+  }
+  const json = new TextEncoder().encode('{"type":"x","n":1}')
+  const big = new TextEncoder().encode(`{"type":"x","padding":"${'.'.repeat(80)}"}`)
+  const preview = new Uint8Array(16).fill(0x89)
+
+  const plain = decoderWith()
+  for (const frame of [json, big, preview]) plain.send(frame)
+  expect(plain.reasons).toEqual(['binary', 'binary', 'binary'])
+  expect(plain.events).toEqual([])
+
+  const reading = decoderWith(jsonInBinaryFrames)
+  for (const frame of [json, big, preview, new Uint8Array([0x7b, 0xff, 0xfe])]) reading.send(frame)
+  expect(reading.events).toEqual([{ type: 'x', n: 1 }])
+  // Not UTF-8 though it starts with `{`: binary, as the preview is.
+  expect(reading.reasons).toEqual(['too_large', 'binary', 'binary'])
+
+  // A reader that throws: the frame stays binary and the error goes to onCallbackError.
+  const thrown: unknown[] = []
   const decoder = new FrameDecoder(
-    { maxPayloadBytes: 8, discriminator: 'type', controlTypes: [], onEventError: (error) => reasons.push(error.reason), onCallbackError: (error) => { throw error } },
+    { maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], binaryFrames: () => { throw new Error('bad reader') }, onEventError: () => {}, onCallbackError: (error) => thrown.push(error) },
     'ws://x',
     () => null,
   )
-  decoder.dispatch(new Uint8Array(64).fill(0x89), [])
-  decoder.dispatch(new TextEncoder().encode('{"type":"x","padding":"................"}'), [])
-  expect(reasons).toEqual(['binary', 'too_large'])
+  decoder.dispatch(json, [])
+  expect(decoder.stats.dropped.binary).toBe(1)
+  expect(thrown).toHaveLength(1)
 })
 
 test('a batch envelope is named by the discriminator, or by `type`: a backend whose events are named by `kind` has its batches unpacked (before, only `type` was read and every batched event was dropped as unknown)', () => {

@@ -8,6 +8,7 @@ import { afterEach, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { LiveStatusClient, liveQueryOptions, operationProgressChannel, type EventError, type OperationProgress } from '../../src/core'
 import { startDialectServer, waitForData } from '../helpers/dialectServer'
+import { jsonInBinaryFrames } from '../../src/transport'
 
 const cleanups: (() => unknown)[] = []
 afterEach(async () => {
@@ -95,15 +96,33 @@ test('a channel with decodeBinary receives the binary frames instead (nothing dr
   expect(stats?.dropped.binary).toBe(0)
 })
 
-test('JSON sent in a binary frame is still read as an event', async () => {
+test('JSON sent in a binary frame is read as an event with `binaryFrames: jsonInBinaryFrames`', async () => {
   const server = await startDialectServer({
     sockets: [{ match: () => true, handle: (socket) => socket.send(Buffer.from(JSON.stringify({ type: 'file_completed', operation_id: 'op1', processed_files: 3, total_files: 4 })), { binary: true }) }],
   })
   cleanups.push(() => server.close())
-  const client = new LiveStatusClient({ apiUrl: server.apiUrl, accessToken: 'tok', auth: { type: 'query' }, WebSocket, heartbeat: false, scheduleFlush: (flush) => (queueMicrotask(flush), () => {}) })
+  const client = new LiveStatusClient({ apiUrl: server.apiUrl, accessToken: 'tok', auth: { type: 'query' }, WebSocket, heartbeat: false, binaryFrames: jsonInBinaryFrames, scheduleFlush: (flush) => (queueMicrotask(flush), () => {}) })
   const queryClient = new QueryClient()
   cleanups.push(() => client.dispose(), () => queryClient.clear())
   cleanups.push(client.live(queryClient, operationProgressChannel, { operationId: 'op1' }))
   const data = await waitForData<OperationProgress>(queryClient, operationProgressChannel.queryKey({ operationId: 'op1' }), (d) => d?.processedFiles === 3)
   expect(data.percent).toBe(75)
+})
+
+test('without `binaryFrames`, JSON in a binary frame is dropped as `binary`, and the report says which option reads it', async () => {
+  const server = await startDialectServer({
+    sockets: [{ match: () => true, handle: (socket) => socket.send(Buffer.from(JSON.stringify({ type: 'file_completed', operation_id: 'op1', processed_files: 3, total_files: 4 })), { binary: true }) }],
+  })
+  cleanups.push(() => server.close())
+  let reported!: (error: EventError) => void
+  const first = new Promise<EventError>((resolve) => (reported = resolve))
+  const client = new LiveStatusClient({ apiUrl: server.apiUrl, accessToken: 'tok', auth: { type: 'query' }, WebSocket, heartbeat: false, onEventError: (error) => reported(error) })
+  cleanups.push(() => client.dispose())
+  const lease = client.hub.acquire(client.socketUrl('/ws/operations/op1'), { onEvents: () => {} })
+  cleanups.push(() => lease.release())
+  const error = await first
+  expect(error.reason).toBe('binary')
+  expect(error.message).toMatch(/binaryFrames/)
+  expect(lease.connection.stats.dropped.binary).toBe(1)
+  expect(lease.connection.stats.eventsDelivered).toBe(0)
 })

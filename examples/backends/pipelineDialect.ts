@@ -15,6 +15,7 @@
  */
 import { z } from 'zod'
 import { defineChannel, type Dialect } from '../../src/core'
+import { jsonInBinaryFrames } from '../../src/transport'
 
 const segment = encodeURIComponent
 
@@ -46,6 +47,8 @@ export const ciPipelines: Dialect = {
     heartbeat: ciHeartbeat,
     // The answer to our ping proves the socket alive: consumed, never validated or reported.
     controlTypes: ['ping', 'pong', 'heartbeat', 'whoami'],
+    // Its events come as text frames, its job records as JSON in binary frames (console output too).
+    binaryFrames: jsonInBinaryFrames,
   },
 }
 

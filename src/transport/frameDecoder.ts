@@ -33,6 +33,8 @@ export interface FrameDecoderOptions {
   controlTypes: readonly string[]
   /** Envelope types that carry many messages, and the field holding them. @default { batch: 'events' } */
   batches?: Readonly<Record<string, string>>
+  /** Reads a binary frame as JSON text, or `undefined` to leave it binary (see `SocketHubOptions.binaryFrames`). @default undefined */
+  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView) => string | undefined) | undefined
   /** Type of the server's answer to a message it did not take; reported as `rejected`. @default 'client_error' */
   rejectionType?: string | null
   onEventError: ((error: EventError) => void) | undefined
@@ -62,19 +64,15 @@ interface Failure {
 
 const referenceBatches: Readonly<Record<string, string>> = { batch: 'events' }
 
-/** Whether bytes start with `{` or `[`: JSON sent in a binary frame (servers send it without leading space). */
-const looksLikeJson = (data: ArrayBuffer | ArrayBufferView): boolean => {
-  const first = new Uint8Array(data instanceof ArrayBuffer ? data : data.buffer, data instanceof ArrayBuffer ? 0 : data.byteOffset, 1)[0]
-  return first === 123 || first === 91
-}
-
 /** Keys no parsed frame keeps: once merged or assigned somewhere, they reach prototypes. */
 const dangerousKeys = ['__proto__', 'constructor', 'prototype']
 const mentionsDangerousKey = new RegExp(dangerousKeys.join('|'))
 
 // Module-level, not closures made per decoded frame: only a dropped frame builds its report.
 const fail = (reason: EventErrorReason, message: string, sample = '', binary?: unknown): Failure => ({ reason, message, sample, binary })
-const ignoredBinary = (data: unknown) => fail('binary', `binary frame${(data as ArrayBuffer | null)?.byteLength ? ` of ${(data as ArrayBuffer).byteLength} bytes` : ''} ignored (not JSON)`, '', data)
+// How to read JSON in binary frames, for developers: production builds keep what was dropped.
+const binaryHint = process.env.NODE_ENV !== 'production' ? ' (JSON in binary frames: the `binaryFrames` option)' : ''
+const ignoredBinary = (data: unknown) => fail('binary', `binary frame${(data as ArrayBuffer | null)?.byteLength ? ` of ${(data as ArrayBuffer).byteLength} bytes` : ''} ignored${binaryHint}`, '', data)
 const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
 
 /**
@@ -224,22 +222,21 @@ export class FrameDecoder {
 
   /** A frame's messages, or why it was dropped. */
   #decode(data: unknown): unknown[] | Failure {
-    const { maxPayloadBytes: limit, maxNestingDepth = transportDefaults.maxNestingDepth! } = this.#options
-    let text: string
+    const { maxPayloadBytes: limit, maxNestingDepth = transportDefaults.maxNestingDepth!, binaryFrames } = this.#options
+    let text: string | undefined
     if (typeof data === 'string') {
       text = data
     } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      // Oversized bytes that do not start like JSON are a preview, not a lost event: `binary`, which
-      // makes nothing refetch (`too_large` does).
-      if (data.byteLength > limit) return looksLikeJson(data) ? tooLarge(data.byteLength, limit) : ignoredBinary(data)
-      // Some servers send their JSON in binary frames; anything else binary (an image preview) is
-      // not an event, and not a sign that one was lost.
+      // A binary frame is not an event (an image preview), nor a sign that one was lost, unless the
+      // backend sends its JSON that way: then an oversized one may have been an event.
+      if (!binaryFrames) return ignoredBinary(data)
+      if (data.byteLength > limit) return tooLarge(data.byteLength, limit)
       try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(data as ArrayBuffer)
-      } catch {
-        text = ''
+        text = binaryFrames(data)
+      } catch (error) {
+        this.#options.onCallbackError(error)
       }
-      if (!/^\s*[[{]/.test(text)) return ignoredBinary(data)
+      if (typeof text !== 'string') return ignoredBinary(data)
     } else {
       const skipped = (data as OversizedFrame | null)?.oversizedChars
       return typeof skipped === 'number' ? tooLarge(skipped, limit) : ignoredBinary(data ?? null)

@@ -24,6 +24,7 @@ export { backoffDelayMs } from './backoff'
 export { closeAction, reconnectDecision, PROTOCOL_ERROR_REPEATS, type CloseAction, type CloseCodePolicy, type Loss, type ReconnectDecision } from './closeAction'
 export { CloseCode } from './closeCodes'
 export { browserOnline } from './environment'
+export { jsonInBinaryFrames } from './binaryFrames'
 export { redact } from './redact'
 export {
   ReadyState,

@@ -62,7 +62,7 @@ export type ControlReply = (message: Record<string, unknown>, discriminator: str
  */
 export type EndpointOptions = Pick<
   SocketHubOptions,
-  'auth' | 'protocols' | 'authCloseCodes' | 'fatalCloseCodes' | 'heartbeat' | 'reply' | 'controlTypes' | 'discriminator' | 'batches' | 'WebSocket' | 'resumeParam'
+  'auth' | 'protocols' | 'authCloseCodes' | 'fatalCloseCodes' | 'heartbeat' | 'reply' | 'controlTypes' | 'discriminator' | 'batches' | 'binaryFrames' | 'WebSocket' | 'resumeParam'
 >
 
 /** Passed to `onAuthError`. */
@@ -147,6 +147,15 @@ export interface SocketHubOptions {
    */
   batches?: Readonly<Record<string, string>>
   /**
+   * Reads a binary frame as JSON text, for backends that send their JSON in binary frames:
+   * `binaryFrames: jsonInBinaryFrames` (from `live-status/transport`), which takes a frame whose
+   * bytes are UTF-8 starting with `{` or `[`. A frame it answers `undefined` for stays binary: handed
+   * to a channel's `decodeBinary`, else dropped and counted as `binary` (no refetch). With it, a binary
+   * frame over `maxPayloadBytes` is `too_large` (its queries refetch: it may have been an event).
+   * @default undefined (every binary frame is binary)
+   */
+  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView) => string | undefined) | undefined
+  /**
    * Message types that only prove the connection alive (our ping's answer, the server's pings and
    * heartbeats): consumed without validation or reporting, and handed to `reply`.
    * @default ['ping', 'pong', 'heartbeat']
@@ -217,6 +226,7 @@ export interface ResolvedHubOptions {
   maxNestingDepth: number
   discriminator: string
   batches: Readonly<Record<string, string>> | undefined
+  binaryFrames: SocketHubOptions['binaryFrames']
   controlTypes: readonly string[]
   reply: ControlReply | false
   resumeParam: string | undefined
