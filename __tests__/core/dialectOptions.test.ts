@@ -111,10 +111,19 @@ test('binary frames are `binary` (no refetch) unless the backend sends JSON that
   expect(plain.events).toEqual([])
 
   const reading = decoderWith(jsonInBinaryFrames)
-  for (const frame of [json, big, preview, new Uint8Array([0x7b, 0xff, 0xfe])]) reading.send(frame)
-  expect(reading.events).toEqual([{ type: 'x', n: 1 }])
+  const spaced = new TextEncoder().encode(' \n{"type":"x","n":2}')
+  // Console output over the limit: still binary (for a channel's decodeBinary), not a lost event.
+  const console = new TextEncoder().encode(`$ npm test\n${'> passing\n'.repeat(20)}`)
+  for (const frame of [json, big, preview, new Uint8Array([0x7b, 0xff, 0xfe]), spaced, console]) reading.send(frame)
+  expect(reading.events).toEqual([{ type: 'x', n: 1 }, { type: 'x', n: 2 }])
   // Not UTF-8 though it starts with `{`: binary, as the preview is.
-  expect(reading.reasons).toEqual(['too_large', 'binary', 'binary'])
+  expect(reading.reasons).toEqual(['too_large', 'binary', 'binary', 'binary'])
+  // The hint names the option only to those who have not set it.
+  const hinted: string[] = []
+  new FrameDecoder({ maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], onEventError: (error) => hinted.push(error.message), onCallbackError: () => {} }, 'ws://x', () => null).dispatch(preview, [])
+  new FrameDecoder({ maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], binaryFrames: jsonInBinaryFrames, onEventError: (error) => hinted.push(error.message), onCallbackError: () => {} }, 'ws://x', () => null).dispatch(preview, [])
+  expect(hinted[0]).toMatch(/binaryFrames/)
+  expect(hinted[1]).not.toMatch(/binaryFrames/)
 
   // A reader that throws: the frame stays binary and the error goes to onCallbackError.
   const thrown: unknown[] = []
@@ -142,4 +151,20 @@ test('a batch envelope is named by the discriminator, or by `type`: a backend wh
   // The envelope's name is no message's: an item without one stays without.
   expect(delivered).toEqual([{ job: 'j1', kind: 'job.progress', pct: 42 }, { job: 'j2', kind: 'job.done' }, { job: 'j1', pct: 1 }, { kind: 'job.done', job: 'j3' }])
   expect(reasons).toEqual([])
+})
+
+test("an app turns a dialect's binaryFrames reader off with false, for the client or one endpoint", () => {
+  const dialect: Dialect = { name: 'json-in-binary', options: { binaryFrames: jsonInBinaryFrames } }
+  const on = new LiveStatusClient({ apiUrl: 'http://app.test', accessToken: 't', dialect })
+  expect(on.hub.options.binaryFrames).toBe(jsonInBinaryFrames)
+  const off = new LiveStatusClient({ apiUrl: 'http://app.test', accessToken: 't', dialect, binaryFrames: false })
+  expect(off.hub.options.binaryFrames).toBe(false)
+  const oneEndpoint = new LiveStatusClient({ apiUrl: 'http://app.test', accessToken: 't', dialect, onCallbackError: () => {}, endpointOptions: (url) => (url.endsWith('/previews') ? { binaryFrames: false } : undefined) })
+  const lease = oneEndpoint.hub.acquire('ws://app.test/previews', {})
+  const other = oneEndpoint.hub.acquire('ws://app.test/jobs', {})
+  expect(lease.connection.options.binaryFrames).toBe(false)
+  expect(other.connection.options.binaryFrames).toBe(jsonInBinaryFrames)
+  lease.release()
+  other.release()
+  for (const client of [on, off, oneEndpoint]) client.dispose()
 })

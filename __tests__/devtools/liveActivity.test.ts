@@ -1,5 +1,5 @@
 import { QueryClient } from '@tanstack/query-core'
-import { expect, test } from 'vitest'
+import { expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { defineChannel, LiveStatusClient } from '../../src/core'
 import { liveSockets, watchActivity } from '../../src/devtools'
@@ -86,5 +86,61 @@ test('watchActivity: every listener hears each write; the last one gone, the cli
   expect(liveSockets(client)).toEqual([{ url: 'ws://activity.test/ticks', queries: 1, components: 1 }])
   release()
   expect(liveSockets(client)).toEqual([])
+  client.dispose()
+})
+
+test('a listener that throws costs neither the other listeners nor the write: its error goes to onCallbackError', async () => {
+  const errors: unknown[] = []
+  let pending: (() => void) | undefined
+  const client = new LiveStatusClient({
+    apiUrl: 'http://activity.test',
+    accessToken: 'activity-token-1',
+    WebSocket: QuietSocket as never,
+    heartbeat: false,
+    quietCheckMs: false,
+    onCallbackError: (error) => errors.push(error),
+    scheduleFlush: (flush) => {
+      pending = flush
+      return () => (pending = undefined)
+    },
+  })
+  const queryClient = new QueryClient()
+  const heard: LiveActivity[] = []
+  watchActivity(client, () => {
+    throw new Error('a devtools bug')
+  })
+  watchActivity(client, (activity) => heard.push(activity))
+  const release = client.live(queryClient, channel, { id: 'x' })
+  await new Promise((resolve) => setTimeout(resolve, 0))
+  const socket = QuietSocket.last!
+  socket.readyState = 1
+  socket.onopen?.()
+  socket.onmessage?.({ data: JSON.stringify({ type: 'tick' }) })
+  pending?.()
+  expect(queryClient.getQueryData(['ticks', 'x'])).toBe(1)
+  expect(heard).toHaveLength(1)
+  expect(errors).toHaveLength(1)
+  expect(String(errors[0])).toMatch(/a devtools bug/)
+  release()
+  client.dispose()
+})
+
+test('two copies of the module (HMR, two installs) share the listeners: neither removes the other', async () => {
+  const { client } = setup()
+  vi.resetModules()
+  const first = await import('../../src/devtools/liveActivity')
+  vi.resetModules()
+  const second = await import('../../src/devtools/liveActivity')
+  expect(first.watchActivity).not.toBe(second.watchActivity)
+  const heard: string[] = []
+  const offFirst = first.watchActivity(client, () => heard.push('first'))
+  const offSecond = second.watchActivity(client, () => heard.push('second'))
+  offFirst()
+  const offAgain = second.watchActivity(client, () => heard.push('again'))
+  client.observe?.({ type: 'fetch', queryKey: ['k'], ok: true })
+  expect(heard).toEqual(['second', 'again'])
+  offSecond()
+  offAgain()
+  expect(client.observe).toBeUndefined()
   client.dispose()
 })

@@ -11,7 +11,7 @@ export {
   type LiveStatusDevtoolsPlugin,
   type LiveStatusDevtoolsPluginOptions,
 } from './liveStatusDevtoolsPlugin'
-export { liveSockets, watchActivity, type LiveSocket } from './liveActivity'
+export { liveSockets, watchActivity, type LiveActivity, type LiveSocket } from './liveActivity'
 export { LiveStatusProfiler, type LiveStatusProfilerProps } from './LiveStatusProfiler'
 export {
   DevtoolsMonitor,

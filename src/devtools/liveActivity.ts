@@ -1,7 +1,10 @@
 import type { LiveActivity, LiveStatusClient } from '../sync/liveStatusClient'
 
+export type { LiveActivity }
+
 /** A socket live queries hold, with how many queries and components share it. */
 export interface LiveSocket {
+  /** The socket's URL (without any token). */
   readonly url: string
   /** Live queries (one per query key and `QueryClient`) on this socket. */
   readonly queries: number
@@ -9,28 +12,38 @@ export interface LiveSocket {
   readonly components: number
 }
 
-const watchers = new WeakMap<LiveStatusClient, Set<(activity: LiveActivity) => void>>()
+/** The client's `observe` as installed here: its listeners ride on it, so a second copy of this module (HMR, two installs) finds them. */
+type Installed = ((activity: LiveActivity) => void) & { listeners: Set<(activity: LiveActivity) => void> }
 
 /**
  * Tells `listener` of every cache write and REST fetch of the client's live queries, from now on;
  * returns the function that stops it. The client builds no report while nothing watches: an app
- * pays for this only when it imports it (devtools, tests that count writes).
+ * pays for this only when it imports it (devtools, tests that count writes). What a listener
+ * throws goes to the client's `onCallbackError`, never into the writer.
  */
 export function watchActivity(client: LiveStatusClient, listener: (activity: LiveActivity) => void): () => void {
-  let listeners = watchers.get(client)
-  if (!listeners) {
-    const all = (listeners = new Set())
-    watchers.set(client, all)
-    client.observe = (activity) => {
-      for (const each of [...all]) each(activity)
-    }
+  let installed = client.observe as Installed | undefined
+  if (!installed?.listeners) {
+    const listeners = new Set<(activity: LiveActivity) => void>()
+    installed = Object.assign(
+      (activity: LiveActivity) => {
+        for (const each of [...listeners]) {
+          try {
+            each(activity)
+          } catch (error) {
+            client.hub.options.onCallbackError(error)
+          }
+        }
+      },
+      { listeners },
+    )
+    client.observe = installed
   }
-  listeners.add(listener)
-  const all = listeners
+  const mine = installed
+  mine.listeners.add(listener)
   return () => {
-    if (!all.delete(listener) || all.size > 0) return
-    watchers.delete(client)
-    delete client.observe
+    if (!mine.listeners.delete(listener) || mine.listeners.size > 0) return
+    if (client.observe === mine) delete client.observe
   }
 }
 

@@ -5,7 +5,7 @@ import type { FlushQueue } from './flushScheduler'
 import { backoffDelayMs } from '../transport/backoff'
 import type { ConnectionSnapshot, EventError } from '../transport/types'
 
-/** What a live query's writer did, for devtools (`LiveStatusClient.onActivity`). */
+/** What a live query's writer did, for devtools (`watchActivity` in `live-status/devtools`). */
 export type LiveActivity =
   | { type: 'write'; queryKey: QueryKey; events: number }
   | { type: 'fetch'; queryKey: QueryKey; ok: boolean }

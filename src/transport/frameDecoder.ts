@@ -11,8 +11,9 @@ export interface FrameSubscriber<T = unknown> {
   /** Field naming the event type for this subscriber's error reports. @default the hub's `discriminator` */
   discriminator?: string
   /**
-   * Binary frames that are not JSON (image previews between a job's JSON events). Without a
-   * subscriber that takes them they are dropped and counted as `binary`, never taken as lost events.
+   * Binary frames (image previews between a job's JSON events; with `binaryFrames`, those it does
+   * not read as JSON). Without a subscriber that takes them they are dropped and counted as
+   * `binary`, never taken as lost events.
    * @default undefined
    */
   onBinary?: (data: unknown) => void
@@ -34,7 +35,7 @@ export interface FrameDecoderOptions {
   /** Envelope types that carry many messages, and the field holding them. @default { batch: 'events' } */
   batches?: Readonly<Record<string, string>>
   /** Reads a binary frame as JSON text, or `undefined` to leave it binary (see `SocketHubOptions.binaryFrames`). @default undefined */
-  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView) => string | undefined) | undefined
+  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView) => string | undefined) | false | undefined
   /** Type of the server's answer to a message it did not take; reported as `rejected`. @default 'client_error' */
   rejectionType?: string | null
   onEventError: ((error: EventError) => void) | undefined
@@ -72,7 +73,7 @@ const mentionsDangerousKey = new RegExp(dangerousKeys.join('|'))
 const fail = (reason: EventErrorReason, message: string, sample = '', binary?: unknown): Failure => ({ reason, message, sample, binary })
 // How to read JSON in binary frames, for developers: production builds keep what was dropped.
 const binaryHint = process.env.NODE_ENV !== 'production' ? ' (JSON in binary frames: the `binaryFrames` option)' : ''
-const ignoredBinary = (data: unknown) => fail('binary', `binary frame${(data as ArrayBuffer | null)?.byteLength ? ` of ${(data as ArrayBuffer).byteLength} bytes` : ''} ignored${binaryHint}`, '', data)
+const ignoredBinary = (data: unknown, hint = '') => fail('binary', `binary frame${(data as ArrayBuffer | null)?.byteLength ? ` of ${(data as ArrayBuffer).byteLength} bytes` : ''} ignored${hint}`, '', data)
 const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
 
 /**
@@ -228,9 +229,10 @@ export class FrameDecoder {
       text = data
     } else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
       // A binary frame is not an event (an image preview), nor a sign that one was lost, unless the
-      // backend sends its JSON that way: then an oversized one may have been an event.
-      if (!binaryFrames) return ignoredBinary(data)
-      if (data.byteLength > limit) return tooLarge(data.byteLength, limit)
+      // backend sends its JSON that way and the reader takes it: then the limits below apply to
+      // the text (an oversized one may have been an event), while console output of any size stays
+      // binary for a channel's `decodeBinary`.
+      if (!binaryFrames) return ignoredBinary(data, binaryHint)
       try {
         text = binaryFrames(data)
       } catch (error) {

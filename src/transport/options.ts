@@ -149,12 +149,13 @@ export interface SocketHubOptions {
   /**
    * Reads a binary frame as JSON text, for backends that send their JSON in binary frames:
    * `binaryFrames: jsonInBinaryFrames` (from `live-status/transport`), which takes a frame whose
-   * bytes are UTF-8 starting with `{` or `[`. A frame it answers `undefined` for stays binary: handed
-   * to a channel's `decodeBinary`, else dropped and counted as `binary` (no refetch). With it, a binary
-   * frame over `maxPayloadBytes` is `too_large` (its queries refetch: it may have been an event).
+   * bytes are UTF-8 starting with `{` or `[`. The text then meets the limits a text frame does (over
+   * `maxPayloadBytes` it is `too_large`, and its queries refetch). A frame it answers `undefined`
+   * for stays binary, whatever its size: handed to a channel's `decodeBinary`, else dropped and
+   * counted as `binary` (no refetch). `false` turns a dialect's reader off.
    * @default undefined (every binary frame is binary)
    */
-  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView) => string | undefined) | undefined
+  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView) => string | undefined) | false | undefined
   /**
    * Message types that only prove the connection alive (our ping's answer, the server's pings and
    * heartbeats): consumed without validation or reporting, and handed to `reply`.
