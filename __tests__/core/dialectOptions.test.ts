@@ -168,3 +168,13 @@ test("an app turns a dialect's binaryFrames reader off with false, for the clien
   other.release()
   for (const client of [on, off, oneEndpoint]) client.dispose()
 })
+
+test("a channel derived by spreading is the app's own: a dialect's variant replaces the built-in one, not the copy", () => {
+  const client = new LiveStatusClient({ apiUrl: 'http://app.test', accessToken: 't', dialect: documentIndexer })
+  expect(client.channel(operationProgressChannel)).toBe(documentIndexerOperationChannel)
+  const mine = { ...operationProgressChannel, name: 'my-operation', queryKey: (p: { operationId: string }) => ['my-operation', p.operationId] }
+  expect(client.channel(mine)).toBe(mine)
+  const reduced = withReducer(operationProgressChannel, (data, event, context, builtIn) => builtIn(data, event, context))
+  expect(client.channel(reduced)).toBe(reduced)
+  client.dispose()
+})
