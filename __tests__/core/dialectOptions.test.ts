@@ -90,16 +90,19 @@ test('a custom fetch is called as a function (window.fetch throws "Illegal invoc
 })
 
 test('binary frames are `binary` (no refetch) unless the backend sends JSON that way: then an oversized one is `too_large`', () => {
+  // Reports and callback errors collected; events of one subscriber.
   const decoderWith = (binaryFrames?: (data: ArrayBuffer | ArrayBufferView) => string | undefined) => {
     const reasons: string[] = []
+    const messages: string[] = []
+    const thrown: unknown[] = []
     const events: unknown[] = []
     const decoder = new FrameDecoder(
-      { maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], binaryFrames, onEventError: (error) => reasons.push(error.reason), onCallbackError: (error) => { throw error } },
+      { maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], binaryFrames, onEventError: (error) => (reasons.push(error.reason), messages.push(error.message)), onCallbackError: (error) => thrown.push(error) },
       'ws://x',
       () => null,
     )
     const send = (data: unknown) => decoder.dispatch(data, [{ onEvents: (list) => events.push(...list) }])
-    return { reasons, events, send }
+    return { decoder, reasons, messages, thrown, events, send }
   }
   const json = new TextEncoder().encode('{"type":"x","n":1}')
   const big = new TextEncoder().encode(`{"type":"x","padding":"${'.'.repeat(80)}"}`)
@@ -119,22 +122,17 @@ test('binary frames are `binary` (no refetch) unless the backend sends JSON that
   // Not UTF-8 though it starts with `{`: binary, as the preview is.
   expect(reading.reasons).toEqual(['too_large', 'binary', 'binary', 'binary'])
   // The hint names the option only to those who have not set it.
-  const hinted: string[] = []
-  new FrameDecoder({ maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], onEventError: (error) => hinted.push(error.message), onCallbackError: () => {} }, 'ws://x', () => null).dispatch(preview, [])
-  new FrameDecoder({ maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], binaryFrames: jsonInBinaryFrames, onEventError: (error) => hinted.push(error.message), onCallbackError: () => {} }, 'ws://x', () => null).dispatch(preview, [])
-  expect(hinted[0]).toMatch(/binaryFrames/)
-  expect(hinted[1]).not.toMatch(/binaryFrames/)
+  expect(plain.messages.at(-1)).toMatch(/binaryFrames/)
+  expect(reading.messages.at(-1)).not.toMatch(/binaryFrames/)
+  expect(plain.thrown.concat(reading.thrown)).toEqual([])
 
   // A reader that throws: the frame stays binary and the error goes to onCallbackError.
-  const thrown: unknown[] = []
-  const decoder = new FrameDecoder(
-    { maxPayloadBytes: 64, discriminator: 'type', controlTypes: [], binaryFrames: () => { throw new Error('bad reader') }, onEventError: () => {}, onCallbackError: (error) => thrown.push(error) },
-    'ws://x',
-    () => null,
-  )
-  decoder.dispatch(json, [])
-  expect(decoder.stats.dropped.binary).toBe(1)
-  expect(thrown).toHaveLength(1)
+  const failing = decoderWith(() => {
+    throw new Error('bad reader')
+  })
+  failing.send(json)
+  expect(failing.decoder.stats.dropped.binary).toBe(1)
+  expect(failing.thrown).toHaveLength(1)
 })
 
 test('a batch envelope is named by the discriminator, or by `type`: a backend whose events are named by `kind` has its batches unpacked (before, only `type` was read and every batched event was dropped as unknown)', () => {

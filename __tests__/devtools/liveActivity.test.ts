@@ -29,14 +29,15 @@ const channel = defineChannel<{ id: string }, { type: 'tick' }, number>({
   isActive: () => true,
 })
 
-function setup() {
+function setup(options: { onCallbackError?: (error: unknown) => void } = {}) {
   let pending: (() => void) | undefined
   const client = new LiveStatusClient({
     apiUrl: 'http://activity.test',
-    accessToken: 't',
+    accessToken: 'activity-token-1',
     WebSocket: QuietSocket as never,
     heartbeat: false,
     quietCheckMs: false,
+    ...options,
     scheduleFlush: (flush) => {
       pending = flush
       return () => (pending = undefined)
@@ -91,19 +92,7 @@ test('watchActivity: every listener hears each write; the last one gone, the cli
 
 test('a listener that throws costs neither the other listeners nor the write: its error goes to onCallbackError', async () => {
   const errors: unknown[] = []
-  let pending: (() => void) | undefined
-  const client = new LiveStatusClient({
-    apiUrl: 'http://activity.test',
-    accessToken: 'activity-token-1',
-    WebSocket: QuietSocket as never,
-    heartbeat: false,
-    quietCheckMs: false,
-    onCallbackError: (error) => errors.push(error),
-    scheduleFlush: (flush) => {
-      pending = flush
-      return () => (pending = undefined)
-    },
-  })
+  const { client, flush } = setup({ onCallbackError: (error) => errors.push(error) })
   const queryClient = new QueryClient()
   const heard: LiveActivity[] = []
   watchActivity(client, () => {
@@ -116,7 +105,7 @@ test('a listener that throws costs neither the other listeners nor the write: it
   socket.readyState = 1
   socket.onopen?.()
   socket.onmessage?.({ data: JSON.stringify({ type: 'tick' }) })
-  pending?.()
+  flush()
   expect(queryClient.getQueryData(['ticks', 'x'])).toBe(1)
   expect(heard).toHaveLength(1)
   expect(errors).toHaveLength(1)

@@ -1,4 +1,5 @@
 import type { LiveActivity, LiveStatusClient } from '../sync/liveStatusClient'
+import { Listeners } from '../transport/subscribable'
 
 export type { LiveActivity }
 
@@ -13,7 +14,7 @@ export interface LiveSocket {
 }
 
 /** The client's `observe` as installed here: its listeners ride on it, so a second copy of this module (HMR, two installs) finds them. */
-type Installed = ((activity: LiveActivity) => void) & { listeners: Set<(activity: LiveActivity) => void> }
+type Installed = ((activity: LiveActivity) => void) & { listeners: Listeners<[activity: LiveActivity]> }
 
 /**
  * Tells `listener` of every cache write and REST fetch of the client's live queries, from now on;
@@ -24,26 +25,15 @@ type Installed = ((activity: LiveActivity) => void) & { listeners: Set<(activity
 export function watchActivity(client: LiveStatusClient, listener: (activity: LiveActivity) => void): () => void {
   let installed = client.observe as Installed | undefined
   if (!installed?.listeners) {
-    const listeners = new Set<(activity: LiveActivity) => void>()
-    installed = Object.assign(
-      (activity: LiveActivity) => {
-        for (const each of [...listeners]) {
-          try {
-            each(activity)
-          } catch (error) {
-            client.hub.options.onCallbackError(error)
-          }
-        }
-      },
-      { listeners },
-    )
+    const listeners = new Listeners<[activity: LiveActivity]>()
+    installed = Object.assign((activity: LiveActivity) => listeners.emit(client.hub.options.onCallbackError, activity), { listeners })
     client.observe = installed
   }
   const mine = installed
-  mine.listeners.add(listener)
+  const off = mine.listeners.subscribe(listener)
   return () => {
-    if (!mine.listeners.delete(listener) || mine.listeners.size > 0) return
-    if (client.observe === mine) delete client.observe
+    off()
+    if (mine.listeners.size === 0 && client.observe === mine) delete client.observe
   }
 }
 

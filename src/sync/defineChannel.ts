@@ -86,9 +86,9 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   knownTypes?: readonly string[]
   /**
    * Turns a binary frame into this channel's events (a backend that sends image previews between
-   * its JSON events, say; with the `binaryFrames` option, the frames it does not read as JSON). What it returns is not checked by `schema`. Without it
-   * such frames are dropped and counted (`binary` in `onEventError` and the devtools), and never
-   * make the channel refetch.
+   * its JSON events, say; with the `binaryFrames` option, the frames it does not read as JSON).
+   * What it returns is not checked by `schema`. Without it such frames are dropped and counted
+   * (`binary` in `onEventError` and the devtools), and never make the channel refetch.
    * @default undefined
    */
   decodeBinary?: (data: unknown) => TEvent | readonly TEvent[] | undefined

@@ -109,11 +109,6 @@ export class LiveRegistry {
     else queryClient.setQueryData<TData>(queryKey, update)
   }
 
-  /** The routers of `url`, for frames lost on it. */
-  routersOf(url: string): Iterable<ChannelRouter<unknown>> {
-    return this.routers.get(url)?.values() ?? []
-  }
-
   #router(url: string, channel: ChannelDefinition<any, any, any>): ChannelRouter<unknown> {
     let byChannel = this.routers.get(url)
     if (!byChannel) this.routers.set(url, (byChannel = new Map()))

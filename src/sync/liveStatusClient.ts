@@ -103,7 +103,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
       onEventError: (error) => {
         // A frame lost before it could be read (over the size limit, not JSON) may have carried
         // anything: the live queries of that socket refetch rather than miss it in silence.
-        if (unreadable.has(error.reason)) for (const router of this.registry.routersOf(error.url)) router.lost(error)
+        if (unreadable.has(error.reason)) for (const router of this.registry.routers.get(error.url)?.values() ?? []) router.lost(error)
         onEventError?.(error)
       },
     })

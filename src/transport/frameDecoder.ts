@@ -1,4 +1,4 @@
-import { transportDefaults } from './options'
+import { transportDefaults, type SocketHubOptions } from './options'
 import { redactShort, type Tokens } from './redact'
 import type { ConnectionStats, EventError, EventErrorReason, EventSchema, StandardResult } from './types'
 
@@ -35,7 +35,7 @@ export interface FrameDecoderOptions {
   /** Envelope types that carry many messages, and the field holding them. @default { batch: 'events' } */
   batches?: Readonly<Record<string, string>>
   /** Reads a binary frame as JSON text, or `undefined` to leave it binary (see `SocketHubOptions.binaryFrames`). @default undefined */
-  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView) => string | undefined) | false | undefined
+  binaryFrames?: SocketHubOptions['binaryFrames']
   /** Type of the server's answer to a message it did not take; reported as `rejected`. @default 'client_error' */
   rejectionType?: string | null
   onEventError: ((error: EventError) => void) | undefined
