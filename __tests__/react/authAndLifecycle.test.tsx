@@ -2,7 +2,7 @@
 import { screen } from '@testing-library/react'
 import { describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
-import { defineChannel, useIndexStatus, useLiveQuery, useOperationProgress } from '../../src'
+import { ConnectionStatus, defineChannel, useIndexStatus, useLiveQuery, useOperationProgress } from '../../src'
 import { advance, setupLive, TOKEN, useFakeLiveClock , FRAME_MS } from '../helpers/renderWithLive'
 
 useFakeLiveClock()
@@ -84,17 +84,31 @@ describe('auth', () => {
 })
 
 describe('token gating in the provider', () => {
-  test('no socket before the token; connect when it arrives; sign-out closes at once', async () => {
+  test('no socket before the token, and the page says it waits for sign-in; connect when it arrives; sign-out closes at once', async () => {
     const { backend, renderLive } = setupLive({ accessToken: undefined })
     backend.socketAt(SOCKET)
     backend.route('GET', '/api/operations/op1', { status: 200, body: { id: 'op1', status: 'processing' } })
-    const view = renderLive(<Operation />)
+    function Page() {
+      return (
+        <>
+          <Operation />
+          <ConnectionStatus target={{ projectId: 'p1' }} />
+        </>
+      )
+    }
+    const view = renderLive(<Page />)
     await advance(10_000)
     expect(backend.created).toHaveLength(0)
-    view.rerenderWith(<Operation />, { accessToken: TOKEN })
+    // Before, 'idle' and an empty indicator (`connected`): nothing told the user to sign in.
+    expect(text('connection')).toBe('signed-out')
+    expect(screen.getByRole('status').dataset.state).toBe('signed-out')
+    expect(screen.getByRole('status').textContent).toContain('sign-in')
+    view.rerenderWith(<Page />, { accessToken: TOKEN })
     await advance()
     expect(backend.live()).toBe(1)
-    view.rerenderWith(<Operation />, { accessToken: null })
+    expect(text('connection')).toBe('open')
+    expect(screen.getByRole('status').dataset.state).toBe('connected')
+    view.rerenderWith(<Page />, { accessToken: null })
     await advance(FRAME_MS)
     expect(backend.live()).toBe(0)
     await advance(120_000)

@@ -65,7 +65,8 @@ export function useCanRequest(client: LiveStatusClient): boolean {
 
 /**
  * The live subscription alone, for a query you run yourself (`useQuery(liveQueryOptions(…))`):
- * opens (or shares) the channel's socket while mounted and writes its events into that query.
+ * opens (or shares) the channel's socket while mounted, once a token-gated provider has its token,
+ * and writes its events into that query.
  */
 export function useLiveSubscription<TParams, TEvent, TData>(
   channel: ChannelDefinition<TParams, TEvent, TData>,
@@ -75,11 +76,14 @@ export function useLiveSubscription<TParams, TEvent, TData>(
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
   channel = client.channel(channel)
-  const enabled = options.enabled ?? true
+  const wanted = options.enabled ?? true
+  // No socket before a token-gated provider has its token; its status says it waits for sign-in.
+  const canRequest = useCanRequest(client)
+  const enabled = wanted && canRequest
   const paramsRef = useRef(params)
   paramsRef.current = params
   const hash = JSON.stringify(channel.queryKey(params))
-  const socketUrl = enabled ? client.channelSocketUrl(channel, params) : null
+  const socketUrl = wanted ? client.channelSocketUrl(channel, params) : null
   const connection = useConnectionStatus(socketUrl)
   // Sockets are opened in effects only: server rendering and StrictMode's double mount stay clean.
   useEffect(() => {
@@ -107,7 +111,7 @@ export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
   // No request leaves before a token-gated provider has its token (it would only earn a 401).
   const canRequest = useCanRequest(client)
   const enabled = wanted && canRequest
-  const { connection, send } = useLiveSubscription(channel, params, { enabled })
+  const { connection, send } = useLiveSubscription(channel, params, { enabled: wanted })
   const base = liveQueryOptions(client, channel, params, { pollIntervalMs, queryClient })
   // A key set to undefined would hide the QueryClient's default: only add `retry` when there is none.
   const retry = queryOptions.retry === undefined && queryClient.getDefaultOptions().queries?.retry === undefined ? { retry: liveRetry } : {}

@@ -107,7 +107,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
         onEventError?.(error)
       },
     })
-    this.polling = new PollingCover(this.hub)
+    this.polling = new PollingCover(this.hub, this)
     this.registry = new LiveRegistry(this)
     this.#announcedCanRequest = this.canRequest()
   }

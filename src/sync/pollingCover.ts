@@ -6,6 +6,15 @@ import { isDown, type ConnectionSnapshot } from '../transport/types'
 /** @deprecated The one status shape is `ConnectionSnapshot`, which carries `polling`. */
 export type LiveConnectionStatus = ConnectionSnapshot
 
+/** Whether requests (and so sockets) may go out yet: `LiveStatusClient` answers. */
+export interface TokenGate {
+  canRequest(): boolean
+  subscribeCanRequest(listener: () => void): () => void
+}
+
+/** A socket that no one may open before sign-in: what the indicator says while the token is missing. */
+const waitingForToken: ConnectionSnapshot = Object.freeze({ ...initialStatus, state: 'signed-out' })
+
 /**
  * Which sockets polling covers for: per socket URL, the queries whose polling has refreshed them
  * since the socket went down and that still poll (their job is active). What a connection
@@ -13,11 +22,13 @@ export type LiveConnectionStatus = ConnectionSnapshot
  */
 export class PollingCover {
   #hub: SocketHub
+  #gate: TokenGate
   #covers = new Map<string, Set<string>>()
   #listeners = new Listeners<[url: string]>()
 
-  constructor(hub: SocketHub) {
+  constructor(hub: SocketHub, gate: TokenGate) {
     this.#hub = hub
+    this.#gate = gate
   }
 
   /** The status of `url`'s connection plus whether polling covers for it. */
@@ -29,13 +40,18 @@ export class PollingCover {
       subscribe: (listener) => {
         const offStatus = source?.subscribe(listener)
         const offPolling = this.#listeners.subscribe((changed) => changed === url && listener())
+        const offGate = this.#gate.subscribeCanRequest(listener)
         return () => {
           offStatus?.()
           offPolling()
+          offGate()
         }
       },
       getSnapshot: () => {
-        const status = source ? source.getSnapshot() : initialStatus
+        let status = source ? source.getSnapshot() : initialStatus
+        // The hooks open no socket before the token exists: no connection to say so, but that is
+        // why there is none (an indicator showed nothing at all before the first sign-in).
+        if (status === initialStatus && url !== null && !this.#gate.canRequest()) status = waitingForToken
         const polling = url !== null && status.state !== 'open' && this.#covers.has(url)
         // Snapshots are new objects only when something in them changed.
         if (!last || last.polling !== polling || lastStatus !== status) last = { ...(lastStatus = status), polling }
