@@ -84,15 +84,24 @@ const KiB = 1024
 // typical 16,627 B, entry 22,119 B, hub 6,742 B, devtools plugin 3,769 B.
 // A re-read's mends (watchActivity on the one Listeners class, the registry's routersOf gone now that
 // its map is read directly): typical 16,615 B, entry 22,108 B, devtools plugin 3,759 B.
+// Raised on 2026-12-06 (fourth session) by fixes of a newcomer's and an attacker's findings: the
+// status before the first token ('signed-out', not an empty indicator: typical +56 B); a fetch begun
+// before its writer (a loader's prefetch) erased what the socket wrote, a hung REST call kept every
+// event, 64-bit `seq` values dropped later events as repeats, a channel's `onOpen` or `matches` that
+// threw lost a refetch, a batch envelope could copy 40 million fields from 129 KB, a rotated-in token
+// and symbol-keyed error fields were not masked, off-spec validator issues threw out of the socket
+// handler, cross-tab followers never got binary frames. Typical 16,671 -> 17,091 B (sync/liveQuerySync
+// +467 B and sync/liveRegistry +314 B minified, the decoder +213 B), entry 22,607 B, hub 6,856 B,
+// cross-tab 3,125 B. Guards 6.6 -> 6.7, 16.35 -> 16.7, 21.7 -> 22.1, 3.05 -> 3.1 KiB. The targets stay.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
-  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.6 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.35 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.7 * KiB, target: 3.5 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.7 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 21.7 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.1 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
@@ -102,7 +111,7 @@ const cases = [
   { name: "{ useOperationEta } from 'live-status' (opt-in)", code: "export { useOperationEta } from 'live-status'", budget: 0.2 * KiB, over: typical },
   // Issue "Follow jobs over Server-Sent Events too": opt-in by import, ≤ 2 KiB with its parser.
   { name: "{ sseTransport } from 'live-status/sse' (opt-in, its parser included)", code: "export { sseTransport } from 'live-status/sse'", budget: 2 * KiB, target: 2 * KiB, over: typical },
-  { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3.05 * KiB },
+  { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3.1 * KiB },
   { name: "{ LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools' (opt-in)", code: "export { LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools'", budget: 4 * KiB },
   // The TanStack Devtools plugin: the panel body and the monitor, without the floating toggle
   // (3,609 B when it landed). It imports nothing of @tanstack/react-devtools.

@@ -133,3 +133,18 @@ test('two copies of the module (HMR, two installs) share the listeners: neither 
   expect(client.observe).toBeUndefined()
   client.dispose()
 })
+
+test('the same listener watched twice (two panels sharing one handler): one stop leaves the other watching', () => {
+  const client = new LiveStatusClient({ apiUrl: 'http://activity.test', accessToken: 'eyJhbGciOiJIUzI1NiJ9.watch-twice-token', heartbeat: false })
+  const heard: LiveActivity[] = []
+  const log = (activity: LiveActivity) => heard.push(activity)
+  const offPanel1 = watchActivity(client, log)
+  const offPanel2 = watchActivity(client, log)
+  offPanel1()
+  // Before, listeners were a Set: the first stop removed both, and the client stopped reporting.
+  client.observe?.({ type: 'fetch', queryKey: ['k'], ok: true })
+  expect(heard).toHaveLength(1)
+  offPanel2()
+  expect(client.observe).toBeUndefined()
+  client.dispose()
+})

@@ -30,7 +30,8 @@ export function watchActivity(client: LiveStatusClient, listener: (activity: Liv
     client.observe = installed
   }
   const mine = installed
-  const off = mine.listeners.subscribe(listener)
+  // A wrapper per call: the same function watched twice (two panels) is stopped once per watch.
+  const off = mine.listeners.subscribe((activity) => listener(activity))
   return () => {
     off()
     if (mine.listeners.size === 0 && client.observe === mine) delete client.observe

@@ -11,6 +11,8 @@ export interface RoutedQuery<TEvent> {
   opened(reconnected: boolean, send: (message: unknown) => boolean): void
   /** A frame on this socket was dropped before it could be read: it may have concerned this query. */
   lost(error: EventError): void
+  /** An event that may have been this query's could not be taken (a channel function threw on it): read REST again. */
+  missed(): void
 }
 
 /**
@@ -92,8 +94,9 @@ export class ChannelRouter<TEvent> {
         key = route(event)
       } catch (error) {
         // One event the channel cannot read (a schema's odd output its route throws on) is
-        // reported, and costs no other event of the frame.
+        // reported, and costs no other event of the frame; whichever query it was for reads REST.
         this.#hub.options.onCallbackError(error)
+        for (const query of this.queries) query.missed()
         continue
       }
       const targets = key === undefined ? this.queries : this.#byKey.get(key)
@@ -101,12 +104,16 @@ export class ChannelRouter<TEvent> {
     }
   }
 
-  /** One query's event: what its `matches` or reducer path throws costs neither its other events nor the other queries'. */
+  /**
+   * One query's event: what its `matches` or `seq` throws costs neither its other events nor the
+   * other queries', and the query reads REST for the one it could not take.
+   */
   #accept(query: RoutedQuery<TEvent>, event: TEvent): void {
     try {
       query.accept(event)
     } catch (error) {
       this.#hub.options.onCallbackError(error)
+      query.missed()
     }
   }
 }

@@ -24,6 +24,26 @@ export interface SyncHost extends ChannelClient {
 type JournalEntry<TEvent, TData> = { events: TEvent[]; update?: undefined } | { events?: undefined; update: (data: TData | undefined) => TData | undefined }
 
 /**
+ * What is written while fetches are out, for their answers. Past `MAX_JOURNAL_EVENTS` it is let go
+ * (`overflowed`): a REST call that hangs while a stream runs must not keep every event; the
+ * answers it was kept for are then not taken, and REST is read again.
+ */
+interface Journal<TEvent, TData> {
+  entries: JournalEntry<TEvent, TData>[]
+  events: number
+  overflowed: boolean
+}
+
+/** A fetch the writer keeps a journal for: its answer with what was written since, and its end. */
+interface TrackedFetch<TData> {
+  apply(fetched: TData): TData
+  close(): void
+}
+
+/** Events kept for the answers of fetches that are out, at most. */
+export const MAX_JOURNAL_EVENTS = 10_000
+
+/**
  * When the socket ends a job before REST knows it (a backend that publishes before it writes its
  * history), the refetch at the end reads the old answer. REST is then asked again until its own
  * answer shows the end: first after REST_AGREE_FIRST_DELAY_MS, doubling up to
@@ -40,10 +60,11 @@ export const REST_AGREE_MAX_TRIES = 6
  */
 const FOLD_AHEAD_EVENTS = 256
 
-const seqOf = (event: unknown): number | undefined => {
-  const seq = (event as { seq?: unknown } | null)?.seq
-  return typeof seq === 'number' && Number.isFinite(seq) ? seq : undefined
-}
+/**
+ * A sequence number that orders: past 2^53, JSON.parse already gave neighbours the same value
+ * (64-bit ids), and comparing them would drop every event after the first as a repeat.
+ */
+const orderable = (seq: unknown): number | undefined => (typeof seq === 'number' && Math.abs(seq) <= Number.MAX_SAFE_INTEGER ? seq : undefined)
 
 /**
  * The one place that writes events into the query cache, for one live query:
@@ -71,7 +92,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #ahead: { base: TData | undefined; data: TData | undefined; events: number } | undefined
   #lastSeq = -Infinity
   /** What was written while at least one fetch is in flight (events, local updates); undefined when none is. */
-  #journal: JournalEntry<TEvent, TData>[] | undefined
+  #journal: Journal<TEvent, TData> | undefined
   /** A refetch was asked for while a fetch that began earlier (and that TanStack joins) was out. */
   #refetchAfter = false
   #fetchesInFlight = 0
@@ -113,7 +134,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     const channel = this.#channel
     if (this.#stopped) return
     if (channel.matches && !channel.matches(event, this.#params, { dedicatedSocket: this.#dedicated })) return
-    const seq = channel.seq ? channel.seq(event) : seqOf(event)
+    const seq = orderable(channel.seq ? channel.seq(event) : (event as { seq?: unknown } | null)?.seq)
     if (seq !== undefined) {
       if (seq <= this.#lastSeq) return
       this.#lastSeq = seq
@@ -132,7 +153,12 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   opened(reconnected: boolean, send: (message: unknown) => boolean): void {
     // Sequence numbers are only comparable within one socket's life: a restarted server counts anew.
     this.#lastSeq = -Infinity
-    this.#channel.onOpen?.({ params: this.#params, reconnected, send, client: this.#client, write: (update) => this.write(update) })
+    try {
+      this.#channel.onOpen?.({ params: this.#params, reconnected, send, client: this.#client, write: (update) => this.write(update) })
+    } catch (error) {
+      // A channel's greeting that throws: reported, and the refetch below still runs.
+      this.#client.flushQueue.onError(error)
+    }
     if (reconnected) {
       this.#lostSinceEnd = true
       this.refetch()
@@ -151,13 +177,19 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.refetch()
   }
 
+  missed(): void {
+    // Read at the next flush, once however many events of the frame were missed.
+    this.#missed = true
+    this.#client.flushQueue.add(this)
+  }
+
   // ---- writing -----------------------------------------------------------------------------
 
   /** Writes the waiting events into the cache (called by the flush queue once per frame). */
   flush(): void {
     const events = this.#pending
     const ahead = this.#ahead
-    if ((events.length === 0 && !ahead) || this.#stopped) return
+    if ((events.length === 0 && !ahead) || this.#stopped) return this.#refetchMissed()
     this.#pending = []
     this.#ahead = undefined
     const before = this.#data()
@@ -165,7 +197,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     const overtaken = ahead !== undefined && ahead.base !== before
     const start = ahead && !overtaken ? ahead.data : before
     const after = events.length > 0 ? this.#fold(start, events) : start
-    this.#journal?.push({ events })
+    this.#record({ events }, events.length)
     this.#lastNewsAt = Date.now()
     if (after === before || after === undefined) {
       if (overtaken) this.refetch()
@@ -210,16 +242,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     if (this.#pending.length > 0 || this.#ahead) this.flush()
     const previous = this.#data()
     this.#unread = false
-    this.#journal ??= []
-    const journal = this.#journal
-    const start = journal.length
-    this.#fetchesInFlight++
-    let open = true
-    const close = () => {
-      if (!open) return
-      open = false
-      if (--this.#fetchesInFlight === 0 && this.#journal === journal) this.#journal = undefined
-    }
+    const tracked = this.#track()
+    const close = tracked.close
     // A fetch that ignores its signal must not keep the journal growing after TanStack gave up on it.
     signal.addEventListener('abort', close, { once: true })
     // Only an answer asked for after the socket ended the job can tell whether REST has caught up.
@@ -235,11 +259,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
           this.#armAgree()
         }
       }
-      let data: TData = fetched
-      for (let i = start; i < journal.length; i++) {
-        const entry = journal[i]!
-        data = (entry.update ? entry.update(data) : this.#fold(data, entry.events)) ?? data
-      }
+      let data = tracked.apply(fetched)
       // REST has not caught up with the end the socket wrote: its answer (stamped or not) does not
       // take the screen back to "running" while it is asked again. A new run's events, had any
       // come, would be in the cache too, which then is not ended; had one been lost (a dropped
@@ -263,12 +283,69 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     } finally {
       signal.removeEventListener('abort', close)
       close()
-      if (this.#refetchAfter && this.#fetchesInFlight === 0) {
+    }
+  }
+
+  /**
+   * @internal A fetch of this query that began before this writer existed (a loader's prefetch, a
+   * `useQuery` mounted before its subscription): what this writer writes until it answers is
+   * applied on its answer (`settle`), which would otherwise erase it. `close` when it failed.
+   */
+  join(): { settle(fetched: TData): TData; close(): void } {
+    const tracked = this.#track()
+    return {
+      settle: (fetched) => {
+        try {
+          return tracked.apply(fetched)
+        } finally {
+          tracked.close()
+        }
+      },
+      close: tracked.close,
+    }
+  }
+
+  /** Keeps what is written from now on for a fetch's answer. */
+  #track(): TrackedFetch<TData> {
+    const journal = (this.#journal ??= { entries: [], events: 0, overflowed: false })
+    const start = journal.entries.length
+    this.#fetchesInFlight++
+    let open = true
+    return {
+      apply: (fetched) => {
+        if (journal.overflowed) {
+          // Too much was written to keep: the cache has it all, the answer is older. REST again.
+          this.#refetchAfter = true
+          return this.#data() ?? fetched
+        }
+        let data = fetched
+        for (let i = start; i < journal.entries.length; i++) {
+          const entry = journal.entries[i]!
+          data = (entry.update ? entry.update(data) : this.#fold(data, entry.events)) ?? data
+        }
+        return data
+      },
+      close: () => {
+        if (!open) return
+        open = false
+        if (--this.#fetchesInFlight > 0) return
+        this.#journal = undefined
+        if (!this.#refetchAfter) return
         this.#refetchAfter = false
         // After TanStack has taken this answer: a refetch now would join this very fetch.
         setTimeout(() => this.refetch(), 0)
-      }
+      },
     }
+  }
+
+  #record(entry: JournalEntry<TEvent, TData>, events: number): void {
+    const journal = this.#journal
+    if (!journal) return
+    journal.entries.push(entry)
+    if ((journal.events += events) <= MAX_JOURNAL_EVENTS) return
+    journal.overflowed = true
+    journal.entries = []
+    this.#journal = undefined
   }
 
   /**
@@ -277,7 +354,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    */
   write(update: (data: TData | undefined) => TData | undefined): void {
     if (this.#pending.length > 0 || this.#ahead) this.flush()
-    this.#journal?.push({ update })
+    this.#record({ update }, 1)
     this.#queryClient.setQueryData<TData>(this.queryKey, update)
   }
 

@@ -31,6 +31,12 @@ export interface RegistryHost extends SyncHost {
 export class LiveRegistry {
   #host: RegistryHost
   #live = new WeakMap<QueryClient, Map<string, LiveEntry>>()
+  /**
+   * Fetches out for a query that had no writer when they began (a loader's prefetch): a writer made
+   * meanwhile joins them, so their answers do not erase what it writes.
+   */
+  #early = new Set<{ queryClient: QueryClient; hash: string; joins: ReturnType<LiveQuerySync<unknown, unknown, unknown>['join']>[] }>()
+
   /** @internal The routers of each socket URL, by channel (`liveSockets` in `live-status/devtools` reads them). */
   readonly routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
 
@@ -52,6 +58,7 @@ export class LiveRegistry {
       const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
       entry = { sync, router, detached: false }
       byKey.set(hash, entry)
+      for (const early of this.#early) if (early.queryClient === queryClient && early.hash === hash) early.joins.push(sync.join())
       router?.add(sync)
     }
     entry.sync.holders++
@@ -72,12 +79,13 @@ export class LiveRegistry {
   async fetchLive<TParams, TEvent, TData>(queryClient: QueryClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, signal: AbortSignal): Promise<TData> {
     const host = this.#host
     const queryKey = channel.queryKey(params)
-    const entry = this.#live.get(queryClient)?.get(hashKey(queryKey))
+    const hash = hashKey(queryKey)
+    const entry = this.#live.get(queryClient)?.get(hash)
     let data: TData
     try {
       data = entry
         ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
-        : await channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) })
+        : await this.#fetchEarly(queryClient, hash, () => channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }))
     } catch (error) {
       host.observe?.({ type: 'fetch', queryKey, ok: false })
       // "No such operation" or "not yours": a socket of its own would only be refused, to the retry
@@ -97,8 +105,24 @@ export class LiveRegistry {
       entry.router.add(entry.sync)
     }
     // The query goes on polling only while its job is active: say "updating every N s" no longer.
-    host.polling.note(host.channelSocketUrl(channel, params), hashKey(queryKey), channel.isActive(data))
+    host.polling.note(host.channelSocketUrl(channel, params), hash, channel.isActive(data))
     return data
+  }
+
+  /** A fetch with no writer yet: one made while it is out joins it (`LiveQuerySync.join`). */
+  async #fetchEarly<TData>(queryClient: QueryClient, hash: string, fetch: () => Promise<TData>): Promise<TData> {
+    const early = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[] }
+    this.#early.add(early as never)
+    try {
+      let data: TData = await fetch()
+      for (const join of early.joins) data = join.settle(data)
+      return data
+    } catch (error) {
+      for (const join of early.joins) join.close()
+      throw error
+    } finally {
+      this.#early.delete(early as never)
+    }
   }
 
   /** A local write into a live query (see `LiveStatusClient.writeLive`). */

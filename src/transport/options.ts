@@ -149,7 +149,7 @@ export interface SocketHubOptions {
   /**
    * Reads a binary frame as JSON text, for backends that send their JSON in binary frames:
    * `binaryFrames: jsonInBinaryFrames` (from `live-status/transport`), which takes a frame whose
-   * bytes are UTF-8 starting with `{` or `[`. The text then meets the limits a text frame does (over
+   * bytes start with `{` or `[` (after a byte-order mark and white space). The text then meets the limits a text frame does (over
    * `maxPayloadBytes` it is `too_large`, and its queries refetch). A frame it answers `undefined`
    * for stays binary, whatever its size: handed to a channel's `decodeBinary`, else dropped and
    * counted as `binary` (no refetch). `false` turns a dialect's reader off.

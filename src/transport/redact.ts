@@ -65,15 +65,16 @@ export function redactShort(text: string, tokens: Tokens, maxChars = 200): strin
 const MAX_ERROR_CHARS = 4096
 
 /**
- * Everything printing `value` may show, found by walking own properties (non-enumerable ones too:
- * an error's `message`, `stack`, `cause`, `errors`), never `toJSON`, plus the entries of maps and
+ * Everything printing `value` may show, found by walking own properties (non-enumerable and
+ * symbol-keyed ones too: an error's `message`, `stack`, `cause`, `errors`), never `toJSON`, plus the entries of maps and
  * sets. Throws when it cannot read it all: too deep (or cyclic), over 64 KiB, a getter that throws.
  */
 function printed(value: unknown, depth = 0): string {
   if (typeof value !== 'object' || value === null) return String(value)
   if (depth > 8) throw value
   let text = ''
-  for (const key of Object.getOwnPropertyNames(value)) text += `${key} ${printed((value as Record<string, unknown>)[key], depth + 1)} `
+  // Symbol keys too: `console.error` and `util.inspect` print them.
+  for (const key of Reflect.ownKeys(value)) text += `${String(key)} ${printed((value as Record<PropertyKey, unknown>)[key], depth + 1)} `
   if (value instanceof Map || value instanceof Set) for (const entry of value) text += printed(entry, depth + 1)
   // Searched with `redact` next, O(text × token): past this, it is not read whole.
   if (text.length > 1 << 16) throw value

@@ -50,7 +50,7 @@ export class SocketHub {
     this.#host = {
       options: this.options,
       resolveToken: () => (this.options.getToken ? this.options.getToken() : this.#token),
-      // Only a token a socket was opened with can come back in what its server sends.
+      // The tokens a socket was opened with or the app gave: what can come back in a server's words.
       recentTokens: () => this.#recentTokens,
       tokenUsed: (token) => {
         if (token) this.#recentTokens = [token, ...this.#recentTokens.filter((known) => known !== token)].slice(0, 4)
@@ -139,6 +139,9 @@ export class SocketHub {
     const changed = token !== this.#token
     this.#token = token
     if (!changed) return
+    // Masked from now on, before any socket opens with it: an open socket stays on the old token,
+    // and an app that re-authenticates on it may hear the new one echoed.
+    if (isPresentToken(token)) this.#host.tokenUsed(token)
     this.#authErrorReportedFor = undefined
     for (const connection of [...this.#connections.values()]) connection.tokenChanged(token)
   }

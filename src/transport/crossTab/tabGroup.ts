@@ -1,5 +1,5 @@
 import { ReadyState, type WebSocketConstructor, type WebSocketLike } from '../types'
-import { isTabMessage, type TabMessage } from './tabMessages'
+import { isTabMessage, type RelayedFrame, type TabMessage } from './tabMessages'
 import type { VirtualSocket, VirtualSocketHost } from './virtualSocket'
 
 /** The parts of the Web Locks API used here (the browser's `navigator.locks`). */
@@ -82,7 +82,7 @@ export class TabGroup implements VirtualSocketHost {
   /** Until when a leader that closed its own sockets to resync waits for them to come back. */
   #resyncUntil = 0
   #followersTimer: ReturnType<typeof setInterval> | undefined
-  #outbox: string[] = []
+  #outbox: RelayedFrame[] = []
   #outboxTimer: ReturnType<typeof setTimeout> | undefined
   // As follower: the leader epoch this tab's sockets follow or wait for.
   #leaderEpoch: string | null = null
@@ -218,6 +218,9 @@ export class TabGroup implements VirtualSocketHost {
       for (const socket of [...this.#local]) socket.closed(1006, 'could not create socket')
       return this.#resign()
     }
+    // Binary frames as bytes, as a tab's own socket has them (`Connection`): a browser's default
+    // Blob cannot be read synchronously, nor posted to the other tabs as it is.
+    ;(real as { binaryType?: string }).binaryType = 'arraybuffer'
     this.#real = real
     this.#realOpen = false
     real.onopen = () => {
@@ -231,9 +234,10 @@ export class TabGroup implements VirtualSocketHost {
     real.onmessage = (event) => {
       if (this.#real !== real) return
       const data = event.data
-      // Frames are text in every dialect (an SSE chunk's come as a list of them); anything else
-      // reaches this tab only (its decoder counts it).
-      if ((typeof data === 'string' || Array.isArray(data)) && this.#hasFollowers) this.#relay(data)
+      // Text frames (an SSE chunk's come as a list of them) and binary ones, which a structured
+      // clone copies: JSON in binary frames, a channel's `decodeBinary`. Anything else reaches
+      // this tab only (its decoder counts it).
+      if (this.#hasFollowers && (typeof data === 'string' || Array.isArray(data) || data instanceof ArrayBuffer || ArrayBuffer.isView(data))) this.#relay(data)
       for (const socket of [...this.#local]) socket.received(data)
     }
     real.onerror = () => {}
@@ -258,9 +262,9 @@ export class TabGroup implements VirtualSocketHost {
    * 3.9× the CPU of a socket each). A visible leader batches a few ms; a hidden one posts at once,
    * since its timers are throttled to one wake-up per second or less.
    */
-  #relay(data: string | string[]): void {
-    if (typeof data === 'string') this.#outbox.push(data)
-    else for (const frame of data) this.#outbox.push(frame)
+  #relay(data: RelayedFrame | RelayedFrame[]): void {
+    if (Array.isArray(data)) for (const frame of data) this.#outbox.push(frame)
+    else this.#outbox.push(data)
     const hidden = (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState === 'hidden'
     if (hidden || this.#options.relayBatchMs <= 0) return this.#flushOutbox()
     this.#outboxTimer ??= setTimeout(() => this.#flushOutbox(), this.#options.relayBatchMs)

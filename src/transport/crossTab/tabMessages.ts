@@ -6,6 +6,9 @@
  * `epoch` names one real socket of one leader: a follower listens to the epoch it joined and
  * ignores the rest, so late messages of a previous leader cannot reach a newer stream.
  */
+/** A frame as relayed: text, or a binary frame's bytes (copied by the structured clone). */
+export type RelayedFrame = string | ArrayBuffer | ArrayBufferView
+
 export type TabMessage =
   /** A follower wants the current state (answered by `state`). */
   | { t: 'hello'; from: string }
@@ -17,7 +20,7 @@ export type TabMessage =
    * Frames the leader's socket received, in order (batched: one message per few ms), with the
    * least wait before reconnecting its server asked for once it did (an SSE `retry:`).
    */
-  | { t: 'frames'; epoch: string; data: string[]; retryMs?: number }
+  | { t: 'frames'; epoch: string; data: RelayedFrame[]; retryMs?: number }
   /**
    * The leader's socket closed (or the leader left): followers' sockets close the same way, and wait
    * at least `retryMs` before their next attempt when the server asked for it (an SSE `retry:`).
@@ -35,7 +38,7 @@ export type TabMessage =
  * a tab left open over a deploy then forms its own groups with tabs of its build, instead of
  * misreading the new tabs' messages (an `open` without an epoch cut a follower off for good).
  */
-export const TAB_PROTOCOL = 1
+export const TAB_PROTOCOL = 2
 
 export function isTabMessage(value: unknown): value is TabMessage {
   return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string'
