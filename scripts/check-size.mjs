@@ -93,15 +93,20 @@ const KiB = 1024
 // handler, cross-tab followers never got binary frames. Typical 16,671 -> 17,091 B (sync/liveQuerySync
 // +467 B and sync/liveRegistry +314 B minified, the decoder +213 B), entry 22,607 B, hub 6,856 B,
 // cross-tab 3,125 B. Guards 6.6 -> 6.7, 16.35 -> 16.7, 21.7 -> 22.1, 3.05 -> 3.1 KiB. The targets stay.
+// A review of those fixes: a joined prefetch closed when TanStack aborts it (a hung one held the
+// journal open), the tokens of live connections always masked (four rotations evicted the one an
+// open socket used), overflowed answers refetched with backoff (a fast stream looped on REST), the
+// sign-in gate per endpoint (`auth: none` sockets), non-UTF-8 binary frames JSON only if they
+// parse: typical 17,187 B, entry 22,704 B, hub 6,893 B (guards 6.7 -> 6.75, 16.7 -> 16.8, 22.1 -> 22.2 KiB).
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
-  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.7 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.7 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.75 * KiB, target: 3.5 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.8 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.1 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.2 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },

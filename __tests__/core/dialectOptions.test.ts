@@ -119,9 +119,9 @@ test('binary frames are `binary` (no refetch) unless the backend sends JSON that
   const console = new TextEncoder().encode(`$ npm test\n${'> passing\n'.repeat(20)}`)
   for (const frame of [json, big, preview, new Uint8Array([0x7b, 0xff, 0xfe]), spaced, console]) reading.send(frame)
   expect(reading.events).toEqual([{ type: 'x', n: 1 }, { type: 'x', n: 2 }])
-  // Not UTF-8 though it starts with `{`: read with U+FFFD, not JSON, so reported as a text frame
-  // would be (its queries refetch) rather than dropped as binary.
-  expect(reading.reasons).toEqual(['too_large', 'binary', 'invalid_json', 'binary'])
+  // Not UTF-8 though it starts with `{`, and no JSON with its stray bytes as U+FFFD: binary, as the
+  // preview is.
+  expect(reading.reasons).toEqual(['too_large', 'binary', 'binary', 'binary'])
   // The hint names the option only to those who have not set it.
   expect(plain.messages.at(-1)).toMatch(/binaryFrames/)
   expect(reading.messages.at(-1)).not.toMatch(/binaryFrames/)

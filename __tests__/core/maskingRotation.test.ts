@@ -65,3 +65,23 @@ test('a callback error holding the token under a symbol key is masked (util.insp
   await vi.waitFor(() => expect(reported.length).toBeGreaterThan(0))
   expect(leaked(inspect(reported[0], { depth: 5 }), TOKEN)).toBeNull()
 })
+
+const OPENED_WITH = 'eyJhbGciOiJIUzI1NiJ9.socket-opened-with-this-secret'
+const ROTATIONS = ['gho_R0t4t3dS3cr3tT0k3nV4lu3aaaaa1', 'gho_R0t4t3dS3cr3tT0k3nV4lu3bbbbb2', 'gho_R0t4t3dS3cr3tT0k3nV4lu3ccccc3', 'gho_R0t4t3dS3cr3tT0k3nV4lu3ddddd4']
+
+test('the token an open socket was opened with stays masked after four rotations (short-lived access tokens)', async () => {
+  server = await startWsServer()
+  const h = hub({ token: OPENED_WITH })
+  const url = `${server.url}/ws/projects/p1`
+  h.acquire(url, { onEvents: () => {} })
+  await waitForStatus(h.watchStatus(url), (s) => s.state === 'open')
+  // The provider refreshes its access token every few minutes; the socket stays open on the first.
+  for (const token of ROTATIONS) h.setToken(token)
+  expect(h.watchStatus(url).getSnapshot().state).toBe('open')
+  const [socket] = server.sockets
+  // The server quotes the credential this socket authenticated with (it is in its ?token=).
+  socket!.close(4000, `session for ${OPENED_WITH} expired`)
+  await waitForStatus(h.watchStatus(url), (s) => s.lastCloseCode === 4000)
+  // A review found it evicted by the four rotated-in tokens (only the last four were masked).
+  expect(String(h.watchStatus(url).getSnapshot().lastCloseReason)).not.toContain(OPENED_WITH)
+})

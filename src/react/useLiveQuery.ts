@@ -77,13 +77,14 @@ export function useLiveSubscription<TParams, TEvent, TData>(
   const queryClient = useQueryClient()
   channel = client.channel(channel)
   const wanted = options.enabled ?? true
-  // No socket before a token-gated provider has its token; its status says it waits for sign-in.
-  const canRequest = useCanRequest(client)
-  const enabled = wanted && canRequest
   const paramsRef = useRef(params)
   paramsRef.current = params
   const hash = JSON.stringify(channel.queryKey(params))
   const socketUrl = wanted ? client.channelSocketUrl(channel, params) : null
+  // No socket before a token-gated provider has its token (unless its endpoint needs none); its
+  // status says it waits for sign-in.
+  const canRequest = useCanRequest(client)
+  const enabled = wanted && (canRequest || (socketUrl !== null && client.canConnect(socketUrl)))
   const connection = useConnectionStatus(socketUrl)
   // Sockets are opened in effects only: server rendering and StrictMode's double mount stay clean.
   useEffect(() => {

@@ -40,8 +40,12 @@ interface TrackedFetch<TData> {
   close(): void
 }
 
-/** Events kept for the answers of fetches that are out, at most. */
-export const MAX_JOURNAL_EVENTS = 10_000
+/**
+ * Events kept for the answers of fetches that are out, at most: thousands a frame for the length
+ * of a slow REST call (100,000 events a second for half a second), not a stream for as long as a
+ * hung call lasts.
+ */
+export const MAX_JOURNAL_EVENTS = 50_000
 
 /**
  * When the socket ends a job before REST knows it (a backend that publishes before it writes its
@@ -96,6 +100,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   /** A refetch was asked for while a fetch that began earlier (and that TanStack joins) was out. */
   #refetchAfter = false
   #fetchesInFlight = 0
+  /** Answers in a row not taken because the journal overflowed (`MAX_JOURNAL_EVENTS`). */
+  #overflows = 0
   #context: ReduceContext<TParams>
   #dedicated: boolean
   /** Whether this query's socket exists for it alone (its URL names the query's id). */
@@ -314,10 +320,12 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     return {
       apply: (fetched) => {
         if (journal.overflowed) {
-          // Too much was written to keep: the cache has it all, the answer is older. REST again.
-          this.#refetchAfter = true
+          // Too much was written to keep: the cache has it all, the answer is older. REST again,
+          // later each time in a row, so a stream that outruns every answer does not become a loop.
+          setTimeout(() => this.refetch(), backoffDelayMs(++this.#overflows, REST_AGREE_FIRST_DELAY_MS, 30_000, () => 1))
           return this.#data() ?? fetched
         }
+        this.#overflows = 0
         let data = fetched
         for (let i = start; i < journal.entries.length; i++) {
           const entry = journal.entries[i]!

@@ -85,7 +85,7 @@ export class LiveRegistry {
     try {
       data = entry
         ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
-        : await this.#fetchEarly(queryClient, hash, () => channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }))
+        : await this.#fetchEarly(queryClient, hash, signal, () => channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }))
     } catch (error) {
       host.observe?.({ type: 'fetch', queryKey, ok: false })
       // "No such operation" or "not yours": a socket of its own would only be refused, to the retry
@@ -109,19 +109,26 @@ export class LiveRegistry {
     return data
   }
 
-  /** A fetch with no writer yet: one made while it is out joins it (`LiveQuerySync.join`). */
-  async #fetchEarly<TData>(queryClient: QueryClient, hash: string, fetch: () => Promise<TData>): Promise<TData> {
+  /**
+   * A fetch with no writer yet: one made while it is out joins it (`LiveQuerySync.join`), until it
+   * answers or TanStack gives up on it (a fetch that ignores its signal must not hold a writer's
+   * journal open for good).
+   */
+  async #fetchEarly<TData>(queryClient: QueryClient, hash: string, signal: AbortSignal, fetch: () => Promise<TData>): Promise<TData> {
     const early = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[] }
+    const end = () => {
+      this.#early.delete(early as never)
+      for (const join of early.joins) join.close()
+    }
     this.#early.add(early as never)
+    signal.addEventListener('abort', end, { once: true })
     try {
       let data: TData = await fetch()
       for (const join of early.joins) data = join.settle(data)
       return data
-    } catch (error) {
-      for (const join of early.joins) join.close()
-      throw error
     } finally {
-      this.#early.delete(early as never)
+      signal.removeEventListener('abort', end)
+      end()
     }
   }
 

@@ -148,6 +148,14 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
     return this.#getToken !== undefined || isPresentToken(this.#token) || !this.#requiresToken()
   }
 
+  /**
+   * Whether a socket for `url` may open now: requests may go out, or the endpoint needs no token
+   * (`endpointOptions` giving it `auth: { type: 'none' }`).
+   */
+  canConnect(url: string): boolean {
+    return this.canRequest() || this.hub.options.endpointOptions?.(url)?.auth?.type === 'none'
+  }
+
   /** Told when `canRequest()` may have changed. */
   subscribeCanRequest(listener: () => void): () => void {
     return this.#tokenListeners.subscribe(listener)

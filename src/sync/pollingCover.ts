@@ -6,9 +6,9 @@ import { isDown, type ConnectionSnapshot } from '../transport/types'
 /** @deprecated The one status shape is `ConnectionSnapshot`, which carries `polling`. */
 export type LiveConnectionStatus = ConnectionSnapshot
 
-/** Whether requests (and so sockets) may go out yet: `LiveStatusClient` answers. */
+/** Whether a socket may open yet: `LiveStatusClient` answers. */
 export interface TokenGate {
-  canRequest(): boolean
+  canConnect(url: string): boolean
   subscribeCanRequest(listener: () => void): () => void
 }
 
@@ -51,7 +51,7 @@ export class PollingCover {
         let status = source ? source.getSnapshot() : initialStatus
         // The hooks open no socket before the token exists: no connection to say so, but that is
         // why there is none (an indicator showed nothing at all before the first sign-in).
-        if (status === initialStatus && url !== null && !this.#gate.canRequest()) status = waitingForToken
+        if (status === initialStatus && url !== null && !this.#gate.canConnect(url)) status = waitingForToken
         const polling = url !== null && status.state !== 'open' && this.#covers.has(url)
         // Snapshots are new objects only when something in them changed.
         if (!last || last.polling !== polling || lastStatus !== status) last = { ...(lastStatus = status), polling }

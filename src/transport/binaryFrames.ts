@@ -1,9 +1,9 @@
 /**
  * Reads a binary frame as JSON text when its bytes start (after a byte-order mark and white space)
  * with `{` or `[` (servers that send their JSON in binary frames), else `undefined`: an image
- * preview or console output stays binary, and is not decoded whatever its size. Bytes that are not
- * UTF-8 (a Latin-1 file name) read as U+FFFD: the parser and the schema decide, and a frame they
- * refuse is reported as a text frame would be, so its queries refetch rather than lose an event.
+ * preview or console output stays binary, and is not decoded whatever its size. A frame that is
+ * not UTF-8 is JSON only if it parses with its stray bytes as U+FFFD (a Latin-1 file name in an
+ * event); anything else stays binary (Latin-1 console output such as `[build] café`).
  * Pass it as the `binaryFrames` option (per endpoint through `endpointOptions`).
  */
 export function jsonInBinaryFrames(data: ArrayBuffer | ArrayBufferView): string | undefined {
@@ -12,5 +12,16 @@ export function jsonInBinaryFrames(data: ArrayBuffer | ArrayBufferView): string 
   let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
   // Space, tab, line feed, carriage return: what JSON allows before its value.
   while (bytes[i] === 32 || bytes[i] === 9 || bytes[i] === 10 || bytes[i] === 13) i++
-  return bytes[i] === 123 || bytes[i] === 91 ? new TextDecoder().decode(bytes) : undefined
+  if (bytes[i] !== 123 && bytes[i] !== 91) return undefined
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    const text = new TextDecoder().decode(bytes)
+    try {
+      JSON.parse(text)
+      return text
+    } catch {
+      return undefined
+    }
+  }
 }

@@ -28,7 +28,7 @@ export interface ConnectionHost {
   reportAuthError(token: string | null, info: AuthErrorInfo): void
   /** A socket is opened with `token` (`null`: none): the hub masks it in every app error from now on. */
   tokenUsed(token: string | null): void
-  /** The last tokens sockets of the hub were opened with, newest first: what every report masks. */
+  /** The tokens every report masks: the hub's, its connections', and the last ones its sockets used. */
   recentTokens(): readonly string[]
   release(connection: Connection): void
 }
@@ -98,6 +98,11 @@ export class Connection {
 
   get subscriberCount(): number {
     return this.#subscribers.size
+  }
+
+  /** @internal The token the current (or last) socket was opened with: masked for as long as this connection lives. */
+  get tokenInUse(): string | null {
+    return this.#tokenInUse
   }
 
   /** The live socket (CONNECTING or OPEN), if any. For diagnostics and tests. */

@@ -41,7 +41,7 @@ export class SocketHub {
     // quote a server message that echoed a token, the one a socket uses now or one used before.
     resolved.onCallbackError = (error) => {
       try {
-        report(maskError(error, this.#recentTokens))
+        report(maskError(error, this.#maskedTokens()))
       } catch {
         // An app's `onCallbackError` that throws: nowhere left to report it, and the socket's life
         // or the cache write that caught the error goes on.
@@ -50,8 +50,7 @@ export class SocketHub {
     this.#host = {
       options: this.options,
       resolveToken: () => (this.options.getToken ? this.options.getToken() : this.#token),
-      // The tokens a socket was opened with or the app gave: what can come back in a server's words.
-      recentTokens: () => this.#recentTokens,
+      recentTokens: () => this.#maskedTokens(),
       tokenUsed: (token) => {
         if (token) this.#recentTokens = [token, ...this.#recentTokens.filter((known) => known !== token)].slice(0, 4)
       },
@@ -139,9 +138,6 @@ export class SocketHub {
     const changed = token !== this.#token
     this.#token = token
     if (!changed) return
-    // Masked from now on, before any socket opens with it: an open socket stays on the old token,
-    // and an app that re-authenticates on it may hear the new one echoed.
-    if (isPresentToken(token)) this.#host.tokenUsed(token)
     this.#authErrorReportedFor = undefined
     for (const connection of [...this.#connections.values()]) connection.tokenChanged(token)
   }
@@ -174,6 +170,18 @@ export class SocketHub {
    * rotation, or after its socket is gone.
    */
   #recentTokens: string[] = []
+
+  /**
+   * What can come back in a server's words: the hub's token (an open socket stays on the old one,
+   * and an app that re-authenticates on it may hear the new one echoed), the tokens its live
+   * connections opened with (however many rotations ago), and the last ones its sockets used.
+   */
+  #maskedTokens(): string[] {
+    const tokens = new Set(this.#recentTokens)
+    if (isPresentToken(this.#token)) tokens.add(this.#token)
+    for (const connection of this.#connections.values()) if (connection.tokenInUse) tokens.add(connection.tokenInUse)
+    return [...tokens]
+  }
 
   #notifyLifecycle(url: string): void {
     this.#lifecycle.emit(this.options.onCallbackError, url)
