@@ -147,7 +147,9 @@ const rank: Record<IndexState, number> = { not_indexed: 0, queued: 1, indexing: 
  * - a 404 ("no index record yet") does not undo an index we have seen queued, run or end;
  * - both sides carry server timestamps: the newer wins. At the same timestamp an active state is
  *   a new run that began after the result stamped with it (an event without a timestamp keeps the
- *   last known one, and REST's `indexed_at` stays the last finished run's), so it wins;
+ *   last known one, and REST's `indexed_at` stays the last finished run's), so it wins. An active
+ *   state REST stamps older than the cache is of the run after its stamp, the one the cache
+ *   follows (queued after that end): the run's order decides, and the cache's stamp stays;
  * - only the answer is stamped: it wins, as the only ordering evidence there is (a lagging answer
  *   is corrected by the next event or the quiet check's second look);
  * - otherwise the state order of one run decides: its end beats its start beats its queueing.
@@ -158,11 +160,12 @@ export function mergeIndexStatus(previous: IndexStatus | undefined, fetched: Ind
   const was = previous.serverUpdatedAt?.getTime()
   const now = fetched.serverUpdatedAt?.getTime()
   let takeFetched: boolean
-  if (was !== undefined && now !== undefined) takeFetched = now !== was ? now > was : isActive(previous) === isActive(fetched) || isActive(fetched)
+  const sameRun = isActive(fetched) && rank[fetched.state] >= rank[previous.state]
+  if (was !== undefined && now !== undefined) takeFetched = now !== was ? now > was || sameRun : isActive(previous) === isActive(fetched) || isActive(fetched)
   else if (now !== undefined) takeFetched = true
   else takeFetched = rank[fetched.state] >= rank[previous.state]
   if (!takeFetched) return previous
-  return compact({ ...fetched, entityCount: fetched.entityCount ?? previous.entityCount })
+  return compact({ ...fetched, entityCount: fetched.entityCount ?? previous.entityCount, serverUpdatedAt: was! > now! ? previous.serverUpdatedAt : fetched.serverUpdatedAt })
 }
 
 /**

@@ -165,10 +165,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // A channel's greeting that throws: reported, and the refetch below still runs.
       this.#client.flushQueue.onError(error)
     }
-    if (reconnected) {
-      this.#lostSinceEnd = true
-      this.refetch()
-    } else if (this.#unread) {
+    if (reconnected) this.lost()
+    else if (this.#unread) {
       // A writer that starts on cached data nobody fetched for it (a remount within `staleTime`)
       // missed what happened while none listened: an active job may have ended meanwhile, and its
       // socket will not say so again. The app's `staleTime` keeps the mount from refetching; the
@@ -178,7 +176,10 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#unread = false
   }
 
-  lost(_error: EventError): void {
+  lost(_error?: EventError): void {
+    // What arrived before the loss is written first: an end it holds is not news of after it
+    // (written later, it took the loss back, and REST's newer run was held off as lagging).
+    this.flush()
     this.#lostSinceEnd = true
     this.refetch()
   }
