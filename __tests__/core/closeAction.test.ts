@@ -72,8 +72,10 @@ describe('reconnectDecision: the one place that says retry (after how long) or s
     expect(decide({ code: 1009, serverRetryMs: 5000 })).toEqual({ state: 'closed' })
     // Honoured past maxDelayMs, but capped where a timer would overflow and fire at once.
     expect(decide({ code: 1006, serverRetryMs: 60_000 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 60_000 })
-    expect(decide({ code: 1006, serverRetryMs: 2 ** 31 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 2 ** 31 - 1 })
-    expect(decide({ code: 1006, serverRetryMs: Infinity })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 2 ** 31 - 1 })
+    // A server's wait is honoured up to ten minutes (`retry: 2147483647` parked a client 24.8 days).
+    expect(decide({ code: 1006, serverRetryMs: 600_001 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 600_000 })
+    expect(decide({ code: 1006, serverRetryMs: 2 ** 31 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 600_000 })
+    expect(decide({ code: 1006, serverRetryMs: Infinity })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 600_000 })
     // A replaced token is tried at once: the wait was asked of the refused one.
     expect(decide({ code: 4401, tokenReplaced: true, serverRetryMs: 5000 })).toEqual({ state: 'reconnecting', attempt: 1, delayMs: 0 })
   })

@@ -82,6 +82,8 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
         report('authenticate or authorize failed', error)
         return problem(500, 'could not check the token')
       }
+      // The client left while its token was checked: no source to start, nothing to report.
+      if (request.signal.aborted) return new Response(null, { status: 499 })
 
       // One signal for the source: the client leaving (Next.js aborts `request.signal`; cancelling
       // the body does too, through `eventStream`) or the stream ending.
@@ -97,8 +99,10 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
         // An array or a plain generator would fail inside the stream, after the 200.
         if (typeof (events as Partial<AsyncIterable<SourceEvent>> | null)?.[Symbol.asyncIterator] !== 'function') throw new TypeError('the source returned no async iterable (an async generator, or `jobSource(…)`)')
       } catch (error) {
+        // The client leaving aborts the source's start: that is no failure of the source.
+        const left = abort.signal.aborted
         abort.abort()
-        report('the source could not start', error)
+        if (!left) report('the source could not start', error)
         // A status that is no error (200, 204) or none at all would answer nothing readable.
         const given = error instanceof SourceError ? error.status : 502
         const status = Number.isInteger(given) && given >= 400 && given <= 599 ? given : 502

@@ -58,9 +58,10 @@ export function eventStream(events: AsyncIterable<SourceEvent>, options: EventSt
       if (abort.signal.aborted) return end()
       abort.signal.addEventListener('abort', end, { once: true })
       controller.enqueue(encoder.encode(retryFrame(retryMs)))
-      // A ping only after a whole quiet interval: events are traffic enough.
+      // A ping only after a whole quiet interval (events are traffic enough), and only to a client
+      // that reads: pings queued behind one that stopped would grow this server by one a tick.
       heartbeat = setInterval(() => {
-        if (!wroteSinceTick) controller.enqueue(PING)
+        if (!wroteSinceTick && controller.desiredSize! > 0) controller.enqueue(PING)
         wroteSinceTick = false
       }, heartbeatMs)
     },

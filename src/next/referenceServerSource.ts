@@ -32,7 +32,7 @@ export interface ReferenceServerSourceOptions {
   fetch?: typeof fetch
 }
 
-/** A line that never ends is refused like an oversized frame (the client's own limit, docs/sse.md). */
+/** An event this long is skipped, as the client skips it (its own limit, docs/sse.md). */
 const MAX_LINE_CHARS = 2 * 1024 * 1024
 
 /**
@@ -85,10 +85,11 @@ async function* upstreamEvents(body: NonNullable<Response['body']>, token: strin
       try {
         event = JSON.parse(data)
       } catch {
-        // The client would drop a frame that is not JSON: dropping it here costs nothing more.
-        return
+        event = undefined
       }
-      if (event !== null && typeof event === 'object' && !Array.isArray(event)) ready.push({ event })
+      // What the client cannot read either goes on as it came: read upstream directly, it would be
+      // counted (`invalid_json`, `not_an_object`) and its queries would refetch; dropped here, nothing would.
+      ready.push(event !== null && typeof event === 'object' && !Array.isArray(event) ? { event } : { event: {}, unread: data })
     },
     onRetry: () => {},
     onComment: () => {},
@@ -103,7 +104,11 @@ async function* upstreamEvents(body: NonNullable<Response['body']>, token: strin
         throw new Error(`referenceServerSource: the upstream stream broke: ${redact(String((error as Error)?.message ?? error), token)}`)
       }
       if (chunk.done) return
-      if (parser.feed(chunk.value) > MAX_LINE_CHARS) throw new Error(`referenceServerSource: an upstream line is over ${MAX_LINE_CHARS} characters`)
+      // An event too long to take is skipped, as the client skips it, and said in a line the client
+      // counts as unreadable (its queries refetch); ending the stream instead, every reconnect
+      // would end at the same event.
+      const waiting = parser.feed(chunk.value)
+      if (waiting > MAX_LINE_CHARS && parser.skip()) ready.push({ event: {}, unread: `live-status relay: an upstream event of ${waiting}+ characters was skipped` })
       while (ready.length > 0) yield ready.shift()!
     }
   } finally {

@@ -14,6 +14,13 @@ export interface SourceEvent {
   seq?: number
   /** The event as the socket would send it; written with `JSON.stringify` as one `data:` line. */
   event: object
+  /**
+   * @internal Text a relay could not read as an event (not JSON, not an object, too long), sent
+   * instead of `event` as it came (or as a note of what was skipped): the client counts it as an
+   * unreadable frame and its queries refetch, as they would reading the upstream itself.
+   * @default undefined
+   */
+  unread?: string
 }
 
 /** What a source is given for one client's stream. */

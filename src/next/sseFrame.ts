@@ -6,6 +6,8 @@ import type { SourceEvent } from './source'
  * that dispatches it. Throws when the event cannot be serialised (a cycle, a BigInt).
  */
 export function sseFrame(item: SourceEvent): string {
+  // One `data:` line per line of the text: the client's parser joins them back with LF.
+  if (item.unread !== undefined) return `data: ${item.unread.split(/\r\n|\r|\n/).join('\ndata: ')}\n\n`
   const data = JSON.stringify(item.event)
   if (typeof data !== 'string' || data[0] !== '{') throw new TypeError(`an event must be a JSON object (got ${typeof item.event})`)
   const seq = item.seq ?? seqOf(item.event)

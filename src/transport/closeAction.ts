@@ -22,8 +22,12 @@ export interface CloseCodePolicy {
   fatalCloseCodes: readonly number[]
 }
 
-/** The longest delay `setTimeout` keeps (2^31 − 1 ms); a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
+/**
+ * The longest wait a server's `retry:` can impose beyond `maxDelayMs`: ten minutes (a maintenance
+ * window). `retry: 2147483647` parked a client for 24.8 days, where only going offline and back
+ * woke it.
+ */
+const MAX_SERVER_RETRY_MS = 600_000
 
 /** 1002 closes in a row, with no stable socket between, after which retrying stops. */
 export const PROTOCOL_ERROR_REPEATS = 3
@@ -67,7 +71,7 @@ export interface Loss {
   tokenReplaced?: boolean
   /** Losses in a row with this same code, this one included, with no stable socket between. @default 1 */
   repeats?: number
-  /** The least wait the server asked for (an SSE stream's `retry:`): a floor under the backoff (also past `maxDelayMs`; at most 2^31 − 1). @default 0 */
+  /** The least wait the server asked for (an SSE stream's `retry:`): a floor under the backoff (also past `maxDelayMs`, up to ten minutes or `maxDelayMs`). @default 0 */
   serverRetryMs?: number
 }
 
@@ -97,5 +101,5 @@ export function reconnectDecision(
   // asked for a wait gets at least that.
   // The server's wait is honoured past `maxDelayMs` (it knows its load), but not past what a timer
   // holds: 2^31 ms or more (Infinity from 400 digits) would overflow and fire at once.
-  return { state: 'reconnecting', attempt: next, delayMs: action === 'unauthorized' ? 0 : Math.max(Math.min(serverRetryMs, MAX_TIMER_MS), backoffDelayMs(next, initialDelayMs, maxDelayMs, policy.random)) }
+  return { state: 'reconnecting', attempt: next, delayMs: action === 'unauthorized' ? 0 : Math.max(Math.min(serverRetryMs, Math.max(maxDelayMs, MAX_SERVER_RETRY_MS)), backoffDelayMs(next, initialDelayMs, maxDelayMs, policy.random)) }
 }

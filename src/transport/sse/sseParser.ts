@@ -22,13 +22,15 @@ export interface SseParserCallbacks {
  * event's data so far), so the caller can refuse a line or an event that grows too long; `skip`
  * then drops that event and reads on from the next.
  */
-export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: string): number; skip(): void } {
+export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: string): number; skip(): boolean } {
   let buffer = ''
   let data: string | undefined
   /** The event under way is being thrown away (`skip`), up to the empty line that ends it. */
   let skipping = false
   /** The start of the line under way was thrown away: its end is not an empty line. */
   let cut = false
+  /** Only the line under way is being thrown away (not event data: a comment, an `id`), up to its end. */
+  let skippingLine = false
 
   /** Whether the line `text[start, end)` is the field `name`: the name, then a colon or the line's end. */
   const field = (text: string, start: number, end: number, name: string) =>
@@ -41,7 +43,10 @@ export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: st
   }
 
   const line = (text: string, start: number, end: number) => {
-    if (skipping) {
+    if (skippingLine) {
+      // The end of the line thrown away: what follows is read as usual.
+      skippingLine = cut = false
+    } else if (skipping) {
       if (start === end && !cut) skipping = false
       cut = false
     } else if (start === end) {
@@ -85,18 +90,29 @@ export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: st
         start = end === cr && lf === end + 1 ? end + 2 : end + 1
       }
       if (start < chunk.length) {
-        if (skipping) cut = true
+        if (skipping || skippingLine) cut = true
         else buffer += chunk.slice(start)
       }
       // What waits unfinished: the line and the event's data so far, so a caller can refuse either growing for ever.
       return buffer.length + (data?.length ?? 0)
     },
-    /** Throws away the event under way (its unfinished line and data so far), up to its end. */
+    /**
+     * Throws away the line under way when it is not event data (a comment, an `id`) and no data
+     * came before it (the event's data after it still counts), else the event under way (its data
+     * so far), up to its end. Answers whether event data was thrown away.
+     */
     skip() {
+      const dataLine = field(buffer, 0, buffer.length, 'data')
       cut = buffer !== ''
       buffer = ''
+      // Only a line too long on its own: data that adds up to too much is the event's.
+      if (cut && data === undefined && !dataLine) {
+        skippingLine = true
+        return false
+      }
       data = undefined
       skipping = true
+      return true
     },
   }
 }

@@ -91,11 +91,9 @@ export class SseSocket implements WebSocketLike {
         if (done) return this.#closed(1001, 'stream ended')
         const waiting = parser.feed(decoder.decode(value, { stream: true }))
         // An event that grows past any frame a socket would take is skipped, not held: the decoder
-        // counts it as a frame over the limit (its queries refetch), and the stream reads on.
-        if (waiting > MAX_LINE_CHARS) {
-          parser.skip()
-          frames.push({ oversizedChars: waiting })
-        }
+        // counts it as a frame over the limit (its queries refetch), and the stream reads on. A
+        // line that is not data (a comment, an `id`) is dropped alone, and nothing was lost.
+        if (waiting > MAX_LINE_CHARS && parser.skip()) frames.push({ oversizedChars: waiting })
         if (frames.length > 0) {
           const data = frames
           frames = []
