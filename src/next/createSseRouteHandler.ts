@@ -50,6 +50,7 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
     projectIdPattern = routeHandlerDefaults.projectIdPattern,
     heartbeatMs = routeHandlerDefaults.heartbeatMs,
     retryMs = routeHandlerDefaults.retryMs,
+    recheckAccessMs = routeHandlerDefaults.recheckAccessMs,
     onError = routeHandlerDefaults.onError,
   } = options
   if (typeof authenticate !== 'function') throw new TypeError('[live-status] createSseRouteHandler: `authenticate(token, request)` is required: it says who owns a token (null refuses it).')
@@ -58,6 +59,7 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
   }
   if (typeof source !== 'function') throw new TypeError('[live-status] createSseRouteHandler: `source` is required: `referenceServerSource(…)`, `jobSource(…)` or an async generator `(projectId, { since, signal }) => …`.')
   if (!(heartbeatMs > 0)) throw new RangeError(`[live-status] createSseRouteHandler: \`heartbeatMs\` must be a positive number of ms (got ${heartbeatMs}).`)
+  if (recheckAccessMs !== false && !(recheckAccessMs > 0)) throw new RangeError(`[live-status] createSseRouteHandler: \`recheckAccessMs\` must be a positive number of ms, or false (got ${recheckAccessMs}).`)
   if (!Number.isSafeInteger(retryMs) || retryMs < 0) throw new RangeError(`[live-status] createSseRouteHandler: \`retryMs\` must be a whole number of ms, 0 or more (got ${retryMs}).`)
 
   return {
@@ -74,14 +76,19 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
       const report = (what: string, error?: unknown) =>
         onError(`[live-status] SSE route, project ${projectId}: ${what}${error === undefined ? '' : `: ${redactShort(describe(error), token, 300)}`}`, { projectId })
 
-      try {
-        const user = await authenticate(token, request)
-        if (user === null || user === undefined) return problem(401, 'the token was refused')
-        if ((await authorize(user, projectId)) !== true) return problem(403, 'not allowed to follow this project')
-      } catch (error) {
-        report('authenticate or authorize failed', error)
-        return problem(500, 'could not check the token')
+      /** 401, 403 or 500 when the token may not follow the project (now), else undefined. */
+      const refusal = async (): Promise<Response | undefined> => {
+        try {
+          const user = await authenticate(token, request)
+          if (user === null || user === undefined) return problem(401, 'the token was refused')
+          if ((await authorize(user, projectId)) !== true) return problem(403, 'not allowed to follow this project')
+        } catch (error) {
+          report('authenticate or authorize failed', error)
+          return problem(500, 'could not check the token')
+        }
       }
+      const refused = await refusal()
+      if (refused) return refused
       // The client left while its token was checked: no source to start, nothing to report.
       if (request.signal.aborted) return new Response(null, { status: 499 })
 
@@ -107,6 +114,11 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
         const given = error instanceof SourceError ? error.status : 502
         const status = Number.isInteger(given) && given >= 400 && given <= 599 ? given : 502
         return problem(status, status === 503 ? 'the event source is unavailable; try again later' : 'the event source could not start', status === 503 ? { 'Retry-After': String(Math.ceil(retryMs / 1000)) } : {})
+      }
+      if (recheckAccessMs !== false && !abort.signal.aborted) {
+        // A stream lives as long as its client: access withdrawn meanwhile ends it (the reconnect is refused).
+        const recheck = setInterval(() => void refusal().then((no) => no && abort.abort()), recheckAccessMs)
+        abort.signal.addEventListener('abort', () => clearInterval(recheck), { once: true })
       }
       const body = eventStream(events, {
         heartbeatMs,

@@ -40,6 +40,14 @@ export interface SseRouteHandlerOptions<User> {
    */
   retryMs?: number
   /**
+   * How often an open stream asks `authenticate` and `authorize` again with the token it was
+   * opened with: a user signed out, a token revoked or a project's access withdrawn ends the
+   * stream (the client reconnects, and is refused). A check that throws ends it too (the
+   * reconnect checks afresh). `false`: checked once, when the stream opens, and never again.
+   * @default 300000 (5 minutes)
+   */
+  recheckAccessMs?: number | false
+  /**
    * Where failures are reported: `authenticate`, `authorize` or the source throwing, an event that
    * cannot be serialised. `message` names the project and what failed, with the request's token
    * masked; the error object itself is never passed on (its message, stack or cause may hold
@@ -54,5 +62,6 @@ export const routeHandlerDefaults = {
   projectIdPattern: /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/ as RegExp,
   heartbeatMs: 15_000,
   retryMs: 2_000,
+  recheckAccessMs: 300_000 as number | false,
   onError: (message: string) => console.error(message),
 } satisfies Partial<SseRouteHandlerOptions<unknown>>
