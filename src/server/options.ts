@@ -123,6 +123,14 @@ export interface LiveStatusServerOptions<User> {
    * @default 5000
    */
   authTimeoutMs?: number
+  /**
+   * How often an admitted socket or SSE stream asks `authenticate` and `authorize` again with the
+   * token it was admitted with: once they refuse (a signed-out user, a revoked or expired token, a
+   * project taken away) it is closed as admission would have refused it (4401, 4403; 1011 when
+   * they throw), and the client stops or reconnects as those codes say. `false`: checked once.
+   * @default 300000 (5 minutes)
+   */
+  recheckAccessMs?: number | false
   /** `close()` terminates the sockets (and SSE streams) that have not closed this long after their 1001 (the stream's end). @default 5000 */
   closeTimeoutMs?: number
   /** `/readyz` answers 503 when the bus has not answered within this long. @default 2000 */
@@ -260,6 +268,7 @@ export const serverDefaults = {
   maxBufferedBytes: 4 * 1024 * 1024,
   retainFinishedMs: 3_600_000,
   authTimeoutMs: 5000,
+  recheckAccessMs: 300_000 as number | false,
   closeTimeoutMs: 5000,
   readinessTimeoutMs: 2000,
   checkpointIntervalMs: 10_000,
@@ -369,6 +378,7 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
   }
   for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs', 'sseHeartbeatMs', 'sseRetryMs'] as const)
     positive(name, resolved[name])
+  if (resolved.recheckAccessMs !== false) positive('recheckAccessMs', resolved.recheckAccessMs)
   positive('retainFinishedMs', resolved.retainFinishedMs, true)
   positive('invalidFramesWindowMs', resolved.invalidFramesWindowMs, true)
   return resolved

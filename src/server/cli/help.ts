@@ -24,6 +24,7 @@ const numericMeanings: Record<(typeof numericEnvVariables)[keyof typeof numericE
   maxBufferedBytes: 'a client with more unsent data than this is dropped as too slow',
   retainFinishedMs: 'finished operations are forgotten this long after their last event',
   authTimeoutMs: 'time a socket has to send its auth message',
+  recheckAccessMs: 'an open socket or stream has its token and project checked again this often',
   closeTimeoutMs: 'on SIGTERM, sockets not closed this long after their 1001 are terminated',
   sseHeartbeatMs: 'interval of the ": ping" comment lines on /sse/projects/{id} streams',
   sseRetryMs: 'the "retry:" field (reconnect delay) sent at the start of each SSE stream',

@@ -7,7 +7,7 @@ export interface EnvConfig {
   host: string
   historySize: number | undefined
   options: Partial<Pick<LiveStatusServerOptions<unknown>,
-    'allowedOrigins' | 'allowedHosts' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'closeTimeoutMs' | 'sseHeartbeatMs' | 'sseRetryMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
+    'allowedOrigins' | 'allowedHosts' | 'maxConnectionsPerUser' | 'maxPayloadBytes' | 'maxFrameBytes' | 'maxPreAuthFrames' | 'maxPreAuthBytes' | 'maxInvalidFrames' | 'invalidFramesWindowMs' | 'idleTimeoutMs' | 'batchIntervalMs' | 'batchMaxEvents' | 'maxBufferedBytes' | 'retainFinishedMs' | 'authTimeoutMs' | 'recheckAccessMs' | 'closeTimeoutMs' | 'sseHeartbeatMs' | 'sseRetryMs' | 'serviceRoutes' | 'allowTokenInQuery' | 'tokenQueryParam'
   >> & {
     /** Only the open-access opt-in can come from the environment; a per-project check is code. */
     authorize?: typeof ANY_AUTHENTICATED_USER
@@ -29,6 +29,7 @@ export const numericEnvVariables = {
   LIVE_STATUS_MAX_BUFFERED_BYTES: 'maxBufferedBytes',
   LIVE_STATUS_RETAIN_FINISHED_MS: 'retainFinishedMs',
   LIVE_STATUS_AUTH_TIMEOUT_MS: 'authTimeoutMs',
+  LIVE_STATUS_RECHECK_ACCESS_MS: 'recheckAccessMs',
   LIVE_STATUS_CLOSE_TIMEOUT_MS: 'closeTimeoutMs',
   LIVE_STATUS_SSE_HEARTBEAT_MS: 'sseHeartbeatMs',
   LIVE_STATUS_SSE_RETRY_MS: 'sseRetryMs',

@@ -69,6 +69,30 @@ export function trackAdmission<User>(ctx: AdmissionContext<User>, sink: SessionS
 }
 
 /**
+ * Asks `authenticate` and `authorize` again every `recheckAccessMs` with the token the connection
+ * was admitted with, and ends it as admission would have (4401, 4403, 1011 for a throw) once they
+ * refuse: a signed-out user, a revoked or expired token, a project taken away.
+ */
+function recheckAccess<User>(ctx: AdmissionContext<User>, sink: SessionSink, { request, projectId, token }: JoinRequest): void {
+  const { options, log, metrics } = ctx
+  const timer = setInterval(async () => {
+    let refusal: [code: number, reason: string] | undefined
+    try {
+      const user = await options.authenticate(token, request)
+      if (user === null || user === undefined) refusal = [CloseCode.unauthenticated, 'invalid token']
+      else if ((await options.authorize(user, projectId)) !== true) refusal = [CloseCode.forbidden, 'forbidden']
+    } catch (error) {
+      log.error('authenticate or authorize threw on a recheck', { projectId, transport: sink.transport, ...errorFields(error, token) })
+      refusal = [CloseCode.internalError, 'internal error']
+    }
+    if (!refusal || !sink.open) return
+    metrics.drop(refusal[0] === CloseCode.unauthenticated ? 'unauthenticated' : refusal[0] === CloseCode.forbidden ? 'forbidden' : 'internal_error')
+    sink.close(...refusal)
+  }, options.recheckAccessMs as number)
+  sink.onClose(() => clearInterval(timer))
+}
+
+/**
  * The part of admission every transport shares, from a token to a joined session: `authenticate`,
  * `authorize`, the user id, the per-user limit, then the replay or snapshot. A refusal ends `sink`
  * with the close code that says why (the SSE sink turns it into an HTTP status). Resolves with the
@@ -138,6 +162,7 @@ export async function admitSession<User>(ctx: AdmissionContext<User>, sink: Sess
       return void refuse(CloseCode.tryAgainLater, 'project state unavailable')
     }
     if (joined) metrics.replay(joined.events, joined.frames)
+    if (options.recheckAccessMs !== false && sink.open) recheckAccess(ctx, sink, join)
     return session
   } catch (error) {
     fail('connection setup failed', error)
