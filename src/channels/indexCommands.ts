@@ -3,15 +3,20 @@ import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { sendJson } from '../sync/rest'
 import { compact } from '../sync/values'
 import { indexStatusChannel, type IndexStatus } from './indexStatus'
-import { clientOf, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
+import { clientOf, writeUndoable, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
 
 /** What the reindex mutation remembers for a rollback. */
 export interface ReindexContext {
   previous: IndexStatus | undefined
+  /** Takes this reindex's `queued` back. @default undefined (no QueryClient to show it in) */
+  undo?: () => void
 }
 
-/** `mutate()` takes nothing; a caller that already showed `queued` passes what was there before. */
-export type ReindexVariables = { previous?: IndexStatus } | void
+/**
+ * `mutate()` takes nothing; a caller that already showed `queued` passes what was there before,
+ * and what takes it back (`showQueued`'s answer).
+ */
+export type ReindexVariables = { previous?: IndexStatus; undo?: () => void } | void
 
 /**
  * Mutation options that start a reindex: `POST` the `reindex` endpoint, show `queued` at once
@@ -35,21 +40,16 @@ export function reindexOptions(
     onMutate: (variables, context?: MutationContext) => {
       const queryClient = clientOf(options, context)
       const previous = variables?.previous ?? queryClient?.getQueryData<IndexStatus>(queryKey)
-      if (queryClient) showQueued(client, queryClient, params)
-      return { previous }
+      return { previous, undo: variables?.undo ?? (queryClient && showQueued(client, queryClient, params)) }
     },
     mutationFn: async () => {
       if (!projectId) throw new Error('[live-status] reindex: no projectId')
       // The start and cancel commands' path: a refusal carries the server's reason, token masked.
       await sendJson(client.rest, client.endpoints.reindex(projectId), { query: { branch } })
     },
-    onError: (_error, _variables, result, context?: MutationContext) => {
-      const queryClient = clientOf(options, context)
-      // Roll back the optimistic "queued", unless events have moved on since.
-      if (!queryClient || queryClient.getQueryData<IndexStatus>(queryKey)?.state !== 'queued') return
-      if (result?.previous) queryClient.setQueryData(queryKey, result.previous)
-      else void queryClient.invalidateQueries({ queryKey, exact: true })
-    },
+    // Take this reindex's "queued" back: from the screen unless events (or another reindex,
+    // accepted or still out) replaced it, and from a status answer still to come.
+    onError: (_error, _variables, result) => result?.undo?.(),
   }
 }
 
@@ -57,8 +57,8 @@ export function reindexOptions(
  * Writes the optimistic `queued` through the live writer: a status request already out was asked
  * before this run, and its answer is merged under it instead of landing over it.
  */
-export function showQueued(client: LiveStatusClient, queryClient: QueryClient, { projectId, branch }: { projectId: string | null | undefined; branch?: string }): void {
-  client.writeLive(queryClient, indexStatusChannel, { projectId: projectId ?? '', branch }, (current) =>
+export function showQueued(client: LiveStatusClient, queryClient: QueryClient, { projectId, branch }: { projectId: string | null | undefined; branch?: string }): () => void {
+  return writeUndoable(client, queryClient, indexStatusChannel, { projectId: projectId ?? '', branch }, (current) =>
     current?.state === 'queued'
       ? current
       : compact<IndexStatus>({

@@ -2,7 +2,7 @@ import type { QueryClient } from '@tanstack/query-core'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { sendJson } from '../sync/rest'
-import { clientOf, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
+import { clientOf, writeUndoable, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
 import { compact } from '../sync/values'
 import { CANCELLING_STAGE as CANCELLING, operationProgressChannel, type OperationProgress } from './operationProgress'
 
@@ -43,6 +43,8 @@ export interface CancelOperationContext {
   previousStage: string | undefined
   /** Whether it marked a row at all (none: the operation is not in the cache, or already over). */
   marked: boolean
+  /** Takes this cancel's `cancelling` back. @default undefined (nothing was marked) */
+  undo?: (() => void) | undefined
 }
 
 const segment = encodeURIComponent
@@ -137,19 +139,15 @@ export function cancelOperationOptions(client: LiveStatusClient, options: Comman
       const queryClient = clientOf(options, context)
       const current = queryClient?.getQueryData<OperationProgress>(liveStatusKeys.operation(operationId))
       const marked = !!current && (current.status === 'pending' || current.status === 'processing')
-      if (marked) client.writeLive(queryClient!, operationProgressChannel, { operationId, projectId }, (row) => row && { ...row, stage: CANCELLING })
-      return { previousStage: current?.stage, marked }
+      const undo = marked ? writeUndoable(client, queryClient!, operationProgressChannel, { operationId, projectId }, (row: OperationProgress | undefined) => row && { ...row, stage: CANCELLING }) : undefined
+      return { previousStage: current?.stage, marked, undo }
     },
     mutationFn: async ({ operationId }) => {
       const path = client.endpoints.operationCancel?.(operationId) ?? `/api/operations/${segment(operationId)}/cancel`
       await sendJson(client.rest, path, {})
     },
-    onError: (_error, { operationId, projectId }, result, context?: MutationContext) => {
-      const queryClient = clientOf(options, context)
-      if (!queryClient || !result?.marked) return
-      client.writeLive(queryClient, operationProgressChannel, { operationId, projectId }, (row) =>
-        row?.stage === CANCELLING ? compact<OperationProgress>({ ...row, stage: result.previousStage }) : row,
-      )
-    },
+    // Take this cancel's stage back: from the screen unless events (or another cancel, accepted or
+    // still out) replaced it, and from a status answer still to come (whose stage then shows).
+    onError: (_error, _variables, result) => result?.undo?.(),
   }
 }

@@ -369,11 +369,13 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
   }
   const forward = fetched.status !== undefined && !isTerminalStatus(previous.status) && statusRank[fetched.status] > statusRank[previous.status]
   const status = forward ? fetched.status! : previous.status
+  // REST counted further than the socket said: its stage is the newer one too.
+  const ahead = forward || (num(fetched.processedFiles) ?? 0) + (num(fetched.failedFiles) ?? 0) > previous.processedFiles + previous.failedFiles
   const serverAt = Math.max(previous.serverUpdatedAt?.getTime() ?? -Infinity, fetched.serverUpdatedAt?.getTime() ?? -Infinity)
   return compact({
     ...previous,
     operationType: previous.operationType ?? fetched.operationType,
-    stage: withoutCancelling(status, forward || previous.stage === undefined ? (fetched.stage ?? previous.stage) : previous.stage),
+    stage: withoutCancelling(status, ahead || previous.stage === undefined ? (fetched.stage ?? previous.stage) : previous.stage),
     currentFile: previous.currentFile ?? fetched.currentFile,
     // A real message from either side replaces the placeholder; the socket's comes first.
     error: status === 'failed' ? (realError(previous.error) ?? realError(fetched.error) ?? OPERATION_FAILED_PLACEHOLDER) : previous.error,

@@ -33,18 +33,18 @@ export function ConnectionStatus(props: ConnectionStatusProps) {
   }
   const client = useLiveStatusClient()
   const status = useConnectionStatus(target)
-  const [now, setNow] = useState(() => Date.now())
+  const [, tick] = useState(0)
 
-  // Tick once a second only while a countdown is on screen.
+  // Re-render once a second only while a countdown is on screen. The clock is read while
+  // rendering: a time kept in state was a minute old on the first render after a drop.
   const counting = status.state === 'reconnecting' && status.nextRetryAt !== null
   useEffect(() => {
     if (!counting) return
-    setNow(Date.now())
-    const timer = setInterval(() => setNow(Date.now()), 1000)
+    const timer = setInterval(() => tick((n) => n + 1), 1000)
     return () => clearInterval(timer)
   }, [counting, status.nextRetryAt])
 
-  const view = connectionView(status, client.pollIntervalMs, now)
+  const view = connectionView(status, client.pollIntervalMs, Date.now())
   const content = children ? (
     children({ ...view, reconnect: status.reconnect })
   ) : view.state === 'connected' ? null : (

@@ -52,8 +52,7 @@ export function useIndexStatus<TSelected = IndexStatus>(
       if (!projectId) return
       // "queued" shows in this very render pass, whatever TanStack version runs onMutate when.
       const previous = queryClient.getQueryData<IndexStatus>(channel.queryKey(params))
-      showQueued(client, queryClient, { projectId, branch })
-      mutate({ previous })
+      mutate({ previous, undo: showQueued(client, queryClient, { projectId, branch }) })
     },
     get isReindexing() {
       // Through a tracked field, so a component that reads only this re-renders when it changes.

@@ -204,7 +204,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     const overtaken = ahead !== undefined && ahead.base !== before
     const start = ahead && !overtaken ? ahead.data : before
     const after = events.length > 0 ? this.#fold(start, events) : start
-    this.#record({ events }, events.length)
+    if (this.#journal) this.#record({ events }, events.length)
     this.#lastNewsAt = Date.now()
     if (after === before || after === undefined) {
       if (overtaken) this.refetch()
