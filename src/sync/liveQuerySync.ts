@@ -99,6 +99,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #journal: Journal<TEvent, TData> | undefined
   /** A refetch was asked for while a fetch that began earlier (and that TanStack joins) was out. */
   #refetchAfter = false
+  /** A refetch was asked for in this turn. */
+  #refetching = false
   #fetchesInFlight = 0
   /** Answers in a row not taken because the journal overflowed (`MAX_JOURNAL_EVENTS`). */
   #overflows = 0
@@ -375,7 +377,11 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    * what the socket wrote meanwhile.)
    */
   refetch(): void {
-    if (this.#stopped) return
+    // Once per turn: a second call in the same turn (a loss writing an end that refetches) would
+    // cancel the request the first one just sent, which already reads everything of this turn.
+    if (this.#stopped || this.#refetching) return
+    this.#refetching = true
+    queueMicrotask(() => (this.#refetching = false))
     if (this.#fetchesInFlight > 0 && this.#data() === undefined) this.#refetchAfter = true
     void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true })
   }
