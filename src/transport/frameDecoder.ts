@@ -357,7 +357,10 @@ function unpack(envelope: Record<string, unknown>, listKey: string, discriminato
 
 /** What a validator that threw is taken to have said (the error itself goes to `onError`). */
 const validatorThrew: StandardResult<never> = { issues: [] }
-const validatesAsync: StandardResult<never> = { issues: [{ message: 'the schema answered asynchronously (an async check, or a zod transform that threw); events need a synchronous answer' }] }
+// Why, for developers: production builds keep what happened.
+const validatesAsync: StandardResult<never> = {
+  issues: [{ message: `the schema answered asynchronously${process.env.NODE_ENV !== 'production' ? ' (an async check, or a zod transform that threw); events need a synchronous answer' : ''}` }],
+}
 
 /**
  * A Standard Schema's answer for one message, now: events are handled synchronously. An
