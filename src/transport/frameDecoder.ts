@@ -234,7 +234,7 @@ export class FrameDecoder {
       // binary for a channel's `decodeBinary`.
       if (!binaryFrames) return ignoredBinary(data, binaryHint)
       try {
-        text = binaryFrames(data)
+        text = binaryFrames(data, limit, maxNestingDepth)
       } catch (error) {
         this.#options.onCallbackError(error)
       }
@@ -298,7 +298,7 @@ export class FrameDecoder {
  * when it may hold a dangerous key (under any spelling: `"\u005f_proto__"` is `"__proto__"` once
  * parsed), `0` otherwise.
  */
-function scan(text: string, maxDepth: number): number {
+export function scan(text: string, maxDepth: number): number {
   // Most frames have no escape and fewer brackets than `maxDepth`: native searches decide them
   // (any mention of a dangerous name buys the reviver), where the walk below costs most of a
   // JSON.parse of the frame.

@@ -152,10 +152,12 @@ export interface SocketHubOptions {
    * bytes start with `{` or `[` (after a byte-order mark and white space). The text then meets the limits a text frame does (over
    * `maxPayloadBytes` it is `too_large`, and its queries refetch). A frame it answers `undefined`
    * for stays binary, whatever its size: handed to a channel's `decodeBinary`, else dropped and
-   * counted as `binary` (no refetch). `false` turns a dialect's reader off.
+   * counted as `binary` (no refetch). `false` turns a dialect's reader off. A reader that parses
+   * to decide (as `jsonInBinaryFrames` does for a frame that is not UTF-8) gets the socket's
+   * `maxPayloadBytes` and `maxNestingDepth`, so that it never parses what the decoder would drop unparsed.
    * @default undefined (every binary frame is binary)
    */
-  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView) => string | undefined) | false | undefined
+  binaryFrames?: ((data: ArrayBuffer | ArrayBufferView, maxPayloadBytes: number, maxNestingDepth: number) => string | undefined) | false | undefined
   /**
    * Message types that only prove the connection alive (our ping's answer, the server's pings and
    * heartbeats): consumed without validation or reporting, and handed to `reply`.
