@@ -9,6 +9,7 @@
  * <LiveStatusProvider apiUrl="https://ontokit.example.com" dialect={ontologyEditor} accessToken={token}>
  * ```
  */
+import { indexStatusChannel } from '../channels/indexStatus'
 import type { Dialect } from '../sync/clientOptions'
 
 const project = (projectId: string) => `/api/v1/projects/${encodeURIComponent(projectId)}`
@@ -25,5 +26,10 @@ export const ontologyEditor: Dialect = {
     // The socket reads `?token=`; REST takes `Authorization: Bearer`. 1008 means "authentication
     // failed" here, which the default `authCloseCodes` already say.
     auth: { type: 'query', param: 'token' },
+  },
+  channels: {
+    // Its socket sends no state when it opens: an index that ended between the REST answer and the
+    // open would show as running until the quiet check. REST is read once more when it opens.
+    index: { ...indexStatusChannel, onOpen: ({ reconnected, refetch }) => reconnected || refetch() },
   },
 }

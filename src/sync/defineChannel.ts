@@ -125,7 +125,10 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
   seq?: (event: TEvent) => number | undefined
   /**
    * Called each time the socket opens (send a subscribe or start message here). `write` updates
-   * this query's data the way events do (a start request that failed, say).
+   * this query's data the way events do (a start request that failed, say). `refetch` reads REST
+   * again: for a backend that sends no state when a socket opens, what changed between the REST
+   * answer and the open is otherwise heard of only from the next event (after a reconnect the
+   * query is read again anyway).
    * @default undefined
    */
   onOpen?: (context: {
@@ -134,6 +137,7 @@ export interface ChannelDefinition<TParams, TEvent, TData> {
     reconnected: boolean
     client: ChannelClient
     write: (update: (data: TData | undefined) => TData | undefined) => void
+    refetch: () => void
   }) => void
 }
 

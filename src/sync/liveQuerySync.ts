@@ -162,7 +162,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // Sequence numbers are only comparable within one socket's life: a restarted server counts anew.
     this.#lastSeq = -Infinity
     try {
-      this.#channel.onOpen?.({ params: this.#params, reconnected, send, client: this.#client, write: (update) => this.write(update) })
+      this.#channel.onOpen?.({ params: this.#params, reconnected, send, client: this.#client, write: (update) => this.write(update), refetch: () => this.refetch() })
     } catch (error) {
       // A channel's greeting that throws: reported, and the refetch below still runs.
       this.#client.flushQueue.onError(error)
