@@ -3,6 +3,7 @@ import { eventStream } from './eventStream'
 import { bearerToken, EVENT_STREAM_HEADERS, hasTokenInUrl, problem, resumePosition } from './httpAnswers'
 import { routeHandlerDefaults, type SseRouteHandlerOptions } from './options'
 import { SourceError, type SourceEvent } from './source'
+import { UserStreams } from './userStreams'
 
 /** What Next.js passes a route handler of a dynamic segment (`params` is a promise since Next.js 15). */
 export interface RouteContext {
@@ -17,9 +18,10 @@ export interface SseRouteHandler {
 /**
  * A Next.js route handler (App Router) that streams one project's events as Server-Sent Events in
  * the contract the `live-status/sse` client speaks (docs/sse.md): the token as `Authorization:
- * Bearer` (401 when missing or refused, 403 when the user may not follow the project, both before
- * the stream), then `200 text/event-stream` with a `retry:` line, each event as `id: <seq>` and
- * `data: <json>`, and a comment line after `heartbeatMs` without events. `Last-Event-ID` (or
+ * Bearer` (401 when missing or refused, 403 when the user may not follow the project, 429 when the
+ * user holds `maxStreamsPerUser` streams already, all before the stream), then `200
+ * text/event-stream` with a `retry:` line, each event as `id: <seq>` and `data: <json>`, and a
+ * comment line after `heartbeatMs` without events. `Last-Event-ID` (or
  * `?since=`) reaches the source as `since`; when the client goes away the source's signal is
  * aborted. Errors are reported through `onError` with the token masked, and never sent to the client.
  *
@@ -51,6 +53,8 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
     heartbeatMs = routeHandlerDefaults.heartbeatMs,
     retryMs = routeHandlerDefaults.retryMs,
     recheckAccessMs = routeHandlerDefaults.recheckAccessMs,
+    maxStreamsPerUser = routeHandlerDefaults.maxStreamsPerUser,
+    userKey,
     onError = routeHandlerDefaults.onError,
   } = options
   if (typeof authenticate !== 'function') throw new TypeError('[live-status] createSseRouteHandler: `authenticate(token, request)` is required: it says who owns a token (null refuses it).')
@@ -61,6 +65,12 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
   if (!(heartbeatMs > 0)) throw new RangeError(`[live-status] createSseRouteHandler: \`heartbeatMs\` must be a positive number of ms (got ${heartbeatMs}).`)
   if (recheckAccessMs !== false && !(recheckAccessMs > 0)) throw new RangeError(`[live-status] createSseRouteHandler: \`recheckAccessMs\` must be a positive number of ms, or false (got ${recheckAccessMs}).`)
   if (!Number.isSafeInteger(retryMs) || retryMs < 0) throw new RangeError(`[live-status] createSseRouteHandler: \`retryMs\` must be a whole number of ms, 0 or more (got ${retryMs}).`)
+  if (maxStreamsPerUser !== false && !(Number.isSafeInteger(maxStreamsPerUser) && maxStreamsPerUser > 0))
+    throw new RangeError(`[live-status] createSseRouteHandler: \`maxStreamsPerUser\` must be a whole number, 1 or more, or false for no cap (got ${maxStreamsPerUser}).`)
+  if (userKey !== undefined && typeof userKey !== 'function') throw new TypeError('[live-status] createSseRouteHandler: `userKey` must be a function `(user) => id` (a string or a number).')
+  const streams = maxStreamsPerUser === false ? undefined : new UserStreams<User>(maxStreamsPerUser, userKey)
+  // Answers that ask the client to come back later (429, 503) say when: what `retry:` would have said.
+  const retryAfter = { 'Retry-After': String(Math.ceil(retryMs / 1000)) }
 
   return {
     async GET(request, context) {
@@ -76,35 +86,64 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
       const report = (what: string, error?: unknown) =>
         onError(`[live-status] SSE route, project ${projectId}: ${what}${error === undefined ? '' : `: ${redactShort(describe(error), token, 300)}`}`, { projectId })
 
-      /** 401, 403 or 500 when the token may not follow the project (now), else undefined. */
-      const refusal = async (): Promise<Response | undefined> => {
+      /**
+       * Whether the token may follow the project now: the user, else the answer (401, 403, or 500
+       * when a check throws). Asked when the stream opens and every `recheckAccessMs` after.
+       */
+      const access = async (): Promise<{ user: NonNullable<User> } | { refused: Response }> => {
         try {
           const user = await authenticate(token, request)
-          if (user === null || user === undefined) return problem(401, 'the token was refused')
-          if ((await authorize(user, projectId)) !== true) return problem(403, 'not allowed to follow this project')
+          if (user === null || user === undefined) return { refused: problem(401, 'the token was refused') }
+          if ((await authorize(user, projectId)) !== true) return { refused: problem(403, 'not allowed to follow this project') }
+          return { user }
         } catch (error) {
           report('authenticate or authorize failed', error)
-          return problem(500, 'could not check the token')
+          return { refused: problem(500, 'could not check the token') }
         }
       }
-      const refused = await refusal()
-      if (refused) return refused
+      const granted = await access()
+      if ('refused' in granted) return granted.refused
       // The client left while its token was checked: no source to start, nothing to report.
       if (request.signal.aborted) return new Response(null, { status: 499 })
+
+      let release: () => void = () => {}
+      if (streams) {
+        let slot: (() => void) | null
+        try {
+          slot = streams.take(granted.user, () =>
+            report('`maxStreamsPerUser` is not applied: the user `authenticate` returned has no `id`, `sub` or `userId` (a string or a number). Pass `userKey: (user) => …`, or `maxStreamsPerUser: false` for no cap (said once)'),
+          )
+        } catch (error) {
+          report('`userKey` failed; the stream is refused', error)
+          return problem(500, 'could not count the streams of this user')
+        }
+        if (slot === null) return problem(429, 'too many streams open for this user; try again later', retryAfter)
+        release = slot
+      }
 
       // One signal for the source: the client leaving (Next.js aborts `request.signal`; cancelling
       // the body does too, through `eventStream`) or the stream ending.
       const abort = new AbortController()
+      // However the stream ends (the client leaving, the source ending, failing or not starting,
+      // a recheck refusing), it ends by this abort: the user's slot goes back with it.
+      abort.signal.addEventListener('abort', release, { once: true })
       const leave = () => abort.abort()
       if (request.signal.aborted) abort.abort()
       else request.signal.addEventListener('abort', leave, { once: true })
       abort.signal.addEventListener('abort', () => request.signal.removeEventListener('abort', leave), { once: true })
 
-      let events: AsyncIterable<SourceEvent>
+      let body: ReadableStream<Uint8Array>
       try {
-        events = await source(projectId, { since, signal: abort.signal })
+        const events = await source(projectId, { since, signal: abort.signal })
         // An array or a plain generator would fail inside the stream, after the 200.
         if (typeof (events as Partial<AsyncIterable<SourceEvent>> | null)?.[Symbol.asyncIterator] !== 'function') throw new TypeError('the source returned no async iterable (an async generator, or `jobSource(…)`)')
+        // Inside the try: an iterable whose iterator throws must end here too, and give its slot back.
+        body = eventStream(events, {
+          heartbeatMs,
+          retryMs,
+          abort,
+          onFailure: (what, error) => report(what === 'source' ? 'the source failed; the stream ends (the client reconnects with Last-Event-ID)' : 'an event could not be written (skipped)', error),
+        })
       } catch (error) {
         // The client leaving aborts the source's start: that is no failure of the source.
         const left = abort.signal.aborted
@@ -113,19 +152,13 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
         // A status that is no error (200, 204) or none at all would answer nothing readable.
         const given = error instanceof SourceError ? error.status : 502
         const status = Number.isInteger(given) && given >= 400 && given <= 599 ? given : 502
-        return problem(status, status === 503 ? 'the event source is unavailable; try again later' : 'the event source could not start', status === 503 ? { 'Retry-After': String(Math.ceil(retryMs / 1000)) } : {})
+        return problem(status, status === 503 ? 'the event source is unavailable; try again later' : 'the event source could not start', status === 503 ? retryAfter : {})
       }
       if (recheckAccessMs !== false && !abort.signal.aborted) {
         // A stream lives as long as its client: access withdrawn meanwhile ends it (the reconnect is refused).
-        const recheck = setInterval(() => void refusal().then((no) => no && abort.abort()), recheckAccessMs)
+        const recheck = setInterval(() => void access().then((now) => 'refused' in now && abort.abort()), recheckAccessMs)
         abort.signal.addEventListener('abort', () => clearInterval(recheck), { once: true })
       }
-      const body = eventStream(events, {
-        heartbeatMs,
-        retryMs,
-        abort,
-        onFailure: (what, error) => report(what === 'source' ? 'the source failed; the stream ends (the client reconnects with Last-Event-ID)' : 'an event could not be written (skipped)', error),
-      })
       return new Response(body, { status: 200, headers: EVENT_STREAM_HEADERS })
     },
   }

@@ -48,10 +48,32 @@ export interface SseRouteHandlerOptions<User> {
    */
   recheckAccessMs?: number | false
   /**
-   * Where failures are reported: `authenticate`, `authorize` or the source throwing, an event that
-   * cannot be serialised. `message` names the project and what failed, with the request's token
-   * masked; the error object itself is never passed on (its message, stack or cause may hold
-   * the token).
+   * Streams one user may hold open at once through this handler. The next one is answered `429`
+   * with a JSON `{ detail }` body and `Retry-After` (`retryMs`, in seconds), before `source` is
+   * called, as the reference server answers a user over its `maxConnectionsPerUser`; the
+   * live-status client tries again later, with backoff. A slot is given back as soon as the stream
+   * ends, however it ends: the client leaving, the source ending or failing, a `recheckAccessMs`
+   * check refusing. Counted in memory by this handler, so per server instance: behind several
+   * instances (or serverless functions) a user may hold this many on each. Which user a stream
+   * counts against: `userKey`. `false`: no cap.
+   * @default 10 (the reference server's `maxConnectionsPerUser`)
+   */
+  maxStreamsPerUser?: number | false
+  /**
+   * The user a stream counts against for `maxStreamsPerUser`: a stable id of what `authenticate`
+   * returned (a non-empty string, or a finite number). A throw, or any other answer, refuses the
+   * stream with 500 and reports it through `onError`: with a cap asked for, no stream goes uncounted.
+   * @default the user's `id`, `sub` or `userId` when it is a non-empty string or a finite number,
+   * or the user itself when it is one (the reference server's default `userId`). A user with none
+   * of them is let through uncounted, and the first such stream is reported once through `onError`,
+   * naming this option: pass `userKey`, or `maxStreamsPerUser: false` to say no cap is wanted.
+   */
+  userKey?: (user: User) => string | number
+  /**
+   * Where failures are reported: `authenticate`, `authorize`, `userKey` or the source throwing, an
+   * event that cannot be serialised, a user `maxStreamsPerUser` cannot count (once). `message`
+   * names the project and what failed, with the request's token masked; the error object itself
+   * is never passed on (its message, stack or cause may hold the token).
    * @default (message) => console.error(message)
    */
   onError?: (message: string, context: { projectId: string }) => void
@@ -63,5 +85,6 @@ export const routeHandlerDefaults = {
   heartbeatMs: 15_000,
   retryMs: 2_000,
   recheckAccessMs: 300_000 as number | false,
+  maxStreamsPerUser: 10 as number | false,
   onError: (message: string) => console.error(message),
 } satisfies Partial<SseRouteHandlerOptions<unknown>>

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http'
 import { CloseCode } from '../../transport/closeCodes'
 import { Session } from '../connection/session'
 import type { SessionSink } from '../connection/sink'
@@ -7,6 +6,7 @@ import type { UserConnections } from '../limits/userConnections'
 import { errorFields, type Log } from '../logger'
 import type { ServerMetrics } from '../metrics/serverMetrics'
 import { UserIdError, type ResolvedOptions } from '../options'
+import { checkAccess, recheckAccess, type AccessRequest } from './checkAccess'
 
 /** What admission needs of the server. */
 export interface AdmissionContext<User> {
@@ -22,10 +22,7 @@ export interface AdmissionContext<User> {
 }
 
 /** What a transport found out before the shared part of admission. */
-export interface JoinRequest {
-  request: IncomingMessage
-  projectId: string
-  token: string
+export interface JoinRequest extends AccessRequest {
   /** Replay from after this seq (`?since=`, `Last-Event-ID`); null for a snapshot. */
   sinceSeq: number | null
   /** Ends the admission deadline (see `trackAdmission`). */
@@ -69,38 +66,15 @@ export function trackAdmission<User>(ctx: AdmissionContext<User>, sink: SessionS
 }
 
 /**
- * Asks `authenticate` and `authorize` again every `recheckAccessMs` with the token the connection
- * was admitted with, and ends it as admission would have (4401, 4403, 1011 for a throw) once they
- * refuse: a signed-out user, a revoked or expired token, a project taken away.
- */
-function recheckAccess<User>(ctx: AdmissionContext<User>, sink: SessionSink, { request, projectId, token }: JoinRequest): void {
-  const { options, log, metrics } = ctx
-  const timer = setInterval(async () => {
-    let refusal: [code: number, reason: string] | undefined
-    try {
-      const user = await options.authenticate(token, request)
-      if (user === null || user === undefined) refusal = [CloseCode.unauthenticated, 'invalid token']
-      else if ((await options.authorize(user, projectId)) !== true) refusal = [CloseCode.forbidden, 'forbidden']
-    } catch (error) {
-      log.error('authenticate or authorize threw on a recheck', { projectId, transport: sink.transport, ...errorFields(error, token) })
-      refusal = [CloseCode.internalError, 'internal error']
-    }
-    if (!refusal || !sink.open) return
-    metrics.drop(refusal[0] === CloseCode.unauthenticated ? 'unauthenticated' : refusal[0] === CloseCode.forbidden ? 'forbidden' : 'internal_error')
-    sink.close(...refusal)
-  }, options.recheckAccessMs as number)
-  sink.onClose(() => clearInterval(timer))
-}
-
-/**
- * The part of admission every transport shares, from a token to a joined session: `authenticate`,
- * `authorize`, the user id, the per-user limit, then the replay or snapshot. A refusal ends `sink`
- * with the close code that says why (the SSE sink turns it into an HTTP status). Resolves with the
- * session once it has joined, else undefined; never rejects: app callbacks that throw end it with 1011.
+ * The part of admission every transport shares, from a token to a joined session: `authenticate`
+ * and `authorize` (`checkAccess`, which every `recheckAccessMs` check repeats), the user id, the
+ * per-user limit, then the replay or snapshot. A refusal ends `sink` with the close code that says
+ * why (the SSE sink turns it into an HTTP status). Resolves with the session once it has joined,
+ * else undefined; never rejects: app callbacks that throw end it with 1011.
  */
 export async function admitSession<User>(ctx: AdmissionContext<User>, sink: SessionSink, join: JoinRequest): Promise<Session | undefined> {
   const { options, log, metrics } = ctx
-  const { request, projectId, token } = join
+  const { projectId, token } = join
   const refuse = (code: number, reason: string) => {
     if (sink.open) sink.close(code, reason)
   }
@@ -110,28 +84,9 @@ export async function admitSession<User>(ctx: AdmissionContext<User>, sink: Sess
     refuse(CloseCode.internalError, 'internal error')
   }
   try {
-    let user: User | null | undefined
-    try {
-      user = await options.authenticate(token, request)
-    } catch (error) {
-      return void fail('authenticate threw', error)
-    }
-    if (!sink.open) return
-    if (user === null || user === undefined) {
-      metrics.drop('unauthenticated')
-      return void refuse(CloseCode.unauthenticated, 'invalid token')
-    }
-    let allowed: boolean
-    try {
-      allowed = (await options.authorize(user, projectId)) === true
-    } catch (error) {
-      return void fail('authorize threw', error)
-    }
-    if (!sink.open) return
-    if (!allowed) {
-      metrics.drop('forbidden')
-      return void refuse(CloseCode.forbidden, 'forbidden')
-    }
+    const access = await checkAccess(ctx, sink, join, 'admission')
+    if (!access) return
+    const { user } = access
     let userId: string
     try {
       userId = options.userId(user)
@@ -162,7 +117,7 @@ export async function admitSession<User>(ctx: AdmissionContext<User>, sink: Sess
       return void refuse(CloseCode.tryAgainLater, 'project state unavailable')
     }
     if (joined) metrics.replay(joined.events, joined.frames)
-    if (options.recheckAccessMs !== false && sink.open) recheckAccess(ctx, sink, join)
+    recheckAccess(ctx, sink, join)
     return session
   } catch (error) {
     fail('connection setup failed', error)
