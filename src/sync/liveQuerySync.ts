@@ -99,8 +99,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #journal: Journal<TEvent, TData> | undefined
   /** A refetch was asked for while a fetch that began earlier (and that TanStack joins) was out. */
   #refetchAfter = false
-  /** A refetch was asked for in this turn. */
-  #refetching = false
+  /** A refetch was asked for in this turn: it is made at the turn's end (`refetch`). */
+  #refetchQueued = false
   #fetchesInFlight = 0
   /** Answers in a row not taken because the journal overflowed (`MAX_JOURNAL_EVENTS`). */
   #overflows = 0
@@ -249,6 +249,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // Events that arrived before this request left are older than its answer: write them first, so
     // they are part of what the answer is merged with rather than applied on top of it.
     if (this.#pending.length > 0 || this.#ahead) this.flush()
+    // A refetch asked for until now (by that flush, say) is this fetch.
+    this.#refetchQueued = false
     const previous = this.#data()
     this.#unread = false
     const tracked = this.#track()
@@ -377,13 +379,18 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    * what the socket wrote meanwhile.)
    */
   refetch(): void {
-    // Once per turn: a second call in the same turn (a loss writing an end that refetches) would
-    // cancel the request the first one just sent, which already reads everything of this turn.
-    if (this.#stopped || this.#refetching) return
-    this.#refetching = true
-    queueMicrotask(() => (this.#refetching = false))
-    if (this.#fetchesInFlight > 0 && this.#data() === undefined) this.#refetchAfter = true
-    void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true })
+    // Once per turn, after the turn's writes: a loss that writes an end asks twice, and a request
+    // sent at the first call would be cancelled by the second (or, kept, would not know of the end
+    // written after it). A promise job, not `queueMicrotask`, which fake timers may fake.
+    if (this.#stopped || this.#refetchQueued) return
+    this.#refetchQueued = true
+    void Promise.resolve().then(() => {
+      // A fetch that began meanwhile (TanStack's own) reads everything up to now: it is the refetch.
+      if (!this.#refetchQueued || this.#stopped) return
+      this.#refetchQueued = false
+      if (this.#fetchesInFlight > 0 && this.#data() === undefined) this.#refetchAfter = true
+      void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true })
+    })
   }
 
   stop(): void {
