@@ -5,7 +5,6 @@ import { LiveStatusClient, type LiveStatusClientOptions } from '../sync/liveStat
 import { liveQueryFns, replaceClient } from '../sync/liveQueryOptions'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { LiveStatusContext } from './context'
-import { useQueryClientSwapWarning } from './devWarnings'
 
 export interface LiveStatusProviderProps extends LiveStatusClientOptions {
   /** The app. @default undefined */
@@ -40,8 +39,6 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
   const latest = useRef(props)
   latest.current = props
   const queryClient = useQueryClient()
-  // The same branch in every render of a build: NODE_ENV does not change while the app runs.
-  if (process.env.NODE_ENV !== 'production') useQueryClientSwapWarning(queryClient)
 
   const make = () =>
     given ??

@@ -9,6 +9,7 @@ import {
 import { randomId } from '../transport/ids'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
+import { useQueryClientSwapWarning } from './devWarnings'
 
 export interface UseDirectoryScanResult {
   /** Starts a new scan on a fresh socket (any scan under way is dropped). */
@@ -41,6 +42,7 @@ const idleKey = ['live-status', 'scan', null] as const
 export function useDirectoryScan(): UseDirectoryScanResult {
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
+  if (process.env.NODE_ENV !== 'production') useQueryClientSwapWarning(queryClient)
   // The dialect's scan channel, when it has one: its key, socket and reducer.
   const channel = client.channel(directoryScanChannel)
   const [scan, setScan] = useState<DirectoryScanParams | null>(null)

@@ -6,6 +6,7 @@ import { liveQueryOptions } from '../sync/liveQueryOptions'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
+import { useQueryClientSwapWarning } from './devWarnings'
 
 /**
  * Options of the live hooks: TanStack's own query options (`select`, `placeholderData`, `gcTime`,
@@ -75,6 +76,8 @@ export function useLiveSubscription<TParams, TEvent, TData>(
 ): Omit<LiveExtras, 'isOutOfSync'> {
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
+  // The same branch in every render of a build: NODE_ENV does not change while the app runs.
+  if (process.env.NODE_ENV !== 'production') useQueryClientSwapWarning(queryClient)
   channel = client.channel(channel)
   const wanted = options.enabled ?? true
   const paramsRef = useRef(params)
@@ -108,6 +111,8 @@ export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
   const { enabled: wanted = true, pollIntervalMs, ...queryOptions } = options
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
+  // The same branch in every render of a build: NODE_ENV does not change while the app runs.
+  if (process.env.NODE_ENV !== 'production') useQueryClientSwapWarning(queryClient)
   channel = client.channel(channel)
   // No request leaves before a token-gated provider has its token (it would only earn a 401).
   const canRequest = useCanRequest(client)
