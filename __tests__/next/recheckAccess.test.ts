@@ -11,12 +11,13 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-function revocable(recheckAccessMs?: number | false) {
+function revocable(recheckAccessMs?: number | false, heartbeatMs?: number) {
   let allowed = true
   let checks = 0
   let push!: (seq: number) => void
   const { GET, errors } = handler({
     recheckAccessMs,
+    ...(heartbeatMs ? { heartbeatMs } : {}),
     authenticate: (token) => (checks++, allowed && token === TOKEN ? { id: 'u1' } : null),
     authorize: () => allowed,
     source: jobSource((_projectId, context) => {
@@ -49,7 +50,8 @@ test('a revoked user: the stream ends at the next check, before the next event',
 
 test('recheckAccessMs: false checks once, when the stream opens', async () => {
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
-  const { GET, revoke, push, checks } = revocable(false)
+  // No heartbeat within the day: a client that reads nothing for a day is ended as stalled.
+  const { GET, revoke, push, checks } = revocable(false, 48 * 3600_000)
   const body = bodyReader(await GET(streamRequest('/api/live/p1'), paramsOf('p1')))
   revoke()
   vi.advanceTimersByTime(24 * 3600_000)

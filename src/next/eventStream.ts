@@ -18,6 +18,8 @@ export interface EventStreamOptions {
 
 const encoder = new TextEncoder()
 const PING = encoder.encode(PING_FRAME)
+/** Heartbeats in a row with the client taking nothing, after which the stream ends (one minute at the default 15 s). */
+export const STALLED_TICKS = 4
 
 /**
  * A response body in the event-stream format, read from `events` one at a time as the client
@@ -32,6 +34,8 @@ export function eventStream(events: AsyncIterable<SourceEvent>, options: EventSt
   const iterator = events[Symbol.asyncIterator]()
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let wroteSinceTick = false
+  let stalledTicks = 0
+  let pulledSinceTick = false
   let ended = false
   let controller!: ReadableStreamDefaultController<Uint8Array>
 
@@ -61,11 +65,20 @@ export function eventStream(events: AsyncIterable<SourceEvent>, options: EventSt
       // A ping only after a whole quiet interval (events are traffic enough), and only to a client
       // that reads: pings queued behind one that stopped would grow this server by one a tick.
       heartbeat = setInterval(() => {
-        if (!wroteSinceTick && controller.desiredSize! > 0) controller.enqueue(PING)
+        const reading = controller.desiredSize! > 0
+        // A client that has taken nothing for STALLED_TICKS heartbeats is gone without a word (a
+        // half-open connection, a runtime that never aborts the request): the stream ends, so its
+        // source and its user's `maxStreamsPerUser` slot are not held for good. A live client
+        // reconnects with `Last-Event-ID`. (A pull is the client taking what was queued.)
+        stalledTicks = reading || pulledSinceTick ? 0 : stalledTicks + 1
+        pulledSinceTick = false
+        if (stalledTicks >= STALLED_TICKS) return end()
+        if (!wroteSinceTick && reading) controller.enqueue(PING)
         wroteSinceTick = false
       }, heartbeatMs)
     },
     async pull() {
+      pulledSinceTick = true
       // Until one frame is out: a pull that enqueues nothing is not called again by itself.
       for (;;) {
         let next: IteratorResult<SourceEvent>
