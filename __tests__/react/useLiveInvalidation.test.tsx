@@ -98,3 +98,21 @@ test("a socket of '' (an unset environment variable) opens nothing: no socket at
   await advance()
   expect(backend.created).toHaveLength(0)
 })
+
+test('an entity created between the list answer and the socket opening shows: the resync keys are read on the first open too', async () => {
+  // The transcriber's user socket replays nothing: what happened before it opened is only in REST.
+  const { backend, renderLive } = setupLive({ auth: { type: 'protocol', protocols: (t) => ['bearer', t] } })
+  backend.socketAt('/v1/events')
+  let list = ['t1']
+  backend.route('GET', '/v1/transcripts', () => {
+    const body = list
+    // Created right after this answer, before the socket opened: no event will say so.
+    list = ['t1', 't2']
+    return { status: 200, body }
+  })
+  backend.route('GET', '/v1/transcripts/t1', { status: 200, body: { title: '' } })
+  renderLive(<Transcripts />)
+  await advance()
+  // Before: 't1' until the next event about any transcript.
+  expect(screen.getByTestId('list').textContent).toBe('t1,t2')
+})

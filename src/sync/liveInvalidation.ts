@@ -23,7 +23,11 @@ export interface LiveInvalidationOptions<TEvent> {
    * @default undefined (every message the schema refuses is reported)
    */
   knownTypes?: readonly string[]
-  /** Keys to invalidate after a reconnect, when events may have been missed. @default [] */
+  /**
+   * Keys to invalidate each time the socket opens, the first time too: what changed before the
+   * socket opened (after those keys' REST answers) or while it was down is only in REST.
+   * @default []
+   */
   resyncKeys?: readonly QueryKey[]
   /**
    * A key's first event refetches at once; more events about it within this window cause one more
@@ -89,8 +93,10 @@ export function subscribeLiveInvalidation<TEvent>(
       }
       if (now.length > 0) invalidate(now)
     },
-    onOpen: ({ reconnected }) => {
-      if (reconnected && options.resyncKeys?.length) invalidate(options.resyncKeys)
+    // Every open, the first too: a socket that replays nothing (the transcriber's) says nothing of
+    // what changed before it opened, after the keys' REST answers.
+    onOpen: () => {
+      if (options.resyncKeys?.length) invalidate(options.resyncKeys)
     },
   })
   return () => {
