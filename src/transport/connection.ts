@@ -160,8 +160,10 @@ export class Connection {
     this.#idleTimer = undefined
     const { state } = this.status.getSnapshot()
     if (state === 'open') this.#safely(() => subscriber.onOpen?.({ reconnected: false }))
-    // The first subscriber, or someone new after we gave up (a page opened): one fresh try.
-    else if (state === 'idle' || state === 'signed-out' || state === 'closed') this.#revive()
+    // The first subscriber, someone new after we gave up (a page opened), or one back within
+    // `idleCloseMs` to a connection whose retry or token came while nobody was there (it stopped,
+    // neither connecting nor waiting): one fresh try. A retry still waiting keeps its backoff.
+    else if (state === 'idle' || state === 'signed-out' || state === 'closed' || ((state === 'connecting' || state === 'reconnecting') && this.#retryTimer === undefined)) this.#revive()
   }
 
   /** @internal */
