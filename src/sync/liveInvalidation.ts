@@ -1,4 +1,4 @@
-import { hashKey, notifyManager, type QueryClient, type QueryKey } from '@tanstack/query-core'
+import { hashKey, notifyManager, type Query, type QueryClient, type QueryKey } from '@tanstack/query-core'
 import type { LiveStatusClient } from './liveStatusClient'
 import type { SchemaLike } from './standardSchema'
 
@@ -54,9 +54,23 @@ export function subscribeLiveInvalidation<TEvent>(
   /** Keys inside their window; `dirty` when an event came after the window's refetch. */
   const windows = new Map<string, { key: QueryKey; dirty: boolean; timer: ReturnType<typeof setTimeout> }>()
   let stopped = false
+  const cache = queryClient.getQueryCache()
+  /** Invalidates `query` again once its fetch out now is over. */
+  const after = (query: Query) => {
+    const off = cache.subscribe((event) => {
+      if (event.query !== query || (event.type !== 'removed' && query.state.fetchStatus !== 'idle')) return
+      off()
+      if (event.type !== 'removed') void queryClient.invalidateQueries({ queryKey: query.queryKey, exact: true })
+    })
+  }
   const invalidate = (keys: Iterable<QueryKey>) =>
     notifyManager.batch(() => {
-      for (const queryKey of keys) void queryClient.invalidateQueries({ queryKey })
+      for (const queryKey of keys) {
+        // A first fetch out (no data yet) is joined by TanStack, not restarted: its answer may
+        // predate the event, so the query is fetched once more after it (as a live query's writer does).
+        for (const query of cache.findAll({ queryKey })) if (query.state.fetchStatus === 'fetching' && query.state.data === undefined) after(query)
+        void queryClient.invalidateQueries({ queryKey })
+      }
     })
   const openWindow = (hash: string, key: QueryKey) => {
     const entry = {
@@ -101,8 +115,14 @@ export function subscribeLiveInvalidation<TEvent>(
   })
   return () => {
     stopped = true
-    for (const entry of windows.values()) clearTimeout(entry.timer)
+    // Events that came inside a window are owed a refetch, whoever listens now.
+    const owed: QueryKey[] = []
+    for (const entry of windows.values()) {
+      clearTimeout(entry.timer)
+      if (entry.dirty) owed.push(entry.key)
+    }
     windows.clear()
+    if (owed.length > 0) invalidate(owed)
     lease.release()
   }
 }
