@@ -32,8 +32,9 @@ export class LiveRegistry {
   #host: RegistryHost
   #live = new WeakMap<QueryClient, Map<string, LiveEntry>>()
   /**
-   * Fetches out for a query that had no writer when they began (a loader's prefetch): a writer made
-   * meanwhile joins them, so their answers do not erase what it writes.
+   * Fetches out, per query: a writer made while one is out joins it, so its answer does not erase
+   * what that writer writes. The fetch began with no writer (a loader's prefetch), or with one that
+   * stopped since (`enabled` turned off and on: TanStack kept the fetch and joins it again).
    */
   #early = new Set<{ queryClient: QueryClient; hash: string; joins: ReturnType<LiveQuerySync<unknown, unknown, unknown>['join']>[] }>()
 
@@ -83,9 +84,11 @@ export class LiveRegistry {
     const entry = this.#live.get(queryClient)?.get(hash)
     let data: TData
     try {
-      data = entry
-        ? await (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
-        : await this.#fetchEarly(queryClient, hash, signal, () => channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }))
+      data = await this.#fetchEarly(queryClient, hash, signal, () =>
+        entry
+          ? (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
+          : channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }),
+      )
     } catch (error) {
       host.observe?.({ type: 'fetch', queryKey, ok: false })
       // "No such operation" or "not yours": a socket of its own would only be refused, to the retry
@@ -110,9 +113,9 @@ export class LiveRegistry {
   }
 
   /**
-   * A fetch with no writer yet: one made while it is out joins it (`LiveQuerySync.join`), until it
-   * answers or TanStack gives up on it (a fetch that ignores its signal must not hold a writer's
-   * journal open for good).
+   * A fetch: a writer made while it is out joins it (`LiveQuerySync.join`), until it answers or
+   * TanStack gives up on it (a fetch that ignores its signal must not hold a writer's journal open
+   * for good).
    */
   async #fetchEarly<TData>(queryClient: QueryClient, hash: string, signal: AbortSignal, fetch: () => Promise<TData>): Promise<TData> {
     const early = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[] }
