@@ -103,15 +103,25 @@ const KiB = 1024
 // refusal took back a later command that was accepted), REST counted further than the socket gives
 // its stage too, and the indicator's countdown reads the clock while rendering: typical 17,217 B,
 // entry 22,947 B (guards 16.8 -> 16.85, 22.2 -> 22.45 KiB).
+// Raised on 2026-12-06 (fifth session) by defects that generated schedules against a real ws server,
+// a review and a re-read found: a connection left 'reconnecting' or 'connecting' for good when its
+// views left during a retry or a token and came back within idleCloseMs; a getAccessToken that had
+// no token, or only the refused one, never asked again ("Waiting for sign-in" for good); a loss
+// that asked REST twice in one turn (and, guarded naively, lost REST's final answer); a writer that
+// did not join a fetch its stopped predecessor began (enabled off and on erased events); entity
+// events lost during a first fetch or on unmount (useLiveInvalidation). Paid in part by the
+// asynchronous-schema report's why moving to development builds (hub -40 B). Hub 6,890 -> 6,949 B,
+// typical 17,217 -> 17,316 B, entry 22,947 -> 23,153 B (guards 6.75 -> 6.8, 16.85 -> 16.95,
+// 22.45 -> 22.65 KiB). The targets stay.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
-  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.75 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.85 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.8 * KiB, target: 3.5 * KiB },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.95 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.45 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.65 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },

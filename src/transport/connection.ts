@@ -1,4 +1,5 @@
 import { authenticate } from './authTransport'
+import { backoffDelayMs } from './backoff'
 import { reconnectDecision } from './closeAction'
 import { withQuery } from './url'
 import { forgetRefusals, noteSocketError, warnNoToken, warnRefused } from './devWarnings'
@@ -73,6 +74,14 @@ export class Connection {
   #stableTimer: Timer | undefined
   #idleTimer: Timer | undefined
   #heartbeat: Heartbeat | undefined
+  /**
+   * With `getToken`, times the getter was asked again since it had no token or only the refused
+   * one (a session still loading, a refresh under way): it is asked again with backoff, as nothing
+   * else says when it has one.
+   */
+  #asks = 0
+  /** The token the server (or REST) refused: a getter that still gives it is asked again later, not tried. */
+  #refused: string | null = null
   /** The last wait a server asked for (an SSE stream's `retry:`): kept across attempts, as the standard keeps it. */
   #serverRetryMs: number | undefined
 
@@ -135,6 +144,8 @@ export class Connection {
    * button after giving up, or a manual retry after `unauthorized`.
    */
   reconnect(): void {
+    // Asked for: the refused token is tried again too.
+    this.#refused = null
     this.#revive()
   }
 
@@ -144,10 +155,11 @@ export class Connection {
    */
   markUnauthorized(reason = 'access token rejected'): void {
     if (this.#disposed) return
-    const token = this.#tokenInUse
+    const token = (this.#refused = this.#tokenInUse)
     this.#abandon(1000, 'unauthorized')
     this.status.set({ state: 'unauthorized', attempt: 0, nextRetryAt: null, lastCloseReason: reason })
     this.#host.reportAuthError(token, { url: this.url, code: null, reason })
+    this.#askAgain()
   }
 
   // ---- called by the hub -------------------------------------------------------------------
@@ -230,7 +242,7 @@ export class Connection {
   /** Connects now with a fresh retry budget: something changed that may let it succeed. */
   #revive(): void {
     if (this.#disposed || this.#socket || this.#tokenPending || this.#subscribers.size === 0) return
-    this.#attempt = this.#repeats = 0
+    this.#attempt = this.#repeats = this.#asks = 0
     this.#clearRetry()
     this.#connect()
   }
@@ -243,15 +255,30 @@ export class Connection {
     }
     const generation = ++this.#generation
     const connectingState = this.#everOpened || this.#attempt > 0 ? 'reconnecting' : 'connecting'
-    this.status.set({ state: connectingState, attempt: this.#attempt, nextRetryAt: null })
+    // Asking a getter again: the indicator keeps saying why it waits until a socket opens.
+    if (this.#asks === 0) this.status.set({ state: connectingState, attempt: this.#attempt, nextRetryAt: null })
     if (this.options.auth.type === 'none') return this.#open(generation, null)
     this.#withToken((token) => {
       if (this.#disposed || this.#subscribers.size === 0) return
       if (!isPresentToken(token)) {
         this.status.set({ state: 'signed-out', attempt: 0, nextRetryAt: null })
         if (process.env.NODE_ENV !== 'production') warnNoToken(this.url)
+        this.#askAgain()
+      } else if (token === this.#refused) {
+        this.status.set({ state: 'unauthorized', attempt: 0, nextRetryAt: null })
+        this.#askAgain()
       } else this.#open(generation, token)
     })
+  }
+
+  /** With `getToken`, asks it again later (backoff): it may have a token, or a new one, by then. */
+  #askAgain(): void {
+    if (!this.options.getToken) return
+    const { initialDelayMs, maxDelayMs } = this.options.reconnect
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined
+      this.#connect()
+    }, backoffDelayMs(++this.#asks, initialDelayMs, maxDelayMs))
   }
 
   /**
@@ -329,6 +356,8 @@ export class Connection {
     socket.onopen = () => {
       if (!current()) return
       opened = true
+      this.#asks = 0
+      this.#refused = null
       if (process.env.NODE_ENV !== 'production') forgetRefusals(this)
       this.#clearConnectTimer()
       // A shared socket's leader sent it once when its socket opened.
@@ -410,8 +439,10 @@ export class Connection {
     if (decision.state !== 'reconnecting') {
       if (decision.state !== 'unauthorized') return this.status.set({ ...closed, state: decision.state })
       this.#attempt = 0
+      this.#refused = token
       this.status.set({ ...closed, state: 'unauthorized', attempt: 0 })
       this.#host.reportAuthError(token, { url: this.url, code, reason: reason || 'access token rejected' })
+      this.#askAgain()
       return
     }
     const { attempt, delayMs } = decision
