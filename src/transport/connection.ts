@@ -151,14 +151,15 @@ export class Connection {
 
   /**
    * Puts the connection into `unauthorized`: closes the socket and stops retrying until the token
-   * changes. For rejections the socket cannot see (a 401 from REST with the same token).
+   * changes. For rejections the socket cannot see (a 401 from REST with the same token). `report`:
+   * whether `onAuthError` hears of it from here (the hub's `markUnauthorized` reports once itself).
    */
-  markUnauthorized(reason = 'access token rejected'): void {
+  markUnauthorized(reason = 'access token rejected', report = true): void {
     if (this.#disposed) return
     const token = (this.#refused = this.#tokenInUse)
     this.#abandon(1000, 'unauthorized')
     this.status.set({ state: 'unauthorized', attempt: 0, nextRetryAt: null, lastCloseReason: reason })
-    this.#host.reportAuthError(token, { url: this.url, code: null, reason })
+    if (report) this.#host.reportAuthError(token, { url: this.url, code: null, reason })
     this.#askAgain()
   }
 

@@ -147,11 +147,10 @@ export class SocketHub {
    * close and stop retrying until the token changes. `onAuthError` is called once per token.
    */
   markUnauthorized(reason?: string): void {
-    if (this.#connections.size === 0) {
-      this.#reportAuthError(this.#currentTokenGuess(), { url: null, code: null, reason: reason ?? 'access token rejected' })
-      return
-    }
-    for (const connection of [...this.#connections.values()]) connection.markUnauthorized(reason)
+    // One refusal, one report: each connection would report the token its own socket used (an
+    // older one, still taken, among them), so one REST 401 made as many calls as there were sockets.
+    this.#reportAuthError(this.#currentTokenGuess(), { url: null, code: null, reason: reason ?? 'access token rejected' })
+    for (const connection of [...this.#connections.values()]) connection.markUnauthorized(reason, false)
   }
 
   /** `reconnect()` on every connection. */
