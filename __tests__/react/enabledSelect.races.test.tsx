@@ -273,7 +273,10 @@ function watchBackwards(queryClient: QueryClient): string[] {
     const data = state.data as OperationProgress | undefined
     const before = last.get(event.query.queryHash)
     if (!data || data === before) return
-    if (before && (data.processedFiles < before.processedFiles || (before.status === 'completed' && data.status !== 'completed'))) {
+    // Only what someone sees: TanStack before 5.80 reverts a fetch cancelled because its last
+    // observer left to the data of before it, socket writes included (nobody shows it; the next
+    // view's mount refetches, and the truth check below holds it to the server's).
+    if (before && event.query.getObserversCount() > 0 && (data.processedFiles < before.processedFiles || (before.status === 'completed' && data.status !== 'completed'))) {
       found.push(`${String(queryKey[2])}: ${before.status} ${before.processedFiles} → ${data.status} ${data.processedFiles}`)
     }
     last.set(event.query.queryHash, data)
