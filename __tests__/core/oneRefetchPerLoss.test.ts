@@ -26,6 +26,42 @@ function setup(frames: string[]) {
   })
 }
 
+/**
+ * A client following item `a` of `apiUrl` (one query, its writer and a subscribed observer), which
+ * writes nothing before a loss (frames of one task wait for the next animation frame: the loss
+ * writes what waits). `signals`: one per REST read.
+ */
+function followItems(apiUrl: string) {
+  const signals: AbortSignal[] = []
+  const client = new LiveStatusClient({
+    apiUrl, accessToken: 'tok_0123456789abcdef', auth: { type: 'query' }, WebSocket, heartbeat: false,
+    reconnect: { initialDelayMs: 5000, maxDelayMs: 5000, maxAttempts: 1, stableAfterMs: 5000 },
+    scheduleFlush: () => () => {},
+    onCallbackError: () => {},
+  })
+  const queryClient = new QueryClient()
+  cleanups.push(() => client.dispose(), () => queryClient.clear())
+  const channel = defineChannel<{ id: string }, ItemEvent, ItemR>({
+    name: 'items',
+    queryKey: ({ id }) => ['items', id],
+    socket: () => '/ws/items',
+    schema: z.object({ type: z.enum(['tick', 'done', 'bad']), id: z.string() }),
+    route: { params: (p) => p.id, event: (e) => e.id },
+    reduce: (d = { n: 0, done: false }, e) => {
+      if (e.type === 'bad') throw new Error('reducer bug')
+      return e.type === 'done' ? { ...d, done: true } : { ...d, n: d.n + 1 }
+    },
+    fetch: async ({ client: c, params, signal }) => (signals.push(signal), (await c.getJson(`/items/${params.id}`, { signal })) as ItemR),
+    isActive: (d) => !d?.done,
+    isTerminal: (d) => d?.done === true,
+  })
+  const params = { id: 'a' }
+  const observer = new QueryObserver(queryClient, { ...liveQueryOptions(client, channel, params, { queryClient }), retry: false })
+  cleanups.push(observer.subscribe(() => {}))
+  cleanups.push(client.live(queryClient, channel, params))
+  return { queryClient, key: channel.queryKey(params), signals }
+}
+
 for (const [name, frames] of [
   ['an end', ['{"type":"tick","id":"a"}', '{"type":"done","id":"a"}']],
   ['an event the reducer throws on', ['{"type":"tick","id":"a"}', '{"type":"bad","id":"a"}']],
@@ -33,35 +69,7 @@ for (const [name, frames] of [
   test(`a loss with ${name} waiting to be written asks REST once, not twice with the first cancelled`, async () => {
     const server = await setup([...frames])
     cleanups.push(() => server.close())
-    const signals: AbortSignal[] = []
-    const client = new LiveStatusClient({
-      apiUrl: server.apiUrl, accessToken: 'tok_0123456789abcdef', auth: { type: 'query' }, WebSocket, heartbeat: false,
-      reconnect: { initialDelayMs: 5000, maxDelayMs: 5000, maxAttempts: 1, stableAfterMs: 5000 },
-      // Nothing is written before the loss (frames of one task wait for the next animation frame): the loss writes what waits.
-      scheduleFlush: () => () => {},
-      onCallbackError: () => {},
-    })
-    const queryClient = new QueryClient()
-    cleanups.push(() => client.dispose(), () => queryClient.clear())
-    const channel = defineChannel<{ id: string }, ItemEvent, Item>({
-      name: 'items',
-      queryKey: ({ id }) => ['items', id],
-      socket: () => '/ws/items',
-      schema: z.object({ type: z.enum(['tick', 'done', 'bad']), id: z.string() }),
-      route: { params: (p) => p.id, event: (e) => e.id },
-      reduce: (d = { n: 0, done: false }, e) => {
-        if (e.type === 'bad') throw new Error('reducer bug')
-        return e.type === 'done' ? { ...d, done: true } : { ...d, n: d.n + 1 }
-      },
-      fetch: async ({ client: c, params, signal }) => (signals.push(signal), (await c.getJson(`/items/${params.id}`, { signal })) as Item),
-      isActive: (d) => !d?.done,
-      isTerminal: (d) => d?.done === true,
-    })
-    const params = { id: 'a' }
-    const observer = new QueryObserver(queryClient, { ...liveQueryOptions(client, channel, params, { queryClient }), retry: false })
-    cleanups.push(observer.subscribe(() => {}))
-    cleanups.push(client.live(queryClient, channel, params))
-    const key = channel.queryKey(params)
+    const { queryClient, key, signals } = followItems(server.apiUrl)
     // The first answer, then the loss's write and its REST read.
     await waitForData<Item>(queryClient, key, (d) => d !== undefined)
     await waitForData<Item>(queryClient, key, (d) => d?.n === 1)
@@ -93,30 +101,7 @@ test('an end written in the same turn as an earlier loss still gets REST re-read
     ],
   })
   cleanups.push(() => server.close())
-  const client = new LiveStatusClient({
-    apiUrl: server.apiUrl, accessToken: 'tok_0123456789abcdef', auth: { type: 'query' }, WebSocket, heartbeat: false,
-    reconnect: { initialDelayMs: 5000, maxDelayMs: 5000, maxAttempts: 1, stableAfterMs: 5000 },
-    scheduleFlush: () => () => {},
-    onCallbackError: () => {},
-  })
-  const queryClient = new QueryClient()
-  cleanups.push(() => client.dispose(), () => queryClient.clear())
-  const channel = defineChannel<{ id: string }, ItemEvent, ItemR>({
-    name: 'items',
-    queryKey: ({ id }) => ['items', id],
-    socket: () => '/ws/items',
-    schema: z.object({ type: z.enum(['tick', 'done']), id: z.string() }),
-    route: { params: (p) => p.id, event: (e) => e.id },
-    reduce: (d = { n: 0, done: false }, e) => (e.type === 'done' ? { ...d, done: true } : { ...d, n: d.n + 1 }),
-    fetch: async ({ client: c, params, signal }) => (await c.getJson(`/items/${params.id}`, { signal })) as ItemR,
-    isActive: (d) => !d?.done,
-    isTerminal: (d) => d?.done === true,
-  })
-  const params = { id: 'a' }
-  const observer = new QueryObserver(queryClient, { ...liveQueryOptions(client, channel, params, { queryClient }), retry: false })
-  cleanups.push(observer.subscribe(() => {}))
-  cleanups.push(client.live(queryClient, channel, params))
-  const key = channel.queryKey(params)
+  const { queryClient, key } = followItems(server.apiUrl)
   await waitForData<ItemR>(queryClient, key, (d) => d?.done === true)
   // REST's own answer (result: 'final') arrives with the first "REST agrees" re-read (1 s after the lagging answer).
   await expect.poll(() => queryClient.getQueryData<ItemR>(key)?.result, { timeout: 3000 }).toBe('final')

@@ -6,9 +6,12 @@
  * reordered), the client's sockets recorded (`recordingWebSocket`) and counted frame by frame so a
  * schedule can wait until what the server sent has arrived, and fast-check's runner, seeded.
  */
+import type { QueryClient } from '@tanstack/react-query'
+import { cleanup } from '@testing-library/react'
 import fc from 'fast-check'
-import { vi } from 'vitest'
+import { afterEach, beforeEach, vi } from 'vitest'
 import { WebSocket } from 'ws'
+import type { OperationProgress } from '../../src'
 import { recordingWebSocket, startWsServer, type TestServer } from './wsServer'
 
 export const SEED = Number(process.env.MODEL_SEED ?? 20261206)
@@ -402,4 +405,47 @@ export function captureConsole(): { lines: string[]; restore(): void } {
     lines,
     restore: () => methods.forEach((m, i) => (console[m] = originals[i]!)),
   }
+}
+
+/**
+ * The lifecycle every race file shares: React renders on its own schedule, as in a browser (state
+ * updates outside act() are not errors), on the virtual clock; after each test the tree, timers,
+ * stubs and spies go, and the servers it started are killed. Push each server on the list returned.
+ */
+export function useRaceWorld(): LiveServer[] {
+  const servers: LiveServer[] = []
+  beforeEach(() => {
+    ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false
+    vi.useFakeTimers(VIRTUAL_CLOCK)
+  })
+  afterEach(async () => {
+    cleanup()
+    vi.clearAllTimers()
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+    vi.restoreAllMocks()
+    await Promise.all(servers.splice(0).map((s) => s.kill().catch(() => {})))
+  })
+  return servers
+}
+
+/** Every time a cached operation goes backwards: fewer files, or a finished one running again. */
+export function watchBackwards(queryClient: QueryClient): string[] {
+  const last = new Map<string, OperationProgress>()
+  const found: string[] = []
+  queryClient.getQueryCache().subscribe((event) => {
+    const { queryKey, state } = event.query
+    if (queryKey[1] !== 'operation') return
+    const data = state.data as OperationProgress | undefined
+    const before = last.get(event.query.queryHash)
+    if (!data || data === before) return
+    // Only what someone sees: TanStack before 5.80 reverts a fetch cancelled because its last
+    // observer left to the data of before it, socket writes included (nobody shows it; the next
+    // view's mount refetches, and the truth check below holds it to the server's).
+    if (before && event.query.getObserversCount() > 0 && (data.processedFiles < before.processedFiles || (before.status === 'completed' && data.status !== 'completed'))) {
+      found.push(`${String(queryKey[2])}: ${before.status} ${before.processedFiles} → ${data.status} ${data.processedFiles}`)
+    }
+    last.set(event.query.queryHash, data)
+  })
+  return found
 }

@@ -14,12 +14,12 @@
  *   server holds a socket open only for the current scan while it runs.
  * `MODEL_SEED` / `MODEL_RUNS` to explore more.
  */
-import { act, cleanup } from '@testing-library/react'
+import { act } from '@testing-library/react'
 import fc from 'fast-check'
 import { useLayoutEffect, useState } from 'react'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { useDirectoryScan, type DirectoryScan } from '../../src'
-import { checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, startLiveServer, until, VIRTUAL_CLOCK, type LiveServer, type Peer } from '../helpers/raceWorld'
+import { checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, startLiveServer, until, type Peer, useRaceWorld } from '../helpers/raceWorld'
 import { setupLive, TOKEN } from '../helpers/renderWithLive'
 
 const IDLE_CLOSE_MS = 1000
@@ -94,19 +94,7 @@ interface Model {
   orCancelled: boolean
 }
 
-const servers: LiveServer[] = []
-beforeEach(() => {
-  ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false
-  vi.useFakeTimers(VIRTUAL_CLOCK)
-})
-afterEach(async () => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  vi.restoreAllMocks()
-  await Promise.all(servers.splice(0).map((s) => s.kill().catch(() => {})))
-})
+const servers = useRaceWorld()
 
 export async function runSchedule(steps: Step[]): Promise<void> {
   let ids = 0

@@ -14,13 +14,13 @@
  * `MODEL_SEED` / `MODEL_RUNS` to explore more.
  */
 import { useQuery, type QueryKey } from '@tanstack/react-query'
-import { act, cleanup } from '@testing-library/react'
+import { act } from '@testing-library/react'
 import fc from 'fast-check'
 import { useEffect, useLayoutEffect, useState } from 'react'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { useLiveInvalidation } from '../../src'
-import { checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, VIRTUAL_CLOCK, type LiveServer } from '../helpers/raceWorld'
+import { checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld } from '../helpers/raceWorld'
 import { setupLive, TOKEN } from '../helpers/renderWithLive'
 
 const SOCKET = '/v1/events'
@@ -107,18 +107,7 @@ function Page({ controls, apiUrl, seen }: { controls: { set?: (shown: Shown) => 
   )
 }
 
-const servers: LiveServer[] = []
-beforeEach(() => {
-  ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false
-  vi.useFakeTimers(VIRTUAL_CLOCK)
-})
-afterEach(async () => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  await Promise.all(servers.splice(0).map((s) => s.kill().catch(() => {})))
-})
+const servers = useRaceWorld()
 
 export async function runSchedule(steps: Step[], { seeded = false } = {}): Promise<void> {
   const version: Record<Id, number> = { t1: 0, t2: 0 }

@@ -13,13 +13,13 @@
  * OPEN, and no cached operation goes backwards.
  * `MODEL_SEED` / `MODEL_RUNS` to explore more.
  */
-import type { QueryClient } from '@tanstack/react-query'
-import { act, cleanup } from '@testing-library/react'
+
+import { act } from '@testing-library/react'
 import fc from 'fast-check'
 import { useLayoutEffect, useState } from 'react'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { useIndexStatus, useLiveStatusClient, useOperationProgress, type IndexStatus, type LiveStatusClient, type OperationProgress } from '../../src'
-import { checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, VIRTUAL_CLOCK, type LiveServer } from '../helpers/raceWorld'
+import { checkProperty, watchBackwards, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld } from '../helpers/raceWorld'
 import { setupLive, TOKEN } from '../helpers/renderWithLive'
 
 const IDLE_CLOSE_MS = 1000
@@ -117,19 +117,7 @@ function Page({ controls, views }: { controls: { set?: (shown: Shown) => void; c
 const socketPath = (project: string) => `/ws/projects/${project}`
 const INDEXED_AT = '2026-12-01T10:00:00.000Z'
 
-const servers: LiveServer[] = []
-beforeEach(() => {
-  // React renders on its own schedule, as in a browser (state updates outside act() are not errors).
-  ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false
-  vi.useFakeTimers(VIRTUAL_CLOCK)
-})
-afterEach(async () => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  await Promise.all(servers.splice(0).map((s) => s.kill().catch(() => {})))
-})
+const servers = useRaceWorld()
 
 export async function runSchedule(steps: Step[], { idleCloseMs = IDLE_CLOSE_MS } = {}): Promise<void> {
   const truth = Object.fromEntries(OPS.map((op) => [op, { status: 'processing', processed: 0 }])) as Record<Op, { status: 'processing' | 'completed'; processed: number }>
@@ -280,26 +268,6 @@ export async function runSchedule(steps: Step[], { idleCloseMs = IDLE_CLOSE_MS }
   }
 }
 
-/** Every time a cached operation goes backwards: fewer files, or a finished one running again. */
-function watchBackwards(queryClient: QueryClient): string[] {
-  const last = new Map<string, OperationProgress>()
-  const found: string[] = []
-  queryClient.getQueryCache().subscribe((event) => {
-    const { queryKey, state } = event.query
-    if (queryKey[1] !== 'operation') return
-    const data = state.data as OperationProgress | undefined
-    const before = last.get(event.query.queryHash)
-    if (!data || data === before) return
-    // Only what someone sees: TanStack before 5.80 reverts a fetch cancelled because its last
-    // observer left to the data of before it, socket writes included (nobody shows it; the next
-    // view's mount refetches, and the truth check below holds it to the server's).
-    if (before && event.query.getObserversCount() > 0 && (data.processedFiles < before.processedFiles || (before.status === 'completed' && data.status !== 'completed'))) {
-      found.push(`${String(queryKey[2])}: ${before.status} ${before.processedFiles} → ${data.status} ${data.processedFiles}`)
-    }
-    last.set(event.query.queryHash, data)
-  })
-  return found
-}
 
 /** The seed that found the stuck reconnect. */
 const FOUND_SEED = 1

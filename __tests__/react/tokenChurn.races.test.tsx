@@ -19,12 +19,12 @@
  *   anywhere on the page; `onAuthError` is called at most once per refused token.
  * `MODEL_SEED` / `MODEL_RUNS` to explore more.
  */
-import { act, cleanup, screen } from '@testing-library/react'
+import { act, screen } from '@testing-library/react'
 import fc from 'fast-check'
 import { useLayoutEffect, useState } from 'react'
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
+import { describe, expect, test, vi } from 'vitest'
 import { ConnectionStatus, useIndexStatus, useLiveStatusClient, useOperationProgress, type IndexStatus, type LiveStatusClient, type OperationProgress } from '../../src'
-import { captureConsole, checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, VIRTUAL_CLOCK, type LiveServer } from '../helpers/raceWorld'
+import { captureConsole, checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld } from '../helpers/raceWorld'
 import { setupLive } from '../helpers/renderWithLive'
 
 const TOTAL = 6
@@ -135,18 +135,7 @@ function leaks(text: string, tokens: readonly string[]): string[] {
   return found
 }
 
-const servers: LiveServer[] = []
-beforeEach(() => {
-  ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false
-  vi.useFakeTimers(VIRTUAL_CLOCK)
-})
-afterEach(async () => {
-  cleanup()
-  vi.clearAllTimers()
-  vi.useRealTimers()
-  vi.unstubAllGlobals()
-  await Promise.all(servers.splice(0).map((s) => s.kill().catch(() => {})))
-})
+const servers = useRaceWorld()
 
 export async function runSchedule(mode: Mode, tokens: string[], steps: Step[], { checkAuthErrors = false, signedIn = true, idleCloseMs = 1000 } = {}): Promise<void> {
   const bad = tokens.map((t) => `tok_${t.slice(4).split('').reverse().join('')}`)

@@ -111,8 +111,6 @@ export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
   const { enabled: wanted = true, pollIntervalMs, ...queryOptions } = options
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
-  // The same branch in every render of a build: NODE_ENV does not change while the app runs.
-  if (process.env.NODE_ENV !== 'production') useQueryClientSwapWarning(queryClient)
   channel = client.channel(channel)
   // No request leaves before a token-gated provider has its token (it would only earn a 401).
   const canRequest = useCanRequest(client)

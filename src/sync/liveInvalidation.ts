@@ -55,11 +55,15 @@ export function subscribeLiveInvalidation<TEvent>(
   const windows = new Map<string, { key: QueryKey; dirty: boolean; timer: ReturnType<typeof setTimeout> }>()
   let stopped = false
   const cache = queryClient.getQueryCache()
-  /** Invalidates `query` again once its fetch out now is over. */
+  /** Queries to invalidate again once their fetch out now is over: one listener each, however many events come meanwhile. */
+  const waiting = new WeakSet<Query>()
   const after = (query: Query) => {
+    if (waiting.has(query)) return
+    waiting.add(query)
     const off = cache.subscribe((event) => {
       if (event.query !== query || (event.type !== 'removed' && query.state.fetchStatus !== 'idle')) return
       off()
+      waiting.delete(query)
       if (event.type !== 'removed') void queryClient.invalidateQueries({ queryKey: query.queryKey, exact: true })
     })
   }

@@ -36,7 +36,7 @@ export class LiveRegistry {
    * what that writer writes. The fetch began with no writer (a loader's prefetch), or with one that
    * stopped since (`enabled` turned off and on: TanStack kept the fetch and joins it again).
    */
-  #early = new Set<{ queryClient: QueryClient; hash: string; joins: ReturnType<LiveQuerySync<unknown, unknown, unknown>['join']>[] }>()
+  #out = new Set<{ queryClient: QueryClient; hash: string; joins: ReturnType<LiveQuerySync<unknown, unknown, unknown>['join']>[] }>()
 
   /** @internal The routers of each socket URL, by channel (`liveSockets` in `live-status/devtools` reads them). */
   readonly routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
@@ -59,7 +59,7 @@ export class LiveRegistry {
       const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
       entry = { sync, router, detached: false }
       byKey.set(hash, entry)
-      for (const early of this.#early) if (early.queryClient === queryClient && early.hash === hash) early.joins.push(sync.join())
+      for (const fetch of this.#out) if (fetch.queryClient === queryClient && fetch.hash === hash) fetch.joins.push(sync.join())
       router?.add(sync)
     }
     entry.sync.holders++
@@ -84,7 +84,7 @@ export class LiveRegistry {
     const entry = this.#live.get(queryClient)?.get(hash)
     let data: TData
     try {
-      data = await this.#fetchEarly(queryClient, hash, signal, () =>
+      data = await this.#fetchJoinable(queryClient, hash, signal, () =>
         entry
           ? (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
           : channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }),
@@ -117,17 +117,17 @@ export class LiveRegistry {
    * TanStack gives up on it (a fetch that ignores its signal must not hold a writer's journal open
    * for good).
    */
-  async #fetchEarly<TData>(queryClient: QueryClient, hash: string, signal: AbortSignal, fetch: () => Promise<TData>): Promise<TData> {
-    const early = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[] }
+  async #fetchJoinable<TData>(queryClient: QueryClient, hash: string, signal: AbortSignal, fetch: () => Promise<TData>): Promise<TData> {
+    const out = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[] }
     const end = () => {
-      this.#early.delete(early as never)
-      for (const join of early.joins) join.close()
+      this.#out.delete(out as never)
+      for (const join of out.joins) join.close()
     }
-    this.#early.add(early as never)
+    this.#out.add(out as never)
     signal.addEventListener('abort', end, { once: true })
     try {
       let data: TData = await fetch()
-      for (const join of early.joins) data = join.settle(data)
+      for (const join of out.joins) data = join.settle(data)
       return data
     } finally {
       signal.removeEventListener('abort', end)

@@ -279,7 +279,7 @@ export class Connection {
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined
       this.#connect()
-    }, backoffDelayMs(++this.#asks, initialDelayMs, maxDelayMs))
+    }, backoffDelayMs(++this.#asks, initialDelayMs, maxDelayMs, this.options.random))
   }
 
   /**
