@@ -311,6 +311,8 @@ export const reduceOperation = reference.reduce
 
 // How to fix it, for developers: production builds keep what failed and drop the advice (issue #20 item 5).
 const parseHint = process.env.NODE_ENV !== 'production' ? ' Pass `parse` to useOperationProgress for this backend.' : ''
+// The words it knows, for developers (issue #20 item 5).
+const statusHint = () => (process.env.NODE_ENV !== 'production' ? ` is none of ${Object.keys(statusWords).join(', ')}` : '')
 
 /** The reference server's `GET /api/operations/{id}` body (snake_case; the document indexer's `/api/v2/operations/{id}` reads the same). */
 export function parseOperationStatus(body: unknown): Partial<OperationProgress> {
@@ -322,7 +324,7 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
   const rest = result.value
   const status = toOperationStatus(rest.status)
   // The value itself is not shown: a backend (or a proxy) that echoes the token there would put it in the error.
-  if (!status) throw new Error(`[live-status] Operation status response not understood: status is none of ${Object.keys(statusWords).join(', ')}.${parseHint}`)
+  if (!status) throw new Error(`[live-status] Operation status response not understood: status${statusHint()}.${parseHint}`)
   const stamp = rest.updated_at ?? rest.completed_at ?? rest.started_at ?? rest.created_at
   const at = serverTime(stamp)
   return compact({

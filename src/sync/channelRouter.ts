@@ -1,5 +1,6 @@
 import type { ChannelDefinition } from './defineChannel'
 import type { EventError } from '../transport/types'
+import type { Connection } from '../transport/connection'
 import type { Lease, SocketHub } from '../transport/socketHub'
 
 /** What a router hands events and socket news to: one live query's writer. */
@@ -8,7 +9,10 @@ export interface RoutedQuery<TEvent> {
   /** The id this query listens for (see `ChannelDefinition.route`), if the channel routes. */
   readonly routeKey: string | undefined
   accept(event: TEvent): void
-  opened(reconnected: boolean, send: (message: unknown) => boolean): void
+  /** The socket opened, or this query came to the socket already open (`joined`), whose past it did not hear. */
+  opened(reconnected: boolean, send: (message: unknown) => boolean, joined?: Connection): void
+  /** This query stops listening to the socket. */
+  left(connection: Connection): void
   /** A frame on this socket was dropped before it could be read: it may have concerned this query. */
   lost(error: EventError): void
   /** An event that may have been this query's could not be taken (a channel function threw on it): read REST again. */
@@ -58,11 +62,13 @@ export class ChannelRouter<TEvent> {
       set.add(query)
     }
     // A socket that is already open greets newcomers too (a subscribe or start message).
-    if (this.#lease.connection.getStatus().state === 'open') query.opened(false, this.#send)
+    const connection = this.#lease.connection
+    if (connection.getStatus().state === 'open') query.opened(false, this.#send, connection)
   }
 
   remove(query: RoutedQuery<TEvent>): void {
     if (!this.queries.delete(query)) return
+    query.left(this.#lease.connection)
     const key = query.routeKey
     if (key !== undefined) {
       const set = this.#byKey.get(key)

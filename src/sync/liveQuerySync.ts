@@ -4,6 +4,7 @@ import type { ChannelClient, ChannelDefinition, ReduceContext } from './defineCh
 import type { FlushQueue } from './flushScheduler'
 import { backoffDelayMs } from '../transport/backoff'
 import type { ConnectionSnapshot, EventError } from '../transport/types'
+import type { Connection } from '../transport/connection'
 
 /** What a live query's writer did, for devtools (`watchActivity` in `live-status/devtools`). */
 export type LiveActivity =
@@ -68,6 +69,13 @@ const FOLD_AHEAD_EVENTS = 256
  * A sequence number that orders: past 2^53, JSON.parse already gave neighbours the same value
  * (64-bit ids), and comparing them would drop every event after the first as a repeat.
  */
+/**
+ * Where the socket was when the last writer of a query left, by the data it left in the cache: its
+ * status (a new one on every open, retry and close, and per connection) and the frames it had
+ * received. A writer that joins the socket with both the same, on the same data, missed nothing.
+ */
+const leftAt = new WeakMap<object, [ConnectionSnapshot, number]>()
+
 const orderable = (seq: unknown): number | undefined => (typeof seq === 'number' && Math.abs(seq) <= Number.MAX_SAFE_INTEGER ? seq : undefined)
 
 /**
@@ -99,7 +107,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #journal: Journal<TEvent, TData> | undefined
   /** A refetch was asked for while a fetch that began earlier (and that TanStack joins) was out. */
   #refetchAfter = false
-  /** A refetch was asked for in this turn: it is made at the turn's end (`refetch`). */
+  /** A refetch was asked for in this turn (made at the turn's end: `refetch`), or a fetch joined in it is the refetch (`join`). */
   #refetchQueued = false
   #fetchesInFlight = 0
   /** Answers in a row not taken because the journal overflowed (`MAX_JOURNAL_EVENTS`). */
@@ -158,7 +166,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     }
   }
 
-  opened(reconnected: boolean, send: (message: unknown) => boolean): void {
+  opened(reconnected: boolean, send: (message: unknown) => boolean, joined?: Connection): void {
     // Sequence numbers are only comparable within one socket's life: a restarted server counts anew.
     this.#lastSeq = -Infinity
     try {
@@ -169,13 +177,26 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     }
     if (reconnected) this.lost()
     else if (this.#unread) {
-      // A writer that starts on cached data nobody fetched for it (a remount within `staleTime`)
-      // missed what happened while none listened: an active job may have ended meanwhile, and its
-      // socket will not say so again. The app's `staleTime` keeps the mount from refetching; the
-      // quiet check reads REST if the socket says nothing of the job for `quietCheckMs`.
-      this.#armQuietCheck(this.#data())
+      // A writer that starts on cached data nobody fetched for it (a remount within `staleTime`, a
+      // view enabled again), or on a fetch sent before it, missed what happened while none
+      // listened. Joining a socket that was already open and has said anything since this data's
+      // last writer left, it may have missed news of an active job (an end will not be said
+      // again) or of the job the fetch asked about: REST is read once. A socket that opens now
+      // greets it (or its dialect's `onOpen` reads REST); the quiet check reads REST if the socket
+      // says nothing of the job meanwhile.
+      const data = this.#data()
+      const left = leftAt.get(data as object)
+      const missed = joined && (left?.[0] !== joined.getStatus() || left[1] !== joined.stats.framesReceived)
+      if (missed && (this.#fetchesInFlight > 0 || this.#channel.isActive(data))) this.refetch()
+      this.#armQuietCheck(data)
     }
     this.#unread = false
+  }
+
+  left(connection: Connection): void {
+    const data = this.#data()
+    // Keyed by the data itself: anything written after (a fetch, `setQueryData`) is not this data.
+    if (data === Object(data)) leftAt.set(data as object, [connection.getStatus(), connection.stats.framesReceived])
   }
 
   lost(_error?: EventError): void {
@@ -302,8 +323,15 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    * `useQuery` mounted before its subscription): what this writer writes until it answers is
    * applied on its answer (`settle`), which would otherwise erase it. `close` when it failed.
    */
-  join(): { settle(fetched: TData): TData; close(): void } {
+  join(sentThisTurn: boolean): { settle(fetched: TData): TData; close(): void } {
     const tracked = this.#track()
+    if (sentThisTurn && !this.#refetchQueued) {
+      // Nothing came between that request and this writer (socket news takes a task of its own):
+      // its answer, with what is written from now on, is the refetch this turn may ask for.
+      // Asking anyway would cancel it.
+      this.#refetchQueued = true
+      void Promise.resolve().then(() => (this.#refetchQueued = false))
+    }
     return {
       settle: (fetched) => {
         try {

@@ -36,7 +36,7 @@ export class LiveRegistry {
    * what that writer writes. The fetch began with no writer (a loader's prefetch), or with one that
    * stopped since (`enabled` turned off and on: TanStack kept the fetch and joins it again).
    */
-  #out = new Set<{ queryClient: QueryClient; hash: string; joins: ReturnType<LiveQuerySync<unknown, unknown, unknown>['join']>[] }>()
+  #out = new Set<{ queryClient: QueryClient; hash: string; joins: ReturnType<LiveQuerySync<unknown, unknown, unknown>['join']>[]; sentThisTurn: boolean }>()
 
   /** @internal The routers of each socket URL, by channel (`liveSockets` in `live-status/devtools` reads them). */
   readonly routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
@@ -59,7 +59,7 @@ export class LiveRegistry {
       const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
       entry = { sync, router, detached: false }
       byKey.set(hash, entry)
-      for (const fetch of this.#out) if (fetch.queryClient === queryClient && fetch.hash === hash) fetch.joins.push(sync.join())
+      for (const fetch of this.#out) if (fetch.queryClient === queryClient && fetch.hash === hash) fetch.joins.push(sync.join(fetch.sentThisTurn))
       router?.add(sync)
     }
     entry.sync.holders++
@@ -118,7 +118,8 @@ export class LiveRegistry {
    * for good).
    */
   async #fetchJoinable<TData>(queryClient: QueryClient, hash: string, signal: AbortSignal, fetch: () => Promise<TData>): Promise<TData> {
-    const out = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[] }
+    const out = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[], sentThisTurn: true }
+    void Promise.resolve().then(() => (out.sentThisTurn = false))
     const end = () => {
       this.#out.delete(out as never)
       for (const join of out.joins) join.close()
