@@ -24,6 +24,7 @@ import { ANY_AUTHENTICATED_USER, resolveOptions, type AuthorizationMode, type Li
 import { ProjectState } from './projectState'
 import { selectProtocol } from './tokenFromRequest'
 import { admitSocket, type AdmissionContext } from './upgrade/admitSocket'
+import { AccessRechecks } from './upgrade/checkAccess'
 
 export { CloseCode } from '../transport/closeCodes'
 export type { LiveStatusServerOptions } from './options'
@@ -46,6 +47,7 @@ export class LiveStatusServer<User = unknown> {
   #wss: WebSocketServer
   #sessions = new Set<Session>()
   #authenticating = new Set<SessionSink>()
+  #rechecks: AccessRechecks<User>
   #users: UserConnections
   #projects: ProjectRegistry
   #sweep: ReturnType<typeof setInterval>
@@ -88,12 +90,14 @@ export class LiveStatusServer<User = unknown> {
     if (malformed.length > 0)
       this.#log.warn('`allowedOrigins` lists entries no browser sends as an Origin (scheme://host[:port], no path, no trailing slash): they allow nothing', { entries: malformed.map((e) => e.slice(0, 200)) })
     const isClosing = () => this.#closing !== undefined
+    this.#rechecks = new AccessRechecks({ options: resolved, log: this.#log, metrics: this.#metrics })
     this.#admission = {
       options: resolved,
       log: this.#log,
       metrics: this.#metrics,
       users: this.#users,
       authenticating: this.#authenticating,
+      rechecks: this.#rechecks,
       register: (session) => this.#register(session),
       channel: (projectId) => this.#projects.acquire(projectId),
     }
@@ -309,6 +313,7 @@ export class LiveStatusServer<User = unknown> {
   async #drain(): Promise<void> {
     clearInterval(this.#sweep)
     clearInterval(this.#checkpoints)
+    this.#rechecks.dispose()
     this.#log.info('draining', { connections: this.#sessions.size, authenticating: this.#authenticating.size })
     const sinks = [...this.#authenticating, ...[...this.#sessions].map((s) => s.sink)]
     for (const sink of [...this.#authenticating]) sink.close(CloseCode.goingAway, 'server shutting down')
@@ -370,7 +375,9 @@ export class LiveStatusServer<User = unknown> {
   #register(session: Session): void {
     this.#sessions.add(session)
     session.sink.onAlive(() => (session.lastSeenAt = Date.now()))
+    // The one close listener of an admitted connection: what else it is held in lets go here.
     session.sink.onClose(() => {
+      this.#rechecks.delete(session.sink)
       if (!this.#sessions.delete(session)) return
       this.#users.release(session.userId)
       const channel = this.#projects.get(session.projectId)

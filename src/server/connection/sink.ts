@@ -32,8 +32,11 @@ export interface SessionSink {
   terminate(): void
   /** Asks the client for a sign of life, where `answersPings`. */
   ping(): void
-  /** Called once when the connection is gone (at once, later, if it is gone already). */
-  onClose(listener: () => void): void
+  /**
+   * Called once when the connection is gone (at once, later, if it is gone already). Returns what
+   * takes the listener off again (a listener kept for the connection's life is memory held per connection).
+   */
+  onClose(listener: () => void): () => void
   /** Called whenever the client shows it is alive (a pong). */
   onAlive(listener: () => void): void
 }

@@ -116,9 +116,13 @@ export class SseSink implements SessionSink {
 
   ping(): void {}
 
-  onClose(listener: () => void): void {
-    if (this.#closed) queueMicrotask(listener)
-    else this.response.once('close', listener)
+  onClose(listener: () => void): () => void {
+    if (this.#closed) {
+      queueMicrotask(listener)
+      return () => {}
+    }
+    this.response.once('close', listener)
+    return () => this.response.off('close', listener)
   }
 
   onAlive(): void {}

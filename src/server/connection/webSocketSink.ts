@@ -40,9 +40,13 @@ export class WebSocketSink implements SessionSink {
     this.socket.ping()
   }
 
-  onClose(listener: () => void): void {
-    if (this.closed) queueMicrotask(listener)
-    else this.socket.once('close', listener)
+  onClose(listener: () => void): () => void {
+    if (this.closed) {
+      queueMicrotask(listener)
+      return () => {}
+    }
+    this.socket.once('close', listener)
+    return () => this.socket.off('close', listener)
   }
 
   onAlive(listener: () => void): void {

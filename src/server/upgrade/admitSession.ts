@@ -6,7 +6,7 @@ import type { UserConnections } from '../limits/userConnections'
 import { errorFields, type Log } from '../logger'
 import type { ServerMetrics } from '../metrics/serverMetrics'
 import { UserIdError, type ResolvedOptions } from '../options'
-import { checkAccess, recheckAccess, type AccessRequest } from './checkAccess'
+import { checkAccess, type AccessRechecks, type AccessRequest } from './checkAccess'
 
 /** What admission needs of the server. */
 export interface AdmissionContext<User> {
@@ -16,6 +16,8 @@ export interface AdmissionContext<User> {
   users: UserConnections
   /** Connections not yet admitted (sockets upgraded, SSE requests answered nothing yet): `close()` ends them too. */
   authenticating: Set<SessionSink>
+  /** The `recheckAccessMs` checks of admitted connections; `register`'s close takes a connection off. */
+  rechecks: AccessRechecks<User>
   /** Tracks the session until its connection closes. */
   register(session: Session): void
   channel(projectId: string): ProjectChannel
@@ -60,8 +62,10 @@ export function trackAdmission<User>(ctx: AdmissionContext<User>, sink: SessionS
     clearTimeout(deadline)
     deadline = undefined
     ctx.authenticating.delete(sink)
+    // Admitted: this listener (and what it holds) need not stay for the connection's life.
+    unwatch()
   }
-  sink.onClose(done)
+  const unwatch = sink.onClose(done)
   return { admitted: done }
 }
 
@@ -117,7 +121,7 @@ export async function admitSession<User>(ctx: AdmissionContext<User>, sink: Sess
       return void refuse(CloseCode.tryAgainLater, 'project state unavailable')
     }
     if (joined) metrics.replay(joined.events, joined.frames)
-    recheckAccess(ctx, sink, join)
+    ctx.rechecks.add(sink, join)
     return session
   } catch (error) {
     fail('connection setup failed', error)

@@ -49,13 +49,83 @@ export async function checkAccess<User>(ctx: AccessContext<User>, sink: SessionS
 }
 
 /**
- * Runs `checkAccess` again every `recheckAccessMs` with the token the connection was admitted
- * with, until the connection closes: a signed-out user, a revoked or expired token, a project
- * taken away end it as admission would have refused it. Nothing with `recheckAccessMs: false`.
+ * Runs `checkAccess` again every `recheckAccessMs` for each connection added, with the token it was
+ * admitted with, until it is deleted (its close): a signed-out user, a revoked or expired token, a
+ * project taken away end it as admission would have refused it. One timer for the server, not one
+ * per connection: connections wait in the order they were added, which (one period for all) is
+ * the order they fall due. Nothing with `recheckAccessMs: false`.
  */
-export function recheckAccess<User>(ctx: AccessContext<User>, sink: SessionSink, access: AccessRequest): void {
-  const { recheckAccessMs } = ctx.options
-  if (recheckAccessMs === false || !sink.open) return
-  const timer = setInterval(() => void checkAccess(ctx, sink, access, 'recheck'), recheckAccessMs)
-  sink.onClose(() => clearInterval(timer))
+export class AccessRechecks<User> {
+  readonly #ctx: AccessContext<User>
+  readonly #due = new Map<SessionSink, KeptAccess>()
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(ctx: AccessContext<User>) {
+    this.#ctx = ctx
+  }
+
+  /** Checks `sink` every `recheckAccessMs` from now, until `delete(sink)`. */
+  add(sink: SessionSink, access: AccessRequest): void {
+    const { recheckAccessMs } = this.#ctx.options
+    if (recheckAccessMs === false || !sink.open) return
+    this.#due.set(sink, keptForRecheck(this.#ctx.options.authenticate, access, Date.now() + recheckAccessMs))
+    this.#arm()
+  }
+
+  /** No more checks of `sink` (call it when the connection closes). */
+  delete(sink: SessionSink): void {
+    this.#due.delete(sink)
+  }
+
+  /** Connections waiting for their next check. */
+  get size(): number {
+    return this.#due.size
+  }
+
+  /** Stops every check (the server is closing). */
+  dispose(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#due.clear()
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) return
+    const first = this.#due.values().next()
+    if (first.done) return
+    this.#timer = setTimeout(() => this.#run(), Math.max(0, first.value.at - Date.now()))
+    // The connections keep the process alive, not their checks.
+    this.#timer.unref?.()
+  }
+
+  #run(): void {
+    this.#timer = undefined
+    const { recheckAccessMs } = this.#ctx.options
+    if (recheckAccessMs === false) return
+    const now = Date.now()
+    for (const [sink, access] of this.#due) {
+      if (access.at > now) break
+      // To the back of the line (entries set during the loop come after it, and are not due).
+      this.#due.delete(sink)
+      if (!sink.open) continue
+      access.at = now + recheckAccessMs
+      this.#due.set(sink, access)
+      void checkAccess(this.#ctx, sink, access, 'recheck')
+    }
+    this.#arm()
+  }
 }
+
+/**
+ * What a connection keeps for its rechecks: its project and token, not the admission's other
+ * fields (its callbacks), and the request only for an `authenticate` declared with a second
+ * parameter. An upgraded socket's `IncomingMessage` (its headers, raw headers, stream state) is
+ * about 1.2 KiB a connection that `(token) => …` never reads; `(token, request)`, `(...args)` and
+ * any length other than 1 keep it. One literal with every field (and `at`, when the next check is
+ * due): an object spread plus a field gave each entry its own hidden class (about 200 B more each).
+ */
+function keptForRecheck<User>(authenticate: AccessContext<User>['options']['authenticate'], { projectId, token, request }: AccessRequest, at: number): KeptAccess {
+  return { projectId, token, request: authenticate.length === 1 ? (undefined as unknown as IncomingMessage) : request, at }
+}
+
+type KeptAccess = AccessRequest & { at: number }
