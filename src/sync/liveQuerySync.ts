@@ -1,4 +1,4 @@
-import type { QueryClient, QueryKey } from '@tanstack/query-core'
+import { hashKey, type QueryClient, type QueryKey } from '@tanstack/query-core'
 import type { RoutedQuery } from './channelRouter'
 import type { ChannelClient, ChannelDefinition, ReduceContext } from './defineChannel'
 import type { FlushQueue } from './flushScheduler'
@@ -72,9 +72,13 @@ const FOLD_AHEAD_EVENTS = 256
 /**
  * Where the socket was when the last writer of a query left, by the data it left in the cache: its
  * status (a new one on every open, retry and close, and per connection) and the frames it had
- * received. A writer that joins the socket with both the same, on the same data, missed nothing.
+ * received, with the query's key (two queries may hold one object: a shared `initialData`). A writer
+ * of that query that joins the socket with both the same, on the same data, missed nothing.
  */
-const leftAt = new WeakMap<object, [ConnectionSnapshot, number]>()
+const leftAt = new WeakMap<object, [ConnectionSnapshot, string]>()
+
+/** The socket's status and frames received, with the query's key: what `leftAt` notes and compares. */
+const mark = (connection: Connection, queryKey: QueryKey) => `${connection.stats.framesReceived} ${hashKey(queryKey)}`
 
 const orderable = (seq: unknown): number | undefined => (typeof seq === 'number' && Math.abs(seq) <= Number.MAX_SAFE_INTEGER ? seq : undefined)
 
@@ -186,17 +190,22 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // says nothing of the job meanwhile.
       const data = this.#data()
       const left = leftAt.get(data as object)
-      const missed = joined && (left?.[0] !== joined.getStatus() || left[1] !== joined.stats.framesReceived)
+      const missed = joined && (left?.[0] !== joined.getStatus() || left[1] !== mark(joined, this.queryKey))
       if (missed && (this.#fetchesInFlight > 0 || this.#channel.isActive(data))) this.refetch()
       this.#armQuietCheck(data)
     }
     this.#unread = false
   }
 
+  /** Called before `stop`, while what this writer still owes is known. */
   left(connection: Connection): void {
     const data = this.#data()
-    // Keyed by the data itself: anything written after (a fetch, `setQueryData`) is not this data.
-    if (data === Object(data)) leftAt.set(data as object, [connection.getStatus(), connection.stats.framesReceived])
+    if (data !== Object(data)) return
+    // Only a writer whose data holds everything it heard (nothing waiting to be written, no read owed
+    // or out) may vouch for it: StrictMode's unmount between mount and remount stops a writer whose
+    // read is still queued. Keyed by the data itself: anything written after is not this data.
+    if (this.#pending.length > 0 || this.#ahead || this.#refetchQueued || this.#refetchAfter || this.#missed || this.#fetchesInFlight > 0) leftAt.delete(data as object)
+    else leftAt.set(data as object, [connection.getStatus(), mark(connection, this.queryKey)])
   }
 
   lost(_error?: EventError): void {

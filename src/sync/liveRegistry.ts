@@ -70,8 +70,9 @@ export class LiveRegistry {
       if (released) return
       released = true
       if (--held.sync.holders > 0) return
-      held.sync.stop()
+      // Off its router first: the writer notes what it still owes (`left`) before `stop` forgets it.
       if (!held.detached) held.router?.remove(held.sync)
+      held.sync.stop()
       if (map.get(hash) === held) map.delete(hash)
     }
   }
