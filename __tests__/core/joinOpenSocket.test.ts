@@ -5,8 +5,8 @@
 import { QueryClient, QueryObserver } from '@tanstack/query-core'
 import { afterEach, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { z } from 'zod'
-import { defineChannel, LiveStatusClient, liveQueryOptions } from '../../src/core'
+import { LiveStatusClient, liveQueryOptions } from '../../src/core'
+import { jobChannel, type Job } from '../helpers/jobChannel'
 import { startWsServer, waitForStatus } from '../helpers/wsServer'
 
 const cleanups: (() => unknown)[] = []
@@ -14,10 +14,6 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn()
 })
 
-interface Job {
-  n: number
-  done: boolean
-}
 
 /** Jobs `a` and `b` on one project socket; REST answers the server's truth and counts each ask. */
 async function world(options: { onOpenRefetch?: boolean; slowRest?: boolean } = {}) {
@@ -27,26 +23,12 @@ async function world(options: { onOpenRefetch?: boolean; slowRest?: boolean } = 
   cleanups.push(() => server.kill())
   const truth: Record<string, Job> = { a: { n: 0, done: false }, b: { n: 0, done: false } }
   const asked: Record<string, number> = { a: 0, b: 0 }
-  const channel = defineChannel<{ id: string }, { id: string; n: number; done: boolean }, Job>({
-    name: `jobs-${options.onOpenRefetch ? 'greetless' : 'plain'}`,
-    queryKey: ({ id }) => ['job', id],
-    socket: () => '/ws/project',
-    schema: z.object({ id: z.string(), n: z.number(), done: z.boolean() }),
-    route: { params: ({ id }) => id, event: (event) => event.id },
-    matches: (event, { id }) => event.id === id,
-    reduce: (_data, event) => ({ n: event.n, done: event.done }),
-    fetch: async ({ params }) => {
-      asked[params.id]!++
-      // The server reads its state when asked; the answer may take longer than the turn it was
-      // asked in, as over a network.
-      const state = { ...truth[params.id]! }
-      if (holding) await new Promise<void>((resolve) => held.push(resolve))
-      return state
-    },
-    isActive: (data) => data !== undefined && !data.done,
+  const channel = jobChannel(
+    `jobs-${options.onOpenRefetch ? 'greetless' : 'plain'}`,
+    { truth, asked, delay: () => (holding ? new Promise<void>((resolve) => held.push(resolve)) : undefined) },
     // A backend that says nothing when a socket opens (the ontology editor's index socket).
-    onOpen: options.onOpenRefetch ? ({ reconnected, refetch }) => reconnected || refetch() : undefined,
-  })
+    { onOpen: options.onOpenRefetch ? ({ reconnected, refetch }) => reconnected || refetch() : undefined },
+  )
   const client = new LiveStatusClient({
     apiUrl: `http://127.0.0.1:${server.port}`, accessToken: 'eyJhbGciOiJIUzI1NiJ9.join-open-secret-value', auth: { type: 'query' }, WebSocket, heartbeat: false,
     quietCheckMs: false,

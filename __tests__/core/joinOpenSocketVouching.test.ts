@@ -7,8 +7,8 @@
 import { QueryClient, QueryObserver } from '@tanstack/query-core'
 import { afterEach, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { z } from 'zod'
-import { defineChannel, LiveStatusClient, liveQueryOptions } from '../../src/core'
+import { LiveStatusClient, liveQueryOptions } from '../../src/core'
+import { jobChannel, type Job } from '../helpers/jobChannel'
 import { startWsServer, waitForStatus } from '../helpers/wsServer'
 
 const cleanups: (() => unknown)[] = []
@@ -16,27 +16,13 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn()
 })
 
-interface Job { n: number; done: boolean }
 
 async function world(options: { manualFlush?: boolean; idleCloseMs?: number } = {}) {
   const server = await startWsServer()
   cleanups.push(() => server.kill())
   const truth: Record<string, Job> = { a: { n: 0, done: false }, b: { n: 0, done: false } }
   const asked: Record<string, number> = { a: 0, b: 0 }
-  const channel = defineChannel<{ id: string }, { id: string; n: number; done: boolean }, Job>({
-    name: 'jobs-vouching',
-    queryKey: ({ id }) => ['job', id],
-    socket: () => '/ws/project',
-    schema: z.object({ id: z.string(), n: z.number(), done: z.boolean() }),
-    route: { params: ({ id }) => id, event: (event) => event.id },
-    matches: (event, { id }) => event.id === id,
-    reduce: (_data, event) => ({ n: event.n, done: event.done }),
-    fetch: async ({ params }) => {
-      asked[params.id]!++
-      return { ...truth[params.id]! }
-    },
-    isActive: (data) => data !== undefined && !data.done,
-  })
+  const channel = jobChannel('jobs-vouching', { truth, asked })
   const flushes: (() => void)[] = []
   const client = new LiveStatusClient({
     apiUrl: `http://127.0.0.1:${server.port}`, accessToken: 'eyJhbGciOiJIUzI1NiJ9.review-secret-value', auth: { type: 'query' }, WebSocket, heartbeat: false,

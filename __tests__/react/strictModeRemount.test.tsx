@@ -7,8 +7,8 @@ import { cleanup, render, screen } from '@testing-library/react'
 import { StrictMode } from 'react'
 import { afterEach, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
-import { z } from 'zod'
-import { defineChannel, LiveStatusProvider, useLiveQuery } from '../../src'
+import { LiveStatusProvider, useLiveQuery } from '../../src'
+import { jobChannel, type Job } from '../helpers/jobChannel'
 import { startWsServer } from '../helpers/wsServer'
 
 const cleanups: (() => unknown)[] = []
@@ -17,7 +17,6 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn()
 })
 
-interface Job { n: number; done: boolean }
 
 for (const strict of [false, true]) {
   test(`a view shown again after its job ended unheard reads it (StrictMode: ${strict})`, async () => {
@@ -25,17 +24,7 @@ for (const strict of [false, true]) {
     cleanups.push(() => server.kill())
     const truth: Record<string, Job> = { a: { n: 0, done: false }, b: { n: 1, done: false } }
     const asked: Record<string, number> = { a: 0, b: 0 }
-    const channel = defineChannel<{ id: string }, { id: string; n: number; done: boolean }, Job>({
-      name: 'jobs-strict',
-      queryKey: ({ id }) => ['job', id],
-      socket: () => '/ws/project',
-      schema: z.object({ id: z.string(), n: z.number(), done: z.boolean() }),
-      route: { params: ({ id }) => id, event: (event) => event.id },
-      matches: (event, { id }) => event.id === id,
-      reduce: (_data, event) => ({ n: event.n, done: event.done }),
-      fetch: async ({ params }) => (asked[params.id]!++, { ...truth[params.id]! }),
-      isActive: (data) => data !== undefined && !data.done,
-    })
+    const channel = jobChannel('jobs-strict', { truth, asked })
     const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: Infinity, retry: false } } })
     cleanups.push(() => queryClient.clear())
     queryClient.setQueryData(['job', 'b'], { n: 1, done: false })
