@@ -113,26 +113,27 @@ const KiB = 1024
 // asynchronous-schema report's why moving to development builds (hub -40 B). Hub 6,890 -> 6,949 B,
 // typical 17,217 -> 17,316 B, entry 22,947 -> 23,153 B (guards 6.75 -> 6.8, 16.85 -> 16.95,
 // 22.45 -> 22.65 KiB). The targets stay.
-// Raised on 2026-12-07 by one defect the generated enabled/select schedules found (seed 4, kept as
-// a known failure until then): a view that came back to a socket kept open for other views missed
-// what it said of its job while nobody listened, and showed the old count (or "running" after the
-// end) until the quiet check, or for good. The writer now notes where the socket was when a query's
-// last view left (its status snapshot and frame count, with the query's key, keyed by the data
-// left in the cache; nothing when it still owed a read or a write, as under StrictMode) and reads
-// REST once when it joins after anything came; a fetch the view began in the same turn is that
-// read (+43 B). Paid in part by the list of known status words moving to development builds
-// (-5 B). The hub is unchanged (the socket's own status and frame count, no new field). Typical
-// 17,324 -> 17,504 B, entry 23,189 -> 23,369 B (guards 16.95 -> 17.1, 22.65 -> 22.85 KiB).
-// The targets stay.
+// On 2026-12-07 one defect the generated enabled/select schedules found (seed 4, kept as a known
+// failure until then) was fixed: a view that came back to a socket kept open for other views
+// missed what it said of its job while nobody listened, and showed the old count (or "running"
+// after the end) until the quiet check, or for good. The writer notes where the socket was when a
+// query's last view left (its status snapshot and frame count, with the query's key, keyed by the
+// data left in the cache; nothing when it still owed a read or a write, as under StrictMode) and
+// reads REST once when it joins after anything came; a fetch the view began in the same turn is
+// that read: typical 17,324 -> 17,504 B, entry 23,189 -> 23,369 B, hub unchanged. Then refactors
+// without a change of behaviour paid for it and more (declared fields assigned in constructors,
+// one status-setting helper in the connection, the operation draft spread into its result, one
+// `compact`, duplicated validation in `run`): typical 17,282 B, entry 23,115 B, hub 6,931 B
+// (guards 16.95 -> 16.9, 22.65 -> 22.6 KiB). The targets stay.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.8 * KiB, target: 3.5 * KiB },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 17.1 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.9 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.85 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.6 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },

@@ -63,7 +63,7 @@ export function parseIndexStatus(body: unknown, params: IndexStatusParams): Inde
     branch: rest.branch ?? params.branch,
     entityCount: rest.entity_count ?? undefined,
     error: rest.error_message ?? undefined,
-    updatedAt: at === undefined ? new Date() : new Date(at),
+    updatedAt: new Date(at ?? Date.now()),
     serverUpdatedAt: at === undefined ? undefined : new Date(at),
   })
 }

@@ -80,19 +80,21 @@ const statusRank: Record<OperationStatus, number> = { pending: 0, processing: 1,
 
 export const isTerminalStatus = (status: OperationStatus | undefined) => statusRank[status!] === 2
 
-/** The mutable copy one flush folds its events into; finalised once. */
+/** The mutable copy one flush folds its events into; finalised once, keys in the progress's order. */
 interface OperationDraft {
   operationId: string
-  operationType: string | undefined
   status: OperationStatus
-  stage: string | undefined
   processedFiles: number
   failedFiles: number
   totalFiles: number
-  currentFile: string | undefined
   percent: number
+  updatedAt: undefined
+  operationType: string | undefined
+  stage: string | undefined
+  currentFile: string | undefined
   message: string | undefined
   error: string | undefined
+  serverUpdatedAt: undefined
   /** The last server timestamp seen, raw: parsed once per flush, not once per event. */
   timestamp: string | number | undefined
 }
@@ -213,16 +215,18 @@ function errorMessageOf(event: OperationEvent): string | undefined {
 function draftOf(data: OperationProgress | undefined, operationId: string): OperationDraft {
   return {
     operationId: data?.operationId ?? operationId,
-    operationType: data?.operationType,
     status: data?.status ?? 'pending',
-    stage: data?.stage,
     processedFiles: data?.processedFiles ?? 0,
     failedFiles: data?.failedFiles ?? 0,
     totalFiles: data?.totalFiles ?? 0,
-    currentFile: data?.currentFile,
     percent: data?.percent ?? 0,
+    updatedAt: undefined,
+    operationType: data?.operationType,
+    stage: data?.stage,
+    currentFile: data?.currentFile,
     message: data?.message,
     error: realError(data?.error),
+    serverUpdatedAt: undefined,
     timestamp: undefined,
   }
 }
@@ -265,23 +269,15 @@ function finaliseOperation(
   data: OperationProgress | undefined,
   context: { now: number },
 ): OperationProgress {
-  const serverAt = d.timestamp === undefined ? undefined : serverTime(d.timestamp)
-  const known = serverAt ?? data?.serverUpdatedAt?.getTime()
+  const serverAt = serverTime(d.timestamp)
+  const previous = data?.serverUpdatedAt
   return compact({
-    operationId: d.operationId,
-    status: d.status,
-    processedFiles: d.processedFiles,
-    failedFiles: d.failedFiles,
-    totalFiles: d.totalFiles,
+    ...d,
     percent: d.status === 'completed' ? 100 : d.percent,
-    updatedAt: serverAt !== undefined ? new Date(serverAt) : new Date(context.now),
-    operationType: d.operationType,
-    stage: d.stage,
-    currentFile: d.currentFile,
-    message: d.message,
+    updatedAt: new Date(serverAt ?? context.now),
     error: d.status === 'failed' ? (d.error ?? OPERATION_FAILED_PLACEHOLDER) : d.error,
-    serverUpdatedAt:
-      known === undefined ? undefined : serverAt !== undefined && data?.serverUpdatedAt && data.serverUpdatedAt.getTime() > serverAt ? data.serverUpdatedAt : new Date(known),
+    serverUpdatedAt: serverAt === undefined ? previous && new Date(previous) : previous?.getTime()! > serverAt ? previous : new Date(serverAt),
+    timestamp: undefined,
   })
 }
 
@@ -310,23 +306,22 @@ export const reduceOperations = reference.reduceMany
 export const reduceOperation = reference.reduce
 
 // How to fix it, for developers: production builds keep what failed and drop the advice (issue #20 item 5).
-const parseHint = process.env.NODE_ENV !== 'production' ? ' Pass `parse` to useOperationProgress for this backend.' : ''
-// The words it knows, for developers (issue #20 item 5).
-const statusHint = () => (process.env.NODE_ENV !== 'production' ? ` is none of ${Object.keys(statusWords).join(', ')}` : '')
+const notUnderstood = (detail: string) =>
+  new Error(`[live-status] Operation status response not understood: ${detail}.${process.env.NODE_ENV !== 'production' ? ' Pass `parse` to useOperationProgress for this backend.' : ''}`)
 
 /** The reference server's `GET /api/operations/{id}` body (snake_case; the document indexer's `/api/v2/operations/{id}` reads the same). */
 export function parseOperationStatus(body: unknown): Partial<OperationProgress> {
   const result = run(restOperationSchema, body)
   if (result.issues) {
     const issue = result.issues[0]
-    throw new Error(`[live-status] Operation status response not understood: ${issue?.path.join('.') || '(root)'}: ${issue?.message}.${parseHint}`)
+    throw notUnderstood(`${issue?.path.join('.') || '(root)'}: ${issue?.message}`)
   }
   const rest = result.value
   const status = toOperationStatus(rest.status)
-  // The value itself is not shown: a backend (or a proxy) that echoes the token there would put it in the error.
-  if (!status) throw new Error(`[live-status] Operation status response not understood: status${statusHint()}.${parseHint}`)
-  const stamp = rest.updated_at ?? rest.completed_at ?? rest.started_at ?? rest.created_at
-  const at = serverTime(stamp)
+  // The value itself is not shown: a backend (or a proxy) that echoes the token there would put it
+  // in the error. The words it knows are for developers (issue #20 item 5).
+  if (!status) throw notUnderstood(process.env.NODE_ENV !== 'production' ? `status is none of ${Object.keys(statusWords).join(', ')}` : 'status')
+  const at = serverTime(rest.updated_at ?? rest.completed_at ?? rest.started_at ?? rest.created_at)
   return compact({
     operationType: rest.operation_type ?? rest.type ?? undefined,
     status,
@@ -337,7 +332,7 @@ export function parseOperationStatus(body: unknown): Partial<OperationProgress> 
     currentFile: rest.current_file ?? undefined,
     percent: rest.percent ?? rest.progress ?? undefined,
     error: rest.error_message ?? undefined,
-    updatedAt: at === undefined ? new Date() : new Date(at),
+    updatedAt: new Date(at ?? Date.now()),
     serverUpdatedAt: at === undefined ? undefined : new Date(at),
   })
 }

@@ -68,7 +68,7 @@ export class FlushQueue {
   #cancel: (() => void) | undefined
   #schedule: ScheduleFlush
   /** Where a writer's failure goes (the hub's `onCallbackError`): it never stops the other writers. */
-  readonly onError: (error: unknown) => void
+  declare readonly onError: (error: unknown) => void
 
   constructor(schedule: ScheduleFlush, onError: (error: unknown) => void) {
     this.#schedule = schedule

@@ -1,16 +1,17 @@
 /** A REST answer that was not 2xx. The URL never carries the token (it travels in a header). */
 export class LiveStatusHttpError extends Error {
-  readonly status: number
-  readonly url: string
+  declare readonly status: number
+  declare readonly url: string
   /** The server said the token is not (or no longer) good. */
-  readonly isAuthError: boolean
+  declare readonly isAuthError: boolean
 
   constructor(status: number, url: string, isAuthError: boolean, detail?: string) {
     super(`[live-status] ${isAuthError ? 'Not signed in or not allowed' : 'Request failed'}: ${status} from ${url}${detail ? ` (${detail})` : ''}`)
-    this.name = 'LiveStatusHttpError'
+    // `name` last: its own keys keep their order (status, url, isAuthError, name).
     this.status = status
     this.url = url
     this.isAuthError = isAuthError
+    this.name = 'LiveStatusHttpError'
   }
 }
 

@@ -96,9 +96,9 @@ const orderable = (seq: unknown): number | undefined => (typeof seq === 'number'
 export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent> {
   /** Components (hook instances) showing this query; the writer stops when the last one leaves. */
   holders = 0
-  readonly routeKey: string | undefined
-  readonly queryKey: QueryKey
-  readonly url: string | null
+  declare readonly routeKey: string | undefined
+  declare readonly queryKey: QueryKey
+  declare readonly url: string | null
   #queryClient: QueryClient
   #client: SyncHost
   #channel: ChannelDefinition<TParams, TEvent, TData>
@@ -117,11 +117,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   /** Answers in a row not taken because the journal overflowed (`MAX_JOURNAL_EVENTS`). */
   #overflows = 0
   #context: ReduceContext<TParams>
-  #dedicated: boolean
   /** Whether this query's socket exists for it alone (its URL names the query's id). */
-  get dedicated(): boolean {
-    return this.#dedicated
-  }
+  declare readonly dedicated: boolean
   #quietTimer: ReturnType<typeof setTimeout> | undefined
   #confirmTimer: ReturnType<typeof setTimeout> | undefined
   /** The socket ended the job and REST has not said so yet: the re-fetches made so far. */
@@ -145,7 +142,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.queryKey = channel.queryKey(params)
     this.routeKey = channel.route?.params(params)
     this.#context = { params, now: 0, scratch: {} }
-    this.#dedicated = dedicated
+    this.dedicated = dedicated
   }
 
   // ---- from the router ---------------------------------------------------------------------
@@ -153,7 +150,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   accept(event: TEvent): void {
     const channel = this.#channel
     if (this.#stopped) return
-    if (channel.matches && !channel.matches(event, this.#params, { dedicatedSocket: this.#dedicated })) return
+    if (channel.matches && !channel.matches(event, this.#params, { dedicatedSocket: this.dedicated })) return
     const seq = orderable(channel.seq ? channel.seq(event) : (event as { seq?: unknown } | null)?.seq)
     if (seq !== undefined) {
       if (seq <= this.#lastSeq) return
@@ -531,8 +528,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
 
   #quietCheck(): void {
     this.#quietTimer = undefined
-    const quietMs = this.#client.quietCheckMs
-    if (this.#stopped || quietMs === false) return
+    // Armed only while checks are on, and `stop` clears it.
+    const quietMs = this.#client.quietCheckMs as number
     const data = this.#data()
     if (!this.#channel.isActive(data)) return
     const quietFor = Date.now() - this.#lastNewsAt

@@ -168,15 +168,9 @@ export class LiveRegistry {
 function isDedicated<TParams>(host: RegistryHost, channel: ChannelDefinition<TParams, any, any>, params: TParams, url: string): boolean {
   if (typeof params !== 'object' || params === null) return false
   const probe = { ...(params as object) } as Record<string, unknown>
-  let changed = false
-  for (const key of ['operationId', 'scanId', 'projectId', 'id']) {
-    if (typeof probe[key] === 'string') {
-      probe[key] = `${probe[key] as string}\u0000other`
-      changed = true
-      break
-    }
-  }
-  if (!changed) return false
+  const key = ['operationId', 'scanId', 'projectId', 'id'].find((key) => typeof probe[key] === 'string')
+  if (!key) return false
+  ;(probe[key] as string) += '\u0000other'
   try {
     return host.channelSocketUrl(channel, probe as TParams) !== url
   } catch {

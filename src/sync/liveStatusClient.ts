@@ -25,22 +25,22 @@ const unreadable = new Set<string>(['too_large', 'invalid_json', 'not_an_object'
  * a socket that is down (`pollingCover.ts`).
  */
 export class LiveStatusClient implements SyncHost, RegistryHost {
-  readonly hub: SocketHub
-  readonly endpoints: Endpoints
-  readonly apiUrl: string
-  readonly wsUrl: string
-  readonly pollIntervalMs: number
-  readonly quietCheckMs: number | false
+  declare readonly hub: SocketHub
+  declare readonly endpoints: Endpoints
+  declare readonly apiUrl: string
+  declare readonly wsUrl: string
+  declare readonly pollIntervalMs: number
+  declare readonly quietCheckMs: number | false
   /** The backend dialect in use, if any. */
-  readonly dialect: Dialect | undefined
+  declare readonly dialect: Dialect | undefined
   /** Writers with events waiting; flushed together once per frame. */
-  readonly flushQueue: FlushQueue
+  declare readonly flushQueue: FlushQueue
   /** @internal */
-  readonly polling: PollingCover
+  declare readonly polling: PollingCover
   /** @internal The REST half, for commands (`sendJson`). */
-  readonly rest: RestHost
+  declare readonly rest: RestHost
   /** @internal One writer per live query; what `liveSockets` (`live-status/devtools`) reads. */
-  readonly registry: LiveRegistry
+  declare readonly registry: LiveRegistry
   /** @internal Set by `watchActivity` (`live-status/devtools`); unset, writers build no report. */
   declare observe?: (activity: LiveActivity) => void
   #token: AccessToken

@@ -41,11 +41,7 @@ export type LooseObject<S extends Shape> = Flat<
 type Check = (value: any, issues: Issue[]) => any
 
 /** Runs a validator of this toolkit, synchronously: its output, or its issues. */
-export const run = <T>(check: (value: unknown, issues: Issue[]) => T, value: unknown): { value: T; issues?: undefined } | { issues: Issue[] } => {
-  const issues: Issue[] = []
-  const out = check(value, issues)
-  return issues.length ? { issues } : { value: out }
-}
+export const run = <T>(check: Schema<T>, value: unknown) => check['~standard'].validate(value) as { value: T; issues?: undefined } | { issues: Issue[] }
 
 /** The issues of the validation under way: validation is synchronous, so one array serves every frame. */
 const scratch: Issue[] = []

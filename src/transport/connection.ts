@@ -8,7 +8,7 @@ import { startHeartbeat, type Heartbeat } from './heartbeat'
 import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
 import { redact } from './redact'
 import { StatusStore } from './statusStore'
-import type { ConnectionStats, ConnectionSnapshot, WebSocketLike } from './types'
+import type { ConnectionState, ConnectionStats, ConnectionSnapshot, WebSocketLike } from './types'
 
 /** A subscriber of a connection: events, plus a call each time a socket opens. */
 export interface ConnectionSubscriber<T = unknown> extends FrameSubscriber<T> {
@@ -48,10 +48,10 @@ const LOCAL_TIMEOUT_CODE = 4000
  */
 export class Connection {
   /** The endpoint URL (the hub key), without the token. */
-  readonly url: string
-  readonly status: StatusStore
+  declare readonly url: string
+  declare readonly status: StatusStore
   /** The hub's options with this endpoint's overrides (`endpointOptions`) applied. */
-  readonly options: ResolvedHubOptions
+  declare readonly options: ResolvedHubOptions
 
   #host: ConnectionHost
   #decoder: FrameDecoder
@@ -158,7 +158,7 @@ export class Connection {
     if (this.#disposed) return
     const token = (this.#refused = this.#tokenInUse)
     this.#abandon(1000, 'unauthorized')
-    this.status.set({ state: 'unauthorized', attempt: 0, nextRetryAt: null, lastCloseReason: reason })
+    this.#show('unauthorized', { attempt: 0, lastCloseReason: reason })
     if (report) this.#host.reportAuthError(token, { url: this.url, code: null, reason })
     this.#askAgain()
   }
@@ -198,7 +198,7 @@ export class Connection {
       // Signed out: close now, and do not come back until a token is given.
       this.#abandon(1000, 'signed out')
       this.#attempt = 0
-      this.status.set({ state: 'signed-out', attempt: 0, nextRetryAt: null })
+      this.#show('signed-out', { attempt: 0 })
       return
     }
     // An open (or opening) socket was authenticated with the old token and stays; the new one is
@@ -213,7 +213,7 @@ export class Connection {
     if (!online) {
       if (state === 'reconnecting' && !this.#socket && !this.#tokenPending) {
         this.#clearRetry()
-        this.status.set({ state: 'offline', nextRetryAt: null })
+        this.#show('offline')
       }
       return
     }
@@ -231,10 +231,9 @@ export class Connection {
     this.#disposed = true
     this.#abandon(1000, 'no subscribers')
     clearTimeout(this.#idleTimer)
-    this.#idleTimer = undefined
     this.#subscribers.clear()
     this.#subscriberList = []
-    this.status.set({ state: 'idle', attempt: 0, nextRetryAt: null })
+    this.#show('idle', { attempt: 0 })
     this.#host.release(this)
   }
 
@@ -251,24 +250,21 @@ export class Connection {
   #connect(): void {
     if (this.#disposed || this.#subscribers.size === 0) return
     if (!this.#host.isOnline()) {
-      this.status.set({ state: 'offline', nextRetryAt: null })
+      this.#show('offline')
       return
     }
     const generation = ++this.#generation
     const connectingState = this.#everOpened || this.#attempt > 0 ? 'reconnecting' : 'connecting'
     // Asking a getter again: the indicator keeps saying why it waits until a socket opens.
-    if (this.#asks === 0) this.status.set({ state: connectingState, attempt: this.#attempt, nextRetryAt: null })
+    if (this.#asks === 0) this.#show(connectingState, { attempt: this.#attempt })
     if (this.options.auth.type === 'none') return this.#open(generation, null)
     this.#withToken((token) => {
       if (this.#disposed || this.#subscribers.size === 0) return
-      if (!isPresentToken(token)) {
-        this.status.set({ state: 'signed-out', attempt: 0, nextRetryAt: null })
-        if (process.env.NODE_ENV !== 'production') warnNoToken(this.url)
-        this.#askAgain()
-      } else if (token === this.#refused) {
-        this.status.set({ state: 'unauthorized', attempt: 0, nextRetryAt: null })
-        this.#askAgain()
-      } else this.#open(generation, token)
+      const present = isPresentToken(token)
+      if (present && token !== this.#refused) return this.#open(generation, token)
+      this.#show(present ? 'unauthorized' : 'signed-out', { attempt: 0 })
+      if (process.env.NODE_ENV !== 'production' && !present) warnNoToken(this.url)
+      this.#askAgain()
     })
   }
 
@@ -315,7 +311,7 @@ export class Connection {
       options.onCallbackError(
         new Error(`[live-status] No WebSocket here${process.env.NODE_ENV !== 'production' ? ': pass the `WebSocket` option (`ws` on Node)' : ''}.`),
       )
-      this.status.set({ state: 'closed', nextRetryAt: null })
+      this.#show('closed')
       return
     }
     const resumeFrom = this.#decoder.maxSeq
@@ -365,7 +361,7 @@ export class Connection {
       if (request.firstMessage !== undefined && !crossTab) this.send(request.firstMessage)
       const reconnected = this.#everOpened
       this.#everOpened = true
-      this.status.set({ state: 'open', nextRetryAt: null })
+      this.#show('open')
       this.#stableTimer = setTimeout(() => this.#markStable(), options.reconnect.stableAfterMs)
       if (options.heartbeat) {
         const heartbeat = options.heartbeat
@@ -409,6 +405,11 @@ export class Connection {
     }
   }
 
+  /** Shows `state`, with no retry waiting unless `more` says when. */
+  #show(state: ConnectionState, more?: Partial<ConnectionSnapshot>): void {
+    this.status.set({ state, nextRetryAt: null, ...more })
+  }
+
   /** Runs an app callback: what it throws goes to `onCallbackError`, never into the socket's life. */
   #safely(callback: () => void): void {
     try {
@@ -429,26 +430,26 @@ export class Connection {
 
   /** A socket was lost (not by our request): `reconnectDecision` says what next. */
   #lost(code: number, reason: string, token: string | null, tokenReplaced = false): void {
-    const closed = { lastCloseCode: code, lastCloseReason: reason, nextRetryAt: null }
+    const closed = { lastCloseCode: code, lastCloseReason: reason }
     if (this.#disposed || this.#subscribers.size === 0) {
-      this.status.set({ ...closed, state: 'idle', attempt: 0 })
+      this.#show('idle', { ...closed, attempt: 0 })
       return
     }
     this.#repeats = code === this.#lastLoss ? this.#repeats + 1 : 1
     this.#lastLoss = code
     const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced, repeats: this.#repeats, serverRetryMs: this.#serverRetryMs }, this.options)
     if (decision.state !== 'reconnecting') {
-      if (decision.state !== 'unauthorized') return this.status.set({ ...closed, state: decision.state })
+      if (decision.state !== 'unauthorized') return this.#show(decision.state, closed)
       this.#attempt = 0
       this.#refused = token
-      this.status.set({ ...closed, state: 'unauthorized', attempt: 0 })
+      this.#show('unauthorized', { ...closed, attempt: 0 })
       this.#host.reportAuthError(token, { url: this.url, code, reason: reason || 'access token rejected' })
       this.#askAgain()
       return
     }
     const { attempt, delayMs } = decision
     this.#attempt = attempt
-    this.status.set({ ...closed, state: 'reconnecting', attempt, nextRetryAt: Date.now() + delayMs })
+    this.#show('reconnecting', { ...closed, attempt, nextRetryAt: Date.now() + delayMs })
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined
       this.#connect()

@@ -2,6 +2,7 @@ import type { CrossTab } from './crossTab/crossTab'
 import type { AuthTransport } from './authTransport'
 import { authCloseCodes, fatalCloseCodes } from './closeCodes'
 import { steady, type FocusSource, type OnlineSource } from './environment'
+import { compact } from './compact'
 
 export type { FocusSource, OnlineSource }
 import type { EventError, WebSocketConstructor } from './types'
@@ -287,11 +288,7 @@ export const transportDefaults: Partial<ResolvedHubOptions> = {
 }
 
 /** `base` with every option of `overrides` that is set. */
-function merge<T extends object>(base: T, overrides: object): T {
-  const out = { ...base } as Record<string, unknown>
-  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) out[key] = value
-  return out as T
-}
+const merge = <T extends object>(base: T, overrides: object): T => ({ ...base, ...compact(overrides) })
 
 export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions {
   // The token lives in the hub (it changes); a copy here would go stale, and leak wherever options are shown.

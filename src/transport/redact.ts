@@ -103,7 +103,7 @@ export function maskError(error: unknown, tokens: readonly string[]): unknown {
       const value = (error as Record<string, unknown>)[key]
       return typeof value === 'string' ? redactShort(value, tokens, MAX_ERROR_CHARS) : undefined
     } catch {
-      return undefined
+      // A getter that throws: nothing to keep.
     }
   }
   const replaced = new Error(read('message') ?? '[live-status] an error that cannot be shown')

@@ -24,10 +24,10 @@ export interface Lease {
  * `idleCloseMs` after the last `release`.
  */
 export class SocketHub {
-  readonly options: ResolvedHubOptions
+  declare readonly options: ResolvedHubOptions
   #connections = new Map<string, Connection>()
   #token: AccessToken
-  #authErrorReportedFor: string | null | undefined = undefined
+  #authErrorReportedFor: string | null | undefined
   #unsubscribeManagers: (() => void) | undefined
   #host: ConnectionHost
   /** Told the URL whose connection was created or disposed. */
@@ -149,7 +149,7 @@ export class SocketHub {
   markUnauthorized(reason?: string): void {
     // One refusal, one report: each connection would report the token its own socket used (an
     // older one, still taken, among them), so one REST 401 made as many calls as there were sockets.
-    this.#reportAuthError(this.#currentTokenGuess(), { url: null, code: null, reason: reason ?? 'access token rejected' })
+    this.#reportAuthError(isPresentToken(this.#token) ? this.#token : null, { url: null, code: null, reason: reason ?? 'access token rejected' })
     for (const connection of [...this.#connections.values()]) connection.markUnauthorized(reason, false)
   }
 
@@ -186,12 +186,8 @@ export class SocketHub {
     this.#lifecycle.emit(this.options.onCallbackError, url)
   }
 
-  #currentTokenGuess(): string | null {
-    return isPresentToken(this.#token) ? this.#token : null
-  }
-
   #reportAuthError(token: string | null, info: AuthErrorInfo): void {
-    if (this.#authErrorReportedFor !== undefined && this.#authErrorReportedFor === token) return
+    if (this.#authErrorReportedFor === token) return
     this.#authErrorReportedFor = token
     try {
       this.options.onAuthError?.(info)
