@@ -7,7 +7,7 @@
  * schedule can wait until what the server sent has arrived, and fast-check's runner, seeded.
  */
 import type { QueryClient } from '@tanstack/react-query'
-import { cleanup } from '@testing-library/react'
+import { act, cleanup } from '@testing-library/react'
 import fc from 'fast-check'
 import { afterEach, beforeEach, vi } from 'vitest'
 import { WebSocket } from 'ws'
@@ -405,6 +405,37 @@ export function captureConsole(): { lines: string[]; restore(): void } {
     lines,
     restore: () => methods.forEach((m, i) => (console[m] = originals[i]!)),
   }
+}
+
+/** The steps every schedule has: its server's sockets at `path` dropped, and sockets being opened let open. */
+export async function dropSockets(server: LiveServer, sockets: readonly ClientSocket[], path: string): Promise<void> {
+  // Until the client has seen each of those sockets close.
+  const ports = new Set(server.openAt(path, true).map((peer) => peer.remotePort))
+  const cut = sockets.filter((s) => s.readyState === WebSocket.OPEN && ports.has(s.localPort))
+  server.drop(path)
+  await until(() => cut.every((s) => s.readyState === WebSocket.CLOSED), `the client to see its sockets at ${path} dropped`)
+}
+
+/** Waits until every socket the client is opening has opened (authed) or failed. */
+export const socketsOpened = (server: LiveServer, sockets: readonly ClientSocket[]): Promise<void> =>
+  until(() => connected(server, sockets), 'the sockets being opened to open')
+
+/**
+ * A page's new state: inside `act` (a render React flushes at once), or not (an update React
+ * schedules itself, as an event handler's in a browser).
+ */
+export function showState<T>(set: (next: T) => void, next: T, sync: boolean): void {
+  if (sync) act(() => set(next))
+  else set(next)
+}
+
+/** The end of one schedule: its tree, cache, timers, stubs and server. */
+export async function endSchedule(view: { unmount(): void }, queryClient: QueryClient, server: LiveServer): Promise<void> {
+  view.unmount()
+  queryClient.clear()
+  vi.clearAllTimers()
+  vi.unstubAllGlobals()
+  await server.kill().catch(() => {})
 }
 
 /**

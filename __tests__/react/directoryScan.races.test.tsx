@@ -19,7 +19,7 @@ import fc from 'fast-check'
 import { useLayoutEffect, useState } from 'react'
 import { describe, expect, test, vi } from 'vitest'
 import { useDirectoryScan, type DirectoryScan } from '../../src'
-import { checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, startLiveServer, until, type Peer, useRaceWorld } from '../helpers/raceWorld'
+import { checkProperty, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, startLiveServer, until, type Peer, useRaceWorld, dropSockets, endSchedule, socketsOpened } from '../helpers/raceWorld'
 import { setupLive, TOKEN } from '../helpers/renderWithLive'
 
 const IDLE_CLOSE_MS = 1000
@@ -194,10 +194,7 @@ export async function runSchedule(steps: Step[]): Promise<void> {
           break
         case 'drop': {
           if (!model.id) break
-          const ports = new Set(server.openAt(scanPath(model.id), true).map((peer) => peer.remotePort))
-          const cut = sockets.created.filter((s) => s.readyState === 1 && ports.has(s.localPort))
-          server.drop(scanPath(model.id))
-          await until(() => cut.every((s) => s.readyState === 3), 'the client to see its socket dropped')
+          await dropSockets(server, sockets.created, scanPath(model.id))
           break
         }
         case 'remount':
@@ -208,7 +205,7 @@ export async function runSchedule(steps: Step[]): Promise<void> {
           await elapse(step.ms)
           break
         case 'connect':
-          await until(() => connected(server, sockets.created), 'the sockets being opened to open')
+          await socketsOpened(server, sockets.created)
           break
       }
       await settleNow()
@@ -240,11 +237,7 @@ export async function runSchedule(steps: Step[]): Promise<void> {
     await settle(problems, { timeoutMs: 1500 })
     expect(sockets.violations, 'a second socket for a scan while one was CONNECTING or OPEN').toBe(0)
   } finally {
-    view.unmount()
-    queryClient.clear()
-    vi.clearAllTimers()
-    vi.unstubAllGlobals()
-    await server.kill().catch(() => {})
+    await endSchedule(view, queryClient, server)
   }
 }
 

@@ -12,12 +12,11 @@
  * `MODEL_SEED` / `MODEL_RUNS` to explore more.
  */
 import { keepPreviousData } from '@tanstack/react-query'
-import { act } from '@testing-library/react'
 import fc from 'fast-check'
 import { useLayoutEffect, useState } from 'react'
 import { describe, expect, test, vi } from 'vitest'
 import { liveStatusKeys, useLiveStatusClient, useOperationProgress, type LiveStatusClient, type OperationProgress } from '../../src'
-import { checkProperty, watchBackwards, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld } from '../helpers/raceWorld'
+import { checkProperty, watchBackwards, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld, dropSockets, endSchedule, showState, socketsOpened } from '../helpers/raceWorld'
 import { setupLive, TOKEN } from '../helpers/renderWithLive'
 
 const TOTAL = 8
@@ -149,11 +148,7 @@ export async function runSchedule(steps: Step[], { idleCloseMs = 1000, answerAtO
   const shown: Shown = structuredClone(initial)
   const controls: { set?: (shown: Shown) => void; client?: LiveStatusClient } = {}
   const view = renderLive(<Page controls={controls} views={views} />)
-  const render = (sync: boolean) => {
-    const next = structuredClone(shown)
-    if (sync) act(() => controls.set!(next))
-    else controls.set!(next)
-  }
+  const render = (sync: boolean) => showState(controls.set!, structuredClone(shown), sync)
 
   try {
     await settleNow()
@@ -192,18 +187,14 @@ export async function runSchedule(steps: Step[], { idleCloseMs = 1000, answerAtO
         case 'answer':
           rest.answer(step.index)
           break
-        case 'drop': {
-          const ports = new Set(server.openAt(SOCKET, true).map((peer) => peer.remotePort))
-          const cut = sockets.created.filter((s) => s.readyState === 1 && ports.has(s.localPort))
-          server.drop(SOCKET)
-          await until(() => cut.every((s) => s.readyState === 3), 'the client to see its socket dropped')
+        case 'drop':
+          await dropSockets(server, sockets.created, SOCKET)
           break
-        }
         case 'time':
           await elapse(step.ms)
           break
         case 'connect':
-          await until(() => connected(server, sockets.created), 'the socket being opened to open')
+          await socketsOpened(server, sockets.created)
           break
       }
       await settleNow()
@@ -244,11 +235,7 @@ export async function runSchedule(steps: Step[], { idleCloseMs = 1000, answerAtO
     await settle(problems, { timeoutMs: 1500 })
     expect(sockets.violations, 'a second socket for the project while one was CONNECTING or OPEN').toBe(0)
   } finally {
-    view.unmount()
-    queryClient.clear()
-    vi.clearAllTimers()
-    vi.unstubAllGlobals()
-    await server.kill().catch(() => {})
+    await endSchedule(view, queryClient, server)
   }
 }
 

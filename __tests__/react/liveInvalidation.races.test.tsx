@@ -14,13 +14,12 @@
  * `MODEL_SEED` / `MODEL_RUNS` to explore more.
  */
 import { useQuery, type QueryKey } from '@tanstack/react-query'
-import { act } from '@testing-library/react'
 import fc from 'fast-check'
 import { useEffect, useLayoutEffect, useState } from 'react'
 import { describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { useLiveInvalidation } from '../../src'
-import { checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld } from '../helpers/raceWorld'
+import { checkProperty, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld, dropSockets, endSchedule, showState, socketsOpened } from '../helpers/raceWorld'
 import { setupLive, TOKEN } from '../helpers/renderWithLive'
 
 const SOCKET = '/v1/events'
@@ -145,11 +144,7 @@ export async function runSchedule(steps: Step[], { seeded = false } = {}): Promi
   const mounts: Record<Key, number> = { t1: 1, t2: 0, list: 1 }
   const controls: { set?: (shown: Shown) => void } = {}
   const view = renderLive(<Page controls={controls} apiUrl={server.apiUrl} seen={seen} />)
-  const render = (sync: boolean) => {
-    const next = structuredClone(shown)
-    if (sync) act(() => controls.set!(next))
-    else controls.set!(next)
-  }
+  const render = (sync: boolean) => showState(controls.set!, structuredClone(shown), sync)
 
   try {
     await settleNow()
@@ -177,15 +172,11 @@ export async function runSchedule(steps: Step[], { seeded = false } = {}): Promi
           shown.subscribed = !shown.subscribed
           render(step.sync)
           break
-        case 'drop': {
-          const ports = new Set(server.openAt(SOCKET, true).map((peer) => peer.remotePort))
-          const cut = sockets.created.filter((s) => s.readyState === 1 && ports.has(s.localPort))
-          server.drop(SOCKET)
-          await until(() => cut.every((s) => s.readyState === 3), 'the client to see its socket dropped')
+        case 'drop':
+          await dropSockets(server, sockets.created, SOCKET)
           break
-        }
         case 'connect':
-          await until(() => connected(server, sockets.created), 'the socket being opened to open')
+          await socketsOpened(server, sockets.created)
           break
       }
       await settleNow()
@@ -227,11 +218,7 @@ export async function runSchedule(steps: Step[], { seeded = false } = {}): Promi
     expect(rest.calls.slice(before).map((c) => c.path), 'fetches after everything settled (a refetch loop)').toEqual([])
     expect(sockets.violations, 'a second socket while one was CONNECTING or OPEN').toBe(0)
   } finally {
-    view.unmount()
-    queryClient.clear()
-    vi.clearAllTimers()
-    vi.unstubAllGlobals()
-    await server.kill().catch(() => {})
+    await endSchedule(view, queryClient, server)
   }
 }
 

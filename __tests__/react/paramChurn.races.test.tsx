@@ -14,12 +14,11 @@
  * `MODEL_SEED` / `MODEL_RUNS` to explore more.
  */
 
-import { act } from '@testing-library/react'
 import fc from 'fast-check'
 import { useLayoutEffect, useState } from 'react'
 import { describe, expect, test, vi } from 'vitest'
 import { useIndexStatus, useLiveStatusClient, useOperationProgress, type IndexStatus, type LiveStatusClient, type OperationProgress } from '../../src'
-import { checkProperty, watchBackwards, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld } from '../helpers/raceWorld'
+import { checkProperty, watchBackwards, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld, dropSockets, endSchedule, showState, socketsOpened } from '../helpers/raceWorld'
 import { setupLive, TOKEN } from '../helpers/renderWithLive'
 
 const IDLE_CLOSE_MS = 1000
@@ -157,8 +156,7 @@ export async function runSchedule(steps: Step[], { idleCloseMs = IDLE_CLOSE_MS }
   const view = renderLive(<Page controls={controls} views={views} />)
   const show = (sync: boolean) => {
     const next = { main, extras: [...extras] }
-    if (sync) act(() => controls.set!(next))
-    else controls.set!(next)
+    showState(controls.set!, next, sync)
   }
 
   try {
@@ -190,19 +188,14 @@ export async function runSchedule(steps: Step[], { idleCloseMs = IDLE_CLOSE_MS }
         case 'answer':
           rest.answer(step.index)
           break
-        case 'drop': {
-          // Until the client has seen each of those sockets close.
-          const ports = new Set(server.openAt(socketPath(step.project), true).map((peer) => peer.remotePort))
-          const cut = sockets.created.filter((s) => s.readyState === 1 && ports.has(s.localPort))
-          server.drop(socketPath(step.project))
-          await until(() => cut.every((s) => s.readyState === 3), 'the client to see its sockets dropped')
+        case 'drop':
+          await dropSockets(server, sockets.created, socketPath(step.project))
           break
-        }
         case 'time':
           await elapse(step.ms)
           break
         case 'connect':
-          await until(() => connected(server, sockets.created), 'the sockets being opened to open')
+          await socketsOpened(server, sockets.created)
           break
         case 'bounce': {
           const before: Op | null = main
@@ -260,11 +253,7 @@ export async function runSchedule(steps: Step[], { idleCloseMs = IDLE_CLOSE_MS }
     expect(backwards, 'a cached operation went backwards').toEqual([])
     for (const peer of server.peers) expect(peer.unauthenticatedMessages, 'a socket spoke before its auth message').toEqual([])
   } finally {
-    view.unmount()
-    queryClient.clear()
-    vi.clearAllTimers()
-    vi.unstubAllGlobals()
-    await server.kill().catch(() => {})
+    await endSchedule(view, queryClient, server)
   }
 }
 

@@ -24,7 +24,7 @@ import fc from 'fast-check'
 import { useLayoutEffect, useState } from 'react'
 import { describe, expect, test, vi } from 'vitest'
 import { ConnectionStatus, useIndexStatus, useLiveStatusClient, useOperationProgress, type IndexStatus, type LiveStatusClient, type OperationProgress } from '../../src'
-import { captureConsole, checkProperty, connected, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld } from '../helpers/raceWorld'
+import { captureConsole, checkProperty, countingWebSocket, delivered, elapse, RUNS, settle, settleNow, slowRest, startLiveServer, until, useRaceWorld, dropSockets, endSchedule, socketsOpened } from '../helpers/raceWorld'
 import { setupLive } from '../helpers/renderWithLive'
 
 const TOTAL = 6
@@ -259,13 +259,9 @@ export async function runSchedule(mode: Mode, tokens: string[], steps: Step[], {
         case 'answer':
           rest.answer(step.index, step.fail ? (call) => ({ status: 500, body: { detail: `upstream refused ${call.authorization}` } }) : undefined)
           break
-        case 'drop': {
-          const ports = new Set(server.openAt(socketPath(step.project), true).map((peer) => peer.remotePort))
-          const cut = sockets.created.filter((s) => s.readyState === 1 && ports.has(s.localPort))
-          server.drop(socketPath(step.project))
-          await until(() => cut.every((s) => s.readyState === 3), 'the client to see its sockets dropped')
+        case 'drop':
+          await dropSockets(server, sockets.created, socketPath(step.project))
           break
-        }
         case 'mount':
           shown[step.view] = !shown[step.view]
           act(() => controls.toggle!(step.view))
@@ -274,7 +270,7 @@ export async function runSchedule(mode: Mode, tokens: string[], steps: Step[], {
           await elapse(step.ms)
           break
         case 'connect':
-          await until(() => connected(server, sockets.created), 'the sockets being opened to open')
+          await socketsOpened(server, sockets.created)
           break
         case 'refetch':
           act(() => void queryClient.refetchQueries({ type: 'active' }))
@@ -339,12 +335,8 @@ export async function runSchedule(mode: Mode, tokens: string[], steps: Step[], {
     if (checkAuthErrors) expect(authErrors.length, `onAuthError calls (${refused.size} token(s) refused): ${JSON.stringify(authErrors)}`).toBeLessThanOrEqual(refused.size)
     expect(sockets.violations, 'a second socket for a project while one was CONNECTING or OPEN').toBe(0)
   } finally {
-    view.unmount()
-    queryClient.clear()
-    vi.clearAllTimers()
-    vi.unstubAllGlobals()
     console_.restore()
-    await server.kill().catch(() => {})
+    await endSchedule(view, queryClient, server)
   }
 }
 
