@@ -66,10 +66,6 @@ export const REST_AGREE_MAX_TRIES = 6
 const FOLD_AHEAD_EVENTS = 256
 
 /**
- * A sequence number that orders: past 2^53, JSON.parse already gave neighbours the same value
- * (64-bit ids), and comparing them would drop every event after the first as a repeat.
- */
-/**
  * Where the socket was when the last writer of a query left, by the data it left in the cache: its
  * status (a new one on every open, retry and close, and per connection) and the frames it had
  * received, with the query's key (two queries may hold one object: a shared `initialData`). A writer
@@ -80,6 +76,10 @@ const leftAt = new WeakMap<object, [ConnectionSnapshot, string]>()
 /** The socket's status and frames received, with the query's key: what `leftAt` notes and compares. */
 const mark = (connection: Connection, queryKey: QueryKey) => `${connection.stats.framesReceived} ${hashKey(queryKey)}`
 
+/**
+ * A sequence number that orders: past 2^53, JSON.parse already gave neighbours the same value
+ * (64-bit ids), and comparing them would drop every event after the first as a repeat.
+ */
 const orderable = (seq: unknown): number | undefined => (typeof seq === 'number' && Math.abs(seq) <= Number.MAX_SAFE_INTEGER ? seq : undefined)
 
 /**
