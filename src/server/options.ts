@@ -55,8 +55,9 @@ export interface LiveStatusServerOptions<User> {
    */
   allowedHosts?: AllowedHosts
   /**
-   * Connections one user may hold at once, sockets and SSE streams counted together; the next
-   * socket gets 4429, the next SSE request 429.
+   * Connections one user may hold at once on this instance, sockets and SSE streams counted
+   * together; the next socket gets 4429, the next SSE request 429. Counted per instance: N
+   * instances behind one load balancer let a user hold up to N times this many.
    * @default 10
    */
   maxConnectionsPerUser?: number
