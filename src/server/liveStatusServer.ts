@@ -66,7 +66,7 @@ export class LiveStatusServer<User = unknown> {
     this.#options = resolved
     this.#log = new Log(resolved.logger)
     this.bus = resolved.bus
-    this.#users = new UserConnections(resolved.maxConnectionsPerUser)
+    this.#users = new UserConnections()
     this.#projects = new ProjectRegistry(resolved.bus, {
       batchIntervalMs: resolved.batchIntervalMs,
       batchMaxEvents: resolved.batchMaxEvents,

@@ -58,9 +58,15 @@ export interface LiveStatusServerOptions<User> {
    * Connections one user may hold at once on this instance, sockets and SSE streams counted
    * together; the next socket gets 4429, the next SSE request 429. Counted per instance: N
    * instances behind one load balancer let a user hold up to N times this many.
+   *
+   * A function gives each user their own cap, asked at each admission (it may answer a promise):
+   * the service user of a relay (`referenceServerSource`, one upstream stream per browser stream)
+   * gets the streams the app serves at once, or `Infinity`, while every other user keeps the
+   * default. An answer that is not a number ≥ 1 (or `Infinity`), and a throw, refuse that
+   * connection with 1011 and a log line.
    * @default 10
    */
-  maxConnectionsPerUser?: number
+  maxConnectionsPerUser?: number | ((user: NonNullable<User>, userId: string) => number | Promise<number>)
   /** Largest client frame; bigger ones close the socket with 1009. @default 65536 (64 KiB) */
   maxPayloadBytes?: number
   /**
@@ -286,7 +292,8 @@ export const serverDefaults = {
   tokenQueryParam: 'token',
 }
 
-export type ResolvedOptions<User> = typeof serverDefaults & {
+export type ResolvedOptions<User> = Omit<typeof serverDefaults, 'maxConnectionsPerUser'> & {
+  maxConnectionsPerUser: number | ((user: NonNullable<User>, userId: string) => number | Promise<number>)
   authenticate: LiveStatusServerOptions<User>['authenticate']
   authorize: (user: User, projectId: string) => boolean | Promise<boolean>
   /** Which `authorize` was given: a function, open access, or none (every join refused). */
@@ -382,7 +389,8 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     onConnection: options.onConnection,
     logger: options.logger ?? (options.log ? loggerFromLogFunction(options.log) : consoleLogger),
   }
-  for (const name of ['maxConnectionsPerUser', 'maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs', 'sseHeartbeatMs', 'sseRetryMs'] as const)
+  if (typeof resolved.maxConnectionsPerUser !== 'function') positive('maxConnectionsPerUser', resolved.maxConnectionsPerUser)
+  for (const name of ['maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs', 'sseHeartbeatMs', 'sseRetryMs'] as const)
     positive(name, resolved[name])
   if (resolved.recheckAccessMs !== false) positive('recheckAccessMs', resolved.recheckAccessMs)
   positive('retainFinishedMs', resolved.retainFinishedMs, true)

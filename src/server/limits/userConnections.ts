@@ -1,16 +1,11 @@
 /** Sockets held per user id: the per-user limit. Entries are removed at zero, so it never grows. */
 export class UserConnections {
   #held = new Map<string, number>()
-  readonly #max: number
 
-  constructor(maxPerUser: number) {
-    this.#max = maxPerUser
-  }
-
-  /** Takes a slot for `userId`; false when the user holds the maximum already. */
-  take(userId: string): boolean {
+  /** Takes a slot for `userId`; false when the user holds `max` already. */
+  take(userId: string, max: number): boolean {
     const held = this.#held.get(userId) ?? 0
-    if (held >= this.#max) return false
+    if (held >= max) return false
     this.#held.set(userId, held + 1)
     return true
   }

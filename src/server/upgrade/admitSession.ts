@@ -98,8 +98,20 @@ export async function admitSession<User>(ctx: AdmissionContext<User>, sink: Sess
     } catch (error) {
       return void fail(error instanceof UserIdError ? error.message : 'userId threw', error)
     }
+    const limit = options.maxConnectionsPerUser
+    let max: unknown
+    try {
+      max = typeof limit === 'function' ? await limit(user, userId) : limit
+    } catch (error) {
+      return void fail('maxConnectionsPerUser threw', error)
+    }
+    if (!(typeof max === 'number' && max >= 1)) {
+      const got = typeof max === 'number' ? String(max) : typeof max
+      return void fail('maxConnectionsPerUser did not answer a number', new TypeError(`maxConnectionsPerUser(user, userId) must answer a number ≥ 1 or Infinity (got ${got})`))
+    }
+    if (!sink.open) return
     // One counter for every transport: an SSE stream holds a slot as a socket does.
-    if (!ctx.users.take(userId)) {
+    if (!ctx.users.take(userId, max)) {
       metrics.drop('too_many_connections')
       return void refuse(CloseCode.tooManyConnections, 'too many connections')
     }
