@@ -54,7 +54,11 @@ export const PROTOCOL_ERROR_REPEATS = 3
  * calls `markUnauthorized()`.
  */
 export function closeAction(code: number, requested: boolean, policy: CloseCodePolicy): CloseAction {
-  if (requested) return 'stop'
+  return requested ? 'stop' : lossAction(code, policy)
+}
+
+/** The table's answer for a close we did not ask for. */
+function lossAction(code: number, policy: CloseCodePolicy): Exclude<CloseAction, 'stop'> {
   if (policy.authCloseCodes.includes(code)) return 'unauthorized'
   if (policy.fatalCloseCodes.includes(code)) return 'give-up'
   return code === 1002 ? 'retry-unless-repeated' : 'reconnect'
@@ -91,7 +95,7 @@ export function reconnectDecision(
   policy: CloseCodePolicy & { reconnect: Required<ReconnectOptions>; random: () => number },
 ): ReconnectDecision {
   // The close-code table above, read for a close we did not ask for.
-  const action = closeAction(code, false, policy)
+  const action = lossAction(code, policy)
   if (action === 'unauthorized' && !tokenReplaced) return { state: 'unauthorized' }
   const { maxAttempts, initialDelayMs, maxDelayMs } = policy.reconnect
   if (action === 'give-up' || attempt >= maxAttempts || (action === 'retry-unless-repeated' && repeats >= PROTOCOL_ERROR_REPEATS)) return { state: 'closed' }

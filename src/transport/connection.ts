@@ -52,11 +52,16 @@ export class Connection {
   declare readonly status: StatusStore
   /** The hub's options with this endpoint's overrides (`endpointOptions`) applied. */
   declare readonly options: ResolvedHubOptions
+  /** Frames received, events delivered, and drops by reason. */
+  declare readonly stats: ConnectionStats
 
   #host: ConnectionHost
   #decoder: FrameDecoder
   #subscribers = new Set<ConnectionSubscriber<unknown>>()
-  /** The same subscribers as an array, rebuilt on change rather than on every frame. */
+  /**
+   * The same subscribers as an array, rebuilt on change rather than on every frame. Replaced, never
+   * changed in place: a loop over it is a loop over a copy, whoever subscribes or leaves meanwhile.
+   */
   #subscriberList: ConnectionSubscriber<unknown>[] = []
   #socket: WebSocketLike | null = null
   /** Bumped whenever the current attempt is abandoned, so late callbacks of the old one are ignored. */
@@ -70,8 +75,8 @@ export class Connection {
   #everOpened = false
   #disposed = false
   #retryTimer: Timer | undefined
-  #connectTimer: Timer | undefined
-  #stableTimer: Timer | undefined
+  /** The socket's connect timeout until it opens, then its wait to count as stable: never both. */
+  #socketTimer: Timer | undefined
   #idleTimer: Timer | undefined
   #heartbeat: Heartbeat | undefined
   /**
@@ -92,17 +97,12 @@ export class Connection {
     this.status = new StatusStore(options.onCallbackError)
     const { reply } = options
     // Every token a socket of this hub used: a server may echo the one this socket replaced.
-    this.#decoder = new FrameDecoder(options, url, host.recentTokens, (message) =>
+    this.stats = (this.#decoder = new FrameDecoder(options, url, host.recentTokens, (message) =>
       this.#safely(() => {
         const answer = reply ? reply(message, options.discriminator) : undefined
         if (answer !== undefined) this.send(answer)
       }),
-    )
-  }
-
-  /** Frames received, events delivered, and drops by reason. */
-  get stats(): ConnectionStats {
-    return this.#decoder.stats
+    )).stats
   }
 
   get subscriberCount(): number {
@@ -170,7 +170,6 @@ export class Connection {
     this.#subscribers.add(subscriber)
     this.#subscriberList = [...this.#subscribers]
     clearTimeout(this.#idleTimer)
-    this.#idleTimer = undefined
     const { state } = this.status.getSnapshot()
     if (state === 'open') this.#safely(() => subscriber.onOpen?.({ reconnected: false }))
     // The first subscriber, someone new after we gave up (a page opened), or one back within
@@ -184,10 +183,7 @@ export class Connection {
     if (!this.#subscribers.delete(subscriber)) return
     this.#subscriberList = [...this.#subscribers]
     if (this.#subscribers.size > 0) return
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = undefined
-      this.dispose()
-    }, this.options.idleCloseMs)
+    this.#idleTimer = setTimeout(() => this.dispose(), this.options.idleCloseMs)
   }
 
   /** @internal The hub's token changed (or was given or taken away). */
@@ -249,10 +245,7 @@ export class Connection {
 
   #connect(): void {
     if (this.#disposed || this.#subscribers.size === 0) return
-    if (!this.#host.isOnline()) {
-      this.#show('offline')
-      return
-    }
+    if (!this.#host.isOnline()) return this.#show('offline')
     const generation = ++this.#generation
     const connectingState = this.#everOpened || this.#attempt > 0 ? 'reconnecting' : 'connecting'
     // Asking a getter again: the indicator keeps saying why it waits until a socket opens.
@@ -284,14 +277,14 @@ export class Connection {
    */
   #withToken(then: (token: AccessToken) => void): void {
     const generation = this.#generation
-    const done = (token: AccessToken) => {
+    const done = (token?: AccessToken) => {
       if (generation !== this.#generation) return
       this.#tokenPending = false
       then(token)
     }
     const failed = (error: unknown) => {
       this.options.onCallbackError(error)
-      done(undefined)
+      done()
     }
     let token: AccessToken | Promise<AccessToken>
     try {
@@ -344,8 +337,7 @@ export class Connection {
       this.#lost(LOCAL_TIMEOUT_CODE, reason, token)
     }
 
-    this.#connectTimer = setTimeout(() => {
-      this.#connectTimer = undefined
+    this.#socketTimer = setTimeout(() => {
       if (socket.readyState !== OPEN) timedOut('connect timeout')
     }, options.connectTimeoutMs)
     let opened = false
@@ -356,13 +348,13 @@ export class Connection {
       this.#asks = 0
       this.#refused = null
       if (process.env.NODE_ENV !== 'production') forgetRefusals(this)
-      this.#clearConnectTimer()
+      clearTimeout(this.#socketTimer)
       // A shared socket's leader sent it once when its socket opened.
       if (request.firstMessage !== undefined && !crossTab) this.send(request.firstMessage)
       const reconnected = this.#everOpened
       this.#everOpened = true
       this.#show('open')
-      this.#stableTimer = setTimeout(() => this.#markStable(), options.reconnect.stableAfterMs)
+      this.#socketTimer = setTimeout(() => this.#markStable(), options.reconnect.stableAfterMs)
       if (options.heartbeat) {
         const heartbeat = options.heartbeat
         this.#heartbeat = startHeartbeat({
@@ -372,7 +364,7 @@ export class Connection {
           onTimeout: () => timedOut('heartbeat timeout'),
         })
       }
-      for (const subscriber of [...this.#subscribers]) {
+      for (const subscriber of this.#subscriberList) {
         if (!current()) break
         this.#safely(() => subscriber.onOpen?.({ reconnected }))
       }
@@ -420,8 +412,6 @@ export class Connection {
   }
 
   #markStable(): void {
-    clearTimeout(this.#stableTimer)
-    this.#stableTimer = undefined
     this.#repeats = 0
     if (this.#attempt === 0) return
     this.#attempt = 0
@@ -429,12 +419,9 @@ export class Connection {
   }
 
   /** A socket was lost (not by our request): `reconnectDecision` says what next. */
-  #lost(code: number, reason: string, token: string | null, tokenReplaced = false): void {
+  #lost(code: number, reason: string, token: string | null, tokenReplaced?: boolean): void {
     const closed = { lastCloseCode: code, lastCloseReason: reason }
-    if (this.#disposed || this.#subscribers.size === 0) {
-      this.#show('idle', { ...closed, attempt: 0 })
-      return
-    }
+    if (this.#disposed || this.#subscribers.size === 0) return this.#show('idle', { ...closed, attempt: 0 })
     this.#repeats = code === this.#lastLoss ? this.#repeats + 1 : 1
     this.#lastLoss = code
     const decision = reconnectDecision({ code, attempt: this.#attempt, online: this.#host.isOnline(), tokenReplaced, repeats: this.#repeats, serverRetryMs: this.#serverRetryMs }, this.options)
@@ -479,19 +466,12 @@ export class Connection {
     const socket = this.#socket
     this.#socket = null
     this.#serverRetryMs = socket?.retryMs ?? this.#serverRetryMs
-    this.#clearConnectTimer()
-    clearTimeout(this.#stableTimer)
-    this.#stableTimer = undefined
+    clearTimeout(this.#socketTimer)
     this.#heartbeat?.stop()
     this.#heartbeat = undefined
     if (!socket) return
     // No-ops rather than null: `ws` throws on an 'error' event nobody listens to.
     socket.onopen = socket.onmessage = socket.onerror = socket.onclose = () => {}
-  }
-
-  #clearConnectTimer(): void {
-    clearTimeout(this.#connectTimer)
-    this.#connectTimer = undefined
   }
 
   #clearRetry(): void {

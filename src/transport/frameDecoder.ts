@@ -36,8 +36,6 @@ export interface FrameDecoderOptions {
   batches?: Readonly<Record<string, string>>
   /** Reads a binary frame as JSON text, or `undefined` to leave it binary (see `SocketHubOptions.binaryFrames`). @default undefined */
   binaryFrames?: SocketHubOptions['binaryFrames']
-  /** Type of the server's answer to a message it did not take; reported as `rejected`. @default 'client_error' */
-  rejectionType?: string | null
   onEventError: ((error: EventError) => void) | undefined
   /**
    * Where an app's callback or validator failure goes (a validator's asynchronous rejection too);
@@ -72,7 +70,7 @@ const mentionsDangerousKey = new RegExp(dangerousKeys.join('|'))
 // Module-level, not closures made per decoded frame: only a dropped frame builds its report.
 const fail = (reason: EventErrorReason, message: string, sample = '', binary?: unknown): Failure => ({ reason, message, sample, binary })
 // How to read JSON in binary frames, for developers: production builds keep what was dropped.
-const binaryHint = process.env.NODE_ENV !== 'production' ? ' (JSON in binary frames: the `binaryFrames` option)' : ''
+const binaryHint = ' (JSON in binary frames: the `binaryFrames` option)'
 const ignoredBinary = (data: unknown, hint = '') => fail('binary', `binary frame${(data as ArrayBuffer | null)?.byteLength ? ` of ${(data as ArrayBuffer).byteLength} bytes` : ''} ignored${hint}`, '', data)
 const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of ${bytes}+ bytes is over maxPayloadBytes (${limit})`)
 
@@ -146,7 +144,7 @@ export class FrameDecoder {
       if (!taken) this.#drop(failure.reason, failure.message, failure.sample)
       return
     }
-    const { discriminator, controlTypes, rejectionType = 'client_error' } = this.#options
+    const { discriminator, controlTypes } = this.#options
     const count = subscribers.length
     // The frame's text and whether it was a batch: a rejected message's sample, built only on a drop.
     const decoded = this.#last
@@ -160,7 +158,8 @@ export class FrameDecoder {
         this.#onControl?.(message)
         continue
       }
-      if (rejectionType && name === rejectionType) {
+      // The server's answer to a message it did not take (see `CloseCode`).
+      if (name === 'client_error') {
         // One component's bad message: said to whoever listens, and the socket stays.
         // Server values as text without `String()`, which throws on `{"toString":1}`.
         this.#drop('rejected', `server rejected ${textOf(message.messageType ?? 'a message')}: ${textOf(message.reason)}`, () => sampleOf(decoded, message))
@@ -223,7 +222,7 @@ export class FrameDecoder {
 
   /** A frame's messages, or why it was dropped. */
   #decode(data: unknown): unknown[] | Failure {
-    const { maxPayloadBytes: limit, maxNestingDepth = transportDefaults.maxNestingDepth!, binaryFrames } = this.#options
+    const { maxPayloadBytes: limit, maxNestingDepth = transportDefaults.maxNestingDepth!, binaryFrames, discriminator } = this.#options
     let text: string | undefined
     if (typeof data === 'string') {
       text = data
@@ -232,7 +231,7 @@ export class FrameDecoder {
       // backend sends its JSON that way and the reader takes it: then the limits below apply to
       // the text (an oversized one may have been an event), while console output of any size stays
       // binary for a channel's `decodeBinary`.
-      if (!binaryFrames) return ignoredBinary(data, binaryHint)
+      if (!binaryFrames) return process.env.NODE_ENV !== 'production' ? ignoredBinary(data, binaryHint) : ignoredBinary(data)
       try {
         text = binaryFrames(data, limit, maxNestingDepth)
       } catch (error) {
@@ -260,7 +259,6 @@ export class FrameDecoder {
     }
     // Envelopes that carry many messages: the reference server's `batch`, a dialect's own, named
     // by the discriminator (`{"kind":"many"}`) or by `type`, as control messages are.
-    const { discriminator } = this.#options
     let list = ''
     if (isRecord(parsed)) list = this.#batchLists.get(nameOf(parsed, discriminator) as string) ?? ''
     const batched = list !== '' && Array.isArray((parsed as Record<string, unknown>)[list])

@@ -264,7 +264,7 @@ const answerPing: ControlReply = (message, discriminator) => {
 }
 
 const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): ResolvedHubOptions['heartbeat'] =>
-  heartbeat === false ? false : { ...defaultHeartbeat, ...heartbeat }
+  heartbeat === false ? heartbeat : { ...defaultHeartbeat, ...heartbeat }
 
 /** The reference server's auth: the token in a first message, as graphql-ws does; never in a URL (proxies log URLs, browsers print them). */
 const referenceAuth: AuthTransport = { type: 'message', message: (token) => ({ type: 'auth', token }) }
@@ -287,13 +287,11 @@ export const transportDefaults: Partial<ResolvedHubOptions> = {
   random: Math.random,
 }
 
-/** `base` with every option of `overrides` that is set. */
-const merge = <T extends object>(base: T, overrides: object): T => ({ ...base, ...compact(overrides) })
-
 export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions {
   // The token lives in the hub (it changes); a copy here would go stale, and leak wherever options are shown.
   const { token, ...rest } = options
-  const resolved = merge(transportDefaults as ResolvedHubOptions, rest)
+  // Every option that is set: one passed through as `undefined` hides no default.
+  const resolved = { ...transportDefaults, ...compact(rest) } as ResolvedHubOptions
   resolved.reconnect = { ...defaultReconnect, ...options.reconnect }
   resolved.heartbeat = resolveHeartbeat(options.heartbeat)
   return resolved
@@ -303,7 +301,7 @@ export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions
 export function resolveEndpointOptions(options: ResolvedHubOptions, url: string): ResolvedHubOptions {
   const overrides = options.endpointOptions?.(url)
   if (!overrides) return options
-  const resolved = merge(options, overrides)
+  const resolved = { ...options, ...compact(overrides) } as ResolvedHubOptions
   if (overrides.heartbeat !== undefined) resolved.heartbeat = resolveHeartbeat(overrides.heartbeat)
   return resolved
 }

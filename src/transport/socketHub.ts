@@ -4,7 +4,7 @@ import { initialStatus } from './statusStore'
 import { Listeners } from './subscribable'
 import type { ConnectionSnapshot } from './types'
 import { maskError } from './redact'
-import { isPresentToken, resolveHubOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions, type SocketHubOptions } from './options'
+import { isPresentToken, resolveHubOptions, type AccessToken, type ResolvedHubOptions, type SocketHubOptions } from './options'
 
 /** A read-only view of one URL's status that outlives its connections (for UI). */
 export interface StatusSource {
@@ -55,12 +55,20 @@ export class SocketHub {
         if (token) this.#recentTokens = [token, ...this.#recentTokens.filter((known) => known !== token)].slice(0, 4)
       },
       isOnline: () => this.options.onlineManager.isOnline(),
-      reportAuthError: (token, info) => this.#reportAuthError(token, info),
+      reportAuthError: (token, info) => {
+        if (this.#authErrorReportedFor === token) return
+        this.#authErrorReportedFor = token
+        try {
+          this.options.onAuthError?.(info)
+        } catch (error) {
+          this.options.onCallbackError(error)
+        }
+      },
       release: (connection) => {
         if (this.#connections.get(connection.url) !== connection) return
         this.#connections.delete(connection.url)
         if (this.#connections.size === 0) this.#stopListeningToManagers()
-        this.#notifyLifecycle(connection.url)
+        this.#lifecycle.emit(this.options.onCallbackError, connection.url)
       },
     }
   }
@@ -76,18 +84,16 @@ export class SocketHub {
       connection = new Connection(url, this.#host)
       this.#connections.set(url, connection)
       if (this.#connections.size === 1) this.#listenToManagers()
-      this.#notifyLifecycle(url)
+      this.#lifecycle.emit(this.options.onCallbackError, url)
     }
-    const entry = subscriber as ConnectionSubscriber<unknown>
-    connection.addSubscriber(entry)
+    connection.addSubscriber(subscriber as ConnectionSubscriber<unknown>)
     let released = false
-    const held = connection
     return {
-      connection: held,
+      connection,
       release: () => {
         if (released) return
         released = true
-        held.removeSubscriber(entry)
+        connection!.removeSubscriber(subscriber as ConnectionSubscriber<unknown>)
       },
     }
   }
@@ -111,12 +117,11 @@ export class SocketHub {
           offStatus = this.#connections.get(url)?.status.subscribe(() => listener())
         }
         attach()
-        const onLifecycle = (changed: string) => {
+        const offLifecycle = this.#lifecycle.subscribe((changed) => {
           if (changed !== url) return
           attach()
           listener()
-        }
-        const offLifecycle = this.#lifecycle.subscribe(onLifecycle)
+        })
         return () => {
           offStatus?.()
           offLifecycle()
@@ -135,9 +140,8 @@ export class SocketHub {
    * present → waiting connections connect; an open socket stays open on rotation.
    */
   setToken(token: AccessToken): void {
-    const changed = token !== this.#token
+    if (token === this.#token) return
     this.#token = token
-    if (!changed) return
     this.#authErrorReportedFor = undefined
     for (const connection of [...this.#connections.values()]) connection.tokenChanged(token)
   }
@@ -149,7 +153,7 @@ export class SocketHub {
   markUnauthorized(reason?: string): void {
     // One refusal, one report: each connection would report the token its own socket used (an
     // older one, still taken, among them), so one REST 401 made as many calls as there were sockets.
-    this.#reportAuthError(isPresentToken(this.#token) ? this.#token : null, { url: null, code: null, reason: reason ?? 'access token rejected' })
+    this.#host.reportAuthError(isPresentToken(this.#token) ? this.#token : null, { url: null, code: null, reason: reason ?? 'access token rejected' })
     for (const connection of [...this.#connections.values()]) connection.markUnauthorized(reason, false)
   }
 
@@ -180,20 +184,6 @@ export class SocketHub {
     if (isPresentToken(this.#token)) tokens.add(this.#token)
     for (const connection of this.#connections.values()) if (connection.tokenInUse) tokens.add(connection.tokenInUse)
     return [...tokens]
-  }
-
-  #notifyLifecycle(url: string): void {
-    this.#lifecycle.emit(this.options.onCallbackError, url)
-  }
-
-  #reportAuthError(token: string | null, info: AuthErrorInfo): void {
-    if (this.#authErrorReportedFor === token) return
-    this.#authErrorReportedFor = token
-    try {
-      this.options.onAuthError?.(info)
-    } catch (error) {
-      this.options.onCallbackError(error)
-    }
   }
 
   #listenToManagers(): void {
