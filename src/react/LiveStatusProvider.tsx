@@ -35,7 +35,7 @@ export interface LiveStatusProviderProps extends LiveStatusClientOptions {
  * ```
  */
 export function LiveStatusProvider(props: LiveStatusProviderProps) {
-  const { children, client: given, accessToken, apiUrl, wsUrl } = props
+  const { children, client: given, accessToken, apiUrl, wsUrl, dialect } = props
   const latest = useRef(props)
   latest.current = props
   const queryClient = useQueryClient()
@@ -52,7 +52,6 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
       onHandshakeError: (info) => (latest.current.onHandshakeError ?? latest.current.dialect?.options?.onHandshakeError)?.(info),
       onCallbackError: props.onCallbackError ? (error) => latest.current.onCallbackError?.(error) : undefined,
     })
-  const { dialect } = props
   const [state, setState] = useState(() => ({ client: make(), apiUrl, wsUrl, dialect, given }))
   let client = state.client
   if (state.given !== given || (!given && (state.apiUrl !== apiUrl || state.wsUrl !== wsUrl || state.dialect !== dialect))) {

@@ -122,11 +122,9 @@ export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
   const query = useQuery<TData, Error, TSelected, QueryKey>({
     ...queryOptions,
     ...retry,
-    queryKey: base.queryKey,
-    queryFn: base.queryFn,
+    // Its key, fetch and `refetchInterval` (read on every query update and every render: connection changes re-render this hook).
+    ...base,
     enabled,
-    // Read on every query update and every render: connection changes re-render this hook.
-    refetchInterval: (q) => base.refetchInterval(q as never),
   })
   return withExtras(query, {
     connection,

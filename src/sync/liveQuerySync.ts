@@ -1,5 +1,5 @@
 import { hashKey, type QueryClient, type QueryKey } from '@tanstack/query-core'
-import type { RoutedQuery } from './channelRouter'
+import type { ChannelRouter, RoutedQuery } from './channelRouter'
 import type { ChannelClient, ChannelDefinition, ReduceContext } from './defineChannel'
 import type { FlushQueue } from './flushScheduler'
 import { backoffDelayMs } from '../transport/backoff'
@@ -36,7 +36,7 @@ interface Journal<TEvent, TData> {
 }
 
 /** A fetch the writer keeps a journal for: its answer with what was written since, and its end. */
-interface TrackedFetch<TData> {
+export interface TrackedFetch<TData> {
   apply(fetched: TData): TData
   close(): void
 }
@@ -96,6 +96,11 @@ const orderable = (seq: unknown): number | undefined => (typeof seq === 'number'
 export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent> {
   /** Components (hook instances) showing this query; the writer stops when the last one leaves. */
   holders = 0
+  /**
+   * @internal The router of its socket and channel, set by the registry (`liveRegistry.ts`); none
+   * without a socket, or off it after a definitive REST answer (403, 404): retrying cannot help.
+   */
+  declare router: ChannelRouter<unknown> | undefined
   declare readonly routeKey: string | undefined
   declare readonly queryKey: QueryKey
   declare readonly url: string | null
@@ -327,10 +332,9 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   /**
    * @internal A fetch of this query that began before this writer existed (a loader's prefetch, a
    * `useQuery` mounted before its subscription): what this writer writes until it answers is
-   * applied on its answer (`settle`), which would otherwise erase it. `close` when it failed.
+   * applied on its answer (`apply`), which would otherwise erase it. `close` when it answered or failed.
    */
-  join(sentThisTurn: boolean): { settle(fetched: TData): TData; close(): void } {
-    const tracked = this.#track()
+  join(sentThisTurn: boolean): TrackedFetch<TData> {
     if (sentThisTurn && !this.#refetchQueued) {
       // Nothing came between that request and this writer (socket news takes a task of its own):
       // its answer, with what is written from now on, is the refetch this turn may ask for.
@@ -338,16 +342,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       this.#refetchQueued = true
       void Promise.resolve().then(() => (this.#refetchQueued = false))
     }
-    return {
-      settle: (fetched) => {
-        try {
-          return tracked.apply(fetched)
-        } finally {
-          tracked.close()
-        }
-      },
-      close: tracked.close,
-    }
+    return this.#track()
   }
 
   /** Keeps what is written from now on for a fetch's answer. */
@@ -432,9 +427,9 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#pending = []
     this.#ahead = undefined
     this.#client.flushQueue.delete(this)
+    // Not reset: a stopped writer arms nothing again.
     clearTimeout(this.#quietTimer)
     clearTimeout(this.#confirmTimer)
-    this.#quietTimer = this.#confirmTimer = undefined
     this.#awaitingRest = undefined
     this.#clearAgree()
   }

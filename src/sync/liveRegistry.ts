@@ -6,13 +6,6 @@ import { LiveQuerySync, type SyncHost } from './liveQuerySync'
 import type { PollingCover } from './pollingCover'
 import type { SocketHub } from '../transport/socketHub'
 
-interface LiveEntry {
-  sync: LiveQuerySync<unknown, unknown, unknown>
-  router: ChannelRouter<unknown> | undefined
-  /** Off its socket after a definitive REST answer (403, 404): retrying the socket cannot help. */
-  detached: boolean
-}
-
 /** REST answers after which a query's socket stops: the thing is gone or not ours. */
 const definitive = new Set([403, 404])
 
@@ -30,7 +23,7 @@ export interface RegistryHost extends SyncHost {
  */
 export class LiveRegistry {
   #host: RegistryHost
-  #live = new WeakMap<QueryClient, Map<string, LiveEntry>>()
+  #live = new WeakMap<QueryClient, Map<string, LiveQuerySync<unknown, unknown, unknown>>>()
   /**
    * Fetches out, per query: a writer made while one is out joins it, so its answer does not erase
    * what that writer writes. The fetch began with no writer (a loader's prefetch), or with one that
@@ -51,29 +44,26 @@ export class LiveRegistry {
     let byKey = this.#live.get(queryClient)
     if (!byKey) this.#live.set(queryClient, (byKey = new Map()))
     const hash = hashKey(channel.queryKey(params))
-    let entry = byKey.get(hash)
-    if (!entry) {
+    let sync = byKey.get(hash)
+    if (!sync) {
       const url = host.channelSocketUrl(channel, params)
       const dedicated = !!url && isDedicated(host, channel, params, url)
-      const sync = new LiveQuerySync(queryClient, host, channel, params, url, dedicated) as LiveQuerySync<unknown, unknown, unknown>
-      const router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
-      entry = { sync, router, detached: false }
-      byKey.set(hash, entry)
+      sync = new LiveQuerySync(queryClient, host, channel, params, url, dedicated) as LiveQuerySync<unknown, unknown, unknown>
+      sync.router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
+      byKey.set(hash, sync)
       for (const fetch of this.#out) if (fetch.queryClient === queryClient && fetch.hash === hash) fetch.joins.push(sync.join(fetch.sentThisTurn))
-      router?.add(sync)
+      sync.router?.add(sync)
     }
-    entry.sync.holders++
-    const held = entry
-    const map = byKey
+    sync.holders++
     let released = false
     return () => {
       if (released) return
       released = true
-      if (--held.sync.holders > 0) return
+      if (--sync.holders > 0) return
       // Off its router first: the writer notes what it still owes (`left`) before `stop` forgets it.
-      if (!held.detached) held.router?.remove(held.sync)
-      held.sync.stop()
-      if (map.get(hash) === held) map.delete(hash)
+      sync.router?.remove(sync)
+      sync.stop()
+      if (byKey.get(hash) === sync) byKey.delete(hash)
     }
   }
 
@@ -82,43 +72,10 @@ export class LiveRegistry {
     const host = this.#host
     const queryKey = channel.queryKey(params)
     const hash = hashKey(queryKey)
-    const entry = this.#live.get(queryClient)?.get(hash)
-    let data: TData
-    try {
-      data = await this.#fetchJoinable(queryClient, hash, signal, () =>
-        entry
-          ? (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
-          : channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }),
-      )
-    } catch (error) {
-      host.observe?.({ type: 'fetch', queryKey, ok: false })
-      // "No such operation" or "not yours": a socket of its own would only be refused, to the retry
-      // budget. (A shared socket stays: the operation may appear on it later.)
-      if (entry && !entry.detached && entry.sync.dedicated && error instanceof LiveStatusHttpError && !error.isAuthError && definitive.has(error.status)) {
-        entry.detached = true
-        entry.router?.remove(entry.sync)
-      }
-      throw error
-    }
-    host.observe?.({ type: 'fetch', queryKey, ok: true })
-    if (entry?.detached && entry.sync.url !== null) {
-      // It exists after all (created late, access granted): back on a socket, a fresh router if
-      // the old one closed with its last query.
-      entry.detached = false
-      entry.router = this.#router(entry.sync.url, channel as ChannelDefinition<any, any, any>)
-      entry.router.add(entry.sync)
-    }
-    // The query goes on polling only while its job is active: say "updating every N s" no longer.
-    host.polling.note(host.channelSocketUrl(channel, params), hash, channel.isActive(data))
-    return data
-  }
-
-  /**
-   * A fetch: a writer made while it is out joins it (`LiveQuerySync.join`), until it answers or
-   * TanStack gives up on it (a fetch that ignores its signal must not hold a writer's journal open
-   * for good).
-   */
-  async #fetchJoinable<TData>(queryClient: QueryClient, hash: string, signal: AbortSignal, fetch: () => Promise<TData>): Promise<TData> {
+    const sync = this.#live.get(queryClient)?.get(hash)
+    // A writer made while this fetch is out joins it (`LiveQuerySync.join`), until it answers or
+    // TanStack gives up on it (a fetch that ignores its signal must not hold a writer's journal
+    // open for good).
     const out = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[], sentThisTurn: true }
     void Promise.resolve().then(() => (out.sentThisTurn = false))
     const end = () => {
@@ -127,21 +84,44 @@ export class LiveRegistry {
     }
     this.#out.add(out as never)
     signal.addEventListener('abort', end, { once: true })
+    let data: TData
     try {
-      let data: TData = await fetch()
-      for (const join of out.joins) data = join.settle(data)
-      return data
-    } finally {
-      signal.removeEventListener('abort', end)
-      end()
+      try {
+        data = await (sync
+          ? (sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
+          : channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }))
+        for (const join of out.joins) data = join.apply(data)
+      } finally {
+        signal.removeEventListener('abort', end)
+        end()
+      }
+    } catch (error) {
+      host.observe?.({ type: 'fetch', queryKey, ok: false })
+      // "No such operation" or "not yours": a socket of its own would only be refused, to the retry
+      // budget. (A shared socket stays: the operation may appear on it later.)
+      if (sync?.dedicated && error instanceof LiveStatusHttpError && !error.isAuthError && definitive.has(error.status)) {
+        sync.router?.remove(sync)
+        sync.router = undefined
+      }
+      throw error
     }
+    host.observe?.({ type: 'fetch', queryKey, ok: true })
+    if (sync && !sync.router && sync.url !== null) {
+      // It exists after all (created late, access granted): back on a socket, a fresh router if
+      // the old one closed with its last query.
+      sync.router = this.#router(sync.url, channel as ChannelDefinition<any, any, any>)
+      sync.router.add(sync)
+    }
+    // The query goes on polling only while its job is active: say "updating every N s" no longer.
+    host.polling.note(host.channelSocketUrl(channel, params), hash, channel.isActive(data))
+    return data
   }
 
   /** A local write into a live query (see `LiveStatusClient.writeLive`). */
   writeLive<TParams, TEvent, TData>(queryClient: QueryClient, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, update: (data: TData | undefined) => TData | undefined): void {
     const queryKey = channel.queryKey(params)
-    const entry = this.#live.get(queryClient)?.get(hashKey(queryKey))
-    if (entry) (entry.sync as unknown as LiveQuerySync<TParams, TEvent, TData>).write(update)
+    const sync = this.#live.get(queryClient)?.get(hashKey(queryKey))
+    if (sync) (sync as unknown as LiveQuerySync<TParams, TEvent, TData>).write(update)
     else queryClient.setQueryData<TData>(queryKey, update)
   }
 

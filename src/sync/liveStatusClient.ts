@@ -70,7 +70,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
     this.quietCheckMs = quietCheckMs
     this.flushQueue = new FlushQueue(scheduleFlush, (error) => this.hub.options.onCallbackError(error))
     this.wsUrl = wsUrl ?? toWebSocketBase(apiUrl)
-    this.endpoints = { ...defaultEndpoints, ...dialect?.options?.endpoints, ...endpoints }
+    this.endpoints = { ...defaultEndpoints, ...endpoints }
     this.pollIntervalMs = pollIntervalMs
     this.#token = accessToken
     this.#getToken = getAccessToken
@@ -255,7 +255,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
 
 /**
  * The app's options over its dialect's. An explicit `undefined` (a prop passed through) does not
- * hide the dialect's; `heartbeat`, `reconnect` and `batches` merge field by field, and
+ * hide the dialect's; `heartbeat`, `reconnect`, `batches` and `endpoints` merge field by field, and
  * `endpointOptions` URL by URL, so overriding one field keeps the dialect's others (its heartbeat
  * schedule and message, its envelope types, its per-socket auth).
  */
@@ -265,7 +265,7 @@ function mergeDialect(dialect: Dialect | undefined, options: LiveStatusClientOpt
   const base = dialect?.options
   if (!base) return own
   const merged = { ...base, ...own } as LiveStatusClientOptions
-  for (const key of ['heartbeat', 'reconnect', 'batches'] as const) if (base[key] && own[key]) merged[key] = { ...base[key], ...own[key] } as never
+  for (const key of ['heartbeat', 'reconnect', 'batches', 'endpoints'] as const) if (base[key] && own[key]) merged[key] = { ...base[key], ...own[key] } as never
   const [baseEndpoint, ownEndpoint] = [base.endpointOptions, own.endpointOptions]
   if (baseEndpoint && ownEndpoint) {
     // Per URL, the app's overrides over the dialect's: one URL's close codes do not undo another's auth.

@@ -64,7 +64,7 @@ export class PollingCover {
    * After a successful REST fetch of a query (`key`) whose socket is `url`: while that socket is
    * down and some query of it still polls (`polling`: its job is active), polling covers for it.
    */
-  note(url: string | null, key = '', polling = true): void {
+  note(url: string | null, key: string, polling: boolean): void {
     if (!url) return
     const covers = this.#covers.get(url)
     if (!polling) {
