@@ -512,6 +512,23 @@ describe('close codes', () => {
     await vi.advanceTimersByTimeAsync(600_000)
     expect(endpoint.created).toHaveLength(1)
   })
+  test('markUnauthorized after failed retries starts the retry count anew, as a refused socket does: a new token from getToken is not held to the old count', async () => {
+    let token = 'tok-old'
+    const { endpoint, hub } = setup({ token: undefined, getToken: () => token })
+    const lease = hub.acquire(endpoint.url)
+    await flush()
+    endpoint.stop()
+    await endpoint.closeClients(1006)
+    // The loss and two failed retries (after 1 and 2 s): the third waits.
+    await vi.advanceTimersByTimeAsync(3_100)
+    expect(lease.connection.getStatus().attempt).toBe(3)
+    hub.markUnauthorized('REST answered 401')
+    token = 'tok-new'
+    // The getter is asked again after 1 s; its new token's socket fails too (the server is still down).
+    await vi.advanceTimersByTimeAsync(1_100)
+    expect(endpoint.created.length).toBe(4)
+    expect(lease.connection.getStatus()).toMatchObject({ state: 'reconnecting', attempt: 1 })
+  })
 })
 
 describe('heartbeat', () => {
@@ -530,6 +547,25 @@ describe('heartbeat', () => {
     endpoint.send({ type: 'pong' })
     await vi.advanceTimersByTimeAsync(5_000)
     expect(lease.connection.getStatus().state).toBe('open')
+  })
+
+  test('a status listener that signs out as the socket opens leaves no heartbeat behind: the next socket is pinged once, not twice', async () => {
+    const { endpoint, hub } = setup()
+    const lease = hub.acquire(endpoint.url)
+    let signOut = true
+    lease.connection.status.subscribe((status) => {
+      if (status.state === 'open' && signOut) {
+        signOut = false
+        hub.setToken(null)
+      }
+    })
+    await flush()
+    expect(lease.connection.getStatus().state).toBe('signed-out')
+    hub.setToken('tok-next')
+    await flush()
+    expect(lease.connection.getStatus().state).toBe('open')
+    await vi.advanceTimersByTimeAsync(25_004)
+    expect(endpoint.received).toEqual([{ type: 'ping' }])
   })
 
   test('a silent server is declared dead within interval + timeout, and the client reconnects', async () => {

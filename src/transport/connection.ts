@@ -157,6 +157,8 @@ export class Connection {
   markUnauthorized(reason = 'access token rejected', report = true): void {
     if (this.#disposed) return
     const token = (this.#refused = this.#tokenInUse)
+    // As a refused socket does: the next token gets a fresh retry budget.
+    this.#attempt = 0
     this.#abandon(1000, 'unauthorized')
     this.#show('unauthorized', { attempt: 0, lastCloseReason: reason })
     if (report) this.#host.reportAuthError(token, { url: this.url, code: null, reason })
@@ -354,6 +356,8 @@ export class Connection {
       const reconnected = this.#everOpened
       this.#everOpened = true
       this.#show('open')
+      // A status listener may have closed it (signed out): no timers for a socket that is gone.
+      if (!current()) return
       this.#socketTimer = setTimeout(() => this.#markStable(), options.reconnect.stableAfterMs)
       if (options.heartbeat) {
         const heartbeat = options.heartbeat
