@@ -70,7 +70,7 @@ test('AccessRechecks: one timer, each connection every period from its admission
   vi.useFakeTimers({ now: 0 })
   const checked: string[] = []
   const rechecks = new AccessRechecks<{ id: string }>({
-    options: { recheckAccessMs: 100, authenticate: (token: string) => (checked.push(`${token}@${Date.now()}`), { id: token }), authorize: () => true },
+    options: { recheckAccessMs: 100, authTimeoutMs: 5000, authenticate: (token: string) => (checked.push(`${token}@${Date.now()}`), { id: token }), authorize: () => true },
     log: { error() {}, warn() {}, info() {}, debug() {} } as never,
     metrics: { drop() {} } as never,
   })

@@ -53,9 +53,10 @@ describe('maxConnectionsPerUser as a function', () => {
     ['a throw that quotes the token', () => {
       throw new Error(`no plan for ${SERVICE_TOKEN}`)
     }, 'maxConnectionsPerUser threw', 'no plan for'],
-    ['0', () => 0, 'maxConnectionsPerUser did not answer a number', 'got 0'],
-    ['NaN', () => Number.NaN, 'maxConnectionsPerUser did not answer a number', 'got NaN'],
-    ['a string', () => '5' as unknown as number, 'maxConnectionsPerUser did not answer a number', 'got string'],
+    ['0', () => 0, 'maxConnectionsPerUser did not answer a cap', 'got 0'],
+    ['NaN', () => Number.NaN, 'maxConnectionsPerUser did not answer a cap', 'got NaN'],
+    ['a string', () => '5' as unknown as number, 'maxConnectionsPerUser did not answer a cap', 'got string'],
+    ['1.5 (a cap counts connections)', () => 1.5, 'maxConnectionsPerUser did not answer a cap', 'got 1.5'],
     ['a rejected promise', () => Promise.reject(new Error('database down')), 'maxConnectionsPerUser threw', 'database down'],
   ])('%s refuses that connection with 1011 and a log line without the token; the server goes on', async (_name, limit, logged, detail) => {
     const { logger, lines } = capture()
@@ -75,6 +76,12 @@ describe('maxConnectionsPerUser as a function', () => {
     await connect('/ws/projects/p1', { token: 'tok-alice' }).opened()
   })
 
-  test('a number that is not ≥ 1 is refused when the server is created', () =>
-    expect(() => startServer({ maxConnectionsPerUser: 0 })).rejects.toThrow('maxConnectionsPerUser must be a positive number (got 0)'))
+  test.each([0, 0.5, 1.5, -1, Number.NaN])('a static %s is refused when the server is created, as a function answering it refuses the connection', (cap) =>
+    expect(() => startServer({ maxConnectionsPerUser: cap })).rejects.toThrow(`maxConnectionsPerUser must be a whole number, 1 or more, Infinity, or a function (got ${cap})`))
+
+  test('a static Infinity is taken, as a function may answer it: no cap', async () => {
+    const { server, connect } = await startServer({ authenticate, maxConnectionsPerUser: Infinity })
+    await Promise.all(Array.from({ length: 12 }, () => connect('/ws/projects/p1', { token: 'tok-alice' }).opened()))
+    await expect.poll(() => server.stats.connections).toBe(12)
+  })
 })

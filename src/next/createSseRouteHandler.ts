@@ -62,8 +62,10 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
     throw new TypeError('[live-status] createSseRouteHandler: `authorize(user, projectId)` is required: it says who may follow which project. There is no default that lets every user see every project; write `() => true` if that really is the policy.')
   }
   if (typeof source !== 'function') throw new TypeError('[live-status] createSseRouteHandler: `source` is required: `referenceServerSource(…)`, `jobSource(…)` or an async generator `(projectId, { since, signal }) => …`.')
-  if (!(heartbeatMs > 0)) throw new RangeError(`[live-status] createSseRouteHandler: \`heartbeatMs\` must be a positive number of ms (got ${heartbeatMs}).`)
-  if (recheckAccessMs !== false && !(recheckAccessMs > 0)) throw new RangeError(`[live-status] createSseRouteHandler: \`recheckAccessMs\` must be a positive number of ms, or false (got ${recheckAccessMs}).`)
+  // Timers set past 2^31 - 1 ms run after 1 ms; a fraction of a ms repeats at once.
+  if (!(heartbeatMs >= 1 && heartbeatMs <= MAX_TIMER_MS)) throw new RangeError(`[live-status] createSseRouteHandler: \`heartbeatMs\` must be between 1 and ${MAX_TIMER_MS} ms (got ${heartbeatMs}).`)
+  if (recheckAccessMs !== false && !(recheckAccessMs >= 1 && recheckAccessMs <= MAX_TIMER_MS))
+    throw new RangeError(`[live-status] createSseRouteHandler: \`recheckAccessMs\` must be between 1 and ${MAX_TIMER_MS} ms, or false (got ${recheckAccessMs}).`)
   if (!Number.isSafeInteger(retryMs) || retryMs < 0) throw new RangeError(`[live-status] createSseRouteHandler: \`retryMs\` must be a whole number of ms, 0 or more (got ${retryMs}).`)
   if (maxStreamsPerUser !== false && !(Number.isSafeInteger(maxStreamsPerUser) && maxStreamsPerUser > 0))
     throw new RangeError(`[live-status] createSseRouteHandler: \`maxStreamsPerUser\` must be a whole number, 1 or more, or false for no cap (got ${maxStreamsPerUser}).`)
@@ -156,13 +158,25 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
       }
       if (recheckAccessMs !== false && !abort.signal.aborted) {
         // A stream lives as long as its client: access withdrawn meanwhile ends it (the reconnect is refused).
-        const recheck = setInterval(() => void access().then((now) => 'refused' in now && abort.abort()), recheckAccessMs)
+        // One check at a time: a hung auth backend is not asked again each period (unbounded pending calls).
+        let checking = false
+        const recheck = setInterval(() => {
+          if (checking) return
+          checking = true
+          void access().then((now) => {
+            checking = false
+            if ('refused' in now) abort.abort()
+          })
+        }, recheckAccessMs)
         abort.signal.addEventListener('abort', () => clearInterval(recheck), { once: true })
       }
       return new Response(body, { status: 200, headers: EVENT_STREAM_HEADERS })
     },
   }
 }
+
+/** The longest delay a timer waits as asked. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 function validId(id: string, pattern: RegExp): boolean {
   // A global or sticky pattern keeps `lastIndex` between calls: reset it so one id cannot affect the next.

@@ -35,7 +35,7 @@ export function loggerFromLogFunction(log: (message: string, error?: unknown) =>
   }
 }
 
-/** An error as log fields: name and message only, with `token` masked wherever it appears. */
+/** An error as log fields: name and message only, with `token` masked wherever it appears (a class's `name` too). */
 export function errorFields(error: unknown, token?: string | null): { err: { name: string; message: string } } {
   let name = 'Error'
   let message: string
@@ -47,7 +47,7 @@ export function errorFields(error: unknown, token?: string | null): { err: { nam
   } catch {
     message = 'unprintable error'
   }
-  return { err: { name, message: redact(message, token).slice(0, 500) } }
+  return { err: { name: redact(name, token).slice(0, 100), message: redact(message, token).slice(0, 500) } }
 }
 
 /**

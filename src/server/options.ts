@@ -9,9 +9,10 @@ import { consoleLogger, loggerFromLogFunction, type ServerLogger } from './logge
 export interface LiveStatusServerOptions<User> {
   /**
    * Who owns `token`; `null`/`undefined` rejects it (4401 on sockets, 401 on REST and SSE). A throw is answered 1011 / 500.
-   * On a `recheckAccessMs` check it gets the connection's upgrade (or SSE) request only when declared
-   * with a second parameter (`(token, request)`, `(...args)`): a `(token) => …` is called with the
-   * token alone, so an idle connection does not keep its request for it (about 1.2 KiB).
+   * On a `recheckAccessMs` check it gets the connection's upgrade (or SSE) request unless it is
+   * written with one plain parameter (`(token) => …`, `function (token)`): that one is called with
+   * the token alone, so an idle connection does not keep its request for it (about 1.2 KiB). Any
+   * other form (`(token, request)`, `(token, request = …)`, `(...args)`, a bound function) gets it.
    */
   authenticate: (token: string, request: IncomingMessage) => User | null | undefined | Promise<User | null | undefined>
   /**
@@ -131,7 +132,9 @@ export interface LiveStatusServerOptions<User> {
   operationChannel?: OperationChannel
   /**
    * With message auth, the time allowed for the `{ type: 'auth', token }` frame (then 4401). A socket
-   * not admitted within twice this long (a hung `authenticate` or `authorize`) is closed with 1011.
+   * not admitted within twice this long (a hung `authenticate`, `authorize` or
+   * `maxConnectionsPerUser`) is closed with 1011, and so is one whose `recheckAccessMs` check has not
+   * answered within twice this long. At most 1,073,741,823 ms.
    * @default 5000
    */
   authTimeoutMs?: number
@@ -139,7 +142,9 @@ export interface LiveStatusServerOptions<User> {
    * How often an admitted socket or SSE stream asks `authenticate` and `authorize` again with the
    * token it was admitted with: once they refuse (a signed-out user, a revoked or expired token, a
    * project taken away) it is closed as admission would have refused it (4401, 4403; 1011 when
-   * they throw), and the client stops or reconnects as those codes say. `false`: checked once.
+   * they throw, or do not answer within twice `authTimeoutMs`), and the client stops or reconnects
+   * as those codes say. A check still out is not asked again. 1 to 2,147,483,647 ms (what a timer
+   * can wait); `false`: checked once.
    * @default 300000 (5 minutes)
    */
   recheckAccessMs?: number | false
@@ -340,6 +345,18 @@ const positive = (name: string, value: number, allowInfinity = false) => {
     throw new TypeError(`[live-status/server] ${name} must be a positive number (got ${String(value)})`)
 }
 
+/** Node runs a timer set past this many ms after 1 ms (with a warning each time): a check every millisecond. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A delay a timer is set with: 1 ms or more (a fraction of a ms repeats at once, forever), and no more than a timer can wait. */
+const timerMs = (name: string, value: number, max = MAX_TIMER_MS) => {
+  positive(name, value)
+  if (value < 1 || value > max) throw new TypeError(`[live-status/server] ${name} must be between 1 and ${max} ms (got ${String(value)})`)
+}
+
+/** A per-user cap: a whole number ≥ 1, or `Infinity` for none. Also what a `maxConnectionsPerUser` function must answer. */
+export const isConnectionCap = (value: unknown): value is number => typeof value === 'number' && (Number.isInteger(value) ? value >= 1 : value === Infinity)
+
 const refuseAll = () => false
 const allowAll = () => true
 
@@ -389,10 +406,15 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
     onConnection: options.onConnection,
     logger: options.logger ?? (options.log ? loggerFromLogFunction(options.log) : consoleLogger),
   }
-  if (typeof resolved.maxConnectionsPerUser !== 'function') positive('maxConnectionsPerUser', resolved.maxConnectionsPerUser)
-  for (const name of ['maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'idleTimeoutMs', 'batchIntervalMs', 'batchMaxEvents', 'maxBufferedBytes', 'authTimeoutMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs', 'sseHeartbeatMs', 'sseRetryMs'] as const)
+  const cap = resolved.maxConnectionsPerUser
+  if (typeof cap !== 'function' && !isConnectionCap(cap)) throw new TypeError(`[live-status/server] maxConnectionsPerUser must be a whole number, 1 or more, Infinity, or a function (got ${String(cap)})`)
+  for (const name of ['maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'batchMaxEvents', 'maxBufferedBytes'] as const)
     positive(name, resolved[name])
-  if (resolved.recheckAccessMs !== false) positive('recheckAccessMs', resolved.recheckAccessMs)
+  for (const name of ['idleTimeoutMs', 'batchIntervalMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs', 'sseHeartbeatMs', 'sseRetryMs'] as const)
+    timerMs(name, resolved[name])
+  // Admission's deadline is twice it.
+  timerMs('authTimeoutMs', resolved.authTimeoutMs, Math.floor(MAX_TIMER_MS / 2))
+  if (resolved.recheckAccessMs !== false) timerMs('recheckAccessMs', resolved.recheckAccessMs)
   positive('retainFinishedMs', resolved.retainFinishedMs, true)
   positive('invalidFramesWindowMs', resolved.invalidFramesWindowMs, true)
   return resolved

@@ -5,7 +5,7 @@ import type { ProjectChannel } from '../fanout/projectChannel'
 import type { UserConnections } from '../limits/userConnections'
 import { errorFields, type Log } from '../logger'
 import type { ServerMetrics } from '../metrics/serverMetrics'
-import { UserIdError, type ResolvedOptions } from '../options'
+import { isConnectionCap, UserIdError, type ResolvedOptions } from '../options'
 import { checkAccess, type AccessRechecks, type AccessRequest } from './checkAccess'
 
 /** What admission needs of the server. */
@@ -55,7 +55,7 @@ export function trackAdmission<User>(ctx: AdmissionContext<User>, sink: SessionS
     deadline = undefined
     if (!sink.open) return
     metrics.drop('auth_timeout')
-    log.warn('admission timed out: authenticate/authorize did not answer', { projectId, transport: sink.transport, afterMs: 2 * options.authTimeoutMs })
+    log.warn('admission timed out: authenticate, authorize or maxConnectionsPerUser did not answer', { projectId, transport: sink.transport, afterMs: 2 * options.authTimeoutMs })
     sink.close(CloseCode.internalError, 'authentication timed out')
   }, 2 * options.authTimeoutMs)
   const done = () => {
@@ -105,9 +105,9 @@ export async function admitSession<User>(ctx: AdmissionContext<User>, sink: Sess
     } catch (error) {
       return void fail('maxConnectionsPerUser threw', error)
     }
-    if (!(typeof max === 'number' && max >= 1)) {
+    if (!isConnectionCap(max)) {
       const got = typeof max === 'number' ? String(max) : typeof max
-      return void fail('maxConnectionsPerUser did not answer a number', new TypeError(`maxConnectionsPerUser(user, userId) must answer a number ≥ 1 or Infinity (got ${got})`))
+      return void fail('maxConnectionsPerUser did not answer a cap', new TypeError(`maxConnectionsPerUser(user, userId) must answer a whole number, 1 or more, or Infinity (got ${got})`))
     }
     if (!sink.open) return
     // One counter for every transport: an SSE stream holds a slot as a socket does.

@@ -2,12 +2,13 @@ import type { IncomingMessage } from 'node:http'
 import { CloseCode } from '../../transport/closeCodes'
 import type { SessionSink } from '../connection/sink'
 import { errorFields, type Log } from '../logger'
+import { withTimeout } from '../withTimeout'
 import type { DropReason, ServerMetrics } from '../metrics/serverMetrics'
 import type { ResolvedOptions } from '../options'
 
 /** What an access check needs of the server. */
 export interface AccessContext<User> {
-  options: Pick<ResolvedOptions<User>, 'authenticate' | 'authorize' | 'recheckAccessMs'>
+  options: Pick<ResolvedOptions<User>, 'authenticate' | 'authorize' | 'recheckAccessMs' | 'authTimeoutMs'>
   log: Log
   metrics: ServerMetrics
 }
@@ -35,17 +36,27 @@ export async function checkAccess<User>(ctx: AccessContext<User>, sink: SessionS
     sink.close(code, reason)
   }
   let step: 'authenticate' | 'authorize' = 'authenticate'
-  try {
-    const user = await options.authenticate(token, request)
-    if (!sink.open) return
-    if (user === null || user === undefined) return refuse('unauthenticated', CloseCode.unauthenticated, 'invalid token')
-    step = 'authorize'
-    if ((await options.authorize(user, projectId)) !== true) return refuse('forbidden', CloseCode.forbidden, 'forbidden')
-    return sink.open ? { user } : undefined
-  } catch (error) {
-    log.error(`${step} threw${when === 'recheck' ? ' on a recheck' : ''}`, { projectId, transport: sink.transport, ...errorFields(error, token) })
-    return refuse('internal_error', CloseCode.internalError, 'internal error')
+  const decide = async (): Promise<{ user: NonNullable<User> } | undefined> => {
+    try {
+      const user = await options.authenticate(token, request)
+      if (!sink.open) return
+      if (user === null || user === undefined) return refuse('unauthenticated', CloseCode.unauthenticated, 'invalid token')
+      step = 'authorize'
+      if ((await options.authorize(user, projectId)) !== true) return refuse('forbidden', CloseCode.forbidden, 'forbidden')
+      return sink.open ? { user } : undefined
+    } catch (error) {
+      // A connection gone meanwhile is no failure of this server's: said at debug level.
+      log[sink.open ? 'error' : 'debug'](`${step} threw${when === 'recheck' ? ' on a recheck' : ''}`, { projectId, transport: sink.transport, ...errorFields(error, token) })
+      return refuse('internal_error', CloseCode.internalError, 'internal error')
+    }
   }
+  // Admission has its own deadline (`trackAdmission`). A recheck gets the same one: a hung auth
+  // backend must not keep a revoked token's connection open, unseen, for as long as it hangs.
+  if (when === 'admission') return decide()
+  return withTimeout(decide(), 2 * options.authTimeoutMs, () => {
+    if (sink.open) log.warn(`recheck timed out: ${step} did not answer`, { projectId, transport: sink.transport, afterMs: 2 * options.authTimeoutMs })
+    return refuse('auth_timeout', CloseCode.internalError, 'authentication timed out')
+  })
 }
 
 /**
@@ -53,22 +64,29 @@ export async function checkAccess<User>(ctx: AccessContext<User>, sink: SessionS
  * admitted with, until it is deleted (its close): a signed-out user, a revoked or expired token, a
  * project taken away end it as admission would have refused it. One timer for the server, not one
  * per connection: connections wait in the order they were added, which (one period for all) is
- * the order they fall due. Nothing with `recheckAccessMs: false`.
+ * the order they fall due. A connection whose last check has not answered is not asked again
+ * until it has (that check ends it after twice `authTimeoutMs`). Times come from the monotonic
+ * clock: a wall clock set back must not suspend every check. Nothing with `recheckAccessMs: false`.
  */
 export class AccessRechecks<User> {
   readonly #ctx: AccessContext<User>
   readonly #due = new Map<SessionSink, KeptAccess>()
+  /** Whether `authenticate` gets the request on a recheck (see `takesRequest`). */
+  readonly #keepRequest: boolean
   #timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(ctx: AccessContext<User>) {
     this.#ctx = ctx
+    this.#keepRequest = takesRequest(ctx.options.authenticate)
   }
 
   /** Checks `sink` every `recheckAccessMs` from now, until `delete(sink)`. */
   add(sink: SessionSink, access: AccessRequest): void {
     const { recheckAccessMs } = this.#ctx.options
     if (recheckAccessMs === false || !sink.open) return
-    this.#due.set(sink, keptForRecheck(this.#ctx.options.authenticate, access, Date.now() + recheckAccessMs))
+    const { projectId, token, request } = access
+    // One literal with every field: a spread plus fields gave each entry its own hidden class (about 200 B more each).
+    this.#due.set(sink, { projectId, token, request: this.#keepRequest ? request : (undefined as unknown as IncomingMessage), at: performance.now() + recheckAccessMs, checking: false })
     this.#arm()
   }
 
@@ -93,7 +111,7 @@ export class AccessRechecks<User> {
     if (this.#timer !== undefined) return
     const first = this.#due.values().next()
     if (first.done) return
-    this.#timer = setTimeout(() => this.#run(), Math.max(0, first.value.at - Date.now()))
+    this.#timer = setTimeout(() => this.#run(), Math.max(0, first.value.at - performance.now()))
     // The connections keep the process alive, not their checks.
     this.#timer.unref?.()
   }
@@ -102,30 +120,43 @@ export class AccessRechecks<User> {
     this.#timer = undefined
     const { recheckAccessMs } = this.#ctx.options
     if (recheckAccessMs === false) return
-    const now = Date.now()
+    const now = performance.now()
     for (const [sink, access] of this.#due) {
+      // Entries set during the loop come after it, due a whole period later (at least 1 ms).
       if (access.at > now) break
-      // To the back of the line (entries set during the loop come after it, and are not due).
+      // To the back of the line.
       this.#due.delete(sink)
       if (!sink.open) continue
       access.at = now + recheckAccessMs
       this.#due.set(sink, access)
-      void checkAccess(this.#ctx, sink, access, 'recheck')
+      if (access.checking) continue
+      access.checking = true
+      void checkAccess(this.#ctx, sink, access, 'recheck').then(() => (access.checking = false))
     }
     this.#arm()
   }
 }
 
 /**
- * What a connection keeps for its rechecks: its project and token, not the admission's other
- * fields (its callbacks), and the request only for an `authenticate` declared with a second
- * parameter. An upgraded socket's `IncomingMessage` (its headers, raw headers, stream state) is
- * about 1.2 KiB a connection that `(token) => …` never reads; `(token, request)`, `(...args)` and
- * any length other than 1 keep it. One literal with every field (and `at`, when the next check is
- * due): an object spread plus a field gave each entry its own hidden class (about 200 B more each).
+ * Whether `authenticate` may read the request on a recheck, so the connection keeps it. An
+ * upgraded socket's `IncomingMessage` (its headers, raw headers, stream state) is about 1.2 KiB a
+ * connection that `(token) => …` never reads. `length` alone cannot say: it counts the parameters
+ * before the first default or rest one, so `(token, request = …)` and `(token, ...rest)` are 1 too.
+ * Only a function of `length` 1 whose source shows one plain parameter (no comma, no spread before
+ * its list closes) goes without; anything else, native and bound functions included, keeps it.
  */
-function keptForRecheck<User>(authenticate: AccessContext<User>['options']['authenticate'], { projectId, token, request }: AccessRequest, at: number): KeptAccess {
-  return { projectId, token, request: authenticate.length === 1 ? (undefined as unknown as IncomingMessage) : request, at }
+export function takesRequest(authenticate: (...args: never[]) => unknown): boolean {
+  if (authenticate.length !== 1) return true
+  let source: string
+  try {
+    source = Function.prototype.toString.call(authenticate)
+  } catch {
+    return true
+  }
+  if (source.includes('[native code]')) return true
+  const ends = [source.indexOf(')'), source.indexOf('=>')].filter((at) => at >= 0)
+  const parameters = source.slice(0, ends.length > 0 ? Math.min(...ends) : 0)
+  return ends.length === 0 || /,|\.\.\./.test(parameters)
 }
 
-type KeptAccess = AccessRequest & { at: number }
+type KeptAccess = AccessRequest & { at: number; checking: boolean }
