@@ -16,14 +16,34 @@ const progress = (processedFiles: number, patch: Partial<OperationProgress> = {}
 test('undefined until two items and one second were observed; then the rate seen so far', () => {
   const eta = createOperationEta()
   expect(eta(progress(10), 0)).toBeUndefined()
-  // Two items, but in less than a second.
+  // A first change within a second of the first sight: where counting starts.
   expect(eta(progress(30), 500)).toBeUndefined()
   // The same counts read again later (a re-render): the samples stay, so still under a second of progress.
   expect(eta(progress(30), 900)).toBeUndefined()
-  // 40 items in 1.5 s (first seen at 0, last changed at 1500): 50 left.
-  expect(eta(progress(50), 1500)).toBe(1875)
+  // 20 items in 1 s (counted from 30 at 500, last changed at 1500): 50 left.
+  expect(eta(progress(50), 1500)).toBe(2500)
   // Read again later with the same counts: the rate is not stretched.
-  expect(eta(progress(50), 9000)).toBe(1875)
+  expect(eta(progress(50), 9000)).toBe(2500)
+})
+
+test('a remount on a cached count, caught up at once, estimates from the rate after the catch-up (before: the jump read as progress, 6 s left for 21)', () => {
+  const eta = createOperationEta()
+  const of200 = (done: number) => progress(done, { totalFiles: 200 })
+  // Shown from the cache: 23 files, counted 5 s ago. REST (or the socket) says 66, 50 ms later.
+  expect(eta(of200(23), 0)).toBeUndefined()
+  expect(eta(of200(66), 50)).toBeUndefined()
+  // Then 6.5 files a second, as the job runs.
+  let shown: number | undefined
+  for (let second = 1; second <= 8; second++) shown = eta(of200(66 + 6.5 * second), 50 + 1000 * second)
+  // 82 left at 6.5/s: 12.6 s.
+  expect(shown).toBe(Math.round((82 * 8000) / 52))
+})
+
+test('polling: a first change a whole period later is progress, counted from the first sight', () => {
+  const eta = createOperationEta()
+  eta(progress(10), 0)
+  // 10 files in 5 s: 80 left, 40 s.
+  expect(eta(progress(20), 5000)).toBe(40_000)
 })
 
 test('failed items count as done; a total of 0, no progress and an end give undefined', () => {

@@ -8,7 +8,8 @@ export type OperationEtaSampler = (progress: OperationProgress | undefined, nowM
 
 /**
  * An estimator of time left, in milliseconds, from the rate it has observed since it first saw the
- * operation progress: `undefined` until two items and one second of progress have been seen (a
+ * operation progress (or since the counts first changed, when that came within a second: a cached
+ * count caught up is not progress): `undefined` until two items and one second of progress have been seen (a
  * single burst does not promise a wild figure), and once the operation ends. Timed by this
  * machine's clock when the counts change, as they arrive (socket or polling): never the server's
  * stamps, which may be old (`started_at`) or on another clock. One per view: what `useOperationEta`
@@ -36,6 +37,13 @@ export function createOperationEta(): OperationEtaSampler {
       firstAt = lastAt = nowMs
       first = last = done
     } else if (done !== last) {
+      // The first change within a second of the first sight is a count caught up (a cached value a
+      // remount showed, then REST's or the socket's news), not progress made in that time: counting
+      // starts from it.
+      if (last === first && nowMs - firstAt < 1000) {
+        firstAt = nowMs
+        first = done
+      }
       lastAt = nowMs
       last = done
     }
