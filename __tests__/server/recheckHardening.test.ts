@@ -19,6 +19,13 @@ afterEach(() => {
 
 const SECRET = 'tok-SECRET-abcdef123456'
 
+/** An authenticate that hangs on every recheck (the admission answers), and the number of calls. */
+function hangingAfterAdmission() {
+  const state = { calls: 0 }
+  const authenticate = (token: string) => (++state.calls === 1 ? { id: token, projects: ['p1'] } : new Promise<never>(() => {}))
+  return { state, authenticate }
+}
+
 function fakeSink(): SessionSink & { open: boolean } {
   return { transport: 'websocket', open: true, closed: false, bufferedBytes: 0, answersPings: true, send() {}, close() {}, terminate() {}, ping() {}, onClose: () => () => {}, onAlive() {} }
 }
@@ -44,24 +51,77 @@ describe('a recheck that does not answer', () => {
     expect(lines.find((line) => line.message === 'recheck timed out: authenticate did not answer')?.level).toBe('warn')
   })
 
-  test('the Next route handler asks one recheck at a time too', async () => {
-    vi.useFakeTimers()
-    let calls = 0
+  test("doesn't keep a closed server's process alive: its deadline is unref'd, as the schedule is", async () => {
+    const timers: ReturnType<typeof setTimeout>[] = []
+    const real = globalThis.setTimeout
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      const timer = real(fn, ms)
+      timers.push(timer)
+      return timer
+    }) as typeof setTimeout)
+    const { authenticate } = hangingAfterAdmission()
+    const sink = fakeSink()
+    const ctx = { options: { recheckAccessMs: 100, authTimeoutMs: 60_000, authenticate, authorize: () => true }, log: { error() {}, warn() {}, info() {}, debug() {} } as never, metrics: { drop() {} } as never }
+    await checkAccess(ctx, sink, { projectId: 'p', token: 't', request: {} as IncomingMessage }, 'admission')
+    void checkAccess(ctx, sink, { projectId: 'p', token: 't', request: {} as IncomingMessage }, 'recheck')
+    const deadline = timers.find((timer) => (timer as unknown as { _idleTimeout: number })._idleTimeout === 120_000)
+    expect(deadline?.hasRef()).toBe(false)
+    clearTimeout(deadline)
+  })
+})
+
+describe('the Next route handler', () => {
+  async function openStream(options: { authenticate: (token: string) => unknown; onError?: (message: string) => void }) {
+    let streamEnded = false
     const handler = createSseRouteHandler({
       recheckAccessMs: 10,
-      authenticate: () => (++calls === 1 ? { id: 'alice' } : new Promise<never>(() => {})),
+      authenticate: options.authenticate as never,
       authorize: () => true,
-      source: async function* () {
-        await new Promise<never>(() => {})
+      source: async function* (_projectId, { signal }) {
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+        streamEnded = true
       },
-      onError: () => {},
+      onError: options.onError ?? (() => {}),
     })
     const controller = new AbortController()
     const response = await handler.GET(new Request('http://app.test/api/live/p1', { headers: { Authorization: 'Bearer t' }, signal: controller.signal }), { params: Promise.resolve({ projectId: 'p1' }) })
     expect(response.status).toBe(200)
-    await vi.advanceTimersByTimeAsync(200)
-    expect(calls).toBe(2)
-    controller.abort()
+    void response.body?.getReader().read().catch(() => {})
+    return { ended: () => streamEnded, close: () => controller.abort() }
+  }
+
+  test('asks one recheck at a time, and ends the stream when one is still out at the next period (before: never checked again)', async () => {
+    vi.useFakeTimers()
+    const { state, authenticate } = hangingAfterAdmission()
+    const messages: string[] = []
+    const stream = await openStream({ authenticate, onError: (message) => messages.push(message) })
+    await vi.advanceTimersByTimeAsync(15)
+    expect(state.calls).toBe(2)
+    expect(stream.ended()).toBe(false)
+    await vi.advanceTimersByTimeAsync(10)
+    expect(state.calls).toBe(2)
+    expect(stream.ended()).toBe(true)
+    expect(messages.some((message) => message.includes('did not answer within recheckAccessMs'))).toBe(true)
+    stream.close()
+  })
+
+  test('an onError that throws while a failed recheck is reported does not keep the stream open (before: the check rejected, unhandled)', async () => {
+    vi.useFakeTimers()
+    let calls = 0
+    const stream = await openStream({
+      authenticate: () => {
+        calls++
+        if (calls === 1) return { id: 'alice' }
+        throw new Error('backend down')
+      },
+      onError: () => {
+        throw new Error('logger broke')
+      },
+    })
+    await vi.advanceTimersByTimeAsync(15)
+    // The failed check (a throw) ends the stream, as documented; the report that threw did not get in the way.
+    expect(stream.ended()).toBe(true)
+    stream.close()
   })
 })
 
@@ -111,7 +171,12 @@ describe('which authenticate gets the request on a recheck', () => {
     ['async function (token)', async function (token: string) {
       return token
     }, false],
-    ['({ value }) => …', eval('(({ value }) => value)'), false],
+    ['({ value }) => … (destructured: kept, as anything not plainly one parameter)', eval('(({ value }) => value)'), true],
+    ['name(token) { … } (a method)', { authenticate(token: string) {
+      return token
+    } }.authenticate, false],
+    ['async token => …', eval('(async token => token)'), false],
+    ['a comment with a parenthesis in the list', eval('(function authenticate(token /* bearer (JWT) */, request = null) { return [token, request] })'), true],
     ['(token, request) => …', (token: string, request: unknown) => [token, request], true],
     ['(token, request = …) => …', withDefault, true],
     ['(token, ...rest) => …', (token: string, ...rest: unknown[]) => [token, rest], true],
@@ -173,4 +238,13 @@ describe('what is logged', () => {
     )
     expect(logged).toEqual(['debug: authenticate threw on a recheck'])
   })
+})
+
+test.each([
+  ['LIVE_STATUS_IDLE_TIMEOUT_MS', '3000000000', 2147483647],
+  ['LIVE_STATUS_AUTH_TIMEOUT_MS', '1200000000', 1073741823],
+  ['LIVE_STATUS_RECHECK_ACCESS_MS', '2592000000', 2147483647],
+])('%s=%s past what a timer can wait is refused naming the variable', async (name, value, max) => {
+  const { configFromEnv } = await import('../../src/server/config/fromEnv')
+  expect(() => configFromEnv({ [name]: value })).toThrow(`${name}="${value}" is more than a timer can wait (${max} ms)`)
 })

@@ -85,8 +85,13 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
       if (token === null) return problem(401, 'send the token as `Authorization: Bearer <token>`')
       const since = resumePosition(request, url)
       if (since === null) return problem(400, '`Last-Event-ID` (or `since`) must be a non-negative integer seq')
-      const report = (what: string, error?: unknown) =>
-        onError(`[live-status] SSE route, project ${projectId}: ${what}${error === undefined ? '' : `: ${redactShort(describe(error), token, 300)}`}`, { projectId })
+      const report = (what: string, error?: unknown) => {
+        try {
+          onError(`[live-status] SSE route, project ${projectId}: ${what}${error === undefined ? '' : `: ${redactShort(describe(error), token, 300)}`}`, { projectId })
+        } catch {
+          // An app's `onError` that throws loses its line, not the stream's checks.
+        }
+      }
 
       /**
        * Whether the token may follow the project now: the user, else the answer (401, 403, or 500
@@ -158,15 +163,19 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
       }
       if (recheckAccessMs !== false && !abort.signal.aborted) {
         // A stream lives as long as its client: access withdrawn meanwhile ends it (the reconnect is refused).
-        // One check at a time: a hung auth backend is not asked again each period (unbounded pending calls).
+        // One check at a time: a hung auth backend is not asked again each period (unbounded pending
+        // calls). One still out a whole period later ends the stream as a refusal would: the client
+        // reconnects and is checked again, and a revoked token is not followed for as long as it hangs.
         let checking = false
         const recheck = setInterval(() => {
-          if (checking) return
+          if (checking) {
+            report('a recheck of the token did not answer within recheckAccessMs; the stream ends')
+            return abort.abort()
+          }
           checking = true
-          void access().then((now) => {
-            checking = false
-            if ('refused' in now) abort.abort()
-          })
+          void access()
+            .then((now) => 'refused' in now && abort.abort())
+            .finally(() => (checking = false))
         }, recheckAccessMs)
         abort.signal.addEventListener('abort', () => clearInterval(recheck), { once: true })
       }

@@ -29,7 +29,7 @@ export interface SseRouteHandlerOptions<User> {
   /**
    * A comment line (`: ping`) goes out after this long without an event, so the client (and every
    * proxy on the way) sees traffic; the live-status client closes a stream silent for longer than
-   * its heartbeat allows. Keep it under your proxies' idle timeouts.
+   * its heartbeat allows. Keep it under your proxies' idle timeouts. 1 to 2,147,483,647 ms.
    * @default 15000
    */
   heartbeatMs?: number
@@ -43,7 +43,8 @@ export interface SseRouteHandlerOptions<User> {
    * How often an open stream asks `authenticate` and `authorize` again with the token it was
    * opened with: a user signed out, a token revoked or a project's access withdrawn ends the
    * stream (the client reconnects, and is refused). A check that throws ends it too (the
-   * reconnect checks afresh). `false`: checked once, when the stream opens, and never again.
+   * reconnect checks afresh), and so does one that has not answered when the next is due (it is
+   * not asked twice). 1 to 2,147,483,647 ms; `false`: checked once, when the stream opens.
    * @default 300000 (5 minutes)
    */
   recheckAccessMs?: number | false

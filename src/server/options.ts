@@ -348,9 +348,24 @@ const positive = (name: string, value: number, allowInfinity = false) => {
 /** Node runs a timer set past this many ms after 1 ms (with a warning each time): a check every millisecond. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
+/** The options a timer is set with, and the most each may be: admission's deadline is twice `authTimeoutMs`. */
+export const timerOptionMaxMs = {
+  idleTimeoutMs: MAX_TIMER_MS,
+  batchIntervalMs: MAX_TIMER_MS,
+  closeTimeoutMs: MAX_TIMER_MS,
+  readinessTimeoutMs: MAX_TIMER_MS,
+  checkpointIntervalMs: MAX_TIMER_MS,
+  rebuildTimeoutMs: MAX_TIMER_MS,
+  sseHeartbeatMs: MAX_TIMER_MS,
+  sseRetryMs: MAX_TIMER_MS,
+  authTimeoutMs: Math.floor(MAX_TIMER_MS / 2),
+  recheckAccessMs: MAX_TIMER_MS,
+} as const
+
 /** A delay a timer is set with: 1 ms or more (a fraction of a ms repeats at once, forever), and no more than a timer can wait. */
-const timerMs = (name: string, value: number, max = MAX_TIMER_MS) => {
+const timerMs = (name: keyof typeof timerOptionMaxMs, value: number) => {
   positive(name, value)
+  const max = timerOptionMaxMs[name]
   if (value < 1 || value > max) throw new TypeError(`[live-status/server] ${name} must be between 1 and ${max} ms (got ${String(value)})`)
 }
 
@@ -410,11 +425,10 @@ export function resolveOptions<User>(options: LiveStatusServerOptions<User>): Re
   if (typeof cap !== 'function' && !isConnectionCap(cap)) throw new TypeError(`[live-status/server] maxConnectionsPerUser must be a whole number, 1 or more, Infinity, or a function (got ${String(cap)})`)
   for (const name of ['maxPayloadBytes', 'maxFrameBytes', 'maxPreAuthFrames', 'maxPreAuthBytes', 'maxInvalidFrames', 'batchMaxEvents', 'maxBufferedBytes'] as const)
     positive(name, resolved[name])
-  for (const name of ['idleTimeoutMs', 'batchIntervalMs', 'closeTimeoutMs', 'readinessTimeoutMs', 'checkpointIntervalMs', 'rebuildTimeoutMs', 'sseHeartbeatMs', 'sseRetryMs'] as const)
-    timerMs(name, resolved[name])
-  // Admission's deadline is twice it.
-  timerMs('authTimeoutMs', resolved.authTimeoutMs, Math.floor(MAX_TIMER_MS / 2))
-  if (resolved.recheckAccessMs !== false) timerMs('recheckAccessMs', resolved.recheckAccessMs)
+  for (const name of Object.keys(timerOptionMaxMs) as (keyof typeof timerOptionMaxMs)[]) {
+    const value = resolved[name]
+    if (value !== false) timerMs(name, value)
+  }
   positive('retainFinishedMs', resolved.retainFinishedMs, true)
   positive('invalidFramesWindowMs', resolved.invalidFramesWindowMs, true)
   return resolved

@@ -1,5 +1,5 @@
 import { allowedHostsFromList } from '../http/hostPolicy'
-import { ANY_AUTHENTICATED_USER, type LiveStatusServerOptions } from '../options'
+import { ANY_AUTHENTICATED_USER, timerOptionMaxMs, type LiveStatusServerOptions } from '../options'
 
 /** What the environment configures for a standalone start. */
 export interface EnvConfig {
@@ -62,7 +62,12 @@ export function configFromEnv(env: Record<string, string | undefined> = process.
   const options: EnvConfig['options'] = {}
   for (const [name, option] of Object.entries(numericEnvVariables)) {
     const text = set(name)
-    if (text !== undefined) options[option] = positiveInteger(name, text)
+    if (text === undefined) continue
+    const value = positiveInteger(name, text)
+    // Timers wait no longer than this (past it Node runs them after 1 ms): said with the variable's name.
+    const max = (timerOptionMaxMs as Partial<Record<string, number>>)[option]
+    if (max !== undefined && value > max) throw new Error(`[live-status/server] ${name}=${JSON.stringify(text)} is more than a timer can wait (${max} ms)`)
+    options[option] = value
   }
   const origins = set('LIVE_STATUS_ALLOWED_ORIGINS')
   if (origins !== undefined) {

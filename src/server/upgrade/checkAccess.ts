@@ -53,10 +53,16 @@ export async function checkAccess<User>(ctx: AccessContext<User>, sink: SessionS
   // Admission has its own deadline (`trackAdmission`). A recheck gets the same one: a hung auth
   // backend must not keep a revoked token's connection open, unseen, for as long as it hangs.
   if (when === 'admission') return decide()
-  return withTimeout(decide(), 2 * options.authTimeoutMs, () => {
-    if (sink.open) log.warn(`recheck timed out: ${step} did not answer`, { projectId, transport: sink.transport, afterMs: 2 * options.authTimeoutMs })
-    return refuse('auth_timeout', CloseCode.internalError, 'authentication timed out')
-  })
+  // The connections keep the process alive, not their checks (a closed server exits at once).
+  return withTimeout(
+    decide(),
+    2 * options.authTimeoutMs,
+    () => {
+      if (sink.open) log.warn(`recheck timed out: ${step} did not answer`, { projectId, transport: sink.transport, afterMs: 2 * options.authTimeoutMs })
+      return refuse('auth_timeout', CloseCode.internalError, 'authentication timed out')
+    },
+    { unref: true },
+  )
 }
 
 /**
@@ -142,8 +148,8 @@ export class AccessRechecks<User> {
  * upgraded socket's `IncomingMessage` (its headers, raw headers, stream state) is about 1.2 KiB a
  * connection that `(token) => …` never reads. `length` alone cannot say: it counts the parameters
  * before the first default or rest one, so `(token, request = …)` and `(token, ...rest)` are 1 too.
- * Only a function of `length` 1 whose source shows one plain parameter (no comma, no spread before
- * its list closes) goes without; anything else, native and bound functions included, keeps it.
+ * Only a function of `length` 1 written with one plain parameter goes without; anything else
+ * (destructuring, comments, compiled rest parameters, native and bound functions) keeps it.
  */
 export function takesRequest(authenticate: (...args: never[]) => unknown): boolean {
   if (authenticate.length !== 1) return true
@@ -153,10 +159,12 @@ export function takesRequest(authenticate: (...args: never[]) => unknown): boole
   } catch {
     return true
   }
-  if (source.includes('[native code]')) return true
-  const ends = [source.indexOf(')'), source.indexOf('=>')].filter((at) => at >= 0)
-  const parameters = source.slice(0, ends.length > 0 ? Math.min(...ends) : 0)
-  return ends.length === 0 || /,|\.\.\./.test(parameters)
+  // Only the plain forms: compiled code (ES5's rest parameters read `arguments`), comments and
+  // destructuring say nothing sure, and keep the request.
+  return !onePlainParameter.test(source)
 }
+
+/** `(token) =>`, `token =>`, `function name(token) {`, `name(token) {`, each maybe `async`. */
+const onePlainParameter = /^(?:async\s*)?(?:(?:function\b\s*\*?\s*[\w$]*\s*|[\w$]+\s*)?\(\s*[\w$]+\s*\)\s*(?:=>|\{)|[\w$]+\s*=>)/
 
 type KeptAccess = AccessRequest & { at: number; checking: boolean }
