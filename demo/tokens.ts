@@ -13,6 +13,8 @@ export interface TokenBook {
   /** Revokes `token` here; returns the user id it stood for, or null when it stood for none. */
   revoke(token: string): string | null
   isRevoked(token: string): boolean
+  /** Takes a revocation back (the trouble switch back to *none* with that token: a script's `demo-token`). */
+  restore(token: string): void
 }
 
 /** The fixed token for scripts and curl (`Authorization: Bearer demo-token`); pages get their own. */
@@ -21,7 +23,8 @@ export const SCRIPT_TOKEN = 'demo-token'
 /** Tokens in this process's memory (the one-instance demo). */
 export function memoryTokens(): TokenBook {
   const tokens = new Map<string, string>([[SCRIPT_TOKEN, 'script']])
-  const revoked = new Set<string>()
+  /** Revoked tokens and the user each stood for, so a revocation can be taken back. */
+  const revoked = new Map<string, string>()
   let counter = 1
   return {
     userOf: (token) => tokens.get(token) ?? null,
@@ -34,10 +37,16 @@ export function memoryTokens(): TokenBook {
     revoke(token) {
       const userId = tokens.get(token) ?? null
       tokens.delete(token)
-      if (userId) revoked.add(token)
+      if (userId) revoked.set(token, userId)
       return userId
     },
     isRevoked: (token) => revoked.has(token),
+    restore(token) {
+      const userId = revoked.get(token)
+      if (userId === undefined) return
+      revoked.delete(token)
+      tokens.set(token, userId)
+    },
   }
 }
 
@@ -69,5 +78,6 @@ export function signedTokens(secret: Buffer): TokenBook {
       return userId
     },
     isRevoked: (token) => revoked.has(token),
+    restore: (token) => void revoked.delete(token),
   }
 }

@@ -243,6 +243,8 @@ export function createWorld(options: WorldOptions = {}) {
         for (const socket of socketsByUser.get(userId) ?? []) socket.close(4401, 'token revoked')
         return
       }
+      // Back to none with a revoked token takes the revocation back: a script's `demo-token` is not lost until a restart.
+      if (next === 'none' && token) tokens.restore(token)
       if (next === trouble) return
       const before = trouble
       trouble = next

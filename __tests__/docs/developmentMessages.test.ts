@@ -69,7 +69,7 @@ describe('a socket that fails before it opens', () => {
     ['a refused origin (403)', async () => new Response('{}', { status: 403 }), /refuses the origin .*allowed origins.*LIVE_STATUS_ALLOWED_ORIGINS/],
     ['a project id the server refuses (400)', async () => new Response('{}', { status: 400 }), /answers 400 there: the project id in the URL is not one it accepts.*`projectIdPattern`/],
     ['a server shutting down (503)', async () => new Response('{}', { status: 503 }), /answers 503: it is shutting down or not ready/],
-    ['a server that is there (426)', async () => new Response('', { status: 426 }), /answered 426\) and refused the upgrade: .*`authCheckPath`/],
+    ['a server that is there (426)', async () => new Response('', { status: 426 }), /answered 426\) and refused the upgrade, with a status browsers do not show: .*`authCheckPath`.*overloaded or draining/],
     ['no answer (down, or no CORS)', async () => Promise.reject(new TypeError('Failed to fetch')), /could not be reached, or it does not let .* read its answers \(CORS\).*allowed origins/],
   ]
   test.each(cases)('3 failed handshakes, %s: one warning naming the cause and the option, never the token', async (name, answer, expected) => {

@@ -76,3 +76,15 @@ test('an unknown type: 500, and the operation is marked failed rather than left 
   expect(response.status).toBe(500)
   expect((await get('op-unknown-type')).status).toBe('failed')
 })
+
+test("a script that revokes demo-token (trouble 'reject') takes it back with 'none' and the same token: before, it was lost until a restart", async () => {
+  const { http, watcher } = await demo()
+  const trouble = (mode: string) =>
+    fetch(`${http.url}/api/demo/trouble`, { method: 'POST', headers: { Authorization: `Bearer ${SCRIPT_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ mode }) })
+  const status = async () => (await fetch(`${http.url}/api/projects/${PROJECT}/index`, { headers: { Authorization: `Bearer ${SCRIPT_TOKEN}` } })).status
+  expect(await (await trouble('reject')).json()).toEqual({ mode: 'reject' })
+  expect((await watcher.untilClosed()).code).toBe(4401)
+  expect(await status()).toBe(401)
+  expect(await (await trouble('none')).json()).toEqual({ mode: 'none' })
+  expect(await status()).toBe(200)
+})

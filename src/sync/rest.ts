@@ -6,7 +6,7 @@ import { redact, redactShort } from '../transport/redact'
 /** Thrown by REST calls made before a token-gated client has a token: nothing was sent. */
 export class LiveStatusNoTokenError extends Error {
   constructor() {
-    super(`[live-status] No access token yet: the request was not sent.${process.env.NODE_ENV !== 'production' ? ' It runs once the provider has a token.' : ''}`)
+    super(`[live-status] No access token yet: the request was not sent.${process.env.NODE_ENV !== 'production' ? ' Queries run once the provider has a token; a mutation is not sent again: disable its trigger until sign-in, or call it again then.' : ''}`)
     this.name = 'LiveStatusNoTokenError'
   }
 }

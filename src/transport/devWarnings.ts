@@ -55,7 +55,7 @@ export function warnRefused(connection: object, url: string): void {
       else if (response.status === 400) say(`the server answers 400 there: the project id in the URL is not one it accepts (the reference server: \`projectIdPattern\`).`)
       else if (response.status === 503) say(`the server answers 503: it is shutting down or not ready; the client keeps retrying with backoff.`)
       else if (response.status === 403) say(`the server refuses the origin ${origin}. Add it to the server's allowed origins (the reference server: \`allowedOrigins\`, or LIVE_STATUS_ALLOWED_ORIGINS).`)
-      else say(`the server is there (it answered ${response.status}) and refused the upgrade: a token refused before it (set \`authCheckPath\` so a REST check tells), or a proxy that does not pass WebSockets.`)
+      else say(`the server is there (it answered ${response.status}) and refused the upgrade, with a status browsers do not show: a token refused before it (set \`authCheckPath\` so a REST check tells), a proxy that does not pass WebSockets, or a server refusing upgrades for now (overloaded or draining: the client keeps retrying).`)
     },
     () => say(`the server could not be reached, or it does not let ${typeof location === 'object' ? location.origin : 'this origin'} read its answers (CORS). Is it running at that address? If it is, add this origin to its allowed origins (the reference server: \`allowedOrigins\`, or LIVE_STATUS_ALLOWED_ORIGINS).`),
   )

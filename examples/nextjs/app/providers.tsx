@@ -15,12 +15,6 @@ import type { Transport } from './settings'
  */
 const liveRoute = (projectId: string) => `${typeof window === 'undefined' ? '' : window.location.origin}/api/live/${encodeURIComponent(projectId)}`
 
-/**
- * The browser's `fetch`, called unbound. `SseSocket` (live-status 0.2.0) calls its default `fetch`
- * as a method of itself, which browsers refuse ("Illegal invocation"); handing it this one works
- * around that until the transport calls it unbound.
- */
-
 /** Client-side providers; the server component passes what it knows (URL, token, transport). */
 export function Providers({ apiUrl, accessToken, transport, children }: { apiUrl: string; accessToken: string; transport: Transport; children: ReactNode }) {
   const [queryClient] = useState(() => new QueryClient())
