@@ -32,10 +32,11 @@ export type UseIndexStatusResult<TSelected = IndexStatus> = LiveQueryResult<TSel
  * // or, short: useIndexStatus(projectId, { branch: 'main' })
  * ```
  */
+export function useIndexStatus<TSelected = IndexStatus>(projectId: string | null | undefined, options?: UseIndexStatusOptions<TSelected>): UseIndexStatusResult<TSelected>
+// The options form last: a compiler that reports one failed overload reports this one, naming an unknown option.
 export function useIndexStatus<TSelected = IndexStatus>(
   options: UseIndexStatusOptions<TSelected> & { projectId: string | null | undefined },
 ): UseIndexStatusResult<TSelected>
-export function useIndexStatus<TSelected = IndexStatus>(projectId: string | null | undefined, options?: UseIndexStatusOptions<TSelected>): UseIndexStatusResult<TSelected>
 export function useIndexStatus<TSelected = IndexStatus>(
   first: string | null | undefined | (UseIndexStatusOptions<TSelected> & { projectId: string | null | undefined }),
   second: UseIndexStatusOptions<TSelected> = {},

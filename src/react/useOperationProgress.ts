@@ -26,11 +26,12 @@ export interface UseOperationProgressOptions<TSelected = OperationProgress> exte
  * ```
  */
 export function useOperationProgress<TSelected = OperationProgress>(
-  options: UseOperationProgressOptions<TSelected> & { operationId: string | null | undefined },
-): LiveQueryResult<TSelected>
-export function useOperationProgress<TSelected = OperationProgress>(
   operationId: string | null | undefined,
   options?: UseOperationProgressOptions<TSelected>,
+): LiveQueryResult<TSelected>
+// The options form last: a compiler that reports one failed overload reports this one, naming an unknown option.
+export function useOperationProgress<TSelected = OperationProgress>(
+  options: UseOperationProgressOptions<TSelected> & { operationId: string | null | undefined },
 ): LiveQueryResult<TSelected>
 export function useOperationProgress<TSelected = OperationProgress>(
   first: string | null | undefined | (UseOperationProgressOptions<TSelected> & { operationId: string | null | undefined }),
