@@ -48,6 +48,27 @@ describe('sharing', () => {
     leases.forEach((lease) => lease.release())
   })
 
+  test('one subscriber object acquired twice is two subscriptions: releasing one leaves the other (before: the first release took both off)', async () => {
+    const { endpoint, hub } = setup()
+    const received: unknown[] = []
+    const opens: unknown[] = []
+    const shared = { onEvents: (events: unknown[]) => received.push(...events), onOpen: (info: unknown) => opens.push(info) }
+    const a = hub.acquire(endpoint.url, shared)
+    const b = hub.acquire(endpoint.url, shared)
+    await flush()
+    expect(opens).toHaveLength(2)
+    endpoint.send({ type: 'x' })
+    expect(received).toEqual([{ type: 'x' }, { type: 'x' }])
+    a.release()
+    endpoint.send({ type: 'y' })
+    expect(received).toEqual([{ type: 'x' }, { type: 'x' }, { type: 'y' }])
+    b.release()
+    endpoint.send({ type: 'z' })
+    expect(received).toHaveLength(3)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(endpoint.live()).toBe(0)
+  })
+
   test('no new socket while one is CONNECTING', async () => {
     const { endpoint, hub } = setup()
     const a = hub.acquire(endpoint.url)

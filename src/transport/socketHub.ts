@@ -86,14 +86,17 @@ export class SocketHub {
       if (this.#connections.size === 1) this.#listenToManagers()
       this.#lifecycle.emit(this.options.onCallbackError, url)
     }
-    connection.addSubscriber(subscriber as ConnectionSubscriber<unknown>)
+    // One entry per lease, reading through to the subscriber: one object acquired twice is two
+    // subscriptions, and releasing one leaves the other.
+    const entry: ConnectionSubscriber<unknown> = Object.create(subscriber)
+    connection.addSubscriber(entry)
     let released = false
     return {
       connection,
       release: () => {
         if (released) return
         released = true
-        connection!.removeSubscriber(subscriber as ConnectionSubscriber<unknown>)
+        connection!.removeSubscriber(entry)
       },
     }
   }
