@@ -75,7 +75,8 @@ export class SocketHub {
 
   /**
    * Subscribes to the connection for `url` (created on first use). The URL must not contain the
-   * token: the auth transport adds it on each connect.
+   * token: the auth transport adds it on each connect. Each call is its own subscription, until its
+   * lease is released: one subscriber object acquired twice gets every event twice.
    */
   acquire<T = unknown>(url: string, subscriber: ConnectionSubscriber<T> = {}): Lease {
     if (process.env.NODE_ENV !== 'production') warnNotStandardSchema(subscriber.schema, url)
