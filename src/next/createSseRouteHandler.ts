@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../transport/backoff'
 import { redactShort } from '../transport/redact'
 import { eventStream } from './eventStream'
 import { bearerToken, EVENT_STREAM_HEADERS, hasTokenInUrl, problem, resumePosition } from './httpAnswers'
@@ -183,9 +184,6 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
     },
   }
 }
-
-/** The longest delay a timer waits as asked. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 function validId(id: string, pattern: RegExp): boolean {
   // A global or sticky pattern keeps `lastIndex` between calls: reset it so one id cannot affect the next.

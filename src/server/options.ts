@@ -2,6 +2,7 @@ import type { OperationChannel } from './projectState'
 import type { IncomingMessage } from 'node:http'
 import type { WebSocket } from 'ws'
 import { InMemoryEventBus, type EventBus } from './eventBus'
+import { MAX_TIMER_MS } from '../transport/backoff'
 import { hostnameOf, type AllowedHosts } from './http/hostPolicy'
 import type { AllowedOrigins } from './http/originPolicy'
 import { consoleLogger, loggerFromLogFunction, type ServerLogger } from './logger'
@@ -344,9 +345,6 @@ const positive = (name: string, value: number, allowInfinity = false) => {
   if (!(typeof value === 'number' && value > 0 && (Number.isFinite(value) || allowInfinity)))
     throw new TypeError(`[live-status/server] ${name} must be a positive number (got ${String(value)})`)
 }
-
-/** Node runs a timer set past this many ms after 1 ms (with a warning each time): a check every millisecond. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** The options a timer is set with, and the most each may be: admission's deadline is twice `authTimeoutMs`. */
 export const timerOptionMaxMs = {

@@ -1,4 +1,10 @@
 /**
+ * The longest delay a timer waits as asked: browsers and Node run one set past it after 1 ms (Node
+ * with a warning each time). Options that set timers are held under it (server, route handler).
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
  * Delay before reconnect attempt `attempt` (1-based): exponential from `initialDelayMs`, capped at
  * `maxDelayMs`, with "equal jitter": uniformly between half and all of the un-jittered value. The
  * floor keeps a fleet of clients from retrying at once after a server restart without ever

@@ -6,7 +6,7 @@ import type { UserConnections } from '../limits/userConnections'
 import { errorFields, type Log } from '../logger'
 import type { ServerMetrics } from '../metrics/serverMetrics'
 import { isConnectionCap, UserIdError, type ResolvedOptions } from '../options'
-import { checkAccess, type AccessRechecks, type AccessRequest } from './checkAccess'
+import { checkAccess, endTimedOut, type AccessRechecks, type AccessRequest } from './checkAccess'
 
 /** What admission needs of the server. */
 export interface AdmissionContext<User> {
@@ -49,14 +49,11 @@ export function parseSince(value: string | null | undefined): number | null {
  * unadmitted connections must not pile up.
  */
 export function trackAdmission<User>(ctx: AdmissionContext<User>, sink: SessionSink, projectId: string): { admitted(): void } {
-  const { options, metrics, log } = ctx
+  const { options } = ctx
   ctx.authenticating.add(sink)
   let deadline: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
     deadline = undefined
-    if (!sink.open) return
-    metrics.drop('auth_timeout')
-    log.warn('admission timed out: authenticate, authorize or maxConnectionsPerUser did not answer', { projectId, transport: sink.transport, afterMs: 2 * options.authTimeoutMs })
-    sink.close(CloseCode.internalError, 'authentication timed out')
+    endTimedOut(ctx, sink, projectId, 'admission timed out: authenticate, authorize or maxConnectionsPerUser did not answer')
   }, 2 * options.authTimeoutMs)
   const done = () => {
     clearTimeout(deadline)

@@ -54,15 +54,18 @@ export async function checkAccess<User>(ctx: AccessContext<User>, sink: SessionS
   // backend must not keep a revoked token's connection open, unseen, for as long as it hangs.
   if (when === 'admission') return decide()
   // The connections keep the process alive, not their checks (a closed server exits at once).
-  return withTimeout(
-    decide(),
-    2 * options.authTimeoutMs,
-    () => {
-      if (sink.open) log.warn(`recheck timed out: ${step} did not answer`, { projectId, transport: sink.transport, afterMs: 2 * options.authTimeoutMs })
-      return refuse('auth_timeout', CloseCode.internalError, 'authentication timed out')
-    },
-    { unref: true },
-  )
+  return withTimeout(decide(), 2 * options.authTimeoutMs, () => endTimedOut(ctx, sink, projectId, `recheck timed out: ${step} did not answer`), { unref: true })
+}
+
+/**
+ * Ends a connection whose access was not decided within twice `authTimeoutMs`, at admission
+ * (`trackAdmission`) or on a recheck alike: 1011, counted as `auth_timeout`, said once.
+ */
+export function endTimedOut<User>({ options, log, metrics }: AccessContext<User>, sink: SessionSink, projectId: string, message: string): undefined {
+  if (!sink.open) return
+  metrics.drop('auth_timeout')
+  log.warn(message, { projectId, transport: sink.transport, afterMs: 2 * options.authTimeoutMs })
+  sink.close(CloseCode.internalError, 'authentication timed out')
 }
 
 /**
