@@ -3,6 +3,7 @@ import { useLiveStatusClient } from '../react/context'
 import { devtoolsMonitor } from './devtoolsMonitor'
 import { font, PanelBody } from './PanelBody'
 
+/** Props of `<LiveStatusDevtools />`, the floating "under the hood" panel. */
 export interface LiveStatusDevtoolsProps {
   /** Open the panel on first render. @default false */
   initialIsOpen?: boolean

@@ -4,6 +4,7 @@ import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { devtoolsMonitor } from './devtoolsMonitor'
 import { PanelBody } from './PanelBody'
 
+/** Props of `<LiveStatusDevtoolsPanel />`, the panel's body without the toggle. */
 export interface LiveStatusDevtoolsPanelProps {
   /**
    * The client to show. TanStack Devtools renders plugins through React portals, so a

@@ -2,6 +2,7 @@ import { Profiler, useEffect, type ReactNode } from 'react'
 import { useLiveStatusClient } from '../react/context'
 import { devtoolsMonitor } from './devtoolsMonitor'
 
+/** Props of `<LiveStatusProfiler>`, which counts the React commits of what it wraps for the panel. */
 export interface LiveStatusProfilerProps {
   /** The part of the app whose commits are counted. @default undefined */
   children?: ReactNode

@@ -59,6 +59,7 @@ export interface DevtoolsSnapshot {
   readonly crossTab: { readonly groups: number; readonly leading: number } | null
 }
 
+/** Options of `devtoolsMonitor(client, options)`. */
 export interface DevtoolsMonitorOptions {
   /** How often rates are computed and listeners told. @default 1000 */
   sampleIntervalMs?: number
@@ -91,6 +92,7 @@ class SamplingListeners extends Listeners {
   }
 }
 
+/** What the panel shows of a client, sampled: sockets, rates and recent events. One per client, shared by every panel. */
 export class DevtoolsMonitor {
   readonly #client: LiveStatusClient
   readonly #sampleIntervalMs: number

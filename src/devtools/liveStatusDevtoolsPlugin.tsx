@@ -1,6 +1,7 @@
 import type { ReactElement } from 'react'
 import { LiveStatusDevtoolsPanel, type LiveStatusDevtoolsPanelProps } from './LiveStatusDevtoolsPanel'
 
+/** Options of `liveStatusDevtoolsPlugin()`, the tab in TanStack Devtools. */
 export interface LiveStatusDevtoolsPluginOptions extends Pick<LiveStatusDevtoolsPanelProps, 'client' | 'sampleIntervalMs' | 'logSize'> {
   /** The tab's title in TanStack Devtools. @default 'live-status' */
   name?: string

@@ -66,6 +66,7 @@ export function nextSeq(last: number, nowMicros = Math.floor((performance.timeOr
   return Math.max(last + 1, nowMicros)
 }
 
+/** Options of the in-memory event bus (one server instance; `RedisStreamsBus` for several). */
 export interface InMemoryEventBusOptions {
   /** Events kept per project for `?since=` replay. @default 1000 */
   historySize?: number

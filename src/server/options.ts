@@ -7,6 +7,7 @@ import { hostnameOf, type AllowedHosts } from './http/hostPolicy'
 import type { AllowedOrigins } from './http/originPolicy'
 import { consoleLogger, loggerFromLogFunction, type ServerLogger } from './logger'
 
+/** Options of `createLiveStatusServer`: authentication, authorization, limits, timers, the event bus and logging. Every one has a default but `authenticate`. */
 export interface LiveStatusServerOptions<User> {
   /**
    * Who owns `token`; `null`/`undefined` rejects it (4401 on sockets, 401 on REST and SSE). A throw is answered 1011 / 500.

@@ -18,6 +18,7 @@ export interface RedisLike {
   on?(event: 'error', listener: (error: unknown) => void): unknown
 }
 
+/** Options of `RedisStreamsBus`: several server instances sharing events through Redis Streams. */
 export interface RedisStreamsBusOptions {
   /** An ioredis client for commands. The bus reads on a `duplicate()` of it, which it owns. */
   redis: RedisLike

@@ -5,6 +5,7 @@ import { isLoopbackHost, isLoopbackInterface } from './http/hostPolicy'
 import { LiveStatusServer } from './liveStatusServer'
 import type { LiveStatusServerOptions } from './options'
 
+/** The second argument of `startStandalone` (which `npx live-status-server` calls): where settings come from, signals, the app's own routes. */
 export interface StandaloneOptions {
   /** Where settings are read from (see docs/server.md for the variables). @default process.env */
   env?: Record<string, string | undefined>

@@ -1,6 +1,7 @@
 import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket'
 import type { WebSocketConstructor } from '../transport/types'
 
+/** A REST request the mock backend received, as its handler and `calls` see it. */
 export interface RestCall {
   method: string
   path: string
@@ -9,7 +10,9 @@ export interface RestCall {
   body: unknown
 }
 
+/** What a REST handler answers: a status and a JSON body. */
 export type RestAnswer = { status: number; body?: unknown }
+/** Answers one REST request of the mock backend, at once or later. */
 export type RestHandler = (call: RestCall) => RestAnswer | Promise<RestAnswer>
 
 interface SocketEntry {
@@ -192,4 +195,5 @@ export function createMockLiveBackend(options: { host?: string; answerPings?: bo
   }
 }
 
+/** A mock backend: REST handlers and sockets an app's tests and stories drive (see `createMockLiveBackend`). */
 export type MockLiveBackend = ReturnType<typeof createMockLiveBackend>

@@ -1,3 +1,4 @@
+/** The kinds of operation the scripted scenarios play. */
 export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source'
 
 type Event = Record<string, unknown> & { type: string }

@@ -1,5 +1,6 @@
 /** The transports a client may follow a project over: the `transport` label of the metrics. */
 export const transports = ['websocket', 'sse'] as const
+/** How a connection reaches the server: a WebSocket or a Server-Sent Events stream (metrics count each). */
 export type Transport = (typeof transports)[number]
 
 /**

@@ -20,6 +20,7 @@ export const dropReasons = [
   'socket_error',
   'internal_error',
 ] as const
+/** Why the server dropped a connection, a frame or a request: the keys of `MetricsSnapshot.drops`. */
 export type DropReason = (typeof dropReasons)[number]
 
 /** Upper bounds of the replay-size histogram (events per snapshot or replay). */
@@ -35,6 +36,7 @@ export interface MetricsGauges {
   projects: number
 }
 
+/** What `server.metrics()` and `GET /metrics` answer: the gauges now and the counters since start. */
 export interface MetricsSnapshot extends MetricsGauges {
   eventsIn: number
   eventsOut: number

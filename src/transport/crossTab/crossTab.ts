@@ -5,6 +5,7 @@ import { randomId, toHex } from '../ids'
 import { Listeners } from '../subscribable'
 import { TAB_PROTOCOL } from './tabMessages'
 
+/** Options of `createCrossTab`: one socket per user across the tabs of an origin. */
 export interface CrossTabOptions {
   /**
    * Scopes the sharing, e.g. per user or per app: tabs share a socket only within one key (and

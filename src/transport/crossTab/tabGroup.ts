@@ -15,6 +15,7 @@ export interface BroadcastChannelLike {
   onmessage: ((event: { data: unknown }) => void) | null
 }
 
+/** `BroadcastChannel`, or a stand-in with the same constructor (tests, older runtimes). */
 export type BroadcastChannelConstructor = new (name: string) => BroadcastChannelLike
 
 /** What the leader needs to open the real socket: the request of this tab's connection. */
