@@ -182,6 +182,8 @@ describe('which authenticate gets the request on a recheck', () => {
     ['(token, ...rest) => …', (token: string, ...rest: unknown[]) => [token, rest], true],
     ['a bound (token, request = …)', withDefault.bind(null), true],
     ['(...args) => …', (...args: unknown[]) => args, true],
+    // ES5 output of `(token, ...rest)` and hand-written ES5 read the request through `arguments`.
+    ['function (token) { … arguments[1] … }', eval('(function (token) { return [token, arguments[1]] })'), true],
   ])('%s: %s', (_name, authenticate, expected) => {
     expect(takesRequest(authenticate as never)).toBe(expected)
   })

@@ -162,9 +162,9 @@ export function takesRequest(authenticate: (...args: never[]) => unknown): boole
   } catch {
     return true
   }
-  // Only the plain forms: compiled code (ES5's rest parameters read `arguments`), comments and
-  // destructuring say nothing sure, and keep the request.
-  return !onePlainParameter.test(source)
+  // Only the plain forms: comments and destructuring say nothing sure, and keep the request; so
+  // does a body that reads `arguments` (ES5 output of rest parameters, hand-written ES5).
+  return !onePlainParameter.test(source) || /\barguments\b/.test(source)
 }
 
 /** `(token) =>`, `token =>`, `function name(token) {`, `name(token) {`, each maybe `async`. */
