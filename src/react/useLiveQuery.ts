@@ -3,7 +3,6 @@ import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'r
 import type { ChannelDefinition } from '../sync/defineChannel'
 import { isClientError } from '../sync/httpError'
 import { liveQueryOptions } from '../sync/liveQueryOptions'
-import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
 import { useQueryClientSwapWarning } from './devWarnings'
@@ -55,15 +54,6 @@ export function withExtras<TResult extends object, TExtras extends object>(resul
 /** Whether this QueryClient leaves `retry` to us: 4xx answers are not retried by default. */
 const liveRetry = (failureCount: number, error: Error) => !isClientError(error) && failureCount < 3
 
-/** Re-renders when a token-gated client becomes able to make requests, and says whether it is. */
-export function useCanRequest(client: LiveStatusClient): boolean {
-  return useSyncExternalStore(
-    useCallback((listener: () => void) => client.subscribeCanRequest(listener), [client]),
-    () => client.canRequest(),
-    () => client.canRequest(),
-  )
-}
-
 /**
  * The live subscription alone, for a query you run yourself (`useQuery(liveQueryOptions(…))`):
  * opens (or shares) the channel's socket while mounted, once a token-gated provider has its token,
@@ -85,8 +75,13 @@ export function useLiveSubscription<TParams, TEvent, TData>(
   const hash = JSON.stringify(channel.queryKey(params))
   const socketUrl = wanted ? client.channelSocketUrl(channel, params) : null
   // No socket before a token-gated provider has its token (unless its endpoint needs none); its
-  // status says it waits for sign-in.
-  const canRequest = useCanRequest(client)
+  // status says it waits for sign-in. Re-renders when a token-gated client becomes able to make
+  // requests (`useLiveQuery` reads it then too).
+  const canRequest = useSyncExternalStore(
+    useCallback((listener: () => void) => client.subscribeCanRequest(listener), [client]),
+    () => client.canRequest(),
+    () => client.canRequest(),
+  )
   const enabled = wanted && (canRequest || (socketUrl !== null && client.canConnect(socketUrl)))
   const connection = useConnectionStatus(socketUrl)
   // Sockets are opened in effects only: server rendering and StrictMode's double mount stay clean.
@@ -112,10 +107,10 @@ export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
   channel = client.channel(channel)
-  // No request leaves before a token-gated provider has its token (it would only earn a 401).
-  const canRequest = useCanRequest(client)
-  const enabled = wanted && canRequest
   const { connection, send } = useLiveSubscription(channel, params, { enabled: wanted })
+  // No request leaves before a token-gated provider has its token (it would only earn a 401). Read
+  // as it is: the subscription above re-renders this component when it changes.
+  const enabled = wanted && client.canRequest()
   const base = liveQueryOptions(client, channel, params, { pollIntervalMs, queryClient })
   // A key set to undefined would hide the QueryClient's default: only add `retry` when there is none.
   const retry = queryOptions.retry === undefined && queryClient.getDefaultOptions().queries?.retry === undefined ? { retry: liveRetry } : {}
