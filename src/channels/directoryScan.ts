@@ -3,8 +3,10 @@ import { builtInChannel, defineChannel } from '../sync/defineChannel'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { compact, maxDefined, toDate } from '../sync/values'
 
+/** Where a directory scan is, as `useDirectoryScan` shows it. */
 export type ScanState = 'idle' | 'scanning' | 'completed' | 'cancelled' | 'failed'
 
+/** One file a directory scan reported. */
 export interface ScannedFile {
   path: string
   size: number
@@ -25,6 +27,7 @@ export interface DirectoryScan {
   error?: string
 }
 
+/** Which scan the directory-scan channel follows, and what it scans. */
 export interface DirectoryScanParams {
   scanId: string
   path: string

@@ -6,6 +6,7 @@ import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { compact, serverTime } from '../sync/values'
 
+/** Where a project's index is, as `useIndexStatus` shows it. */
 export type IndexState = 'not_indexed' | 'queued' | 'indexing' | 'complete' | 'failed'
 
 /** A project's index, as `useIndexStatus` returns it. */
@@ -25,6 +26,7 @@ export interface IndexStatus {
   serverUpdatedAt?: Date
 }
 
+/** Which project's index (and branch) `useIndexStatus` and `indexStatusOptions` follow. */
 export interface IndexStatusParams {
   projectId: string
   /** Sent as `?branch=` to REST; events for another branch are ignored. */

@@ -7,6 +7,7 @@ import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { compact, maxDefined, serverTime } from '../sync/values'
 
+/** Where an operation is: `pending` → `processing` → one of the three ends, never backwards. */
 export type OperationStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled'
 
 /** An operation's progress, as `useOperationProgress` returns it. */
@@ -31,6 +32,7 @@ export interface OperationProgress {
   serverUpdatedAt?: Date
 }
 
+/** Which operation `useOperationProgress` and `operationProgressOptions` follow. */
 export interface OperationProgressParams {
   operationId: string
   /** With the default endpoints, operations of a project share the project's socket. */

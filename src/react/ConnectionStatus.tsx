@@ -4,6 +4,7 @@ import { useLiveStatusClient } from './context'
 import { connectionView, type ConnectionDisplayState, type ConnectionView } from './connectionView'
 import { useConnectionStatus, type ConnectionTarget } from './useConnectionStatus'
 
+/** Props of `<ConnectionStatus>`. */
 export interface ConnectionStatusProps {
   /** The connection to show: a socket path or URL, `{ projectId }` or `{ operationId }`. */
   target: ConnectionTarget

@@ -6,6 +6,7 @@ import { liveQueryFns, replaceClient } from '../sync/liveQueryOptions'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { LiveStatusContext } from './context'
 
+/** Props of `<LiveStatusProvider>`: the client's options (`apiUrl`, `accessToken`, `dialect`, …) and the tree under it. */
 export interface LiveStatusProviderProps extends LiveStatusClientOptions {
   /** The app. @default undefined */
   children?: ReactNode

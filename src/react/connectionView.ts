@@ -3,6 +3,7 @@ import type { ConnectionSnapshot } from '../transport/types'
 /** What `<ConnectionStatus>` shows; `connected` covers open, idle and a first connect; `signed-out` waits for a token. */
 export type ConnectionDisplayState = 'connected' | 'signed-out' | 'reconnecting' | 'polling' | 'offline' | 'closed' | 'unauthorized'
 
+/** A connection's status as words and numbers to show (what `connectionView` computes for `<ConnectionStatus>`). */
 export interface ConnectionView {
   state: ConnectionDisplayState
   /** The sentence to show; empty when connected. */

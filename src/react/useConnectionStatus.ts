@@ -14,6 +14,7 @@ export type ConnectionTarget =
   | null
   | undefined
 
+/** What `useConnectionStatus` returns: the socket's status and a way to retry now. */
 export interface ConnectionStatusResult extends ConnectionSnapshot {
   /** Connect now with a fresh retry budget (the Retry button). */
   reconnect: () => void

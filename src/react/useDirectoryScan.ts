@@ -11,6 +11,7 @@ import { useLiveStatusClient } from './context'
 import { useConnectionStatus, type ConnectionStatusResult } from './useConnectionStatus'
 import { useQueryClientSwapWarning } from './devWarnings'
 
+/** What `useDirectoryScan` returns: the scan's state, its socket's status and the commands. */
 export interface UseDirectoryScanResult {
   /** Starts a new scan on a fresh socket (any scan under way is dropped). */
   start: (request: { path: string; recursive?: boolean }) => void

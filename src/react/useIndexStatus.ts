@@ -6,6 +6,7 @@ import { useLiveStatusClient } from './context'
 import { showQueued } from '../channels/indexCommands'
 import { useReindex } from './useReindex'
 
+/** Options of `useIndexStatus`: which project, and TanStack's query options. */
 export interface UseIndexStatusOptions<TSelected = IndexStatus> extends LiveQueryOptions<IndexStatus, TSelected> {
   /** Sent as `?branch=` to REST; events for other branches are ignored. @default undefined */
   branch?: string
@@ -13,6 +14,7 @@ export interface UseIndexStatusOptions<TSelected = IndexStatus> extends LiveQuer
   parse?: IndexStatusParams['parse']
 }
 
+/** What `useIndexStatus` returns: the live query result and the reindex command. */
 export type UseIndexStatusResult<TSelected = IndexStatus> = LiveQueryResult<TSelected> & {
   /** Starts a reindex (`useReindex().mutate()`): shows `queued` at once, rolled back if the POST fails. */
   reindex: () => void

@@ -4,6 +4,7 @@ import { subscribeLiveInvalidation, type LiveInvalidationOptions } from '../sync
 import type { EventSchema } from '../transport/types'
 import { useLiveStatusClient } from './context'
 
+/** Options of `useLiveInvalidation`: the socket, the event schema and the keys each event refetches. */
 export interface UseLiveInvalidationOptions<TEvent> extends LiveInvalidationOptions<TEvent> {
   /** Set `false` to unsubscribe. @default true */
   enabled?: boolean

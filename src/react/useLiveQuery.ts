@@ -36,6 +36,7 @@ export interface LiveExtras {
   send: (message: unknown) => boolean
 }
 
+/** What the data hooks return: TanStack's `useQuery` result, untouched, and the live extras beside it. */
 export type LiveQueryResult<TSelected> = UseQueryResult<TSelected, Error> & LiveExtras
 
 /**

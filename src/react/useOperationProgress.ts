@@ -6,6 +6,7 @@ import {
 } from '../channels/operationProgress'
 import { useLiveQuery, type LiveQueryOptions, type LiveQueryResult } from './useLiveQuery'
 
+/** Options of `useOperationProgress`: which operation, and TanStack's query options. */
 export interface UseOperationProgressOptions<TSelected = OperationProgress> extends LiveQueryOptions<OperationProgress, TSelected> {
   /** With the default endpoints, the operations of a project share the project's socket. @default undefined */
   projectId?: string

@@ -62,6 +62,7 @@ export interface Endpoints {
 
 const segment = encodeURIComponent
 
+/** The reference server's paths (`/ws/projects/{id}`, `/api/operations/{id}`, …): what `endpoints` overrides field by field. */
 export const defaultEndpoints: Endpoints = {
   indexSocket: (projectId) => `/ws/projects/${segment(projectId)}`,
   indexStatus: (projectId) => `/api/projects/${segment(projectId)}/index`,

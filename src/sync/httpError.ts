@@ -20,6 +20,7 @@ export function isClientError(error: unknown): boolean {
   return error instanceof LiveStatusHttpError && error.status >= 400 && error.status < 500
 }
 
+/** An answer whose status is in `authErrorStatuses` (default 401): the token was refused; signing in again helps, retrying does not. */
 export function isAuthError(error: unknown): boolean {
   return error instanceof LiveStatusHttpError && error.isAuthError
 }

@@ -4,6 +4,7 @@ import { Listeners } from '../transport/subscribable'
 import { isDown, type ConnectionSnapshot } from '../transport/types'
 
 /** @deprecated The one status shape is `ConnectionSnapshot`, which carries `polling`. */
+/** The 0.2 name of `ConnectionSnapshot`, which now carries `polling` everywhere. @deprecated Use `ConnectionSnapshot`. */
 export type LiveConnectionStatus = ConnectionSnapshot
 
 /** Whether a socket may open yet: `LiveStatusClient` answers. */
