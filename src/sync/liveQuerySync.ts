@@ -66,28 +66,15 @@ export const REST_AGREE_MAX_TRIES = 6
 const FOLD_AHEAD_EVENTS = 256
 
 /**
- * Where a socket was: its status (a new one on every open, retry and close, and per connection) and
- * the frames it had received, with the query's key (two queries may hold one object: a shared
- * `initialData`). None without a connection.
+ * Where the socket was when the last writer of a query left, by the data it left in the cache: its
+ * status (a new one on every open, retry and close, and per connection) and the frames it had
+ * received, with the query's key (two queries may hold one object: a shared `initialData`). A writer
+ * of that query that joins the socket with both the same, on the same data, missed nothing.
  */
-export type SocketMark = [string, number, ConnectionSnapshot] | undefined
+const leftAt = new WeakMap<object, [ConnectionSnapshot, string]>()
 
-/** @internal Where `connection` is now, for the query `queryKey`. */
-export const markOf = (connection: Connection | undefined, queryKey: QueryKey): SocketMark => connection && [hashKey(queryKey), connection.stats.framesReceived, connection.getStatus()]
-
-/**
- * @internal Whether `connection` received a frame, opened or closed since `at` (where it was then).
- * Not without a connection now: there is nothing it could have said.
- */
-export const moved = (at: SocketMark, connection: Connection | undefined, queryKey: QueryKey) => markOf(connection, queryKey)?.some((now, i) => at?.[i] !== now)
-
-/**
- * @internal Where the socket was when data in the cache was last whole, by the data itself: when the
- * last writer of its query left (`left`), or when the REST read it answers was sent (`fetchLive`:
- * a loader's prefetch). A writer of that query that joins the socket at the same mark, on the same
- * data, missed nothing. Anything written after is not this data.
- */
-export const leftAt = new WeakMap<object, SocketMark>()
+/** The socket's status and frames received, with the query's key: what `leftAt` notes and compares. */
+const mark = (connection: Connection, queryKey: QueryKey) => `${connection.stats.framesReceived} ${hashKey(queryKey)}`
 
 /**
  * A sequence number that orders: past 2^53, JSON.parse already gave neighbours the same value
@@ -129,6 +116,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #journal: Journal<TEvent, TData> | undefined
   /** A refetch was asked for while a fetch that began earlier (and that TanStack joins) was out. */
   #refetchAfter = false
+  /** Refetches owed on a timer (after a joined fetch's answer, after an overflow): the data is not whole until they run. */
+  #refetchTimers = 0
   /** A refetch was asked for in this turn (made at the turn's end: `refetch`), or a fetch joined in it is the refetch (`join`). */
   #refetchQueued = false
   #fetchesInFlight = 0
@@ -199,14 +188,13 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // A writer that starts on cached data nobody fetched for it (a remount within `staleTime`, a
       // view enabled again), or on a fetch sent before it, missed what happened while none
       // listened. Joining a socket that was already open and has said anything since this data's
-      // last writer left (or the read that answered it was sent: a loader's prefetch), it may have
-      // missed news of an active job (an end will not be said again) or of the job the fetch asked
-      // about: REST is read once (`join` makes a fetch still out that read when the socket said
-      // nothing since it was sent). A socket that opens now
+      // last writer left, it may have missed news of an active job (an end will not be said
+      // again) or of the job the fetch asked about: REST is read once. A socket that opens now
       // greets it (or its dialect's `onOpen` reads REST); the quiet check reads REST if the socket
       // says nothing of the job meanwhile.
       const data = this.#data()
-      const missed = joined && moved(leftAt.get(data as object), joined, this.queryKey)
+      const left = leftAt.get(data as object)
+      const missed = joined && (left?.[0] !== joined.getStatus() || left[1] !== mark(joined, this.queryKey))
       if (missed && (this.#fetchesInFlight > 0 || this.#channel.isActive(data))) this.refetch()
       this.#armQuietCheck(data)
     }
@@ -220,7 +208,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // Only a writer whose data holds everything it heard (nothing waiting to be written, no read owed
     // or out) may vouch for it: StrictMode's unmount between mount and remount stops a writer whose
     // read is still queued. Keyed by the data itself: anything written after is not this data.
-    leftAt.set(data as object, this.#pending.length > 0 || this.#ahead || this.#refetchQueued || this.#refetchAfter || this.#missed || this.#fetchesInFlight > 0 ? undefined : markOf(connection, this.queryKey))
+    if (this.#pending.length > 0 || this.#ahead || this.#refetchQueued || this.#refetchAfter || this.#refetchTimers > 0 || this.#missed || this.#fetchesInFlight > 0) leftAt.delete(data as object)
+    else leftAt.set(data as object, [connection.getStatus(), mark(connection, this.queryKey)])
   }
 
   lost(_error?: EventError): void {
@@ -347,11 +336,11 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    * `useQuery` mounted before its subscription): what this writer writes until it answers is
    * applied on its answer (`apply`), which would otherwise erase it. `close` when it answered or failed.
    */
-  join(socketMoved: boolean | undefined): TrackedFetch<TData> {
-    if (!socketMoved && !this.#refetchQueued) {
-      // The socket received nothing, and neither opened nor closed, between that request and this
-      // writer (in the same turn, or a loader's that is still out): its answer, with what is
-      // written from now on, is the refetch this turn may ask for. Asking anyway would cancel it.
+  join(sentThisTurn: boolean): TrackedFetch<TData> {
+    if (sentThisTurn && !this.#refetchQueued) {
+      // Nothing came between that request and this writer (socket news takes a task of its own):
+      // its answer, with what is written from now on, is the refetch this turn may ask for.
+      // Asking anyway would cancel it.
       this.#refetchQueued = true
       void Promise.resolve().then(() => (this.#refetchQueued = false))
     }
@@ -369,7 +358,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
         if (journal.overflowed) {
           // Too much was written to keep: the cache has it all, the answer is older. REST again,
           // later each time in a row, so a stream that outruns every answer does not become a loop.
-          setTimeout(() => this.refetch(), backoffDelayMs(++this.#overflows, REST_AGREE_FIRST_DELAY_MS, 30_000, () => 1))
+          this.#refetchLater(backoffDelayMs(++this.#overflows, REST_AGREE_FIRST_DELAY_MS, 30_000, () => 1))
           return this.#data() ?? fetched
         }
         this.#overflows = 0
@@ -388,9 +377,18 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
         if (!this.#refetchAfter) return
         this.#refetchAfter = false
         // After TanStack has taken this answer: a refetch now would join this very fetch.
-        setTimeout(() => this.refetch(), 0)
+        this.#refetchLater(0)
       },
     }
+  }
+
+  /** A refetch owed after `delayMs`: until it is asked for, `left` does not vouch for the data. */
+  #refetchLater(delayMs: number): void {
+    this.#refetchTimers++
+    setTimeout(() => {
+      this.#refetchTimers--
+      this.refetch()
+    }, delayMs)
   }
 
   #record(entry: JournalEntry<TEvent, TData>, events: number): void {

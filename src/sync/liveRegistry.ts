@@ -2,7 +2,7 @@ import { hashKey, type QueryClient } from '@tanstack/query-core'
 import { ChannelRouter } from './channelRouter'
 import type { ChannelDefinition } from './defineChannel'
 import { LiveStatusHttpError } from './httpError'
-import { leftAt, LiveQuerySync, markOf, moved, type SocketMark, type SyncHost } from './liveQuerySync'
+import { LiveQuerySync, type SyncHost } from './liveQuerySync'
 import type { PollingCover } from './pollingCover'
 import type { SocketHub } from '../transport/socketHub'
 
@@ -29,7 +29,7 @@ export class LiveRegistry {
    * what that writer writes. The fetch began with no writer (a loader's prefetch), or with one that
    * stopped since (`enabled` turned off and on: TanStack kept the fetch and joins it again).
    */
-  #out = new Set<{ queryClient: QueryClient; hash: string; joins: ReturnType<LiveQuerySync<unknown, unknown, unknown>['join']>[]; at: SocketMark }>()
+  #out = new Set<{ queryClient: QueryClient; hash: string; joins: ReturnType<LiveQuerySync<unknown, unknown, unknown>['join']>[]; sentThisTurn: boolean }>()
 
   /** @internal The routers of each socket URL, by channel (`liveSockets` in `live-status/devtools` reads them). */
   readonly routers = new Map<string, Map<ChannelDefinition<any, any, any>, ChannelRouter<unknown>>>()
@@ -51,7 +51,7 @@ export class LiveRegistry {
       sync = new LiveQuerySync(queryClient, host, channel, params, url, dedicated) as LiveQuerySync<unknown, unknown, unknown>
       sync.router = url === null ? undefined : this.#router(url, channel as ChannelDefinition<any, any, any>)
       byKey.set(hash, sync)
-      for (const fetch of this.#out) if (fetch.queryClient === queryClient && fetch.hash === hash) fetch.joins.push(sync.join(moved(fetch.at, host.hub.get(url!), sync.queryKey)))
+      for (const fetch of this.#out) if (fetch.queryClient === queryClient && fetch.hash === hash) fetch.joins.push(sync.join(fetch.sentThisTurn))
       sync.router?.add(sync)
     }
     sync.holders++
@@ -73,11 +73,11 @@ export class LiveRegistry {
     const queryKey = channel.queryKey(params)
     const hash = hashKey(queryKey)
     const sync = this.#live.get(queryClient)?.get(hash)
-    const url = host.channelSocketUrl(channel, params)
     // A writer made while this fetch is out joins it (`LiveQuerySync.join`), until it answers or
     // TanStack gives up on it (a fetch that ignores its signal must not hold a writer's journal
-    // open for good). Where its socket is as the request leaves (`at`): what the answer knows of.
-    const out = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[], at: markOf(host.hub.get(url!), queryKey) }
+    // open for good).
+    const out = { queryClient, hash, joins: [] as ReturnType<LiveQuerySync<unknown, unknown, TData>['join']>[], sentThisTurn: true }
+    void Promise.resolve().then(() => (out.sentThisTurn = false))
     const end = () => {
       this.#out.delete(out as never)
       for (const join of out.joins) join.close()
@@ -91,9 +91,6 @@ export class LiveRegistry {
           ? (sync as unknown as LiveQuerySync<TParams, TEvent, TData>).fetch(signal)
           : channel.fetch({ client: host, params, signal, previous: queryClient.getQueryData<TData>(queryKey) }))
         for (const join of out.joins) data = join.apply(data)
-        // Whole up to where the socket was when the request left: a writer that joins it there
-        // (a loader's prefetch, then the page) missed nothing, and does not read REST again.
-        if (data === Object(data)) leftAt.set(data as object, out.at)
       } finally {
         signal.removeEventListener('abort', end)
         end()
@@ -116,7 +113,7 @@ export class LiveRegistry {
       sync.router.add(sync)
     }
     // The query goes on polling only while its job is active: say "updating every N s" no longer.
-    host.polling.note(url, hash, channel.isActive(data))
+    host.polling.note(host.channelSocketUrl(channel, params), hash, channel.isActive(data))
     return data
   }
 
