@@ -9,7 +9,8 @@ import { fakeSource } from '../helpers/fakeSources'
 
 test("an app's heartbeat field overrides that field only: the dialect's schedule and message stay", () => {
   const client = new LiveStatusClient({ apiUrl: 'http://app.test', dialect: appBuilder, heartbeat: { intervalMs: 10_000 } })
-  expect(client.hub.options.heartbeat).toEqual({ intervalMs: 10_000, timeoutMs: 35_000, schedule: 'fixed', message: { type: 'heartbeat' } })
+  // With the code that runs it: a hub runs a keep-alive only given one (`keepAlive()`).
+  expect(client.hub.options.heartbeat).toEqual({ intervalMs: 10_000, timeoutMs: 35_000, schedule: 'fixed', message: { type: 'heartbeat' }, start: expect.any(Function) })
   client.dispose()
 })
 

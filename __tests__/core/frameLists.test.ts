@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { expect, test } from 'vitest'
 import { z } from 'zod'
+import { resumeBySeq } from '../../src/transport'
 import { FrameDecoder, type FrameSubscriber } from '../../src/transport/frameDecoder'
 import type { EventError } from '../../src/transport/types'
 
@@ -32,7 +33,7 @@ const frame = fc.oneof(
 function observed() {
   const said: { events: unknown[][][]; reports: EventError[]; binary: unknown[]; controls: unknown[] } = { events: [[], []], reports: [], binary: [], controls: [] }
   const decoder = new FrameDecoder(
-    { maxPayloadBytes: 256, maxNestingDepth: 64, discriminator: 'type', controlTypes: ['ping'], onEventError: (error) => said.reports.push(error), onCallbackError: (error) => { throw error } },
+    { maxPayloadBytes: 256, maxNestingDepth: 64, discriminator: 'type', controlTypes: ['ping'], resumeParam: resumeBySeq('since'), onEventError: (error) => said.reports.push(error), onCallbackError: (error) => { throw error } },
     'ws://x/ws',
     () => 'secret-token',
     (message) => said.controls.push(message),

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { SocketHub, type SocketHubOptions, type WebSocketConstructor } from '../../src/core'
+import { keepAlive, resumeBySeq } from '../../src/transport'
 import { fakeSource } from '../helpers/fakeSources'
 import { createMockEndpoint, flush } from '../helpers/mockEndpoint'
 
@@ -414,7 +415,7 @@ describe('reconnect and backoff', () => {
   })
 
   test('a late event from a replaced socket changes nothing', async () => {
-    const { endpoint, hub } = setup({ heartbeat: { intervalMs: 1000, timeoutMs: 500 } })
+    const { endpoint, hub } = setup({ heartbeat: keepAlive({ intervalMs: 1000, timeoutMs: 500 }) })
     const events: unknown[] = []
     const lease = hub.acquire(endpoint.url, { onEvents: (e) => events.push(...e) })
     await flush()
@@ -553,8 +554,36 @@ describe('close codes', () => {
 })
 
 describe('heartbeat', () => {
-  test('pings after intervalMs of silence; any frame counts as life', async () => {
+  test('a bare hub runs none: ten minutes of silence, no ping, the socket still open (before: a ping at 25 s, closed at 35 s)', async () => {
     const { endpoint, hub } = setup()
+    const lease = hub.acquire(endpoint.url)
+    await flush()
+    expect(hub.options.heartbeat).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(600_000)
+    expect(endpoint.received).toEqual([])
+    expect(lease.connection.getStatus().state).toBe('open')
+    expect(endpoint.created).toHaveLength(1)
+  })
+
+  test('a plain object where keepAlive() belongs runs nothing, and says so once in development (it used to run)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const { endpoint, hub } = setup({ heartbeat: { intervalMs: 100, timeoutMs: 100 } as never })
+      const lease = hub.acquire(endpoint.url)
+      hub.acquire(`${endpoint.url}?other`)
+      await flush(1000)
+      expect(endpoint.received).toEqual([])
+      expect(lease.connection.getStatus().state).toBe('open')
+      expect(warn.mock.calls.map(([message]) => String(message)).filter((message) => message.includes('`heartbeat`'))).toEqual([
+        expect.stringContaining("takes `heartbeat: keepAlive(…)` from 'live-status/transport'"),
+      ])
+    } finally {
+      warn.mockRestore()
+    }
+  })
+
+  test('pings after intervalMs of silence; any frame counts as life', async () => {
+    const { endpoint, hub } = setup({ heartbeat: keepAlive() })
     const lease = hub.acquire(endpoint.url)
     await flush()
     await vi.advanceTimersByTimeAsync(20_000)
@@ -571,7 +600,7 @@ describe('heartbeat', () => {
   })
 
   test('a status listener that signs out as the socket opens leaves no heartbeat behind: the next socket is pinged once, not twice', async () => {
-    const { endpoint, hub } = setup()
+    const { endpoint, hub } = setup({ heartbeat: keepAlive() })
     const lease = hub.acquire(endpoint.url)
     let signOut = true
     lease.connection.status.subscribe((status) => {
@@ -590,7 +619,7 @@ describe('heartbeat', () => {
   })
 
   test('a silent server is declared dead within interval + timeout, and the client reconnects', async () => {
-    const { endpoint, hub } = setup()
+    const { endpoint, hub } = setup({ heartbeat: keepAlive() })
     const lease = hub.acquire(endpoint.url)
     await vi.advanceTimersByTimeAsync(4) // mock-socket opens after 4 ms
     await vi.advanceTimersByTimeAsync(25_000 + 9_999)
@@ -604,8 +633,8 @@ describe('heartbeat', () => {
   })
 
   test("the default ping is in the discriminator's field: a backend naming types by `op` gets { op: 'ping' } (before: { type: 'ping' }, which it reads as no type)", async () => {
-    const { endpoint, hub } = setup({ discriminator: 'op', heartbeat: { intervalMs: 100 } })
-    const perEndpoint = setup({ endpointOptions: () => ({ discriminator: 'kind' }), heartbeat: { intervalMs: 100 } })
+    const { endpoint, hub } = setup({ discriminator: 'op', heartbeat: keepAlive({ intervalMs: 100 }) })
+    const perEndpoint = setup({ endpointOptions: () => ({ discriminator: 'kind' }), heartbeat: keepAlive({ intervalMs: 100 }) })
     hub.acquire(endpoint.url)
     perEndpoint.hub.acquire(perEndpoint.endpoint.url)
     await flush(200)
@@ -614,7 +643,7 @@ describe('heartbeat', () => {
   })
 
   test('custom ping message; heartbeat: false sends nothing', async () => {
-    const custom = setup({ heartbeat: { intervalMs: 100, message: { kind: 'keepalive' } } })
+    const custom = setup({ heartbeat: keepAlive({ intervalMs: 100, message: { kind: 'keepalive' } }) })
     custom.hub.acquire(custom.endpoint.url)
     const off = setup({ heartbeat: false })
     const lease = off.hub.acquire(off.endpoint.url)
@@ -624,11 +653,69 @@ describe('heartbeat', () => {
     expect(off.endpoint.received).toEqual([])
     expect(lease.connection.getStatus().state).toBe('open')
   })
+
+  test("per endpoint: a keepAlive() under a hub without one, and false under a hub's", async () => {
+    const on = setup({ endpointOptions: () => ({ heartbeat: keepAlive({ intervalMs: 100 }) }) })
+    on.hub.acquire(on.endpoint.url)
+    const off = setup({ heartbeat: keepAlive({ intervalMs: 100, timeoutMs: 100 }), endpointOptions: () => ({ heartbeat: false }) })
+    const lease = off.hub.acquire(off.endpoint.url)
+    await flush(250)
+    expect(on.endpoint.received).toEqual([{ type: 'ping' }])
+    expect(off.endpoint.received).toEqual([])
+    expect(lease.connection.getStatus().state).toBe('open')
+  })
+
+  test("a copy of a keepAlive() with other fields runs with the copy's (what a dialect's options merged with an app's are)", async () => {
+    const { endpoint, hub } = setup({ heartbeat: { ...keepAlive({ schedule: 'fixed', intervalMs: 60_000, message: { type: 'heartbeat' } }), intervalMs: 1000 } })
+    hub.acquire(endpoint.url)
+    await flush()
+    for (let i = 0; i < 30; i++) {
+      endpoint.send({ type: 'progress', n: i })
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(endpoint.received).toEqual([{ type: 'heartbeat' }, { type: 'heartbeat' }, { type: 'heartbeat' }])
+  })
+})
+
+describe('resume', () => {
+  /** Three events with their `seq`, then the server closes (1006) and the hub comes back after 1 s. */
+  async function reconnectAfterEvents(options: SocketHubOptions) {
+    const { endpoint, hub } = setup(options)
+    const received: unknown[] = []
+    hub.acquire(endpoint.url, { onEvents: (events) => received.push(...events) })
+    await flush()
+    for (const seq of [3, 7, 5]) endpoint.send({ type: 'progress', seq })
+    await endpoint.closeClients(1006)
+    await vi.advanceTimersByTimeAsync(1010)
+    expect(received).toHaveLength(3)
+    expect(endpoint.created).toHaveLength(2)
+    return new URL(endpoint.created[1]!.url).searchParams
+  }
+
+  test("resumeBySeq('since'): the reconnect asks for what came after the highest seq taken", async () => {
+    expect((await reconnectAfterEvents({ resumeParam: resumeBySeq('since') })).get('since')).toBe('7')
+  })
+
+  test('without it, nothing is asked for (and the decoder tracks nothing)', async () => {
+    const query = await reconnectAfterEvents({})
+    expect([...query.keys()]).toEqual(['token'])
+  })
+
+  test('a bare string where resumeBySeq() belongs resumes nothing, and says so once in development (it used to resume)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const query = await reconnectAfterEvents({ resumeParam: 'since' as never })
+      expect(query.get('since')).toBeNull()
+      expect(warn.mock.calls.map(([message]) => String(message))).toEqual([expect.stringContaining("takes `resumeParam: resumeBySeq(…)` from 'live-status/transport'")])
+    } finally {
+      warn.mockRestore()
+    }
+  })
 })
 
 describe('protocol options', () => {
   test("heartbeat schedule 'fixed' pings every intervalMs however busy the stream", async () => {
-    const { endpoint, hub } = setup({ heartbeat: { schedule: 'fixed', intervalMs: 1000, timeoutMs: 5000, message: { type: 'heartbeat' } } })
+    const { endpoint, hub } = setup({ heartbeat: keepAlive({ schedule: 'fixed', intervalMs: 1000, timeoutMs: 5000, message: { type: 'heartbeat' } }) })
     hub.acquire(endpoint.url)
     await flush()
     for (let i = 0; i < 50; i++) {

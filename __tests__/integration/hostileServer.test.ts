@@ -16,7 +16,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import { WebSocket } from 'ws'
 import { defineChannel, indexStatusChannel, LiveStatusClient, operationProgressChannel, type IndexStatus, type LiveStatusClientOptions } from '../../src/core'
 import { reduceScan } from '../../src/channels/directoryScan'
-import { SocketHub } from '../../src/transport'
+import { resumeBySeq, SocketHub } from '../../src/transport'
 import { FrameDecoder, type FrameSubscriber } from '../../src/transport/frameDecoder'
 import { redact } from '../../src/transport/redact'
 import { sse } from '../../src/transport/sse/sse'
@@ -69,7 +69,7 @@ function makeClient(options: Partial<LiveStatusClientOptions> & { apiUrl: string
 function decoder(onCallbackError: (error: unknown) => void = () => {}) {
   const reports: EventError[] = []
   const made = new FrameDecoder(
-    { maxPayloadBytes: 1024 * 1024, discriminator: 'type', controlTypes: ['pong'], onEventError: (error) => reports.push(error), onCallbackError },
+    { maxPayloadBytes: 1024 * 1024, discriminator: 'type', controlTypes: ['pong'], resumeParam: resumeBySeq('since'), onEventError: (error) => reports.push(error), onCallbackError },
     'ws://x/ws',
     () => TOKEN,
   )
@@ -354,6 +354,13 @@ describe('the resume point', () => {
     expect(d.maxSeq).toBe(0)
     d.dispatch('{"type":"progress","seq":42}', subscribers)
     expect(d.maxSeq).toBe(42)
+  })
+
+  test('is not tracked at all without resumeParam (the code that tracks it comes with resumeBySeq)', () => {
+    const d = new FrameDecoder({ maxPayloadBytes: 1024, discriminator: 'type', controlTypes: [], onEventError: undefined, onCallbackError: () => {} }, 'ws://x/ws', () => TOKEN)
+    d.dispatch('{"type":"progress","seq":42}', [{ schema: accepts('progress'), onEvents: () => {} }])
+    expect(d.stats.eventsDelivered).toBe(1)
+    expect(d.maxSeq).toBe(0)
   })
 })
 

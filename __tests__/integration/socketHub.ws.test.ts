@@ -2,6 +2,7 @@ import { focusManager, onlineManager } from '@tanstack/query-core'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { z } from 'zod'
 import { SocketHub } from '../../src/core'
+import { keepAlive } from '../../src/transport'
 import { recordingWebSocket, startWsServer, waitForStatus, type TestServer } from '../helpers/wsServer'
 
 const servers: TestServer[] = []
@@ -81,7 +82,7 @@ test('a server that goes silent without closing is detected after interval + tim
   })
   // Fake only the clock: the sockets are real, the heartbeat's timers are virtual and exact.
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
-  const hub = hubFor({ WebSocket: recordingWebSocket().WebSocket, heartbeat: { intervalMs: 25_000, timeoutMs: 10_000 } })
+  const hub = hubFor({ WebSocket: recordingWebSocket().WebSocket, heartbeat: keepAlive({ intervalMs: 25_000, timeoutMs: 10_000 }) })
   const lease = hub.acquire(`${server.url}/ws`)
   await waitForStatus(lease.connection.status, (s) => s.state === 'open')
   await vi.advanceTimersByTimeAsync(25_000)

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, expect, test, vi } from 'vitest'
-import { SocketHub } from '../../src/transport'
+import { keepAlive, SocketHub } from '../../src/transport'
 import { sse } from '../../src/transport/sse/sse'
 import { fakeSource } from '../helpers/fakeSources'
 
@@ -171,7 +171,7 @@ test('HTTP 503 and 404 are retried with backoff like a failed handshake', async 
 
 test("the server's comment lines keep the stream alive; silence is noticed by the heartbeat", async () => {
   const server = await sseServer(() => {})
-  const h = hub({ endpointOptions: () => ({ ...sse(), heartbeat: { intervalMs: 60, timeoutMs: 60 } }) })
+  const h = hub({ endpointOptions: () => ({ ...sse(), heartbeat: keepAlive({ intervalMs: 60, timeoutMs: 60 }) }) })
   const lease = h.acquire(server.url)
   await vi.waitFor(() => expect(server.streams).toHaveLength(1))
   await vi.waitFor(() => expect(lease.connection.getStatus().state).toBe('open'))

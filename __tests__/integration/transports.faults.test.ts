@@ -24,6 +24,7 @@ import {
 import { createLiveStatusServer, type LiveStatusServerOptions } from '../../src/server'
 import { watchActivity } from '../../src/devtools/liveActivity'
 import { sseTransport } from '../../src/sync/sseTransport'
+import { keepAlive, resumeBySeq } from '../../src/transport'
 import type { SocketHubOptions } from '../../src/transport/options'
 import { sse } from '../../src/transport/sse/sse'
 import { fakeSource } from '../helpers/fakeSources'
@@ -154,7 +155,7 @@ const wsTransport: Transport = {
   path: (projectId) => `/ws/projects/${projectId}`,
   // The reference client's defaults (the token in a first message), resuming with `?since=`.
   client: (recorder) => ({ WebSocket: recorder.wrap(WebSocket as unknown as WebSocketConstructor), resumeParam: 'since' }),
-  hub: (recorder) => ({ WebSocket: recorder.wrap(WebSocket as unknown as WebSocketConstructor), resumeParam: 'since' }),
+  hub: (recorder) => ({ WebSocket: recorder.wrap(WebSocket as unknown as WebSocketConstructor), resumeParam: resumeBySeq('since') }),
 }
 
 const sseTransportCase: Transport = {
@@ -185,7 +186,8 @@ const transports: [string, Transport][] = [
 
 const commonOptions = {
   reconnect: { initialDelayMs: 10, maxDelayMs: 50, maxAttempts: 1000 },
-  heartbeat: { intervalMs: 150, timeoutMs: 150 },
+  // The client takes the plain form too; a bare hub, only this one.
+  heartbeat: keepAlive({ intervalMs: 150, timeoutMs: 150 }),
 }
 
 function follow(world: World, transport: Transport, projectId: string, token = TOKEN, options: Partial<LiveStatusClientOptions> = {}) {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { SocketHub } from '../../src/core'
 import { closeAction } from '../../src/transport/closeAction'
+import { resumeBySeq } from '../../src/transport'
 import { createLiveStatusServer, InMemoryEventBus, type LiveStatusServer } from '../../src/server'
 import { rawClient } from '../helpers/serverClient'
 import { waitForStatus } from '../helpers/wsServer'
@@ -211,7 +212,7 @@ describe('snapshot, seq and replay', () => {
         urls.push(url)
       }
     }
-    const hub = new SocketHub({ token: 'tok-alice', auth: messageAuth, WebSocket: Recording, resumeParam: 'since', reconnect: { initialDelayMs: 50 } })
+    const hub = new SocketHub({ token: 'tok-alice', auth: messageAuth, WebSocket: Recording, resumeParam: resumeBySeq('since'), reconnect: { initialDelayMs: 50 } })
     const got: { type: string; processed_files?: number; seq: number }[] = []
     const lease = hub.acquire<{ type: string; seq: number }>(`${ws}/ws/projects/p1`, { onEvents: (events) => got.push(...(events as typeof got)) })
     await waitForStatus(lease.connection.status, (s) => s.state === 'open')

@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { z } from 'zod'
-import { SocketHub } from '../../src/core'
+import { keepAlive, SocketHub } from '../../src/transport'
 
 const TOKEN = 'demo-token'
 const events = z.discriminatedUnion('type', [
@@ -62,6 +62,8 @@ const hub = new SocketHub({
   token: TOKEN,
   WebSocket,
   reconnect: { initialDelayMs: 250 },
+  // A bare hub pings only when given a keep-alive (the provider always does).
+  heartbeat: keepAlive({ intervalMs: 10_000 }),
   onEventError: (error) => console.warn('dropped event:', error.reason, error.message),
 })
 const url = `ws://127.0.0.1:${server.port}/ws/projects/p1`

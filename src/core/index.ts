@@ -4,7 +4,7 @@
  * factories; Server Components can import keys and factories from here. The socket layer alone is
  * `live-status/transport`; each backend's dialect is `live-status/dialects/…`.
  */
-export { LiveStatusClient, LiveStatusNoTokenError, type Dialect, type LiveActivity, type LiveConnectionStatus, type LiveStatusClientOptions } from '../sync/liveStatusClient'
+export { LiveStatusClient, LiveStatusNoTokenError, type ClientEndpointOptions, type Dialect, type LiveActivity, type LiveConnectionStatus, type LiveStatusClientOptions } from '../sync/liveStatusClient'
 export { defaultEndpoints, type Endpoints } from '../sync/endpoints'
 export { LiveStatusHttpError, isAuthError, isClientError } from '../sync/httpError'
 export { liveStatusKeys } from '../sync/queryKeys'
@@ -50,8 +50,10 @@ export type {
   EndpointOptions,
   FocusSource,
   HeartbeatOptions,
+  KeepAlive,
   OnlineSource,
   ReconnectOptions,
+  ResumeParam,
   SocketHubOptions,
 } from '../transport/options'
 export type { AuthTransport } from '../transport/authTransport'

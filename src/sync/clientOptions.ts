@@ -1,14 +1,29 @@
 import type { ChannelDefinition } from './defineChannel'
 import type { Endpoints } from './endpoints'
 import type { ScheduleFlush } from './flushScheduler'
-import type { AccessToken, SocketHubOptions } from '../transport/options'
+import type { AccessToken, EndpointOptions, HeartbeatOptions, ResumeParam, SocketHubOptions } from '../transport/options'
 
 /** `fetch` as REST calls use it. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 
+/**
+ * One endpoint's overrides (`endpointOptions`), with `heartbeat` and `resumeParam` in the client's
+ * plain forms (as `SocketHub` takes them too: `keepAlive()`, `resumeBySeq()`).
+ */
+export interface ClientEndpointOptions extends Omit<EndpointOptions, 'heartbeat' | 'resumeParam'> {
+  /**
+   * This endpoint's keep-alive: its fields over `defaultHeartbeat` (not over the client's
+   * `heartbeat`), or `false` for none.
+   * @default the client's `heartbeat`
+   */
+  heartbeat?: HeartbeatOptions | false
+  /** This endpoint's resume parameter (`'since'`), or a `resumeBySeq()`. @default the client's `resumeParam` */
+  resumeParam?: string | ResumeParam
+}
+
 /** Options of a `LiveStatusClient`, which is what `<LiveStatusProvider>` creates from its props. */
 export interface LiveStatusClientOptions
-  extends Omit<SocketHubOptions, 'token' | 'getToken'> {
+  extends Omit<SocketHubOptions, 'token' | 'getToken' | 'heartbeat' | 'resumeParam' | 'endpointOptions'> {
   /** REST base URL, e.g. `https://api.example.com`. */
   apiUrl: string
   /** WebSocket base URL. @default `apiUrl` with http→ws, https→wss */
@@ -25,6 +40,26 @@ export interface LiveStatusClientOptions
    * @default undefined
    */
   dialect?: Dialect
+  /**
+   * Keep-alive, finding sockets that died without a close frame (half-open): a plain object
+   * (`{ intervalMs: 10_000 }`, its fields over `defaultHeartbeat`, and over a dialect's field by
+   * field) or a `keepAlive()`; `false` turns it off. On by default here, unlike on a bare
+   * `SocketHub`: the client carries the code either way.
+   * @default `defaultHeartbeat`: a ping (`{ type: 'ping' }`, in the `discriminator`'s field) after 25 s of silence, 10 s for anything to arrive
+   */
+  heartbeat?: HeartbeatOptions | false
+  /**
+   * Query parameter through which a reconnect asks the server for what it missed: the highest
+   * `seq` a live query took (the reference server's `since`), or a `resumeBySeq()`. Off unless set.
+   * @default undefined
+   */
+  resumeParam?: string | ResumeParam
+  /**
+   * Options for some endpoints only, by socket URL (see `SocketHubOptions.endpointOptions`), with
+   * `heartbeat` and `resumeParam` in this client's forms.
+   * @default undefined
+   */
+  endpointOptions?: (url: string) => ClientEndpointOptions | undefined
   /** How often an active job is polled over REST while its socket is not open. @default 5000 */
   pollIntervalMs?: number
   /**
@@ -77,6 +112,8 @@ export interface Dialect {
 
 /** The sync layer's defaults, in one place. */
 export const syncDefaults = {
+  // On (`defaultHeartbeat`), unlike a bare hub's: what the provider always did, and its code is bundled here anyway.
+  heartbeat: {} as HeartbeatOptions | false,
   pollIntervalMs: 5000,
   authErrorStatuses: [401] as readonly number[],
   quietCheckMs: 30_000 as number | false,

@@ -1,5 +1,5 @@
 import { focusManager, onlineManager, type QueryClient } from '@tanstack/query-core'
-import { syncDefaults, type Dialect, type FetchLike, type LiveStatusClientOptions } from './clientOptions'
+import { syncDefaults, type ClientEndpointOptions, type Dialect, type FetchLike, type LiveStatusClientOptions } from './clientOptions'
 import { isBuiltInChannel, type ChannelDefinition } from './defineChannel'
 import { defaultEndpoints, joinUrl, toWebSocketBase, type Endpoints } from './endpoints'
 import { FlushQueue, frameScheduler } from './flushScheduler'
@@ -8,12 +8,14 @@ import { LiveRegistry, type RegistryHost } from './liveRegistry'
 import { PollingCover, type LiveConnectionStatus } from './pollingCover'
 import { getJson, request, restUrl, type Query, type RestHost } from './rest'
 import { compact } from './values'
-import { isPresentToken, type AccessToken } from '../transport/options'
+import { keepAlive } from '../transport/heartbeat'
+import { isPresentToken, type AccessToken, type EndpointOptions, type ResumeParam, type SocketHubOptions } from '../transport/options'
+import { resumeBySeq } from '../transport/resume'
 import { SocketHub } from '../transport/socketHub'
 import { Listeners } from '../transport/subscribable'
 import type { ConnectionSnapshot } from '../transport/types'
 
-export type { Dialect, LiveActivity, LiveConnectionStatus, LiveStatusClientOptions }
+export type { ClientEndpointOptions, Dialect, LiveActivity, LiveConnectionStatus, LiveStatusClientOptions }
 export { LiveStatusNoTokenError } from './rest'
 
 /** Frames that may have carried an event. Binary frames that are not JSON never do: not here. */
@@ -56,15 +58,15 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
       accessToken,
       getAccessToken,
       endpoints,
-      pollIntervalMs = syncDefaults.pollIntervalMs,
+      pollIntervalMs,
       fetch,
-      authErrorStatuses = syncDefaults.authErrorStatuses,
+      authErrorStatuses,
       authCheckPath,
-      quietCheckMs = syncDefaults.quietCheckMs,
+      quietCheckMs,
       scheduleFlush = frameScheduler,
       dialect: _dialect,
       ...hubOptions
-    } = mergeDialect(dialect, options)
+    } = resolveOptions(dialect, options)
     this.dialect = dialect
     this.apiUrl = apiUrl
     this.quietCheckMs = quietCheckMs
@@ -85,10 +87,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
     const { onEventError, onHandshakeError } = hubOptions
     let checking = false
     this.hub = new SocketHub({
-      ...hubOptions,
-      // TanStack's managers, so queries and sockets agree on online and focus (and on their mocks).
-      onlineManager: hubOptions.onlineManager ?? onlineManager,
-      focusManager: hubOptions.focusManager ?? focusManager,
+      ...withCode(hubOptions),
       token: accessToken,
       getToken: getAccessToken,
       onHandshakeError: (info) => {
@@ -254,26 +253,34 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
 }
 
 /**
- * The app's options over its dialect's. An explicit `undefined` (a prop passed through) does not
- * hide the dialect's; `heartbeat`, `reconnect`, `batches` and `endpoints` merge field by field, and
- * `endpointOptions` URL by URL, so overriding one field keeps the dialect's others (its heartbeat
- * schedule and message, its envelope types, its per-socket auth).
+ * `heartbeat` and `resumeParam` as a hub takes them, with the code that runs them. The client takes
+ * them plain (so that a dialect's and an app's merge field by field), since its default keep-alive
+ * bundles that code anyway; what already carries its code (`keepAlive()`, `sse()`'s resume) keeps it.
  */
-function mergeDialect(dialect: Dialect | undefined, options: LiveStatusClientOptions): LiveStatusClientOptions {
-  // The options that are set: an explicit `undefined` (a prop passed through) does not hide the dialect's.
+function withCode<T extends ClientEndpointOptions>(options: T): Omit<T, 'heartbeat' | 'resumeParam'> & Pick<EndpointOptions, 'heartbeat' | 'resumeParam'> {
+  const { heartbeat, resumeParam } = options
+  // An empty name stays as it is: falsy, it resumes nothing, as before.
+  return { ...options, heartbeat: heartbeat && keepAlive(heartbeat), resumeParam: (resumeParam && ((resumeParam as ResumeParam).next ? resumeParam : resumeBySeq(resumeParam as string))) as ResumeParam | undefined }
+}
+
+/** The client's options with every default applied, and `endpointOptions` as the hub takes it. */
+type ResolvedClientOptions = Omit<LiveStatusClientOptions, 'endpointOptions' | keyof typeof syncDefaults> & typeof syncDefaults & Pick<SocketHubOptions, 'endpointOptions'>
+
+/**
+ * The app's options over its dialect's over the defaults. An explicit `undefined` (a prop passed
+ * through) hides neither the dialect's nor a default; `heartbeat`, `reconnect`, `batches` and
+ * `endpoints` merge field by field, and `endpointOptions` URL by URL, so overriding one field keeps
+ * the dialect's others (its heartbeat schedule and message, its envelope types, its per-socket auth).
+ */
+function resolveOptions(dialect: Dialect | undefined, options: LiveStatusClientOptions): ResolvedClientOptions {
   const own = compact(options)
-  const base = dialect?.options
-  if (!base) return own
-  const merged = { ...base, ...own } as LiveStatusClientOptions
+  const base = compact(dialect?.options ?? {})
+  // TanStack's managers, so that queries and sockets agree on online and focus (and on their mocks).
+  const merged = { ...syncDefaults, onlineManager, focusManager, ...base, ...own } as ResolvedClientOptions
   for (const key of ['heartbeat', 'reconnect', 'batches', 'endpoints'] as const) if (base[key] && own[key]) merged[key] = { ...base[key], ...own[key] } as never
-  const [baseEndpoint, ownEndpoint] = [base.endpointOptions, own.endpointOptions]
-  if (baseEndpoint && ownEndpoint) {
-    // Per URL, the app's overrides over the dialect's: one URL's close codes do not undo another's auth.
-    merged.endpointOptions = (url) => {
-      const fromDialect = baseEndpoint(url)
-      const fromApp = ownEndpoint(url)
-      return fromDialect && fromApp ? { ...fromDialect, ...fromApp } : (fromApp ?? fromDialect)
-    }
-  }
+  const fromDialect = base.endpointOptions
+  const fromApp = own.endpointOptions
+  // Per URL, the app's overrides over the dialect's: one URL's close codes do not undo another's auth.
+  if (fromDialect || fromApp) merged.endpointOptions = (url) => withCode({ ...fromDialect?.(url), ...fromApp?.(url) })
   return merged
 }

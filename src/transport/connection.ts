@@ -2,10 +2,9 @@ import { authenticate } from './authTransport'
 import { backoffDelayMs } from './backoff'
 import { reconnectDecision } from './closeAction'
 import { withQuery } from './url'
-import { forgetRefusals, noteSocketError, warnNoToken, warnRefused } from './devWarnings'
+import { forgetRefusals, noteSocketError, warnNoToken, warnRefused, warnWithoutCode } from './devWarnings'
 import { FrameDecoder, type FrameSubscriber } from './frameDecoder'
-import { startHeartbeat, type Heartbeat } from './heartbeat'
-import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type ResolvedHubOptions } from './options'
+import { isPresentToken, resolveEndpointOptions, type AccessToken, type AuthErrorInfo, type Heartbeat, type ResolvedHubOptions } from './options'
 import { redact } from './redact'
 import { StatusStore } from './statusStore'
 import type { ConnectionState, ConnectionStats, ConnectionSnapshot, WebSocketLike } from './types'
@@ -94,6 +93,7 @@ export class Connection {
     this.url = url
     this.#host = host
     const options = (this.options = resolveEndpointOptions(host.options, url))
+    if (process.env.NODE_ENV !== 'production') warnWithoutCode(options, url)
     this.status = new StatusStore(options.onCallbackError)
     const { reply } = options
     // Every token a socket of this hub used: a server may echo the one this socket replaced.
@@ -311,8 +311,9 @@ export class Connection {
     }
     const resumeFrom = this.#decoder.maxSeq
     const crossTab = options.crossTab
-    // Tabs share one socket: one tab's resume position means nothing to the others.
-    const url = options.resumeParam && resumeFrom > 0 && !crossTab ? withQuery(this.url, { [options.resumeParam]: String(resumeFrom) }) : this.url
+    // Tabs share one socket: one tab's resume position means nothing to the others. Above 0 only
+    // when the decoder tracked it, i.e. `resumeParam` is a `resumeBySeq()`.
+    const url = resumeFrom > 0 && !crossTab ? withQuery(this.url, { [options.resumeParam!.param]: String(resumeFrom) }) : this.url
     const request = authenticate(url, token, options.auth, options.protocols)
     this.#tokenInUse = token
     this.#host.tokenUsed(token)
@@ -359,15 +360,9 @@ export class Connection {
       // A status listener may have closed it (signed out): no timers for a socket that is gone.
       if (!current()) return
       this.#socketTimer = setTimeout(() => this.#markStable(), options.reconnect.stableAfterMs)
-      if (options.heartbeat) {
-        const heartbeat = options.heartbeat
-        this.#heartbeat = startHeartbeat({
-          ...heartbeat,
-          // A backend naming types by another field (`op`) pings and is pinged in that field.
-          sendPing: () => this.send(heartbeat.message ?? { [options.discriminator]: 'ping' }),
-          onTimeout: () => timedOut('heartbeat timeout'),
-        })
-      }
+      const { heartbeat } = options
+      // The keep-alive brings its own code (`keepAlive()`); a plain object has none, and runs nothing.
+      if (heartbeat) this.#heartbeat = heartbeat.start?.(this, () => timedOut('heartbeat timeout'))
       for (const subscriber of this.#subscriberList) {
         if (!current()) break
         this.#safely(() => subscriber.onOpen?.({ reconnected }))

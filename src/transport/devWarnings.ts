@@ -5,6 +5,8 @@
  * many clients a page or a test makes; never a token (URLs here never carry one).
  */
 
+import type { ResolvedHubOptions } from './options'
+
 /** Handshakes failed in a row before opening, per connection. */
 const refusals = new WeakMap<object, number>()
 const warned = new Set<string>()
@@ -86,4 +88,16 @@ export function warnNotStandardSchema(schema: unknown, url: string): void {
   console.error(
     `[live-status] the schema given for ${url} is not a Standard Schema (it has no \`~standard.validate\`; \`safeParse\` alone, as zod before 3.24 has, is no longer read): every message is refused and its TypeError goes to \`onCallbackError\`. Pass a Standard Schema validator (zod ≥ 3.24, valibot, arktype…), or wrap yours: \`{ '~standard': { version: 1, vendor: 'app', validate } }\`, where \`validate(input)\` returns \`{ value }\` or \`{ issues: [{ message }] }\`.`,
   )
+}
+
+/**
+ * `heartbeat` or `resumeParam` reached a hub without the code that runs it (a plain object or a
+ * string, as `LiveStatusClient` takes them, passed to a bare `SocketHub` from JavaScript): the hub
+ * runs nothing for it, so say once what to pass instead rather than let a keep-alive be silently off.
+ */
+export function warnWithoutCode({ heartbeat, resumeParam }: ResolvedHubOptions, url: string): void {
+  const without = (option: string, code: string) =>
+    warnOnce(option, () => `\`${option}\` reached the SocketHub of ${url} without its code, and does nothing: a SocketHub takes \`${option}: ${code}(…)\` from 'live-status/transport' (LiveStatusClient and the provider take the plain form).`)
+  if (heartbeat && typeof heartbeat.start !== 'function') without('heartbeat', 'keepAlive')
+  if (resumeParam && typeof resumeParam.next !== 'function') without('resumeParam', 'resumeBySeq')
 }

@@ -1,4 +1,4 @@
-import { transportDefaults, type SocketHubOptions } from './options'
+import { transportDefaults, type ResumeParam, type SocketHubOptions } from './options'
 import { redactShort, type Tokens } from './redact'
 import type { ConnectionStats, EventError, EventErrorReason, EventSchema, StandardResult } from './types'
 
@@ -36,6 +36,8 @@ export interface FrameDecoderOptions {
   batches?: Readonly<Record<string, string>>
   /** Reads a binary frame as JSON text, or `undefined` to leave it binary (see `SocketHubOptions.binaryFrames`). @default undefined */
   binaryFrames?: SocketHubOptions['binaryFrames']
+  /** Moves `maxSeq` by each message a subscriber took (see `SocketHubOptions.resumeParam`). @default undefined (`maxSeq` stays 0) */
+  resumeParam?: ResumeParam | undefined
   onEventError: ((error: EventError) => void) | undefined
   /**
    * Where an app's callback or validator failure goes (a validator's asynchronous rejection too);
@@ -91,7 +93,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  */
 export class FrameDecoder {
   readonly stats: ConnectionStats = { framesReceived: 0, eventsDelivered: 0, dropped: { invalid_json: 0, too_large: 0, binary: 0, not_an_object: 0, unknown_type: 0, schema_mismatch: 0, rejected: 0 } }
-  /** The highest `seq` any message carried: where a resuming connection asks the server to go on from. */
+  /** Where a resuming connection asks the server to go on from (`resumeParam`): the highest `seq` a subscriber took. */
   maxSeq = 0
   #options: FrameDecoderOptions
   #url: string
@@ -144,7 +146,7 @@ export class FrameDecoder {
       if (!taken) this.#drop(failure.reason, failure.message, failure.sample)
       return
     }
-    const { discriminator, controlTypes } = this.#options
+    const { discriminator, controlTypes, resumeParam: resume } = this.#options
     const count = subscribers.length
     // The frame's text and whether it was a batch: a rejected message's sample, built only on a drop.
     const decoded = this.#last
@@ -198,10 +200,9 @@ export class FrameDecoder {
       }
       if (accepted) {
         this.stats.eventsDelivered++
-        // Only a message something took moves the resume point, and only by a count a server can
-        // be asked for again: one unknown message with `"seq":1e17` must not make every resume fail.
-        const seq = message.seq
-        if (typeof seq === 'number' && seq > this.maxSeq && Number.isSafeInteger(seq)) this.maxSeq = seq
+        // Only a message something took moves the resume point: an unknown one may carry anything.
+        // A plain string where the code belongs (JavaScript, no `resumeBySeq`) resumes nothing rather than throw here.
+        if (resume?.next) this.maxSeq = resume.next(this.maxSeq, message)
       } else if (failure) this.#drop(failure.reason, failure.message, () => sampleOf(decoded, message))
     }
   }

@@ -1,53 +1,53 @@
-export interface HeartbeatCallbacks {
-  intervalMs: number
-  timeoutMs: number
-  /** `idle`: ping after `intervalMs` of silence; `fixed`: every `intervalMs` whatever the traffic. */
-  schedule?: 'idle' | 'fixed'
-  sendPing: () => void
-  onTimeout: () => void
-  now?: () => number
-}
+import { defaultHeartbeat, type Heartbeat, type HeartbeatOptions, type HeartbeatTarget, type KeepAlive } from './options'
 
-export interface Heartbeat {
-  /** Any inbound frame: the peer is alive. Cheap: called per frame, it touches no timer. */
-  activity(): void
-  stop(): void
-}
+/**
+ * A keep-alive for `SocketHub`'s `heartbeat` option (or one endpoint's): `options` over
+ * `defaultHeartbeat`, with the code that runs them. A hub runs none unless given one, so that an
+ * app that does not want one bundles none; `LiveStatusClient` and the provider give one by default.
+ *
+ * @example
+ * ```ts
+ * new SocketHub({ token, heartbeat: keepAlive({ intervalMs: 10_000 }) })
+ * ```
+ */
+export const keepAlive = (options?: HeartbeatOptions): KeepAlive => ({ ...defaultHeartbeat, ...options, start })
 
 /**
  * Pings (after `intervalMs` of silence, or every `intervalMs`) and declares the socket dead when
  * nothing at all arrives within `timeoutMs` of a ping. A half-open connection never closes by
  * itself; this finds it. One timer, set to the next thing due rather than reset per frame.
  */
-export function startHeartbeat({ intervalMs, timeoutMs, schedule, sendPing, onTimeout, now = Date.now }: HeartbeatCallbacks): Heartbeat {
+function start(this: KeepAlive, connection: HeartbeatTarget, onTimeout: () => void): Heartbeat {
+  const { intervalMs, timeoutMs, schedule, message } = this
   const fixed = schedule === 'fixed'
-  let lastActivity = now()
+  // A backend naming types by another field (`op`) pings and is pinged in that field.
+  const ping = message ?? { [connection.options.discriminator]: 'ping' }
+  let lastActivity = Date.now()
   let lastPingAt = lastActivity
-  /** The oldest ping nothing has arrived since. */
-  let pingSentAt: number | null = null
+  /** The oldest ping nothing has arrived since (`Infinity`: none), so that no comparison with it needs a check first. */
+  let pingSentAt = Infinity
   let timer: ReturnType<typeof setTimeout> | undefined
 
   function check() {
-    const t = now()
-    if (pingSentAt !== null && lastActivity >= pingSentAt) pingSentAt = null
-    if (pingSentAt !== null && t >= pingSentAt + timeoutMs) return onTimeout()
+    const t = Date.now()
+    if (lastActivity >= pingSentAt) pingSentAt = Infinity
+    if (t >= pingSentAt + timeoutMs) return onTimeout()
     // Idle: one ping at a time, after silence. Fixed: on the clock, whatever the traffic.
-    const mayPing = fixed || pingSentAt === null
+    const mayPing = fixed || pingSentAt === Infinity
     let due = (fixed ? lastPingAt : Math.max(lastActivity, lastPingAt)) + intervalMs
     if (mayPing && t >= due) {
-      sendPing()
+      connection.send(ping)
       lastPingAt = t
-      pingSentAt ??= t
+      pingSentAt = Math.min(pingSentAt, t)
       due = t + intervalMs
     }
-    const wake = Math.min(pingSentAt === null ? Infinity : pingSentAt + timeoutMs, fixed || pingSentAt === null ? due : Infinity)
-    timer = setTimeout(check, wake - t)
+    timer = setTimeout(check, Math.min(pingSentAt + timeoutMs, fixed || pingSentAt === Infinity ? due : Infinity) - t)
   }
 
   timer = setTimeout(check, intervalMs)
   return {
     activity() {
-      lastActivity = now()
+      lastActivity = Date.now()
     },
     stop() {
       clearTimeout(timer)

@@ -1,10 +1,13 @@
 /**
- * `live-status/transport`: shared, ref-counted WebSockets with token gating, backoff, heartbeat,
- * frame limits and redaction. No TanStack, no schema library: usable on its own.
+ * `live-status/transport`: shared, ref-counted WebSockets with token gating, backoff, frame limits
+ * and redaction; a keep-alive (`keepAlive`) and resume (`resumeBySeq`) for the hubs given them.
+ * No TanStack, no schema library: usable on its own.
  */
 export { SocketHub, createSocketHub, type Lease, type StatusSource } from './socketHub'
 export { Connection, type ConnectionSubscriber } from './connection'
 export type { FrameSubscriber } from './frameDecoder'
+export { keepAlive } from './heartbeat'
+export { resumeBySeq } from './resume'
 export {
   defaultHeartbeat,
   defaultReconnect,
@@ -14,9 +17,13 @@ export {
   type ControlReply,
   type EndpointOptions,
   type FocusSource,
+  type Heartbeat,
   type HeartbeatOptions,
+  type HeartbeatTarget,
+  type KeepAlive,
   type OnlineSource,
   type ReconnectOptions,
+  type ResumeParam,
   type SocketHubOptions,
 } from './options'
 export { authenticate, type AuthTransport } from './authTransport'

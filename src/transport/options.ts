@@ -34,7 +34,10 @@ export interface ReconnectOptions {
   stableAfterMs?: number
 }
 
-/** Application-level keep-alive: WebSockets can die without a close frame (half-open). */
+/**
+ * Application-level keep-alive, as `keepAlive()` and `LiveStatusClient`'s `heartbeat` take it:
+ * WebSockets can die without a close frame (half-open).
+ */
 export interface HeartbeatOptions {
   /** Silence (no inbound frame) after which a ping is sent; with `schedule: 'fixed'`, the time between pings. @default 25000 */
   intervalMs?: number
@@ -49,6 +52,50 @@ export interface HeartbeatOptions {
    * @default 'idle'
    */
   schedule?: 'idle' | 'fixed'
+}
+
+/** A keep-alive running on one socket (what `KeepAlive.start` returns). */
+export interface Heartbeat {
+  /** Any inbound frame: the peer is alive. Cheap: called per frame, it touches no timer. */
+  activity(): void
+  stop(): void
+}
+
+/** What a keep-alive is started on: a connection, which sends on its socket, and its options. */
+export interface HeartbeatTarget {
+  /** Sends on the socket (objects as JSON). */
+  send(message: unknown): boolean
+  /** The connection's options: without a `message`, the ping goes in the `discriminator`'s field. */
+  readonly options: { readonly discriminator: string }
+}
+
+/**
+ * A keep-alive as a `SocketHub` takes it: `heartbeat: keepAlive({ … })` (from
+ * `live-status/transport`), every field with its default, and the code that runs them. The code
+ * travels with the option so that a hub without a heartbeat bundles none.
+ */
+export interface KeepAlive extends Required<Omit<HeartbeatOptions, 'message'>>, Pick<HeartbeatOptions, 'message'> {
+  /**
+   * Starts pinging the connection's socket, which has just opened. A method: it reads the fields
+   * of the object it is called on, so a copy with other fields (`{ ...keepAlive(), intervalMs:
+   * 10_000 }`, as a dialect's options merged with an app's are) runs with the copy's.
+   */
+  start(this: KeepAlive, connection: HeartbeatTarget, onTimeout: () => void): Heartbeat
+}
+
+/**
+ * How a reconnect asks the server for what it missed, as a `SocketHub` takes it:
+ * `resumeParam: resumeBySeq('since')` (from `live-status/transport`). Like `KeepAlive`, it carries
+ * its code, so that a hub that does not resume bundles none.
+ */
+export interface ResumeParam {
+  /** The query parameter the position is sent in (`since`: `?since=<position>`). */
+  param: string
+  /**
+   * The position after a message some subscriber took, from the position before it (0 at first).
+   * Anything above 0 is sent on the next connect.
+   */
+  next: (position: number, message: Record<string, unknown>) => number
 }
 
 /**
@@ -114,8 +161,16 @@ export interface SocketHubOptions {
   WebSocket?: WebSocketConstructor
   /** Reconnect policy. @default { initialDelayMs: 1000, maxDelayMs: 30000, maxAttempts: 10, stableAfterMs: 5000 } */
   reconnect?: ReconnectOptions
-  /** Keep-alive, or `false` to turn it off. @default { intervalMs: 25000, timeoutMs: 10000, message: { type: 'ping' } } (the ping in the `discriminator`'s field) */
-  heartbeat?: HeartbeatOptions | false
+  /**
+   * Keep-alive: `keepAlive({ intervalMs, timeoutMs, message, schedule })` from
+   * `live-status/transport` (a ping after 25 s of silence, 10 s for anything to arrive, unless
+   * told otherwise). Without it a socket that dies without a close frame (half-open) stays `open`
+   * until the OS notices, which can take hours. Off unless given: its code is bundled only then
+   * (`LiveStatusClient` and the provider give one unless told `heartbeat: false`). `false` turns
+   * off a hub's keep-alive for an endpoint (`endpointOptions`).
+   * @default undefined (none)
+   */
+  heartbeat?: KeepAlive | false
   /** A socket that has not opened within this time counts as a failed attempt. @default 10000 */
   connectTimeoutMs?: number
   /** After the last subscriber leaves, the socket stays this long for one that comes back. @default 1000 */
@@ -174,11 +229,12 @@ export interface SocketHubOptions {
    */
   reply?: ControlReply | false
   /**
-   * Query parameter through which a reconnect asks the server for what it missed: the highest
-   * `seq` seen so far (the reference server's `?since=`). Off unless set.
-   * @default undefined
+   * How a reconnect asks the server for what it missed: `resumeBySeq('since')` (from
+   * `live-status/transport`) sends the highest `seq` of a message a subscriber took, as the
+   * reference server's `?since=`. Off unless given: its code is bundled only then.
+   * @default undefined (no resume: a reconnect starts from what the server sends)
    */
-  resumeParam?: string
+  resumeParam?: ResumeParam
   /** Called once per token when the server rejects it (close code or `markUnauthorized`), never for a token already replaced. @default undefined */
   onAuthError?: (info: AuthErrorInfo) => void
   /**
@@ -220,8 +276,7 @@ export interface ResolvedHubOptions {
   endpointOptions: ((url: string) => EndpointOptions | undefined) | undefined
   WebSocket: WebSocketConstructor | undefined
   reconnect: Required<ReconnectOptions>
-  /** `message` unset: a ping in the field of the endpoint's `discriminator`. */
-  heartbeat: (Required<Omit<HeartbeatOptions, 'message'>> & Pick<HeartbeatOptions, 'message'>) | false
+  heartbeat: KeepAlive | false | undefined
   connectTimeoutMs: number
   idleCloseMs: number
   authCloseCodes: readonly number[]
@@ -233,7 +288,7 @@ export interface ResolvedHubOptions {
   binaryFrames: SocketHubOptions['binaryFrames']
   controlTypes: readonly string[]
   reply: ControlReply | false
-  resumeParam: string | undefined
+  resumeParam: ResumeParam | undefined
   onAuthError: ((info: AuthErrorInfo) => void) | undefined
   onHandshakeError: ((info: { url: string }) => void) | undefined
   onEventError: ((error: EventError) => void) | undefined
@@ -251,7 +306,8 @@ export const defaultReconnect: Required<ReconnectOptions> = {
   stableAfterMs: 5000,
 }
 
-export const defaultHeartbeat: ResolvedHubOptions['heartbeat'] & object = {
+/** What `keepAlive()` fills in; `message` unset: a ping in the field of the endpoint's `discriminator`. */
+export const defaultHeartbeat: Omit<KeepAlive, 'start'> = {
   intervalMs: 25_000,
   timeoutMs: 10_000,
   schedule: 'idle',
@@ -263,13 +319,10 @@ const answerPing: ControlReply = (message, discriminator) => {
   return field && { [field]: 'pong' }
 }
 
-const resolveHeartbeat = (heartbeat: HeartbeatOptions | false | undefined): ResolvedHubOptions['heartbeat'] =>
-  heartbeat === false ? heartbeat : { ...defaultHeartbeat, ...heartbeat }
-
 /** The reference server's auth: the token in a first message, as graphql-ws does; never in a URL (proxies log URLs, browsers print them). */
 const referenceAuth: AuthTransport = { type: 'message', message: (token) => ({ type: 'auth', token }) }
 
-/** The transport's defaults, in one place (`reconnect` and `heartbeat` have theirs above). */
+/** The transport's defaults, in one place (`reconnect` and `keepAlive()` have theirs above). */
 export const transportDefaults: Partial<ResolvedHubOptions> = {
   auth: referenceAuth,
   connectTimeoutMs: 10_000,
@@ -293,7 +346,6 @@ export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions
   // Every option that is set: one passed through as `undefined` hides no default.
   const resolved = { ...transportDefaults, ...compact(rest) } as ResolvedHubOptions
   resolved.reconnect = { ...defaultReconnect, ...options.reconnect }
-  resolved.heartbeat = resolveHeartbeat(options.heartbeat)
   return resolved
 }
 
@@ -301,7 +353,5 @@ export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions
 export function resolveEndpointOptions(options: ResolvedHubOptions, url: string): ResolvedHubOptions {
   const overrides = options.endpointOptions?.(url)
   if (!overrides) return options
-  const resolved = { ...options, ...compact(overrides) } as ResolvedHubOptions
-  if (overrides.heartbeat !== undefined) resolved.heartbeat = resolveHeartbeat(overrides.heartbeat)
-  return resolved
+  return { ...options, ...compact(overrides) } as ResolvedHubOptions
 }

@@ -1,4 +1,5 @@
 import type { EndpointOptions } from '../options'
+import { resumeBySeq } from '../resume'
 import { sseSocketConstructor, type SseSocketOptions } from './sseSocket'
 
 /** What `sse()` takes. */
@@ -19,12 +20,13 @@ const RESUME_PARAM = 'since'
 /**
  * Endpoint options that make an endpoint a Server-Sent Events stream instead of a WebSocket: the
  * token as `Authorization: Bearer` (never in the URL), resume by `Last-Event-ID`, the server's
- * comment lines as the heartbeat. Everything else — sharing, token gating, backoff, status,
- * validation, batching into the cache — is the socket layer's, unchanged.
+ * comment lines as proof of life for the hub's keep-alive. Everything else — sharing, token
+ * gating, backoff, the keep-alive itself (`heartbeat`: the client's default, or `keepAlive()` on a
+ * bare hub), status, validation, batching into the cache — is the socket layer's, unchanged.
  *
  * @example
  * ```ts
- * new SocketHub({ token, endpointOptions: (url) => (url.includes('/sse/') ? sse() : undefined) })
+ * new SocketHub({ token, heartbeat: keepAlive(), endpointOptions: (url) => (url.includes('/sse/') ? sse() : undefined) })
  * ```
  */
 export function sse(options: SseOptions = {}): EndpointOptions {
@@ -33,6 +35,6 @@ export function sse(options: SseOptions = {}): EndpointOptions {
     // Carried to the adapter as subprotocols, which turns them into the Authorization header.
     auth: { type: 'protocol', protocols: (token) => ['bearer', token] },
     protocols: [],
-    resumeParam: RESUME_PARAM,
+    resumeParam: resumeBySeq(RESUME_PARAM),
   }
 }
