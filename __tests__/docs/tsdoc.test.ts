@@ -53,3 +53,37 @@ test('every optional member of a public options interface has TSDoc with @defaul
   }
   expect(missing).toEqual([])
 })
+
+// Issue "Three layers", item 6: 71 exported names had no documentation. Every name an entry of
+// package.json exports says what it is (TSDoc on its declaration), read from the entry's source
+// as the published types carry it.
+test('every name a public entry exports has TSDoc', () => {
+  const pkg = JSON.parse(readFileSync(resolve('package.json'), 'utf8')) as { exports: Record<string, { types?: string }> }
+  const entries = Object.values(pkg.exports)
+    .map((entry) => entry.types)
+    .filter((types): types is string => !!types)
+    .map((types) => resolve(types.replace('./dist/types/', 'src/').replace(/\.d\.ts$/, '.ts')))
+  const program = ts.createProgram(entries, {
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    jsx: ts.JsxEmit.ReactJSX,
+    target: ts.ScriptTarget.ES2022,
+    skipLibCheck: true,
+    noEmit: true,
+  })
+  const checker = program.getTypeChecker()
+  const missing: string[] = []
+  let names = 0
+  for (const file of entries) {
+    const source = program.getSourceFile(file) ?? program.getSourceFile(file.replace(/\.ts$/, '.tsx'))
+    expect(source, file).toBeDefined()
+    for (const symbol of checker.getExportsOfModule(checker.getSymbolAtLocation(source!)!)) {
+      names++
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol
+      if (!ts.displayPartsToString(target.getDocumentationComment(checker)).trim()) missing.push(`${file.replace(`${resolve('.')}/`, '')}: ${symbol.name}`)
+    }
+  }
+  expect(entries.length).toBeGreaterThanOrEqual(12)
+  expect(names).toBeGreaterThan(200)
+  expect(missing).toEqual([])
+}, 60_000)

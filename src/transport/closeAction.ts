@@ -17,6 +17,7 @@ export type CloseAction =
   /** Transient: server restart, network loss, going away. Back off and retry. */
   | 'reconnect'
 
+/** The close codes `closeAction` and `reconnectDecision` judge by: the hub's `authCloseCodes` and `fatalCloseCodes`. */
 export interface CloseCodePolicy {
   authCloseCodes: readonly number[]
   fatalCloseCodes: readonly number[]

@@ -299,6 +299,7 @@ export interface ResolvedHubOptions {
   crossTab: CrossTab | null | undefined
 }
 
+/** What `reconnect` fills in: the first retry after 1 s, doubling (with jitter) to 30 s, ten attempts, 5 s open to count as stable. */
 export const defaultReconnect: Required<ReconnectOptions> = {
   initialDelayMs: 1000,
   maxDelayMs: 30_000,
