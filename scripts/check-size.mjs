@@ -139,6 +139,9 @@ const KiB = 1024
 // under the dialect's and the app's, which paid for the conversion). Hub 6,826 -> 6,543 B (guard
 // 6.7 -> 6.4 KiB; the hub case also fails if it bundles transport/heartbeat or transport/resume),
 // typical 17,070 -> 17,068 B, entry 22,922 -> 22,912 B. The targets stay.
+// A review's mends: a keepAlive() carries only the fields given (over a dialect's it changes those
+// alone), a field passed as undefined takes its default, an app's heartbeat field passed as undefined
+// hides none of the dialect's: typical 17,079 B, entry 22,930 B, hub 6,543 B.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   // Without the keep-alive and the resume logic, which come with `keepAlive()` and `resumeBySeq()`.

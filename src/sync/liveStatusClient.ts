@@ -277,7 +277,8 @@ function resolveOptions(dialect: Dialect | undefined, options: LiveStatusClientO
   const base = compact(dialect?.options ?? {})
   // TanStack's managers, so that queries and sockets agree on online and focus (and on their mocks).
   const merged = { ...syncDefaults, onlineManager, focusManager, ...base, ...own } as ResolvedClientOptions
-  for (const key of ['heartbeat', 'reconnect', 'batches', 'endpoints'] as const) if (base[key] && own[key]) merged[key] = { ...base[key], ...own[key] } as never
+  // A field the app passes through as `undefined` hides none of the dialect's.
+  for (const key of ['heartbeat', 'reconnect', 'batches', 'endpoints'] as const) if (base[key] && own[key]) merged[key] = { ...base[key], ...compact(own[key] as object) } as never
   const fromDialect = base.endpointOptions
   const fromApp = own.endpointOptions
   // Per URL, the app's overrides over the dialect's: one URL's close codes do not undo another's auth.

@@ -10,7 +10,8 @@ import { defaultHeartbeat, type Heartbeat, type HeartbeatOptions, type Heartbeat
  * new SocketHub({ token, heartbeat: keepAlive({ intervalMs: 10_000 }) })
  * ```
  */
-export const keepAlive = (options?: HeartbeatOptions): KeepAlive => ({ ...defaultHeartbeat, ...options, start })
+// Only the fields given: merged over a dialect's, they change those fields alone.
+export const keepAlive = (options?: HeartbeatOptions): KeepAlive => ({ ...options, start })
 
 /**
  * Pings (after `intervalMs` of silence, or every `intervalMs`) and declares the socket dead when
@@ -18,7 +19,9 @@ export const keepAlive = (options?: HeartbeatOptions): KeepAlive => ({ ...defaul
  * itself; this finds it. One timer, set to the next thing due rather than reset per frame.
  */
 function start(this: KeepAlive, connection: HeartbeatTarget, onTimeout: () => void): Heartbeat {
-  const { intervalMs, timeoutMs, schedule, message } = this
+  // Defaults here, where `undefined` takes them too: `{ intervalMs: props.interval }` passed through
+  // as undefined never pinged and re-armed a 1 ms timer for good.
+  const { intervalMs = defaultHeartbeat.intervalMs, timeoutMs = defaultHeartbeat.timeoutMs, schedule, message } = this
   const fixed = schedule === 'fixed'
   // A backend naming types by another field (`op`) pings and is pinged in that field.
   const ping = message ?? { [connection.options.discriminator]: 'ping' }

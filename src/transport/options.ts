@@ -74,11 +74,12 @@ export interface HeartbeatTarget {
  * `live-status/transport`), every field with its default, and the code that runs them. The code
  * travels with the option so that a hub without a heartbeat bundles none.
  */
-export interface KeepAlive extends Required<Omit<HeartbeatOptions, 'message'>>, Pick<HeartbeatOptions, 'message'> {
+export interface KeepAlive extends HeartbeatOptions {
   /**
    * Starts pinging the connection's socket, which has just opened. A method: it reads the fields
-   * of the object it is called on, so a copy with other fields (`{ ...keepAlive(), intervalMs:
-   * 10_000 }`, as a dialect's options merged with an app's are) runs with the copy's.
+   * of the object it is called on (those not set, or set to `undefined`, from `defaultHeartbeat`),
+   * so a copy with other fields (`{ ...keepAlive(), intervalMs: 10_000 }`, as a dialect's options
+   * merged with an app's are) runs with the copy's.
    */
   start(this: KeepAlive, connection: HeartbeatTarget, onTimeout: () => void): Heartbeat
 }
@@ -307,8 +308,8 @@ export const defaultReconnect: Required<ReconnectOptions> = {
   stableAfterMs: 5000,
 }
 
-/** What `keepAlive()` fills in; `message` unset: a ping in the field of the endpoint's `discriminator`. */
-export const defaultHeartbeat: Omit<KeepAlive, 'start'> = {
+/** What a keep-alive runs with where a field is not set; `message` unset: a ping in the field of the endpoint's `discriminator`. */
+export const defaultHeartbeat: Required<Omit<HeartbeatOptions, 'message'>> = {
   intervalMs: 25_000,
   timeoutMs: 10_000,
   schedule: 'idle',
