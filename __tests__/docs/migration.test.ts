@@ -1,21 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import ts from 'typescript'
 import { expect, test } from 'vitest'
+import { tsProgram } from '../helpers/tsProgram'
 
 // Issue "Three layers", item 6: every name moved, renamed or no longer exported gets a line in the
 // README's migration table. exports-0.2.txt lists what `live-status` exported in 0.2 (its
 // src/index.ts as the issue measured it, 124 names).
 const exportsOf = (entry: string): Set<string> => {
   const file = resolve(entry)
-  const program = ts.createProgram([file], {
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    jsx: ts.JsxEmit.ReactJSX,
-    target: ts.ScriptTarget.ES2022,
-    skipLibCheck: true,
-    noEmit: true,
-  })
+  const program = tsProgram([file])
   const checker = program.getTypeChecker()
   const module = checker.getSymbolAtLocation(program.getSourceFile(file)!)!
   return new Set(checker.getExportsOfModule(module).map((symbol) => symbol.name))

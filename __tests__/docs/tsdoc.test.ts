@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import ts from 'typescript'
 import { expect, test } from 'vitest'
+import { tsProgram } from '../helpers/tsProgram'
 
 // Files whose exported interfaces are public options: every optional member documents its default.
 const files = [
@@ -63,14 +64,7 @@ test('every name a public entry exports has TSDoc', () => {
     .map((entry) => entry.types)
     .filter((types): types is string => !!types)
     .map((types) => resolve(types.replace('./dist/types/', 'src/').replace(/\.d\.ts$/, '.ts')))
-  const program = ts.createProgram(entries, {
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    jsx: ts.JsxEmit.ReactJSX,
-    target: ts.ScriptTarget.ES2022,
-    skipLibCheck: true,
-    noEmit: true,
-  })
+  const program = tsProgram(entries)
   const checker = program.getTypeChecker()
   const missing: string[] = []
   let names = 0
