@@ -7,11 +7,12 @@
  *
  * - `/sse/projects/stream`: every frame of the stream, written at once as the request arrives.
  * - `/sse/projects/burst`, `/sse/projects/paced`: the head and `retry:` only; the frames go when the
- *   parent says `{ go: 'burst' }` (all in one write) or `{ go: 'paced' }` (one per 1 ms timer), and
+ *   parent says `{ go: 'burst' }` (all in one write) or `{ go: 'paced' }` (one per ms by the clock: bench/pace.ts), and
  *   the parent hears `'sent'` after the last. One such stream open at a time.
  * Any other request gets a 404 (the client's REST calls, if it makes any).
  */
 import { createServer, type ServerResponse } from 'node:http'
+import { pacePerMs } from './pace'
 
 interface Setup {
   stream: string[]
@@ -43,12 +44,7 @@ process.once('message', (setup: Setup) => {
     const response = waiting.get(message.go)
     if (!response) return void process.send!('no stream')
     if (message.go === 'burst') response.write(burst)
-    else
-      for (const event of paced) {
-        if (response.destroyed) break
-        response.write(event)
-        await new Promise((r) => setTimeout(r, 1))
-      }
+    else await pacePerMs(paced.length, (i) => response.destroyed || response.write(paced[i]!))
     process.send!('sent')
   })
   server.listen(0, '127.0.0.1', () => process.send!((server.address() as { port: number }).port))
