@@ -216,7 +216,8 @@ try {
     // Schemas of channels the import does not use (index status, directory scan) are built by calls
     // marked pure, so they are dropped; a word only they contain says whether they were.
     for (const word of entry.without ?? []) if (text.includes(word)) failures.push(`${entry.name}: carries "${word}", a schema it does not use`)
-    const size = `${(bytes / KiB).toFixed(1)} KiB`
+    // KiB to one decimal for the table, and the bytes: a guard may sit a few bytes above a figure.
+    const size = `${(bytes / KiB).toFixed(1)} KiB (${bytes.toLocaleString('en')} B)`
     const target = entry.target ? `${entry.target / KiB} KiB${bytes > entry.target ? ` (${((bytes - entry.target) / KiB).toFixed(1)} KiB over)` : ' ✓'}` : '—'
     lines.push(`| ${entry.name}${entry.over ? ' (added to the typical import)' : ''} | ${size} | ${entry.budget ? `≤ ${entry.budget / KiB} KiB` : entry.peer ? 'peer' : '—'} | ${target} |`)
     if (entry.budget && bytes > entry.budget) failures.push(`${entry.name}: ${size} is over its budget of ${entry.budget / KiB} KiB`)
