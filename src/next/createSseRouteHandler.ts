@@ -20,7 +20,8 @@ export interface SseRouteHandler {
  * A Next.js route handler (App Router) that streams one project's events as Server-Sent Events in
  * the contract the `live-status/sse` client speaks (docs/sse.md): the token as `Authorization:
  * Bearer` (401 when missing or refused, 403 when the user may not follow the project, 429 when the
- * user holds `maxStreamsPerUser` streams already, all before the stream), then `200
+ * user holds `maxStreamsPerUser` streams already, 503 when the check has not answered within
+ * `authTimeoutMs`, all before the stream), then `200
  * text/event-stream` with a `retry:` line, each event as `id: <seq>` and `data: <json>`, and a
  * comment line after `heartbeatMs` without events. `Last-Event-ID` (or
  * `?since=`) reaches the source as `since`; when the client goes away the source's signal is
@@ -54,6 +55,7 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
     heartbeatMs = routeHandlerDefaults.heartbeatMs,
     retryMs = routeHandlerDefaults.retryMs,
     recheckAccessMs = routeHandlerDefaults.recheckAccessMs,
+    authTimeoutMs = routeHandlerDefaults.authTimeoutMs,
     maxStreamsPerUser = routeHandlerDefaults.maxStreamsPerUser,
     userKey,
     onError = routeHandlerDefaults.onError,
@@ -67,6 +69,8 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
   if (!(heartbeatMs >= 1 && heartbeatMs <= MAX_TIMER_MS)) throw new RangeError(`[live-status] createSseRouteHandler: \`heartbeatMs\` must be between 1 and ${MAX_TIMER_MS} ms (got ${heartbeatMs}).`)
   if (recheckAccessMs !== false && !(recheckAccessMs >= 1 && recheckAccessMs <= MAX_TIMER_MS))
     throw new RangeError(`[live-status] createSseRouteHandler: \`recheckAccessMs\` must be between 1 and ${MAX_TIMER_MS} ms, or false (got ${recheckAccessMs}).`)
+  if (!(typeof authTimeoutMs === 'number' && authTimeoutMs >= 1 && authTimeoutMs <= MAX_TIMER_MS))
+    throw new RangeError(`[live-status] createSseRouteHandler: \`authTimeoutMs\` must be between 1 and ${MAX_TIMER_MS} ms (got ${String(authTimeoutMs)}).`)
   if (!Number.isSafeInteger(retryMs) || retryMs < 0) throw new RangeError(`[live-status] createSseRouteHandler: \`retryMs\` must be a whole number of ms, 0 or more (got ${retryMs}).`)
   if (maxStreamsPerUser !== false && !(Number.isSafeInteger(maxStreamsPerUser) && maxStreamsPerUser > 0))
     throw new RangeError(`[live-status] createSseRouteHandler: \`maxStreamsPerUser\` must be a whole number, 1 or more, or false for no cap (got ${maxStreamsPerUser}).`)
@@ -96,22 +100,57 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
 
       /**
        * Whether the token may follow the project now: the user, else the answer (401, 403, or 500
-       * when a check throws). Asked when the stream opens and every `recheckAccessMs` after.
+       * with the error when a check throws). `at.step` names the call still out, for a deadline's report.
        */
-      const access = async (): Promise<{ user: NonNullable<User> } | { refused: Response }> => {
+      const access = async (at: { step: Step }): Promise<Access<User>> => {
         try {
           const user = await authenticate(token, request)
           if (user === null || user === undefined) return { refused: problem(401, 'the token was refused') }
+          at.step = 'authorize'
           if ((await authorize(user, projectId)) !== true) return { refused: problem(403, 'not allowed to follow this project') }
           return { user }
         } catch (error) {
-          report('authenticate or authorize failed', error)
-          return { refused: problem(500, 'could not check the token') }
+          return { refused: problem(500, 'could not check the token'), error }
         }
       }
-      const granted = await access()
-      if ('refused' in granted) return granted.refused
+      /**
+       * `access()` raced against `authTimeoutMs` and `signal`: its answer, `{ late }` (the call
+       * still out) once the deadline passes, or `'left'` once `signal` aborts. Asked when the
+       * stream opens and every `recheckAccessMs` after. The first to come decides; the deadline and
+       * the listener go with it, and an answer after it is dropped unseen (a late throw is not
+       * reported): the app's pending call cannot be cancelled, but nothing here waits on it.
+       */
+      const decide = (signal: AbortSignal) =>
+        new Promise<Decision<User>>((resolve) => {
+          if (signal.aborted) return resolve('left')
+          const at: { step: Step } = { step: 'authenticate' }
+          let deadline: ReturnType<typeof setTimeout> | undefined
+          const done = (outcome: Decision<User>) => {
+            clearTimeout(deadline)
+            signal.removeEventListener('abort', left)
+            resolve(outcome)
+          }
+          const left = () => done('left')
+          deadline = setTimeout(() => done({ late: at.step }), authTimeoutMs)
+          signal.addEventListener('abort', left, { once: true })
+          void access(at).then(done)
+        })
+
+      const granted = await decide(request.signal)
       // The client left while its token was checked: no source to start, nothing to report.
+      if (granted === 'left') return new Response(null, { status: 499 })
+      if ('late' in granted) {
+        // 503, not 401 (the token was not refused: a 401 would make the client drop it and ask
+        // for a sign-in) nor 500 (nothing here failed): the auth backend is down for now, so the
+        // client is told to come back later, as for a source that is unavailable.
+        report(`${granted.late} did not answer within authTimeoutMs (${authTimeoutMs} ms); answered 503`)
+        return problem(503, 'could not check the token in time; try again later', retryAfter)
+      }
+      if ('refused' in granted) {
+        if ('error' in granted) report('authenticate or authorize failed', granted.error)
+        return granted.refused
+      }
+      // Left between the answer and here: as above.
       if (request.signal.aborted) return new Response(null, { status: 499 })
 
       let release: () => void = () => {}
@@ -164,19 +203,22 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
       }
       if (recheckAccessMs !== false && !abort.signal.aborted) {
         // A stream lives as long as its client: access withdrawn meanwhile ends it (the reconnect is refused).
-        // One check at a time: a hung auth backend is not asked again each period (unbounded pending
-        // calls). One still out a whole period later ends the stream as a refusal would: the client
-        // reconnects and is checked again, and a revoked token is not followed for as long as it hangs.
+        // One check at a time, each bounded by `authTimeoutMs`: a hung auth backend is neither asked
+        // again each period (unbounded pending calls) nor lets a revoked token be followed for as
+        // long as it hangs. A check not answered in time ends the stream as a refusal would: the
+        // client reconnects and is checked afresh (by then, maybe, answered 503).
         let checking = false
         const recheck = setInterval(() => {
-          if (checking) {
-            report('a recheck of the token did not answer within recheckAccessMs; the stream ends')
-            return abort.abort()
-          }
+          // Still out (`authTimeoutMs` longer than `recheckAccessMs`): its own deadline decides.
+          if (checking) return
           checking = true
-          void access()
-            .then((now) => 'refused' in now && abort.abort())
-            .finally(() => (checking = false))
+          void decide(abort.signal).then((now) => {
+            checking = false
+            if (now === 'left' || 'user' in now) return
+            if ('late' in now) report(`${now.late} did not answer a recheck within authTimeoutMs (${authTimeoutMs} ms); the stream ends`)
+            else if ('error' in now) report('authenticate or authorize failed', now.error)
+            abort.abort()
+          })
         }, recheckAccessMs)
         abort.signal.addEventListener('abort', () => clearInterval(recheck), { once: true })
       }
@@ -184,6 +226,13 @@ export function createSseRouteHandler<User>(options: SseRouteHandlerOptions<User
     },
   }
 }
+
+/** The app's call a check waits on. */
+type Step = 'authenticate' | 'authorize'
+/** What one check of the token says: the user, or the answer that refuses it (with the error when a check threw). */
+type Access<User> = { user: NonNullable<User> } | { refused: Response; error?: unknown }
+/** How a bounded check ends: its answer, its deadline passing while `late` was still out, or the signal aborting. */
+type Decision<User> = Access<User> | { late: Step } | 'left'
 
 function validId(id: string, pattern: RegExp): boolean {
   // A global or sticky pattern keeps `lastIndex` between calls: reset it so one id cannot affect the next.

@@ -43,11 +43,28 @@ export interface SseRouteHandlerOptions<User> {
    * How often an open stream asks `authenticate` and `authorize` again with the token it was
    * opened with: a user signed out, a token revoked or a project's access withdrawn ends the
    * stream (the client reconnects, and is refused). A check that throws ends it too (the
-   * reconnect checks afresh), and so does one that has not answered when the next is due (it is
-   * not asked twice). 1 to 2,147,483,647 ms; `false`: checked once, when the stream opens.
+   * reconnect checks afresh), and so does one that has not answered within `authTimeoutMs`. One
+   * check at a time: a check still out when the next is due is not asked again. 1 to
+   * 2,147,483,647 ms; `false`: checked once, when the stream opens (that check is still bounded
+   * by `authTimeoutMs`).
    * @default 300000 (5 minutes)
    */
   recheckAccessMs?: number | false
+  /**
+   * How long `authenticate` and `authorize` together may take to answer, when a stream opens and
+   * on each `recheckAccessMs` check: an auth backend that never answers must not hold requests
+   * (a client reconnecting with backoff would pile them up) nor keep a revoked token's stream open.
+   * An opening check not answered by then is answered `503` with `Retry-After` (`retryMs`, in
+   * seconds), before `source` is called, and reported once through `onError`: the token was not
+   * refused (a 401 would make the client drop it), the backend is down for now, and the client
+   * tries again later. A recheck not answered by then ends the stream as a refusal would. An
+   * answer that comes later is ignored (a late throw is not reported). A client that leaves while
+   * the opening check is out is not waited for. The reference server's option of the same name
+   * and default; it allows twice this long, as its span also covers the wait for an auth message,
+   * which a route handler never has. 1 to 2,147,483,647 ms.
+   * @default 5000
+   */
+  authTimeoutMs?: number
   /**
    * Streams one user may hold open at once through this handler. The next one is answered `429`
    * with a JSON `{ detail }` body and `Retry-After` (`retryMs`, in seconds), before `source` is
@@ -71,8 +88,9 @@ export interface SseRouteHandlerOptions<User> {
    */
   userKey?: (user: User) => string | number
   /**
-   * Where failures are reported: `authenticate`, `authorize`, `userKey` or the source throwing, an
-   * event that cannot be serialised, a user `maxStreamsPerUser` cannot count (once). `message`
+   * Where failures are reported: `authenticate`, `authorize`, `userKey` or the source throwing,
+   * `authenticate` or `authorize` not answering within `authTimeoutMs`, an event that cannot be
+   * serialised, a user `maxStreamsPerUser` cannot count (once). `message`
    * names the project and what failed, with the request's token masked; the error object itself
    * is never passed on (its message, stack or cause may hold the token).
    * @default (message) => console.error(message)
@@ -86,6 +104,7 @@ export const routeHandlerDefaults = {
   heartbeatMs: 15_000,
   retryMs: 2_000,
   recheckAccessMs: 300_000 as number | false,
+  authTimeoutMs: 5_000,
   maxStreamsPerUser: 10 as number | false,
   onError: (message: string) => console.error(message),
 } satisfies Partial<SseRouteHandlerOptions<unknown>>
