@@ -330,6 +330,21 @@ describe('reconnect and backoff', () => {
     await recovers(() => lease.connection.reconnect())
   })
 
+  test('a reconnect field passed as undefined takes its default (before: `maxAttempts: undefined` retried for good)', async () => {
+    const { endpoint, hub } = setup({ reconnect: { maxAttempts: undefined, initialDelayMs: undefined, maxDelayMs: 1000 } })
+    const lease = hub.acquire(endpoint.url)
+    await flush()
+    endpoint.stop()
+    await endpoint.closeClients(1006)
+    // The first retry after the default 1 s, then ten attempts in all (the default), each under 1 s after.
+    await vi.advanceTimersByTimeAsync(999)
+    expect(endpoint.created).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(lease.connection.getStatus().state).toBe('closed')
+    expect(endpoint.created).toHaveLength(11)
+    lease.release()
+  })
+
   test('after giving up, a new subscriber brings one fresh attempt', async () => {
     const { endpoint, hub } = setup({ reconnect: { maxAttempts: 1 } })
     const lease = hub.acquire(endpoint.url)

@@ -347,7 +347,7 @@ export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions
   const { token, ...rest } = options
   // Every option that is set: one passed through as `undefined` hides no default.
   const resolved = { ...transportDefaults, ...compact(rest) } as ResolvedHubOptions
-  resolved.reconnect = { ...defaultReconnect, ...options.reconnect }
+  resolved.reconnect = { ...defaultReconnect, ...compact({ ...options.reconnect }) }
   return resolved
 }
 
