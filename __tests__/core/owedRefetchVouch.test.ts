@@ -3,10 +3,14 @@
 // (`#refetchAfter`), asked on a timer. When its view leaves before the timer fires, `left` saw no
 // read owed (the flag was already cleared) and vouched for the loader's stale answer: the next view
 // on the same socket mark read nothing, and showed the old count for good (quietCheckMs: false).
+// Then, on a writer alone (fake timers): the owed read's timer goes with the writer (it held a
+// stopped writer up to 30 s), and two ways an owed read goes unasked, each read by the next view.
 import { QueryClient, QueryObserver } from '@tanstack/query-core'
 import { afterEach, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { LiveStatusClient, liveQueryOptions } from '../../src/core'
+import { LiveQuerySync, MAX_JOURNAL_EVENTS, type SyncHost } from '../../src/sync/liveQuerySync'
+import type { Connection } from '../../src/transport/connection'
 import { jobChannel, type Job } from '../helpers/jobChannel'
 import { startWsServer, waitForStatus } from '../helpers/wsServer'
 
@@ -64,4 +68,74 @@ test("a view that leaves before the read owed after a loader's answer does not v
   // Before the fix (and before 94319ba): { n: 0 } for good, REST asked once.
   expect(queryClient.getQueryData<Job>(['job', 'b'])).toEqual({ n: 1, done: false })
   expect(asked.b).toBe(2)
+})
+
+const host = { flushQueue: { add() {}, delete() {}, onError() {} }, quietCheckMs: false, socketStatus: () => undefined } as unknown as SyncHost
+
+test('a writer that stops leaves no timer for the read it owes (up to 30 s after overflows), nor arms one when its fetch answers after', async () => {
+  vi.useFakeTimers()
+  cleanups.push(() => vi.useRealTimers())
+  // gcTime Infinity: the cache itself sets no timer.
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
+  /** A writer whose fetch is out and has seen more events than its journal keeps: its answer is not taken, and REST is owed after a backoff. */
+  const overflowed = (id: string) => {
+    let answer!: (data: { n: number }) => void
+    const channel = { queryKey: () => ['owed', id], reduce: (d = { n: 0 }) => ({ n: d.n + 1 }), fetch: () => new Promise((resolve) => (answer = resolve)), isActive: () => true } as never
+    const sync = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+    const fetched = sync.fetch(new AbortController().signal)
+    for (let i = 0; i <= MAX_JOURNAL_EVENTS; i++) sync.accept({})
+    sync.flush()
+    return { sync, answered: () => (answer({ n: 0 }), fetched) }
+  }
+  const a = overflowed('a')
+  await a.answered()
+  expect(vi.getTimerCount()).toBe(1)
+  a.sync.stop()
+  // Before: the timer stayed, holding the stopped writer until it fired.
+  expect(vi.getTimerCount()).toBe(0)
+  const b = overflowed('b')
+  b.sync.stop()
+  await b.answered()
+  expect(vi.getTimerCount()).toBe(0)
+})
+
+test.each([
+  ['no one observes the query when the owed read is asked: TanStack marks it invalidated, and the next view reads on mount', false],
+  ['the view leaves between the timer and the read it asks: the writer vouches for nothing, and the next one reads', true],
+])('an owed read that is not made: %s', async (_, leaveBeforeAsked) => {
+  vi.useFakeTimers()
+  cleanups.push(() => vi.useRealTimers())
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
+  let asked = 0
+  let answer!: (data: { n: number }) => void
+  const channel = {
+    queryKey: () => ['unasked'],
+    reduce: (d = { n: 0 }) => ({ n: d.n + 1 }),
+    fetch: () => (++asked === 1 ? new Promise((resolve) => (answer = resolve)) : Promise.resolve({ n: -1 })),
+    isActive: () => true,
+  } as never
+  // One open socket that says nothing between the two views: its status and frames do not move.
+  const status = { state: 'open' }
+  const connection = { getStatus: () => status, stats: { framesReceived: 3 } } as unknown as Connection
+  const first = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  first.opened(false, () => true, connection)
+  const fetched = first.fetch(new AbortController().signal)
+  for (let i = 0; i <= MAX_JOURNAL_EVENTS; i++) first.accept({})
+  first.flush()
+  answer({ n: 0 })
+  await fetched
+  if (leaveBeforeAsked) vi.advanceTimersByTime(30_000)
+  else await vi.advanceTimersByTimeAsync(30_000)
+  first.left(connection)
+  first.stop()
+  await vi.advanceTimersByTimeAsync(0)
+  // What reads in the first case (the writer vouched): with `refetchOnMount: false` the old data stays.
+  expect(queryClient.getQueryState(['unasked'])?.isInvalidated).toBe(!leaveBeforeAsked)
+  const next = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  next.opened(false, () => true, connection)
+  const observer = new QueryObserver(queryClient, { queryKey: ['unasked'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity, retry: false })
+  cleanups.push(observer.subscribe(() => {}), () => next.stop())
+  await vi.advanceTimersByTimeAsync(0)
+  expect(asked).toBe(2)
+  expect(queryClient.getQueryData(['unasked'])).toEqual({ n: -1 })
 })

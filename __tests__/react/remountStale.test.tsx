@@ -257,3 +257,19 @@ test('the provider given another dialect: the reset refetch resolves the channel
   expect([backend.callsTo('GET', STATUS).length, backend.callsTo('GET', '/api/operations/op2').length]).toEqual([2, 2])
   view.unmount()
 })
+
+test("the hook's own queryFn, run after the provider moved to another dialect with no writer for it (early 5.x, before TanStack/query#7081, refetches a query with its last fetch's options), reads through the new dialect", async () => {
+  const { backend, renderLive, queryClient } = setupLive({ dialect: readingStatusFrom('v1') })
+  backend.socketAt(SOCKET)
+  backend.route('GET', STATUS, { status: 200, body: { id: 'op1', v1: 'processing', v2: 'completed' } })
+  const view = renderLive(<Operation />)
+  await advance()
+  expect(shown()).toBe('processing open')
+  const queryKey = operationProgressChannel.queryKey({ operationId: 'op1' })
+  const { queryFn } = queryClient.getQueryCache().find({ queryKey })!.options
+  view.rerenderWith(<span />, { dialect: readingStatusFrom('v2') })
+  await advance(100)
+  // Before: the hook gave liveQueryOptions the v1 variant, which the new client keeps as it is.
+  await expect(queryClient.fetchQuery({ queryKey, queryFn })).resolves.toMatchObject({ status: 'completed' })
+  view.unmount()
+})

@@ -107,7 +107,8 @@ export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
   const { enabled: wanted = true, pollIntervalMs, ...queryOptions } = options
   const client = useLiveStatusClient()
   const queryClient = useQueryClient()
-  channel = client.channel(channel)
+  // Passed down as given: a client that replaces this one (another dialect) resolves it again in
+  // the queryFn, and would keep this dialect's variant as it is.
   const { connection, send } = useLiveSubscription(channel, params, { enabled: wanted })
   // No request leaves before a token-gated provider has its token (it would only earn a 401). Read
   // as it is: the subscription above re-renders this component when it changes.
@@ -130,7 +131,7 @@ export function useLiveQuery<TParams, TEvent, TData, TSelected = TData>(
     get isOutOfSync() {
       const failing = query.isError || query.failureCount > 0
       void query.dataUpdatedAt
-      return enabled && failing && connection.state !== 'open' && channel.isActive(queryClient.getQueryData<TData>(base.queryKey))
+      return enabled && failing && connection.state !== 'open' && client.channel(channel).isActive(queryClient.getQueryData<TData>(base.queryKey))
     },
   })
 }

@@ -116,8 +116,11 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #journal: Journal<TEvent, TData> | undefined
   /** A refetch was asked for while a fetch that began earlier (and that TanStack joins) was out. */
   #refetchAfter = false
-  /** Refetches owed on a timer (after a joined fetch's answer, after an overflow): the data is not whole until they run. */
-  #refetchTimers = 0
+  /**
+   * The refetch owed on a timer (after a joined fetch's answer, after an overflow): the data is not
+   * whole until it runs. One timer: a reason that comes while it waits is covered by its read.
+   */
+  #refetchTimer: ReturnType<typeof setTimeout> | undefined
   /** A refetch was asked for in this turn (made at the turn's end: `refetch`), or a fetch joined in it is the refetch (`join`). */
   #refetchQueued = false
   #fetchesInFlight = 0
@@ -163,8 +166,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       if (seq <= this.#lastSeq) return
       this.#lastSeq = seq
     }
-    this.#pending.push(event)
-    if (this.#pending.length === 1) this.#client.flushQueue.add(this)
+    if (this.#pending.push(event) === 1) this.#client.flushQueue.add(this)
     // Not while a fetch is out: its journal keeps each flush's events to apply on its answer.
     else if (this.#pending.length >= FOLD_AHEAD_EVENTS && this.#journal === undefined) {
       const ahead = (this.#ahead ??= { base: this.#data(), data: undefined, events: 0 })
@@ -208,7 +210,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // Only a writer whose data holds everything it heard (nothing waiting to be written, no read owed
     // or out) may vouch for it: StrictMode's unmount between mount and remount stops a writer whose
     // read is still queued. Keyed by the data itself: anything written after is not this data.
-    if (this.#pending.length > 0 || this.#ahead || this.#refetchQueued || this.#refetchAfter || this.#refetchTimers > 0 || this.#missed || this.#fetchesInFlight > 0) leftAt.delete(data as object)
+    if (this.#pending.length > 0 || this.#ahead || this.#refetchQueued || this.#refetchAfter || this.#refetchTimer || this.#missed || this.#fetchesInFlight > 0) leftAt.delete(data as object)
     else leftAt.set(data as object, [connection.getStatus(), mark(connection, this.queryKey)])
   }
 
@@ -384,9 +386,11 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
 
   /** A refetch owed after `delayMs`: until it is asked for, `left` does not vouch for the data. */
   #refetchLater(delayMs: number): void {
-    this.#refetchTimers++
-    setTimeout(() => {
-      this.#refetchTimers--
+    // One owed read covers every reason for it, as it starts after them all (and the one armed
+    // first comes first). A stopped writer's fetch may still answer: nothing holds it after `stop`.
+    if (this.#stopped || this.#refetchTimer) return
+    this.#refetchTimer = setTimeout(() => {
+      this.#refetchTimer = undefined
       this.refetch()
     }, delayMs)
   }
@@ -441,6 +445,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // Not reset: a stopped writer arms nothing again.
     clearTimeout(this.#quietTimer)
     clearTimeout(this.#confirmTimer)
+    clearTimeout(this.#refetchTimer)
     this.#awaitingRest = undefined
     this.#clearAgree()
   }
