@@ -31,6 +31,7 @@ function Job() {
       </button>{' '}
       {operationId ? <progress value={data?.percent ?? 0} max={100} aria-label="Job progress" /> : null}{' '}
       {data ? `${Math.round(data.percent)}% · ${data.status}` : null}
+      {start.error ? ` Could not start: ${start.error.message}` : null}
     </p>
   )
 }

@@ -90,7 +90,7 @@ export interface LiveStatusClientOptions
    * When waiting events are written into the cache: once per animation frame in a browser (a 100 ms
    * timer stands in while the tab is hidden), every 16 ms elsewhere. Tests may pass
    * `(flush) => { queueMicrotask(flush); return () => {} }`.
-   * @default frameScheduler
+   * @default once per animation frame (a 100 ms timer while the tab is hidden; 16 ms without `requestAnimationFrame`)
    */
   scheduleFlush?: ScheduleFlush
 }
