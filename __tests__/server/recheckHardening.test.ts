@@ -75,6 +75,7 @@ describe('the Next route handler', () => {
     let streamEnded = false
     const handler = createSseRouteHandler({
       recheckAccessMs: 10,
+      authTimeoutMs: 10,
       authenticate: options.authenticate as never,
       authorize: () => true,
       source: async function* (_projectId, { signal }) {
@@ -90,7 +91,7 @@ describe('the Next route handler', () => {
     return { ended: () => streamEnded, close: () => controller.abort() }
   }
 
-  test('asks one recheck at a time, and ends the stream when one is still out at the next period (before: never checked again)', async () => {
+  test('asks one recheck at a time, and ends the stream when one is still out after authTimeoutMs (before: never checked again)', async () => {
     vi.useFakeTimers()
     const { state, authenticate } = hangingAfterAdmission()
     const messages: string[] = []
@@ -101,7 +102,7 @@ describe('the Next route handler', () => {
     await vi.advanceTimersByTimeAsync(10)
     expect(state.calls).toBe(2)
     expect(stream.ended()).toBe(true)
-    expect(messages.some((message) => message.includes('did not answer within recheckAccessMs'))).toBe(true)
+    expect(messages.some((message) => message.includes('did not answer a recheck within authTimeoutMs'))).toBe(true)
     stream.close()
   })
 
