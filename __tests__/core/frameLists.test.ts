@@ -75,3 +75,39 @@ test("a rejected message's sample is its own frame, not the list's last", () => 
   expect(said.reports).toEqual([expect.objectContaining({ reason: 'rejected', sample: '{"type":"client_error","reason":"bad"}' })])
   expect(said.events[0]).toEqual([[{ type: 'progress', n: 2 }]])
 })
+
+test("every callback of a list comes in its frames' order, as for its frames one by one (text frames are parsed first)", () => {
+  const run = (dispatch: (decoder: FrameDecoder, subscribers: FrameSubscriber[]) => void) => {
+    const log: unknown[] = []
+    const decoder = new FrameDecoder(
+      {
+        maxPayloadBytes: 256,
+        discriminator: 'type',
+        controlTypes: ['ping'],
+        binaryFrames: (data) => (log.push(['binaryFrames']), new TextDecoder().decode(data as Uint8Array)),
+        onEventError: (error) => log.push(['report', error.reason, error.sample]),
+        onCallbackError: (error) => log.push(['callbackError', String(error)]),
+      },
+      'ws://x/ws',
+      () => [],
+      (message) => log.push(['control', message]),
+    )
+    const validating = { '~standard': { version: 1 as const, vendor: 'app', validate: (value: unknown) => (log.push(['validate', value]), schema['~standard'].validate(value)) } }
+    dispatch(decoder, [{ schema: validating as never, onEvents: (events) => log.push(['events', events]) }])
+    return log
+  }
+  const frames = [
+    '{"type":"progress","n":1}',
+    '{"type":"ping"}',
+    new TextEncoder().encode('{"type":"done","n":2}'),
+    '{"type":"progress"',
+    '{"type":"batch","events":[{"type":"done","n":-1},{"type":"progress","n":3}]}',
+    new TextEncoder().encode('{"type":"nope","n":1}'),
+    '{"type":"client_error","reason":"bad"}',
+  ]
+  const oneByOne = run((decoder, subscribers) => frames.forEach((frame) => decoder.dispatch(frame, subscribers)))
+  const asList = run((decoder, subscribers) => decoder.dispatch(frames, subscribers))
+  const withoutEvents = (log: unknown[]) => log.filter((entry) => (entry as unknown[])[0] !== 'events')
+  expect(withoutEvents(asList)).toEqual(withoutEvents(oneByOne))
+  expect(asList.filter((entry) => (entry as unknown[])[0] === 'events')).toEqual([['events', [{ type: 'progress', n: 1 }, { type: 'done', n: 2 }, { type: 'progress', n: 3 }]]])
+})

@@ -70,6 +70,22 @@ describe('sharing', () => {
     expect(endpoint.live()).toBe(0)
   })
 
+  test('a lease reads its subscriber as it is when a frame comes: a field set after acquiring it is used', async () => {
+    const { endpoint, hub } = setup()
+    const received: unknown[] = []
+    const subscriber: { onEvents?: (events: unknown[]) => void } = {}
+    const lease = hub.acquire(endpoint.url, subscriber)
+    await flush()
+    endpoint.send({ type: 'x' })
+    subscriber.onEvents = (events) => received.push(...events)
+    endpoint.send({ type: 'y' })
+    expect(received).toEqual([{ type: 'y' }])
+    lease.release()
+    lease.release()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(endpoint.live()).toBe(0)
+  })
+
   test('no new socket while one is CONNECTING', async () => {
     const { endpoint, hub } = setup()
     const a = hub.acquire(endpoint.url)

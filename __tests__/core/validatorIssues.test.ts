@@ -20,3 +20,31 @@ test.each([
   expect(() => d.dispatch('{"type":"x"}', [{ schema: schemaAnswering(answer) as never, onEvents: () => {} }])).not.toThrow()
   expect(d.stats.dropped.schema_mismatch + d.stats.dropped.unknown_type).toBe(1)
 })
+
+test("a loose object's checks follow each value's own keys, whatever the order and number of the last value's", async () => {
+  const { looseObject, nullish, number, oneOf, run, string } = await import('../../src/sync/validate')
+  const check = looseObject({ type: oneOf(['a', 'b']), n: nullish(number), s: nullish(string) })
+  const padding = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]))
+  // The same keys in other places, keys past the 64th place, and a key of the shape where another stood before.
+  const values: [unknown, boolean][] = [
+    [{ type: 'a', n: 1, s: 'x' }, true],
+    [{ s: 'x', n: 1, type: 'b' }, true],
+    [{ type: 'a', s: 1 }, false],
+    [{ type: 'a', n: 's' }, false],
+    [{ ...padding, type: 'a', n: 2 }, true],
+    [{ ...padding, type: 'a', n: 'x' }, false],
+    [{ ...padding, type: 'a', s: 'x' }, true],
+    [{ ...padding, type: 'a', s: 3 }, false],
+    [{ type: 'a', n: 1, s: 'x' }, true],
+    [{ type: 'a', s: 'x', n: 'x' }, false],
+  ]
+  for (let round = 0; round < 2; round++) {
+    for (const [value, ok] of values) {
+      const result = run(check, value)
+      expect(!result.issues).toBe(ok)
+      if (result.issues) expect(result.issues).toHaveLength(1)
+    }
+  }
+  const both = run(check, { type: 'a', n: 'x', s: 3 })
+  expect(both.issues?.map((issue) => issue.path)).toEqual([['n'], ['s']])
+})

@@ -98,11 +98,13 @@ export const integer: Schema<number> = /* @__PURE__ */ is((value) => Number.isSa
 /** Anything: for values the channels pass along unread (scan warnings). */
 export const unknown: Schema<unknown> = /* @__PURE__ */ schema((value) => value)
 
-/** One of `values` (zod's `z.enum`). */
-export const oneOf = <const V extends readonly string[]>(values: V): Schema<V[number]> => {
-  const set = new Set<unknown>(values)
-  return is((value) => set.has(value), `one of ${values.join('|')}`)
-}
+/**
+ * One of `values` (zod's `z.enum`). A short list searched rather than a Set: a Set hashes every
+ * event's type, a string new to it (a fifth of the check of a 130-byte event). Every list given
+ * here is a constant.
+ */
+export const oneOf = <const V extends readonly string[]>(values: V): Schema<V[number]> =>
+  is((value) => values.includes(value as string), `one of ${values.join('|')}`)
 
 /** `undefined` or `inner` (zod's `.optional()`); `null` is refused, as the dialects never send it there. */
 export const optional = <T>(inner: Schema<T>): Schema<T | undefined> => schema((value, issues) => (value === undefined ? value : inner(value, issues)))
@@ -121,18 +123,22 @@ export const looseObject = <S extends Shape>(shape: S): Schema<LooseObject<S>> =
   // Arrays, not the shape object: an indexed loop over them beats keyed lookups in the hot path.
   const keys = Object.keys(shape)
   const checks = Object.values(shape)
-  const indexOf = new Map(keys.map((key, i) => [key, i]))
-  // Keys visited whatever the value holds: required ones, and ones whose check fills in a default.
-  const always = keys.flatMap((_, i) => {
+  // Keys visited whatever the value holds (required ones, and ones whose check fills in a
+  // default), and the other keys' checks, looked up by the keys a value has.
+  const always: number[] = []
+  const others = new Map<string, Check>()
+  checks.forEach((check, i) => {
     const probe: Issue[] = []
-    return checks[i]!(undefined, probe) !== undefined || probe.length > 0 ? [i] : []
+    if (check(undefined, probe) !== undefined || probe.length > 0) always.push(i)
+    else others.set(keys[i]!, check)
   })
-  const alwaysSet = new Set(always)
-  const ordered = (value: Record<string, unknown>, issues: Issue[]) => {
-    let out = value
-    for (let i = 0; i < keys.length; i++) out = child(out, value, keys[i]!, checks[i]!, issues)
-    return out
-  }
+  // Made here, not in the check: a function made inside it would have every call allocate its scope.
+  const ordered = (value: Record<string, unknown>, issues: Issue[]) => keys.reduce((out, key, i) => child(out, value, key, checks[i]!, issues), value)
+  // The key met at each place of the last value, and its check: values of one kind list their keys
+  // alike, so most keys need no lookup (one per key cost a third of the check of an event). The
+  // first 64 places only: a hostile frame's thousands of keys are not kept.
+  const seen: string[] = []
+  const found: (Check | undefined)[] = []
   return schema((value, issues) => {
     if (!isObject(value)) return fail(issues, 'object', value)
     // Most keys of a loose shape are optional and absent from a given event: check the keys the
@@ -140,10 +146,19 @@ export const looseObject = <S extends Shape>(shape: S): Schema<LooseObject<S>> =
     // run, so that issues come in the order zod gives them.
     const before = issues.length
     let out = value
-    for (let j = 0; j < always.length; j++) out = child(out, value, keys[always[j]!]!, checks[always[j]!]!, issues)
+    for (const i of always) out = child(out, value, keys[i]!, checks[i]!, issues)
+    let k = 0
     for (const key in value) {
-      const i = indexOf.get(key)
-      if (i !== undefined && !alwaysSet.has(i)) out = child(out, value, key, checks[i]!, issues)
+      let check = found[k]
+      if (seen[k] !== key) {
+        check = others.get(key)
+        if (k < 64) {
+          seen[k] = key
+          found[k] = check
+        }
+      }
+      k++
+      if (check) out = child(out, value, key, check, issues)
     }
     if (issues.length === before) return out
     issues.length = before

@@ -54,6 +54,15 @@ export interface OversizedFrame {
   oversizedChars: number
 }
 
+/**
+ * A frame's messages, and its text when it is one message: what a rejected message's sample is
+ * (a batch's are each message's own JSON), built only on a drop.
+ */
+interface Decoded {
+  messages: unknown[]
+  text?: string
+}
+
 /** Why a frame was dropped whole. */
 interface Failure {
   reason: EventErrorReason
@@ -79,9 +88,10 @@ const tooLarge = (bytes: number, limit: number) => fail('too_large', `frame of $
 /**
  * What a message calls itself: its discriminator's field when it has one (even `null`: an event
  * that has the field is an event, whatever its `type` says), else `type`, which pings, rejections
- * and batch envelopes of servers that name their events otherwise may still use.
+ * and batch envelopes of servers that name their events otherwise may still use. With the default
+ * discriminator both are `type`: no `Object.hasOwn` call, which runs for every message.
  */
-const nameOf = (message: Record<string, unknown>, discriminator: string): unknown => (Object.hasOwn(message, discriminator) ? message[discriminator] : message.type)
+const nameOf = (message: Record<string, unknown>, discriminator: string): unknown => (discriminator === 'type' || !Object.hasOwn(message, discriminator) ? message.type : message[discriminator])
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -99,8 +109,12 @@ export class FrameDecoder {
   #url: string
   #token: () => Tokens
   #onControl: ((message: Record<string, unknown>) => void) | undefined
-  /** `batches` as a Map: looked up per frame, where `Object.hasOwn` cost a fifth of a JSON.parse. */
-  #batchLists: Map<string, string>
+  /**
+   * `batches` as `[name, field]` pairs. A frame is named only when it holds a list in one of these
+   * fields: a Map looked up by name hashed every frame's name, a string new to it (about 25 ns a
+   * frame).
+   */
+  #batchLists: [string, string][]
 
   /** `onControl` gets each control message (a ping, a heartbeat) to answer; it must not throw. */
   constructor(options: FrameDecoderOptions, url: string, token: () => Tokens, onControl?: (message: Record<string, unknown>) => void) {
@@ -108,7 +122,7 @@ export class FrameDecoder {
     this.#url = url
     this.#token = token
     this.#onControl = onControl
-    this.#batchLists = new Map(Object.entries(options.batches ?? referenceBatches))
+    this.#batchLists = Object.entries(options.batches ?? referenceBatches)
   }
 
   /**
@@ -120,8 +134,15 @@ export class FrameDecoder {
   dispatch(data: unknown, subscribers: readonly FrameSubscriber<unknown>[]): void {
     // One batch per subscriber, made only when it gets something: this runs for every frame.
     const batches: (unknown[] | undefined)[] = new Array(subscribers.length)
-    if (Array.isArray(data)) for (const frame of data) this.#frame(frame, subscribers, batches)
-    else this.#frame(data, subscribers, batches)
+    // A list's text frames are decoded first, all of them, then each frame handed on in order: one
+    // step run over many frames in a row is faster than every step frame by frame (an SSE stream of
+    // 130-byte events: 0.95 → 0.81 µs an event, JSON.parse itself 0.38 → 0.32 µs). Decoding text
+    // calls nothing of the app's (binary frames, whose reader is the app's, wait their turn): every
+    // callback still comes in the frames' order.
+    if (Array.isArray(data)) {
+      const frames = [...data]
+      frames.map((frame) => typeof frame === 'string' && this.#decode(frame)).forEach((decoded, i) => this.#frame(frames[i], subscribers, batches, decoded))
+    } else this.#frame(data, subscribers, batches)
     subscribers.forEach((sub, i) => batches[i] && this.#call(sub.onEvents, batches[i]))
   }
 
@@ -135,22 +156,19 @@ export class FrameDecoder {
     return !!callback
   }
 
-  /** One frame's messages into `batches`. */
-  #frame(data: unknown, subscribers: readonly FrameSubscriber<unknown>[], batches: (unknown[] | undefined)[]): void {
+  /** One frame's messages into `batches`; `pre`: its decoding, when its list's was done first. */
+  #frame(data: unknown, subscribers: readonly FrameSubscriber<unknown>[], batches: (unknown[] | undefined)[], pre?: Decoded | Failure | false): void {
     this.stats.framesReceived++
-    const messages = this.#decode(data)
-    if (!Array.isArray(messages)) {
-      const failure = messages
+    const decoded = pre || this.#decode(data)
+    if (!('messages' in decoded)) {
       let taken = false
-      if (failure.binary !== undefined) for (const sub of subscribers) taken = this.#call(sub.onBinary, failure.binary) || taken
-      if (!taken) this.#drop(failure.reason, failure.message, failure.sample)
+      if (decoded.binary !== undefined) for (const sub of subscribers) taken = this.#call(sub.onBinary, decoded.binary) || taken
+      if (!taken) this.#drop(decoded.reason, decoded.message, decoded.sample)
       return
     }
     const { discriminator, controlTypes, resumeParam: resume } = this.#options
     const count = subscribers.length
-    // The frame's text and whether it was a batch: a rejected message's sample, built only on a drop.
-    const decoded = this.#last
-    for (const message of messages) {
+    for (const message of decoded.messages) {
       if (!isRecord(message)) {
         this.#drop('not_an_object', 'message is not a JSON object', () => sampleOf(decoded, message))
         continue
@@ -218,11 +236,8 @@ export class FrameDecoder {
     }
   }
 
-  /** The frame last decoded, read by a drop's sample: no object per frame. */
-  #last = { text: '', batched: false }
-
   /** A frame's messages, or why it was dropped. */
-  #decode(data: unknown): unknown[] | Failure {
+  #decode(data: unknown): Decoded | Failure {
     const { maxPayloadBytes: limit, maxNestingDepth = transportDefaults.maxNestingDepth!, binaryFrames, discriminator } = this.#options
     let text: string | undefined
     if (typeof data === 'string') {
@@ -261,11 +276,9 @@ export class FrameDecoder {
     // Envelopes that carry many messages: the reference server's `batch`, a dialect's own, named
     // by the discriminator (`{"kind":"many"}`) or by `type`, as control messages are.
     let list = ''
-    if (isRecord(parsed)) list = this.#batchLists.get(nameOf(parsed, discriminator) as string) ?? ''
-    const batched = list !== '' && Array.isArray((parsed as Record<string, unknown>)[list])
-    this.#last.text = text
-    this.#last.batched = batched
-    return batched ? unpack(parsed as Record<string, unknown>, list, discriminator, text.length) : [parsed]
+    // Pairs read by index, not destructured: this runs for every frame.
+    if (isRecord(parsed)) for (const pair of this.#batchLists) if (Array.isArray(parsed[pair[1]]) && nameOf(parsed, discriminator) === pair[0]) list = pair[1]
+    return list ? unpack(parsed as Record<string, unknown>, list, discriminator, text.length) : { messages: [parsed], text }
   }
 
   #classify(issues: Exclude<StandardResult<unknown>['issues'], undefined>, type: unknown, discriminator: string): { reason: EventErrorReason; message: string } {
@@ -301,7 +314,7 @@ export function scan(text: string, maxDepth: number): number {
   // Most frames have no escape and fewer brackets than `maxDepth`: native searches decide them
   // (any mention of a dangerous name buys the reviver), where the walk below costs most of a
   // JSON.parse of the frame.
-  if (text.indexOf('\\') === -1 && fewerOpenings(text, maxDepth)) return mentionsDangerousKey.test(text) ? 1 : 0
+  if (text.indexOf('\\') === -1 && fewerOpenings(text, maxDepth)) return +mentionsDangerousKey.test(text)
   let depth = 0
   let suspicious = 0
   for (let i = 0; i < text.length; i++) {
@@ -346,12 +359,12 @@ const dropDangerousKeys = (key: string, value: unknown) => (dangerousKeys.includ
  * discriminator) is not theirs: neither is copied. Copies are bounded by the frame's length: a
  * thousand fields around forty thousand empty messages (129 KB) were 40 million copies, 327 MB.
  */
-function unpack(envelope: Record<string, unknown>, listKey: string, discriminator: string, maxCopies: number): unknown[] | Failure {
+function unpack(envelope: Record<string, unknown>, listKey: string, discriminator: string, maxCopies: number): Decoded | Failure {
   const { type, [discriminator]: name, seq, [listKey]: list, ...shared } = envelope
   const messages = list as unknown[]
   const copies = Object.keys(shared).length * messages.length
   if (copies > maxCopies) return fail('too_large', `batch envelope would copy ${copies} fields into its messages, more than the frame has characters (${maxCopies})`)
-  return copies > 0 ? messages.map((message) => (isRecord(message) ? { ...shared, ...message } : message)) : messages
+  return { messages: copies > 0 ? messages.map((message) => (isRecord(message) ? { ...shared, ...message } : message)) : messages }
 }
 
 /** What a validator that threw is taken to have said (the error itself goes to `onError`). */
@@ -370,11 +383,11 @@ const validatesAsync: StandardResult<never> = {
  */
 export function validateNow<T>(schema: EventSchema<T>, message: unknown, onError: (error: unknown) => void): StandardResult<T> {
   try {
-    const result = schema['~standard'].validate(message)
-    const pending = result as PromiseLike<unknown> | undefined
+    // Loosely typed: a validator may answer a result, a promise (or any thenable), or nothing.
+    const result: any = schema['~standard'].validate(message)
     // A validator that answers nothing (or not an object) refuses: reading its `issues` would throw.
-    if (typeof pending?.then !== 'function') return typeof result === 'object' && result ? (result as StandardResult<T>) : validatorThrew
-    pending.then(undefined, onError)
+    if (typeof result?.then !== 'function') return typeof result === 'object' && result ? result : validatorThrew
+    result.then(undefined, onError)
     return validatesAsync
   } catch (error) {
     onError(error)
@@ -387,8 +400,7 @@ const keyOf = (segment: unknown) => (typeof segment === 'object' && segment !== 
 const textOf = (value: unknown) => (typeof value === 'string' ? value : safeStringify(value))
 
 /** The frame itself, unless the message came out of a batch. */
-const sampleOf = (decoded: { text: string; batched: boolean }, message: unknown) =>
-  decoded.batched ? safeStringify(message) : decoded.text
+const sampleOf = (decoded: Decoded, message: unknown) => decoded.text ?? safeStringify(message)
 
 function safeStringify(value: unknown): string {
   try {

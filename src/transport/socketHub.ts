@@ -87,19 +87,9 @@ export class SocketHub {
       if (this.#connections.size === 1) this.#listenToManagers()
       this.#lifecycle.emit(this.options.onCallbackError, url)
     }
-    // One entry per lease, reading through to the subscriber: one object acquired twice is two
-    // subscriptions, and releasing one leaves the other.
-    const entry: ConnectionSubscriber<unknown> = Object.create(subscriber)
-    connection.addSubscriber(entry)
-    let released = false
-    return {
-      connection,
-      release: () => {
-        if (released) return
-        released = true
-        connection!.removeSubscriber(entry)
-      },
-    }
+    // One subscription per lease: one object acquired twice is two, and releasing one leaves the
+    // other. Releasing it again does nothing.
+    return { connection, release: connection.addSubscriber(subscriber as ConnectionSubscriber<unknown>) }
   }
 
   /** The live connection for `url`, if any. */
