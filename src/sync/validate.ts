@@ -136,7 +136,8 @@ export const looseObject = <S extends Shape>(shape: S): Schema<LooseObject<S>> =
   const ordered = (value: Record<string, unknown>, issues: Issue[]) => keys.reduce((out, key, i) => child(out, value, key, checks[i]!, issues), value)
   // The key met at each place of the last value, and its check: values of one kind list their keys
   // alike, so most keys need no lookup (one per key cost a third of the check of an event). The
-  // first 64 places only: a hostile frame's thousands of keys are not kept.
+  // first 64 places only, and keys of 64 characters at most: a hostile frame's thousands of keys,
+  // or its megabyte-long ones, are not kept.
   const seen: string[] = []
   const found: (Check | undefined)[] = []
   return schema((value, issues) => {
@@ -152,7 +153,7 @@ export const looseObject = <S extends Shape>(shape: S): Schema<LooseObject<S>> =
       let check = found[k]
       if (seen[k] !== key) {
         check = others.get(key)
-        if (k < 64) {
+        if (k < 64 && key.length <= 64) {
           seen[k] = key
           found[k] = check
         }
