@@ -224,13 +224,7 @@ test('stats read by a callback in the middle of a list are those of the frames b
 // ---- socketHub.ts / connection.ts: leases ---------------------------------------------------------
 
 describe('leases', () => {
-  let online = fakeSource(true)
-  let focus = fakeSource(true)
-  beforeEach(() => {
-    vi.useFakeTimers()
-    online = fakeSource(true)
-    focus = fakeSource(true)
-  })
+  beforeEach(() => void vi.useFakeTimers())
   afterEach(() => {
     vi.clearAllTimers()
     vi.useRealTimers()
@@ -238,7 +232,7 @@ describe('leases', () => {
   const setup = () => {
     const endpoint = createMockEndpoint()
     const errors: unknown[] = []
-    const hub = new SocketHub({ token: 't', WebSocket: endpoint.WebSocket, onlineManager: online, focusManager: focus, random: () => 1, auth: { type: 'query' }, onCallbackError: (error) => errors.push(error) })
+    const hub = new SocketHub({ token: 't', WebSocket: endpoint.WebSocket, onlineManager: fakeSource(true), focusManager: fakeSource(true), random: () => 1, auth: { type: 'query' }, onCallbackError: (error) => errors.push(error) })
     return { endpoint, hub, errors }
   }
 

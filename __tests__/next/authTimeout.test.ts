@@ -147,6 +147,15 @@ test('a client that leaves while the opening check is out: answered 499 at once,
   expect(errors).toEqual([])
 })
 
+/** A stream that opened: 200, read past its `retry:` line (where the source starts), its source started. */
+async function openStream(GET: ReturnType<typeof handler>['GET'], signals: AbortSignal[]) {
+  const response = await GET(streamRequest('/api/live/p1'), paramsOf('p1'))
+  expect(response.status).toBe(200)
+  await bodyReader(response).until((text) => text.includes('retry:'))
+  await settle()
+  expect(signals).toHaveLength(1)
+}
+
 test('a recheck not answered within authTimeoutMs ends the stream then (not a period later), reported once; its late answer does nothing', async () => {
   useFakeTimers()
   let checks = 0
@@ -158,12 +167,7 @@ test('a recheck not answered within authTimeoutMs ends the stream then (not a pe
     authenticate: () => (++checks === 1 ? { id: 'u1' } : hung.promise),
     source,
   })
-  const response = await GET(streamRequest('/api/live/p1'), paramsOf('p1'))
-  expect(response.status).toBe(200)
-  // The source starts once the client reads past the `retry:` line.
-  await bodyReader(response).until((text) => text.includes('retry:'))
-  await settle()
-  expect(signals).toHaveLength(1)
+  await openStream(GET, signals)
 
   await vi.advanceTimersByTimeAsync(60_000)
   expect(checks).toBe(2)
@@ -195,11 +199,7 @@ test('a recheck that answers within authTimeoutMs keeps the stream, and leaves n
     authenticate: () => (++checks === 2 ? slow.promise : { id: 'u1' }),
     source,
   })
-  const response = await GET(streamRequest('/api/live/p1'), paramsOf('p1'))
-  expect(response.status).toBe(200)
-  await bodyReader(response).until((text) => text.includes('retry:'))
-  await settle()
-  expect(signals).toHaveLength(1)
+  await openStream(GET, signals)
   // Heartbeat and recheck.
   expect(vi.getTimerCount()).toBe(2)
   await vi.advanceTimersByTimeAsync(60_000)
