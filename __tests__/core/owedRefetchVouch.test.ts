@@ -100,9 +100,12 @@ test('a writer that stops leaves no timer for the read it owes (up to 30 s after
 })
 
 test.each([
-  ['no one observes the query when the owed read is asked: TanStack marks it invalidated, and the next view reads on mount', false],
-  ['the view leaves between the timer and the read it asks: the writer vouches for nothing, and the next one reads', true],
-])('an owed read that is not made: %s', async (_, leaveBeforeAsked) => {
+  ['no one observes the query when the owed read is asked: TanStack marks it invalidated, and the next view reads on mount', false, true],
+  // Before the fix the writer vouched for the invalidated data: the next writer, joining the same
+  // quiet socket, read nothing, and neither did a view that does not refetch on mount ({ n: 0 } for good).
+  ['no one observes the query when the owed read is asked, and the next view does not refetch on mount: its writer reads', false, false],
+  ['the view leaves between the timer and the read it asks: the writer vouches for nothing, and the next one reads', true, true],
+])('an owed read that is not made: %s', async (_, leaveBeforeAsked, refetchOnMount) => {
   vi.useFakeTimers()
   cleanups.push(() => vi.useRealTimers())
   const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
@@ -129,11 +132,11 @@ test.each([
   first.left(connection)
   first.stop()
   await vi.advanceTimersByTimeAsync(0)
-  // What reads in the first case (the writer vouched): with `refetchOnMount: false` the old data stays.
+  // Where the read did not happen, TanStack holds the query invalidated: the writer does not vouch for it.
   expect(queryClient.getQueryState(['unasked'])?.isInvalidated).toBe(!leaveBeforeAsked)
   const next = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
   next.opened(false, () => true, connection)
-  const observer = new QueryObserver(queryClient, { queryKey: ['unasked'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity, retry: false })
+  const observer = new QueryObserver(queryClient, { queryKey: ['unasked'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity, retry: false, refetchOnMount })
   cleanups.push(observer.subscribe(() => {}), () => next.stop())
   await vi.advanceTimersByTimeAsync(0)
   expect(asked).toBe(2)

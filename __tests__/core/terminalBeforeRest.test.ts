@@ -89,3 +89,24 @@ describe('the socket ends a job before REST knows it (issue #21, item 4)', () =>
     }
   })
 })
+
+describe('a late frame after an end REST agreed with', () => {
+  // The writer reads the cache's data before a write inside setQueryData's updater: the end's
+  // "before" must be the data the write replaced (an ended job), else every later flush of an
+  // ended job counted as the end again and read REST once more.
+  test('is written and asks REST nothing more', async () => {
+    const { world, fetchesAfterEnd } = await lagging(0)
+    try {
+      expect(fetchesAfterEnd).toBe(1)
+      const fetched = world.fetches()
+      const written = world.history.length
+      world.publish({ type: 'processing_progress', data: { processed: 39, failed: 0, total: 40, operation_id: 'op1' } })
+      await world.settle({ rounds: 60, ms: 1000, untilIdle: false })
+      expect(world.history.length).toBeGreaterThan(written)
+      expect(world.fetches()).toBe(fetched)
+      expect(world.data()).toMatchObject({ status: 'completed', percent: 100, processedFiles: 39 })
+    } finally {
+      world.dispose()
+    }
+  })
+})

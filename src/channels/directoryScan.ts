@@ -55,25 +55,26 @@ const warningText = (warning: unknown): string => {
 /** Folds a scan event; a finished scan stays finished. */
 export function reduceScan(data: DirectoryScan | undefined, event: ScanEvent, now: number): DirectoryScan {
   const base = data ?? idleScan
-  if (base.state === 'completed' || base.state === 'cancelled' || base.state === 'failed') return base
-  const scanned = maxDefined(base.scanned, event.scanned ?? event.data?.files_scanned ?? undefined) ?? 0
-  const total = maxDefined(base.total, event.total ?? event.data?.total_files ?? undefined) ?? 0
-  const currentPath = event.current_path ?? event.data?.current_path ?? base.currentPath
+  if (isFinished(base)) return base
+  const body: Partial<NonNullable<ScanEvent['data']>> = event.data ?? {}
+  const scanned = maxDefined(base.scanned, event.scanned ?? body.files_scanned ?? undefined) ?? 0
+  const total = maxDefined(base.total, event.total ?? body.total_files ?? undefined) ?? 0
+  const currentPath = event.current_path ?? body.current_path ?? base.currentPath
   switch (event.type) {
     case 'started':
     case 'counting':
     case 'progress':
       return compact({ ...base, state: 'scanning', scanned, total, currentPath })
     case 'warning': {
-      const warning = event.message ?? event.data?.message
+      const warning = event.message ?? body.message
       return compact({ ...base, state: 'scanning', scanned, total, currentPath, warnings: warning ? [...base.warnings, warning] : base.warnings })
     }
     case 'completed': {
-      const files = (event.files ?? event.data?.files ?? []).map((file) =>
+      const files = (event.files ?? body.files ?? []).map((file) =>
         compact({ path: file.path, size: file.size, modified: file.modified == null ? undefined : toDate(file.modified, new Date(now)), extension: file.extension ?? undefined }),
       )
       // The server's count when it gives one: a preview may list fewer files than it found.
-      const countFiles = event.count ?? event.data?.count ?? event.data?.total_files ?? files.length
+      const countFiles = event.count ?? body.count ?? body.total_files ?? files.length
       return compact({
         ...base,
         state: 'completed',
@@ -82,14 +83,14 @@ export function reduceScan(data: DirectoryScan | undefined, event: ScanEvent, no
         currentPath: undefined,
         files,
         count: countFiles,
-        totalSize: event.total_size ?? event.data?.total_size ?? files.reduce((sum, file) => sum + file.size, 0),
-        warnings: [...base.warnings, ...(event.warnings ?? event.data?.warnings ?? []).map(warningText)],
+        totalSize: event.total_size ?? body.total_size ?? files.reduce((sum, file) => sum + file.size, 0),
+        warnings: [...base.warnings, ...(event.warnings ?? body.warnings ?? []).map(warningText)],
       })
     }
     case 'cancelled':
       return compact({ ...base, state: 'cancelled', scanned, total })
     case 'error':
-      return compact({ ...base, state: 'failed', scanned, total, error: event.message ?? event.data?.message ?? 'Scan failed' })
+      return compact({ ...base, state: 'failed', scanned, total, error: event.message ?? body.message ?? 'Scan failed' })
   }
 }
 

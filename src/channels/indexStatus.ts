@@ -90,8 +90,8 @@ export const indexStatusChannel = builtInChannel(
     const at = serverTime(event.timestamp)
     const known = data?.serverUpdatedAt?.getTime()
     // An event older than what we know (a late replay) says nothing new; without timestamps the
-    // socket's own order is the server's.
-    if (at !== undefined && known !== undefined && at < known) return data
+    // socket's own order is the server's (undefined compares false).
+    if (at! < known!) return data
     const base: IndexStatus = data ?? { state: 'not_indexed', projectId: params.projectId, updatedAt: new Date(now) }
     const branch = event.branch ?? base.branch
     const stamp = at ?? known

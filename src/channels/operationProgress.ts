@@ -203,31 +203,32 @@ const realError = (value: unknown): string | undefined => {
 
 /** The failure message an event carries, if any: flat, inside `data`, or (error events) its `message`. */
 function errorMessageOf(event: OperationEvent): string | undefined {
-  const body = event.data as (NonNullable<OperationEvent['data']> & { error?: unknown }) | null | undefined
+  const body: NonNullable<OperationEvent['data']> & { error?: unknown } = event.data ?? {}
   const isErrorEvent = event.type === 'error' || event.type === 'operation_failed'
   return (
     realError(event.error) ??
     realError(event.error_message) ??
-    realError(body?.error_message) ??
-    realError(body?.error) ??
-    (isErrorEvent ? (realError(event.message) ?? realError(body?.message)) : undefined)
+    realError(body.error_message) ??
+    realError(body.error) ??
+    (isErrorEvent ? (realError(event.message) ?? realError(body.message)) : undefined)
   )
 }
 
 function draftOf(data: OperationProgress | undefined, operationId: string): OperationDraft {
+  const from: Partial<OperationProgress> = data ?? {}
   return {
-    operationId: data?.operationId ?? operationId,
-    status: data?.status ?? 'pending',
-    processedFiles: data?.processedFiles ?? 0,
-    failedFiles: data?.failedFiles ?? 0,
-    totalFiles: data?.totalFiles ?? 0,
-    percent: data?.percent ?? 0,
+    operationId: from.operationId ?? operationId,
+    status: from.status ?? 'pending',
+    processedFiles: from.processedFiles ?? 0,
+    failedFiles: from.failedFiles ?? 0,
+    totalFiles: from.totalFiles ?? 0,
+    percent: from.percent ?? 0,
     updatedAt: undefined,
-    operationType: data?.operationType,
-    stage: data?.stage,
-    currentFile: data?.currentFile,
-    message: data?.message,
-    error: realError(data?.error),
+    operationType: from.operationType,
+    stage: from.stage,
+    currentFile: from.currentFile,
+    message: from.message,
+    error: realError(from.error),
     serverUpdatedAt: undefined,
     timestamp: undefined,
   }
@@ -238,10 +239,11 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventR
   const stageInfo = r.stage
   const finished = isTerminalStatus(d.status)
 
-  // Counters, from whichever field this dialect uses; never backwards.
-  if (r.processed !== undefined && r.processed > d.processedFiles) d.processedFiles = r.processed
-  if (r.failed !== undefined && r.failed > d.failedFiles) d.failedFiles = r.failed
-  if (r.total !== undefined && r.total > d.totalFiles) d.totalFiles = r.total
+  // Counters, from whichever field this dialect uses; never backwards. Here and below, what is
+  // undefined compares false: it changes nothing.
+  if (r.processed! > d.processedFiles) d.processedFiles = r.processed!
+  if (r.failed! > d.failedFiles) d.failedFiles = r.failed!
+  if (r.total! > d.totalFiles) d.totalFiles = r.total!
 
   // Status: explicit words first, then what the event type implies; never backwards.
   let status = r.status
@@ -250,11 +252,11 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventR
   else if (event.type === 'operation_cancelled') status = 'cancelled'
   else if (stageInfo?.done) status = 'completed'
   else if (!status && event.type !== 'current_state') status = 'processing'
-  if (!finished && status !== undefined && statusRank[status] > statusRank[d.status]) d.status = status
+  if (!finished && statusRank[status!] > statusRank[d.status]) d.status = status!
 
   // Percent: never backwards.
   const percent = percentOf(r, stageInfo, d)
-  if (percent !== undefined && percent > d.percent) d.percent = Math.min(100, percent)
+  if (percent! > d.percent) d.percent = Math.min(100, percent!)
 
   d.stage = withoutCancelling(d.status, finished ? d.stage : (stageInfo?.stage ?? r.stageName ?? d.stage))
   d.operationType = r.operationType ?? d.operationType
@@ -370,7 +372,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
   const status = forward ? fetched.status! : previous.status
   // REST counted further than the socket said: its stage is the newer one too.
   const ahead = forward || (num(fetched.processedFiles) ?? 0) + (num(fetched.failedFiles) ?? 0) > previous.processedFiles + previous.failedFiles
-  const serverAt = Math.max(previous.serverUpdatedAt?.getTime() ?? -Infinity, fetched.serverUpdatedAt?.getTime() ?? -Infinity)
+  const serverAt = maxDefined(previous.serverUpdatedAt?.getTime(), fetched.serverUpdatedAt?.getTime())
   return compact({
     ...previous,
     operationType: previous.operationType ?? fetched.operationType,
@@ -387,7 +389,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
     // (a dialect's stage weights may place them anywhere in the operation's percent).
     percent: status === 'completed' ? 100 : Math.max(previous.percent, percentOfRest(fetched)),
     updatedAt: forward && fetched.updatedAt ? fetched.updatedAt : previous.updatedAt,
-    serverUpdatedAt: Number.isFinite(serverAt) ? new Date(serverAt) : undefined,
+    serverUpdatedAt: Number.isFinite(serverAt) ? new Date(serverAt!) : undefined,
   })
 }
 

@@ -7,22 +7,22 @@
  * and the others are still called (without `onError`, it is thrown, and the rest are not).
  */
 export class Listeners<TArgs extends unknown[] = []> {
-  protected listeners = new Set<(...args: TArgs) => void>()
+  #listeners = new Set<(...args: TArgs) => void>()
 
   subscribe = (listener: (...args: TArgs) => void): (() => void) => {
-    this.listeners.add(listener)
-    if (this.listeners.size === 1) this.onSubscribe()
+    this.#listeners.add(listener)
+    if (this.#listeners.size === 1) this.onSubscribe()
     return () => {
-      if (this.listeners.delete(listener) && this.listeners.size === 0) this.onUnsubscribe()
+      if (this.#listeners.delete(listener) && this.#listeners.size === 0) this.onUnsubscribe()
     }
   }
 
   get size(): number {
-    return this.listeners.size
+    return this.#listeners.size
   }
 
   emit(onError: ((error: unknown) => void) | undefined, ...args: TArgs): void {
-    for (const listener of [...this.listeners]) {
+    for (const listener of [...this.#listeners]) {
       try {
         listener(...args)
       } catch (error) {
