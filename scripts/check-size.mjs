@@ -147,16 +147,24 @@ const KiB = 1024
 // per-event paths paid for by trims in the same modules (hub -3 B, entry -9 B), and a bound on the
 // keys the validators remember (typical +4 B, entry +5 B): hub 6,542 B, typical 17,084 B, entry
 // 22,932 B. Guards and targets unchanged.
+// A fifth session of 2026-12-07: a writer that leaves does not vouch for data TanStack holds
+// invalidated (typical +19 B, entry +17 B), one cache lookup per flush, and a helper's trims without
+// a change of behaviour in channels/ and transport/ (draftOf and the scan reducer read their object
+// once, never-backwards comparisons on undefined, Listeners' set a private field): hub 6,518 B,
+// typical 17,031 B, entry 22,839 B. Guards lowered: typical 16.7 -> 16.65 KiB, entry 22.4 -> 22.35 KiB.
+// One trim measured and not taken: the React modules importing React and TanStack through one
+// module of their own (typical -45 B, entry -190 B) gains only where esbuild bundles (it gives each
+// module its own import of an external package); Rollup merges them already.
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   // Without the keep-alive and the resume logic, which come with `keepAlive()` and `resumeBySeq()`.
   { name: "{ SocketHub } from 'live-status/transport' (no TanStack, no validators)", code: "export { SocketHub } from 'live-status/transport'", budget: 6.4 * KiB, target: 3.5 * KiB, withoutModules: ['transport/heartbeat', 'transport/resume'] },
-  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.7 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
+  { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status' (validation included: the issue's ≤ 14 KiB with what zod pulled)", code: "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'", budget: 16.65 * KiB, target: 14 * KiB, withoutDevtools: true, without: ['not_indexed', 'extension'] },
   // The issue's second figure for the typical import: 9 KiB was set when the validators came from
   // zod, external and counted apart (≤ 14 KiB with them). The package's own validator library
   // (dist/sync/validate.js) left out the same way; the schemas written with it stay in.
   { name: "{ LiveStatusProvider, useOperationProgress, ConnectionStatus }, its validator library left out, as zod was", code: typical, target: 9 * KiB, validatorsExternal: true },
-  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.4 * KiB, target: 12 * KiB, withoutDevtools: true },
+  { name: "everything from 'live-status' (the React entry)", code: "export * from 'live-status'", budget: 22.35 * KiB, target: 12 * KiB, withoutDevtools: true },
   { name: "{ documentIndexer } from 'live-status/dialects/document-indexer'", code: "export { documentIndexer } from 'live-status/dialects/document-indexer'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ ontologyEditor } from 'live-status/dialects/ontology-editor'", code: "export { ontologyEditor } from 'live-status/dialects/ontology-editor'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
   { name: "{ transcriber } from 'live-status/dialects/transcriber'", code: "export { transcriber } from 'live-status/dialects/transcriber'", budget: 1.5 * KiB, target: 1.5 * KiB, over: typical },
