@@ -142,3 +142,47 @@ test.each([
   expect(asked).toBe(2)
   expect(queryClient.getQueryData(['unasked'])).toEqual({ n: -1 })
 })
+
+test('an owed read only marked invalidated, then a write of the writer\'s own: the writer does not vouch for the data', async () => {
+  // The read asked while no one observed the query was only marked (`isInvalidated`); the socket's
+  // next frame, written with setQueryData, clears the mark. Before the fix the writer that left then
+  // vouched for the data: the next view on the same socket read nothing, and with a staleTime the
+  // mount did not either ({ n: 50002 } for good, REST's { n: -1 } never read).
+  vi.useFakeTimers()
+  cleanups.push(() => vi.useRealTimers())
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
+  let asked = 0
+  let answer!: (data: { n: number }) => void
+  const channel = {
+    queryKey: () => ['unasked-then-written'],
+    reduce: (d = { n: 0 }) => ({ n: d.n + 1 }),
+    fetch: () => (++asked === 1 ? new Promise((resolve) => (answer = resolve)) : Promise.resolve({ n: -1 })),
+    isActive: () => true,
+  } as never
+  const status = { state: 'open' }
+  const stats = { framesReceived: 3 }
+  const connection = { getStatus: () => status, stats } as unknown as Connection
+  const first = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  first.opened(false, () => true, connection)
+  const fetched = first.fetch(new AbortController().signal)
+  for (let i = 0; i <= MAX_JOURNAL_EVENTS; i++) first.accept({})
+  first.flush()
+  answer({ n: 0 })
+  await fetched
+  await vi.advanceTimersByTimeAsync(30_000)
+  expect(queryClient.getQueryState(['unasked-then-written'])?.isInvalidated).toBe(true)
+  stats.framesReceived++
+  first.accept({})
+  first.flush()
+  expect(queryClient.getQueryState(['unasked-then-written'])?.isInvalidated).toBe(false)
+  first.left(connection)
+  first.stop()
+  await vi.advanceTimersByTimeAsync(0)
+  const next = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  next.opened(false, () => true, connection)
+  const observer = new QueryObserver(queryClient, { queryKey: ['unasked-then-written'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity, retry: false })
+  cleanups.push(observer.subscribe(() => {}), () => next.stop())
+  await vi.advanceTimersByTimeAsync(0)
+  expect(asked).toBe(2)
+  expect(queryClient.getQueryData(['unasked-then-written'])).toEqual({ n: -1 })
+})

@@ -142,6 +142,13 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #lostSinceEnd = false
   /** No socket has opened for this writer yet, and it has not fetched: its data (if any) is what the cache kept. */
   #unread = true
+  /**
+   * Reads asked (`refetch`), and the most of them a fetch's answer covers: more asked than answered,
+   * a read is owed. TanStack's `isInvalidated` does not tell it: a read asked while nothing observes
+   * the query is only marked, and this writer's next write (setQueryData) clears the mark.
+   */
+  #asked = 0
+  #answered = 0
 
   constructor(queryClient: QueryClient, client: SyncHost, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, url: string | null, dedicated: boolean) {
     this.#queryClient = queryClient
@@ -210,9 +217,10 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // Only a writer whose data holds everything it heard (nothing waiting to be written, no read owed
     // or out) may vouch for it: StrictMode's unmount between mount and remount stops a writer whose
     // read is still queued. A read asked while nothing observed the query was not made, only marked
-    // (`isInvalidated`): a next view that does not refetch on mount would keep this data for good.
-    // Keyed by the data itself: anything written after is not this data.
-    if (this.#pending.length > 0 || this.#ahead || this.#refetchQueued || this.#refetchAfter || this.#refetchTimer || this.#missed || this.#fetchesInFlight > 0 || this.#queryClient.getQueryState(this.queryKey)!.isInvalidated) leftAt.delete(data as object)
+    // invalidated (and the next write clears the mark): a next view that does not refetch on mount,
+    // or holds the data fresh for a `staleTime`, would keep this data for good. Keyed by the data
+    // itself: anything written after is not this data.
+    if (this.#pending.length > 0 || this.#ahead || this.#refetchAfter || this.#refetchTimer || this.#missed || this.#fetchesInFlight > 0 || this.#asked > this.#answered) leftAt.delete(data as object)
     else leftAt.set(data as object, [connection.getStatus(), mark(connection, this.queryKey)])
   }
 
@@ -293,6 +301,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     if (this.#pending.length > 0 || this.#ahead) this.flush()
     // A refetch asked for until now (by that flush, say) is this fetch.
     this.#refetchQueued = false
+    const asked = this.#asked
     const previous = this.#data()
     this.#unread = false
     const tracked = this.#track()
@@ -328,6 +337,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // result. Only a second look tells them apart: one more fetch a quiet period later.
       const isActive = this.#channel.isActive
       if (isActive(shown) && !isActive(data)) this.#armConfirm()
+      // An older fetch answering last lowers it: one more read on a rejoin, never one less.
+      if (!signal.aborted) this.#answered = asked
       return data
     } catch (error) {
       // A failed check (not one TanStack cancelled) is asked again the same way.
@@ -434,6 +445,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // written after it). A promise job, not `queueMicrotask`, which fake timers may fake.
     if (this.#stopped || this.#refetchQueued) return
     this.#refetchQueued = true
+    // Asked now: a fetch that begins before the job below covers it.
+    this.#asked++
     void Promise.resolve().then(() => {
       // A fetch that began meanwhile (TanStack's own) reads everything up to now: it is the refetch.
       if (!this.#refetchQueued || this.#stopped) return
