@@ -100,12 +100,15 @@ test('a writer that stops leaves no timer for the read it owes (up to 30 s after
 })
 
 test.each([
-  ['no one observes the query when the owed read is asked: TanStack marks it invalidated, and the next view reads on mount', false, true],
+  ['no one observes the query when the owed read is asked: TanStack marks it invalidated, and the next view reads on mount', false, true, false],
   // Before the fix the writer vouched for the invalidated data: the next writer, joining the same
   // quiet socket, read nothing, and neither did a view that does not refetch on mount ({ n: 0 } for good).
-  ['no one observes the query when the owed read is asked, and the next view does not refetch on mount: its writer reads', false, false],
-  ['the view leaves between the timer and the read it asks: the writer vouches for nothing, and the next one reads', true, true],
-])('an owed read that is not made: %s', async (_, leaveBeforeAsked, refetchOnMount) => {
+  ['no one observes the query when the owed read is asked, and the next view does not refetch on mount: its writer reads', false, false, false],
+  // The writer's own next write (a frame) clears TanStack's mark: before the fix's second form the
+  // writer vouched again, and a view with a staleTime kept { n: 50002 } for good.
+  ['the owed read is only marked, then the writer writes a frame: the next view still reads', false, true, true],
+  ['the view leaves between the timer and the read it asks: the writer vouches for nothing, and the next one reads', true, true, false],
+])('an owed read that is not made: %s', async (_, leaveBeforeAsked, refetchOnMount, writeAfter) => {
   vi.useFakeTimers()
   cleanups.push(() => vi.useRealTimers())
   const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
@@ -119,47 +122,6 @@ test.each([
   } as never
   // One open socket that says nothing between the two views: its status and frames do not move.
   const status = { state: 'open' }
-  const connection = { getStatus: () => status, stats: { framesReceived: 3 } } as unknown as Connection
-  const first = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
-  first.opened(false, () => true, connection)
-  const fetched = first.fetch(new AbortController().signal)
-  for (let i = 0; i <= MAX_JOURNAL_EVENTS; i++) first.accept({})
-  first.flush()
-  answer({ n: 0 })
-  await fetched
-  if (leaveBeforeAsked) vi.advanceTimersByTime(30_000)
-  else await vi.advanceTimersByTimeAsync(30_000)
-  first.left(connection)
-  first.stop()
-  await vi.advanceTimersByTimeAsync(0)
-  // Where the read did not happen, TanStack holds the query invalidated: the writer does not vouch for it.
-  expect(queryClient.getQueryState(['unasked'])?.isInvalidated).toBe(!leaveBeforeAsked)
-  const next = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
-  next.opened(false, () => true, connection)
-  const observer = new QueryObserver(queryClient, { queryKey: ['unasked'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity, retry: false, refetchOnMount })
-  cleanups.push(observer.subscribe(() => {}), () => next.stop())
-  await vi.advanceTimersByTimeAsync(0)
-  expect(asked).toBe(2)
-  expect(queryClient.getQueryData(['unasked'])).toEqual({ n: -1 })
-})
-
-test('an owed read only marked invalidated, then a write of the writer\'s own: the writer does not vouch for the data', async () => {
-  // The read asked while no one observed the query was only marked (`isInvalidated`); the socket's
-  // next frame, written with setQueryData, clears the mark. Before the fix the writer that left then
-  // vouched for the data: the next view on the same socket read nothing, and with a staleTime the
-  // mount did not either ({ n: 50002 } for good, REST's { n: -1 } never read).
-  vi.useFakeTimers()
-  cleanups.push(() => vi.useRealTimers())
-  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
-  let asked = 0
-  let answer!: (data: { n: number }) => void
-  const channel = {
-    queryKey: () => ['unasked-then-written'],
-    reduce: (d = { n: 0 }) => ({ n: d.n + 1 }),
-    fetch: () => (++asked === 1 ? new Promise((resolve) => (answer = resolve)) : Promise.resolve({ n: -1 })),
-    isActive: () => true,
-  } as never
-  const status = { state: 'open' }
   const stats = { framesReceived: 3 }
   const connection = { getStatus: () => status, stats } as unknown as Connection
   const first = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
@@ -169,20 +131,24 @@ test('an owed read only marked invalidated, then a write of the writer\'s own: t
   first.flush()
   answer({ n: 0 })
   await fetched
-  await vi.advanceTimersByTimeAsync(30_000)
-  expect(queryClient.getQueryState(['unasked-then-written'])?.isInvalidated).toBe(true)
-  stats.framesReceived++
-  first.accept({})
-  first.flush()
-  expect(queryClient.getQueryState(['unasked-then-written'])?.isInvalidated).toBe(false)
+  if (leaveBeforeAsked) vi.advanceTimersByTime(30_000)
+  else await vi.advanceTimersByTimeAsync(30_000)
+  if (writeAfter) {
+    expect(queryClient.getQueryState(['unasked'])?.isInvalidated).toBe(true)
+    stats.framesReceived++
+    first.accept({})
+    first.flush()
+  }
   first.left(connection)
   first.stop()
   await vi.advanceTimersByTimeAsync(0)
+  // Where the read did not happen, TanStack holds the query invalidated, unless the writer wrote since.
+  expect(queryClient.getQueryState(['unasked'])?.isInvalidated).toBe(!leaveBeforeAsked && !writeAfter)
   const next = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
   next.opened(false, () => true, connection)
-  const observer = new QueryObserver(queryClient, { queryKey: ['unasked-then-written'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity, retry: false })
+  const observer = new QueryObserver(queryClient, { queryKey: ['unasked'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity, retry: false, refetchOnMount })
   cleanups.push(observer.subscribe(() => {}), () => next.stop())
   await vi.advanceTimersByTimeAsync(0)
   expect(asked).toBe(2)
-  expect(queryClient.getQueryData(['unasked-then-written'])).toEqual({ n: -1 })
+  expect(queryClient.getQueryData(['unasked'])).toEqual({ n: -1 })
 })
