@@ -91,3 +91,38 @@ describe('every operation type shows a moving percent (issue #21, item 2)', () =
     expect(data).toMatchObject({ status: 'failed', error: 'disk full' })
   })
 })
+
+describe('a failure stated by the event itself carries its reason in `message` (a probe against PROTOCOLS.md)', () => {
+  // Before: only `error` and `operation_failed` events' `message` was read as the reason; these
+  // showed "Operation failed" for good when REST's `error_message` was null (the spec allows it).
+  test.each([
+    [
+      'the documented flat dialect: operation_completed with status "failed"',
+      [
+        { type: 'operation_started', operation_id: OP, operation_type: 'index', total_files: 2 },
+        { type: 'file_processing', current_file: '/a', processed_files: 0, total_files: 2, status: 'processing' },
+        { type: 'operation_completed', operation_id: OP, status: 'failed', message: 'Embedding service unavailable' },
+      ],
+      'Embedding service unavailable',
+    ],
+    [
+      'status_update with data.status "failed" and data.message',
+      [
+        { type: 'current_state', data: { status: 'processing', operation_type: 'reindex', operation_id: OP } },
+        { type: 'reindex_preflight', data: { documents_to_process: 10, operation_id: OP } },
+        { type: 'status_update', data: { status: 'failed', operation_id: OP, message: 'Staging collection could not be created' } },
+      ],
+      'Staging collection could not be created',
+    ],
+  ])('%s', (_, frames, reason) => {
+    expect(run(frames).final).toMatchObject({ status: 'failed', error: reason })
+  })
+
+  test('a message on an event that does not say the operation failed is no reason', () => {
+    const { final } = run([
+      { type: 'operation_started', operation_id: OP, operation_type: 'index', total_files: 2, message: 'Indexing started' },
+      { type: 'operation_completed', operation_id: OP, status: 'failed' },
+    ])
+    expect(final).toMatchObject({ status: 'failed', error: 'Operation failed' })
+  })
+})

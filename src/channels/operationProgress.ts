@@ -201,16 +201,19 @@ const realError = (value: unknown): string | undefined => {
   return message === OPERATION_FAILED_PLACEHOLDER ? undefined : message
 }
 
-/** The failure message an event carries, if any: flat, inside `data`, or (error events) its `message`. */
-function errorMessageOf(event: OperationEvent): string | undefined {
+/**
+ * The failure message an event carries, if any: flat, inside `data`, or its `message` when the event
+ * says the operation failed (an error event, or one that states `failed`: the document indexer's
+ * `operation_completed` and `status_update` carry the reason there).
+ */
+function errorMessageOf(event: OperationEvent, isFailure: boolean): string | undefined {
   const body: NonNullable<OperationEvent['data']> & { error?: unknown } = event.data ?? {}
-  const isErrorEvent = event.type === 'error' || event.type === 'operation_failed'
   return (
     realError(event.error) ??
     realError(event.error_message) ??
     realError(body.error_message) ??
     realError(body.error) ??
-    (isErrorEvent ? (realError(event.message) ?? realError(body.message)) : undefined)
+    (isFailure ? (realError(event.message) ?? realError(body.message)) : undefined)
   )
 }
 
@@ -264,7 +267,7 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventR
   d.message = (event.type === 'error' ? undefined : (r.bodyMessage ?? str(event.message))) ?? d.message
   // A failure's reason, from whichever event carries it (before or after the terminal one): the
   // first real message of a finished operation stays; until then the placeholder is not stored.
-  if (d.status === 'failed' && (!finished || d.error === undefined)) d.error = errorMessageOf(event) ?? d.error
+  if (d.status === 'failed' && (!finished || d.error === undefined)) d.error = errorMessageOf(event, status === 'failed') ?? d.error
   if (event.timestamp !== undefined) d.timestamp = event.timestamp
 }
 
