@@ -154,10 +154,8 @@ const KiB = 1024
 // typical 17,031 B, entry 22,839 B. A review then found that the writer's own next write clears
 // TanStack's invalidated mark: the writer counts the reads it asked and the ones an answer covered
 // (typical +20 B, entry +22 B): typical 17,051 B, entry 22,861 B. Then a failure stated by the event
-// itself gives its message as the reason (one test fewer per event): typical 17,039 B, entry 22,852 B;
-// and a writer that stays marks its query invalidated again after a write while a read it asked is
-// unmade (typical +26 B, entry +30 B): typical 17,065 B, entry 22,882 B. Guard lowered: entry
-// 22.4 -> 22.35 KiB.
+// itself gives its message as the reason (one test fewer per event): typical 17,039 B, entry 22,852 B.
+// Guard lowered: entry 22.4 -> 22.35 KiB.
 // One trim measured and not taken: the React modules importing React and TanStack through one
 // module of their own (typical -45 B, entry -190 B) gains only where esbuild bundles (it gives each
 // module its own import of an external package); Rollup merges them already.

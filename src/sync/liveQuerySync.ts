@@ -265,9 +265,6 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     })
     if (overtaken) this.refetch()
     if (after === undefined) return this.#refetchMissed()
-    // A write marks the query fresh: a read this writer asked that nobody made (nothing observed the
-    // query then) is marked again, or a view mounting later within its staleTime would not read.
-    if (this.#asked > this.#answered && this.#fetchesInFlight === 0) void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true, refetchType: 'none' })
     this.#client.observe?.({ type: 'write', queryKey: this.queryKey, events: events.length + (ahead?.events ?? 0) })
     const isTerminal = this.#channel.isTerminal
     const ended = isTerminal?.(after) === true
