@@ -100,15 +100,18 @@ test('a writer that stops leaves no timer for the read it owes (up to 30 s after
 })
 
 test.each([
-  ['no one observes the query when the owed read is asked: TanStack marks it invalidated, and the next view reads on mount', false, true, false],
+  ['no one observes the query when the owed read is asked: TanStack marks it invalidated, and the next view reads on mount', false, true, false, false],
   // Before the fix the writer vouched for the invalidated data: the next writer, joining the same
   // quiet socket, read nothing, and neither did a view that does not refetch on mount ({ n: 0 } for good).
-  ['no one observes the query when the owed read is asked, and the next view does not refetch on mount: its writer reads', false, false, false],
-  // The writer's own next write (a frame) clears TanStack's mark: before the fix's second form the
-  // writer vouched again, and a view with a staleTime kept { n: 50002 } for good.
-  ['the owed read is only marked, then the writer writes a frame: the next view still reads', false, true, true],
-  ['the view leaves between the timer and the read it asks: the writer vouches for nothing, and the next one reads', true, true, false],
-])('an owed read that is not made: %s', async (_, leaveBeforeAsked, refetchOnMount, writeAfter) => {
+  ['no one observes the query when the owed read is asked, and the next view does not refetch on mount: its writer reads', false, false, false, false],
+  // The writer's own next write (a frame) cleared TanStack's mark (setQueryData): before the
+  // fix's second form the writer vouched again, and a view with a staleTime kept { n: 50002 } for good.
+  ['the owed read is only marked, then the writer writes a frame: the next view still reads', false, true, true, false],
+  // The same without leaving: the write cleared the mark, and a view mounting later within its
+  // staleTime read nothing. The writer's writes now keep the mark until a fetch answers.
+  ['the owed read is only marked, then the writer writes a frame and stays: a view mounting later within its staleTime reads', false, true, true, true],
+  ['the view leaves between the timer and the read it asks: the writer vouches for nothing, and the next one reads', true, true, false, false],
+])('an owed read that is not made: %s', async (_, leaveBeforeAsked, refetchOnMount, writeAfter, stays) => {
   vi.useFakeTimers()
   cleanups.push(() => vi.useRealTimers())
   const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
@@ -139,16 +142,45 @@ test.each([
     first.accept({})
     first.flush()
   }
-  first.left(connection)
-  first.stop()
+  if (!stays) {
+    first.left(connection)
+    first.stop()
+  }
   await vi.advanceTimersByTimeAsync(0)
-  // Where the read did not happen, TanStack holds the query invalidated, unless the writer wrote since.
-  expect(queryClient.getQueryState(['unasked'])?.isInvalidated).toBe(!leaveBeforeAsked && !writeAfter)
-  const next = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
-  next.opened(false, () => true, connection)
+  // Where the read did not happen, TanStack holds the query invalidated, the writer's writes since included.
+  expect(queryClient.getQueryState(['unasked'])?.isInvalidated).toBe(!leaveBeforeAsked)
+  const next = stays ? first : new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  if (!stays) next.opened(false, () => true, connection)
   const observer = new QueryObserver(queryClient, { queryKey: ['unasked'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity, retry: false, refetchOnMount })
   cleanups.push(observer.subscribe(() => {}), () => next.stop())
   await vi.advanceTimersByTimeAsync(0)
   expect(asked).toBe(2)
   expect(queryClient.getQueryData(['unasked'])).toEqual({ n: -1 })
+})
+
+test("the mark a writer keeps over its writes goes with the first answer, whoever's fetch made it: the writer's writes after it leave the query fresh", async () => {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
+  let asked = 0
+  const channel = { queryKey: () => ['kept'], reduce: (d = { n: 0 }) => ({ n: d.n + 1 }), fetch: () => (asked++, Promise.resolve({ n: 0 })), isActive: () => true } as never
+  const writer = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  cleanups.push(() => writer.stop())
+  const frame = () => (writer.accept({}), writer.flush())
+  frame()
+  writer.refetch()
+  await Promise.resolve()
+  // Nothing observes the query: TanStack only marks it, and the writer's frames keep the mark.
+  expect(queryClient.getQueryState(['kept'])?.isInvalidated).toBe(true)
+  frame()
+  expect(queryClient.getQueryState(['kept'])).toMatchObject({ isInvalidated: true, data: { n: 2 } })
+  // The app reads the query with a queryFn of its own: the writer cannot tell its read was made,
+  // but TanStack's answer clears the mark, and the writer does not put it back (the reverted
+  // cac315d did, on every write: a staleTime no longer held).
+  await queryClient.fetchQuery({ queryKey: ['kept'], queryFn: () => ({ n: 10 }) })
+  frame()
+  expect(queryClient.getQueryState(['kept'])).toMatchObject({ isInvalidated: false, data: { n: 11 } })
+  const observer = new QueryObserver(queryClient, { queryKey: ['kept'], queryFn: ({ signal }) => writer.fetch(signal), staleTime: Infinity, retry: false })
+  cleanups.push(observer.subscribe(() => {}))
+  await new Promise((resolve) => setTimeout(resolve, 0))
+  expect(asked).toBe(0)
+  expect(observer.getCurrentResult().data).toEqual({ n: 11 })
 })

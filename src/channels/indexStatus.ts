@@ -161,11 +161,8 @@ export function mergeIndexStatus(previous: IndexStatus | undefined, fetched: Ind
   if (fetched.state === 'not_indexed' && previous.state !== 'not_indexed') return previous
   const was = previous.serverUpdatedAt?.getTime()
   const now = fetched.serverUpdatedAt?.getTime()
-  let takeFetched: boolean
-  const sameRun = isActive(fetched) && rank[fetched.state] >= rank[previous.state]
-  if (was !== undefined && now !== undefined) takeFetched = now !== was ? now > was || sameRun : isActive(previous) === isActive(fetched) || isActive(fetched)
-  else if (now !== undefined) takeFetched = true
-  else takeFetched = rank[fetched.state] >= rank[previous.state]
+  const ranked = rank[fetched.state] >= rank[previous.state]
+  const takeFetched = now === undefined ? ranked : was === undefined || (now !== was ? now > was || (isActive(fetched) && ranked) : isActive(fetched) || !isActive(previous))
   if (!takeFetched) return previous
   return compact({ ...fetched, entityCount: fetched.entityCount ?? previous.entityCount, serverUpdatedAt: was! > now! ? previous.serverUpdatedAt : fetched.serverUpdatedAt })
 }

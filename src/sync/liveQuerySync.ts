@@ -144,8 +144,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   #unread = true
   /**
    * Reads asked (`refetch`), and the most of them a fetch's answer covers: more asked than answered,
-   * a read is owed. TanStack's `isInvalidated` does not tell it: a read asked while nothing observes
-   * the query is only marked, and this writer's next write (setQueryData) clears the mark.
+   * a read is owed. TanStack's `isInvalidated` does not tell it: the mark comes at the turn's end
+   * (`refetch`), and a write clears it (`#set` puts it back, for a read owed).
    */
   #asked = 0
   #answered = 0
@@ -256,7 +256,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // query per flush, not two. A lookup hashes the key and defaults the options (getQueryData took
     // 1.8-2.6 µs here, a fifth of a query's flush), paid per operation per frame on a shared socket:
     // 50 operations' flush went from 0.40-0.43 to 0.33-0.38 of the time their events took to arrive.
-    this.#queryClient.setQueryData<TData>(this.queryKey, (data) => {
+    this.#set((data) => {
       // Data written by someone else since events were folded ahead: those events are not on it (refetch).
       after = ahead && !(overtaken = ahead.base !== data) ? ahead.data : data
       if (events.length > 0) after = this.#fold(after, events)
@@ -429,7 +429,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   write(update: (data: TData | undefined) => TData | undefined): void {
     if (this.#pending.length > 0 || this.#ahead) this.flush()
     this.#record({ update }, 1)
-    this.#queryClient.setQueryData<TData>(this.queryKey, update)
+    this.#set(update)
   }
 
   /**
@@ -499,6 +499,20 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
 
   #data(): TData | undefined {
     return this.#queryClient.getQueryData<TData>(this.queryKey)
+  }
+
+  /**
+   * `setQueryData`, which clears TanStack's invalidated mark: while a read this writer asked is
+   * owed and nobody made it (nothing observed the query, so TanStack only marked it), the mark is
+   * put back, or a view mounting within its `staleTime` would read nothing. A fetch's answer,
+   * whoever made it, clears the mark for good. Looked up by the key's default hash (a client with
+   * its own `queryKeyHashFn` keeps the mark cleared), only while a read is owed: no scan of the cache.
+   */
+  #set(update: (data: TData | undefined) => TData | undefined): void {
+    const query = this.#asked > this.#answered ? this.#queryClient.getQueryCache().get(hashKey(this.queryKey)) : undefined
+    const marked = query?.state.isInvalidated
+    this.#queryClient.setQueryData<TData>(this.queryKey, update)
+    if (marked) query!.invalidate()
   }
 
   #reduceFailed(error: unknown): void {
