@@ -9,6 +9,7 @@ import { QueryClient, QueryObserver } from '@tanstack/query-core'
 import { afterEach, expect, test, vi } from 'vitest'
 import { WebSocket } from 'ws'
 import { LiveStatusClient, liveQueryOptions } from '../../src/core'
+import { writeUndoable } from '../../src/channels/commands'
 import { LiveQuerySync, MAX_JOURNAL_EVENTS, type SyncHost } from '../../src/sync/liveQuerySync'
 import type { Connection } from '../../src/transport/connection'
 import { jobChannel, type Job } from '../helpers/jobChannel'
@@ -183,4 +184,58 @@ test("the mark a writer keeps over its writes goes with the first answer, whoeve
   await new Promise((resolve) => setTimeout(resolve, 0))
   expect(asked).toBe(0)
   expect(observer.getCurrentResult().data).toEqual({ n: 11 })
+})
+
+/** A writer that stays, its query read by views that come and go; REST answers when told. */
+function staysWriter(key: string) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } })
+  let asked = 0
+  const answers: ((data: { n: number }) => void)[] = []
+  const channel = { queryKey: () => [key], reduce: (d = { n: 0 }) => ({ n: d.n + 1 }), fetch: () => (asked++, new Promise((resolve) => answers.push(resolve))), isActive: () => true } as never
+  const writer = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  cleanups.push(() => writer.stop())
+  const view = () => {
+    const observer = new QueryObserver(queryClient, { queryKey: [key], queryFn: ({ signal }) => writer.fetch(signal), staleTime: Infinity, retry: false })
+    return observer.subscribe(() => {})
+  }
+  return { queryClient, writer, view, answers, asked: () => asked, frame: () => (writer.accept({}), writer.flush()) }
+}
+
+test('the owed read is out when its view leaves, after a frame: TanStack (5.85+) reverts to the frame\'s state without the mark, and the writer marks it again', async () => {
+  vi.useFakeTimers()
+  cleanups.push(() => vi.useRealTimers())
+  const { queryClient, writer, view, answers, asked, frame } = staysWriter('reverted')
+  const leave = view()
+  await vi.advanceTimersByTimeAsync(0)
+  answers.shift()!({ n: 100 })
+  await vi.advanceTimersByTimeAsync(0)
+  writer.refetch() // the job's end, say, while the view shows the query: the read is made
+  await vi.advanceTimersByTimeAsync(0)
+  expect(asked()).toBe(2)
+  frame()
+  leave() // the read's signal was consumed: TanStack cancels it with a revert
+  await vi.advanceTimersByTimeAsync(0)
+  frame()
+  // Before the fix (TanStack 5.85.1 to 5.108): not marked, and the view below read nothing.
+  expect(queryClient.getQueryState(['reverted'])?.isInvalidated).toBe(true)
+  cleanups.push(view())
+  await vi.advanceTimersByTimeAsync(0)
+  expect(asked()).toBe(3)
+})
+
+test("a failed command's undo while the writer's read is only marked keeps the mark: the next view within its staleTime reads", async () => {
+  vi.useFakeTimers()
+  cleanups.push(() => vi.useRealTimers())
+  const { queryClient, writer, view, asked, frame } = staysWriter('undone')
+  frame()
+  writer.refetch() // nothing observes the query: only marked
+  await vi.advanceTimersByTimeAsync(0)
+  const client = { channel: (channel: unknown) => channel, writeLive: (_q: unknown, _c: unknown, _p: unknown, update: never) => writer.write(update) } as never
+  const undo = writeUndoable(client, queryClient, { queryKey: () => ['undone'] } as never, {}, (data: { n: number } | undefined) => ({ n: (data?.n ?? 0) + 1000 }))
+  undo()
+  // Before the fix: the undo's setQueryData cleared the mark, and the view below read nothing.
+  expect(queryClient.getQueryState(['undone'])).toMatchObject({ isInvalidated: true, data: { n: 1 } })
+  cleanups.push(view())
+  await vi.advanceTimersByTimeAsync(0)
+  expect(asked()).toBe(1)
 })

@@ -1,6 +1,7 @@
 import { hashKey, type MutationOptions, type QueryClient } from '@tanstack/query-core'
 import type { ChannelDefinition } from '../sync/defineChannel'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
+import { setKeepingMark } from '../sync/liveQuerySync'
 
 /**
  * Options a TanStack mutation takes (`useMutation`, `queryClient.getMutationCache().build`), with the
@@ -67,7 +68,8 @@ export function writeUndoable<TParams, TData>(client: LiveStatusClient, queryCli
     for (const other of mine.writes) data = other.apply(data) ?? data
     // Not through the writer: a fetch's answer must not get this value, only lose the undone write.
     if (data === undefined) void queryClient.invalidateQueries({ queryKey, exact: true })
-    else queryClient.setQueryData(queryKey, data)
+    // An undo is no answer: a read owed (the query marked invalidated) stays owed.
+    else setKeepingMark(queryClient, queryKey, data)
     mine.shown = queryClient.getQueryData(queryKey)
   }
 }

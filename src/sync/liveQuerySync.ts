@@ -1,10 +1,24 @@
-import { hashKey, type QueryClient, type QueryKey } from '@tanstack/query-core'
+import { hashKey, type Query, type QueryClient, type QueryKey } from '@tanstack/query-core'
 import type { ChannelRouter, RoutedQuery } from './channelRouter'
 import type { ChannelClient, ChannelDefinition, ReduceContext } from './defineChannel'
 import type { FlushQueue } from './flushScheduler'
 import { backoffDelayMs } from '../transport/backoff'
 import type { ConnectionSnapshot, EventError } from '../transport/types'
 import type { Connection } from '../transport/connection'
+
+/**
+ * `setQueryData` for a write that is no fetch's answer (a socket's events, an optimistic state, its
+ * undo), which keeps TanStack's invalidated mark on `query`: a read asked while nothing observed
+ * it was only marked, and the write would clear the mark, so a view mounting within its
+ * `staleTime` would read nothing. A fetch's answer, whoever made it, clears the mark for good.
+ * The query is looked up by the key's default hash (a client with its own `queryKeyHashFn` keeps
+ * the mark cleared), not by a scan of the cache; `null`: the mark goes.
+ */
+export function setKeepingMark<TData>(queryClient: QueryClient, queryKey: QueryKey, update: TData | ((data: TData | undefined) => TData | undefined), query: Query | null | undefined = queryClient.getQueryCache().get(hashKey(queryKey))): void {
+  const marked = query?.state.isInvalidated
+  queryClient.setQueryData<TData>(queryKey, update)
+  if (marked) query!.invalidate()
+}
 
 /** What a live query's writer did, for devtools (`watchActivity` in `live-status/devtools`). */
 export type LiveActivity =
@@ -307,7 +321,13 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     const tracked = this.#track()
     const close = tracked.close
     // A fetch that ignores its signal must not keep the journal growing after TanStack gave up on it.
-    signal.addEventListener('abort', close, { once: true })
+    // Cancelled with a revert (its last view left, `cancelQueries`), TanStack puts back the state of
+    // the last setQueryData (from 5.85), without the mark: the read is still owed, so it is marked again.
+    const aborted = () => {
+      close()
+      this.#owed()?.invalidate()
+    }
+    signal.addEventListener('abort', aborted, { once: true })
     // Only an answer asked for after the socket ended the job can tell whether REST has caught up.
     const awaiting = this.#awaitingRest
     let restEnded: boolean | undefined
@@ -345,7 +365,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       if (!signal.aborted && awaiting !== undefined && awaiting === this.#awaitingRest) this.#armAgree()
       throw error
     } finally {
-      signal.removeEventListener('abort', close)
+      signal.removeEventListener('abort', aborted)
       close()
     }
   }
@@ -501,18 +521,14 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     return this.#queryClient.getQueryData<TData>(this.queryKey)
   }
 
-  /**
-   * `setQueryData`, which clears TanStack's invalidated mark: while a read this writer asked is
-   * owed and nobody made it (nothing observed the query, so TanStack only marked it), the mark is
-   * put back, or a view mounting within its `staleTime` would read nothing. A fetch's answer,
-   * whoever made it, clears the mark for good. Looked up by the key's default hash (a client with
-   * its own `queryKeyHashFn` keeps the mark cleared), only while a read is owed: no scan of the cache.
-   */
+  /** A write of this writer's, which leaves a read it asked owed (see `setKeepingMark`). */
   #set(update: (data: TData | undefined) => TData | undefined): void {
-    const query = this.#asked > this.#answered ? this.#queryClient.getQueryCache().get(hashKey(this.queryKey)) : undefined
-    const marked = query?.state.isInvalidated
-    this.#queryClient.setQueryData<TData>(this.queryKey, update)
-    if (marked) query!.invalidate()
+    setKeepingMark(this.#queryClient, this.queryKey, update, this.#owed())
+  }
+
+  /** The query while a read this writer asked is owed (`null` when none is): a lookup by hash, made only then. */
+  #owed() {
+    return this.#asked > this.#answered ? this.#queryClient.getQueryCache().get(hashKey(this.queryKey)) : null
   }
 
   #reduceFailed(error: unknown): void {
