@@ -1,4 +1,4 @@
-import { hashKey, type Query, type QueryClient, type QueryKey } from '@tanstack/query-core'
+import { hashKey, type QueryClient, type QueryKey } from '@tanstack/query-core'
 import type { ChannelRouter, RoutedQuery } from './channelRouter'
 import type { ChannelClient, ChannelDefinition, ReduceContext } from './defineChannel'
 import type { FlushQueue } from './flushScheduler'
@@ -8,16 +8,17 @@ import type { Connection } from '../transport/connection'
 
 /**
  * `setQueryData` for a write that is no fetch's answer (a socket's events, an optimistic state, its
- * undo), which keeps TanStack's invalidated mark on `query`: a read asked while nothing observed
- * it was only marked, and the write would clear the mark, so a view mounting within its
- * `staleTime` would read nothing. A fetch's answer, whoever made it, clears the mark for good.
- * The query is looked up by the key's default hash (a client with its own `queryKeyHashFn` keeps
- * the mark cleared), not by a scan of the cache; `null`: the mark goes.
+ * undo), which keeps TanStack's invalidated mark (`hash`: the query's, `false`: the mark goes): a read asked while nothing observed
+ * the query was only marked (or, before the query existed, not even that), and the write would
+ * clear the mark, so a view mounting within its `staleTime` would read nothing. A fetch's answer,
+ * whoever made it, clears the mark for good. The query is looked up by the key's default hash (a
+ * client with its own `queryKeyHashFn` keeps the mark cleared), not by a scan of the cache.
  */
-export function setKeepingMark<TData>(queryClient: QueryClient, queryKey: QueryKey, update: TData | ((data: TData | undefined) => TData | undefined), query: Query | null | undefined = queryClient.getQueryCache().get(hashKey(queryKey))): void {
-  const marked = query?.state.isInvalidated
+export function setKeepingMark<TData>(queryClient: QueryClient, queryKey: QueryKey, update: TData | ((data: TData | undefined) => TData | undefined), hash: string | false = hashKey(queryKey)): void {
+  const cache = queryClient.getQueryCache()
+  const marked = hash !== false && (cache.get(hash)?.state.isInvalidated ?? true)
   queryClient.setQueryData<TData>(queryKey, update)
-  if (marked) query!.invalidate()
+  if (marked) cache.get(hash as string)?.invalidate()
 }
 
 /** What a live query's writer did, for devtools (`watchActivity` in `live-status/devtools`). */
@@ -163,6 +164,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    */
   #asked = 0
   #answered = 0
+  /** The query key's hash, made once: a write while a read is owed looks the query up by it. */
+  #hash: string
 
   constructor(queryClient: QueryClient, client: SyncHost, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, url: string | null, dedicated: boolean) {
     this.#queryClient = queryClient
@@ -170,7 +173,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#channel = channel
     this.#params = params
     this.url = url
-    this.queryKey = channel.queryKey(params)
+    this.#hash = hashKey((this.queryKey = channel.queryKey(params)))
     this.routeKey = channel.route?.params(params)
     this.#context = { params, now: 0, scratch: {} }
     this.dedicated = dedicated
@@ -325,7 +328,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // the last setQueryData (from 5.85), without the mark: the read is still owed, so it is marked again.
     const aborted = () => {
       close()
-      this.#owed()?.invalidate()
+      if (this.#asked > this.#answered) this.#queryClient.getQueryCache().get(this.#hash)?.invalidate()
     }
     signal.addEventListener('abort', aborted, { once: true })
     // Only an answer asked for after the socket ended the job can tell whether REST has caught up.
@@ -523,12 +526,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
 
   /** A write of this writer's, which leaves a read it asked owed (see `setKeepingMark`). */
   #set(update: (data: TData | undefined) => TData | undefined): void {
-    setKeepingMark(this.#queryClient, this.queryKey, update, this.#owed())
-  }
-
-  /** The query while a read this writer asked is owed (`null` when none is): a lookup by hash, made only then. */
-  #owed() {
-    return this.#asked > this.#answered ? this.#queryClient.getQueryCache().get(hashKey(this.queryKey)) : null
+    setKeepingMark(this.#queryClient, this.queryKey, update, this.#asked > this.#answered && this.#hash)
   }
 
   #reduceFailed(error: unknown): void {
