@@ -69,7 +69,7 @@ export function writeUndoable<TParams, TData>(client: LiveStatusClient, queryCli
     // Not through the writer: a fetch's answer must not get this value, only lose the undone write.
     if (data === undefined) void queryClient.invalidateQueries({ queryKey, exact: true })
     // An undo is no answer: a read owed (the query marked invalidated) stays owed.
-    else setKeepingMark(queryClient, queryKey, data)
+    else setKeepingMark(queryClient, queryKey, data, key)
     mine.shown = queryClient.getQueryData(queryKey)
   }
 }

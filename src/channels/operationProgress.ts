@@ -77,7 +77,7 @@ export const num = (value: unknown): number | undefined => (typeof value === 'nu
 /** @internal A non-empty string. */
 export const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined)
 
-/** An operation only moves forward: pending → processing → an end, and an end is final. */
+/** An operation only moves forward: pending → processing → an end, and an end is final (nothing ranks above it). */
 const statusRank: Record<OperationStatus, number> = { pending: 0, processing: 1, completed: 2, failed: 2, cancelled: 2 }
 
 export const isTerminalStatus = (status: OperationStatus | undefined) => statusRank[status!] === 2
@@ -255,7 +255,7 @@ function applyOperationEvent(d: OperationDraft, event: OperationEvent, r: EventR
   else if (event.type === 'operation_cancelled') status = 'cancelled'
   else if (stageInfo?.done) status = 'completed'
   else if (!status && event.type !== 'current_state') status = 'processing'
-  if (!finished && statusRank[status!] > statusRank[d.status]) d.status = status!
+  if (statusRank[status!] > statusRank[d.status]) d.status = status!
 
   // Percent: never backwards.
   const percent = percentOf(r, stageInfo, d)
@@ -371,7 +371,7 @@ export function mergeOperation(previous: OperationProgress | undefined, fetched:
       updatedAt: fetched.updatedAt ?? new Date(),
     } as OperationProgress)
   }
-  const forward = fetched.status !== undefined && !isTerminalStatus(previous.status) && statusRank[fetched.status] > statusRank[previous.status]
+  const forward = statusRank[fetched.status!] > statusRank[previous.status]
   const status = forward ? fetched.status! : previous.status
   // REST counted further than the socket said: its stage is the newer one too.
   const ahead = forward || (num(fetched.processedFiles) ?? 0) + (num(fetched.failedFiles) ?? 0) > previous.processedFiles + previous.failedFiles

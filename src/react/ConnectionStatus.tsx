@@ -37,13 +37,14 @@ export function ConnectionStatus(props: ConnectionStatusProps) {
   const [, tick] = useState(0)
 
   // Re-render once a second only while a countdown is on screen. The clock is read while
-  // rendering: a time kept in state was a minute old on the first render after a drop.
-  const counting = status.state === 'reconnecting' && status.nextRetryAt !== null
+  // rendering: a time kept in state was a minute old on the first render after a drop. Only a
+  // `reconnecting` status has a `nextRetryAt`.
+  const retryAt = status.nextRetryAt
   useEffect(() => {
-    if (!counting) return
+    if (retryAt === null) return
     const timer = setInterval(() => tick((n) => n + 1), 1000)
     return () => clearInterval(timer)
-  }, [counting, status.nextRetryAt])
+  }, [retryAt])
 
   const view = connectionView(status, client.pollIntervalMs, Date.now())
   const content = children ? (

@@ -41,6 +41,7 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
   latest.current = props
   const queryClient = useQueryClient()
 
+  const latestOf = <K extends 'onAuthError' | 'onEventError' | 'onHandshakeError'>(name: K) => latest.current[name] ?? latest.current.dialect?.options?.[name]
   const make = () =>
     given ??
     new LiveStatusClient({
@@ -48,9 +49,9 @@ export function LiveStatusProvider(props: LiveStatusProviderProps) {
       // Callbacks go through the latest props, so a new function never rebuilds anything.
       getAccessToken: props.getAccessToken ? () => latest.current.getAccessToken?.() : undefined,
       // …falling back to the dialect's own, which a callback of the provider's would otherwise hide.
-      onAuthError: (info) => (latest.current.onAuthError ?? latest.current.dialect?.options?.onAuthError)?.(info),
-      onEventError: (error) => (latest.current.onEventError ?? latest.current.dialect?.options?.onEventError)?.(error),
-      onHandshakeError: (info) => (latest.current.onHandshakeError ?? latest.current.dialect?.options?.onHandshakeError)?.(info),
+      onAuthError: (info) => latestOf('onAuthError')?.(info),
+      onEventError: (error) => latestOf('onEventError')?.(error),
+      onHandshakeError: (info) => latestOf('onHandshakeError')?.(info),
       onCallbackError: props.onCallbackError ? (error) => latest.current.onCallbackError?.(error) : undefined,
     })
   const [state, setState] = useState(() => ({ client: make(), apiUrl, wsUrl, dialect, given }))

@@ -44,7 +44,8 @@ export function useConnectionStatus(target: ConnectionTarget): ConnectionStatusR
   const store = useMemo(() => client.liveStatus(url), [client, url])
   const status = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
   const reconnect = useCallback(() => {
-    if (url) client.hub.get(url)?.reconnect()
+    // No socket (`null`): no connection.
+    client.hub.get(url!)?.reconnect()
   }, [client, url])
   return useMemo(() => ({ ...status, reconnect }), [status, reconnect])
 }

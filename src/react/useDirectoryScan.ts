@@ -59,12 +59,12 @@ export function useDirectoryScan(): UseDirectoryScanResult {
     initialData: idleScan,
     staleTime: Infinity,
   })
-  const socketUrl = scan ? client.channelSocketUrl(channel, scan) : null
-  const connection = useConnectionStatus(connected ? socketUrl : null)
+  // Connected only once a scan has begun.
+  const connection = useConnectionStatus(connected ? client.channelSocketUrl(channel, scan!) : null)
 
   useEffect(() => {
-    if (!scan || !connected) return
-    return client.live(queryClient, directoryScanChannel, scan)
+    if (!connected) return
+    return client.live(queryClient, directoryScanChannel, scan!)
   }, [client, queryClient, scan, connected])
 
   const finished = data.state !== 'scanning' && data.state !== 'idle'

@@ -90,7 +90,8 @@ export function useLiveSubscription<TParams, TEvent, TData>(
     if (!enabled) return
     return client.live(queryClient, channel, paramsRef.current)
   }, [client, queryClient, channel, hash, socketUrl, enabled])
-  const send = useCallback((message: unknown) => (socketUrl ? (client.hub.get(socketUrl)?.send(message) ?? false) : false), [client, socketUrl])
+  // No socket (`null`): no connection.
+  const send = useCallback((message: unknown) => client.hub.get(socketUrl!)?.send(message) ?? false, [client, socketUrl])
   return useMemo(() => ({ connection, send }), [connection, send])
 }
 

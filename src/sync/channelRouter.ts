@@ -72,8 +72,8 @@ export class ChannelRouter<TEvent> {
     const key = query.routeKey
     if (key !== undefined) {
       const set = this.#byKey.get(key)
-      set?.delete(query)
-      if (set?.size === 0) this.#byKey.delete(key)
+      // A set is kept only while it holds a query.
+      if (set?.delete(query) && set.size === 0) this.#byKey.delete(key)
     }
     if (this.queries.size === 0) {
       this.#lease.release()

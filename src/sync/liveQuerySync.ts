@@ -8,13 +8,13 @@ import type { Connection } from '../transport/connection'
 
 /**
  * `setQueryData` for a write that is no fetch's answer (a socket's events, an optimistic state, its
- * undo), which keeps TanStack's invalidated mark (`hash`: the query's, `false`: the mark goes): a read asked while nothing observed
- * the query was only marked (or, before the query existed, not even that), and the write would
- * clear the mark, so a view mounting within its `staleTime` would read nothing. A fetch's answer,
- * whoever made it, clears the mark for good. The query is looked up by the key's default hash (a
- * client with its own `queryKeyHashFn` keeps the mark cleared), not by a scan of the cache.
+ * undo), which keeps TanStack's invalidated mark on the query of `hash` (`false`: the mark goes): a
+ * read asked while nothing observed the query was only marked (or, before the query existed, not
+ * even that), and the write would clear the mark, so a view mounting within its `staleTime` would
+ * read nothing. A fetch's answer, whoever made it, clears the mark for good. `hash` is the key's
+ * default one (a client with its own `queryKeyHashFn` keeps the mark cleared): no scan of the cache.
  */
-export function setKeepingMark<TData>(queryClient: QueryClient, queryKey: QueryKey, update: TData | ((data: TData | undefined) => TData | undefined), hash: string | false = hashKey(queryKey)): void {
+export function setKeepingMark<TData>(queryClient: QueryClient, queryKey: QueryKey, update: TData | ((data: TData | undefined) => TData | undefined), hash: string | false): void {
   const cache = queryClient.getQueryCache()
   const marked = hash !== false && (cache.get(hash)?.state.isInvalidated ?? true)
   queryClient.setQueryData<TData>(queryKey, update)
@@ -232,12 +232,12 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     const data = this.#data()
     if (data !== Object(data)) return
     // Only a writer whose data holds everything it heard (nothing waiting to be written, no read owed
-    // or out) may vouch for it: StrictMode's unmount between mount and remount stops a writer whose
+    // or out; a refetch owed after a fetch is owed only while one is out) may vouch for it: StrictMode's unmount between mount and remount stops a writer whose
     // read is still queued. A read asked while nothing observed the query was not made, only marked
     // invalidated (and the next write clears the mark): a next view that does not refetch on mount,
     // or holds the data fresh for a `staleTime`, would keep this data for good. Keyed by the data
     // itself: anything written after is not this data.
-    if (this.#pending.length > 0 || this.#ahead || this.#refetchAfter || this.#refetchTimer || this.#missed || this.#fetchesInFlight > 0 || this.#asked > this.#answered) leftAt.delete(data as object)
+    if (this.#pending.length > 0 || this.#ahead || this.#refetchTimer || this.#missed || this.#fetchesInFlight > 0 || this.#asked > this.#answered) leftAt.delete(data as object)
     else leftAt.set(data as object, [connection.getStatus(), mark(connection, this.queryKey)])
   }
 
@@ -261,7 +261,8 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
   flush(): void {
     const events = this.#pending
     const ahead = this.#ahead
-    if ((events.length === 0 && !ahead) || this.#stopped) return this.#refetchMissed()
+    // A stopped writer has nothing waiting (`accept` takes nothing after `stop`).
+    if (events.length === 0 && !ahead) return this.#refetchMissed()
     this.#pending = []
     this.#ahead = undefined
     if (this.#journal) this.#record({ events }, events.length)
@@ -337,7 +338,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     try {
       const fetched = await this.#channel.fetch({ client: this.#client, params: this.#params, signal, previous, reportEnded: (ended) => (restEnded = ended) })
       let lagging = false
-      if (awaiting !== undefined && awaiting === this.#awaitingRest) {
+      if (awaiting && awaiting === this.#awaitingRest) {
         if (restEnded ?? this.#channel.isTerminal?.(fetched) === true) this.#awaitingRest = undefined
         else {
           lagging = true
@@ -365,7 +366,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       return data
     } catch (error) {
       // A failed check (not one TanStack cancelled) is asked again the same way.
-      if (!signal.aborted && awaiting !== undefined && awaiting === this.#awaitingRest) this.#armAgree()
+      if (!signal.aborted && awaiting && awaiting === this.#awaitingRest) this.#armAgree()
       throw error
     } finally {
       signal.removeEventListener('abort', aborted)
@@ -596,8 +597,9 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       this.#quietTimer = setTimeout(() => this.#quietCheck(), quietMs - quietFor)
       return
     }
-    // A socket that is down is covered by polling; an open one that stays quiet is what this is for.
-    if (this.url !== null && this.#client.socketStatus(this.url)?.state === 'open') this.refetch()
+    // A socket that is down is covered by polling; an open one that stays quiet is what this is for
+    // (no socket, no status).
+    if (this.#client.socketStatus(this.url!)?.state === 'open') this.refetch()
     this.#lastNewsAt = Date.now()
     this.#armQuietCheck(data)
   }

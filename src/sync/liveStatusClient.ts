@@ -166,7 +166,8 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
    */
   send<TParams>(channel: ChannelDefinition<TParams, any, any>, params: TParams, message: unknown): boolean {
     const url = this.channelSocketUrl(this.channel(channel), params)
-    return !!url && (this.hub.get(url)?.send(message) ?? false)
+    // No socket (`null`): no connection.
+    return this.hub.get(url!)?.send(message) ?? false
   }
 
   /** A socket path (or absolute URL) resolved against `wsUrl`. */

@@ -49,11 +49,12 @@ export class PollingCover {
         }
       },
       getSnapshot: () => {
-        let status = source ? source.getSnapshot() : initialStatus
+        let status = source?.getSnapshot() ?? initialStatus
         // The hooks open no socket before the token exists: no connection to say so, but that is
         // why there is none (an indicator showed nothing at all before the first sign-in).
         if (status === initialStatus && url !== null && !this.#gate.canConnect(url)) status = waitingForToken
-        const polling = url !== null && status.state !== 'open' && this.#covers.has(url)
+        // No URL: nothing covers it.
+        const polling = status.state !== 'open' && this.#covers.has(url!)
         // Snapshots are new objects only when something in them changed.
         if (!last || last.polling !== polling || lastStatus !== status) last = { ...(lastStatus = status), polling }
         return last
@@ -76,9 +77,9 @@ export class PollingCover {
       return
     }
     if (covers?.has(key)) return
-    // Only a socket that is down (not one still making its first connection) needs covering.
+    // Only a socket that is down (not one still making its first connection, nor none) needs covering.
     const state = this.#hub.get(url)?.getStatus().state
-    if (!state || !isDown(state)) return
+    if (!isDown(state!)) return
     if (covers) {
       covers.add(key)
       return

@@ -129,7 +129,7 @@ export async function sendJson(host: RestHost, path: string, options: { method?:
 }
 
 const httpError = async (host: RestHost, response: Response, path: string, query?: Query) =>
-  new LiveStatusHttpError(response.status, restUrl(host.apiUrl, path, query), false, await safeText(response, sentWith.has(response) ? (sentWith.get(response) ?? null) : await host.resolveToken()))
+  new LiveStatusHttpError(response.status, restUrl(host.apiUrl, path, query), false, await safeText(response, sentWith.has(response) ? sentWith.get(response)! : await host.resolveToken()))
 
 /** A REST path (or absolute URL) resolved against `apiUrl`, with query parameters. */
 export const restUrl = (apiUrl: string, path: string, query?: Query): string => withQuery(joinUrl(apiUrl, path), query)
