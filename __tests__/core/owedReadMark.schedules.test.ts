@@ -18,8 +18,8 @@ const RUNS = Number(process.env.MODEL_RUNS ?? 300)
 const host = { flushQueue: { add() {}, delete() {}, onError() {} }, quietCheckMs: false, socketStatus: () => undefined } as unknown as SyncHost
 const queryKey = ['owed-mark']
 
-type Step = 'frame' | 'ask' | 'mount' | 'unmount' | 'answer' | 'appRead'
-const stepArb = fc.constantFrom<Step>('frame', 'ask', 'mount', 'unmount', 'answer', 'appRead')
+type Step = 'frame' | 'ask' | 'mount' | 'unmount' | 'answer' | 'appRead' | 'prefetch' | 'mountStale'
+const stepArb = fc.constantFrom<Step>('frame', 'ask', 'mount', 'unmount', 'answer', 'appRead', 'prefetch', 'mountStale')
 
 beforeEach(() => {
   vi.useFakeTimers()
@@ -67,8 +67,13 @@ async function run(steps: Step[], unmountFirst: boolean): Promise<void> {
         lastAsk = clock++
         writer.refetch()
       } else if (step === 'mount') views.push(new QueryObserver(queryClient, options).subscribe(() => {}))
+      // A view that reads on every mount (staleTime 0): a read of the writer's nobody asked for.
+      else if (step === 'mountStale') views.push(new QueryObserver(queryClient, { ...options, staleTime: 0 }).subscribe(() => {}))
       else if (step === 'unmount') views.shift()?.()
       else if (step === 'answer') held.shift()?.resolve({ n: 1000 + clock })
+      // A loader's read through the live query's queryFn, which nothing observes (TanStack does not
+      // cancel it when views leave, nor replace it when the writer asks while nothing shows the query).
+      else if (step === 'prefetch') void queryClient.prefetchQuery(options)
       // An app's own read, with a queryFn of its own, when nothing is out (it would join that).
       else if (queryClient.getQueryState(queryKey)?.fetchStatus !== 'fetching') void queryClient.fetchQuery({ queryKey, queryFn: noted(() => ({ n: -clock })) })
       await settle()

@@ -16,7 +16,7 @@ import type { Connection } from '../transport/connection'
  */
 export function setKeepingMark<TData>(queryClient: QueryClient, queryKey: QueryKey, update: TData | ((data: TData | undefined) => TData | undefined), hash: string | false): void {
   const cache = queryClient.getQueryCache()
-  const marked = hash !== false && (cache.get(hash)?.state.isInvalidated ?? true)
+  const marked = hash && (cache.get(hash)?.state.isInvalidated ?? true)
   queryClient.setQueryData<TData>(queryKey, update)
   if (marked) cache.get(hash as string)?.invalidate()
 }
@@ -327,9 +327,13 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // A fetch that ignores its signal must not keep the journal growing after TanStack gave up on it.
     // Cancelled with a revert (its last view left, `cancelQueries`), TanStack puts back the state of
     // the last setQueryData (from 5.85), without the mark: the read is still owed, so it is marked again.
+    // Only a fetch begun on a marked query (or one with no data): one begun after an app's own read
+    // answered the ask (a view that reads on every mount) owes nothing, though this writer cannot
+    // tell that read was made.
+    const marked = previous === undefined || this.#query()?.state.isInvalidated
     const aborted = () => {
       close()
-      if (this.#asked > this.#answered) this.#queryClient.getQueryCache().get(this.#hash)?.invalidate()
+      if (marked && this.#asked > this.#answered) this.#query()?.invalidate()
     }
     signal.addEventListener('abort', aborted, { once: true })
     // Only an answer asked for after the socket ended the job can tell whether REST has caught up.
@@ -475,7 +479,10 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // A fetch that began meanwhile (TanStack's own) reads everything up to now: it is the refetch.
       if (!this.#refetchQueued || this.#stopped) return
       this.#refetchQueued = false
-      if (this.#fetchesInFlight > 0 && this.#data() === undefined) this.#refetchAfter = true
+      // A fetch out that began before this ask and that TanStack keeps (it joins it while the query
+      // has no data; nothing shows the query, so it is only marked): its answer clears the mark
+      // without reading after the ask, so one more read follows it (only marked, if still unshown).
+      if (this.#fetchesInFlight > 0 && (this.#data() === undefined || this.#query()?.isActive() === false)) this.#refetchAfter = true
       void this.#queryClient.invalidateQueries({ queryKey: this.queryKey, exact: true })
     })
   }
@@ -519,6 +526,11 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       }
     }
     return next
+  }
+
+  /** The query, by the key's default hash (see `setKeepingMark`). */
+  #query() {
+    return this.#queryClient.getQueryCache().get(this.#hash)
   }
 
   #data(): TData | undefined {
