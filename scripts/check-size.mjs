@@ -158,10 +158,10 @@ const KiB = 1024
 // Guard lowered: entry 22.4 -> 22.35 KiB.
 // A sixth session of 2026-12-07: a read a writer asked stays owed over its writes, optimistic
 // commands and their undo (TanStack's invalidated mark kept, put back after a cancel, set on a query
-// created while owed), paid in part by a helper's seventeen trims without a change of behaviour
-// (typical -71 B, entry -74 B measured together; each in the session's closing note) and the index
-// merge's ordering written once (entry -17 B): typical 17,039 -> 17,086 B, entry 22,852 -> 22,886 B,
-// within their guards.
+// created while owed, one more read after an unobserved fetch begun before the ask), paid by two
+// helpers' trims without a change of behaviour (seventeen, then five: typical -71 and -26 B, entry
+// -74 and -31 B, each measured together) and the index merge's ordering written once (entry -17 B):
+// typical 17,039 -> 17,088 B, entry 22,852 -> 22,878 B, hub 6,518 B, within their guards.
 // One trim measured and not taken: the React modules importing React and TanStack through one
 // module of their own (typical -45 B, entry -190 B) gains only where esbuild bundles (it gives each
 // module its own import of an external package); Rollup merges them already.

@@ -72,8 +72,8 @@ export const toOperationStatus = (value: unknown): OperationStatus | undefined =
   return Object.hasOwn(statusWords, word) ? statusWords[word] : undefined
 }
 
-/** @internal A count: a finite number ≥ 0. */
-export const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined)
+/** @internal A count: a finite number ≥ 0 (`Number.isFinite` is false for anything not a number). */
+export const num = (value: unknown): number | undefined => (Number.isFinite(value) && (value as number) >= 0 ? (value as number) : undefined)
 /** @internal A non-empty string. */
 export const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined)
 

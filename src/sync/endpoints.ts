@@ -76,7 +76,7 @@ export const defaultEndpoints: Endpoints = {
 
 /** `http://…` → `ws://…`, `https://…` → `wss://…`. */
 export function toWebSocketBase(apiUrl: string): string {
-  return apiUrl.replace(/^http(s?):\/\//i, (_match, secure: string) => `ws${secure}://`)
+  return apiUrl.replace(/^http(s?):\/\//i, 'ws$1://')
 }
 
 /** Joins `path` to `base` unless it is already absolute (`ws:`, `wss:`, `http:`, `https:`). */

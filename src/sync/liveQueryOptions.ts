@@ -76,8 +76,8 @@ export function liveQueryOptions<TParams, TEvent, TData>(
     refetchInterval: (query) => {
       // A rejected token is not polled again: a new token refetches (the provider sees to it).
       if (!channel.isActive(query.state.data) || isAuthError(query.state.error)) return false
-      if (url === null) return pollIntervalMs
-      return client.socketStatus(url)?.state === 'open' ? false : pollIntervalMs
+      // No socket (`null`): no connection, so polling.
+      return client.socketStatus(url!)?.state === 'open' ? false : pollIntervalMs
     },
   }
 }

@@ -146,7 +146,7 @@ export class LiveRegistry {
  * that name no id are ours. Found by asking the endpoint for a different id.
  */
 function isDedicated<TParams>(host: RegistryHost, channel: ChannelDefinition<TParams, any, any>, params: TParams, url: string): boolean {
-  if (typeof params !== 'object' || params === null) return false
+  // A primitive or `null` spreads to no key of these: not dedicated.
   const probe = { ...(params as object) } as Record<string, unknown>
   const key = ['operationId', 'scanId', 'projectId', 'id'].find((key) => typeof probe[key] === 'string')
   if (!key) return false

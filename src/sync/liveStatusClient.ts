@@ -19,7 +19,7 @@ export type { ClientEndpointOptions, Dialect, LiveActivity, LiveConnectionStatus
 export { LiveStatusNoTokenError } from './rest'
 
 /** Frames that may have carried an event. Binary frames that are not JSON never do: not here. */
-const unreadable = new Set<string>(['too_large', 'invalid_json', 'not_an_object'])
+const unreadable: readonly string[] = ['too_large', 'invalid_json', 'not_an_object']
 
 /**
  * The framework-free half of `<LiveStatusProvider>`: the socket hub, the endpoints, authenticated
@@ -102,7 +102,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
       onEventError: (error) => {
         // A frame lost before it could be read (over the size limit, not JSON) may have carried
         // anything: the live queries of that socket refetch rather than miss it in silence.
-        if (unreadable.has(error.reason)) for (const router of this.registry.routers.get(error.url)?.values() ?? []) router.lost(error)
+        if (unreadable.includes(error.reason)) for (const router of this.registry.routers.get(error.url)?.values() ?? []) router.lost(error)
         onEventError?.(error)
       },
     })
