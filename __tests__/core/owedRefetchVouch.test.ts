@@ -242,3 +242,32 @@ test("a failed command's undo while the writer's read is only marked keeps the m
   await vi.advanceTimersByTimeAsync(0)
   expect(asked()).toBe(1)
 })
+
+test('a writer whose asked read was answered vouches for its data: the next writer on the same quiet socket reads nothing', async () => {
+  vi.useFakeTimers()
+  cleanups.push(() => vi.useRealTimers())
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity, retry: false } } })
+  let asked = 0
+  const channel = { queryKey: () => ['answered'], reduce: (d = { n: 0 }) => ({ n: d.n + 1 }), fetch: () => Promise.resolve({ n: ++asked }), isActive: () => true } as never
+  const status = { state: 'open' }
+  const connection = { getStatus: () => status, stats: { framesReceived: 3 } } as unknown as Connection
+  const first = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  // Joining an open socket it has no note of: the writer asks REST, and its view's fetch answers.
+  first.opened(false, () => true, connection)
+  const view = new QueryObserver(queryClient, { queryKey: ['answered'], queryFn: ({ signal }) => first.fetch(signal), staleTime: Infinity })
+  const leave = view.subscribe(() => {})
+  await vi.advanceTimersByTimeAsync(0)
+  expect(asked).toBe(1)
+  leave()
+  first.left(connection)
+  first.stop()
+  // Nothing said on the socket since: the next writer trusts that answer (a writer that never
+  // counted answers would read again on every rejoin).
+  const next = new LiveQuerySync<unknown, unknown, { n: number }>(queryClient, host, channel, {}, null, false)
+  next.opened(false, () => true, connection)
+  const again = new QueryObserver(queryClient, { queryKey: ['answered'], queryFn: ({ signal }) => next.fetch(signal), staleTime: Infinity })
+  cleanups.push(again.subscribe(() => {}), () => next.stop())
+  await vi.advanceTimersByTimeAsync(0)
+  expect(asked).toBe(1)
+  expect(queryClient.getQueryData(['answered'])).toEqual({ n: 1 })
+})
