@@ -232,11 +232,12 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     const data = this.#data()
     if (data !== Object(data)) return
     // Only a writer whose data holds everything it heard (nothing waiting to be written, no read owed
-    // or out; a refetch owed after a fetch is owed only while one is out) may vouch for it: StrictMode's unmount between mount and remount stops a writer whose
-    // read is still queued. A read asked while nothing observed the query was not made, only marked
-    // invalidated (and the next write clears the mark): a next view that does not refetch on mount,
-    // or holds the data fresh for a `staleTime`, would keep this data for good. Keyed by the data
-    // itself: anything written after is not this data.
+    // or out; a refetch owed after a fetch is owed only while one is out) may vouch for it:
+    // StrictMode's unmount between mount and remount stops a writer whose read is still queued. A
+    // read asked while nothing observed the query was not made, only marked invalidated (the
+    // writer's writes keep the mark: `setKeepingMark`): a next writer joining this socket, or a view
+    // that does not refetch on mount, would keep this data for good. Keyed by the data itself:
+    // anything written after is not this data.
     if (this.#pending.length > 0 || this.#ahead || this.#refetchTimer || this.#missed || this.#fetchesInFlight > 0 || this.#asked > this.#answered) leftAt.delete(data as object)
     else leftAt.set(data as object, [connection.getStatus(), mark(connection, this.queryKey)])
   }
