@@ -13,12 +13,18 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
+// A client's own `queryKeyHashFn`: until the writer hashed keys as the client does, it found no
+// query to keep marked, and the view read nothing (asked stayed 1).
+const ownHash = (key: readonly unknown[]) => `own:${JSON.stringify(key)}`
+
 test.each([
-  ['a frame before the ask (the query has data)', true],
-  ['no data yet when asked', false],
-])("a read asked while an unobserved prefetch is out stays owed after that prefetch's answer: %s", async (_, frameFirst) => {
+  ['a frame before the ask (the query has data)', true, undefined],
+  ['no data yet when asked', false, undefined],
+  ["a frame before the ask, the client's own queryKeyHashFn", true, ownHash],
+  ["no data yet when asked, the client's own queryKeyHashFn", false, ownHash],
+])("a read asked while an unobserved prefetch is out stays owed after that prefetch's answer: %s", async (_, frameFirst, queryKeyHashFn) => {
   vi.useFakeTimers()
-  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity, retry: false } } })
+  const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity, retry: false, queryKeyHashFn } } })
   let asked = 0
   const answers: ((data: { n: number }) => void)[] = []
   const channel = { queryKey: () => ['prefetched'], reduce: (d = { n: 0 }) => ({ n: d.n + 1 }), fetch: () => (asked++, new Promise((resolve) => answers.push(resolve))), isActive: () => true } as never

@@ -1,4 +1,4 @@
-import { hashKey, type MutationOptions, type QueryClient } from '@tanstack/query-core'
+import type { MutationOptions, QueryClient } from '@tanstack/query-core'
 import type { ChannelDefinition } from '../sync/defineChannel'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { setKeepingMark } from '../sync/liveQuerySync'
@@ -47,18 +47,19 @@ const chains = new WeakMap<QueryClient, Map<string, { base: unknown; writes: Sta
  */
 export function writeUndoable<TParams, TData>(client: LiveStatusClient, queryClient: QueryClient, channel: ChannelDefinition<TParams, any, TData>, params: TParams, apply: (data: TData | undefined) => TData | undefined): () => void {
   const queryKey = client.channel(channel).queryKey(params)
-  const key = hashKey(queryKey)
+  const key = queryClient.defaultQueryOptions({ queryKey }).queryHash
   let byKey = chains.get(queryClient)
   if (!byKey) chains.set(queryClient, (byKey = new Map()))
   const before = queryClient.getQueryData(queryKey)
-  let chain = byKey.get(key)
-  if (!chain || chain.shown !== before) byKey.set(key, (chain = { base: before, writes: [], shown: before }))
+  const found = byKey.get(key)
+  // Setting the chain already there changes nothing: one `set` for both cases.
+  const mine = found && found.shown === before ? found : { base: before, writes: [] as StandingWrite[], shown: before as unknown }
+  byKey.set(key, mine)
   const write: StandingWrite = { apply, undone: false }
-  chain.writes.push(write)
+  mine.writes.push(write)
   // Read again on a fetch's answer: undone by then, it is not applied.
   client.writeLive(queryClient, channel, params, (data) => (write.undone ? data : apply(data)))
-  chain.shown = queryClient.getQueryData(queryKey)
-  const mine = chain
+  mine.shown = queryClient.getQueryData(queryKey)
   return () => {
     if (write.undone) return
     write.undone = true

@@ -95,7 +95,7 @@ export const indexStatusChannel = builtInChannel(
     const base: IndexStatus = data ?? { state: 'not_indexed', projectId: params.projectId, updatedAt: new Date(now) }
     const branch = event.branch ?? base.branch
     const stamp = at ?? known
-    const next = (state: IndexState, patch: Partial<IndexStatus> = {}): IndexStatus =>
+    const next = (state: IndexState, patch?: Partial<IndexStatus>): IndexStatus =>
       compact({
         ...base,
         state,

@@ -2,6 +2,7 @@ import type { QueryClient } from '@tanstack/query-core'
 import type { LiveStatusClient } from '../sync/liveStatusClient'
 import { liveStatusKeys } from '../sync/queryKeys'
 import { sendJson } from '../sync/rest'
+import { segment } from '../sync/endpoints'
 import { clientOf, writeUndoable, type CommandOptions, type LiveMutationOptions, type MutationContext } from './commands'
 import { compact } from '../sync/values'
 import { CANCELLING_STAGE as CANCELLING, operationProgressChannel, type OperationProgress } from './operationProgress'
@@ -46,8 +47,6 @@ export interface CancelOperationContext {
   /** Takes this cancel's `cancelling` back. @default undefined (nothing was marked) */
   undo?: (() => void) | undefined
 }
-
-const segment = encodeURIComponent
 
 const pendingRow = (operationId: string, operationType: string | undefined): OperationProgress =>
   compact<OperationProgress>({ operationId, operationType, status: 'pending', processedFiles: 0, failedFiles: 0, totalFiles: 0, percent: 0, updatedAt: new Date() })
@@ -98,7 +97,7 @@ export function startOperationOptions(
     mutationFn: async (variables) => {
       const { type, operationId, input } = variables ?? {}
       // `type` and a proposed id only when given: undefined would overwrite the same names in `input`.
-      const body = await sendJson(client.rest, path, { body: { ...input, ...(type === undefined ? {} : { type }), ...(operationId === undefined ? {} : { operation_id: operationId }) } })
+      const body = await sendJson(client.rest, path, { body: { ...input, ...(type !== undefined && { type }), ...(operationId !== undefined && { operation_id: operationId }) } })
       return { operationId: startedId(body) }
     },
     onSuccess: (started, variables, result, context?: MutationContext) => {

@@ -89,7 +89,7 @@ export function vocabularyReader(vocabulary: OperationVocabulary): EventReader {
   const fields = { ...referenceFields }
   for (const key of Object.keys(vocabulary.fields ?? {}) as (keyof CounterFields)[]) fields[key] = [...referenceFields[key], ...vocabulary.fields![key]!]
   const stages = vocabulary.stages ?? {}
-  const envelope = vocabulary.envelope ?? false
+  const envelope = vocabulary.envelope
   return (event: OperationEvent) => {
     // The envelope is read only where the dialect sends one.
     const body = envelope ? event.data : undefined
@@ -102,7 +102,7 @@ export function vocabularyReader(vocabulary: OperationVocabulary): EventReader {
       done: count(fields.done),
       total: count(fields.total),
       stagePercent: count(fields.stagePercent),
-      operationPercent: everywhere.length > 1 ? readFirst(everywhere.slice(1), fields.operationPercent, num) : undefined,
+      operationPercent: body ? readFirst([body, meta], fields.operationPercent, num) : undefined,
       stage: Object.hasOwn(stages, event.type) ? stages[event.type] : undefined,
       stageName: str(meta.stage),
       status: toOperationStatus(body?.status) ?? toOperationStatus(event.type === 'file_processing' ? undefined : event.status) ?? toOperationStatus(meta.status),

@@ -60,7 +60,7 @@ export interface Endpoints {
   operationCancel?: (operationId: string) => string
 }
 
-const segment = encodeURIComponent
+export const segment = encodeURIComponent
 
 /** The reference server's paths (`/ws/projects/{id}`, `/api/operations/{id}`, …): what `endpoints` overrides field by field. */
 export const defaultEndpoints: Endpoints = {

@@ -109,7 +109,8 @@ export function subscribeLiveInvalidation<TEvent>(
           }
         }
       }
-      if (now.length > 0) invalidate(now)
+      // No length check: an empty list makes an empty `notifyManager.batch`, which does nothing.
+      invalidate(now)
     },
     // Every open, the first too: a socket that replays nothing (the transcriber's) says nothing of
     // what changed before it opened, after the keys' REST answers.
@@ -126,7 +127,7 @@ export function subscribeLiveInvalidation<TEvent>(
       if (entry.dirty) owed.push(entry.key)
     }
     windows.clear()
-    if (owed.length > 0) invalidate(owed)
+    invalidate(owed)
     lease.release()
   }
 }

@@ -1,4 +1,4 @@
-import { hashKey, type QueryClient, type QueryKey } from '@tanstack/query-core'
+import type { QueryClient, QueryKey } from '@tanstack/query-core'
 import type { ChannelRouter, RoutedQuery } from './channelRouter'
 import type { ChannelClient, ChannelDefinition, ReduceContext } from './defineChannel'
 import type { FlushQueue } from './flushScheduler'
@@ -11,8 +11,8 @@ import type { Connection } from '../transport/connection'
  * undo), which keeps TanStack's invalidated mark on the query of `hash` (`false`: the mark goes): a
  * read asked while nothing observed the query was only marked (or, before the query existed, not
  * even that), and the write would clear the mark, so a view mounting within its `staleTime` would
- * read nothing. A fetch's answer, whoever made it, clears the mark for good. `hash` is the key's
- * default one (a client with its own `queryKeyHashFn` keeps the mark cleared): no scan of the cache.
+ * read nothing. A fetch's answer, whoever made it, clears the mark for good. `hash` is the query's
+ * hash as the client makes it (`defaultQueryOptions`, its `queryKeyHashFn` included): no scan of the cache.
  */
 export function setKeepingMark<TData>(queryClient: QueryClient, queryKey: QueryKey, update: TData | ((data: TData | undefined) => TData | undefined), hash: string | false): void {
   const cache = queryClient.getQueryCache()
@@ -88,8 +88,8 @@ const FOLD_AHEAD_EVENTS = 256
  */
 const leftAt = new WeakMap<object, [ConnectionSnapshot, string]>()
 
-/** The socket's status and frames received, with the query's key: what `leftAt` notes and compares. */
-const mark = (connection: Connection, queryKey: QueryKey) => `${connection.stats.framesReceived} ${hashKey(queryKey)}`
+/** The socket's status and frames received, with the query's hash: what `leftAt` notes and compares. */
+const mark = (connection: Connection, hash: string) => `${connection.stats.framesReceived} ${hash}`
 
 /**
  * A sequence number that orders: past 2^53, JSON.parse already gave neighbours the same value
@@ -164,7 +164,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
    */
   #asked = 0
   #answered = 0
-  /** The query key's hash, made once: a write while a read is owed looks the query up by it. */
+  /** The query's hash as the client makes it, once: a write while a read is owed looks the query up by it. */
   #hash: string
 
   constructor(queryClient: QueryClient, client: SyncHost, channel: ChannelDefinition<TParams, TEvent, TData>, params: TParams, url: string | null, dedicated: boolean) {
@@ -173,7 +173,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     this.#channel = channel
     this.#params = params
     this.url = url
-    this.#hash = hashKey((this.queryKey = channel.queryKey(params)))
+    this.#hash = queryClient.defaultQueryOptions({ queryKey: (this.queryKey = channel.queryKey(params)) }).queryHash
     this.routeKey = channel.route?.params(params)
     this.#context = { params, now: 0, scratch: {} }
     this.dedicated = dedicated
@@ -220,7 +220,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
       // says nothing of the job meanwhile.
       const data = this.#data()
       const left = leftAt.get(data as object)
-      const missed = joined && (left?.[0] !== joined.getStatus() || left[1] !== mark(joined, this.queryKey))
+      const missed = joined && (left?.[0] !== joined.getStatus() || left[1] !== mark(joined, this.#hash))
       if (missed && (this.#fetchesInFlight > 0 || this.#channel.isActive(data))) this.refetch()
       this.#armQuietCheck(data)
     }
@@ -239,7 +239,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     // that does not refetch on mount, would keep this data for good. Keyed by the data itself:
     // anything written after is not this data.
     if (this.#pending.length > 0 || this.#ahead || this.#refetchTimer || this.#missed || this.#fetchesInFlight > 0 || this.#asked > this.#answered) leftAt.delete(data as object)
-    else leftAt.set(data as object, [connection.getStatus(), mark(connection, this.queryKey)])
+    else leftAt.set(data as object, [connection.getStatus(), mark(connection, this.#hash)])
   }
 
   lost(_error?: EventError): void {
@@ -529,7 +529,7 @@ export class LiveQuerySync<TParams, TEvent, TData> implements RoutedQuery<TEvent
     return next
   }
 
-  /** The query, by the key's default hash (see `setKeepingMark`). */
+  /** The query, by its hash (see `setKeepingMark`). */
   #query() {
     return this.#queryClient.getQueryCache().get(this.#hash)
   }

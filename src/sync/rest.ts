@@ -117,7 +117,7 @@ export async function sendJson(host: RestHost, path: string, options: { method?:
     method: options.method ?? 'POST',
     query: options.query,
     signal: options.signal,
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body), headers: { 'Content-Type': 'application/json' } }),
+    ...(options.body !== undefined && { body: JSON.stringify(options.body), headers: { 'Content-Type': 'application/json' } }),
   })
   if (!response.ok) throw await httpError(host, response, path, options.query)
   // A 2xx that is not JSON (a backend's bare "OK") carried no answer: the command went through.
