@@ -32,8 +32,9 @@ export const STALLED_TICKS = 4
 export function eventStream(events: AsyncIterable<SourceEvent>, options: EventStreamOptions): ReadableStream<Uint8Array> {
   const { heartbeatMs, retryMs, abort, onFailure } = options
   const iterator = events[Symbol.asyncIterator]()
-  let heartbeat: ReturnType<typeof setInterval> | undefined
-  let wroteSinceTick = false
+  let heartbeat: ReturnType<typeof setTimeout> | undefined
+  /** When the last event or ping was written. */
+  let wroteAt = Date.now()
   let stalledTicks = 0
   let pulledSinceTick = false
   let ended = false
@@ -42,7 +43,7 @@ export function eventStream(events: AsyncIterable<SourceEvent>, options: EventSt
   const end = () => {
     if (ended) return
     ended = true
-    clearInterval(heartbeat)
+    clearTimeout(heartbeat)
     abort.abort()
     // A generator waiting on its own await finishes that first; its signal is already aborted.
     // What the source throws while it finishes (its own cleanup failing) is reported, not lost.
@@ -56,26 +57,41 @@ export function eventStream(events: AsyncIterable<SourceEvent>, options: EventSt
     }
   }
 
+  /**
+   * The heartbeat: a ping once nothing was written for a whole `heartbeatMs`, never later (a tick
+   * on a fixed clock that skipped its ping after any event let an event just after a tick hold the
+   * next ping off, for up to twice `heartbeatMs` of silence, past a proxy's idle timeout). Events
+   * only note when they went (one `Date.now()`, not a timer re-armed per event). Only to a client
+   * that reads: pings queued behind one that stopped would grow this server by one a tick.
+   */
+  const tick = () => {
+    const quietMs = Date.now() - wroteAt
+    if (quietMs < heartbeatMs) {
+      heartbeat = setTimeout(tick, heartbeatMs - quietMs)
+      return
+    }
+    const reading = controller.desiredSize! > 0
+    // A client that has taken nothing for STALLED_TICKS heartbeats is gone without a word (a
+    // half-open connection, a runtime that never aborts the request): the stream ends, so its
+    // source and its user's `maxStreamsPerUser` slot are not held for good. A live client
+    // reconnects with `Last-Event-ID`. (A pull is the client taking what was queued.)
+    stalledTicks = reading || pulledSinceTick ? 0 : stalledTicks + 1
+    pulledSinceTick = false
+    if (stalledTicks >= STALLED_TICKS) return end()
+    if (reading) {
+      controller.enqueue(PING)
+      wroteAt = Date.now()
+    }
+    heartbeat = setTimeout(tick, heartbeatMs)
+  }
+
   return new ReadableStream<Uint8Array>({
     start(c) {
       controller = c
       if (abort.signal.aborted) return end()
       abort.signal.addEventListener('abort', end, { once: true })
       controller.enqueue(encoder.encode(retryFrame(retryMs)))
-      // A ping only after a whole quiet interval (events are traffic enough), and only to a client
-      // that reads: pings queued behind one that stopped would grow this server by one a tick.
-      heartbeat = setInterval(() => {
-        const reading = controller.desiredSize! > 0
-        // A client that has taken nothing for STALLED_TICKS heartbeats is gone without a word (a
-        // half-open connection, a runtime that never aborts the request): the stream ends, so its
-        // source and its user's `maxStreamsPerUser` slot are not held for good. A live client
-        // reconnects with `Last-Event-ID`. (A pull is the client taking what was queued.)
-        stalledTicks = reading || pulledSinceTick ? 0 : stalledTicks + 1
-        pulledSinceTick = false
-        if (stalledTicks >= STALLED_TICKS) return end()
-        if (!wroteSinceTick && reading) controller.enqueue(PING)
-        wroteSinceTick = false
-      }, heartbeatMs)
+      heartbeat = setTimeout(tick, heartbeatMs)
     },
     async pull() {
       pulledSinceTick = true
@@ -99,7 +115,8 @@ export function eventStream(events: AsyncIterable<SourceEvent>, options: EventSt
           continue
         }
         controller.enqueue(encoder.encode(frame))
-        wroteSinceTick = true
+        // Events are traffic enough: the next ping is due a whole `heartbeatMs` after this one.
+        wroteAt = Date.now()
         return
       }
     },

@@ -204,7 +204,9 @@ export class Connection {
       return
     }
     // An open (or opening) socket was authenticated with the old token and stays; the new one is
-    // used on the next connect (at once, should the old one be refused).
+    // used on the next connect (at once, should the old one be refused), and by the socket's own
+    // sends where each carries one (an SSE stream's POSTs: the old token may be revoked by now).
+    this.#socket?.tokenChanged?.(token)
     this.#revive()
   }
 

@@ -20,6 +20,11 @@ export interface WebSocketLike {
   readonly bufferedAmount?: number
   /** The least wait before the next attempt that the server asked for (an SSE stream's `retry:`). @default undefined */
   readonly retryMs?: number
+  /**
+   * A new token, for a socket whose sends authenticate one by one (an SSE stream's commands, POSTed
+   * with it): a socket that stays open keeps the old token for what it receives. @default undefined
+   */
+  tokenChanged?(token: string): void
 }
 
 /** A WebSocket constructor: `globalThis.WebSocket`, `ws`'s `WebSocket`, mock-socket's. */

@@ -14,7 +14,7 @@ import type { WebSocketConstructor, WebSocketLike } from '../types'
  * - The token arrives as the subprotocols `bearer, <token>` (the auth `sse()` sets) and leaves as
  *   `Authorization: Bearer <token>`; nothing else of the protocols is sent.
  * - A resume position in the URL (`?since=<seq>`, added by the connection on reconnect) leaves as
- *   `Last-Event-ID: <seq>`: the server's event ids are the same `seq` the frames carry.
+ *   `Last-Event-ID`: the last `id:` the stream sent (a seq), else that `seq`.
  * - The events of one chunk reach the connection as one message whose `data` is the list of their
  *   frames (the frame decoder takes lists): one decode and cache pass per chunk.
  * - Comment lines (`: ping`) are the server's heartbeat: each reaches the connection as a `pong`
@@ -27,7 +27,11 @@ import type { WebSocketConstructor, WebSocketLike } from '../types'
 export class SseSocket implements WebSocketLike {
   readyState = 0
   readonly protocol = ''
-  /** The server's `retry:`, in ms, once it sent one. */
+  /**
+   * The least wait before the next attempt the server asked for, in ms: a refusal's `Retry-After`
+   * (for the next attempt only), else the stream's `retry:`, which the standard keeps from stream to
+   * stream (0 once a stream opens without one).
+   */
   retryMs: number | undefined
   onopen: ((event: unknown) => void) | null = null
   onmessage: ((event: { data: unknown }) => void) | null = null
@@ -37,6 +41,10 @@ export class SseSocket implements WebSocketLike {
   readonly #sendUrl: string | undefined
   readonly #headers: Record<string, string>
   readonly #fetch: typeof fetch
+  /** This URL's position (its last `id:` that is a seq) and `retry:`, shared by its streams. */
+  readonly #stream: StreamState
+  readonly #key: string
+  readonly #streams: Map<string, StreamState> | undefined
 
   constructor(url: string, protocols?: string | string[], options: SseSocketOptions = {}) {
     const target = new URL(url.replace(/^ws(s?):/i, 'http$1:'))
@@ -45,10 +53,15 @@ export class SseSocket implements WebSocketLike {
     const bearer = offered.indexOf('bearer')
     if (bearer !== -1 && offered[bearer + 1]) headers.Authorization = `Bearer ${offered[bearer + 1]}`
     const since = options.resumeParam === undefined ? null : target.searchParams.get(options.resumeParam)
-    if (since !== null) {
-      headers['Last-Event-ID'] = since
-      target.searchParams.delete(options.resumeParam!)
-    }
+    if (since !== null) target.searchParams.delete(options.resumeParam!)
+    // The stream's own position (its last `id:`) when it sent one, else the frames' `seq`: a
+    // source's `seq` need not be in its frames.
+    const streams = (this.#streams = options.streams)
+    const key = (this.#key = target.href)
+    const stream = (this.#stream = streams?.get(key) ?? {})
+    streams?.set(key, stream)
+    const last = stream.id ?? since
+    if (last !== null) headers['Last-Event-ID'] = last
     this.#headers = headers
     this.#sendUrl = options.sendUrl?.(target.href)
     // Called unbound: a browser's fetch called as a method of something else throws "Illegal invocation".
@@ -65,19 +78,28 @@ export class SseSocket implements WebSocketLike {
     }
     if (response.status !== 200 || !/^text\/event-stream/i.test(response.headers.get('content-type') ?? '') || !response.body) {
       void response.body?.cancel().catch(() => {})
+      // A refusal's `Retry-After` (seconds; a date is not read): a floor for the next attempt only.
+      const after = response.headers.get('retry-after')
+      if (after && /^\d+$/.test(after)) this.retryMs = 1000 * +after
       const code = response.status === 401 ? 4401 : response.status === 403 ? 4403 : response.status === 429 || response.status === 503 ? 1013 : 1006
       return this.#closed(code, `HTTP ${response.status}`)
     }
     if (this.readyState !== 0) return void response.body.cancel().catch(() => {})
     this.readyState = 1
+    // A refusal's wait is over; the stream's own `retry:` (this one's or an earlier stream's) stays.
+    this.retryMs = this.#stream.retryMs ?? 0
     this.onopen?.({})
     // A chunk's events (and heartbeat comments, in order) reach the connection as one list of
     // frames: one decode pass and one cache pass per chunk, not per event.
     let frames: (string | OversizedFrame)[] = []
     const parser = createSseParser({
-      onEvent: (data) => frames.push(data),
+      onEvent: (data, id) => {
+        frames.push(data)
+        // Seqs only: what a header can carry, and what a live-status server reads back.
+        if (this.readyState === 1 && id && /^\d+$/.test(id)) this.#stream.id = id
+      },
       onRetry: (retryMs: number) => {
-        this.retryMs = retryMs
+        this.retryMs = this.#stream.retryMs = retryMs
       },
       onComment: () => frames.push(PONG),
     })
@@ -108,13 +130,21 @@ export class SseSocket implements WebSocketLike {
   /** Sends a command: POSTed to `sendUrl` when the endpoint has one. Heartbeat pings need no answer here: the server's comments are the heartbeat. */
   send(data: string): void {
     if (this.readyState !== 1) throw new Error('[live-status] The stream is not open.')
-    if (data === PING) return
+    // Whatever field the hub names types by (`{"op":"ping"}`): never a command to POST.
+    if (/^\{"\w+":"ping"\}$/.test(data)) return
     if (!this.#sendUrl) throw new Error('[live-status] This endpoint is a Server-Sent Events stream: it cannot send. Give `sse({ sendUrl })` a REST route for commands.')
     void this.#fetch(this.#sendUrl, { method: 'POST', headers: { ...this.#headers, Accept: 'application/json', 'Content-Type': 'application/json' }, body: data }).catch(() => {})
   }
 
+  /** Commands go with the new token from now on (the stream itself stays on the one it opened with). */
+  tokenChanged(token: string): void {
+    if (this.#headers.Authorization) this.#headers.Authorization = `Bearer ${token}`
+  }
+
   close(code = 1000, reason = ''): void {
     if (this.readyState === 3) return
+    // Closed by the connection for good (no subscribers, signed out, refused): no resume to come.
+    if (code === 1000) this.#streams?.delete(this.#key)
     this.#abort.abort()
     this.#closed(code, reason)
   }
@@ -129,7 +159,14 @@ export class SseSocket implements WebSocketLike {
 const PONG = '{"type":"pong"}'
 /** Twice the socket layer's default `maxPayloadBytes`: longer frames are dropped there anyway. */
 const MAX_LINE_CHARS = 2 * 1024 * 1024
-const PING = '{"type":"ping"}'
+
+/** What one stream URL's streams pass on to the next: the standard's last event ID and reconnection time. */
+export interface StreamState {
+  /** The last `id:` that is a seq. @default undefined */
+  id?: string
+  /** The last `retry:`, in ms. @default undefined */
+  retryMs?: number
+}
 
 /** How `SseSocket`s are made for one endpoint. */
 export interface SseSocketOptions {
@@ -147,15 +184,23 @@ export interface SseSocketOptions {
   sendUrl?: (streamUrl: string) => string
   /** The `fetch` to stream with. @default globalThis.fetch */
   fetch?: typeof fetch
+  /**
+   * Each stream URL's last `id:` (a seq), sent back as `Last-Event-ID` by its next stream in place
+   * of the frames' `seq`, and its `retry:`; forgotten when the connection closes the stream itself
+   * (code 1000). `sseSocketConstructor` makes one per constructor.
+   * @default undefined (the frames' `seq` only, each stream's own `retry:`)
+   */
+  streams?: Map<string, StreamState>
 }
 
 /** A WebSocket constructor whose sockets are `SseSocket`s made with `options`. */
 export function sseSocketConstructor(options: SseSocketOptions = {}): WebSocketConstructor {
+  const withStreams = { streams: new Map<string, StreamState>(), ...options }
   return class extends SseSocket {
     /** Whether its sockets can send (the endpoint has a `sendUrl`): a tab sharing another tab's stream reads it. */
     static readonly sends = options.sendUrl !== undefined
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, options)
+      super(url, protocols, withStreams)
     }
   }
 }
