@@ -73,6 +73,7 @@ export class TabGroup implements VirtualSocketHost {
   #stepDown: (() => void) | null = null
   #epochCounter = 0
   // As leader:
+  /** This tab's leadership: set exactly while it leads (`#lead` to `#resign`), so `#epoch` tests for "leading". */
   #epoch: string | null = null
   #real: WebSocketLike | null = null
   #realOpen = false
@@ -83,8 +84,14 @@ export class TabGroup implements VirtualSocketHost {
   /** Until when a leader that closed its own sockets to resync waits for them to come back. */
   #resyncUntil = 0
   #followersTimer: ReturnType<typeof setInterval> | undefined
+  /** `hello`s heard: one that arrives while the locks are asked who waits makes the answer stale. */
+  #hellos = 0
+  /** When the socket last received anything: a follower's report of it dead is taken only if nothing since its own last send. */
+  #heardAt = 0
   #outbox: RelayedFrame[] = []
   #outboxTimer: ReturnType<typeof setTimeout> | undefined
+  // As follower: when this tab last sent to the leader's socket (or asked for it).
+  #sentAt = 0
   // As follower: the leader epoch this tab's sockets follow or wait for.
   #leaderEpoch: string | null = null
   #following = false
@@ -118,13 +125,14 @@ export class TabGroup implements VirtualSocketHost {
       if (this.#local.size === 0 && this.#role === 'none') this.#options.onIdle()
       return
     }
-    if (this.#role === 'leader') {
+    if (this.#epoch) {
       clearInterval(this.#wantedTimer)
       this.#wantedTimer = undefined
       if (this.#realOpen) socket.opened(this.#protocol)
       else if (!this.#real) this.#openReal()
       return
     }
+    this.#sentAt = Date.now()
     this.#post({ t: 'hello', from: this.#options.tabId })
     if (this.#role === 'none') this.#wait()
   }
@@ -138,7 +146,7 @@ export class TabGroup implements VirtualSocketHost {
       this.#following = false
       this.#post({ t: 'bye' })
       this.#options.onIdle()
-    } else if (this.#role === 'leader') {
+    } else if (this.#epoch) {
       // Just after taking over, this tab closed its own sockets to resync: its connection is about
       // to reconnect, so give it time. Otherwise look now (the socket stays while a tab waits).
       if (Date.now() < this.#resyncUntil) this.#wantedTimer ??= setInterval(() => void this.#checkStillWanted(), this.#options.stillWantedCheckMs)
@@ -148,9 +156,10 @@ export class TabGroup implements VirtualSocketHost {
 
   send(socket: VirtualSocket, data: string): void {
     if (!this.#local.has(socket)) return
-    if (this.#role === 'leader') {
+    if (this.#epoch) {
       this.#sendReal(data)
     } else if (this.#following && this.#leaderEpoch) {
+      this.#sentAt = Date.now()
       this.#post({ t: 'send', epoch: this.#leaderEpoch, data })
     }
   }
@@ -161,9 +170,21 @@ export class TabGroup implements VirtualSocketHost {
     if (this.#realOpen && !(this.#real!.bufferedAmount! > MAX_BUFFERED_BYTES)) this.#real!.send(data)
   }
 
+  /**
+   * A connection of this tab found the socket dead (its keep-alive or connect timeout closed it with
+   * 4000). As without cross-tab, the socket goes, and with it every tab's: over a shared socket one
+   * tab's close alone left the dead one in place, given back to each connection that reconnected.
+   */
+  timedOut(): void {
+    if (this.#epoch) this.#real?.onclose!({ code: 4000, reason: 'timeout' })
+    // A follower's: the leader it follows or waits for (none yet: nobody takes it for theirs).
+    else this.#post({ t: 'dead', epoch: this.#leaderEpoch!, sentAt: this.#sentAt })
+  }
+
   /** The tab is going away (pagehide): followers must not wait for a lock release to notice. */
   leave(): void {
-    if (this.#role !== 'leader' || !this.#epoch) return
+    // Only a leader has an epoch.
+    if (!this.#epoch) return
     this.#post({ t: 'close', epoch: this.#epoch, code: LEADER_CHANGED.code, reason: 'cross-tab leader left' })
     this.#closeReal(1001, 'leader tab left')
   }
@@ -234,6 +255,7 @@ export class TabGroup implements VirtualSocketHost {
     }
     real.onmessage = (event) => {
       if (this.#real !== real) return
+      this.#heardAt = Date.now()
       const data = event.data
       // Text frames (an SSE chunk's come as a list of them) and binary ones, which a structured
       // clone copies: JSON in binary frames, a channel's `decodeBinary`. Anything else reaches
@@ -248,8 +270,8 @@ export class TabGroup implements VirtualSocketHost {
       const reason = String(event.reason ?? '')
       // The wait the server asked for (an SSE stream's `retry:`) holds for every tab's next attempt.
       const retryMs = real.retryMs
-      this.#real = null
-      this.#realOpen = false
+      // Closed here too when a tab's keep-alive found it dead (`timedOut`): no close event comes then.
+      this.#closeReal(1000, '')
       this.#flushOutbox()
       this.#post({ t: 'close', epoch, code, reason, retryMs })
       for (const socket of [...this.#local]) socket.closed(code, reason, retryMs)
@@ -283,14 +305,17 @@ export class TabGroup implements VirtualSocketHost {
   async #checkFollowers(): Promise<void> {
     const waiting = await this.#othersWaiting()
     // Unknown (the query failed): keep relaying rather than risk starving a follower.
-    if (this.#role === 'leader') this.#hasFollowers = waiting ?? true
+    if (this.#epoch) this.#hasFollowers = waiting ?? true
   }
 
   /** Whether another tab waits for this group's lock (wants the socket); `null` if unknown. */
   async #othersWaiting(): Promise<boolean | null> {
+    const hellos = this.#hellos
     try {
       const state = await this.#options.locks.query()
-      return (state.pending ?? []).some((lock) => lock.name === this.name)
+      // A tab said `hello` meanwhile: it wants the socket, whatever the answer (asked before it
+      // queued for the lock) says.
+      return hellos !== this.#hellos || (state.pending ?? []).some((lock) => lock.name === this.name)
     } catch {
       return null
     }
@@ -321,10 +346,9 @@ export class TabGroup implements VirtualSocketHost {
     clearInterval(this.#wantedTimer)
     this.#wantedTimer = undefined
     clearInterval(this.#followersTimer)
-    this.#followersTimer = undefined
-    if (this.#role !== 'leader') return
+    if (!this.#epoch) return
     this.#flushOutbox()
-    if (this.#epoch && this.#real) this.#post({ t: 'close', epoch: this.#epoch, code: 1001, reason: 'cross-tab leader stepped down' })
+    if (this.#real) this.#post({ t: 'close', epoch: this.#epoch!, code: 1001, reason: 'cross-tab leader stepped down' })
     this.#closeReal(1000, 'no tab needs this socket')
     this.#role = 'none'
     this.#epoch = null
@@ -338,43 +362,52 @@ export class TabGroup implements VirtualSocketHost {
 
   /** Leading with no socket of its own: keep serving while another tab waits for the lock. */
   async #checkStillWanted(): Promise<void> {
-    if (this.#role !== 'leader' || this.#local.size > 0) return
+    if (!this.#epoch || this.#local.size > 0) return
     const wanted = (await this.#othersWaiting()) ?? false
-    if (this.#role !== 'leader' || this.#local.size > 0) return
+    if (!this.#epoch || this.#local.size > 0) return
     if (!wanted) return this.#resign()
     // Followers that go quietly (a crash) leave no `bye`: look again now and then.
     this.#wantedTimer ??= setInterval(() => void this.#checkStillWanted(), this.#options.stillWantedCheckMs)
   }
 
   #onMessage(message: TabMessage): void {
-    switch (message.t) {
-      case 'hello':
-        if (this.#role === 'leader') {
+    if (message.t === 'hello') this.#hellos++
+    if (this.#epoch) {
+      // What followers ask of the leader; what leaders say is for followers.
+      switch (message.t) {
+        case 'hello':
           this.#hasFollowers = true
           if (!this.#real) this.#openReal()
-        }
-        if (this.#role === 'leader' && this.#epoch) this.#post({ t: 'state', to: message.from, epoch: this.#epoch, open: this.#realOpen, protocol: this.#protocol })
-        return
-      case 'bye':
-        if (this.#role === 'leader') void this.#checkStillWanted()
-        return
-      case 'send':
-        if (this.#role !== 'leader' || message.epoch !== this.#epoch) return
-        try {
-          this.#sendReal(message.data)
-        } catch {
-          // A socket that cannot send this (an SSE stream without `sendUrl`): the follower's
-          // `send` already answered; nothing to throw into this tab's message handler.
-        }
-        return
+          // Still leading (`#openReal` may have resigned): only a leader has an epoch.
+          if (this.#epoch) this.#post({ t: 'state', to: message.from, epoch: this.#epoch, open: this.#realOpen, protocol: this.#protocol })
+          return
+        case 'bye':
+          void this.#checkStillWanted()
+          return
+        case 'dead':
+          // Only a socket that said nothing since the follower's last send (its ping): a follower
+          // whose page was frozen (its timers late, the frames waiting) times out alone, not every tab.
+          if (message.epoch === this.#epoch && !(this.#heardAt > message.sentAt)) this.timedOut()
+          return
+        case 'send':
+          if (message.epoch !== this.#epoch) return
+          try {
+            this.#sendReal(message.data)
+          } catch {
+            // A socket that cannot send this (an SSE stream without `sendUrl`): the follower's
+            // `send` already answered; nothing to throw into this tab's message handler.
+          }
+      }
+      return
+    }
+    switch (message.t) {
       case 'state':
-        if (message.to !== this.#options.tabId || this.#role === 'leader') return
+        if (message.to !== this.#options.tabId) return
         if (message.epoch !== this.#leaderEpoch) this.#leaderRetryMs = undefined
         this.#leaderEpoch = message.epoch
         if (message.open) this.#follow(message.protocol)
         return
       case 'leader':
-        if (this.#role === 'leader') return
         if (this.#leaderEpoch !== message.epoch) {
           if (this.#following) this.#resyncFollowers()
           this.#leaderRetryMs = undefined
@@ -384,24 +417,23 @@ export class TabGroup implements VirtualSocketHost {
         this.#leaderEpoch = message.epoch
         return
       case 'open':
-        if (this.#role === 'leader') return
-        if (message.epoch !== this.#leaderEpoch) this.#leaderRetryMs = undefined
-        this.#leaderEpoch = message.epoch
-        this.#follow(message.protocol)
+        // Only the leader this tab knows of (from its `leader` or `state`, always posted first):
+        // any other epoch (a stray or forged message) must not re-point followers at a stream that
+        // never comes, open and silent, with no close to make them resync.
+        if (message.epoch === this.#leaderEpoch) this.#follow(message.protocol)
         return
       case 'frames':
-        if (this.#role === 'leader' || !this.#following || message.epoch !== this.#leaderEpoch) return
+        if (!this.#following || message.epoch !== this.#leaderEpoch) return
         if (message.retryMs !== undefined) this.#leaderRetryMs = message.retryMs
         // The batch as one list of frames: one decode and cache pass per tab and batch.
         for (const socket of [...this.#local]) socket.received(message.data)
         return
       case 'close':
-        if (this.#role === 'leader' || message.epoch !== this.#leaderEpoch) return
+        if (message.epoch !== this.#leaderEpoch) return
         this.#following = false
         this.#leaderEpoch = null
         this.#leaderRetryMs = undefined
         for (const socket of [...this.#local]) socket.closed(message.code, message.reason, message.retryMs)
-        return
     }
   }
 

@@ -28,6 +28,8 @@ export type TabMessage =
   | { t: 'close'; epoch: string; code: number; reason: string; retryMs?: number }
   /** A follower's message for the server, sent by the leader on its socket. */
   | { t: 'send'; epoch: string; data: string }
+  /** A follower's keep-alive found the leader's socket (`epoch`) dead, having heard nothing since `sentAt`: the leader closes it unless it heard something since. */
+  | { t: 'dead'; epoch: string; sentAt: number }
   /** A tab no longer wants the socket: the leader checks whether anyone still does. */
   | { t: 'bye' }
   /** A new leader took over: followers of another epoch resynchronise. */
@@ -38,8 +40,10 @@ export type TabMessage =
  * a tab left open over a deploy then forms its own groups with tabs of its build, instead of
  * misreading the new tabs' messages (an `open` without an epoch cut a follower off for good).
  */
-export const TAB_PROTOCOL = 2
+export const TAB_PROTOCOL = 3
 
 export function isTabMessage(value: unknown): value is TabMessage {
-  return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string'
+  // No epoch is null: a tab that knows no leader yet has `null` for one, and must not take a stray
+  // message with `epoch: null` (another script's) for its leader's `open` or `close`.
+  return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string' && (value as { epoch?: unknown }).epoch !== null
 }

@@ -4,6 +4,8 @@ import { ReadyState, type WebSocketLike } from '../types'
 export interface VirtualSocketHost {
   send(socket: VirtualSocket, data: string): void
   detach(socket: VirtualSocket): void
+  /** This tab's connection found the socket dead. */
+  timedOut(): void
 }
 
 /**
@@ -66,6 +68,8 @@ export class VirtualSocket implements WebSocketLike {
   close(code = 1000, reason = ''): void {
     if (this.readyState === ReadyState.CLOSED || this.readyState === ReadyState.CLOSING) return
     this.readyState = ReadyState.CLOSING
+    // The connection's connect or heartbeat timeout (`LOCAL_TIMEOUT_CODE`): the group's socket is dead.
+    if (code === 4000) this.#host?.timedOut()
     // Like a real socket: `close` is reported later, never from inside `close()`.
     queueMicrotask(() => this.closed(code, reason))
   }
