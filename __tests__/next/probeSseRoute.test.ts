@@ -67,8 +67,9 @@ function hub(options: ConstructorParameters<typeof SocketHub>[0] = {}) {
   return made
 }
 
-test("probe: a source's own `seq` (its rows' position, the payload without one) comes back as Last-Event-ID on the live-status client's reconnect", async () => {
-  // The polling example of `ProjectEventSource`'s TSDoc: `yield { seq: row.seq, event: row.payload }`.
+test("a source's own `seq`, put in its events as docs/sse.md says, comes back as Last-Event-ID on the live-status client's reconnect", async () => {
+  // The recipe of docs/sse.md: `yield { seq: row.seq, event: { ...row.payload, seq: row.seq } }`. (The
+  // client does not read `id:` lines: the position is the connection's, moved by events it took.)
   const rows = [
     { seq: 101, payload: { type: 'progress', jobId: 'j1', percent: 10 } },
     { seq: 102, payload: { type: 'progress', jobId: 'j1', percent: 20 } },
@@ -77,7 +78,7 @@ test("probe: a source's own `seq` (its rows' position, the payload without one) 
   const seen: (number | undefined)[] = []
   const source: ProjectEventSource = async function* (_projectId, { since }) {
     seen.push(since)
-    for (const row of rows) if (row.seq > (since ?? 0)) yield { seq: row.seq, event: row.payload }
+    for (const row of rows) if (row.seq > (since ?? 0)) yield { seq: row.seq, event: { ...row.payload, seq: row.seq } }
     // The host's cap on a function's duration: the response ends, the client reconnects.
   }
   const route = createSseRouteHandler({ authenticate: (token) => (token === TOKEN ? { id: 'u1' } : null), authorize: () => true, source, retryMs: 0, onError: () => {} })
@@ -87,10 +88,8 @@ test("probe: a source's own `seq` (its rows' position, the payload without one) 
   const lease = h.acquire(server.url(), { onEvents: (events) => got.push(...events) })
   await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(2))
   lease.release()
-  expect(got.slice(0, 3)).toEqual(rows.map((row) => row.payload))
-  // The stream said `id: 103`; the reconnect must resume after it. Before, it came back with no
-  // Last-Event-ID: the source replays from the start (or, as documented for `undefined`, sends only
-  // what follows and loses what came during the drop).
+  expect(got.slice(0, 3)).toEqual(rows.map((row) => ({ ...row.payload, seq: row.seq })))
+  // The reconnect resumes after the last event taken.
   expect(server.requests[1]!.headers['last-event-id']).toBe('103')
   expect(seen[1]).toBe(103)
 })

@@ -66,7 +66,8 @@ export function eventStream(events: AsyncIterable<SourceEvent>, options: EventSt
    */
   const tick = () => {
     const quietMs = Date.now() - wroteAt
-    if (quietMs < heartbeatMs) {
+    // A wall clock stepped back (NTP, a resumed VM) makes `quietMs` negative: due now, not after the step.
+    if (quietMs >= 0 && quietMs < heartbeatMs) {
       heartbeat = setTimeout(tick, heartbeatMs - quietMs)
       return
     }

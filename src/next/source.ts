@@ -6,8 +6,9 @@
 /** One event a source yields: the JSON a socket would send, and its position for resume. */
 export interface SourceEvent {
   /**
-   * The event's position, written as the `id:` line; a reconnecting client sends it back as
-   * `Last-Event-ID`, and the source gets it as `since`. A non-negative integer.
+   * The event's position, written as the `id:` line; a reconnecting `EventSource` sends it back as
+   * `Last-Event-ID`, and the source gets it as `since`. A non-negative integer. The live-status
+   * client sends back the `seq` inside the events it took: put it in `event` too.
    * @default the event's own numeric `seq` (for a `{ type: 'batch', events }` frame, its last
    * event's); without one, no `id:` line
    */

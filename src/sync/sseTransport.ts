@@ -3,7 +3,7 @@ import type { EndpointOptions } from '../transport/options'
 import type { Endpoints } from './endpoints'
 
 export { sse, type SseOptions }
-export { SseSocket, sseSocketConstructor, type SseSocketOptions, type StreamState } from '../transport/sse/sseSocket'
+export { SseSocket, sseSocketConstructor, type SseSocketOptions } from '../transport/sse/sseSocket'
 
 const segment = encodeURIComponent
 

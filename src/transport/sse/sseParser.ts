@@ -1,9 +1,6 @@
 export interface SseParserCallbacks {
-  /**
-   * One event's `data`, and the stream's last event id so far (the `id:` line of this event or of
-   * one before it; `undefined` while none came). Its `event` name is not used: frames carry their type.
-   */
-  onEvent(data: string, id: string | undefined): void
+  /** One event's `data` (its `event` name and `id` are not used: frames carry their type and `seq`). */
+  onEvent(data: string): void
   onRetry(retryMs: number): void
   onComment(): void
 }
@@ -13,12 +10,12 @@ export interface SseParserCallbacks {
  * with CR, LF or CRLF (a CR ends its line at once, also last in a chunk; a LF first in the next
  * chunk is then the rest of that CRLF), `data` lines join with
  * LF, `retry` takes ASCII digits only, a line starting with `:` is a comment, one space after the
- * colon is dropped, and an empty line dispatches (nothing when no `data` came). The last `id`
- * (without NUL) goes with each event: the stream's position, which a reconnect sends back as
- * `Last-Event-ID` (a source's `seq` need not be in its frames). A leading BOM is the decoder's to drop (`TextDecoder`
+ * colon is dropped, and an empty line dispatches (nothing when no `data` came). `id` lines are
+ * skipped: the resume position is the frames' own `seq`, as on sockets (the server's `id:` lines
+ * repeat it for `EventSource` clients). A leading BOM is the decoder's to drop (`TextDecoder`
  * does). Lines are found with native searches (`indexOf` of LF and of CR), not a loop over every
  * character: about 6× faster on a stream of 130-byte frames, the speed of `eventsource-parser`
- * (bench/sseLoopback.ts). Only the `data`, `id` and `retry` fields are looked at. Written here rather than taken from `eventsource-parser` (1.4 KiB min+gzip on its own, and
+ * (bench/sseLoopback.ts). Only the `data` and `retry` fields are looked at. Written here rather than taken from `eventsource-parser` (1.4 KiB min+gzip on its own, and
  * Node ≥ 22 from its version 4): the whole SSE transport must stay under 2 KiB.
  * `__tests__/core/sseParser.test.ts` checks it against `eventsource-parser` on generated streams cut
  * at generated places. `feed` returns how many characters wait unfinished (the open line and the
@@ -28,8 +25,6 @@ export interface SseParserCallbacks {
 export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: string): number; skip(): boolean } {
   let buffer = ''
   let data: string | undefined
-  /** The last `id:` (the standard's last event ID buffer: kept from event to event). */
-  let id: string | undefined
   /** The event under way is being thrown away (`skip`), up to the empty line that ends it. */
   let skipping = false
   /** The start of the line under way was thrown away: its end is not an empty line. */
@@ -55,16 +50,12 @@ export function createSseParser(callbacks: SseParserCallbacks): { feed(chunk: st
       if (start === end && !cut) skipping = false
       cut = false
     } else if (start === end) {
-      if (data !== undefined) callbacks.onEvent(data, id)
+      if (data !== undefined) callbacks.onEvent(data)
       data = undefined
     } else if (text.charCodeAt(start) === COLON) callbacks.onComment()
     else if (field(text, start, end, 'data')) {
       const more = value(text, start, end, 'data')
       data = data === undefined ? more : `${data}\n${more}`
-    } else if (field(text, start, end, 'id')) {
-      const given = value(text, start, end, 'id')
-      // An id holding NUL is ignored, as the standard says (no header can carry it).
-      if (!given.includes('\0')) id = given
     } else if (field(text, start, end, 'retry')) {
       const ms = value(text, start, end, 'retry')
       if (/^\d+$/.test(ms)) callbacks.onRetry(Number(ms))

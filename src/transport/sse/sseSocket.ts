@@ -14,7 +14,8 @@ import type { WebSocketConstructor, WebSocketLike } from '../types'
  * - The token arrives as the subprotocols `bearer, <token>` (the auth `sse()` sets) and leaves as
  *   `Authorization: Bearer <token>`; nothing else of the protocols is sent.
  * - A resume position in the URL (`?since=<seq>`, added by the connection on reconnect) leaves as
- *   `Last-Event-ID`: the last `id:` the stream sent (a seq), else that `seq`.
+ *   `Last-Event-ID: <seq>`: the server's event ids are the same `seq` the frames carry (a stream's
+ *   `id:` lines are not read: the position is the connection's, from the events it took).
  * - The events of one chunk reach the connection as one message whose `data` is the list of their
  *   frames (the frame decoder takes lists): one decode and cache pass per chunk.
  * - Comment lines (`: ping`) are the server's heartbeat: each reaches the connection as a `pong`
@@ -41,10 +42,9 @@ export class SseSocket implements WebSocketLike {
   readonly #sendUrl: string | undefined
   readonly #headers: Record<string, string>
   readonly #fetch: typeof fetch
-  /** This URL's position (its last `id:` that is a seq) and `retry:`, shared by its streams. */
-  readonly #stream: StreamState
   readonly #key: string
-  readonly #streams: Map<string, StreamState> | undefined
+  /** The last `retry:` of each stream URL (see `SseSocketOptions.retryMsByUrl`). */
+  readonly #retries: Map<string, number>
 
   constructor(url: string, protocols?: string | string[], options: SseSocketOptions = {}) {
     const target = new URL(url.replace(/^ws(s?):/i, 'http$1:'))
@@ -54,14 +54,9 @@ export class SseSocket implements WebSocketLike {
     if (bearer !== -1 && offered[bearer + 1]) headers.Authorization = `Bearer ${offered[bearer + 1]}`
     const since = options.resumeParam === undefined ? null : target.searchParams.get(options.resumeParam)
     if (since !== null) target.searchParams.delete(options.resumeParam!)
-    // The stream's own position (its last `id:`) when it sent one, else the frames' `seq`: a
-    // source's `seq` need not be in its frames.
-    const streams = (this.#streams = options.streams)
-    const key = (this.#key = target.href)
-    const stream = (this.#stream = streams?.get(key) ?? {})
-    streams?.set(key, stream)
-    const last = stream.id ?? since
-    if (last !== null) headers['Last-Event-ID'] = last
+    if (since !== null) headers['Last-Event-ID'] = since
+    this.#key = target.href
+    this.#retries = options.retryMsByUrl ?? new Map()
     this.#headers = headers
     this.#sendUrl = options.sendUrl?.(target.href)
     // Called unbound: a browser's fetch called as a method of something else throws "Illegal invocation".
@@ -87,19 +82,15 @@ export class SseSocket implements WebSocketLike {
     if (this.readyState !== 0) return void response.body.cancel().catch(() => {})
     this.readyState = 1
     // A refusal's wait is over; the stream's own `retry:` (this one's or an earlier stream's) stays.
-    this.retryMs = this.#stream.retryMs ?? 0
+    this.retryMs = this.#retries.get(this.#key) ?? 0
     this.onopen?.({})
     // A chunk's events (and heartbeat comments, in order) reach the connection as one list of
     // frames: one decode pass and one cache pass per chunk, not per event.
     let frames: (string | OversizedFrame)[] = []
     const parser = createSseParser({
-      onEvent: (data, id) => {
-        frames.push(data)
-        // Seqs only: what a header can carry, and what a live-status server reads back.
-        if (this.readyState === 1 && id && /^\d+$/.test(id)) this.#stream.id = id
-      },
+      onEvent: (data) => frames.push(data),
       onRetry: (retryMs: number) => {
-        this.retryMs = this.#stream.retryMs = retryMs
+        this.#retries.set(this.#key, (this.retryMs = retryMs))
       },
       onComment: () => frames.push(PONG),
     })
@@ -131,7 +122,7 @@ export class SseSocket implements WebSocketLike {
   send(data: string): void {
     if (this.readyState !== 1) throw new Error('[live-status] The stream is not open.')
     // Whatever field the hub names types by (`{"op":"ping"}`): never a command to POST.
-    if (/^\{"\w+":"ping"\}$/.test(data)) return
+    if (/^\{"[^"]+":"ping"\}$/.test(data)) return
     if (!this.#sendUrl) throw new Error('[live-status] This endpoint is a Server-Sent Events stream: it cannot send. Give `sse({ sendUrl })` a REST route for commands.')
     void this.#fetch(this.#sendUrl, { method: 'POST', headers: { ...this.#headers, Accept: 'application/json', 'Content-Type': 'application/json' }, body: data }).catch(() => {})
   }
@@ -143,8 +134,6 @@ export class SseSocket implements WebSocketLike {
 
   close(code = 1000, reason = ''): void {
     if (this.readyState === 3) return
-    // Closed by the connection for good (no subscribers, signed out, refused): no resume to come.
-    if (code === 1000) this.#streams?.delete(this.#key)
     this.#abort.abort()
     this.#closed(code, reason)
   }
@@ -152,6 +141,8 @@ export class SseSocket implements WebSocketLike {
   #closed(code: number, reason: string): void {
     if (this.readyState === 3) return
     this.readyState = 3
+    // No Retry-After on this refusal (or no answer): an earlier refusal's floor does not carry on.
+    this.retryMs ??= this.#retries.get(this.#key) ?? 0
     this.onclose?.({ code, reason, wasClean: code === 1000 })
   }
 }
@@ -159,14 +150,6 @@ export class SseSocket implements WebSocketLike {
 const PONG = '{"type":"pong"}'
 /** Twice the socket layer's default `maxPayloadBytes`: longer frames are dropped there anyway. */
 const MAX_LINE_CHARS = 2 * 1024 * 1024
-
-/** What one stream URL's streams pass on to the next: the standard's last event ID and reconnection time. */
-export interface StreamState {
-  /** The last `id:` that is a seq. @default undefined */
-  id?: string
-  /** The last `retry:`, in ms. @default undefined */
-  retryMs?: number
-}
 
 /** How `SseSocket`s are made for one endpoint. */
 export interface SseSocketOptions {
@@ -185,22 +168,22 @@ export interface SseSocketOptions {
   /** The `fetch` to stream with. @default globalThis.fetch */
   fetch?: typeof fetch
   /**
-   * Each stream URL's last `id:` (a seq), sent back as `Last-Event-ID` by its next stream in place
-   * of the frames' `seq`, and its `retry:`; forgotten when the connection closes the stream itself
-   * (code 1000). `sseSocketConstructor` makes one per constructor.
-   * @default undefined (the frames' `seq` only, each stream's own `retry:`)
+   * The last `retry:` each stream URL sent, which the standard keeps from stream to stream (a
+   * refusal's `Retry-After` holds for the next attempt only). Shared by every connection of a
+   * constructor: it is the server's, whichever connection heard it. `sseSocketConstructor` makes one.
+   * @default a map of the socket's own
    */
-  streams?: Map<string, StreamState>
+  retryMsByUrl?: Map<string, number>
 }
 
 /** A WebSocket constructor whose sockets are `SseSocket`s made with `options`. */
 export function sseSocketConstructor(options: SseSocketOptions = {}): WebSocketConstructor {
-  const withStreams = { streams: new Map<string, StreamState>(), ...options }
+  const withRetries = { retryMsByUrl: new Map<string, number>(), ...options }
   return class extends SseSocket {
     /** Whether its sockets can send (the endpoint has a `sendUrl`): a tab sharing another tab's stream reads it. */
     static readonly sends = options.sendUrl !== undefined
     constructor(url: string, protocols?: string | string[]) {
-      super(url, protocols, withStreams)
+      super(url, protocols, withRetries)
     }
   }
 }
