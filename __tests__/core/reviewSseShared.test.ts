@@ -1,6 +1,7 @@
 /**
- * Review of bfee74e (SSE client): the per-URL `StreamState` shared by a constructor's sockets, the
- * `id:` it keeps, a refusal's `Retry-After`, and the ping filter of `send`. Real `node:http` servers
+ * Review of bfee74e (SSE client): the per-URL state it shared between a constructor's sockets (the
+ * `id:` it kept, since dropped: the position is the connection's), a refusal's `Retry-After`, and the
+ * ping filter of `send`. Real `node:http` servers
  * on loopback, the real `SocketHub` and `sse()`; no sleeps (events and `vi.waitFor`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -64,7 +65,7 @@ const openStream = (response: ServerResponse) => {
 const acceptedResume = (value: string | undefined) => value === undefined || (/^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)))
 
 // ---------------------------------------------------------------------------------------------
-// The StreamState map is shared by everything made from one `sse()` (one `sseTransport()`).
+// What one `sse()` (one `sseTransport()`) keeps per URL is shared by everything made from it.
 
 test("review: two hubs (two users) sharing one sseTransport(): the second user's first stream does not resume from the first user's stream", async () => {
   const server = await rawServer((request, response) => {
@@ -132,7 +133,7 @@ test('review: a second hub on the same sse() endpoint whose stream dropped resum
   leaseB.release()
 })
 
-test('review: a connection disposed while it waits to reconnect leaves its StreamState behind: the next, fresh connection to that URL (no position of its own) resumes from it', async () => {
+test('review: a connection disposed while it waits to reconnect leaves no position behind: the next, fresh connection to that URL (no position of its own) does not resume', async () => {
   const server = await rawServer((_request, response, index) => {
     openStream(response)
     // The first stream says seq 5 and ends (a deploy, a host's cap on a function's duration).
