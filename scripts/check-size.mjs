@@ -171,7 +171,10 @@ const KiB = 1024
 // typical +7 B; the SSE transport 1,598 -> 1,776 B); cross-tab fixes from a probe (a dead shared
 // socket replaced when any tab's keep-alive finds it, unless the socket spoke since that tab's last
 // send; a follower arriving while the locks are asked; stray `open`s and `epoch: null`), less a
-// helper's trims of the group: cross-tab 3,117 -> 3,205 B (guard 3.1 -> 3.15 KiB, the only one raised).
+// helper's trims of the group: cross-tab 3,117 -> 3,205 B (guard 3.1 -> 3.15 KiB). A review's mends
+// (a report older than the leadership, a follower that cannot send dated by what it heard: +7 B) and
+// a rotated token reaching the leader's real stream (its commands: +29 B): 3,241 B (guard 3.2 KiB,
+// the only guard raised this session).
 const typical = "export { LiveStatusProvider, useOperationProgress, ConnectionStatus } from 'live-status'"
 const cases = [
   // Without the keep-alive and the resume logic, which come with `keepAlive()` and `resumeBySeq()`.
@@ -191,7 +194,7 @@ const cases = [
   { name: "{ useOperationEta } from 'live-status' (opt-in)", code: "export { useOperationEta } from 'live-status'", budget: 0.2 * KiB, over: typical },
   // Issue "Follow jobs over Server-Sent Events too": opt-in by import, ≤ 2 KiB with its parser.
   { name: "{ sseTransport } from 'live-status/sse' (opt-in, its parser included)", code: "export { sseTransport } from 'live-status/sse'", budget: 2 * KiB, target: 2 * KiB, over: typical },
-  { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3.15 * KiB },
+  { name: "{ createCrossTab } from 'live-status/cross-tab' (opt-in)", code: "export { createCrossTab } from 'live-status/cross-tab'", budget: 3.2 * KiB },
   { name: "{ LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools' (opt-in)", code: "export { LiveStatusDevtools, LiveStatusProfiler } from 'live-status/devtools'", budget: 4 * KiB },
   // The TanStack Devtools plugin: the panel body and the monitor, without the floating toggle
   // (3,609 B when it landed). It imports nothing of @tanstack/react-devtools.

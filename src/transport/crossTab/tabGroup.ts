@@ -90,7 +90,7 @@ export class TabGroup implements VirtualSocketHost {
   #heardAt = 0
   #outbox: RelayedFrame[] = []
   #outboxTimer: ReturnType<typeof setTimeout> | undefined
-  // As follower: when this tab last sent to the leader's socket (or asked for it).
+  // As follower: when this tab last sent to the leader's socket, asked for it, or heard from it.
   #sentAt = 0
   // As follower: the leader epoch this tab's sockets follow or wait for.
   #leaderEpoch: string | null = null
@@ -181,6 +181,14 @@ export class TabGroup implements VirtualSocketHost {
     else this.#post({ t: 'dead', epoch: this.#leaderEpoch!, sentAt: this.#sentAt })
   }
 
+  /**
+   * A token rotated in this tab: a leader's real socket sends with it from now on (an SSE stream's
+   * commands, its followers' too). A follower's stays in this tab: tokens are never posted.
+   */
+  tokenChanged(token: string): void {
+    if (this.#epoch) this.#real?.tokenChanged?.(token)
+  }
+
   /** The tab is going away (pagehide): followers must not wait for a lock release to notice. */
   leave(): void {
     // Only a leader has an epoch.
@@ -210,6 +218,9 @@ export class TabGroup implements VirtualSocketHost {
   #lead(): void {
     this.#role = 'leader'
     this.#epoch = `${this.#options.tabId}:${++this.#epochCounter}`
+    // A report whose wait began before this leadership (a connect timeout started under the previous
+    // leader) says nothing of the socket this one makes.
+    this.#heardAt = Date.now()
     this.#post({ t: 'leader', epoch: this.#epoch })
     // A stream followed from the previous leader has a gap now: resynchronise like after a loss.
     const tookOver = this.#following
@@ -271,7 +282,7 @@ export class TabGroup implements VirtualSocketHost {
       // The wait the server asked for (an SSE stream's `retry:`) holds for every tab's next attempt.
       const retryMs = real.retryMs
       // Closed here too when a tab's keep-alive found it dead (`timedOut`): no close event comes then.
-      this.#closeReal(1000, '')
+      this.#closeReal(4000, '')
       this.#flushOutbox()
       this.#post({ t: 'close', epoch, code, reason, retryMs })
       for (const socket of [...this.#local]) socket.closed(code, reason, retryMs)
@@ -425,6 +436,9 @@ export class TabGroup implements VirtualSocketHost {
       case 'frames':
         if (!this.#following || message.epoch !== this.#leaderEpoch) return
         if (message.retryMs !== undefined) this.#leaderRetryMs = message.retryMs
+        // Heard: a report of the socket dead is about what came after (a tab that cannot send, an SSE
+        // stream without `sendUrl`, has nothing else to date it by).
+        this.#sentAt = Date.now()
         // The batch as one list of frames: one decode and cache pass per tab and batch.
         for (const socket of [...this.#local]) socket.received(message.data)
         return

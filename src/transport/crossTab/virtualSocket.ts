@@ -6,6 +6,8 @@ export interface VirtualSocketHost {
   detach(socket: VirtualSocket): void
   /** This tab's connection found the socket dead. */
   timedOut(): void
+  /** This tab's token changed (see `WebSocketLike.tokenChanged`): never posted to another tab. */
+  tokenChanged(token: string): void
 }
 
 /**
@@ -63,6 +65,10 @@ export class VirtualSocket implements WebSocketLike {
   send(data: string): void {
     if (this.readyState !== ReadyState.OPEN || !this.#sends) throw new Error('[live-status] send on a socket that is not open, or a stream without `sendUrl`')
     this.#host?.send(this, data)
+  }
+
+  tokenChanged(token: string): void {
+    this.#host?.tokenChanged(token)
   }
 
   close(code = 1000, reason = ''): void {
