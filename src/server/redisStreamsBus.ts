@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { backoffDelayMs } from '../transport/backoff'
 import { type EventBus, type RetainedState, type SequencedEvent } from './eventBus'
 
@@ -65,7 +65,7 @@ local seq = now
 if last + 1 > seq then seq = last + 1 end
 local text = string.format('%.0f', seq)
 redis.call('SET', KEYS[2], text, 'PX', ARGV[3])
-redis.call('XADD', KEYS[1], text .. '-0', 'e', ARGV[1])
+redis.call('XADD', KEYS[1], text .. '-0', 'e', ARGV[1], 'p', ARGV[7])
 -- Keep the newest maxLen entries, and every entry younger than minAge whatever their number: an
 -- instance reading behind a burst must find what it has not read yet. Checked in O(1) (length, the
 -- oldest id) and trimmed only once 10 % over in count and in age, so the O(maxLen) search for the
@@ -127,7 +127,11 @@ export class RedisStreamsBus implements EventBus {
   #listeners = new Map<string, Set<Listener>>()
   /** Per followed project: the stream id read up to, and the highest seq delivered. */
   /** `id` is null until the first read fixes it from Redis's clock. */
-  #positions = new Map<string, { id: string | null; delivered: number }>()
+  /**
+   * `setAsideUntil`: the stream's key holds another type (written by something else), so every
+   * `XREAD` naming it fails: it is left out of reads until then, and its type checked again.
+   */
+  #positions = new Map<string, { id: string | null; delivered: number; setAsideUntil?: number }>()
   #readerId: number | null = null
   #reading = false
   #wake: (() => void) | null = null
@@ -136,6 +140,14 @@ export class RedisStreamsBus implements EventBus {
   #readVersion = 0
   #unblocking: Promise<void> | null = null
   #closed = false
+  /** Publish ids: this bus's own, then a counter. */
+  readonly #busId = randomBytes(6).toString('hex')
+  #published = 0
+  /**
+   * Events delivered locally because their publish failed, by publish id: a publish that timed
+   * out may still have run in Redis, and the reader must not deliver that event a second time.
+   */
+  #localOnly = new Set<string>()
 
   constructor(options: RedisStreamsBusOptions) {
     this.#redis = options.redis
@@ -214,6 +226,7 @@ export class RedisStreamsBus implements EventBus {
 
   async publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<SequencedEvent> {
     const { seq: _ignored, ...body } = event as Record<string, unknown>
+    const publishId = `${this.#busId}.${++this.#published}`
     try {
       const operationId = typeof body.operation_id === 'string' ? body.operation_id : null
       const seq = Number(
@@ -228,6 +241,7 @@ export class RedisStreamsBus implements EventBus {
           operationId === null ? '' : this.#operationKey(operationId),
           projectId,
           this.#minAgeMs,
+          publishId,
         ),
       )
       // Delivered by the reader, like every other instance's events: one path, one order.
@@ -240,6 +254,9 @@ export class RedisStreamsBus implements EventBus {
       // host clock ahead, later events from other instances were dropped as already seen).
       const position = this.#positions.get(projectId)
       const sequenced = { ...body, seq: (position?.delivered ?? 0) + 1 } as SequencedEvent
+      this.#localOnly.add(publishId)
+      // Bounded: Redis down for long, the oldest are dropped (those publishes are long failed).
+      if (this.#localOnly.size > LOCAL_ONLY_MAX) this.#localOnly.delete(this.#localOnly.values().next().value!)
       this.#deliver(projectId, sequenced)
       return sequenced
     }
@@ -269,15 +286,14 @@ export class RedisStreamsBus implements EventBus {
       this.#redis.call('XRANGE', stream, `(${Math.floor(sinceSeq)}-0`, '+') as Promise<[string, string[]][]>,
       this.#redis.call('XINFO', 'STREAM', stream).catch(() => null) as Promise<unknown[] | null>,
     ])
-    if (info) {
-      // Trimmed (more entries added than kept) and `since` before the first kept entry: some of
-      // what the client missed may be gone. (Seqs are not contiguous, so this errs toward a
-      // snapshot, which is always safe.)
-      const trimmed = Number(field(info, 'entries-added')) > Number(field(info, 'length'))
-      const first = field(info, 'first-entry') as [string, string[]] | null | undefined
-      if (trimmed && first && seqOf(first[0]) > sinceSeq) return null
-    } else if (sinceSeq > 0 && (await this.head(projectId)) > sinceSeq) {
-      return null
+    if (sinceSeq > 0) {
+      // The stream holds everything after `since` only if it still holds an entry at or before it:
+      // entries leave from the front only. Trimmed, or the stream gone and made anew (a Redis
+      // restarted without its data, a key expired or deleted; `entries-added` then counts the new
+      // stream only, so it cannot tell), what the client missed may be gone. (Seqs are not
+      // contiguous, so this errs toward a snapshot, which is always safe.)
+      const first = info ? (field(info, 'first-entry') as [string, string[]] | null | undefined) : null
+      if (!first || seqOf(first[0]) > sinceSeq) return null
     }
     return entries.flatMap(([id, fields]) => {
       const event = parseEntry(id, fields)
@@ -343,6 +359,30 @@ export class RedisStreamsBus implements EventBus {
     }
   }
 
+  /** Sets aside the followed streams whose key is not a stream; true if it found one. */
+  async #setAsideWrongTypes(): Promise<boolean> {
+    let found = false
+    for (const [projectId, position] of [...this.#positions]) {
+      const type = await this.#redis.call('TYPE', this.#stream(projectId)).catch(() => null)
+      if (type === null || type === 'stream' || type === 'none') continue
+      position.setAsideUntil = Date.now() + SET_ASIDE_MS
+      found = true
+    }
+    return found
+  }
+
+  /** Takes back the streams set aside whose key is a stream again (or gone: `XREAD` waits for it). */
+  async #recheckSetAside(): Promise<void> {
+    const now = Date.now()
+    for (const [projectId, position] of [...this.#positions]) {
+      if (position.setAsideUntil === undefined || position.setAsideUntil > now) continue
+      const type = await this.#redis.call('TYPE', this.#stream(projectId)).catch(() => null)
+      // Not answered (Redis down): asked again before the next read.
+      if (type === null) continue
+      position.setAsideUntil = type === 'stream' || type === 'none' ? undefined : now + SET_ASIDE_MS
+    }
+  }
+
   async #readLoop(): Promise<void> {
     let failures = 0
     while (!this.#closed) {
@@ -361,7 +401,17 @@ export class RedisStreamsBus implements EventBus {
           // Followed during the TIME call: placed before the read, not after it.
           continue
         }
-        const projects = [...this.#positions.keys()]
+        await this.#recheckSetAside()
+        const projects = [...this.#positions.keys()].filter((projectId) => this.#positions.get(projectId)!.setAsideUntil === undefined)
+        if (projects.length === 0) {
+          // Every followed stream is set aside: wait as a read would, or for a new project.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(this.#blockMs, 100))
+            this.#wake = () => (clearTimeout(timer), resolve())
+          })
+          this.#wake = null
+          continue
+        }
         const byStream = new Map(projects.map((projectId) => [this.#stream(projectId), projectId]))
         const ids = projects.map((projectId) => this.#positions.get(projectId)!.id!)
         this.#reading = true
@@ -385,6 +435,9 @@ export class RedisStreamsBus implements EventBus {
             const position = this.#positions.get(projectId)
             if (!position) break
             position.id = id
+            // Delivered here already, when its publish seemed to fail (timed out, then run).
+            const publishId = entryField(fields, 'p')
+            if (publishId !== undefined && this.#localOnly.delete(publishId)) continue
             const event = parseEntry(id, fields)
             if (event) this.#deliver(projectId, event)
           }
@@ -395,11 +448,20 @@ export class RedisStreamsBus implements EventBus {
         // A new connection has a new id.
         this.#readerId = null
         this.#onError(error)
+        // One key of another type fails the read of every project this instance follows: find it
+        // and leave it out, so the others are read again at once.
+        if (String(error instanceof Error ? error.message : error).includes('WRONGTYPE') && (await this.#setAsideWrongTypes())) continue
         await new Promise((resolve) => setTimeout(resolve, backoffDelayMs(++failures, 100, 5000)))
       }
     }
   }
 }
+
+/** Publish ids of events delivered locally only, kept at most. */
+const LOCAL_ONLY_MAX = 10_000
+
+/** How long a stream whose key holds another type is left out of reads before its type is checked again. */
+const SET_ASIDE_MS = 5000
 
 interface LuaScript {
   text: string
@@ -419,11 +481,17 @@ function seqOf(id: string): number {
   return Number(id.slice(0, id.indexOf('-')))
 }
 
+/** A field of a stream entry (names at even positions: a value equal to a name is not one). */
+function entryField(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length - 1; i += 2) if (fields[i] === name) return fields[i + 1]
+  return undefined
+}
+
 function parseEntry(id: string, fields: string[]): SequencedEvent | null {
-  const index = fields.indexOf('e')
-  if (index < 0) return null
+  const text = entryField(fields, 'e')
+  if (text === undefined) return null
   try {
-    const body = JSON.parse(fields[index + 1]!) as Record<string, unknown>
+    const body = JSON.parse(text) as Record<string, unknown>
     if (typeof body !== 'object' || body === null || typeof body.type !== 'string') return null
     return { ...body, seq: seqOf(id) } as SequencedEvent
   } catch {
