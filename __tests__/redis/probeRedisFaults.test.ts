@@ -1,6 +1,6 @@
 // Probes of RedisStreamsBus against a real redis-server (started by the test on a free port, no
-// persistence): Redis losing its data on restart, keys of the wrong type, a slow Redis and a
-// connection cut after a command reached Redis. Each test failed before its fix.
+// persistence): Redis losing its data on restart, keys of the wrong type, a slow Redis. Each test
+// failed before its fix.
 import { Redis } from 'ioredis'
 import { describe, expect, test } from 'vitest'
 import { RedisStreamsBus } from '../../src/server'
