@@ -30,14 +30,10 @@ export function connectionView(status: ConnectionSnapshot, pollIntervalMs: numbe
           : shown !== 'reconnecting' && shown !== 'offline'
             ? ['connected', '']
             : status.polling
-              ? ['polling', `Offline — updating every ${formatSeconds(pollIntervalMs)}`]
+              ? // A number: divided twice, the same seconds.
+                ['polling', `Offline — updating every ${Number.isInteger(pollIntervalMs / 1000) ? pollIntervalMs / 1000 : (pollIntervalMs / 1000).toFixed(1)} s`]
               : shown === 'offline'
                 ? [shown, 'Offline']
                 : [shown, `Reconnecting… (attempt ${status.attempt}${secondsToRetry === null ? '' : `, next in ${secondsToRetry} s`})`]
   return { attempt: status.attempt, secondsToRetry, pollIntervalMs, canRetry: state === 'closed', state, text }
-}
-
-function formatSeconds(ms: number): string {
-  const seconds = ms / 1000
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`
 }

@@ -130,10 +130,10 @@ export class LiveRegistry {
     if (!byChannel) this.routers.set(url, (byChannel = new Map()))
     let router = byChannel.get(channel)
     if (!router) {
-      const routers = byChannel
+      // `byChannel` is not assigned again once set above: the closure sees this map.
       router = new ChannelRouter(this.#host.hub, url, channel, () => {
-        routers.delete(channel)
-        if (routers.size === 0 && this.routers.get(url) === routers) this.routers.delete(url)
+        byChannel!.delete(channel)
+        if (byChannel!.size === 0 && this.routers.get(url) === byChannel) this.routers.delete(url)
       })
       byChannel.set(channel, router)
     }

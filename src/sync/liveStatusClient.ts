@@ -81,7 +81,7 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
       fetch: fetch as FetchLike | undefined,
       authErrorStatuses,
       resolveToken: () => this.#resolveToken(),
-      requiresToken: () => this.#requiresToken(),
+      requiresToken: () => (this.hub.options.auth as { type: string }).type !== 'none',
       rejected: (status) => this.hub.markUnauthorized(`REST answered ${status}`),
     }
     const { onEventError, onHandshakeError } = hubOptions
@@ -144,7 +144,8 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
    * sockets need none (`auth: { type: 'none' }`). Queries wait while it is false.
    */
   canRequest(): boolean {
-    return this.#getToken !== undefined || isPresentToken(this.#token) || !this.#requiresToken()
+    // `rest` is set in the constructor before the first call here, and never replaced.
+    return this.#getToken !== undefined || isPresentToken(this.#token) || !this.rest.requiresToken()
   }
 
   /**
@@ -241,10 +242,6 @@ export class LiveStatusClient implements SyncHost, RegistryHost {
   dispose(): void {
     this.flushQueue.dispose()
     this.hub.dispose()
-  }
-
-  #requiresToken(): boolean {
-    return (this.hub.options.auth as { type: string }).type !== 'none'
   }
 
   async #resolveToken(): Promise<string | null> {

@@ -72,7 +72,7 @@ export class PollingCover {
     if (!polling) {
       if (covers?.delete(key) && covers.size === 0) {
         this.#covers.delete(url)
-        this.#notify(url)
+        this.#listeners.emit(undefined, url)
       }
       return
     }
@@ -85,18 +85,14 @@ export class PollingCover {
       return
     }
     this.#covers.set(url, new Set([key]))
-    this.#notify(url)
+    this.#listeners.emit(undefined, url)
     // Covered until the socket is back (possibly as a new connection for the same URL).
     const source = this.#hub.watchStatus(url)
     const off = source.subscribe(() => {
       if (source.getSnapshot().state !== 'open') return
       off()
       this.#covers.delete(url)
-      this.#notify(url)
+      this.#listeners.emit(undefined, url)
     })
-  }
-
-  #notify(url: string): void {
-    this.#listeners.emit(undefined, url)
   }
 }

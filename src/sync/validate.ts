@@ -57,11 +57,9 @@ const schema = (check: Check): Schema<any> => {
   return Object.assign(check, { '~standard': { version: 1 as const, vendor: 'live-status', validate } })
 }
 
-// Numbers are shown (NaN, -1 and Infinity are the usual culprits); strings are not, as they may be long or secret.
-const kind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value == 'number' ? 'number ' + value : typeof value)
-
 const fail = (issues: Issue[], expected: string, value: unknown) => {
-  issues.push({ message: `expected ${expected}, got ${kind(value)}`, path: [] })
+  // Numbers are shown (NaN, -1 and Infinity are the usual culprits); strings are not, as they may be long or secret.
+  issues.push({ message: `expected ${expected}, got ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value == 'number' ? 'number ' + value : typeof value}`, path: [] })
 }
 
 /**
@@ -168,11 +166,11 @@ export const looseObject = <S extends Shape>(shape: S): Schema<LooseObject<S>> =
 }
 
 /** A plain object of any values (zod's `z.record(z.string(), z.unknown())`: class instances are refused). */
-export const record: Schema<Record<string, unknown>> = /* @__PURE__ */ is((value) => {
-  if (!isObject(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === null || proto === Object.prototype
-}, 'object')
+export const record: Schema<Record<string, unknown>> = /* @__PURE__ */ is(
+  // `includes` compares a prototype (an object or null) as `===` does.
+  (value) => isObject(value) && [null, Object.prototype].includes(Object.getPrototypeOf(value)),
+  'object',
+)
 
 /** An array of `item`s; issue paths carry the index. */
 export const array = <T>(item: Schema<T>): Schema<T[]> =>

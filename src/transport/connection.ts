@@ -365,7 +365,13 @@ export class Connection {
       this.#show('open')
       // A status listener may have closed it (signed out): no timers for a socket that is gone.
       if (!current()) return
-      this.#socketTimer = setTimeout(() => this.#markStable(), options.reconnect.stableAfterMs)
+      this.#socketTimer = setTimeout(() => {
+        // Stable: the next loss starts a fresh count.
+        this.#repeats = 0
+        if (this.#attempt === 0) return
+        this.#attempt = 0
+        this.status.set({ attempt: 0 })
+      }, options.reconnect.stableAfterMs)
       const { heartbeat } = options
       // The keep-alive brings its own code (`keepAlive()`); a plain object has none, and runs nothing.
       if (heartbeat) this.#heartbeat = heartbeat.start?.(this, () => timedOut('heartbeat timeout'))
@@ -414,13 +420,6 @@ export class Connection {
     } catch (error) {
       this.options.onCallbackError(error)
     }
-  }
-
-  #markStable(): void {
-    this.#repeats = 0
-    if (this.#attempt === 0) return
-    this.#attempt = 0
-    this.status.set({ attempt: 0 })
   }
 
   /** A socket was lost (not by our request): `reconnectDecision` says what next. */

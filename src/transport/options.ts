@@ -346,9 +346,8 @@ export function resolveHubOptions(options: SocketHubOptions): ResolvedHubOptions
   // The token lives in the hub (it changes); a copy here would go stale, and leak wherever options are shown.
   const { token, ...rest } = options
   // Every option that is set: one passed through as `undefined` hides no default.
-  const resolved = { ...transportDefaults, ...compact(rest) } as ResolvedHubOptions
-  resolved.reconnect = { ...defaultReconnect, ...compact({ ...options.reconnect }) }
-  return resolved
+  // `reconnect` last, as an assignment after the spread put it (a key the spread made keeps its place).
+  return { ...transportDefaults, ...compact(rest), reconnect: { ...defaultReconnect, ...compact({ ...options.reconnect }) } } as ResolvedHubOptions
 }
 
 /** The hub's options with one endpoint's overrides (see `SocketHubOptions.endpointOptions`) applied. */

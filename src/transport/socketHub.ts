@@ -67,7 +67,10 @@ export class SocketHub {
       release: (connection) => {
         if (this.#connections.get(connection.url) !== connection) return
         this.#connections.delete(connection.url)
-        if (this.#connections.size === 0) this.#stopListeningToManagers()
+        if (this.#connections.size === 0) {
+          this.#unsubscribeManagers?.()
+          this.#unsubscribeManagers = undefined
+        }
         this.#lifecycle.emit(this.options.onCallbackError, connection.url)
       },
     }
@@ -84,7 +87,19 @@ export class SocketHub {
     if (!connection) {
       connection = new Connection(url, this.#host)
       this.#connections.set(url, connection)
-      if (this.#connections.size === 1) this.#listenToManagers()
+      // The first connection: online and focus are listened to until the last one goes (`release`).
+      if (this.#connections.size === 1) {
+        const offOnline = this.options.onlineManager.subscribe((online) => {
+          for (const each of [...this.#connections.values()]) each.onlineChanged(online)
+        })
+        const offFocus = this.options.focusManager.subscribe((focused) => {
+          for (const each of [...this.#connections.values()]) each.focusChanged(focused)
+        })
+        this.#unsubscribeManagers = () => {
+          offOnline()
+          offFocus()
+        }
+      }
       this.#lifecycle.emit(this.options.onCallbackError, url)
     }
     // One subscription per lease: one object acquired twice is two, and releasing one leaves the
@@ -178,24 +193,6 @@ export class SocketHub {
     if (isPresentToken(this.#token)) tokens.add(this.#token)
     for (const connection of this.#connections.values()) if (connection.tokenInUse) tokens.add(connection.tokenInUse)
     return [...tokens]
-  }
-
-  #listenToManagers(): void {
-    const offOnline = this.options.onlineManager.subscribe((online) => {
-      for (const connection of [...this.#connections.values()]) connection.onlineChanged(online)
-    })
-    const offFocus = this.options.focusManager.subscribe((focused) => {
-      for (const connection of [...this.#connections.values()]) connection.focusChanged(focused)
-    })
-    this.#unsubscribeManagers = () => {
-      offOnline()
-      offFocus()
-    }
-  }
-
-  #stopListeningToManagers(): void {
-    this.#unsubscribeManagers?.()
-    this.#unsubscribeManagers = undefined
   }
 }
 
