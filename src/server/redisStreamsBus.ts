@@ -131,7 +131,7 @@ export class RedisStreamsBus implements EventBus {
    * `setAsideUntil`: the stream's key holds another type (written by something else), so every
    * `XREAD` naming it fails: it is left out of reads until then, and its type checked again.
    */
-  #positions = new Map<string, { id: string | null; delivered: number; setAsideUntil?: number }>()
+  #positions = new Map<string, { id: string | null; delivered: number; known?: number; setAsideUntil?: number }>()
   #readerId: number | null = null
   #reading = false
   #wake: (() => void) | null = null
@@ -148,6 +148,8 @@ export class RedisStreamsBus implements EventBus {
    * out may still have run in Redis, and the reader must not deliver that event a second time.
    */
   #localOnly = new Set<string>()
+  /** Publishes in flight, by publish id: the seq the reader delivered the entry under, once it has. */
+  #inFlight = new Map<string, number | undefined>()
 
   constructor(options: RedisStreamsBusOptions) {
     this.#redis = options.redis
@@ -205,6 +207,7 @@ export class RedisStreamsBus implements EventBus {
       const event = parseEntry(id, fields)
       return event ? [event] : []
     })
+    this.#know(projectId, Math.max(checkpointSeq, events[events.length - 1]?.seq ?? 0))
     return { checkpoint, events }
   }
 
@@ -227,6 +230,7 @@ export class RedisStreamsBus implements EventBus {
   async publish(projectId: string, event: Record<string, unknown> & { type: string }): Promise<SequencedEvent> {
     const { seq: _ignored, ...body } = event as Record<string, unknown>
     const publishId = `${this.#busId}.${++this.#published}`
+    this.#inFlight.set(publishId, undefined)
     try {
       const operationId = typeof body.operation_id === 'string' ? body.operation_id : null
       const seq = Number(
@@ -248,17 +252,23 @@ export class RedisStreamsBus implements EventBus {
       return { ...body, seq } as SequencedEvent
     } catch (error) {
       this.#onError(error)
+      // Ran after all, and the reader has delivered it already (its reply was the slow one).
+      const readSeq = this.#inFlight.get(publishId)
+      if (readSeq !== undefined) return { ...body, seq: readSeq } as SequencedEvent
       // Degraded: this instance's own clients still get it.
       // One above the last seq seen, in Redis's seq space rather than this host's clock: what Redis
       // numbers once it is back stays above it, whatever the skew between the two clocks (with a
       // host clock ahead, later events from other instances were dropped as already seen).
       const position = this.#positions.get(projectId)
-      const sequenced = { ...body, seq: (position?.delivered ?? 0) + 1 } as SequencedEvent
+      // Above what a subscriber folded from retained()/history() too, or it drops this event as old.
+      const sequenced = { ...body, seq: Math.max(position?.delivered ?? 0, position?.known ?? 0) + 1 } as SequencedEvent
       this.#localOnly.add(publishId)
       // Bounded: Redis down for long, the oldest are dropped (those publishes are long failed).
       if (this.#localOnly.size > LOCAL_ONLY_MAX) this.#localOnly.delete(this.#localOnly.values().next().value!)
       this.#deliver(projectId, sequenced)
       return sequenced
+    } finally {
+      this.#inFlight.delete(publishId)
     }
   }
 
@@ -295,10 +305,18 @@ export class RedisStreamsBus implements EventBus {
       const first = info ? (field(info, 'first-entry') as [string, string[]] | null | undefined) : null
       if (!first || seqOf(first[0]) > sinceSeq) return null
     }
-    return entries.flatMap(([id, fields]) => {
+    const events = entries.flatMap(([id, fields]) => {
       const event = parseEntry(id, fields)
       return event ? [event] : []
     })
+    this.#know(projectId, events[events.length - 1]?.seq ?? 0)
+    return events
+  }
+
+  /** A seq a subscriber may have folded without the reader (retained, history): a local seq goes above it. */
+  #know(projectId: string, seq: number): void {
+    const position = this.#positions.get(projectId)
+    if (position && seq > (position.known ?? 0)) position.known = seq
   }
 
   async head(projectId: string): Promise<number> {
@@ -363,6 +381,8 @@ export class RedisStreamsBus implements EventBus {
   async #setAsideWrongTypes(): Promise<boolean> {
     let found = false
     for (const [projectId, position] of [...this.#positions]) {
+      // Already left out of reads: not what failed this one (counting it would skip the backoff).
+      if (position.setAsideUntil !== undefined) continue
       const type = await this.#redis.call('TYPE', this.#stream(projectId)).catch(() => null)
       if (type === null || type === 'stream' || type === 'none') continue
       position.setAsideUntil = Date.now() + SET_ASIDE_MS
@@ -392,6 +412,8 @@ export class RedisStreamsBus implements EventBus {
         continue
       }
       try {
+        // Before the placement below: a project followed while this awaits is placed before the read.
+        await this.#recheckSetAside()
         this.#readerId ??= Number(await this.#reader.call('CLIENT', 'ID'))
         const unplaced = [...this.#positions.values()].filter((position) => position.id === null)
         if (unplaced.length > 0) {
@@ -401,7 +423,6 @@ export class RedisStreamsBus implements EventBus {
           // Followed during the TIME call: placed before the read, not after it.
           continue
         }
-        await this.#recheckSetAside()
         const projects = [...this.#positions.keys()].filter((projectId) => this.#positions.get(projectId)!.setAsideUntil === undefined)
         if (projects.length === 0) {
           // Every followed stream is set aside: wait as a read would, or for a new project.
@@ -438,6 +459,7 @@ export class RedisStreamsBus implements EventBus {
             // Delivered here already, when its publish seemed to fail (timed out, then run).
             const publishId = entryField(fields, 'p')
             if (publishId !== undefined && this.#localOnly.delete(publishId)) continue
+            if (publishId !== undefined && this.#inFlight.has(publishId)) this.#inFlight.set(publishId, seqOf(id))
             const event = parseEntry(id, fields)
             if (event) this.#deliver(projectId, event)
           }

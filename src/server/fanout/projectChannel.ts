@@ -113,8 +113,10 @@ export class ProjectChannel {
    */
   async catchUp(): Promise<void> {
     if (!this.#bus.retained || this.#held) return
-    const events = await this.#bus.history(this.projectId, this.appliedSeq)
-    for (const event of events ?? []) this.receive(event)
+    // null: the stream cannot prove it holds all after appliedSeq (made anew: expired, Redis lost
+    // its data). What it holds is still newer than this state, and what the reader will deliver.
+    const events = (await this.#bus.history(this.projectId, this.appliedSeq)) ?? (await this.#bus.retained(this.projectId)).events
+    for (const event of events) this.receive(event)
   }
 
   /** Writes the state as the project's checkpoint on a shared bus, if it changed since the last. */
@@ -201,7 +203,8 @@ export class ProjectChannel {
       // One round trip, not two: a history read above the head is empty and cheap.
       const [head, history] = await Promise.all([this.#bus.head(this.projectId), this.#bus.history(this.projectId, sinceSeq)])
       // A `since` above the head (another process's clock, a forged value) gets a snapshot.
-      if (sinceSeq <= Math.max(head, this.appliedSeq)) replay = history
+      // No history that far back, but the client is exactly where this state is: nothing to send.
+      if (sinceSeq <= Math.max(head, this.appliedSeq)) replay = history ?? (sinceSeq === this.appliedSeq ? [] : null)
     }
     if (!isCurrent() || !this.members.has(member)) return null
     let first: SequencedEvent[]
