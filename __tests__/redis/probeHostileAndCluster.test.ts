@@ -49,11 +49,14 @@ describe.skipIf(!haveRedis)('RedisStreamsBus probes: hostile entries, trimming, 
     await client.until(() => ops(client.events()).some((event) => event.n === 5))
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined()
     expect(ops(client.events()).map((event) => event.n)).toEqual([1, 2, 5])
-    expect(b.server.metrics().drops).toMatchObject({ event_too_large: 1 })
+    // Dropped and counted: the six that are not events, once each (by the reader, not by replays).
+    expect(b.server.metrics().drops).toMatchObject({ event_too_large: 1, unreadable_entry: 6 })
     // A client resuming through the hostile entries gets the same.
     const resumed = b.connect(`/ws/projects/p1?since=${first.seq}`, { token: 'tok-alice' })
     await resumed.until(() => ops(resumed.events()).some((event) => event.n === 5))
     expect(ops(resumed.events()).map((event) => event.n)).toEqual([2, 5])
+    expect(b.server.metrics().drops.unreadable_entry).toBe(6)
+    expect(b.server.prometheusMetrics()).toContain('live_status_drops_total{reason="unreadable_entry"} 6')
     expect(watch.problems).toEqual([])
   })
 

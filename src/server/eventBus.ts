@@ -51,6 +51,12 @@ export interface EventBus {
    * @default none: `retained` has only what the bus still holds
    */
   checkpoint?(projectId: string, seq: number, events: SequencedEvent[]): Promise<void>
+  /**
+   * Entries of a shared store its reader dropped because they are not events (written by something
+   * else: no event field, not JSON, no `type`): `drops.unreadable_entry` in the server's metrics.
+   * @default undefined (none)
+   */
+  readonly unreadableEntries?: number
   close(): Promise<void>
 }
 

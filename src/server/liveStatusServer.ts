@@ -124,7 +124,10 @@ export class LiveStatusServer<User = unknown> {
   metrics(): MetricsSnapshot {
     const connectionsByTransport = Object.fromEntries(transports.map((t) => [t, 0])) as Record<Transport, number>
     for (const session of this.#sessions) connectionsByTransport[session.sink.transport]++
-    return this.#metrics.snapshot({ connections: this.#sessions.size, connectionsByTransport, authenticating: this.#authenticating.size, projects: this.#projects.size })
+    const snapshot = this.#metrics.snapshot({ connections: this.#sessions.size, connectionsByTransport, authenticating: this.#authenticating.size, projects: this.#projects.size })
+    // Counted by the bus, whose reader drops them (the bus is the app's: it holds no server metrics).
+    snapshot.drops.unreadable_entry = this.bus.unreadableEntries ?? 0
+    return snapshot
   }
 
   /** `metrics()` in the Prometheus text format. */

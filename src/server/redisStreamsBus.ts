@@ -148,6 +148,8 @@ export class RedisStreamsBus implements EventBus {
    * out may still have run in Redis, and the reader must not deliver that event a second time.
    */
   #localOnly = new Set<string>()
+  /** Stream entries the reader dropped as not events (see `EventBus.unreadableEntries`). */
+  unreadableEntries = 0
   /** Publishes in flight, by publish id: the seq the reader delivered the entry under, once it has. */
   #inFlight = new Map<string, number | undefined>()
 
@@ -461,7 +463,9 @@ export class RedisStreamsBus implements EventBus {
             if (publishId !== undefined && this.#localOnly.delete(publishId)) continue
             if (publishId !== undefined && this.#inFlight.has(publishId)) this.#inFlight.set(publishId, seqOf(id))
             const event = parseEntry(id, fields)
+            // Counted once, by the reader: replays (history, retained) read the same entries again.
             if (event) this.#deliver(projectId, event)
+            else this.unreadableEntries++
           }
         }
       } catch (error) {

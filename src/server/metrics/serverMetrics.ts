@@ -15,6 +15,7 @@ export const dropReasons = [
   'too_many_invalid_frames',
   'event_too_large',
   'unserialisable_event',
+  'unreadable_entry',
   'slow_consumer',
   'idle',
   'socket_error',
