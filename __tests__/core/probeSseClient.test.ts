@@ -2,46 +2,22 @@
  * Probes of the SSE client (`live-status/sse`) against a real `node:http` server on a loopback
  * port that writes the stream by hand: what a demanding user and an attacker would try.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import fc from 'fast-check'
 import { afterEach, expect, test, vi } from 'vitest'
 import { keepAlive, SocketHub } from '../../src/transport'
 import { sse } from '../../src/transport/sse/sse'
 import { SseSocket, sseSocketConstructor } from '../../src/transport/sse/sseSocket'
 import { fakeSource } from '../helpers/fakeSources'
+import { closeRawSseServers, openStream, rawSseServer } from '../helpers/rawSseServer'
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.probe-sse-secret-token'
 const NEW_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.probe-sse-rotated-token'
 
-const servers: Server[] = []
 const hubs: SocketHub[] = []
 afterEach(async () => {
   hubs.splice(0).forEach((hub) => hub.dispose())
-  await Promise.all(servers.splice(0).map((server) => new Promise((closed) => (server.closeAllConnections(), server.close(closed)))))
+  await closeRawSseServers()
 })
-
-async function rawServer(handle: (request: IncomingMessage, response: ServerResponse, index: number) => void) {
-  const requests: IncomingMessage[] = []
-  const posts: { headers: IncomingMessage['headers']; body: string }[] = []
-  const server = createServer((request, response) => {
-    if (request.method === 'POST') {
-      let body = ''
-      request.on('data', (chunk: Buffer) => (body += chunk))
-      request.on('end', () => {
-        posts.push({ headers: request.headers, body })
-        response.writeHead(202).end()
-      })
-      return
-    }
-    requests.push(request)
-    handle(request, response, requests.length - 1)
-  })
-  servers.push(server)
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening))
-  const { port } = server.address() as AddressInfo
-  return { requests, posts, port, url: `ws://127.0.0.1:${port}/sse/projects/p1`, http: `http://127.0.0.1:${port}` }
-}
 
 function hub(options: ConstructorParameters<typeof SocketHub>[0] = {}) {
   const made = new SocketHub({
@@ -56,13 +32,8 @@ function hub(options: ConstructorParameters<typeof SocketHub>[0] = {}) {
   return made
 }
 
-const openStream = (response: ServerResponse) => {
-  response.writeHead(200, { 'Content-Type': 'text/event-stream' })
-  response.flushHeaders()
-}
-
 test.each([429, 503])('probe: HTTP %i with Retry-After: the client waits at least that long before the next attempt', async (status) => {
-  const server = await rawServer((_request, response, index) => {
+  const server = await rawSseServer((_request, response, index) => {
     if (index === 0) return void response.writeHead(status, { 'Content-Type': 'application/json', 'Retry-After': '3' }).end('{"detail":"later"}')
     openStream(response)
   })
@@ -81,7 +52,7 @@ test.each([429, 503])('probe: HTTP %i with Retry-After: the client waits at leas
 })
 
 test('probe: after the token rotates, commands posted to sendUrl carry the current token, not the one the stream opened with', async () => {
-  const server = await rawServer((_request, response) => openStream(response))
+  const server = await rawSseServer((_request, response) => openStream(response))
   const h = hub({ endpointOptions: () => sse({ sendUrl: (stream) => stream.replace('/sse/', '/api/commands/') }) })
   const lease = h.acquire(server.url)
   await vi.waitFor(() => expect(lease.connection.getStatus().state).toBe('open'))
@@ -95,7 +66,7 @@ test('probe: after the token rotates, commands posted to sendUrl carry the curre
 })
 
 test('probe: the keep-alive ping of a hub whose discriminator is not `type` is never POSTed to the command route', async () => {
-  const server = await rawServer((_request, response) => openStream(response))
+  const server = await rawSseServer((_request, response) => openStream(response))
   const fetches: { url: string; method: string; body: unknown }[] = []
   const fetchSpy: typeof fetch = (input, init) => {
     fetches.push({ url: String(input), method: init?.method ?? 'GET', body: init?.body })
@@ -118,8 +89,8 @@ test('probe: the keep-alive ping of a hub whose discriminator is not `type` is n
 })
 
 test('probe: a cross-origin redirect never carries the token to the other origin', async () => {
-  const other = await rawServer((_request, response) => openStream(response))
-  const server = await rawServer((_request, response) => void response.writeHead(307, { Location: `${other.http}/sse/projects/p1` }).end())
+  const other = await rawSseServer((_request, response) => openStream(response))
+  const server = await rawSseServer((_request, response) => void response.writeHead(307, { Location: `${other.http}/sse/projects/p1` }).end())
   const h = hub()
   const lease = h.acquire(server.url)
   await vi.waitFor(() => expect(other.requests.length).toBeGreaterThan(0))
@@ -179,7 +150,7 @@ test('probe: generated streams (CR/LF/CRLF, BOM, multi-byte UTF-8, comments, id 
 })
 
 test('probe (held): a server that never answers the headers is given up on by connectTimeoutMs; each refusal shows its step, never the token', async () => {
-  const server = await rawServer((request, response, index) => {
+  const server = await rawSseServer((request, response, index) => {
     if (index === 0) return // never answers
     const echo = `{"detail":"bad ${request.headers.authorization}"}`
     if (index === 1) return void response.writeHead(500, { 'Content-Type': 'application/json', 'X-Echo': String(request.headers.authorization) }).end(echo)
@@ -202,7 +173,7 @@ test('probe (held): a server that never answers the headers is given up on by co
 })
 
 test('probe (held): a stream that stalls after its headers (no bytes, no comments) is closed by the keep-alive and resumed', async () => {
-  const server = await rawServer((_request, response, index) => {
+  const server = await rawSseServer((_request, response, index) => {
     openStream(response)
     if (index === 0) response.write('id: 5\ndata: {"type":"progress","seq":5}\n\n')
   })
@@ -215,7 +186,7 @@ test('probe (held): a stream that stalls after its headers (no bytes, no comment
 })
 
 test("probe: a stream's ids of any shape (NUL, non-ASCII, a number) never reach Last-Event-ID: the position is the frames' seq; a new connection is not resumed", async () => {
-  const server = await rawServer((_request, response, index) => {
+  const server = await rawSseServer((_request, response, index) => {
     openStream(response)
     if (index === 0) response.end('id: 7\ndata: {"type":"progress","seq":1}\n\nid: 8\u00009\ndata: {"type":"progress","seq":2}\n\nid: 日本\ndata: {"type":"progress","seq":3}\n\n')
     if (index === 1) response.write('id: 12\ndata: {"type":"progress","seq":4}\n\n')

@@ -4,46 +4,23 @@
  * ping filter of `send`. Real `node:http` servers
  * on loopback, the real `SocketHub` and `sse()`; no sleeps (events and `vi.waitFor`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ServerResponse } from 'node:http'
 import { afterEach, expect, test, vi } from 'vitest'
 import { keepAlive, SocketHub } from '../../src/transport'
 import { sse } from '../../src/transport/sse/sse'
 import { SseSocket } from '../../src/transport/sse/sseSocket'
 import { sseTransport } from '../../src/sync/sseTransport'
 import { fakeSource } from '../helpers/fakeSources'
+import { closeRawSseServers, openStream, rawSseServer } from '../helpers/rawSseServer'
 
 const TOKEN_A = 'eyJhbGciOiJIUzI1NiJ9.review-user-a-token'
 const TOKEN_B = 'eyJhbGciOiJIUzI1NiJ9.review-user-b-token'
 
-const servers: Server[] = []
 const hubs: SocketHub[] = []
 afterEach(async () => {
   hubs.splice(0).forEach((hub) => hub.dispose())
-  await Promise.all(servers.splice(0).map((server) => new Promise((closed) => (server.closeAllConnections(), server.close(closed)))))
+  await closeRawSseServers()
 })
-
-async function rawServer(handle: (request: IncomingMessage, response: ServerResponse, index: number) => void) {
-  const requests: IncomingMessage[] = []
-  const posts: { headers: IncomingMessage['headers']; body: string }[] = []
-  const server = createServer((request, response) => {
-    if (request.method === 'POST') {
-      let body = ''
-      request.on('data', (chunk: Buffer) => (body += chunk))
-      request.on('end', () => {
-        posts.push({ headers: request.headers, body })
-        response.writeHead(202).end()
-      })
-      return
-    }
-    requests.push(request)
-    handle(request, response, requests.length - 1)
-  })
-  servers.push(server)
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening))
-  const { port } = server.address() as AddressInfo
-  return { requests, posts, port, url: `ws://127.0.0.1:${port}/sse/projects/p1` }
-}
 
 function hub(options: ConstructorParameters<typeof SocketHub>[0]) {
   const made = new SocketHub({
@@ -56,11 +33,6 @@ function hub(options: ConstructorParameters<typeof SocketHub>[0]) {
   return made
 }
 
-const openStream = (response: ServerResponse) => {
-  response.writeHead(200, { 'Content-Type': 'text/event-stream' })
-  response.flushHeaders()
-}
-
 /** What the package's own route handler (`resumePosition`, src/next/httpAnswers.ts) accepts as `Last-Event-ID`. */
 const acceptedResume = (value: string | undefined) => value === undefined || (/^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)))
 
@@ -68,7 +40,7 @@ const acceptedResume = (value: string | undefined) => value === undefined || (/^
 // What one `sse()` (one `sseTransport()`) keeps per URL is shared by everything made from it.
 
 test("review: two hubs (two users) sharing one sseTransport(): the second user's first stream does not resume from the first user's stream", async () => {
-  const server = await rawServer((request, response) => {
+  const server = await rawSseServer((request, response) => {
     openStream(response)
     // User A's stream has seen up to seq 10; user B's stream has seen nothing yet.
     if (request.headers.authorization === `Bearer ${TOKEN_A}`) response.write('id: 10\ndata: {"type":"progress","seq":10}\n\n')
@@ -99,7 +71,7 @@ test("review: two hubs (two users) sharing one sseTransport(): the second user's
 test('review: a second hub on the same sse() endpoint whose stream dropped resumes from its own position, not from the other hub that read further', async () => {
   let bCut!: () => void
   let aResponse!: ServerResponse
-  const server = await rawServer((request, response, index) => {
+  const server = await rawSseServer((request, response, index) => {
     openStream(response)
     if (request.headers.authorization === `Bearer ${TOKEN_A}`) {
       aResponse = response
@@ -134,7 +106,7 @@ test('review: a second hub on the same sse() endpoint whose stream dropped resum
 })
 
 test('review: a connection disposed while it waits to reconnect leaves no position behind: the next, fresh connection to that URL (no position of its own) does not resume', async () => {
-  const server = await rawServer((_request, response, index) => {
+  const server = await rawSseServer((_request, response, index) => {
     openStream(response)
     // The first stream says seq 5 and ends (a deploy, a host's cap on a function's duration).
     if (index === 0) response.end('id: 5\ndata: {"type":"progress","seq":5}\n\n')
@@ -165,7 +137,7 @@ test.each([
   ['a 64-bit seq (20 digits, past 2^53)', '18446744073709551615'],
   ['20,000 digits (past any server header limit)', '9'.repeat(20_000)],
 ])("review: one `id:` of %s that no server takes back as Last-Event-ID: the client still gets its stream back", async (_name, id) => {
-  const server = await rawServer((request, response, index) => {
+  const server = await rawSseServer((request, response, index) => {
     // The package's own route handler answers 400 for a Last-Event-ID it cannot read (node:http
     // itself answers 431 for a header past 16 KiB, before this handler).
     if (!acceptedResume(request.headers['last-event-id'] as string | undefined)) return void response.writeHead(400, { 'Content-Type': 'application/json' }).end('{"detail":"bad Last-Event-ID"}')
@@ -191,7 +163,7 @@ test.each([
 // Retry-After: "a floor for the next attempt only".
 
 test("review: a refusal's Retry-After is a floor for the next attempt only, not for the attempts after it that fail without one", async () => {
-  const server = await rawServer((_request, response, index) => {
+  const server = await rawSseServer((_request, response, index) => {
     if (index === 0) return void response.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end('{"detail":"later"}')
     // The next attempt reaches a proxy that answers 502 with no Retry-After.
     if (index === 1) return void response.writeHead(502).end()
@@ -214,7 +186,7 @@ test("review: a refusal's Retry-After is a floor for the next attempt only, not 
 // `send`'s ping filter: `/^\{"\w+":"ping"\}$/`.
 
 test("review: the keep-alive ping of a hub whose discriminator is `@type` (JSON-LD) is not POSTed as a command", async () => {
-  const server = await rawServer((_request, response) => openStream(response))
+  const server = await rawSseServer((_request, response) => openStream(response))
   const sent = vi.spyOn(SseSocket.prototype, 'send')
   const h = hub({
     token: TOKEN_A,
