@@ -7,30 +7,17 @@ import { afterEach, expect, test, vi } from 'vitest'
 import { keepAlive, SocketHub } from '../../src/transport'
 import { sse } from '../../src/transport/sse/sse'
 import { SseSocket, sseSocketConstructor } from '../../src/transport/sse/sseSocket'
-import { fakeSource } from '../helpers/fakeSources'
-import { closeRawSseServers, openStream, rawSseServer } from '../helpers/rawSseServer'
+import { closeRawSseServers, disposeSseTestHubs, openStream, rawSseServer, sseTestHub } from '../helpers/rawSseServer'
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.probe-sse-secret-token'
 const NEW_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.probe-sse-rotated-token'
 
-const hubs: SocketHub[] = []
 afterEach(async () => {
-  hubs.splice(0).forEach((hub) => hub.dispose())
+  disposeSseTestHubs()
   await closeRawSseServers()
 })
 
-function hub(options: ConstructorParameters<typeof SocketHub>[0] = {}) {
-  const made = new SocketHub({
-    token: TOKEN,
-    endpointOptions: () => sse(),
-    reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
-    onlineManager: fakeSource(true),
-    focusManager: fakeSource(true),
-    ...options,
-  })
-  hubs.push(made)
-  return made
-}
+const hub = (options: ConstructorParameters<typeof SocketHub>[0] = {}) => sseTestHub({ token: TOKEN, endpointOptions: () => sse(), ...options })
 
 test.each([429, 503])('probe: HTTP %i with Retry-After: the client waits at least that long before the next attempt', async (status) => {
   const server = await rawSseServer((_request, response, index) => {

@@ -6,32 +6,19 @@
  */
 import type { ServerResponse } from 'node:http'
 import { afterEach, expect, test, vi } from 'vitest'
-import { keepAlive, SocketHub } from '../../src/transport'
+import { keepAlive } from '../../src/transport'
 import { sse } from '../../src/transport/sse/sse'
 import { SseSocket } from '../../src/transport/sse/sseSocket'
 import { sseTransport } from '../../src/sync/sseTransport'
-import { fakeSource } from '../helpers/fakeSources'
-import { closeRawSseServers, openStream, rawSseServer } from '../helpers/rawSseServer'
+import { closeRawSseServers, disposeSseTestHubs, openStream, rawSseServer, sseTestHub } from '../helpers/rawSseServer'
 
 const TOKEN_A = 'eyJhbGciOiJIUzI1NiJ9.review-user-a-token'
 const TOKEN_B = 'eyJhbGciOiJIUzI1NiJ9.review-user-b-token'
 
-const hubs: SocketHub[] = []
 afterEach(async () => {
-  hubs.splice(0).forEach((hub) => hub.dispose())
+  disposeSseTestHubs()
   await closeRawSseServers()
 })
-
-function hub(options: ConstructorParameters<typeof SocketHub>[0]) {
-  const made = new SocketHub({
-    reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
-    onlineManager: fakeSource(true),
-    focusManager: fakeSource(true),
-    ...options,
-  })
-  hubs.push(made)
-  return made
-}
 
 /** What the package's own route handler (`resumePosition`, src/next/httpAnswers.ts) accepts as `Last-Event-ID`. */
 const acceptedResume = (value: string | undefined) => value === undefined || (/^\d{1,16}$/.test(value) && Number.isSafeInteger(Number(value)))
@@ -51,8 +38,8 @@ test("review: two hubs (two users) sharing one sseTransport(): the second user's
   transport.endpoints.indexSocket!('p1')
   const shared = transport.endpointOptions(server.url)!
   expect(shared).toBeDefined()
-  const a = hub({ token: TOKEN_A, endpointOptions: () => shared })
-  const b = hub({ token: TOKEN_B, endpointOptions: () => shared })
+  const a = sseTestHub({ token: TOKEN_A, endpointOptions: () => shared })
+  const b = sseTestHub({ token: TOKEN_B, endpointOptions: () => shared })
   const gotA: unknown[] = []
   const leaseA = a.acquire(server.url, { onEvents: (events) => gotA.push(...events) })
   await vi.waitFor(() => expect(gotA).toHaveLength(1))
@@ -85,8 +72,8 @@ test('review: a second hub on the same sse() endpoint whose stream dropped resum
     }
   })
   const shared = sse()
-  const a = hub({ token: TOKEN_A, endpointOptions: () => shared })
-  const b = hub({ token: TOKEN_B, endpointOptions: () => shared })
+  const a = sseTestHub({ token: TOKEN_A, endpointOptions: () => shared })
+  const b = sseTestHub({ token: TOKEN_B, endpointOptions: () => shared })
   const gotA: unknown[] = []
   const gotB: unknown[] = []
   const leaseA = a.acquire(server.url, { onEvents: (events) => gotA.push(...events) })
@@ -113,7 +100,7 @@ test('review: a connection disposed while it waits to reconnect leaves no positi
   })
   const shared = sse()
   // A long backoff: the connection sits in `reconnecting` with no socket when its view leaves.
-  const h = hub({ token: TOKEN_A, endpointOptions: () => shared, idleCloseMs: 0, reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } })
+  const h = sseTestHub({ token: TOKEN_A, endpointOptions: () => shared, idleCloseMs: 0, reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } })
   const got: unknown[] = []
   const lease = h.acquire(server.url, { onEvents: (events) => got.push(...events) })
   await vi.waitFor(() => expect(lease.connection.getStatus().state).toBe('reconnecting'))
@@ -147,7 +134,7 @@ test.each([
     if (index === 0) response.end(`id: ${id}\ndata: {"type":"progress","seq":1}\n\n`)
   })
   const shared = sse()
-  const h = hub({ token: TOKEN_A, endpointOptions: () => shared, reconnect: { initialDelayMs: 5, maxDelayMs: 20, maxAttempts: 4 } })
+  const h = sseTestHub({ token: TOKEN_A, endpointOptions: () => shared, reconnect: { initialDelayMs: 5, maxDelayMs: 20, maxAttempts: 4 } })
   const states: string[] = []
   const lease = h.acquire(server.url, { onEvents: () => {} })
   lease.connection.status.subscribe((status) => states.push(status.state))
@@ -169,7 +156,7 @@ test("review: a refusal's Retry-After is a floor for the next attempt only, not 
     if (index === 1) return void response.writeHead(502).end()
     openStream(response)
   })
-  const h = hub({ token: TOKEN_A, endpointOptions: () => sse() })
+  const h = sseTestHub({ token: TOKEN_A, endpointOptions: () => sse() })
   const lease = h.acquire(server.url, { onEvents: () => {} })
   const losses: { code: number | null; wait: number }[] = []
   lease.connection.status.subscribe((status) => {
@@ -188,7 +175,7 @@ test("review: a refusal's Retry-After is a floor for the next attempt only, not 
 test("review: the keep-alive ping of a hub whose discriminator is `@type` (JSON-LD) is not POSTed as a command", async () => {
   const server = await rawSseServer((_request, response) => openStream(response))
   const sent = vi.spyOn(SseSocket.prototype, 'send')
-  const h = hub({
+  const h = sseTestHub({
     token: TOKEN_A,
     discriminator: '@type',
     heartbeat: keepAlive({ intervalMs: 20, timeoutMs: 5000 }),

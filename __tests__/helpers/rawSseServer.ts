@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { SocketHub, type SocketHubOptions } from '../../src/transport'
+import { fakeSource } from './fakeSources'
 
 const servers = new Set<Server>()
 
@@ -40,4 +42,19 @@ export async function closeRawSseServers(): Promise<void> {
 export function openStream(response: ServerResponse): void {
   response.writeHead(200, { 'Content-Type': 'text/event-stream' })
   response.flushHeaders()
+}
+
+const hubs = new Set<SocketHub>()
+
+/** A hub for these servers: fast reconnects, online and focused for good; disposed by `disposeSseTestHubs`. */
+export function sseTestHub(options: SocketHubOptions): SocketHub {
+  const hub = new SocketHub({ reconnect: { initialDelayMs: 5, maxDelayMs: 20 }, onlineManager: fakeSource(true), focusManager: fakeSource(true), ...options })
+  hubs.add(hub)
+  return hub
+}
+
+/** Disposes every hub `sseTestHub` made: for `afterEach`. */
+export function disposeSseTestHubs(): void {
+  for (const hub of hubs) hub.dispose()
+  hubs.clear()
 }

@@ -8,14 +8,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { SocketHub } from '../../src/transport'
 import { sse } from '../../src/transport/sse/sse'
-import { fakeSource } from '../helpers/fakeSources'
+import { disposeSseTestHubs, sseTestHub } from '../helpers/rawSseServer'
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.sse-probe-secret-token'
 
 const servers: Server[] = []
-const hubs: SocketHub[] = []
 async function cleanup() {
-  hubs.splice(0).forEach((hub) => hub.dispose())
+  disposeSseTestHubs()
   await Promise.all(servers.splice(0).map((server) => new Promise((closed) => (server.closeAllConnections(), server.close(closed)))))
 }
 
@@ -31,18 +30,7 @@ async function rawServer(handle: (request: IncomingMessage, response: ServerResp
   return { requests, port, url: `ws://127.0.0.1:${port}/sse/projects/p1`, http: `http://127.0.0.1:${port}` }
 }
 
-function hub(options: ConstructorParameters<typeof SocketHub>[0] = {}) {
-  const made = new SocketHub({
-    token: TOKEN,
-    endpointOptions: () => sse(),
-    reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
-    onlineManager: fakeSource(true),
-    focusManager: fakeSource(true),
-    ...options,
-  })
-  hubs.push(made)
-  return made
-}
+const hub = (options: ConstructorParameters<typeof SocketHub>[0] = {}) => sseTestHub({ token: TOKEN, endpointOptions: () => sse(), ...options })
 
 afterEach(cleanup)
 

@@ -9,14 +9,13 @@ import { afterEach, expect, test, vi } from 'vitest'
 import { createSseRouteHandler, jobSource, type ProjectEventSource, type SourceContext, type SseRouteHandler } from '../../src/next'
 import { SocketHub } from '../../src/transport'
 import { sse } from '../../src/transport/sse/sse'
-import { fakeSource } from '../helpers/fakeSources'
+import { disposeSseTestHubs, sseTestHub } from '../helpers/rawSseServer'
 import { aborted, bodyReader, handler, paramsOf, streamRequest, TOKEN } from './support'
 
 const servers: Server[] = []
-const hubs: SocketHub[] = []
 afterEach(async () => {
   vi.useRealTimers()
-  hubs.splice(0).forEach((hub) => hub.dispose())
+  disposeSseTestHubs()
   await Promise.all(servers.splice(0).map((server) => new Promise((closed) => (server.closeAllConnections(), server.close(closed)))))
 })
 
@@ -54,18 +53,7 @@ async function mount(route: SseRouteHandler) {
   return { requests, url: (projectId = 'p1') => `ws://127.0.0.1:${port}/api/live/${projectId}` }
 }
 
-function hub(options: ConstructorParameters<typeof SocketHub>[0] = {}) {
-  const made = new SocketHub({
-    token: TOKEN,
-    endpointOptions: () => sse(),
-    reconnect: { initialDelayMs: 5, maxDelayMs: 20 },
-    onlineManager: fakeSource(true),
-    focusManager: fakeSource(true),
-    ...options,
-  })
-  hubs.push(made)
-  return made
-}
+const hub = (options: ConstructorParameters<typeof SocketHub>[0] = {}) => sseTestHub({ token: TOKEN, endpointOptions: () => sse(), ...options })
 
 test("a source's own `seq`, put in its events as docs/sse.md says, comes back as Last-Event-ID on the live-status client's reconnect", async () => {
   // The recipe of docs/sse.md: `yield { seq: row.seq, event: { ...row.payload, seq: row.seq } }`. (The
